@@ -1,0 +1,292 @@
+//! Commands that span items, and the time-driven rules of the scheduler, as pure plans:
+//! dispatch to several units (one item per unit, see docs/adr/0001), the commands that
+//! create a subtask, and which reminders, report requests, urgings and escalations are due.
+//! The server applies a plan in one transaction; the phone can preview it.
+
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+
+use super::calendar::Calendar;
+use super::command::{
+    Command, DispatchOrder, Registration, ReminderKind, SubtaskSpec, UrgeChannel,
+};
+use super::decide::effective_deadline;
+use super::model::{Assignee, BatchId, NumberBook, Period, TaskId, UserId};
+use super::policy::Policy;
+use super::rejection::Rejection;
+use super::state::{Status, TaskState};
+
+/// The largest batch in one action.
+pub const MAX_BATCH: usize = 500;
+
+/// A dispatch of one registration to several units at once (R2.1, R1.5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MultiDispatch {
+    /// The batch's id.
+    pub batch: BatchId,
+    /// What every item is registered with (its number is allocated per item).
+    pub registration: Registration,
+    /// How every item is dispatched (its lead is replaced per item).
+    pub order: DispatchOrder,
+    /// One lead per item, with the id the client made for it.
+    pub leads: Vec<(TaskId, Assignee)>,
+}
+
+/// Plans a dispatch to several units: one item per lead unit, each with its own number,
+/// all in one batch. Returns each item's id with the commands that create and dispatch it.
+pub fn plan_multi_dispatch(
+    plan: &MultiDispatch,
+    numbers: &mut NumberBook,
+    policy: &Policy,
+) -> Result<Vec<(TaskId, Vec<Command>)>, Rejection> {
+    if plan.leads.is_empty() || plan.leads.len() > MAX_BATCH {
+        return Err(Rejection::invalid(
+            "input.batch_size",
+            format!("一次交办应包含1到{MAX_BATCH}个单位"),
+            format!("one dispatch takes 1 to {MAX_BATCH} units"),
+        ));
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    let mut leads = std::collections::BTreeSet::new();
+    for (id, lead) in &plan.leads {
+        if !ids.insert(*id) || !leads.insert(*lead) {
+            return Err(Rejection::invalid(
+                "input.batch_duplicate",
+                "批量交办中有重复的事项或单位",
+                "a batch names an item or a unit twice",
+            ));
+        }
+    }
+    let category = policy
+        .category(&plan.registration.category)
+        .ok_or_else(|| {
+            Rejection::invalid("input.unknown_category", "类别不存在", "no such category")
+        })?;
+    let year = plan.registration.number.year;
+    let mut out = Vec::with_capacity(plan.leads.len());
+    for (id, lead) in &plan.leads {
+        let mut registration = plan.registration.clone();
+        registration.number = numbers.allocate(&category.code, &category.prefix, year);
+        registration.batch = Some(plan.batch);
+        let mut order = plan.order.clone();
+        order.lead = *lead;
+        order.participants.retain(|p| p != lead);
+        out.push((
+            *id,
+            vec![
+                Command::Register(Box::new(registration)),
+                Command::Dispatch(Box::new(order)),
+            ],
+        ));
+    }
+    Ok(out)
+}
+
+/// The commands that create and dispatch a subtask from its parent's `Decomposed` event:
+/// same category, urgency and visibility as the parent, the decomposer as its reviewer
+/// (each subtask's handler answers to the one who decomposed it, R3.2).
+pub fn subtask_commands(
+    parent_id: TaskId,
+    parent: &TaskState,
+    spec: &SubtaskSpec,
+    decomposer: UserId,
+) -> Vec<Command> {
+    let registration = Registration {
+        category: parent.category.clone(),
+        number: spec.number.clone(),
+        title: spec.title.clone(),
+        content: spec.content.clone(),
+        source: parent.source,
+        urgency: parent.urgency,
+        visibility: parent.visibility,
+        deadline: spec.deadline,
+        attributes: Default::default(),
+        attachments: Vec::new(),
+        milestones: Vec::new(),
+        instructing_leader: parent.instructing_leader,
+        approval_chain: Vec::new(),
+        recurrence: parent.recurrence,
+        parent: Some(parent_id),
+        batch: None,
+    };
+    let order = DispatchOrder {
+        lead: spec.lead,
+        participants: Vec::new(),
+        responsible_leader: parent.responsible_leader,
+        deputy_leader: parent.deputy_leader,
+        reviewer: Some(decomposer),
+        report_approver: None,
+        deadline: spec.deadline,
+        report_every: None,
+    };
+    vec![
+        Command::Register(Box::new(registration)),
+        Command::Dispatch(Box::new(order)),
+    ]
+}
+
+/// The first day of the period holding `date`.
+pub fn period_start(period: Period, date: NaiveDate) -> NaiveDate {
+    match period {
+        Period::Weekly => {
+            let back = date.weekday().num_days_from_monday();
+            date - chrono::Duration::days(i64::from(back))
+        }
+        Period::Monthly => date.with_day(1).unwrap_or(date),
+        Period::Quarterly => {
+            let month = (date.month0() / 3) * 3 + 1;
+            NaiveDate::from_ymd_opt(date.year(), month, 1).unwrap_or(date)
+        }
+    }
+}
+
+/// The start of the period `index` periods after the one holding `date`.
+pub fn nth_period_start(period: Period, date: NaiveDate, index: u32) -> Option<NaiveDate> {
+    let start = period_start(period, date);
+    match period {
+        Period::Weekly => start.checked_add_signed(chrono::Duration::weeks(i64::from(index))),
+        Period::Monthly => start.checked_add_months(Months::new(index)),
+        Period::Quarterly => start.checked_add_months(Months::new(index.saturating_mul(3))),
+    }
+}
+
+/// The periodic report requests due by `now` and not yet made (R1.4): one for each period
+/// that started after the dispatch, before the deadline.
+pub fn due_report_requests(
+    state: &TaskState,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Vec<Command> {
+    let (Some(recurrence), Some(dispatched)) = (state.recurrence, state.dispatched) else {
+        return Vec::new();
+    };
+    if !matches!(state.status, Status::Dispatched | Status::InProgress) {
+        return Vec::new();
+    }
+    let deadline = effective_deadline(state, now, calendar);
+    let first = calendar.to_local(dispatched.at).date();
+    let mut out = Vec::new();
+    for index in 1..=10_000u32 {
+        let Some(start) = nth_period_start(recurrence.period, first, index) else {
+            break;
+        };
+        let start_at = calendar.from_local(start.and_time(chrono::NaiveTime::MIN));
+        if start_at > now || deadline.is_some_and(|d| start_at >= d) {
+            break;
+        }
+        if state.report_requests.iter().any(|r| r.index == index) {
+            continue;
+        }
+        let due = calendar.deadline_after_working_days(start_at, recurrence.due_working_days);
+        out.push(Command::RequestReport {
+            period_index: index,
+            period: recurrence.period,
+            due,
+        });
+    }
+    out
+}
+
+/// The automatic reminders due at `now` and not yet sent (R2.3, R4.1): unreceived
+/// dispatches (at most once a working day), the deadline a few working days ahead, and
+/// milestones due within a working day.
+pub fn due_reminders(
+    state: &TaskState,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+    policy: &Policy,
+) -> Vec<Command> {
+    let mut out = Vec::new();
+    if !matches!(state.status, Status::Dispatched | Status::InProgress) {
+        return out;
+    }
+    if state.status == Status::Dispatched {
+        let last = state
+            .reminders
+            .iter()
+            .filter(|r| r.kind == ReminderKind::Unreceived)
+            .map(|r| r.at)
+            .max()
+            .or(state.dispatched.map(|d| d.at));
+        if last.is_some_and(|t| calendar.working_time_between(t, now).num_hours() >= 24) {
+            out.push(Command::Remind {
+                kind: ReminderKind::Unreceived,
+            });
+        }
+    }
+    if let Some(deadline) = effective_deadline(state, now, calendar) {
+        if now < deadline {
+            let left =
+                super::derived::schedule::days_ceil(calendar.working_time_between(now, deadline));
+            let mut thresholds: Vec<u32> = policy.remind_before_working_days.clone();
+            thresholds.sort_unstable();
+            // Only the nearest threshold reached fires; the further ones are moot.
+            if let Some(t) = thresholds.iter().find(|t| left <= i64::from(**t)) {
+                let kind = ReminderKind::BeforeDeadline { working_days: *t };
+                if !state
+                    .reminders
+                    .iter()
+                    .any(|r| r.kind == kind && r.deadline == state.deadline)
+                {
+                    out.push(Command::Remind { kind });
+                }
+            }
+        }
+    }
+    for m in &state.milestones {
+        if m.met.is_some() || m.spec.due <= now {
+            continue;
+        }
+        let left = calendar.working_time_between(now, m.spec.due);
+        let kind = ReminderKind::Milestone { id: m.spec.id };
+        if left.num_hours() <= 24 && !state.reminders.iter().any(|r| r.kind == kind) {
+            out.push(Command::Remind { kind });
+        }
+    }
+    out
+}
+
+/// The system's overdue urging (R4.3) due at `now`: once per working day after the
+/// deadline until a result, and escalation (R4.4) once the urgings without result reach
+/// the policy's number.
+pub fn due_urging(
+    state: &TaskState,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+    policy: &Policy,
+) -> Vec<Command> {
+    let mut out = Vec::new();
+    if !matches!(state.status, Status::Dispatched | Status::InProgress) {
+        return out;
+    }
+    let Some(deadline) = effective_deadline(state, now, calendar) else {
+        return out;
+    };
+    if now <= deadline {
+        return out;
+    }
+    if state.escalated.is_none() && state.urges_since_result >= policy.escalate_after_urges {
+        out.push(Command::Escalate {
+            reason: format!(
+                "催办{}次仍未办结,自动升级 / urged {} times without result; escalated automatically",
+                state.urges_since_result, state.urges_since_result
+            ),
+        });
+        return out;
+    }
+    let last = state
+        .urges
+        .iter()
+        .map(|u| u.mark.at)
+        .max()
+        .unwrap_or(deadline)
+        .max(deadline);
+    let first_due = state.urges.iter().all(|u| u.mark.at <= deadline);
+    if first_due || calendar.working_time_between(last, now).num_hours() >= 24 {
+        out.push(Command::Urge {
+            channel: UrgeChannel::Message,
+            note: "已超过办理期限,请尽快办理并汇报 / past the deadline: please finish and report"
+                .into(),
+        });
+    }
+    out
+}

@@ -1,0 +1,13 @@
+//! Figures derived from an item's events, the calendar and the policy, never stored by
+//! hand: scheduled progress, lights and cards, scores, rankings and the completion rate.
+
+pub mod schedule;
+pub mod score;
+pub mod signal;
+
+pub use schedule::{days_late, own_progress, rolled_up_progress, scheduled_progress};
+pub use score::{
+    completion_rate, item_score, rank, unit_scores, CompletionRate, DateRange, ItemScore, Ranked,
+    ScoreLine, UnitScore,
+};
+pub use signal::{quality_card, timeliness_light, Colour, Signal};

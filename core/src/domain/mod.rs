@@ -1,0 +1,31 @@
+//! The rules of supervision: commands, events, `decide` and `evolve`, permissions, the
+//! working-day calendar, the organisation's policy and the figures derived from an item's
+//! events. Pure: nothing here touches a file, a socket or a clock.
+//!
+//! ```text
+//! decide(state, command, context{actor, now, calendar, policy, units}) -> Result<Vec<Event>, Rejection>
+//! evolve(state, event) -> state
+//! ```
+
+pub mod batch;
+pub mod calendar;
+pub mod command;
+pub mod decide;
+pub mod derived;
+pub mod event;
+pub mod model;
+pub mod permission;
+pub mod policy;
+pub mod rejection;
+pub mod state;
+pub mod trail;
+
+pub use calendar::Calendar;
+pub use command::{Command, CommandKind};
+pub use decide::{decide, effective_deadline, Context};
+pub use event::{Event, EventKind};
+pub use model::{Actor, Role, Roles, TaskId, UnitId, UnitTree, UserId};
+pub use permission::{authorize, may_view};
+pub use policy::{Points, Policy};
+pub use rejection::Rejection;
+pub use state::{evolve, fold, Status, TaskState};

@@ -1,0 +1,296 @@
+//! The organisation's policy: the numbers the rules use (deadlines, reminders, escalation,
+//! scoring). Defaults come from the seed documents; every field is editable per
+//! organisation and the whole struct is plain serde data.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::model::Urgency;
+
+/// Score points, kept in tenths so that sums are exact. Serialised as a decimal number
+/// (e.g. `-1.5`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Points(pub i32);
+
+impl Points {
+    /// No points.
+    pub const ZERO: Points = Points(0);
+
+    /// Whole points.
+    pub const fn whole(n: i32) -> Points {
+        Points(n * 10)
+    }
+
+    /// Tenths of a point.
+    pub const fn tenths(n: i32) -> Points {
+        Points(n)
+    }
+
+    /// This many times the points, saturating.
+    pub fn times(self, n: i64) -> Points {
+        let v = i64::from(self.0).saturating_mul(n);
+        Points(v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+    }
+
+    /// The sum, saturating.
+    pub fn plus(self, other: Points) -> Points {
+        Points(self.0.saturating_add(other.0))
+    }
+
+    /// The value as a float, for display.
+    pub fn as_f64(self) -> f64 {
+        f64::from(self.0) / 10.0
+    }
+}
+
+impl std::iter::Sum for Points {
+    fn sum<I: Iterator<Item = Points>>(iter: I) -> Points {
+        iter.fold(Points::ZERO, Points::plus)
+    }
+}
+
+impl fmt::Display for Points {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{}", abs / 10, abs % 10)
+    }
+}
+
+impl Serialize for Points {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.as_f64())
+    }
+}
+
+impl<'de> Deserialize<'de> for Points {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Points, D::Error> {
+        let v = f64::deserialize(d)?;
+        if !v.is_finite() || v.abs() > 1.0e8 {
+            return Err(serde::de::Error::custom("points out of range"));
+        }
+        Ok(Points((v * 10.0).round() as i32))
+    }
+}
+
+/// One entry in the editable category list (类别).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryDef {
+    /// Stable code, e.g. `instruction`.
+    pub code: String,
+    /// Name in Chinese.
+    pub name_zh: String,
+    /// Name in English.
+    pub name_en: String,
+    /// Number prefix, e.g. `督` in `督〔2026〕17号`.
+    pub prefix: String,
+    /// Attributes the category requires at registration.
+    pub required_attributes: Vec<String>,
+    /// Attributes only the people who must see them may read (e.g. a caller's phone).
+    pub confidential_attributes: Vec<String>,
+    /// Whether a completion report must carry evidence (photos for rectifications).
+    pub evidence_required: bool,
+    /// Whether an item of this category without a deadline takes the instruction default.
+    pub is_instruction: bool,
+}
+
+/// Default working days to the deadline by urgency (R4.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineDays {
+    /// 普通: 7.
+    pub normal: u32,
+    /// 紧急: 3.
+    pub urgent: u32,
+    /// 特急: 0, the same day.
+    pub extra_urgent: u32,
+    /// A leader's instruction without a deadline: 5.
+    pub instruction: u32,
+}
+
+impl DeadlineDays {
+    /// The working days for an urgency.
+    pub fn for_urgency(&self, urgency: Urgency) -> u32 {
+        match urgency {
+            Urgency::Normal => self.normal,
+            Urgency::Urgent => self.urgent,
+            Urgency::ExtraUrgent => self.extra_urgent,
+        }
+    }
+}
+
+/// Points given for a light or card colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColourPoints {
+    /// Green.
+    pub green: Points,
+    /// Yellow.
+    pub yellow: Points,
+    /// Red.
+    pub red: Points,
+}
+
+/// How days late are counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LateDays {
+    /// Working days of the calendar (the default, like every other deadline here).
+    Working,
+    /// Calendar days.
+    Calendar,
+}
+
+/// The scoring rules (R6.3), in points added to the unit's base (negative: deducted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scoring {
+    /// Base of an item's and a unit's score: 100.
+    pub base: Points,
+    /// Per day late (迟办1天扣1分): -1.
+    pub late_per_day: Points,
+    /// How days are counted.
+    pub late_days: LateDays,
+    /// The most that lateness may deduct from one item; `None`: no cap.
+    pub late_cap: Option<Points>,
+    /// Per return for rework (不符合要求的,每发现1处扣1分): -1.
+    pub per_return: Points,
+    /// For an escalation (督办升级…考核扣分): -2.
+    pub escalation: Points,
+    /// Per periodic report filed late or missing: -0.5.
+    pub late_report: Points,
+    /// By timeliness light when the item is assessed.
+    pub light: ColourPoints,
+    /// By quality card.
+    pub card: ColourPoints,
+    /// By leader rating, index 0 for one star … 4 for five stars.
+    pub stars: [Points; 5],
+    /// The largest manual adjustment, either way: 10.
+    pub max_adjustment: Points,
+}
+
+/// When the quality card turns which colour (R6.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardRules {
+    /// Green needs at least this average rating (when rated) …
+    pub green_min_stars: u8,
+    /// … and at most this many returns.
+    pub green_max_returns: u32,
+    /// Red at or below this average rating.
+    pub red_max_stars: u8,
+    /// Red at or above this many returns.
+    pub red_min_returns: u32,
+}
+
+/// The organisation's policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// The editable category list.
+    pub categories: Vec<CategoryDef>,
+    /// Default deadlines in working days.
+    pub deadline_days: DeadlineDays,
+    /// Reviews are due within this many working days (R4.5): 3.
+    pub review_within_working_days: u32,
+    /// A unit that is not responsible declines within this many working days (R3.1): 2.
+    pub decline_within_working_days: u32,
+    /// Reminders this many working days before the deadline (R4.1): 3 and 1.
+    pub remind_before_working_days: Vec<u32>,
+    /// Escalate after this many urgings without result (R4.4): 2.
+    pub escalate_after_urges: u32,
+    /// The timeliness light is yellow this many working days before the deadline.
+    pub yellow_within_working_days: u32,
+    /// The light is yellow when progress lags the schedule by more than this many points.
+    pub behind_schedule_tolerance: u8,
+    /// Scoring.
+    pub scoring: Scoring,
+    /// Quality card thresholds.
+    pub card: CardRules,
+}
+
+fn category(code: &str, zh: &str, en: &str, prefix: &str) -> CategoryDef {
+    CategoryDef {
+        code: code.to_owned(),
+        name_zh: zh.to_owned(),
+        name_en: en.to_owned(),
+        prefix: prefix.to_owned(),
+        required_attributes: Vec::new(),
+        confidential_attributes: Vec::new(),
+        evidence_required: false,
+        is_instruction: false,
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        let mut instruction = category("instruction", "领导批示交办", "Leader's instruction", "批");
+        instruction.is_instruction = true;
+        let mut rectification = category("rectification", "问题整改", "Rectification", "改");
+        rectification.evidence_required = true;
+        Policy {
+            categories: vec![
+                category(
+                    "higher_level",
+                    "上级督查事项",
+                    "Higher-level inspection",
+                    "督",
+                ),
+                category("annual_key_work", "年度重点工作", "Annual key work", "重"),
+                category("meeting_decision", "议定事项", "Meeting decision", "议"),
+                instruction,
+                category("major_project", "重大项目", "Major project", "项"),
+                rectification,
+                category("other", "其他", "Other", "督"),
+            ],
+            deadline_days: DeadlineDays {
+                normal: 7,
+                urgent: 3,
+                extra_urgent: 0,
+                instruction: 5,
+            },
+            review_within_working_days: 3,
+            decline_within_working_days: 2,
+            remind_before_working_days: vec![3, 1],
+            escalate_after_urges: 2,
+            yellow_within_working_days: 3,
+            behind_schedule_tolerance: 10,
+            scoring: Scoring {
+                base: Points::whole(100),
+                late_per_day: Points::whole(-1),
+                late_days: LateDays::Working,
+                late_cap: None,
+                per_return: Points::whole(-1),
+                escalation: Points::whole(-2),
+                late_report: Points::tenths(-5),
+                light: ColourPoints {
+                    green: Points::whole(1),
+                    yellow: Points::ZERO,
+                    red: Points::ZERO,
+                },
+                card: ColourPoints {
+                    green: Points::whole(1),
+                    yellow: Points::ZERO,
+                    red: Points::whole(-1),
+                },
+                stars: [
+                    Points::whole(-2),
+                    Points::whole(-1),
+                    Points::ZERO,
+                    Points::whole(1),
+                    Points::whole(2),
+                ],
+                max_adjustment: Points::whole(10),
+            },
+            card: CardRules {
+                green_min_stars: 4,
+                green_max_returns: 0,
+                red_max_stars: 2,
+                red_min_returns: 2,
+            },
+        }
+    }
+}
+
+impl Policy {
+    /// The category with this code.
+    pub fn category(&self, code: &str) -> Option<&CategoryDef> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+}

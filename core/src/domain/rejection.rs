@@ -1,0 +1,111 @@
+//! Why a command was refused: a stable code for programs, and a sentence in zh-CN and
+//! English that a person can act on. Rejections never carry item text or personal data.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::command::CommandKind;
+use super::state::Status;
+
+/// A refused command. `code` is stable across releases; clients switch on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// Stable code, e.g. `extension.limit`.
+    pub code: String,
+    /// The reason in Chinese.
+    pub zh: String,
+    /// The reason in English.
+    pub en: String,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {} / {}", self.code, self.zh, self.en)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+impl Rejection {
+    /// A rejection with the given code and texts.
+    pub fn new(code: &str, zh: impl Into<String>, en: impl Into<String>) -> Rejection {
+        Rejection {
+            code: code.to_owned(),
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The item does not exist yet.
+    pub fn not_found() -> Rejection {
+        Rejection::new(
+            "task.not_found",
+            "督办事项不存在,请先立项",
+            "the item does not exist; register it first",
+        )
+    }
+
+    /// The item exists already.
+    pub fn exists() -> Rejection {
+        Rejection::new(
+            "task.exists",
+            "该督办事项已立项",
+            "the item is registered already",
+        )
+    }
+
+    /// The item is closed: read-only.
+    pub fn closed() -> Rejection {
+        Rejection::new(
+            "task.closed",
+            "事项已办结关闭,只能查阅",
+            "the item is closed and can only be read",
+        )
+    }
+
+    /// The item is archived: read-only.
+    pub fn archived() -> Rejection {
+        Rejection::new(
+            "task.archived",
+            "事项已归档,只能查阅",
+            "the item is archived and can only be read",
+        )
+    }
+
+    /// The item is revoked: nothing more is owed.
+    pub fn revoked() -> Rejection {
+        Rejection::new(
+            "task.revoked",
+            "事项已撤销,不能再办理",
+            "the item was revoked; nothing more can be done on it",
+        )
+    }
+
+    /// The command does not apply in the item's status.
+    pub fn wrong_state(kind: CommandKind, status: Status) -> Rejection {
+        Rejection::new(
+            "state.not_allowed",
+            format!("事项处于“{}”状态,不能{}", status.name_zh(), kind.name_zh()),
+            format!(
+                "cannot {} while the item is {}",
+                kind.name_en(),
+                status.name_en()
+            ),
+        )
+    }
+
+    /// The actor may not issue this command on this item.
+    pub fn denied(kind: CommandKind, who_zh: &str, who_en: &str) -> Rejection {
+        Rejection::new(
+            "perm.denied",
+            format!("无权{}:仅{}可以操作", kind.name_zh(), who_zh),
+            format!("not permitted to {}: only {} may", kind.name_en(), who_en),
+        )
+    }
+
+    /// A field is missing or malformed.
+    pub fn invalid(code: &str, zh: impl Into<String>, en: impl Into<String>) -> Rejection {
+        Rejection::new(code, zh, en)
+    }
+}

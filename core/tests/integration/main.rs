@@ -1,0 +1,7 @@
+//! duban-core integration tests: one binary, one module per area.
+
+mod support;
+
+mod calendar;
+mod matrix;
+mod properties;

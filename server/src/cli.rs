@@ -1,0 +1,356 @@
+//! The `duban` command line: parsing (clap), running a command, and reporting errors in zh-CN
+//! and English with a stable code (`error[code]: 中文 / English`, exit status 2).
+//!
+//! Each area of the program is one subcommand of [`Command`]; the HTTP server will be another
+//! (`serve`) when it lands.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{Datelike, NaiveDate};
+use clap::{Parser, Subcommand};
+use duban_core::domain::calendar::{Calendar, CalendarError, MAX_YEAR, MIN_YEAR};
+
+/// Duban (督办): task supervision for government offices.
+#[derive(Debug, Parser)]
+#[command(name = "duban", version)]
+pub struct Cli {
+    /// Import a year of calendar data (a `YYYY.json` file) before answering, replacing the
+    /// built-in data for that year. May be repeated.
+    #[arg(long = "calendar-file", value_name = "PATH", global = true)]
+    pub calendar_files: Vec<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of `duban`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The working-day calendar (工作日日历).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+/// `duban calendar …`: questions about the working-day calendar.
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Print `true` if DATE is a working day, else `false`.
+    IsWorkingDay {
+        /// The date, YYYY-MM-DD.
+        date: String,
+    },
+    /// Print the N-th working day after DATE (N = 0: DATE rolled forward to a working day).
+    AddWorkingDays {
+        /// The start date, YYYY-MM-DD.
+        date: String,
+        /// How many working days to add.
+        #[arg(allow_hyphen_values = true)]
+        n: String,
+    },
+    /// List the holidays and adjusted working days of YEAR.
+    List {
+        /// The year, e.g. 2026.
+        year: String,
+    },
+}
+
+/// Why a command failed. Displayed as `error[code]: 中文 / English`.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.render())]
+pub enum CliError {
+    /// The command line does not parse (clap's own explanation follows the message).
+    Usage(String),
+    /// A date argument is not a valid YYYY-MM-DD date.
+    BadDate(String),
+    /// A count argument is not a whole number from 0 to `u32::MAX`.
+    BadNumber(String),
+    /// A year argument is not four digits.
+    BadYear(String),
+    /// A date or year is outside the years the calendar supports.
+    OutOfRange(String),
+    /// A calendar file cannot be read.
+    CalendarFile {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// A calendar file was read but its data is refused.
+    CalendarData {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its data.
+        source: CalendarError,
+    },
+}
+
+impl CliError {
+    /// The stable code, e.g. `cli.bad_date` (for refused calendar data, the calendar's code,
+    /// e.g. `calendar.bad_json`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CliError::Usage(_) => "cli.usage",
+            CliError::BadDate(_) => "cli.bad_date",
+            CliError::BadNumber(_) => "cli.bad_number",
+            CliError::BadYear(_) => "cli.bad_year",
+            CliError::OutOfRange(_) => "cli.out_of_range",
+            CliError::CalendarFile { .. } => "cli.calendar_file",
+            CliError::CalendarData { source, .. } => source.code(),
+        }
+    }
+
+    /// The message in Chinese (zh-CN).
+    pub fn message_zh(&self) -> String {
+        match self {
+            CliError::Usage(_) => "命令行参数有误".to_owned(),
+            CliError::BadDate(text) => format!("日期格式应为 YYYY-MM-DD:\"{text}\""),
+            CliError::BadNumber(text) => {
+                format!("天数应为 0 至 {} 的整数:\"{text}\"", u32::MAX)
+            }
+            CliError::BadYear(text) => format!("年份应为四位数字:\"{text}\""),
+            CliError::OutOfRange(text) => {
+                format!("超出支持的年份范围({MIN_YEAR}–{MAX_YEAR}):\"{text}\"")
+            }
+            CliError::CalendarFile { path, source } => {
+                format!("无法读取日历文件 {}:{source}", path.display())
+            }
+            CliError::CalendarData { path, source } => {
+                format!("日历文件 {}:{}", path.display(), source.message_zh())
+            }
+        }
+    }
+
+    /// The message in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            CliError::Usage(_) => "invalid command line".to_owned(),
+            CliError::BadDate(text) => format!("date must be YYYY-MM-DD: \"{text}\""),
+            CliError::BadNumber(text) => format!(
+                "the number of days must be a whole number from 0 to {}: \"{text}\"",
+                u32::MAX
+            ),
+            CliError::BadYear(text) => format!("year must be four digits: \"{text}\""),
+            CliError::OutOfRange(text) => {
+                format!("outside the supported years ({MIN_YEAR}–{MAX_YEAR}): \"{text}\"")
+            }
+            CliError::CalendarFile { path, source } => {
+                format!("cannot read calendar file {}: {source}", path.display())
+            }
+            CliError::CalendarData { path, source } => {
+                format!("calendar file {}: {}", path.display(), source.message_en())
+            }
+        }
+    }
+
+    /// The process exit status for this error: 2, as for any bad input.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(2)
+    }
+
+    fn render(&self) -> String {
+        let mut text = format!(
+            "error[{}]: {} / {}",
+            self.code(),
+            self.message_zh(),
+            self.message_en()
+        );
+        if let CliError::Usage(clap_text) = self {
+            text.push_str("\n\n");
+            text.push_str(clap_text.trim_end());
+        }
+        text
+    }
+}
+
+/// The result of parsing the command line.
+#[derive(Debug)]
+pub enum Parsed {
+    /// A command to run.
+    Run(Cli),
+    /// Help or version text to print (exit 0).
+    Show(String),
+}
+
+/// What a successful command prints.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    /// The answer, for standard output.
+    pub stdout: String,
+    /// Notes for a person (such as a provisional year), for standard error.
+    pub stderr: String,
+}
+
+/// Parses the command line (the first item is the program name).
+pub fn parse<I, T>(args: I) -> Result<Parsed, CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    match Cli::try_parse_from(args) {
+        Ok(cli) => Ok(Parsed::Run(cli)),
+        Err(e) if !e.use_stderr() => {
+            let mut text = e.render().to_string();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            Ok(Parsed::Show(text))
+        }
+        Err(e) => Err(CliError::Usage(e.render().to_string())),
+    }
+}
+
+/// Runs a parsed command line against the built-in calendar plus any `--calendar-file`s.
+pub fn run(cli: &Cli) -> Result<Output, CliError> {
+    let mut calendar = Calendar::builtin();
+    for path in &cli.calendar_files {
+        import_file(&mut calendar, path)?;
+    }
+    match &cli.command {
+        Command::Calendar(command) => run_calendar(&calendar, command),
+    }
+}
+
+fn import_file(calendar: &mut Calendar, path: &Path) -> Result<i32, CliError> {
+    let json = std::fs::read_to_string(path).map_err(|source| CliError::CalendarFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    calendar
+        .import_year_json(&json)
+        .map_err(|source| CliError::CalendarData {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+fn run_calendar(calendar: &Calendar, command: &CalendarCommand) -> Result<Output, CliError> {
+    let mut out = Output::default();
+    match command {
+        CalendarCommand::IsWorkingDay { date } => {
+            let date = parse_date(date)?;
+            out.stdout = format!("{}\n", calendar.is_working_day(date));
+            note_provisional(calendar, date.year(), date.year(), &mut out.stderr);
+        }
+        CalendarCommand::AddWorkingDays { date, n } => {
+            let start = parse_date(date)?;
+            let n: u32 = n.parse().map_err(|_| CliError::BadNumber(n.clone()))?;
+            let result = calendar.add_working_days(start, n);
+            if !(MIN_YEAR..=MAX_YEAR).contains(&result.year()) {
+                return Err(CliError::OutOfRange(result.to_string()));
+            }
+            out.stdout = format!("{}\n", result.format("%Y-%m-%d"));
+            note_provisional(calendar, start.year(), result.year(), &mut out.stderr);
+        }
+        CalendarCommand::List { year: text } => {
+            let year = parse_year(text)?;
+            out.stdout = list(calendar, year);
+        }
+    }
+    Ok(out)
+}
+
+/// The `list` output: one aligned line per special day, or a note for a provisional year.
+fn list(calendar: &Calendar, year: i32) -> String {
+    let mut text = String::new();
+    if calendar.is_provisional(year) {
+        let _ = writeln!(
+            text,
+            "{year}: 无数据(临时:仅按周末计算) / no data (provisional: weekends only)"
+        );
+    }
+    let days = calendar.special_days(year);
+    if days.is_empty() && !calendar.is_provisional(year) {
+        let _ = writeln!(
+            text,
+            "{year}: 无节假日或调休 / no holidays or adjusted working days"
+        );
+    }
+    let name_width = days
+        .iter()
+        .map(|d| display_width(&d.name))
+        .max()
+        .unwrap_or(0);
+    for day in &days {
+        let pad = name_width - display_width(&day.name);
+        let _ = writeln!(
+            text,
+            "{}  {:<7}  {}{}  {}",
+            day.date.format("%Y-%m-%d"),
+            day.kind.as_str(),
+            day.name,
+            " ".repeat(pad),
+            day.name_en
+        );
+    }
+    text
+}
+
+/// Warns on standard error when a year in `from..=to` has no data.
+fn note_provisional(calendar: &Calendar, from: i32, to: i32, stderr: &mut String) {
+    for year in from..=to {
+        if calendar.is_provisional(year) {
+            let _ = writeln!(
+                stderr,
+                "注意:{year} 年无节假日数据,仅按周末计算 / note: no holiday data for {year}, weekends only"
+            );
+        }
+    }
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, CliError> {
+    let bytes = text.as_bytes();
+    let shape_ok = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let date = if shape_ok {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    } else {
+        None
+    };
+    let date = date.ok_or_else(|| CliError::BadDate(text.to_owned()))?;
+    if (MIN_YEAR..=MAX_YEAR).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(CliError::OutOfRange(text.to_owned()))
+    }
+}
+
+fn parse_year(text: &str) -> Result<i32, CliError> {
+    if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CliError::BadYear(text.to_owned()));
+    }
+    let year: i32 = text
+        .parse()
+        .map_err(|_| CliError::BadYear(text.to_owned()))?;
+    if (MIN_YEAR..=MAX_YEAR).contains(&year) {
+        Ok(year)
+    } else {
+        Err(CliError::OutOfRange(text.to_owned()))
+    }
+}
+
+/// Terminal columns taken by `text`: two for CJK and full-width characters, one otherwise.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match u32::from(c) {
+            0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xA000..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}

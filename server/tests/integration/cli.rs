@@ -1,0 +1,263 @@
+//! The `duban` command line, run as a process: answers, exit statuses and errors.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn duban(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(args)
+        .output()
+        .expect("the duban binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// A file in the temporary directory, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(contents: &str) -> TempFile {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "duban-cli-test-{}-{}.json",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(name);
+        std::fs::write(&path, contents).expect("write a temporary file");
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temporary path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Asserts a failed run: exit status 2, nothing on stdout, and `error[code]: 中文 / English`.
+fn assert_error(output: &Output, code: &str) -> String {
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
+    assert_eq!(stdout(output), "");
+    let err = stderr(output);
+    assert!(err.starts_with(&format!("error[{code}]: ")), "{err}");
+    assert!(err.contains(" / "), "{err}");
+    err
+}
+
+#[test]
+fn is_working_day_prints_true_or_false() {
+    for (date, expected) in [
+        ("2026-02-14", "true\n"),  // adjusted working Saturday
+        ("2026-02-16", "false\n"), // Spring Festival
+        ("2026-03-02", "true\n"),  // a plain Monday
+        ("2026-03-07", "false\n"), // a plain Saturday
+        ("2024-02-04", "true\n"),  // adjusted working Sunday
+    ] {
+        let output = duban(&["calendar", "is-working-day", date]);
+        assert!(output.status.success(), "{date}");
+        assert_eq!(stdout(&output), expected, "{date}");
+        assert_eq!(stderr(&output), "", "{date}");
+    }
+}
+
+#[test]
+fn a_provisional_year_is_answered_with_a_note() {
+    let output = duban(&["calendar", "is-working-day", "2027-01-01"]);
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), "true\n");
+    assert!(stderr(&output).contains("2027"), "{}", stderr(&output));
+}
+
+#[test]
+fn add_working_days_prints_a_date() {
+    for (date, n, expected) in [
+        ("2026-02-13", "1", "2026-02-14\n"),
+        ("2026-02-14", "1", "2026-02-24\n"),
+        ("2026-09-30", "3", "2026-10-10\n"),
+        ("2025-10-01", "0", "2025-10-09\n"),
+        ("2024-02-09", "1", "2024-02-18\n"),
+    ] {
+        let output = duban(&["calendar", "add-working-days", date, n]);
+        assert!(output.status.success(), "{date} {n}: {}", stderr(&output));
+        assert_eq!(stdout(&output), expected, "{date} {n}");
+    }
+}
+
+#[test]
+fn list_prints_aligned_special_days() {
+    let output = duban(&["calendar", "list", "2026"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 39);
+    assert_eq!(lines[0], "2026-01-01  holiday  元旦        New Year's Day");
+    assert_eq!(
+        lines[3],
+        "2026-01-04  working  元旦调休    New Year's Day adjusted working day"
+    );
+    assert!(lines.contains(&"2026-10-10  working  国庆节调休  National Day adjusted working day"));
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("  working  ")).count(),
+        6
+    );
+    // The English names start in the same terminal column (CJK characters are two wide).
+    let column = |line: &str| {
+        let (before, _) = line.split_at(line.rfind("  ").unwrap());
+        before
+            .chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum::<usize>()
+    };
+    assert!(
+        lines.iter().all(|l| column(l) == column(lines[0])),
+        "{text}"
+    );
+}
+
+#[test]
+fn list_of_a_year_without_data_says_it_is_provisional() {
+    let output = duban(&["calendar", "list", "2027"]);
+    assert!(output.status.success());
+    assert_eq!(
+        stdout(&output),
+        "2027: 无数据(临时:仅按周末计算) / no data (provisional: weekends only)\n"
+    );
+}
+
+#[test]
+fn a_calendar_file_is_imported_before_answering() {
+    let file = TempFile::new(
+        r#"{"year": 2027, "source": null, "days": [
+            {"date": "2027-01-01", "kind": "holiday", "name": "元旦", "name_en": "New Year's Day"},
+            {"date": "2027-01-09", "kind": "working", "name": "元旦调休", "name_en": "New Year's Day adjusted working day"}
+        ]}"#,
+    );
+    let output = duban(&[
+        "--calendar-file",
+        file.path(),
+        "calendar",
+        "is-working-day",
+        "2027-01-01",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "false\n");
+    assert_eq!(stderr(&output), "");
+
+    // The option is global: it may also follow the subcommand.
+    let output = duban(&["calendar", "list", "2027", "--calendar-file", file.path()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "2027-01-01  holiday  元旦      New Year's Day\n\
+         2027-01-09  working  元旦调休  New Year's Day adjusted working day\n"
+    );
+
+    // Repeated: a later file replaces an earlier one for the same year.
+    let empty_2027 = TempFile::new(r#"{"year": 2027, "days": []}"#);
+    let output = duban(&[
+        "--calendar-file",
+        file.path(),
+        "--calendar-file",
+        empty_2027.path(),
+        "calendar",
+        "list",
+        "2027",
+    ]);
+    assert!(output.status.success());
+    assert_eq!(
+        stdout(&output),
+        "2027: 无节假日或调休 / no holidays or adjusted working days\n"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_a_stable_code_and_exit_status_2() {
+    let err = assert_error(
+        &duban(&["calendar", "is-working-day", "2026-13-01"]),
+        "cli.bad_date",
+    );
+    assert_eq!(
+        err,
+        "error[cli.bad_date]: 日期格式应为 YYYY-MM-DD:\"2026-13-01\" / date must be YYYY-MM-DD: \"2026-13-01\"\n"
+    );
+    assert_error(
+        &duban(&["calendar", "is-working-day", "2026-2-1"]),
+        "cli.bad_date",
+    );
+    assert_error(
+        &duban(&["calendar", "add-working-days", "tomorrow", "1"]),
+        "cli.bad_date",
+    );
+    assert_error(
+        &duban(&["calendar", "add-working-days", "2026-01-05", "-1"]),
+        "cli.bad_number",
+    );
+    assert_error(
+        &duban(&["calendar", "add-working-days", "2026-01-05", "x"]),
+        "cli.bad_number",
+    );
+    assert_error(
+        &duban(&["calendar", "is-working-day", "1899-12-31"]),
+        "cli.out_of_range",
+    );
+    assert_error(&duban(&["calendar", "list", "1800"]), "cli.out_of_range");
+    assert_error(&duban(&["calendar", "list", "20x6"]), "cli.bad_year");
+    assert_error(&duban(&["calendar", "frobnicate"]), "cli.usage");
+    assert_error(&duban(&[]), "cli.usage");
+
+    let missing = std::env::temp_dir().join("duban-cli-test-no-such-file.json");
+    let missing = missing.to_str().unwrap();
+    assert_error(
+        &duban(&["--calendar-file", missing, "calendar", "list", "2026"]),
+        "cli.calendar_file",
+    );
+    let bad_json = TempFile::new("{\"year\": 2027, \"days\": [");
+    assert_error(
+        &duban(&[
+            "--calendar-file",
+            bad_json.path(),
+            "calendar",
+            "list",
+            "2027",
+        ]),
+        "calendar.bad_json",
+    );
+    let wrong_year = TempFile::new(
+        r#"{"year": 2027, "days": [{"date": "2026-10-01", "kind": "holiday", "name": "国庆节", "name_en": "National Day"}]}"#,
+    );
+    assert_error(
+        &duban(&[
+            "--calendar-file",
+            wrong_year.path(),
+            "calendar",
+            "list",
+            "2027",
+        ]),
+        "calendar.year_mismatch",
+    );
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let output = duban(&["--help"]);
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("calendar"));
+    let output = duban(&["--version"]);
+    assert!(output.status.success());
+    assert_eq!(
+        stdout(&output),
+        format!("duban {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -1,0 +1,3 @@
+//! Integration tests: run the built `duban` binary.
+
+mod cli;
