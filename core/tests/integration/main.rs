@@ -5,3 +5,4 @@ mod support;
 mod calendar;
 mod matrix;
 mod properties;
+mod trail;
