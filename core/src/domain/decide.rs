@@ -749,13 +749,7 @@ fn rules(
         }
         Command::RequestExtension { until, reason: why } => {
             reason(why)?;
-            if state.pending_extension().is_some() {
-                return Err(Rejection::invalid(
-                    "extension.pending",
-                    "已有延时申请待审批",
-                    "an extension request is waiting for a decision already",
-                ));
-            }
+            EXTENSION.not_pending(state.pending_extension().is_some())?;
             if state.extensions.len() >= 2 {
                 return Err(Rejection::invalid(
                     "extension.limit",
@@ -794,11 +788,7 @@ fn rules(
         Command::DecideExtension { approve, opinion } => {
             opinion_for(*approve, opinion)?;
             let Some(pending) = state.pending_extension() else {
-                return Err(Rejection::invalid(
-                    "extension.none_pending",
-                    "没有待审批的延时申请",
-                    "no extension request is waiting for a decision",
-                ));
+                return Err(EXTENSION.none_pending());
             };
             if *approve {
                 one(EventKind::ExtensionApproved {
@@ -813,26 +803,14 @@ fn rules(
         }
         Command::RequestSuspension { reason: why } => {
             reason(why)?;
-            if state.suspension_request.is_some() {
-                return Err(Rejection::invalid(
-                    "suspension.pending",
-                    "已有暂停申请待审批",
-                    "a suspension request is waiting for a decision already",
-                ));
-            }
+            SUSPENSION.not_pending(state.suspension_request.is_some())?;
             one(EventKind::SuspensionRequested {
                 reason: why.clone(),
             })
         }
         Command::DecideSuspension { approve, opinion } => {
             opinion_for(*approve, opinion)?;
-            if state.suspension_request.is_none() {
-                return Err(Rejection::invalid(
-                    "suspension.none_pending",
-                    "没有待审批的暂停申请",
-                    "no suspension request is waiting for a decision",
-                ));
-            }
+            SUSPENSION.pending(state.suspension_request.is_some())?;
             if *approve {
                 one(EventKind::Suspended {
                     opinion: opinion.clone(),
@@ -845,26 +823,14 @@ fn rules(
         }
         Command::RequestResumption { reason: why } => {
             reason(why)?;
-            if state.resumption_request.is_some() {
-                return Err(Rejection::invalid(
-                    "resumption.pending",
-                    "已有恢复申请待审批",
-                    "a resumption request is waiting for a decision already",
-                ));
-            }
+            RESUMPTION.not_pending(state.resumption_request.is_some())?;
             one(EventKind::ResumptionRequested {
                 reason: why.clone(),
             })
         }
         Command::DecideResumption { approve, opinion } => {
             opinion_for(*approve, opinion)?;
-            if state.resumption_request.is_none() {
-                return Err(Rejection::invalid(
-                    "resumption.none_pending",
-                    "没有待审批的恢复申请",
-                    "no resumption request is waiting for a decision",
-                ));
-            }
+            RESUMPTION.pending(state.resumption_request.is_some())?;
             if !*approve {
                 return one(EventKind::ResumptionRefused {
                     opinion: opinion.clone(),
@@ -1057,6 +1023,70 @@ fn rules(
                 deadline: state.deadline,
             })
         }
+    }
+}
+
+/// A kind of request that waits for a leader's decision.
+struct Request {
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    article: &'static str,
+}
+
+const EXTENSION: Request = Request {
+    code: "extension",
+    zh: "延时",
+    en: "extension",
+    article: "an",
+};
+const SUSPENSION: Request = Request {
+    code: "suspension",
+    zh: "暂停",
+    en: "suspension",
+    article: "a",
+};
+const RESUMPTION: Request = Request {
+    code: "resumption",
+    zh: "恢复",
+    en: "resumption",
+    article: "a",
+};
+
+impl Request {
+    /// Refuses a new request while one waits.
+    fn not_pending(&self, waiting: bool) -> Result<(), Rejection> {
+        if waiting {
+            return Err(Rejection::invalid(
+                &format!("{}.pending", self.code),
+                format!("已有{}申请待审批", self.zh),
+                format!(
+                    "{} {} request is waiting for a decision already",
+                    self.article, self.en
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses a decision when nothing waits.
+    fn pending(&self, waiting: bool) -> Result<(), Rejection> {
+        if waiting {
+            Ok(())
+        } else {
+            Err(self.none_pending())
+        }
+    }
+
+    fn none_pending(&self) -> Rejection {
+        Rejection::invalid(
+            &format!("{}.none_pending", self.code),
+            format!("没有待审批的{}申请", self.zh),
+            format!(
+                "no {} request is waiting for a decision",
+                &self.en[self.en.find(' ').map_or(0, |i| i + 1)..]
+            ),
+        )
     }
 }
 

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use thiserror::Error;
 
 use super::model::Urgency;
 
@@ -292,5 +293,194 @@ impl Policy {
     /// The category with this code.
     pub fn category(&self, code: &str) -> Option<&CategoryDef> {
         self.categories.iter().find(|c| c.code == code)
+    }
+}
+
+/// Why a policy cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum PolicyError {
+    /// The JSON does not describe a policy.
+    #[error("考核与期限规则格式错误:{0} / the policy is not valid JSON for a policy: {0}")]
+    BadJson(String),
+    /// No category is defined.
+    #[error("至少需要一个事项类别 / at least one category is needed")]
+    NoCategory,
+    /// Two categories share a code.
+    #[error("类别代码重复:{0} / two categories share the code {0}")]
+    DuplicateCategory(String),
+    /// A category lacks a code, a name or a number prefix.
+    #[error(
+        "类别“{0}”缺少代码、名称或编号前缀 / category {0} lacks a code, a name or a number prefix"
+    )]
+    IncompleteCategory(String),
+    /// A number is out of its sensible range.
+    #[error("规则“{0}”的取值超出范围 / the value of {0} is out of range")]
+    OutOfRange(&'static str),
+}
+
+impl PolicyError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PolicyError::BadJson(_) => "policy.bad_json",
+            PolicyError::NoCategory => "policy.no_category",
+            PolicyError::DuplicateCategory(_) => "policy.duplicate_category",
+            PolicyError::IncompleteCategory(_) => "policy.incomplete_category",
+            PolicyError::OutOfRange(_) => "policy.out_of_range",
+        }
+    }
+}
+
+impl Policy {
+    /// Reads a policy from JSON and checks it.
+    pub fn from_json(json: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy =
+            serde_json::from_str(json).map_err(|e| PolicyError::BadJson(e.to_string()))?;
+        policy.check()?;
+        Ok(policy)
+    }
+
+    /// Checks that the policy can be used: categories complete and unique, day counts and
+    /// thresholds in range.
+    pub fn check(&self) -> Result<(), PolicyError> {
+        if self.categories.is_empty() {
+            return Err(PolicyError::NoCategory);
+        }
+        let mut codes = std::collections::BTreeSet::new();
+        for c in &self.categories {
+            if [&c.code, &c.name_zh, &c.name_en, &c.prefix]
+                .iter()
+                .any(|f| f.trim().is_empty())
+            {
+                return Err(PolicyError::IncompleteCategory(c.code.clone()));
+            }
+            if !codes.insert(c.code.as_str()) {
+                return Err(PolicyError::DuplicateCategory(c.code.clone()));
+            }
+        }
+        let d = &self.deadline_days;
+        let days = [
+            (
+                "deadline_days",
+                d.normal
+                    .max(d.urgent)
+                    .max(d.extra_urgent)
+                    .max(d.instruction),
+            ),
+            (
+                "review_within_working_days",
+                self.review_within_working_days,
+            ),
+            (
+                "decline_within_working_days",
+                self.decline_within_working_days,
+            ),
+            (
+                "yellow_within_working_days",
+                self.yellow_within_working_days,
+            ),
+        ];
+        for (name, v) in days {
+            if v > 365 {
+                return Err(PolicyError::OutOfRange(name));
+            }
+        }
+        if self.remind_before_working_days.iter().any(|d| *d > 365) {
+            return Err(PolicyError::OutOfRange("remind_before_working_days"));
+        }
+        if self.escalate_after_urges == 0 || self.escalate_after_urges > 100 {
+            return Err(PolicyError::OutOfRange("escalate_after_urges"));
+        }
+        if self.behind_schedule_tolerance > 100 {
+            return Err(PolicyError::OutOfRange("behind_schedule_tolerance"));
+        }
+        let card = &self.card;
+        if !(1..=5).contains(&card.green_min_stars)
+            || !(1..=5).contains(&card.red_max_stars)
+            || card.red_max_stars >= card.green_min_stars
+            || card.red_min_returns <= card.green_max_returns
+        {
+            return Err(PolicyError::OutOfRange("card"));
+        }
+        let sc = &self.scoring;
+        let big = Points::whole(1000);
+        let all = [
+            sc.base,
+            sc.late_per_day,
+            sc.per_return,
+            sc.escalation,
+            sc.late_report,
+            sc.max_adjustment,
+            sc.light.green,
+            sc.light.yellow,
+            sc.light.red,
+            sc.card.green,
+            sc.card.yellow,
+            sc.card.red,
+        ];
+        if all
+            .iter()
+            .chain(sc.stars.iter())
+            .chain(sc.late_cap.iter())
+            .any(|p| p.0.unsigned_abs() > big.0.unsigned_abs())
+        {
+            return Err(PolicyError::OutOfRange("scoring"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policy_is_valid_and_round_trips() {
+        let p = Policy::default();
+        assert_eq!(p.check(), Ok(()));
+        let json = serde_json::to_string(&p).expect("serialises");
+        assert_eq!(Policy::from_json(&json), Ok(p));
+    }
+
+    #[test]
+    fn a_bad_policy_is_refused_with_its_code() {
+        assert_eq!(
+            Policy::from_json("{").map_err(|e| e.code()),
+            Err("policy.bad_json")
+        );
+        let mut p = Policy::default();
+        p.categories.push(p.categories[0].clone());
+        assert_eq!(
+            p.check().map_err(|e| e.code()),
+            Err("policy.duplicate_category")
+        );
+        let mut p = Policy::default();
+        p.categories[1].prefix = " ".into();
+        assert_eq!(
+            p.check().map_err(|e| e.code()),
+            Err("policy.incomplete_category")
+        );
+        let p = Policy {
+            escalate_after_urges: 0,
+            ..Policy::default()
+        };
+        assert_eq!(p.check().map_err(|e| e.code()), Err("policy.out_of_range"));
+        let mut p = Policy::default();
+        p.card.red_max_stars = 4;
+        assert_eq!(p.check().map_err(|e| e.code()), Err("policy.out_of_range"));
+        let mut p = Policy::default();
+        p.categories.clear();
+        assert_eq!(p.check().map_err(|e| e.code()), Err("policy.no_category"));
+        assert!(PolicyError::NoCategory.to_string().contains(" / "));
+    }
+
+    #[test]
+    fn points_print_and_parse_as_decimals() {
+        assert_eq!(Points::tenths(-15).to_string(), "-1.5");
+        assert_eq!(Points::whole(3).to_string(), "3.0");
+        let p: Points = serde_json::from_str("-0.5").expect("parses");
+        assert_eq!(p, Points::tenths(-5));
+        assert!(serde_json::from_str::<Points>("1e300").is_err());
+        assert_eq!(Points::whole(-1).times(3), Points::whole(-3));
     }
 }

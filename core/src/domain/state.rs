@@ -179,6 +179,32 @@ pub struct ReportRecord {
     pub status: ReportStatus,
 }
 
+impl ReportRecord {
+    fn filed(
+        event: &Event,
+        seq: u64,
+        id: ReportId,
+        kind: ReportKind,
+        needs_approval: bool,
+    ) -> ReportRecord {
+        ReportRecord {
+            id,
+            kind,
+            by: event.actor,
+            at: event.at,
+            seq,
+            percent: None,
+            milestone: None,
+            answers: None,
+            status: if needs_approval {
+                ReportStatus::PendingApproval
+            } else {
+                ReportStatus::Filed
+            },
+        }
+    }
+}
+
 /// A periodic report request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportRequestRecord {
@@ -678,21 +704,11 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
             answers,
             needs_approval,
         } => {
-            let record = ReportRecord {
-                id: report.id,
-                kind: ReportKind::Progress,
-                by: event.actor,
-                at: event.at,
-                seq,
-                percent: Some(*percent),
-                milestone: *milestone,
-                answers: *answers,
-                status: if *needs_approval {
-                    ReportStatus::PendingApproval
-                } else {
-                    ReportStatus::Filed
-                },
-            };
+            let mut record =
+                ReportRecord::filed(event, seq, report.id, ReportKind::Progress, *needs_approval);
+            record.percent = Some(*percent);
+            record.milestone = *milestone;
+            record.answers = *answers;
             s.urges_since_result = 0;
             if !needs_approval {
                 apply_progress(&mut s, &record);
@@ -704,21 +720,13 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
             needs_approval,
         } => {
             s.urges_since_result = 0;
-            s.reports.push(ReportRecord {
-                id: report.id,
-                kind: ReportKind::Completion,
-                by: event.actor,
-                at: event.at,
+            s.reports.push(ReportRecord::filed(
+                event,
                 seq,
-                percent: None,
-                milestone: None,
-                answers: None,
-                status: if *needs_approval {
-                    ReportStatus::PendingApproval
-                } else {
-                    ReportStatus::Filed
-                },
-            });
+                report.id,
+                ReportKind::Completion,
+                *needs_approval,
+            ));
             if !needs_approval {
                 complete(&mut s, report.id, mark);
             }
