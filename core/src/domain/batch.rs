@@ -261,7 +261,7 @@ pub fn due_urging(
     let Some(deadline) = effective_deadline(state, now, calendar) else {
         return out;
     };
-    if now <= deadline {
+    if now <= deadline || state.pending_completion().is_some() {
         return out;
     }
     if state.escalated.is_none() && state.urges_since_result >= policy.escalate_after_urges {

@@ -11,7 +11,7 @@ use super::model::{Actor, BlobRef, MilestoneKind, MilestoneSpec, Role, UnitTree,
 use super::permission::{authorize, Relation};
 use super::policy::Policy;
 use super::rejection::Rejection;
-use super::state::{ReportKind, ReportStatus, Status, TaskState};
+use super::state::{ReportStatus, Status, TaskState};
 
 /// The longest title, in characters.
 pub const MAX_TITLE: usize = 200;
@@ -627,9 +627,7 @@ fn rules(
                     "a completion report of this category needs evidence (e.g. photos of the rectification)",
                 ));
             }
-            if state.reports.iter().any(|r| {
-                r.kind == ReportKind::Completion && r.status == ReportStatus::PendingApproval
-            }) {
+            if state.pending_completion().is_some() {
                 return Err(Rejection::invalid(
                     "report.pending",
                     "已有完成汇报在审批中",
@@ -857,7 +855,8 @@ fn rules(
         Command::Urge { channel, note } => {
             optional_text(note, "input.note", "催办内容", "the note", MAX_TEXT)?;
             if ctx.actor.roles.has(Role::System) {
-                let due = effective_deadline(state, now, cal).is_some_and(|d| now > d);
+                let due = effective_deadline(state, now, cal).is_some_and(|d| now > d)
+                    && state.pending_completion().is_none();
                 if !due {
                     return Err(Rejection::invalid(
                         "urge.not_due",
@@ -1145,10 +1144,13 @@ fn dispatch(
                 .policy
                 .category(&state.category)
                 .is_some_and(|c| c.is_instruction);
+            // An instruction without a deadline gets its own default, unless its urgency
+            // asks for less.
+            let by_urgency = days.for_urgency(state.urgency);
             let n = if instruction {
-                days.instruction
+                days.instruction.min(by_urgency)
             } else {
-                days.for_urgency(state.urgency)
+                by_urgency
             };
             cal.deadline_after_working_days(now, n)
         }

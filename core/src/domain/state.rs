@@ -296,6 +296,12 @@ pub struct ReturnRecord {
     pub mark: Mark,
     /// The new deadline.
     pub new_deadline: DateTime<Utc>,
+    /// The deadline that was in force when the returned completion was filed.
+    pub deadline_before: Option<DateTime<Utc>>,
+    /// Position of the event that set that deadline.
+    pub deadline_before_seq: u64,
+    /// When the returned completion report was filed, and its event's position.
+    pub returned_report: Option<Mark>,
 }
 
 /// A rating.
@@ -334,6 +340,17 @@ pub struct ReminderRecord {
     pub at: DateTime<Utc>,
     /// The deadline it referred to.
     pub deadline: Option<DateTime<Utc>>,
+}
+
+/// One completion report against the deadline in force when it was filed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Round {
+    /// The deadline in force.
+    pub deadline: DateTime<Utc>,
+    /// Position of the event that set it.
+    pub deadline_seq: u64,
+    /// When the completion report was filed.
+    pub reported: Mark,
 }
 
 /// The completion on record.
@@ -476,6 +493,37 @@ impl TaskState {
         self.extensions
             .iter()
             .find(|e| e.outcome == ExtensionOutcome::Pending)
+    }
+
+    /// A completion report waiting for report approval.
+    pub fn pending_completion(&self) -> Option<&ReportRecord> {
+        self.reports
+            .iter()
+            .find(|r| r.kind == ReportKind::Completion && r.status == ReportStatus::PendingApproval)
+    }
+
+    /// Every completion round so far: each completion report that was returned for rework,
+    /// then the completion on record, with the deadline in force for it.
+    pub fn completion_rounds(&self) -> Vec<Round> {
+        let mut rounds: Vec<Round> = self
+            .returns
+            .iter()
+            .filter_map(|r| {
+                Some(Round {
+                    deadline: r.deadline_before?,
+                    deadline_seq: r.deadline_before_seq,
+                    reported: r.returned_report?,
+                })
+            })
+            .collect();
+        if let (Some(c), Some(d)) = (self.completion, self.deadline) {
+            rounds.push(Round {
+                deadline: d,
+                deadline_seq: self.deadline_seq,
+                reported: c.reported,
+            });
+        }
+        rounds
     }
 
     /// The report with this id.
@@ -765,7 +813,8 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
             s.status = Status::Completed;
         }
         EventKind::ReturnedForRework { new_deadline, .. } => {
-            if let Some(c) = s.completion.take() {
+            let returned = s.completion.take();
+            if let Some(c) = returned {
                 if let Some(r) = s.reports.iter_mut().find(|r| r.id == c.report) {
                     r.status = ReportStatus::Reworked;
                 }
@@ -773,6 +822,9 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
             s.returns.push(ReturnRecord {
                 mark,
                 new_deadline: *new_deadline,
+                deadline_before: s.deadline,
+                deadline_before_seq: s.deadline_seq,
+                returned_report: returned.map(|c| c.reported),
             });
             s.deadline = Some(*new_deadline);
             s.deadline_seq = seq;

@@ -5,4 +5,6 @@ mod support;
 mod calendar;
 mod matrix;
 mod properties;
+mod rules;
+mod scoring;
 mod trail;

@@ -334,7 +334,11 @@ fn a_refused_extension_keeps_the_deadline_and_still_counts() {
     w.set_now(local(2026, 3, 5, 9, 0))
         .ok(HANDLER, request_extension(local(2026, 3, 13, 17, 0)));
     // Refusing needs an opinion.
-    w.refused(DEPUTY, decide_extension(false, "  "), "input.opinion_required");
+    w.refused(
+        DEPUTY,
+        decide_extension(false, "  "),
+        "input.opinion_required",
+    );
     w.ok(DEPUTY, decide_extension(false, "理由不充分,请按期完成"));
     assert_eq!(w.state.deadline, Some(end_of(2026, 3, 11)));
     assert_eq!(w.state.extensions[0].outcome, ExtensionOutcome::Refused);
@@ -428,10 +432,12 @@ fn suspension_stops_the_clock_and_resumption_moves_the_deadline() {
     let mut w = in_progress();
     let deadline = end_of(2026, 3, 11);
     // Friday 03-06: asked at 14:00, approved at 15:00.
-    w.set_now(local(2026, 3, 6, 14, 0)).ok(HANDLER, ask_suspension());
+    w.set_now(local(2026, 3, 6, 14, 0))
+        .ok(HANDLER, ask_suspension());
     assert_eq!(w.state.status, Status::InProgress);
     w.refused(HANDLER, agree_suspension(), "perm.denied");
-    w.set_now(local(2026, 3, 6, 15, 0)).ok(DEPUTY, agree_suspension());
+    w.set_now(local(2026, 3, 6, 15, 0))
+        .ok(DEPUTY, agree_suspension());
     assert_eq!(w.state.status, Status::Suspended);
     assert_eq!(w.state.deadline, Some(deadline));
 
@@ -439,9 +445,18 @@ fn suspension_stops_the_clock_and_resumption_moves_the_deadline() {
     // Fri 15:00→18:00 is 3 h, so the end of 03-11 becomes Thu 03-12 03:00; the weekend adds
     // nothing (Sat noon and Sun night: 9 h → 03-12 09:00); Monday 10:00 makes 19 h.
     let eff = |w: &World, t| effective_deadline(&w.state, t, &w.calendar);
-    assert_eq!(eff(&w, local(2026, 3, 6, 18, 0)), Some(local(2026, 3, 12, 3, 0)));
-    assert_eq!(eff(&w, local(2026, 3, 7, 12, 0)), Some(local(2026, 3, 12, 9, 0)));
-    assert_eq!(eff(&w, local(2026, 3, 8, 23, 0)), Some(local(2026, 3, 12, 9, 0)));
+    assert_eq!(
+        eff(&w, local(2026, 3, 6, 18, 0)),
+        Some(local(2026, 3, 12, 3, 0))
+    );
+    assert_eq!(
+        eff(&w, local(2026, 3, 7, 12, 0)),
+        Some(local(2026, 3, 12, 9, 0))
+    );
+    assert_eq!(
+        eff(&w, local(2026, 3, 8, 23, 0)),
+        Some(local(2026, 3, 12, 9, 0))
+    );
     assert_eq!(
         eff(&w, local(2026, 3, 9, 10, 0)),
         Some(local(2026, 3, 12, 19, 0))
@@ -451,7 +466,8 @@ fn suspension_stops_the_clock_and_resumption_moves_the_deadline() {
     w.set_now(local(2026, 3, 9, 9, 0));
     w.refused(HANDLER, progress(1, 30), "state.not_allowed");
     w.ok(HANDLER, ask_resumption());
-    w.set_now(local(2026, 3, 9, 10, 0)).ok(DEPUTY, agree_resumption());
+    w.set_now(local(2026, 3, 9, 10, 0))
+        .ok(DEPUTY, agree_resumption());
 
     // Suspended Friday 15:00, resumed Monday 10:00: Fri 9 h + Mon 10 h = 19 working hours.
     let new_deadline = local(2026, 3, 12, 19, 0);
@@ -475,7 +491,8 @@ fn suspension_stops_the_clock_and_resumption_moves_the_deadline() {
 #[test]
 fn a_refused_suspension_keeps_the_clock_running() {
     let mut w = in_progress();
-    w.set_now(local(2026, 3, 6, 14, 0)).ok(HANDLER, ask_suspension());
+    w.set_now(local(2026, 3, 6, 14, 0))
+        .ok(HANDLER, ask_suspension());
     w.refused(HANDLER, ask_suspension(), "suspension.pending");
     w.refused(
         DEPUTY,
@@ -515,9 +532,7 @@ fn decline_within_two_working_days_then_redispatch() {
     w.set_now(local(2026, 3, 4, 23, 0));
     w.refused(
         HANDLER,
-        Command::Decline {
-            reason: " ".into(),
-        },
+        Command::Decline { reason: " ".into() },
         "input.reason_required",
     );
     w.refused(OUTSIDER, decline(), "perm.denied");
@@ -601,7 +616,11 @@ fn registration_approval_chain_of_two() {
     w.refused(APPROVER, decide_registration(true, ""), "perm.denied");
 
     // A return needs an opinion and sends the draft back to the start.
-    w.refused(MAIN, decide_registration(false, ""), "input.opinion_required");
+    w.refused(
+        MAIN,
+        decide_registration(false, ""),
+        "input.opinion_required",
+    );
     w.ok(MAIN, decide_registration(false, "请明确各阶段完成时限"));
     assert!(matches!(
         last_event(&w),
@@ -660,7 +679,8 @@ fn with_report_approver() -> World {
 fn a_completion_report_waits_for_report_approval() {
     let mut w = with_report_approver();
     // A progress report waits too: the progress does not change until approved.
-    w.set_now(local(2026, 3, 4, 10, 0)).ok(HANDLER, progress(1, 40));
+    w.set_now(local(2026, 3, 4, 10, 0))
+        .ok(HANDLER, progress(1, 40));
     assert_eq!(w.state.progress, 0);
     w.ok(
         HEAD_A,
@@ -705,7 +725,8 @@ fn a_completion_report_waits_for_report_approval() {
 #[test]
 fn a_returned_report_does_not_complete() {
     let mut w = with_report_approver();
-    w.set_now(local(2026, 3, 10, 10, 0)).ok(HANDLER, completion(1));
+    w.set_now(local(2026, 3, 10, 10, 0))
+        .ok(HANDLER, completion(1));
     let ret = |opinion: &str| Command::DecideReport {
         report: ReportId::from_u128(1),
         approve: false,
@@ -739,7 +760,8 @@ fn a_returned_report_does_not_complete() {
 #[test]
 fn return_for_rework_needs_a_reason_and_a_new_deadline() {
     let mut w = in_progress();
-    w.set_now(local(2026, 3, 5, 10, 0)).ok(HANDLER, completion(1));
+    w.set_now(local(2026, 3, 5, 10, 0))
+        .ok(HANDLER, completion(1));
     assert_eq!(w.state.status, Status::UnderReview);
     w.set_now(local(2026, 3, 6, 10, 0));
     // Only the creator (no reviewer was named) reviews.
@@ -773,7 +795,8 @@ fn return_for_rework_needs_a_reason_and_a_new_deadline() {
     );
 
     // The second completion is filed and accepted.
-    w.set_now(local(2026, 3, 12, 10, 0)).ok(HANDLER, completion(2));
+    w.set_now(local(2026, 3, 12, 10, 0))
+        .ok(HANDLER, completion(2));
     assert_eq!(w.state.status, Status::UnderReview);
     w.ok(SUPERVISOR, accept());
     assert_eq!(w.state.status, Status::Completed);
@@ -783,7 +806,8 @@ fn return_for_rework_needs_a_reason_and_a_new_deadline() {
 #[test]
 fn a_new_deadline_on_a_weekend_rolls_forward() {
     let mut w = in_progress();
-    w.set_now(local(2026, 3, 5, 10, 0)).ok(HANDLER, completion(1));
+    w.set_now(local(2026, 3, 5, 10, 0))
+        .ok(HANDLER, completion(1));
     w.ok(
         SUPERVISOR,
         return_for_rework("数据有误", Some(local(2026, 3, 14, 12, 0))),
@@ -817,8 +841,19 @@ fn a_rectification_needs_evidence() {
 fn sharers_handle_and_unit_heads_above_the_lead_count_as_lead() {
     let mut w = in_progress();
     // Only the lead side shares.
-    w.refused(SHARER1, Command::Share { with: vec![SHARER2] }, "perm.denied");
-    w.ok(HANDLER, Command::Share { with: vec![SHARER1] });
+    w.refused(
+        SHARER1,
+        Command::Share {
+            with: vec![SHARER2],
+        },
+        "perm.denied",
+    );
+    w.ok(
+        HANDLER,
+        Command::Share {
+            with: vec![SHARER1],
+        },
+    );
     w.refused(
         HANDLER,
         Command::Share {
@@ -838,7 +873,12 @@ fn sharers_handle_and_unit_heads_above_the_lead_count_as_lead() {
     w.ok(HEAD_ROOT, progress(2, 50));
     w.ok(HEAD_A, progress(3, 60));
     assert_eq!(w.state.progress, 60);
-    w.ok(HEAD_ROOT, Command::Share { with: vec![SHARER2] });
+    w.ok(
+        HEAD_ROOT,
+        Command::Share {
+            with: vec![SHARER2],
+        },
+    );
     w.ok(SHARER2, progress(4, 70));
 
     // Once one handles the step, the others no longer need to: completion by a sharer puts
@@ -849,8 +889,18 @@ fn sharers_handle_and_unit_heads_above_the_lead_count_as_lead() {
 
     // A withdrawn share takes the right away.
     let mut w = in_progress();
-    w.ok(HANDLER, Command::Share { with: vec![SHARER1] })
-        .ok(HANDLER, Command::Unshare { with: vec![SHARER1] });
+    w.ok(
+        HANDLER,
+        Command::Share {
+            with: vec![SHARER1],
+        },
+    )
+    .ok(
+        HANDLER,
+        Command::Unshare {
+            with: vec![SHARER1],
+        },
+    );
     w.refused(SHARER1, progress(1, 30), "perm.denied");
 }
 
@@ -864,7 +914,14 @@ fn confidential_items_are_closed_to_outsiders() {
     let units = units();
     assert!(!may_view(&w.state, &actor(OUTSIDER), &units));
     assert!(!may_view(&w.state, &actor(SHARER2), &units));
-    for who in [INSPECTOR, SUPERVISOR, HANDLER, PARTICIPANT, HEAD_ROOT, DEPUTY] {
+    for who in [
+        INSPECTOR,
+        SUPERVISOR,
+        HANDLER,
+        PARTICIPANT,
+        HEAD_ROOT,
+        DEPUTY,
+    ] {
         assert!(may_view(&w.state, &actor(who), &units), "{who}");
     }
     let comment = |n| Command::Comment {
@@ -1128,12 +1185,12 @@ fn decomposed_subtasks_roll_up_into_the_parent() {
             .ok(SUB_HANDLER, Command::Receive)
             .ok(SUB_HANDLER, progress(1, 30));
     }
-    let rollup = |children: &BTreeMap<TaskId, World>| {
+    let rollup = |parent: &World, children: &BTreeMap<TaskId, World>| {
         let lookup = |id: TaskId| children.get(&id).map(|w| &w.state);
         derived::rolled_up_progress(&parent.state, &lookup)
     };
     // (50 + 100 + 30) / 3 = 60.
-    assert_eq!(rollup(&children), 60);
+    assert_eq!(rollup(&parent, &children), 60);
     // The decomposer revokes the third: it no longer counts. (50 + 100) / 2 = 75.
     children.get_mut(&c3).unwrap().ok(
         HANDLER,
@@ -1141,13 +1198,13 @@ fn decomposed_subtasks_roll_up_into_the_parent() {
             reason: "并入子任务一".into(),
         },
     );
-    assert_eq!(rollup(&children), 75);
+    assert_eq!(rollup(&parent, &children), 75);
     // The parent's own reports do not matter while it has live subtasks …
     parent.ok(HANDLER, progress(1, 10));
-    assert_eq!(rollup(&children), 75);
+    assert_eq!(rollup(&parent, &children), 75);
     // … and an accepted parent is 100 whatever its subtasks say.
     parent.ok(HANDLER, completion(2)).ok(SUPERVISOR, accept());
-    assert_eq!(rollup(&children), 100);
+    assert_eq!(rollup(&parent, &children), 100);
 }
 
 // ----- R2.1, R1.5 dispatch to several units ----------------------------------------------------
@@ -1252,11 +1309,7 @@ fn weekly_report_requests_are_made_once_per_period() {
     run_as_system(&mut w, first.clone());
     assert!(due(&w).is_empty());
     // The same request again is refused.
-    w.refused(
-        UserId::SYSTEM,
-        first[0].clone(),
-        "report_request.duplicate",
-    );
+    w.refused(UserId::SYSTEM, first[0].clone(), "report_request.duplicate");
     w.set_now(local(2026, 3, 10, 10, 0)).ok(
         HANDLER,
         Command::ReportProgress {
@@ -1323,7 +1376,8 @@ fn reminders_three_and_one_working_days_before_each_deadline_once() {
     // Mon 03-09 08:00: 16 h + 2 days = 64 h, 3 days.
     w.set_now(local(2026, 3, 9, 8, 0));
     assert_eq!(due(&w), vec![before(3)]);
-    run_as_system(&mut w, due(&w));
+    let c = due(&w);
+    run_as_system(&mut w, c);
     assert!(due(&w).is_empty());
     w.refused(UserId::SYSTEM, before(3), "remind.duplicate");
     // Tue 03-10 08:00: 40 h, 2 days: still the 3-day reminder, already sent.
@@ -1332,7 +1386,8 @@ fn reminders_three_and_one_working_days_before_each_deadline_once() {
     // Wed 03-11 08:00: 16 h, 1 day.
     w.set_now(local(2026, 3, 11, 8, 0));
     assert_eq!(due(&w), vec![before(1)]);
-    run_as_system(&mut w, due(&w));
+    let c = due(&w);
+    run_as_system(&mut w, c);
     assert!(due(&w).is_empty());
     assert_eq!(w.state.reminders.len(), 2);
 
@@ -1347,7 +1402,8 @@ fn reminders_three_and_one_working_days_before_each_deadline_once() {
     // Mon 03-16 09:00: 15 h + 24 h + 17 h = 56 h, 3 days.
     w.set_now(local(2026, 3, 16, 9, 0));
     assert_eq!(due(&w), vec![before(3)]);
-    run_as_system(&mut w, due(&w));
+    let c = due(&w);
+    run_as_system(&mut w, c);
     assert!(due(&w).is_empty());
     // Only the system records reminders.
     w.refused(SUPERVISOR, before(1), "perm.denied");
@@ -1371,7 +1427,8 @@ fn unreceived_dispatches_are_reminded_once_a_working_day() {
     // Monday 09:00: 15 h + 9 h = one working day.
     w.set_now(local(2026, 3, 9, 9, 0));
     assert_eq!(due(&w), vec![unreceived.clone()]);
-    run_as_system(&mut w, due(&w));
+    let c = due(&w);
+    run_as_system(&mut w, c);
     w.set_now(local(2026, 3, 9, 18, 0));
     assert!(due(&w).is_empty());
     w.set_now(local(2026, 3, 10, 9, 0));
@@ -1443,12 +1500,15 @@ fn a_progress_report_resets_the_urging_count() {
     let mut w = in_progress();
     let due = |w: &World| batch::due_urging(&w.state, w.now, &w.calendar, &w.policy);
     w.set_now(local(2026, 3, 12, 9, 0));
-    run_as_system(&mut w, due(&w));
+    let c = due(&w);
+    run_as_system(&mut w, c);
     w.set_now(local(2026, 3, 13, 9, 0));
-    run_as_system(&mut w, due(&w));
+    let c = due(&w);
+    run_as_system(&mut w, c);
     assert_eq!(w.state.urges_since_result, 2);
 
-    w.set_now(local(2026, 3, 13, 9, 30)).ok(HANDLER, progress(1, 80));
+    w.set_now(local(2026, 3, 13, 9, 30))
+        .ok(HANDLER, progress(1, 80));
     assert_eq!(w.state.urges_since_result, 0);
     w.set_now(local(2026, 3, 13, 10, 0));
     assert!(due(&w).is_empty());
@@ -1502,4 +1562,68 @@ fn system_urging_and_escalation_wait_for_their_time_people_do_not() {
         },
     );
     assert!(w.state.escalated.is_some());
+}
+
+#[test]
+fn an_urgent_instruction_keeps_its_urgency() {
+    // Dispatched Monday 03-02: an instruction without a deadline gets 5 working days, but
+    // one marked urgent gets 3, and extra-urgent the same day.
+    for (urgency, due) in [
+        (Urgency::Normal, end_of(2026, 3, 9)),
+        (Urgency::Urgent, end_of(2026, 3, 5)),
+        (Urgency::ExtraUrgent, end_of(2026, 3, 2)),
+    ] {
+        let mut w = World::new();
+        let mut reg = registration("instruction", 1);
+        reg.urgency = urgency;
+        w.ok(SUPERVISOR, register(reg))
+            .ok(SUPERVISOR, dispatch(order(HANDLER)));
+        assert_eq!(w.state.deadline, Some(due), "{urgency:?}");
+    }
+}
+
+#[test]
+fn a_completion_waiting_for_report_approval_counts_as_reported() {
+    // Normal urgency: due end of Wed 03-11 (7 working days). Filed 03-10, the
+    // report approver has not acted by 03-13: the item is reported in time, not overdue,
+    // and the system does not urge it.
+    let mut w = World::new();
+    let mut o = order(HANDLER);
+    o.report_approver = Some(HEAD_A);
+    w.ok(SUPERVISOR, register(registration("annual_key_work", 1)))
+        .ok(SUPERVISOR, dispatch(o))
+        .advance(Duration::hours(1))
+        .ok(HANDLER, Command::Receive);
+    assert_eq!(w.state.deadline, Some(end_of(2026, 3, 11)));
+    w.set_now(local(2026, 3, 10, 10, 0))
+        .ok(HANDLER, completion(1));
+    w.set_now(local(2026, 3, 13, 10, 0));
+    let light = derived::timeliness_light(&w.state, w.now, &w.calendar, &w.policy).unwrap();
+    assert_eq!(light.code, "light.reported_on_time");
+    assert!(batch::due_urging(&w.state, w.now, &w.calendar, &w.policy).is_empty());
+    w.refused(
+        UserId::SYSTEM,
+        Command::Urge {
+            channel: UrgeChannel::Message,
+            note: String::new(),
+        },
+        "urge.not_due",
+    );
+    let score = derived::item_score(&w.state, w.now, &w.calendar, &w.policy).unwrap();
+    assert!(
+        score.lines.iter().all(|l| l.code != "score.late"),
+        "{score:?}"
+    );
+    // Approved later, it is still on time: it counts from when it was filed.
+    w.ok(
+        HEAD_A,
+        Command::DecideReport {
+            report: duban_core::domain::model::ReportId::from_u128(1),
+            approve: true,
+            opinion: String::new(),
+        },
+    )
+    .ok(SUPERVISOR, accept());
+    let light = derived::timeliness_light(&w.state, w.now, &w.calendar, &w.policy).unwrap();
+    assert_eq!(light.code, "light.on_time");
 }

@@ -41,10 +41,48 @@ pub fn days_late(
     days.max(1)
 }
 
+/// Working time in `[from, to)` during which the item's clock was stopped: finished
+/// suspensions, and the running one up to `now`.
+fn paused_within(
+    state: &TaskState,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> i64 {
+    let clip = |a: DateTime<Utc>, b: DateTime<Utc>| {
+        let (a, b) = (a.max(from), b.min(to));
+        if b > a {
+            calendar.working_time_between(a, b).num_seconds()
+        } else {
+            0
+        }
+    };
+    let finished: i64 = state.pauses.iter().map(|p| clip(p.from, p.to)).sum();
+    let running = state.suspended.map_or(0, |s| clip(s.since, now));
+    finished + running
+}
+
+/// The item's own clock at `t`: working time since dispatch, less the time it was stopped.
+fn active_secs(
+    state: &TaskState,
+    start: DateTime<Utc>,
+    t: DateTime<Utc>,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> i64 {
+    if t <= start {
+        return 0;
+    }
+    calendar.working_time_between(start, t).num_seconds()
+        - paused_within(state, start, t, now, calendar)
+}
+
 /// The progress (0–100) the plan expects at `now`: a line through the dispatch (0 %), each
-/// milestone (its planned percentage) and the deadline (100 %), interpolated in working
-/// time. While suspended the plan stands still at the moment of suspension. `None` before
-/// dispatch.
+/// milestone (its planned percentage) and the deadline (100 %), interpolated on the item's
+/// own clock — working time that stops while the item is suspended (R7.4). So the plan
+/// stands still during a suspension and resumes where it stopped; milestones move with the
+/// clock as the deadline does. `None` before dispatch.
 pub fn scheduled_progress(
     state: &TaskState,
     now: DateTime<Utc>,
@@ -52,42 +90,84 @@ pub fn scheduled_progress(
 ) -> Option<u8> {
     let start = state.dispatched?.at;
     let deadline = effective_deadline(state, now, calendar)?;
-    let at = state.suspended.map_or(now, |s| s.since.min(now));
-    let mut points: Vec<(DateTime<Utc>, u8)> = vec![(start, 0)];
-    let mut milestones: Vec<(DateTime<Utc>, u8)> = state
+    let at = active_secs(state, start, now, now, calendar);
+    let end = active_secs(state, start, deadline, now, calendar);
+    let mut points: Vec<(i64, u8)> = vec![(0, 0)];
+    let mut milestones: Vec<(i64, u8)> = state
         .milestones
         .iter()
-        .map(|m| (m.spec.due, m.spec.planned_percent.min(100)))
-        .filter(|(due, _)| *due > start && *due < deadline)
+        .filter(|m| m.spec.due > start)
+        .map(|m| {
+            let x = calendar
+                .working_time_between(start, m.spec.due)
+                .num_seconds();
+            (x, m.spec.planned_percent.min(100))
+        })
+        .filter(|(x, _)| *x < end)
         .collect();
     milestones.sort();
     points.extend(milestones);
-    points.push((deadline.max(start), 100));
-    if at <= start {
+    points.push((end.max(0), 100));
+    if at <= 0 {
         return Some(0);
     }
     let mut floor = 0u8;
     for pair in points.windows(2) {
-        let (t0, p0) = pair[0];
-        let (t1, p1) = pair[1];
+        let (x0, p0) = pair[0];
+        let (x1, p1) = pair[1];
         let p0 = p0.max(floor);
         let p1 = p1.max(p0);
         floor = p1;
-        if at >= t1 {
+        if at >= x1 {
             continue;
         }
-        let span = calendar.working_time_between(t0, t1).num_seconds();
+        let span = x1 - x0;
         if span <= 0 {
             return Some(p0);
         }
-        let done = calendar
-            .working_time_between(t0, at)
-            .num_seconds()
-            .clamp(0, span);
+        let done = (at - x0).clamp(0, span);
         let extra = i64::from(p1 - p0) * done / span;
         return Some(p0 + extra as u8);
     }
     Some(100)
+}
+
+/// Days late in total, with the events behind them: each completion round (a report later
+/// returned for rework, then the one on record) counts against the deadline in force when
+/// it was filed, so a return never forgives lateness; an item still being handled also
+/// counts its running lateness at `now`.
+pub fn lateness(
+    state: &TaskState,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+    unit: LateDays,
+) -> (i64, Vec<u64>) {
+    let mut days = 0;
+    let mut events = Vec::new();
+    for round in state.completion_rounds() {
+        let late = days_late(round.deadline, round.reported.at, calendar, unit);
+        if late > 0 {
+            days += late;
+            events.extend([round.deadline_seq, round.reported.seq]);
+        }
+    }
+    let handling = matches!(
+        state.status,
+        Status::Dispatched | Status::InProgress | Status::Suspended
+    );
+    if handling && state.completion.is_none() {
+        let filed = state.pending_completion().map(|r| r.at);
+        if let Some(deadline) = effective_deadline(state, now, calendar) {
+            let late = days_late(deadline, filed.unwrap_or(now), calendar, unit);
+            if late > 0 {
+                days += late;
+                events.push(state.deadline_seq);
+            }
+        }
+    }
+    events.sort_unstable();
+    events.dedup();
+    (days, events)
 }
 
 /// The item's own progress: 100 once the completion is accepted, else the last reported.

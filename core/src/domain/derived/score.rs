@@ -8,13 +8,13 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::schedule::days_late;
+use super::schedule::lateness;
 use super::signal::{quality_card, timeliness_light, Colour, Signal};
 use crate::domain::calendar::Calendar;
 use crate::domain::decide::effective_deadline;
 use crate::domain::model::{TaskId, UnitId};
 use crate::domain::policy::{ColourPoints, LateDays, Points, Policy};
-use crate::domain::state::{Status, TaskState};
+use crate::domain::state::TaskState;
 
 /// One line of a score: what, how many points, and the events (positions in the item's
 /// trail) behind it.
@@ -74,6 +74,15 @@ fn colour_en(c: Colour) -> &'static str {
     }
 }
 
+/// "once", "twice", "3 times".
+fn times(n: i64) -> String {
+    match n {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        n => format!("{n} times"),
+    }
+}
+
 /// The item's score at `now`. `None` for items that were never dispatched or were revoked:
 /// they are not assessed.
 pub fn item_score(
@@ -100,52 +109,36 @@ pub fn item_score(
         }
     };
 
-    // Report timeliness: days late against the deadline in force.
-    if let Some(deadline) = effective_deadline(state, now, calendar) {
-        let (at, mut events) = match state.completion {
-            Some(c) => (c.reported.at, vec![c.reported.seq]),
-            None => (now, Vec::new()),
-        };
-        let active = state.completion.is_some()
-            || matches!(
-                state.status,
-                Status::Dispatched | Status::InProgress | Status::Suspended
-            );
-        let days = if active {
-            days_late(deadline, at, calendar, rules.late_days)
-        } else {
-            0
-        };
-        if days > 0 {
-            events.insert(0, state.deadline_seq.max(dispatched.seq));
-            let mut points = rules.late_per_day.times(days);
-            if let Some(cap) = rules.late_cap {
-                points = points.max(Points(-cap.0.abs()));
-            }
-            let (unit_zh, per_zh, unit_en) = match rules.late_days {
-                LateDays::Working => ("个工作日", "每个工作日", "working days"),
-                LateDays::Calendar => ("天", "每天", "days"),
-            };
-            let per = -rules.late_per_day.as_f64();
-            let (zh, en) = if state.completion.is_some() {
-                (
-                    format!("逾期{days}{unit_zh}报送,{per_zh}扣{per}分"),
-                    format!(
-                        "reported {days} {unit_en} late, {} per day",
-                        rules.late_per_day
-                    ),
-                )
-            } else {
-                (
-                    format!("已逾期{days}{unit_zh},{per_zh}扣{per}分"),
-                    format!(
-                        "overdue by {days} {unit_en}, {} per day",
-                        rules.late_per_day
-                    ),
-                )
-            };
-            push("score.late", zh, en, points, events);
+    // Report timeliness: days late, each completion round against its deadline.
+    let (days, events) = lateness(state, now, calendar, rules.late_days);
+    if days > 0 {
+        let mut points = rules.late_per_day.times(days);
+        if let Some(cap) = rules.late_cap {
+            points = points.max(Points(-cap.0.abs()));
         }
+        let (unit_zh, per_zh, unit_en) = match rules.late_days {
+            LateDays::Working => ("个工作日", "每个工作日", "working days"),
+            LateDays::Calendar => ("天", "每天", "days"),
+        };
+        let per = -rules.late_per_day.as_f64();
+        let (zh, en) = if state.completion.is_some() {
+            (
+                format!("逾期{days}{unit_zh}报送,{per_zh}扣{per}分"),
+                format!(
+                    "reported {days} {unit_en} late, {} per day",
+                    rules.late_per_day
+                ),
+            )
+        } else {
+            (
+                format!("逾期{days}{unit_zh},{per_zh}扣{per}分"),
+                format!(
+                    "{days} {unit_en} late so far, {} per day",
+                    rules.late_per_day
+                ),
+            )
+        };
+        push("score.late", zh, en, points, events);
     }
 
     // Procedure: returns for rework.
@@ -154,7 +147,7 @@ pub fn item_score(
         push(
             "score.returned",
             format!("退办{n}次"),
-            format!("returned for rework {n} times"),
+            format!("returned for rework {}", times(n)),
             rules.per_return.times(n),
             state.returns.iter().map(|r| r.mark.seq).collect(),
         );
@@ -425,7 +418,9 @@ impl CompletionRate {
 /// passed or the item is completed. On time means the accepted completion report was filed
 /// by that deadline, so finishing within an approved extension is on time. Revoked items
 /// and items never dispatched do not count; a suspended item counts by its deadline as
-/// moved so far, which keeps moving while the clock is stopped.
+/// moved so far, which keeps moving while the clock is stopped. A completion that was
+/// returned for rework is on time only if every report was filed by the deadline then in
+/// force.
 pub fn completion_rate<'a>(
     items: impl IntoIterator<Item = &'a TaskState>,
     period: DateRange,
@@ -443,18 +438,21 @@ pub fn completion_rate<'a>(
         if !period.contains(calendar.due_date(deadline)) {
             continue;
         }
-        let accepted = state
-            .completion
-            .filter(|c| c.accepted.is_some())
-            .map(|c| c.reported.at);
-        if accepted.is_none() && now <= deadline {
+        let accepted = state.completion.is_some_and(|c| c.accepted.is_some());
+        if !accepted && now <= deadline {
             continue;
         }
         rate.due += 1;
-        match accepted {
-            Some(at) if at <= deadline => rate.on_time += 1,
-            Some(_) => rate.late += 1,
-            None => rate.open += 1,
+        // On time means every completion round was filed by its deadline: a late report
+        // returned for rework stays late.
+        let every_round_on_time = state
+            .completion_rounds()
+            .iter()
+            .all(|r| r.reported.at <= r.deadline);
+        match (accepted, every_round_on_time) {
+            (true, true) => rate.on_time += 1,
+            (true, false) => rate.late += 1,
+            (false, _) => rate.open += 1,
         }
     }
     rate

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::schedule::{days_ceil, days_late, own_progress, scheduled_progress};
+use super::schedule::{days_ceil, days_late, lateness, own_progress, scheduled_progress};
 use crate::domain::calendar::Calendar;
 use crate::domain::decide::effective_deadline;
 use crate::domain::policy::Policy;
@@ -62,7 +62,8 @@ pub fn timeliness_light(
         ) {
             return None;
         }
-        let late = days_late(deadline, c.reported.at, calendar, unit);
+        // Every round counts: a late report returned for rework stays late.
+        let (late, _) = lateness(state, now, calendar, unit);
         let accepted = c.accepted.is_some();
         return match (late, accepted) {
             (0, true) => signal(
@@ -90,6 +91,25 @@ pub fn timeliness_light(
         Status::Dispatched | Status::InProgress | Status::Suspended
     ) {
         return None;
+    }
+    if let Some(filed) = state.pending_completion() {
+        // Reported; the report approver has not passed it on yet.
+        let n = days_late(deadline, filed.at, calendar, unit);
+        return if n == 0 {
+            signal(
+                Colour::Green,
+                "light.reported_on_time",
+                "已按期报送,待汇报审批".into(),
+                "reported in time; waiting for report approval".into(),
+            )
+        } else {
+            signal(
+                Colour::Red,
+                "light.reported_late",
+                format!("逾期{n}天报送"),
+                format!("reported {n} days late"),
+            )
+        };
     }
     if now > deadline {
         let n = days_late(deadline, now, calendar, unit);
