@@ -30,23 +30,6 @@ use super::support::*;
 
 // ----- helpers ---------------------------------------------------------------------------------
 
-/// A dispatch order to one person of a unit, with no participants.
-fn order_to(unit: duban_core::domain::UnitId, user: UserId) -> DispatchOrder {
-    DispatchOrder {
-        lead: Assignee {
-            unit,
-            user: Some(user),
-        },
-        participants: Vec::new(),
-        responsible_leader: Some(MAIN),
-        deputy_leader: Some(DEPUTY),
-        reviewer: None,
-        report_approver: None,
-        deadline: None,
-        report_every: None,
-    }
-}
-
 /// Registers (by the supervisor) and dispatches at `at`; returns the world.
 fn dispatched_at(
     at: DateTime<Utc>,
@@ -541,7 +524,7 @@ fn decline_within_two_working_days_then_redispatch() {
     // A declined item cannot be received; the office re-dispatches it to another unit.
     w.refused(HANDLER, Command::Receive, "state.not_allowed");
     w.set_now(local(2026, 3, 5, 9, 0));
-    w.ok(SUPERVISOR, dispatch(order_to(UNIT_B, PARTICIPANT)));
+    w.ok(SUPERVISOR, dispatch(order_to(UNIT_B, PARTICIPANT, None)));
     assert_eq!(w.state.status, Status::Dispatched);
     assert_eq!(w.state.dispatch_count, 2);
     assert_eq!(w.state.lead.map(|l| l.unit), Some(UNIT_B));

@@ -11,12 +11,11 @@
 //! local midnight starting D+1.
 
 use chrono::{DateTime, Duration, Utc};
-use duban_core::domain::command::DispatchOrder;
 use duban_core::domain::derived::{
     self, completion_rate, days_late, item_score, quality_card, rank, scheduled_progress,
     timeliness_light, unit_scores, Colour, DateRange, ItemScore, ScoreLine, Signal,
 };
-use duban_core::domain::model::{AdjustmentId, Assignee, MilestoneKind, Period};
+use duban_core::domain::model::{AdjustmentId, MilestoneKind, Period};
 use duban_core::domain::policy::{ColourPoints, LateDays, Points, Policy};
 use duban_core::domain::trail;
 use duban_core::domain::{effective_deadline, Command, EventKind, Status, TaskId, UnitId, UserId};
@@ -58,29 +57,13 @@ fn huantai() -> Policy {
     p
 }
 
-fn order_to(unit: UnitId, user: UserId, deadline: DateTime<Utc>) -> DispatchOrder {
-    DispatchOrder {
-        lead: Assignee {
-            unit,
-            user: Some(user),
-        },
-        participants: Vec::new(),
-        responsible_leader: Some(MAIN),
-        deputy_leader: Some(DEPUTY),
-        reviewer: None,
-        report_approver: None,
-        deadline: Some(deadline),
-        report_every: None,
-    }
-}
-
 /// An item registered and dispatched on Monday 03-02 09:00 to `user` of `unit`, due at
 /// `deadline`, received at 10:00.
 fn item_for(unit: UnitId, user: UserId, deadline: DateTime<Utc>, policy: Policy) -> World {
     let mut w = World::new();
     w.policy = policy;
     w.ok(SUPERVISOR, register(registration("annual_key_work", 1)))
-        .ok(SUPERVISOR, dispatch(order_to(unit, user, deadline)))
+        .ok(SUPERVISOR, dispatch(order_to(unit, user, Some(deadline))))
         .advance(Duration::hours(1))
         .ok(user, Command::Receive);
     w
@@ -334,7 +317,7 @@ fn days_late_across_weekends_and_the_spring_festival() {
     let mut w = World::at(local(2026, 2, 9, 9, 0));
     w.policy = isolated();
     w.ok(SUPERVISOR, register(registration("annual_key_work", 1)))
-        .ok(SUPERVISOR, dispatch(order_to(UNIT_A, HANDLER, due)))
+        .ok(SUPERVISOR, dispatch(order_to(UNIT_A, HANDLER, Some(due))))
         .ok(HANDLER, Command::Receive);
     w.set_now(at).ok(HANDLER, completion(1));
     assert_eq!(score(&w).total, Points::whole(98));
@@ -628,7 +611,7 @@ fn every_score_line_points_at_the_events_behind_it() {
     w.ok(SUPERVISOR, register(reg)) // 1
         .ok(
             SUPERVISOR,
-            dispatch(order_to(UNIT_A, HANDLER, end_of(2026, 3, 6))),
+            dispatch(order_to(UNIT_A, HANDLER, Some(end_of(2026, 3, 6)))),
         ) // 2
         .advance(Duration::hours(1))
         .ok(HANDLER, Command::Receive); // 3
@@ -834,7 +817,7 @@ fn planned() -> World {
     assert_eq!(scheduled_progress(&w.state, w.now, &w.calendar), None);
     w.ok(
         SUPERVISOR,
-        dispatch(order_to(UNIT_A, HANDLER, end_of(2026, 3, 20))),
+        dispatch(order_to(UNIT_A, HANDLER, Some(end_of(2026, 3, 20)))),
     );
     w.advance(Duration::hours(1)).ok(HANDLER, Command::Receive);
     w
@@ -887,7 +870,7 @@ fn suspended_at_forty() -> World {
     w.ok(SUPERVISOR, register(registration("annual_key_work", 1)))
         .ok(
             SUPERVISOR,
-            dispatch(order_to(UNIT_A, HANDLER, end_of(2026, 3, 13))),
+            dispatch(order_to(UNIT_A, HANDLER, Some(end_of(2026, 3, 13)))),
         )
         .advance(Duration::hours(1))
         .ok(HANDLER, Command::Receive);

@@ -253,6 +253,23 @@ pub fn order(lead: UserId) -> DispatchOrder {
     }
 }
 
+/// A dispatch order to one person of a unit, with no participants.
+pub fn order_to(unit: UnitId, user: UserId, deadline: Option<DateTime<Utc>>) -> DispatchOrder {
+    DispatchOrder {
+        lead: Assignee {
+            unit,
+            user: Some(user),
+        },
+        participants: Vec::new(),
+        responsible_leader: Some(MAIN),
+        deputy_leader: Some(DEPUTY),
+        reviewer: None,
+        report_approver: None,
+        deadline,
+        report_every: None,
+    }
+}
+
 pub fn dispatch(o: DispatchOrder) -> Command {
     Command::Dispatch(Box::new(o))
 }
