@@ -1167,7 +1167,8 @@ fn dispatch(
     Ok(vec![EventKind::Dispatched(Box::new(resolved))])
 }
 
-/// How long until (positive) or since (negative) the deadline, in working time.
+/// The countdown (倒计时, R4.2): working time until the deadline (positive) or since it
+/// passed (negative). Stands still while the item is suspended.
 pub fn working_time_left(
     state: &TaskState,
     now: DateTime<Utc>,

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::command::ReminderKind;
 use super::event::{Event, EventKind};
 use super::model::{
-    AdjustmentId, Assignee, BatchId, MilestoneKind, MilestoneSpec, NoteId, Period, Recurrence,
-    ReportId, Source, TaskId, TaskNumber, Urgency, UserId, Visibility,
+    AdjustmentId, Assignee, BatchId, MilestoneSpec, NoteId, Period, Recurrence, ReportId, Source,
+    TaskId, TaskNumber, Urgency, UserId, Visibility,
 };
 use super::policy::Points;
 
@@ -529,14 +529,6 @@ impl TaskState {
     /// The report with this id.
     pub fn report(&self, id: ReportId) -> Option<&ReportRecord> {
         self.reports.iter().find(|r| r.id == id)
-    }
-
-    /// Whether the item is a rectification with photos owed, etc. is decided by policy;
-    /// this says whether the item's final milestone exists.
-    pub fn final_milestone(&self) -> Option<&Milestone> {
-        self.milestones
-            .iter()
-            .find(|m| m.spec.kind == MilestoneKind::Final)
     }
 
     /// Checks the state's invariants; `Err` names the first one broken. Used by tests and

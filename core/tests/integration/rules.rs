@@ -1610,3 +1610,43 @@ fn a_completion_waiting_for_report_approval_counts_as_reported() {
     let light = derived::timeliness_light(&w.state, w.now, &w.calendar, &w.policy).unwrap();
     assert_eq!(light.code, "light.on_time");
 }
+
+#[test]
+fn the_countdown_counts_working_time_and_stops_while_suspended() {
+    use duban_core::domain::decide::working_time_left;
+    // Due end of Wed 03-11. Friday 03-06 15:00: 9 h of Friday + Mon, Tue, Wed = 81 h.
+    let mut w = in_progress();
+    w.set_now(local(2026, 3, 6, 15, 0));
+    let left = working_time_left(&w.state, w.now, &w.calendar).unwrap();
+    assert_eq!(left, Duration::hours(9 + 72));
+    // Suspended then: on Tuesday 03-10 the countdown still shows 81 h.
+    w.ok(
+        HANDLER,
+        Command::RequestSuspension {
+            reason: "等待上级批复".into(),
+        },
+    )
+    .ok(
+        DEPUTY,
+        Command::DecideSuspension {
+            approve: true,
+            opinion: String::new(),
+        },
+    );
+    w.set_now(local(2026, 3, 10, 12, 0));
+    assert_eq!(
+        working_time_left(&w.state, w.now, &w.calendar),
+        Some(Duration::hours(81))
+    );
+    // An item not yet dispatched has no countdown; an overdue one counts negative.
+    assert_eq!(
+        working_time_left(&World::new().state, w.now, &w.calendar),
+        None
+    );
+    let mut late = in_progress();
+    late.set_now(local(2026, 3, 12, 6, 0));
+    assert_eq!(
+        working_time_left(&late.state, late.now, &late.calendar),
+        Some(-Duration::hours(6))
+    );
+}

@@ -5,7 +5,7 @@
 //! every item it leads that falls due in the period. So "1 point off per day late" takes a
 //! point off both the item and its unit.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::schedule::lateness;
@@ -456,9 +456,4 @@ pub fn completion_rate<'a>(
         }
     }
     rate
-}
-
-/// The year of a date, for numbering (`督〔YEAR〕N号`) in local time.
-pub fn local_year(calendar: &Calendar, t: DateTime<Utc>) -> i32 {
-    calendar.to_local(t).year()
 }
