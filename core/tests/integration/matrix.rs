@@ -129,19 +129,8 @@ pub fn fixture(status: Status) -> World {
     match status {
         Status::InProgress => return w,
         Status::Suspended => {
-            w.ok(
-                HANDLER,
-                Command::RequestSuspension {
-                    reason: "等待上级批复".into(),
-                },
-            )
-            .ok(
-                DEPUTY,
-                Command::DecideSuspension {
-                    approve: true,
-                    opinion: String::new(),
-                },
-            );
+            w.ok(HANDLER, ask_suspension())
+                .ok(DEPUTY, agree_suspension());
             return w;
         }
         _ => {}

@@ -64,32 +64,6 @@ fn decide_extension(approve: bool, opinion: &str) -> Command {
     }
 }
 
-fn ask_suspension() -> Command {
-    Command::RequestSuspension {
-        reason: "等待上级政策明确".into(),
-    }
-}
-
-fn ask_resumption() -> Command {
-    Command::RequestResumption {
-        reason: "政策已明确".into(),
-    }
-}
-
-fn agree_suspension() -> Command {
-    Command::DecideSuspension {
-        approve: true,
-        opinion: String::new(),
-    }
-}
-
-fn agree_resumption() -> Command {
-    Command::DecideResumption {
-        approve: true,
-        opinion: String::new(),
-    }
-}
-
 fn decide_registration(approve: bool, opinion: &str) -> Command {
     Command::DecideRegistration {
         approve,
@@ -1620,19 +1594,8 @@ fn the_countdown_counts_working_time_and_stops_while_suspended() {
     let left = working_time_left(&w.state, w.now, &w.calendar).unwrap();
     assert_eq!(left, Duration::hours(9 + 72));
     // Suspended then: on Tuesday 03-10 the countdown still shows 81 h.
-    w.ok(
-        HANDLER,
-        Command::RequestSuspension {
-            reason: "等待上级批复".into(),
-        },
-    )
-    .ok(
-        DEPUTY,
-        Command::DecideSuspension {
-            approve: true,
-            opinion: String::new(),
-        },
-    );
+    w.ok(HANDLER, ask_suspension())
+        .ok(DEPUTY, agree_suspension());
     w.set_now(local(2026, 3, 10, 12, 0));
     assert_eq!(
         working_time_left(&w.state, w.now, &w.calendar),

@@ -711,35 +711,17 @@ fn lines_follow_the_deadline_through_suspension() {
     // moves from the end of 03-11 to Thu 03-12 19:00 (Resumed, event 7). Reported Fri 03-13
     // 10:00: 5 h + 10 h = 15 h late → 1 day, −1; the line points at the resumption.
     let mut w = item(end_of(2026, 3, 11), isolated());
-    w.set_now(local(2026, 3, 6, 14, 0)).ok(
-        HANDLER,
-        Command::RequestSuspension {
-            reason: "等待上级政策".into(),
-        },
-    ); // 4
-    w.set_now(local(2026, 3, 6, 15, 0)).ok(
-        DEPUTY,
-        Command::DecideSuspension {
-            approve: true,
-            opinion: String::new(),
-        },
-    ); // 5
-       // While suspended, nothing is late even past the original deadline.
+    w.set_now(local(2026, 3, 6, 14, 0))
+        .ok(HANDLER, ask_suspension()); // 4
+    w.set_now(local(2026, 3, 6, 15, 0))
+        .ok(DEPUTY, agree_suspension()); // 5
+                                         // While suspended, nothing is late even past the original deadline.
     w.set_now(local(2026, 3, 12, 10, 0));
     assert!(score(&w).lines.is_empty());
-    w.set_now(local(2026, 3, 9, 9, 0)).ok(
-        HANDLER,
-        Command::RequestResumption {
-            reason: "政策已明确".into(),
-        },
-    ); // 6
-    w.set_now(local(2026, 3, 9, 10, 0)).ok(
-        DEPUTY,
-        Command::DecideResumption {
-            approve: true,
-            opinion: String::new(),
-        },
-    ); // 7
+    w.set_now(local(2026, 3, 9, 9, 0))
+        .ok(HANDLER, ask_resumption()); // 6
+    w.set_now(local(2026, 3, 9, 10, 0))
+        .ok(DEPUTY, agree_resumption()); // 7
     assert_eq!(w.state.deadline, Some(local(2026, 3, 12, 19, 0)));
     w.set_now(local(2026, 3, 13, 10, 0))
         .ok(HANDLER, completion(1)); // 8
@@ -876,19 +858,10 @@ fn suspended_at_forty() -> World {
         .ok(HANDLER, Command::Receive);
     w.set_now(local(2026, 3, 5, 12, 0))
         .ok(HANDLER, progress(1, 40));
-    w.set_now(local(2026, 3, 5, 23, 0)).ok(
-        HANDLER,
-        Command::RequestSuspension {
-            reason: "等待上级政策".into(),
-        },
-    );
-    w.set_now(local(2026, 3, 6, 0, 0)).ok(
-        DEPUTY,
-        Command::DecideSuspension {
-            approve: true,
-            opinion: String::new(),
-        },
-    );
+    w.set_now(local(2026, 3, 5, 23, 0))
+        .ok(HANDLER, ask_suspension());
+    w.set_now(local(2026, 3, 6, 0, 0))
+        .ok(DEPUTY, agree_suspension());
     assert_eq!(scheduled_progress(&w.state, w.now, &w.calendar), Some(40));
     w
 }
@@ -911,19 +884,10 @@ fn scheduled_progress_resumes_where_it_stopped() {
     let mut w = suspended_at_forty();
     // Resumed a working week later (Fri 03-06 .. Thu 03-12: 120 h paused): the deadline moves
     // from the end of 03-13 to the end of 03-20.
-    w.set_now(local(2026, 3, 12, 23, 0)).ok(
-        HANDLER,
-        Command::RequestResumption {
-            reason: "政策已明确".into(),
-        },
-    );
-    w.set_now(local(2026, 3, 13, 0, 0)).ok(
-        DEPUTY,
-        Command::DecideResumption {
-            approve: true,
-            opinion: String::new(),
-        },
-    );
+    w.set_now(local(2026, 3, 12, 23, 0))
+        .ok(HANDLER, ask_resumption());
+    w.set_now(local(2026, 3, 13, 0, 0))
+        .ok(DEPUTY, agree_resumption());
     assert_eq!(w.state.deadline, Some(end_of(2026, 3, 20)));
     // The clock was stopped: 96 h of the item's 240 h have run, so the plan is still 40 %,
     // and the 40 % reported is on track. (The code gives 216 h / 360 h = 60 % and a yellow
@@ -1016,48 +980,27 @@ fn on_time_completion_rate_over_a_month() {
     //    12:00, 14 h + 24 h + 24 h + 12 h = 74 working hours have been paused, so it is due
     //    Thu 04-02 02:00 (Mon 30, Tue 31, Wed 1 = 72 h, + 2 h): not due in March.
     let mut suspended = item(end_of(2026, 3, 27), p());
-    suspended.set_now(local(2026, 3, 26, 9, 0)).ok(
-        HANDLER,
-        Command::RequestSuspension {
-            reason: "等待上级政策".into(),
-        },
-    );
-    suspended.set_now(local(2026, 3, 26, 10, 0)).ok(
-        DEPUTY,
-        Command::DecideSuspension {
-            approve: true,
-            opinion: String::new(),
-        },
-    );
+    suspended
+        .set_now(local(2026, 3, 26, 9, 0))
+        .ok(HANDLER, ask_suspension());
+    suspended
+        .set_now(local(2026, 3, 26, 10, 0))
+        .ok(DEPUTY, agree_suspension());
     // 7. Due end of 03-06, suspended Wed 03-04 10:00 .. Thu 03-05 10:00 (24 h): due end of
     //    Mon 03-09; done 03-09 10:00: on time by its moved deadline.
     let mut resumed = item(end_of(2026, 3, 6), p());
-    resumed.set_now(local(2026, 3, 4, 9, 0)).ok(
-        HANDLER,
-        Command::RequestSuspension {
-            reason: "等待上级政策".into(),
-        },
-    );
-    resumed.set_now(local(2026, 3, 4, 10, 0)).ok(
-        DEPUTY,
-        Command::DecideSuspension {
-            approve: true,
-            opinion: String::new(),
-        },
-    );
-    resumed.set_now(local(2026, 3, 5, 9, 30)).ok(
-        HANDLER,
-        Command::RequestResumption {
-            reason: "政策已明确".into(),
-        },
-    );
-    resumed.set_now(local(2026, 3, 5, 10, 0)).ok(
-        DEPUTY,
-        Command::DecideResumption {
-            approve: true,
-            opinion: String::new(),
-        },
-    );
+    resumed
+        .set_now(local(2026, 3, 4, 9, 0))
+        .ok(HANDLER, ask_suspension());
+    resumed
+        .set_now(local(2026, 3, 4, 10, 0))
+        .ok(DEPUTY, agree_suspension());
+    resumed
+        .set_now(local(2026, 3, 5, 9, 30))
+        .ok(HANDLER, ask_resumption());
+    resumed
+        .set_now(local(2026, 3, 5, 10, 0))
+        .ok(DEPUTY, agree_resumption());
     assert_eq!(resumed.state.deadline, Some(end_of(2026, 3, 9)));
     done(&mut resumed, local(2026, 3, 9, 10, 0));
     // 8. Due end of 03-31 and still open at 03-31 12:00: not due yet.

@@ -336,3 +336,33 @@ pub fn in_progress() -> World {
         .ok(HANDLER, Command::Receive);
     w
 }
+
+/// The lead asks to suspend.
+pub fn ask_suspension() -> Command {
+    Command::RequestSuspension {
+        reason: "等待上级政策明确".into(),
+    }
+}
+
+/// The lead asks to resume.
+pub fn ask_resumption() -> Command {
+    Command::RequestResumption {
+        reason: "政策已明确".into(),
+    }
+}
+
+/// A leader approves the suspension.
+pub fn agree_suspension() -> Command {
+    Command::DecideSuspension {
+        approve: true,
+        opinion: String::new(),
+    }
+}
+
+/// A leader approves the resumption.
+pub fn agree_resumption() -> Command {
+    Command::DecideResumption {
+        approve: true,
+        opinion: String::new(),
+    }
+}
