@@ -1,8 +1,8 @@
 //! The `duban` command line: parsing (clap), running a command, and reporting errors in zh-CN
 //! and English with a stable code (`error[code]: 中文 / English`, exit status 2).
 //!
-//! Each area of the program is one subcommand of [`Command`]; the HTTP server will be another
-//! (`serve`) when it lands.
+//! Each area of the program is one subcommand of [`Command`]: `calendar`, `serve` (the HTTP
+//! server) and `demo` (the server with demo data).
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -12,6 +12,8 @@ use std::process::ExitCode;
 use chrono::{Datelike, NaiveDate};
 use clap::{Parser, Subcommand};
 use duban_core::domain::calendar::{Calendar, CalendarError, MAX_YEAR, MIN_YEAR};
+use duban_server::config::{ConfigError, ServeArgs};
+use duban_server::ServeError;
 
 /// Duban (督办): task supervision for government offices.
 #[derive(Debug, Parser)]
@@ -33,6 +35,10 @@ pub enum Command {
     /// The working-day calendar (工作日日历).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Run the server (HTTP API on an embedded SQLite database, or PostgreSQL).
+    Serve(ServeArgs),
+    /// Run the server with the demo organisation and items (same as `serve --demo`).
+    Demo(ServeArgs),
 }
 
 /// `duban calendar …`: questions about the working-day calendar.
@@ -86,6 +92,10 @@ pub enum CliError {
         /// What is wrong with its data.
         source: CalendarError,
     },
+    /// The server's configuration is refused.
+    Config(ConfigError),
+    /// The server stopped with an error.
+    Serve(ServeError),
 }
 
 impl CliError {
@@ -100,6 +110,8 @@ impl CliError {
             CliError::OutOfRange(_) => "cli.out_of_range",
             CliError::CalendarFile { .. } => "cli.calendar_file",
             CliError::CalendarData { source, .. } => source.code(),
+            CliError::Config(e) => e.code(),
+            CliError::Serve(e) => e.code(),
         }
     }
 
@@ -121,6 +133,8 @@ impl CliError {
             CliError::CalendarData { path, source } => {
                 format!("日历文件 {}:{}", path.display(), source.message_zh())
             }
+            CliError::Config(e) => format!("配置有误:{e}"),
+            CliError::Serve(e) => format!("服务器无法运行:{e}"),
         }
     }
 
@@ -143,12 +157,17 @@ impl CliError {
             CliError::CalendarData { path, source } => {
                 format!("calendar file {}: {}", path.display(), source.message_en())
             }
+            CliError::Config(e) => format!("invalid configuration: {e}"),
+            CliError::Serve(e) => format!("the server cannot run: {e}"),
         }
     }
 
-    /// The process exit status for this error: 2, as for any bad input.
+    /// The process exit status for this error: 2 for bad input, 1 for a server that failed.
     pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(2)
+        match self {
+            CliError::Serve(_) => ExitCode::from(1),
+            _ => ExitCode::from(2),
+        }
     }
 
     fn render(&self) -> String {
@@ -211,7 +230,24 @@ pub fn run(cli: &Cli) -> Result<Output, CliError> {
     }
     match &cli.command {
         Command::Calendar(command) => run_calendar(&calendar, command),
+        Command::Serve(args) => serve(args, false),
+        Command::Demo(args) => serve(args, true),
     }
+}
+
+/// Runs the server until it is told to stop (SIGINT or SIGTERM).
+fn serve(args: &ServeArgs, demo: bool) -> Result<Output, CliError> {
+    let mut config = args.resolve().map_err(CliError::Config)?;
+    config.demo |= demo;
+    duban_server::init_logging(config.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Serve(ServeError::Io(e)))?;
+    runtime
+        .block_on(duban_server::serve(config))
+        .map_err(CliError::Serve)?;
+    Ok(Output::default())
 }
 
 fn import_file(calendar: &mut Calendar, path: &Path) -> Result<i32, CliError> {

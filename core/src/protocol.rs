@@ -1,0 +1,270 @@
+//! The sync protocol's wire types (HTTPS + JSON), shared by the server and the phones.
+//!
+//! - **Push** (`POST /api/v1/sync/push`): a device sends its outbox in order as
+//!   [`PushRequest`]; each [`CommandEnvelope`] carries a client-made UUID, so a retry gets the
+//!   stored [`PushOutcome`] back and never applies twice.
+//! - **Pull** (`GET /api/v1/sync/pull?after=N`): the [`Change`]s after sequence number N that
+//!   this person may see, in order. Reference data (units, people, policy, calendar) travels
+//!   in the same feed. Gaining access to an item brings its whole history ([`Change::Grant`]);
+//!   losing it brings [`Change::Revoke`].
+//! - **Snapshot** (`GET /api/v1/sync/snapshot`): everything visible at one sequence number,
+//!   for the first sync; pull continues after [`Snapshot::seq`].
+//!
+//! Event payloads are generic (`E`) so the server can pass stored JSON through untouched while
+//! a client reads [`Event`]s.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::calendar::YearData;
+use crate::domain::{Command, Event, Policy, Role, TaskId, UnitId, UserId};
+
+/// The most commands in one push.
+pub const MAX_PUSH: usize = 500;
+/// The most changes in one pull page.
+pub const MAX_PULL: usize = 20_000;
+
+/// `POST /api/v1/auth/login`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The account name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+    /// A stable id of the device (one session per device; signing in again on the same
+    /// device replaces its session). Defaults to `default`.
+    #[serde(default)]
+    pub device: Option<String>,
+}
+
+/// The answer to a successful sign-in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// The bearer token (shown once; the server keeps only its hash).
+    pub token: String,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+    /// Who signed in.
+    pub user: Person,
+}
+
+/// A person as others see them (no password, no phone number).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// Id.
+    pub id: UserId,
+    /// Account name.
+    pub username: String,
+    /// Name.
+    pub name: String,
+    /// Their unit.
+    pub unit: Option<UnitId>,
+    /// Position (职务), e.g. 副县长.
+    pub position: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// For deputy leaders: the units they are in charge of (分管).
+    pub in_charge: Vec<UnitId>,
+    /// Whether the account may sign in.
+    pub active: bool,
+}
+
+/// A unit of the organisation tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRecord {
+    /// Id.
+    pub id: UnitId,
+    /// The unit above; `None` at the root.
+    pub parent: Option<UnitId>,
+    /// Name (zh-CN).
+    pub name: String,
+    /// Name (English), may be empty.
+    pub name_en: String,
+    /// Order among siblings.
+    pub sort: i64,
+}
+
+/// One command from a device's outbox.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandEnvelope {
+    /// Made by the client; a retry sends the same id.
+    pub id: Uuid,
+    /// The item.
+    pub task: TaskId,
+    /// What is asked.
+    pub command: Command,
+}
+
+/// `POST /api/v1/sync/push`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// The outbox, in order (at most [`MAX_PUSH`]).
+    pub commands: Vec<CommandEnvelope>,
+}
+
+/// One event of an item's trail with its places in the feed and in the trail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord<E = Event> {
+    /// Position in the change feed.
+    pub seq: i64,
+    /// The item.
+    pub task: TaskId,
+    /// Position in the item's trail, from 1.
+    pub task_seq: u64,
+    /// The trail hash (hex blake3) chaining this event to the one before.
+    pub hash: String,
+    /// The event.
+    pub event: E,
+}
+
+/// What became of one pushed command.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum PushOutcome<E = Event> {
+    /// Applied; these are its events (and those of items it created, e.g. a subtask).
+    Accepted {
+        /// The command's id.
+        id: Uuid,
+        /// The item.
+        task: TaskId,
+        /// The events, in order.
+        events: Vec<EventRecord<E>>,
+    },
+    /// Refused by the rules; nothing was applied.
+    Rejected {
+        /// The command's id.
+        id: Uuid,
+        /// The item.
+        task: TaskId,
+        /// Stable code, e.g. `state.wrong_status`.
+        code: String,
+        /// zh-CN.
+        zh: String,
+        /// English.
+        en: String,
+    },
+}
+
+/// The answer to a push: one outcome per command, in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse<E = Event> {
+    /// Outcomes.
+    pub results: Vec<PushOutcome<E>>,
+}
+
+/// Reference data that travels in the feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "entity", content = "data", rename_all = "snake_case")]
+pub enum Reference {
+    /// A unit was added or changed.
+    Unit(UnitRecord),
+    /// A person was added or changed.
+    Person(Person),
+    /// The policy (categories, deadlines, scoring) changed.
+    Policy(Box<Policy>),
+    /// A year of the working-day calendar was added or changed.
+    Calendar(YearData),
+}
+
+/// One entry of the change feed, as a person receives it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change<E = Event> {
+    /// A new event on an item the person may see.
+    Event(EventRecord<E>),
+    /// The person may now see the item: its whole history up to here.
+    Grant {
+        /// Position in the feed.
+        seq: i64,
+        /// The item.
+        task: TaskId,
+        /// All its events so far.
+        events: Vec<EventRecord<E>>,
+        /// Its confidential fields, if the person may see them.
+        confidential: Option<BTreeMap<String, String>>,
+    },
+    /// The person may no longer see the item: purge it.
+    Revoke {
+        /// Position in the feed.
+        seq: i64,
+        /// The item.
+        task: TaskId,
+    },
+    /// The item's confidential fields (only to those who may see them).
+    Confidential {
+        /// Position in the feed.
+        seq: i64,
+        /// The item.
+        task: TaskId,
+        /// Field name → value.
+        fields: BTreeMap<String, String>,
+    },
+    /// The person may no longer see the item's confidential fields: forget them.
+    ConfidentialRevoke {
+        /// Position in the feed.
+        seq: i64,
+        /// The item.
+        task: TaskId,
+    },
+    /// Reference data.
+    Reference {
+        /// Position in the feed.
+        seq: i64,
+        /// What changed.
+        #[serde(flatten)]
+        reference: Reference,
+    },
+    /// The person's own roles or unit changed: take a new snapshot.
+    Resync {
+        /// Position in the feed.
+        seq: i64,
+    },
+}
+
+/// `GET /api/v1/sync/pull`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse<E = Event> {
+    /// The changes, in sequence order.
+    pub changes: Vec<Change<E>>,
+    /// Ask for changes after this next time (the last sequence number examined, which may
+    /// be past the last change shown: the rest were not for this person).
+    pub next: i64,
+    /// Whether more changes wait beyond `next`.
+    pub more: bool,
+}
+
+/// One item in a snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskSnapshot<E = Event> {
+    /// The item.
+    pub task: TaskId,
+    /// Its whole trail.
+    pub events: Vec<EventRecord<E>>,
+    /// Its confidential fields, if the person may see them.
+    pub confidential: Option<BTreeMap<String, String>>,
+}
+
+/// `GET /api/v1/sync/snapshot`: everything the person may see, as of `seq`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot<E = Event> {
+    /// Pull continues after this.
+    pub seq: i64,
+    /// Who is asking.
+    pub me: Person,
+    /// The organisation.
+    pub units: Vec<UnitRecord>,
+    /// The people.
+    pub people: Vec<Person>,
+    /// The policy.
+    pub policy: Policy,
+    /// The calendar years.
+    pub calendar: Vec<YearData>,
+    /// The items.
+    pub tasks: Vec<TaskSnapshot<E>>,
+}

@@ -1,0 +1,643 @@
+//! The authority: every command, from a phone, a web page, the scheduler or the demo seeder,
+//! is applied here, with the core's rules, in its own transaction.
+//!
+//! One transaction per command: claim the command's id (a retry finds the stored outcome
+//! and gets it back, never a second application), lock and load the item, allocate numbers,
+//! split off confidential attributes, check cited files were uploaded, `decide`, then write
+//! the events (hash-chained), the item's projection, who may see it, and the feed rows —
+//! the feed rows last, since allocating their sequence numbers serialises commits.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Datelike, Utc};
+use duban_core::domain::batch::subtask_commands;
+use duban_core::domain::model::BlobRef;
+use duban_core::domain::permission::{audience, confidential_audience, split_confidential};
+use duban_core::domain::trail::{entry_hash, Hash};
+use duban_core::domain::{
+    decide, evolve, Actor, Command, Context, Event, EventKind, Rejection, TaskId, TaskState,
+};
+use duban_core::protocol::{CommandEnvelope, EventRecord, PushOutcome};
+use serde_json::value::RawValue;
+
+use crate::db::{Backend, NewChange, Tx, Val};
+use crate::error::ApiError;
+use crate::org::{from_json, to_json, Org};
+use crate::{args, AppState};
+
+/// An outcome whose event payloads are stored JSON, passed through untouched.
+pub type Outcome = PushOutcome<Box<RawValue>>;
+
+/// An item as stored.
+struct Stored {
+    state: TaskState,
+    head: Hash,
+}
+
+async fn load(tx: &mut Tx, task: TaskId) -> Result<Option<Stored>, ApiError> {
+    let sql = match tx.backend() {
+        Backend::Sqlite => "SELECT state, head FROM tasks WHERE id = $1",
+        Backend::Postgres => "SELECT state, head FROM tasks WHERE id = $1 FOR UPDATE",
+    };
+    let Some(row) = tx.row(sql, args![task.to_string()]).await? else {
+        return Ok(None);
+    };
+    let state: TaskState = from_json(&row.text(0)?)?;
+    let head = Hash::from_hex(&row.text(1)?)
+        .ok_or_else(|| ApiError::internal("stored trail head is not hex"))?;
+    Ok(Some(Stored { state, head }))
+}
+
+fn fingerprint(env: &CommandEnvelope) -> String {
+    blake3::hash(to_json(&(&env.task, &env.command)).as_bytes())
+        .to_hex()
+        .to_string()
+}
+
+fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
+    RawValue::from_string(json).map_err(ApiError::internal)
+}
+
+/// The files a command cites.
+fn cited(command: &Command) -> Vec<&BlobRef> {
+    match command {
+        Command::Register(r) => r.attachments.iter().collect(),
+        Command::ReportProgress { report, .. } | Command::ReportCompletion { report } => {
+            report.evidence.iter().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn event_blobs(kind: &EventKind) -> Vec<&BlobRef> {
+    match kind {
+        EventKind::Registered(r) => r.attachments.iter().collect(),
+        EventKind::ProgressReported { report, .. } | EventKind::CompletionReported { report, .. } => {
+            report.evidence.iter().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn missing_file(b: &BlobRef) -> Rejection {
+    Rejection::invalid(
+        "blob.missing",
+        format!("附件 {} 尚未上传或大小不符,请先上传文件", b.name),
+        format!(
+            "the file {} has not been uploaded (or its size differs); upload it first",
+            b.name
+        ),
+    )
+}
+
+/// Numbers are the server's to give: the client's provisional number is replaced by the
+/// next one of the category and year, locked for the rest of the transaction.
+async fn allocate_number(
+    tx: &mut Tx,
+    org: &Org,
+    category: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(String, i32, u32, String)>, ApiError> {
+    let Some(def) = org.policy.category(category) else {
+        return Ok(None);
+    };
+    let year = org.calendar.to_local(now).year();
+    tx.exec(
+        "INSERT INTO numbers (category, year, last) VALUES ($1, $2, 0) ON CONFLICT (category, year) DO NOTHING",
+        args![category, i64::from(year)],
+    )
+    .await?;
+    let sql = match tx.backend() {
+        Backend::Sqlite => "SELECT last FROM numbers WHERE category = $1 AND year = $2",
+        Backend::Postgres => {
+            "SELECT last FROM numbers WHERE category = $1 AND year = $2 FOR UPDATE"
+        }
+    };
+    let last = tx
+        .row(sql, args![category, i64::from(year)])
+        .await?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let next = u32::try_from(last + 1).map_err(ApiError::internal)?;
+    Ok(Some((category.to_owned(), year, next, def.prefix.clone())))
+}
+
+/// What an accepted command changes, item by item.
+struct Applied {
+    task: TaskId,
+    before: Option<Stored>,
+    after: TaskState,
+    events: Vec<Event>,
+}
+
+/// Prepares and decides one command on one item against its stored state; returns the
+/// events or the rule's refusal. Numbers allocated are returned for writing on success.
+async fn decide_one(
+    tx: &mut Tx,
+    org: &Org,
+    actor: &Actor,
+    task: TaskId,
+    mut command: Command,
+    now: DateTime<Utc>,
+    allocate: bool,
+    numbers: &mut Vec<(String, i32, u32)>,
+    secrets: &mut BTreeMap<TaskId, BTreeMap<String, String>>,
+) -> Result<Result<Applied, Rejection>, ApiError> {
+    let before = load(tx, task).await?;
+    let current = before.as_ref().map(|s| s.state.clone()).unwrap_or_default();
+    match &mut command {
+        Command::Register(r) if allocate => {
+            if let Some((cat, year, seq, prefix)) =
+                allocate_number(tx, org, &r.category.clone(), now).await?
+            {
+                let seq = seq + numbers.iter().filter(|n| n.0 == cat && n.1 == year).count() as u32;
+                r.number.prefix = prefix;
+                r.number.year = year;
+                r.number.seq = seq;
+                numbers.push((cat, year, seq));
+            }
+            let hidden = split_confidential(r, &org.policy);
+            if !hidden.is_empty() {
+                // Decide on the full registration (required attributes may be confidential),
+                // keep only the rest in the trail.
+                let mut full = (**r).clone();
+                full.attributes.extend(hidden.clone());
+                let ctx = Context {
+                    actor,
+                    now,
+                    calendar: &org.calendar,
+                    policy: &org.policy,
+                    units: &org.tree,
+                };
+                if let Err(rejection) = decide(&current, &Command::Register(Box::new(full)), &ctx) {
+                    return Ok(Err(rejection));
+                }
+                secrets.insert(task, hidden);
+            }
+        }
+        Command::Decompose(spec) if allocate => {
+            let category = current.category.clone();
+            if let Some((cat, year, seq, prefix)) =
+                allocate_number(tx, org, &category, now).await?
+            {
+                let seq = seq + numbers.iter().filter(|n| n.0 == cat && n.1 == year).count() as u32;
+                spec.number.prefix = prefix;
+                spec.number.year = year;
+                spec.number.seq = seq;
+                numbers.push((cat, year, seq));
+            }
+        }
+        _ => {}
+    }
+    for b in cited(&command) {
+        let found = tx
+            .row(
+                "SELECT size FROM blobs WHERE hash = $1",
+                args![b.hash.to_ascii_lowercase()],
+            )
+            .await?;
+        if found.map(|r| r.int(0)).transpose()? != Some(b.size as i64) {
+            return Ok(Err(missing_file(b)));
+        }
+    }
+    let ctx = Context {
+        actor,
+        now,
+        calendar: &org.calendar,
+        policy: &org.policy,
+        units: &org.tree,
+    };
+    match decide(&current, &command, &ctx) {
+        Err(r) => Ok(Err(r)),
+        Ok(events) => {
+            let after = events.iter().fold(current, evolve);
+            Ok(Ok(Applied {
+                task,
+                before,
+                after,
+                events,
+            }))
+        }
+    }
+}
+
+/// Applies one command. Rejections by the rules are outcomes, not errors; an `Err` means
+/// the request itself failed (nothing was written).
+pub async fn apply(
+    state: &AppState,
+    org: &Org,
+    actor: &Actor,
+    env: &CommandEnvelope,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ApiError> {
+    let mut tx = state.db.write().await?;
+    let id = env.id.to_string();
+    let print = fingerprint(env);
+    let claimed = tx
+        .exec(
+            "INSERT INTO commands (id, user_id, task, fingerprint, outcome, at) VALUES ($1, $2, $3, $4, '', $5) \
+             ON CONFLICT (id) DO NOTHING",
+            args![id.as_str(), actor.id.to_string(), env.task.to_string(), print.as_str(), now.timestamp_millis()],
+        )
+        .await?;
+    if claimed == 0 {
+        let row = tx
+            .row(
+                "SELECT user_id, fingerprint, outcome FROM commands WHERE id = $1",
+                args![id.as_str()],
+            )
+            .await?
+            .ok_or_else(|| ApiError::internal("claimed command vanished"))?;
+        if row.text(0)? != actor.id.to_string() || row.text(1)? != print {
+            return Err(ApiError::conflict(
+                "command.id_reused",
+                "该命令编号已用于另一条命令",
+                "this command id was already used for a different command",
+            ));
+        }
+        state.metrics.count("duban_commands_total{outcome=\"replayed\"}");
+        return from_json(&row.text(2)?).map_err(ApiError::from);
+    }
+
+    let mut numbers = Vec::new();
+    let mut secrets = BTreeMap::new();
+    let mut applied = Vec::new();
+    let first = decide_one(
+        &mut tx,
+        org,
+        actor,
+        env.task,
+        env.command.clone(),
+        now,
+        true,
+        &mut numbers,
+        &mut secrets,
+    )
+    .await?;
+    let mut rejection = None;
+    match first {
+        Err(r) => rejection = Some(r),
+        Ok(a) => {
+            // A decomposition also creates the subtask, as the decomposer, at once.
+            let children: Vec<_> = a
+                .events
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Decomposed(spec) => Some((**spec).clone()),
+                    _ => None,
+                })
+                .collect();
+            let parent_state = a.after.clone();
+            applied.push(a);
+            for spec in children {
+                for command in subtask_commands(env.task, &parent_state, &spec, actor.id) {
+                    match decide_one(
+                        &mut tx,
+                        org,
+                        actor,
+                        spec.child,
+                        command,
+                        now,
+                        false,
+                        &mut numbers,
+                        &mut secrets,
+                    )
+                    .await?
+                    {
+                        Ok(child) => {
+                            // Dispatch follows Register on the same (not yet written) item.
+                            if let Some(prev) =
+                                applied.iter_mut().find(|x: &&mut Applied| x.task == child.task)
+                            {
+                                prev.events.extend(child.events);
+                                prev.after = child.after;
+                            } else {
+                                applied.push(child);
+                            }
+                        }
+                        Err(r) => {
+                            rejection = Some(r);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(r) = rejection {
+        // Only the claim and the refusal are kept: retrying gets the same answer.
+        drop(tx);
+        let mut tx = state.db.write().await?;
+        let outcome: Outcome = PushOutcome::Rejected {
+            id: env.id,
+            task: env.task,
+            code: r.code.clone(),
+            zh: r.zh.clone(),
+            en: r.en.clone(),
+        };
+        let stored = tx
+            .exec(
+                "INSERT INTO commands (id, user_id, task, fingerprint, outcome, at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (id) DO NOTHING",
+                args![id.as_str(), actor.id.to_string(), env.task.to_string(), print.as_str(), to_json(&outcome), now.timestamp_millis()],
+            )
+            .await?;
+        if stored == 0 {
+            // Someone else applied it between our two transactions: theirs stands.
+            let row = tx
+                .row("SELECT outcome FROM commands WHERE id = $1", args![id.as_str()])
+                .await?
+                .ok_or_else(|| ApiError::internal("claimed command vanished"))?;
+            return from_json(&row.text(0)?).map_err(ApiError::from);
+        }
+        tx.commit().await?;
+        state.metrics.count("duban_commands_total{outcome=\"rejected\"}");
+        return Ok(outcome);
+    }
+
+    for (cat, year, seq) in &numbers {
+        tx.exec(
+            "UPDATE numbers SET last = $1 WHERE category = $2 AND year = $3 AND last < $1",
+            args![i64::from(*seq), cat.as_str(), i64::from(*year)],
+        )
+        .await?;
+    }
+    let mut feed = Vec::new();
+    let mut records = Vec::new();
+    for a in &applied {
+        write_item(&mut tx, org, a, secrets.get(&a.task), now, &mut feed, &mut records).await?;
+    }
+    let first_seq = tx.append_changes(&feed).await?;
+    let mut events = Vec::new();
+    for (i, (task, task_seq, hash, json)) in records.into_iter().enumerate() {
+        if let Some(offset) = feed_offsets(&feed, i) {
+            events.push(EventRecord {
+                seq: first_seq + offset as i64,
+                task,
+                task_seq,
+                hash,
+                event: raw(json)?,
+            });
+        }
+    }
+    let outcome: Outcome = PushOutcome::Accepted {
+        id: env.id,
+        task: env.task,
+        events,
+    };
+    tx.exec(
+        "UPDATE commands SET outcome = $1 WHERE id = $2",
+        args![to_json(&outcome), id.as_str()],
+    )
+    .await?;
+    tx.commit().await?;
+    state.metrics.count("duban_commands_total{outcome=\"accepted\"}");
+    Ok(outcome)
+}
+
+/// The position in `feed` of the `i`-th event row.
+fn feed_offsets(feed: &[NewChange], i: usize) -> Option<usize> {
+    feed.iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == "event")
+        .nth(i)
+        .map(|(pos, _)| pos)
+}
+
+type Record = (TaskId, u64, String, String);
+
+/// Writes one item's new events, projection, audience and relations; queues its feed rows.
+async fn write_item(
+    tx: &mut Tx,
+    org: &Org,
+    a: &Applied,
+    hidden: Option<&BTreeMap<String, String>>,
+    now: DateTime<Utc>,
+    feed: &mut Vec<NewChange>,
+    records: &mut Vec<Record>,
+) -> Result<(), ApiError> {
+    let task = a.task.to_string();
+    let at = now.timestamp_millis();
+    let old = a.before.as_ref().map(|s| &s.state);
+
+    // Who may see it: on a change, the feed carries the before and after audiences
+    // (placed before the events, so a newcomer's grant holds the history up to them).
+    let keys = |s: Option<&TaskState>, secret: bool| -> BTreeSet<String> {
+        s.map(|s| {
+            let set = if secret {
+                confidential_audience(s, &org.tree)
+            } else {
+                audience(s, &org.tree)
+            };
+            set.iter().map(ToString::to_string).collect()
+        })
+        .unwrap_or_default()
+    };
+    let (view_before, view_after) = (keys(old, false), keys(Some(&a.after), false));
+    let (secret_before, secret_after) = (keys(old, true), keys(Some(&a.after), true));
+    if view_before != view_after || secret_before != secret_after {
+        tx.exec("DELETE FROM task_audience WHERE task = $1", args![task.as_str()])
+            .await?;
+        insert_keys(tx, &task, "view", &view_after).await?;
+        insert_keys(tx, &task, "secret", &secret_after).await?;
+        feed.push(NewChange {
+            kind: "access",
+            task: Some(task.clone()),
+            task_seq: None,
+            hash: None,
+            body: to_json(&serde_json::json!({
+                "view_before": view_before, "view_after": view_after,
+                "secret_before": secret_before, "secret_after": secret_after,
+            })),
+            at,
+        });
+    }
+
+    // The trail.
+    let mut prev = a.before.as_ref().map_or(Hash::GENESIS, |s| s.head);
+    let mut task_seq = a.before.as_ref().map_or(0, |s| s.state.version);
+    for e in &a.events {
+        task_seq += 1;
+        let hash = entry_hash(a.task, task_seq, prev, e);
+        prev = hash;
+        let json = to_json(e);
+        feed.push(NewChange {
+            kind: "event",
+            task: Some(task.clone()),
+            task_seq: Some(task_seq as i64),
+            hash: Some(hash.to_hex()),
+            body: json.clone(),
+            at,
+        });
+        records.push((a.task, task_seq, hash.to_hex(), json));
+        for b in event_blobs(&e.kind) {
+            tx.exec(
+                "INSERT INTO blob_refs (hash, task) VALUES ($1, $2) ON CONFLICT (hash, task) DO NOTHING",
+                args![b.hash.to_ascii_lowercase(), task.as_str()],
+            )
+            .await?;
+        }
+        if let EventKind::Instructed { .. } = e.kind {
+            tx.exec(
+                "INSERT INTO task_people (task, relation, user_id) VALUES ($1, 'instructed', $2) \
+                 ON CONFLICT (task, relation, user_id) DO NOTHING",
+                args![task.as_str(), e.actor.to_string()],
+            )
+            .await?;
+        }
+    }
+    if let Some(fields) = hidden {
+        tx.exec(
+            "INSERT INTO task_secrets (task, fields) VALUES ($1, $2) ON CONFLICT (task) DO UPDATE SET fields = excluded.fields",
+            args![task.as_str(), to_json(fields)],
+        )
+        .await?;
+        feed.push(NewChange {
+            kind: "secret",
+            task: Some(task.clone()),
+            task_seq: None,
+            hash: None,
+            body: to_json(fields),
+            at,
+        });
+    }
+
+    // The projection.
+    let s = &a.after;
+    let created = s.created.as_ref().map(|m| m.at.timestamp_millis()).unwrap_or(at);
+    let state_json = to_json(s);
+    let cols = args![
+        task.as_str(),
+        s.version as i64,
+        prev.to_hex(),
+        state_json,
+        enum_text(&s.status),
+        s.category.as_str(),
+        enum_text(&s.urgency),
+        enum_text(&s.visibility),
+        s.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+        s.title.as_str(),
+        s.lead.map(|l| l.unit.to_string()),
+        s.parent.map(|p| p.to_string()),
+        s.creator().map(|c| c.to_string()),
+        s.deadline.map(|d| d.timestamp_millis()),
+        created,
+        at
+    ];
+    tx.exec(
+        "INSERT INTO tasks (id, version, head, state, status, category, urgency, visibility, number, title, \
+         lead_unit, parent, creator, deadline, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, head = excluded.head, state = excluded.state, \
+         status = excluded.status, category = excluded.category, urgency = excluded.urgency, \
+         visibility = excluded.visibility, number = excluded.number, title = excluded.title, \
+         lead_unit = excluded.lead_unit, parent = excluded.parent, creator = excluded.creator, \
+         deadline = excluded.deadline, updated_at = excluded.updated_at",
+        cols,
+    )
+    .await?;
+
+    let (people_before, units_before) = old.map(relations).unwrap_or_default();
+    let (people_after, units_after) = relations(s);
+    if people_before != people_after {
+        tx.exec(
+            "DELETE FROM task_people WHERE task = $1 AND relation <> 'instructed'",
+            args![task.as_str()],
+        )
+        .await?;
+        for (relation, user) in &people_after {
+            tx.exec(
+                "INSERT INTO task_people (task, relation, user_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (task, relation, user_id) DO NOTHING",
+                args![task.as_str(), *relation, user.as_str()],
+            )
+            .await?;
+        }
+    }
+    if units_before != units_after {
+        tx.exec("DELETE FROM task_units WHERE task = $1", args![task.as_str()])
+            .await?;
+        for (relation, unit) in &units_after {
+            tx.exec(
+                "INSERT INTO task_units (task, relation, unit) VALUES ($1, $2, $3) \
+                 ON CONFLICT (task, relation, unit) DO NOTHING",
+                args![task.as_str(), *relation, unit.as_str()],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn insert_keys(
+    tx: &mut Tx,
+    task: &str,
+    tier: &str,
+    keys: &BTreeSet<String>,
+) -> Result<(), ApiError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from("INSERT INTO task_audience (task, tier, key) VALUES ");
+    let mut vals: Vec<Val> = Vec::with_capacity(keys.len() * 3);
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
+        vals.push(Val::from(task));
+        vals.push(Val::from(tier));
+        vals.push(Val::from(k.as_str()));
+    }
+    tx.exec(&sql, vals).await?;
+    Ok(())
+}
+
+/// A unit-like enum's serde name (`in_progress`).
+pub fn enum_text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+type Relations = (
+    BTreeSet<(&'static str, String)>,
+    BTreeSet<(&'static str, String)>,
+);
+
+/// The people and units an item names, for the views of R8.2.
+fn relations(s: &TaskState) -> Relations {
+    let mut people = BTreeSet::new();
+    let mut units = BTreeSet::new();
+    let mut person = |rel: &'static str, u: Option<duban_core::domain::UserId>| {
+        if let Some(u) = u {
+            people.insert((rel, u.to_string()));
+        }
+    };
+    person("creator", s.creator());
+    person("instructed", s.instructing_leader);
+    person("responsible", s.responsible_leader);
+    person("responsible", s.deputy_leader);
+    person("reviewer", s.effective_reviewer());
+    person("report_approver", s.report_approver);
+    if let Some(lead) = s.lead {
+        person("lead", lead.user);
+        units.insert(("lead", lead.unit.to_string()));
+    }
+    for p in &s.participants {
+        person("participant", p.user);
+        units.insert(("participant", p.unit.to_string()));
+    }
+    for u in &s.sharers {
+        person("sharer", Some(*u));
+    }
+    for u in &s.followers {
+        person("follower", Some(*u));
+    }
+    for u in &s.approval.chain {
+        person("approver", Some(*u));
+    }
+    (people, units)
+}

@@ -1,0 +1,225 @@
+//! The server's configuration: command-line flags, then `DUBAN_*` environment variables, then
+//! a TOML file (`--config`), then defaults — the first that says something wins.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Deserialize;
+
+/// Flags of `duban serve` (each also readable from the environment).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// A TOML file with any of the settings below (flags and environment win over it).
+    #[arg(long, env = "DUBAN_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "DUBAN_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// Directory of the embedded database, created on first run [default: ./duban-data].
+    #[arg(long, env = "DUBAN_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite database.
+    #[arg(long, env = "DUBAN_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+    /// Seed the demo organisation and items if the database is empty.
+    #[arg(long, env = "DUBAN_DEMO")]
+    pub demo: bool,
+    /// Log format: `text` or `json` [default: text].
+    #[arg(long, env = "DUBAN_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Days a session token lives [default: 30].
+    #[arg(long, env = "DUBAN_SESSION_DAYS", value_name = "DAYS")]
+    pub session_days: Option<u32>,
+    /// Failed sign-ins before an account is locked [default: 5].
+    #[arg(long, env = "DUBAN_LOCKOUT_ATTEMPTS", value_name = "N")]
+    pub lockout_attempts: Option<u32>,
+    /// Minutes an account stays locked [default: 15].
+    #[arg(long, env = "DUBAN_LOCKOUT_MINUTES", value_name = "MIN")]
+    pub lockout_minutes: Option<u32>,
+    /// Largest JSON request body in bytes [default: 2097152].
+    #[arg(long, env = "DUBAN_MAX_BODY", value_name = "BYTES")]
+    pub max_body: Option<usize>,
+    /// Largest file (blob) in bytes [default: 52428800].
+    #[arg(long, env = "DUBAN_MAX_BLOB", value_name = "BYTES")]
+    pub max_blob: Option<u64>,
+    /// Database connections in the pool [default: 8].
+    #[arg(long, env = "DUBAN_DB_CONNECTIONS", value_name = "N")]
+    pub db_connections: Option<u32>,
+}
+
+/// The same settings in a TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database: Option<String>,
+    demo: Option<bool>,
+    log_format: Option<String>,
+    session_days: Option<u32>,
+    lockout_attempts: Option<u32>,
+    lockout_minutes: Option<u32>,
+    max_body: Option<usize>,
+    max_blob: Option<u64>,
+    db_connections: Option<u32>,
+}
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line, for collectors.
+    Json,
+}
+
+/// The resolved configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The PostgreSQL URL, if any.
+    pub database: Option<String>,
+    /// Seed demo data into an empty database.
+    pub demo: bool,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Session lifetime in days.
+    pub session_days: u32,
+    /// Failed sign-ins before lockout.
+    pub lockout_attempts: u32,
+    /// Lockout length in minutes.
+    pub lockout_minutes: u32,
+    /// Largest JSON body.
+    pub max_body: usize,
+    /// Largest blob.
+    pub max_blob: u64,
+    /// Pool size.
+    pub db_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("duban-data"),
+            database: None,
+            demo: false,
+            log_format: LogFormat::Text,
+            session_days: 30,
+            lockout_attempts: 5,
+            lockout_minutes: 15,
+            max_body: 2 * 1024 * 1024,
+            max_blob: 50 * 1024 * 1024,
+            db_connections: 8,
+        }
+    }
+}
+
+/// Why the configuration is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The TOML file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML file does not parse or names an unknown setting.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's explanation.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ConfigError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigError::Read { .. } => "config.read",
+            ConfigError::Parse { .. } => "config.parse",
+            ConfigError::Invalid(_) => "config.invalid",
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+impl ServeArgs {
+    /// Resolves flags, environment, file and defaults into a [`Config`].
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let d = Config::default();
+        let log_format = match self
+            .log_format
+            .clone()
+            .or(file.log_format)
+            .as_deref()
+            .unwrap_or("text")
+        {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::Invalid(format!(
+                    "log format must be text or json, not {other:?}"
+                )))
+            }
+        };
+        let config = Config {
+            listen: self.listen.or(file.listen).unwrap_or(d.listen),
+            data_dir: self.data_dir.clone().or(file.data_dir).unwrap_or(d.data_dir),
+            database: self.database.clone().or(file.database),
+            demo: self.demo || file.demo.unwrap_or(false),
+            log_format,
+            session_days: self.session_days.or(file.session_days).unwrap_or(d.session_days),
+            lockout_attempts: self
+                .lockout_attempts
+                .or(file.lockout_attempts)
+                .unwrap_or(d.lockout_attempts),
+            lockout_minutes: self
+                .lockout_minutes
+                .or(file.lockout_minutes)
+                .unwrap_or(d.lockout_minutes),
+            max_body: self.max_body.or(file.max_body).unwrap_or(d.max_body),
+            max_blob: self.max_blob.or(file.max_blob).unwrap_or(d.max_blob),
+            db_connections: self
+                .db_connections
+                .or(file.db_connections)
+                .unwrap_or(d.db_connections),
+        };
+        if config.session_days == 0 || config.lockout_attempts == 0 || config.db_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "session_days, lockout_attempts and db_connections must be at least 1".into(),
+            ));
+        }
+        if config.max_body < 1024 || config.max_blob < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_body and max_blob must be at least 1024 bytes".into(),
+            ));
+        }
+        Ok(config)
+    }
+}

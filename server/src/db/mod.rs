@@ -1,0 +1,357 @@
+//! The database: SQLite (embedded, the default) or PostgreSQL (to scale out), behind one
+//! small interface. Queries are written once in portable SQL (`$1` parameters, TEXT, BIGINT
+//! and BLOB/BYTEA columns only) and run on either backend; what truly differs — connecting,
+//! migrations, how a write transaction starts and how change sequence numbers are allocated —
+//! lives in [`sqlite`] and [`postgres`]. See docs/adr/0003-one-query-set.md.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::path::Path;
+
+use sqlx::{PgPool, Postgres, Row as _, Sqlite, SqlitePool, Transaction};
+
+/// Why a database call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The driver reported an error.
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database URL is not one this server understands.
+    #[error("unsupported database URL (use sqlite:… or postgres://…)")]
+    UnsupportedUrl,
+    /// Stored data does not decode.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The data directory cannot be created.
+    #[error("data directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Which backend a [`Db`] runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A parameter bound to a query.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    /// A 64-bit integer (or a typed NULL).
+    Int(Option<i64>),
+    /// Text (or a typed NULL).
+    Text(Option<String>),
+    /// Bytes.
+    Bytes(Vec<u8>),
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Val {
+        Val::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Val {
+        Val::Int(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Val {
+        Val::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Val {
+        Val::Text(Some(v))
+    }
+}
+impl From<&String> for Val {
+    fn from(v: &String) -> Val {
+        Val::Text(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Val {
+        Val::Text(v)
+    }
+}
+impl From<Vec<u8>> for Val {
+    fn from(v: Vec<u8>) -> Val {
+        Val::Bytes(v)
+    }
+}
+
+/// Builds a parameter list: `args![a, b, c]`.
+#[macro_export]
+macro_rules! args {
+    ($($v:expr),* $(,)?) => { vec![$($crate::db::Val::from($v)),*] };
+}
+
+/// A result row from either backend.
+pub enum Row {
+    /// From SQLite.
+    Sqlite(sqlx::sqlite::SqliteRow),
+    /// From PostgreSQL.
+    Postgres(sqlx::postgres::PgRow),
+}
+
+macro_rules! getter {
+    ($name:ident, $ty:ty) => {
+        /// Reads column `i`.
+        pub fn $name(&self, i: usize) -> Result<$ty, DbError> {
+            Ok(match self {
+                Row::Sqlite(r) => r.try_get::<$ty, _>(i)?,
+                Row::Postgres(r) => r.try_get::<$ty, _>(i)?,
+            })
+        }
+    };
+}
+
+impl Row {
+    getter!(int, i64);
+    getter!(opt_int, Option<i64>);
+    getter!(text, String);
+    getter!(opt_text, Option<String>);
+    getter!(bytes, Vec<u8>);
+}
+
+/// A connection pool on either backend.
+#[derive(Clone)]
+pub enum Db {
+    /// Embedded SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// A transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    /// On SQLite (started with `BEGIN IMMEDIATE`: it holds the write lock from the start).
+    Sqlite(Transaction<'static, Sqlite>),
+    /// On PostgreSQL.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+fn bind_sqlite<'q>(
+    mut q: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    args: Vec<Val>,
+) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for a in args {
+        q = match a {
+            Val::Int(v) => q.bind(v),
+            Val::Text(v) => q.bind(v),
+            Val::Bytes(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+fn bind_pg(
+    mut q: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
+    args: Vec<Val>,
+) -> sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments> {
+    for a in args {
+        q = match a {
+            Val::Int(v) => q.bind(v),
+            Val::Text(v) => q.bind(v),
+            Val::Bytes(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+impl Db {
+    /// Opens the database named by `url`, or the SQLite file in `data_dir` when `url` is
+    /// `None`, and runs the migrations.
+    pub async fn open(url: Option<&str>, data_dir: &Path, max_connections: u32) -> Result<Db, DbError> {
+        let db = match url {
+            None => sqlite::open_file(&data_dir.join("duban.sqlite3"), max_connections).await?,
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                postgres::open(u, max_connections).await?
+            }
+            Some(u) if u.starts_with("sqlite:") => sqlite::open_url(u, max_connections).await?,
+            Some(_) => return Err(DbError::UnsupportedUrl),
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs the numbered migrations of the backend.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(p) => sqlite::MIGRATOR.run(p).await?,
+            Db::Postgres(p) => postgres::MIGRATOR.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once, so a
+    /// read-then-write never fails halfway on a busy database.
+    pub async fn write(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Starts a read transaction that sees one consistent snapshot.
+    pub async fn read(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
+    /// Runs a statement outside any transaction; returns the rows affected.
+    pub async fn exec(&self, sql: &str, args: Vec<Val>) -> Result<u64, DbError> {
+        Ok(match self {
+            Db::Sqlite(p) => bind_sqlite(sqlx::query(sql), args).execute(p).await?.rows_affected(),
+            Db::Postgres(p) => bind_pg(sqlx::query(sql), args).execute(p).await?.rows_affected(),
+        })
+    }
+
+    /// Runs a query outside any transaction.
+    pub async fn rows(&self, sql: &str, args: Vec<Val>) -> Result<Vec<Row>, DbError> {
+        Ok(match self {
+            Db::Sqlite(p) => bind_sqlite(sqlx::query(sql), args)
+                .fetch_all(p)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+            Db::Postgres(p) => bind_pg(sqlx::query(sql), args)
+                .fetch_all(p)
+                .await?
+                .into_iter()
+                .map(Row::Postgres)
+                .collect(),
+        })
+    }
+
+    /// Runs a query expected to return at most one row.
+    pub async fn row(&self, sql: &str, args: Vec<Val>) -> Result<Option<Row>, DbError> {
+        Ok(self.rows(sql, args).await?.into_iter().next())
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        self.rows("SELECT 1", vec![]).await.is_ok()
+    }
+
+    /// Closes the pool (waits for connections to be returned).
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs a statement; returns the rows affected.
+    pub async fn exec(&mut self, sql: &str, args: Vec<Val>) -> Result<u64, DbError> {
+        Ok(match self {
+            Tx::Sqlite(t) => bind_sqlite(sqlx::query(sql), args)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(t) => bind_pg(sqlx::query(sql), args)
+                .execute(&mut **t)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    /// Runs a query.
+    pub async fn rows(&mut self, sql: &str, args: Vec<Val>) -> Result<Vec<Row>, DbError> {
+        Ok(match self {
+            Tx::Sqlite(t) => bind_sqlite(sqlx::query(sql), args)
+                .fetch_all(&mut **t)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+            Tx::Postgres(t) => bind_pg(sqlx::query(sql), args)
+                .fetch_all(&mut **t)
+                .await?
+                .into_iter()
+                .map(Row::Postgres)
+                .collect(),
+        })
+    }
+
+    /// Runs a query expected to return at most one row.
+    pub async fn row(&mut self, sql: &str, args: Vec<Val>) -> Result<Option<Row>, DbError> {
+        Ok(self.rows(sql, args).await?.into_iter().next())
+    }
+
+    /// Commits.
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Appends rows to the change feed and returns the sequence number of the first. The
+    /// numbers are consecutive and, on every backend, commit in sequence order (a reader
+    /// polling `seq > n` never skips one): see [`sqlite::append_changes`] and
+    /// [`postgres::append_changes`]. Call it last in the transaction, just before commit.
+    pub async fn append_changes(&mut self, rows: &[NewChange]) -> Result<i64, DbError> {
+        match self {
+            Tx::Sqlite(_) => sqlite::append_changes(self, rows).await,
+            Tx::Postgres(_) => postgres::append_changes(self, rows).await,
+        }
+    }
+}
+
+/// A row for the change feed (its sequence number is allocated on append).
+#[derive(Clone, Debug)]
+pub struct NewChange {
+    /// `event`, `access`, `reference`, `secret` or `reset`.
+    pub kind: &'static str,
+    /// The item, if the change is about one.
+    pub task: Option<String>,
+    /// The event's position in the item's trail (events only).
+    pub task_seq: Option<i64>,
+    /// The event's trail hash (events only).
+    pub hash: Option<String>,
+    /// JSON.
+    pub body: String,
+    /// When (Unix milliseconds).
+    pub at: i64,
+}
+
+/// Placeholders `$from, $from+1, …` for `n` values, comma-separated.
+pub fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

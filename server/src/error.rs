@@ -1,0 +1,252 @@
+//! The HTTP edge's one error: a status and `{code, message, zh, en}`. `message` is the
+//! Chinese sentence and the English one joined (`中文 / English`); `zh` and `en` carry them
+//! apart for screens. A 500 is logged with its detail and answered without it.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use duban_core::domain::Rejection;
+use serde::Serialize;
+
+use crate::db::DbError;
+
+/// An error answered to a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// Stable code, e.g. `auth.bad_credentials`.
+    pub code: String,
+    /// zh-CN.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+/// The JSON body of every error.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    /// Stable code.
+    pub code: &'a str,
+    /// `中文 / English`.
+    pub message: String,
+    /// zh-CN alone.
+    pub zh: &'a str,
+    /// English alone.
+    pub en: &'a str,
+}
+
+impl ApiError {
+    /// An error with the given status, code and sentences.
+    pub fn new(
+        status: StatusCode,
+        code: &str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            code: code.to_owned(),
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// 400.
+    pub fn bad_request(code: &str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, zh, en)
+    }
+
+    /// 422: well-formed but refused.
+    pub fn unprocessable(code: &str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, zh, en)
+    }
+
+    /// 401: no valid session.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "auth.unauthorized",
+            "未登录或登录已失效,请重新登录",
+            "not signed in, or the session has expired or was revoked; sign in again",
+        )
+    }
+
+    /// 403: signed in but not allowed.
+    pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "perm.denied", zh, en)
+    }
+
+    /// 404.
+    pub fn not_found(what_zh: &str, what_en: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what_zh}不存在"),
+            format!("no such {what_en}"),
+        )
+    }
+
+    /// 409.
+    pub fn conflict(code: &str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, zh, en)
+    }
+
+    /// 413.
+    pub fn too_large(limit: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            format!("请求内容过大(上限 {limit} 字节)"),
+            format!("the request body is too large (limit {limit} bytes)"),
+        )
+    }
+
+    /// 500, with the detail logged and not answered.
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%detail, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误,请稍后重试",
+            "internal server error; try again later",
+        )
+    }
+
+    /// 503.
+    pub fn unavailable() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "服务暂不可用",
+            "service unavailable",
+        )
+    }
+
+    /// A rule's refusal, as 403 (who) or 422 (anything else) or 404 (no such item).
+    pub fn from_rejection(r: &Rejection) -> ApiError {
+        let status = if r.code.starts_with("perm.") {
+            StatusCode::FORBIDDEN
+        } else if r.code == "task.not_found" {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        ApiError::new(status, &r.code, r.zh.clone(), r.en.clone())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            code: &self.code,
+            message: format!("{} / {}", self.zh, self.en),
+            zh: &self.zh,
+            en: &self.en,
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> ApiError {
+        if let DbError::Sqlx(sqlx::Error::Database(d)) = &e {
+            if d.is_unique_violation() || d.is_foreign_key_violation() {
+                return ApiError::conflict(
+                    "conflict",
+                    "数据冲突(重复或引用不存在的记录)",
+                    "conflict with existing data (a duplicate, or a reference to a missing record)",
+                );
+            }
+        }
+        if let DbError::Sqlx(sqlx::Error::PoolTimedOut) = &e {
+            return ApiError::unavailable();
+        }
+        ApiError::internal(e)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        match r {
+            JsonRejection::JsonSyntaxError(_) => ApiError::bad_request(
+                "request.malformed_json",
+                "请求内容不是有效的 JSON",
+                "the request body is not valid JSON",
+            ),
+            JsonRejection::JsonDataError(e) => {
+                // serde's text names the field and the problem, never a value.
+                let detail = e.body_text();
+                let detail = detail
+                    .split_once(": ")
+                    .map(|(_, d)| d.to_owned())
+                    .unwrap_or(detail);
+                ApiError::unprocessable(
+                    "request.invalid_body",
+                    format!("请求内容不符合格式:{detail}"),
+                    format!("the request body does not match the expected shape: {detail}"),
+                )
+            }
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "request.content_type",
+                "请求须为 application/json",
+                "the request must be application/json",
+            ),
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "request.too_large",
+                    "请求内容过大",
+                    "the request body is too large",
+                )
+            }
+            other => ApiError::bad_request(
+                "request.unreadable",
+                "无法读取请求内容",
+                format!("cannot read the request body ({})", other.status()),
+            ),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> ApiError {
+        ApiError::bad_request(
+            "request.bad_path",
+            "地址中的参数有误",
+            "a parameter in the path is malformed",
+        )
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::bad_request(
+            "request.bad_query",
+            "查询参数有误",
+            format!("the query parameters are malformed: {}", r.body_text()),
+        )
+    }
+}
+
+/// `Json<T>` whose rejections answer in the shape of [`ApiError`].
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `Path<T>` answering in the shape of [`ApiError`].
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+/// `Query<T>` answering in the shape of [`ApiError`].
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);

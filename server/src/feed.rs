@@ -1,0 +1,310 @@
+//! The change feed as one person sees it: pull after a sequence number, and the snapshot for
+//! a first sync. What a person may see is decided in SQL against each item's audience keys
+//! (see `duban_core::domain::permission::audience`), which the authority keeps current.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use duban_core::domain::permission::actor_keys;
+use duban_core::domain::{TaskId, UserId};
+use duban_core::protocol::{
+    Change, EventRecord, PullResponse, Reference, Snapshot, TaskSnapshot,
+};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::auth::Session;
+use crate::db::{placeholders, Tx, Val};
+use crate::error::ApiError;
+use crate::org::{from_json, person_of, PERSON_COLUMNS};
+use crate::AppState;
+
+/// A change with stored JSON payloads.
+pub type RawChange = Change<Box<RawValue>>;
+
+/// The person's audience keys as stored strings.
+pub fn keys_of(session: &Session) -> Vec<String> {
+    actor_keys(&session.actor)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// `EXISTS (…)`: the item `task_col` has a key of the tier among the person's keys, which
+/// are bound from parameter `$from` on.
+pub fn visible_sql(task_col: &str, tier: &str, from: usize, n: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM task_audience a WHERE a.task = {task_col} AND a.tier = '{tier}' AND a.key IN ({}))",
+        placeholders(from, n)
+    )
+}
+
+fn raw(s: String) -> Result<Box<RawValue>, ApiError> {
+    RawValue::from_string(s).map_err(ApiError::internal)
+}
+
+fn task_id(s: &str) -> Result<TaskId, ApiError> {
+    uuid::Uuid::parse_str(s)
+        .map(TaskId)
+        .map_err(ApiError::internal)
+}
+
+#[derive(Deserialize)]
+struct Access {
+    view_before: BTreeSet<String>,
+    view_after: BTreeSet<String>,
+    secret_before: BTreeSet<String>,
+    secret_after: BTreeSet<String>,
+}
+
+#[derive(Deserialize)]
+struct Reset {
+    #[serde(default)]
+    user: Option<UserId>,
+    #[serde(default)]
+    all: bool,
+}
+
+async fn history(
+    tx: &mut Tx,
+    task: &str,
+    before_seq: i64,
+) -> Result<Vec<EventRecord<Box<RawValue>>>, ApiError> {
+    let mut out = Vec::new();
+    for r in tx
+        .rows(
+            "SELECT seq, task_seq, hash, body FROM changes WHERE task = $1 AND kind = 'event' AND seq < $2 ORDER BY seq",
+            vec![Val::from(task), Val::from(before_seq)],
+        )
+        .await?
+    {
+        out.push(EventRecord {
+            seq: r.int(0)?,
+            task: task_id(task)?,
+            task_seq: r.int(1)? as u64,
+            hash: r.opt_text(2)?.unwrap_or_default(),
+            event: raw(r.text(3)?)?,
+        });
+    }
+    Ok(out)
+}
+
+async fn secrets_of(tx: &mut Tx, task: &str) -> Result<Option<BTreeMap<String, String>>, ApiError> {
+    tx.row("SELECT fields FROM task_secrets WHERE task = $1", vec![Val::from(task)])
+        .await?
+        .map(|r| r.text(0).map_err(ApiError::from).and_then(|t| from_json(&t).map_err(ApiError::from)))
+        .transpose()
+}
+
+async fn current_keys(tx: &mut Tx, task: &str, tier: &str) -> Result<BTreeSet<String>, ApiError> {
+    let mut out = BTreeSet::new();
+    for r in tx
+        .rows(
+            "SELECT key FROM task_audience WHERE task = $1 AND tier = $2",
+            vec![Val::from(task), Val::from(tier)],
+        )
+        .await?
+    {
+        out.insert(r.text(0)?);
+    }
+    Ok(out)
+}
+
+async fn cached_keys(
+    tx: &mut Tx,
+    cache: &mut HashMap<(String, &'static str), BTreeSet<String>>,
+    task: &str,
+    tier: &'static str,
+) -> Result<BTreeSet<String>, ApiError> {
+    let key = (task.to_owned(), tier);
+    if let Some(s) = cache.get(&key) {
+        return Ok(s.clone());
+    }
+    let s = current_keys(tx, task, tier).await?;
+    cache.insert(key, s.clone());
+    Ok(s)
+}
+
+/// The changes after `after` that the person may see, at most `limit` rows examined.
+pub async fn pull(
+    state: &AppState,
+    session: &Session,
+    after: i64,
+    limit: usize,
+) -> Result<PullResponse<Box<RawValue>>, ApiError> {
+    let keys = keys_of(session);
+    let mine: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
+    let mut tx = state.db.read().await?;
+    let head = tx
+        .row("SELECT value FROM counters WHERE name = 'changes'", vec![])
+        .await?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let n = keys.len();
+    let sql = format!(
+        "SELECT c.seq, c.kind, c.task, c.task_seq, c.hash, c.body FROM changes c \
+         WHERE c.seq > $1 AND c.seq <= $2 AND (c.task IS NULL OR c.kind = 'access' \
+           OR (c.kind = 'secret' AND {}) OR (c.kind = 'event' AND {})) \
+         ORDER BY c.seq LIMIT {}",
+        visible_sql("c.task", "secret", 3, n),
+        visible_sql("c.task", "view", 3, n),
+        limit + 1
+    );
+    let mut args = vec![Val::from(after), Val::from(head)];
+    args.extend(keys.iter().map(Val::from));
+    let rows = tx.rows(&sql, args).await?;
+    let more = rows.len() > limit;
+    let mut next = if more { after } else { head.max(after) };
+    let mut changes = Vec::new();
+    let mut current: HashMap<(String, &'static str), BTreeSet<String>> = HashMap::new();
+    for r in rows.into_iter().take(limit) {
+        let seq = r.int(0)?;
+        if more {
+            next = seq;
+        }
+        let kind = r.text(1)?;
+        let task = r.opt_text(2)?;
+        let body = r.text(5)?;
+        match (kind.as_str(), task) {
+            ("event", Some(task)) => changes.push(Change::Event(EventRecord {
+                seq,
+                task: task_id(&task)?,
+                task_seq: r.int(3)? as u64,
+                hash: r.opt_text(4)?.unwrap_or_default(),
+                event: raw(body)?,
+            })),
+            ("secret", Some(task)) => changes.push(Change::Confidential {
+                seq,
+                task: task_id(&task)?,
+                fields: from_json(&body)?,
+            }),
+            ("access", Some(task)) => {
+                let a: Access = from_json(&body)?;
+                let hit = |set: &BTreeSet<String>| set.iter().any(|k| mine.contains(k.as_str()));
+                let id = task_id(&task)?;
+                let (vb, va) = (hit(&a.view_before), hit(&a.view_after));
+                let (sb, sa) = (hit(&a.secret_before), hit(&a.secret_after));
+                if vb && !va {
+                    changes.push(Change::Revoke { seq, task: id });
+                    continue;
+                }
+                let view_now = cached_keys(&mut tx, &mut current, &task, "view").await?;
+                if !hit(&view_now) {
+                    continue;
+                }
+                let secret_now = cached_keys(&mut tx, &mut current, &task, "secret").await?;
+                if !vb && va {
+                    let confidential = if hit(&secret_now) {
+                        secrets_of(&mut tx, &task).await?
+                    } else {
+                        None
+                    };
+                    changes.push(Change::Grant {
+                        seq,
+                        task: id,
+                        events: history(&mut tx, &task, seq).await?,
+                        confidential,
+                    });
+                } else if !sb && sa && hit(&secret_now) {
+                    if let Some(fields) = secrets_of(&mut tx, &task).await? {
+                        changes.push(Change::Confidential { seq, task: id, fields });
+                    }
+                } else if sb && !sa {
+                    changes.push(Change::ConfidentialRevoke { seq, task: id });
+                }
+            }
+            ("reference", None) => {
+                let reference: Reference = from_json(&body)?;
+                changes.push(Change::Reference { seq, reference });
+            }
+            ("reset", None) => {
+                let reset: Reset = from_json(&body)?;
+                if reset.all || reset.user == Some(session.actor.id) {
+                    changes.push(Change::Resync { seq });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(PullResponse {
+        changes,
+        next,
+        more,
+    })
+}
+
+/// Everything the person may see, at one sequence number.
+pub async fn snapshot(
+    state: &AppState,
+    session: &Session,
+) -> Result<Snapshot<Box<RawValue>>, ApiError> {
+    let keys = keys_of(session);
+    let n = keys.len();
+    let org = &session.org;
+    let mut tx = state.db.read().await?;
+    let seq = tx
+        .row("SELECT value FROM counters WHERE name = 'changes'", vec![])
+        .await?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    let mut people = Vec::new();
+    for r in tx
+        .rows(&format!("SELECT {PERSON_COLUMNS} FROM users ORDER BY username"), vec![])
+        .await?
+    {
+        people.push(person_of(&r)?);
+    }
+    let me = people
+        .iter()
+        .find(|p| p.id == session.actor.id)
+        .cloned()
+        .ok_or_else(ApiError::unauthorized)?;
+
+    let mut args = vec![Val::from(seq)];
+    args.extend(keys.iter().map(Val::from));
+    let sql = format!(
+        "SELECT c.task, c.seq, c.task_seq, c.hash, c.body FROM changes c \
+         WHERE c.kind = 'event' AND c.seq <= $1 AND {} ORDER BY c.task, c.seq",
+        visible_sql("c.task", "view", 2, n)
+    );
+    let mut tasks: Vec<TaskSnapshot<Box<RawValue>>> = Vec::new();
+    for r in tx.rows(&sql, args).await? {
+        let task = task_id(&r.text(0)?)?;
+        let record = EventRecord {
+            seq: r.int(1)?,
+            task,
+            task_seq: r.int(2)? as u64,
+            hash: r.opt_text(3)?.unwrap_or_default(),
+            event: raw(r.text(4)?)?,
+        };
+        match tasks.last_mut() {
+            Some(t) if t.task == task => t.events.push(record),
+            _ => tasks.push(TaskSnapshot {
+                task,
+                events: vec![record],
+                confidential: None,
+            }),
+        }
+    }
+    let sql = format!(
+        "SELECT s.task, s.fields FROM task_secrets s WHERE {}",
+        visible_sql("s.task", "secret", 1, n)
+    );
+    let mut secrets = HashMap::new();
+    for r in tx.rows(&sql, keys.iter().map(Val::from).collect()).await? {
+        secrets.insert(task_id(&r.text(0)?)?, from_json::<BTreeMap<String, String>>(&r.text(1)?)?);
+    }
+    for t in &mut tasks {
+        t.confidential = secrets.remove(&t.task);
+    }
+    Ok(Snapshot {
+        seq,
+        me,
+        units: org.units.clone(),
+        people,
+        policy: org.policy.clone(),
+        calendar: org.calendar_years(),
+        tasks,
+    })
+}

@@ -1,0 +1,210 @@
+//! Duban's server: the authority that applies the core's rules to every command, keeps each
+//! item's trail, and serves the sync protocol, files, queries and the admin API over HTTP
+//! (axum), on an embedded SQLite database or on PostgreSQL.
+//!
+//! [`app`] builds the router from an [`AppState`]; [`serve`] runs it until a shutdown signal.
+
+pub mod auth;
+pub mod authority;
+pub mod config;
+pub mod db;
+// pub mod demo;
+pub mod error;
+pub mod feed;
+pub mod metrics;
+pub mod org;
+pub mod routes;
+// pub mod seed;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::Router;
+
+use crate::config::{Config, LogFormat};
+use crate::db::{Db, DbError};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::org::OrgCache;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts of [`AppState`].
+pub struct Inner {
+    /// The database.
+    pub db: Db,
+    /// The configuration.
+    pub config: Config,
+    /// The cached organisation.
+    pub org: OrgCache,
+    /// Metrics.
+    pub metrics: Metrics,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Opens the database (running migrations) and loads the organisation.
+    pub async fn open(config: Config) -> Result<AppState, DbError> {
+        let db = Db::open(
+            config.database.as_deref(),
+            &config.data_dir,
+            config.db_connections,
+        )
+        .await?;
+        AppState::with_db(db, config).await
+    }
+
+    /// Uses an open database.
+    pub async fn with_db(db: Db, config: Config) -> Result<AppState, DbError> {
+        let org = OrgCache::new(&db).await?;
+        Ok(AppState(Arc::new(Inner {
+            db,
+            config,
+            org,
+            metrics: Metrics::default(),
+        })))
+    }
+}
+
+async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let response = next.run(req).await;
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .request(method.as_str(), &route, status, took);
+    tracing::debug!(%method, %route, status, micros = took.as_micros() as u64, "request");
+    response
+}
+
+async fn fallback() -> ApiError {
+    ApiError::not_found("接口", "endpoint")
+}
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    let limit = state.config.max_body;
+    Router::new()
+        .merge(routes::health::router())
+        .nest(
+            "/api/v1",
+            Router::new()
+                .merge(routes::auth::router())
+                .merge(routes::sync::router())
+                .merge(routes::admin::router())
+                .merge(routes::blobs::router())
+                .merge(routes::query::router()),
+        )
+        .merge(routes::openapi::router())
+        .fallback(fallback)
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "request.method",
+                "不支持该请求方法",
+                "method not allowed",
+            )
+        })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), record))
+        .with_state(state)
+}
+
+/// Sets up logging (`RUST_LOG` filters; default `info`).
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The database.
+    #[error("{0}")]
+    Db(#[from] DbError),
+    /// Seeding the demo.
+    #[error("demo data: {0}")]
+    Seed(String),
+    /// Binding or serving.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ServeError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServeError::Db(_) => "serve.database",
+            ServeError::Seed(_) => "serve.demo",
+            ServeError::Io(_) => "serve.listen",
+        }
+    }
+}
+
+/// Opens the database, seeds the demo if asked, and serves until SIGINT or SIGTERM.
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let listen = config.listen;
+    let demo = config.demo;
+    tracing::info!(
+        database = if config.database.is_some() { "postgresql" } else { "sqlite" },
+        data_dir = %config.data_dir.display(),
+        "opening the database"
+    );
+    let state = AppState::open(config).await?;
+    if demo {
+        // seed
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    axum::serve(listener, app(state.clone()))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    state.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! Sign-in and sessions: `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`,
+//! `GET /auth/sessions` (my devices), `POST /auth/sessions/revoke` (sign a lost phone out).
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use duban_core::protocol::{LoginRequest, LoginResponse, Person};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{login, Session};
+use crate::error::{ApiError, Json};
+use crate::{args, AppState};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(sign_in))
+        .route("/auth/logout", post(sign_out))
+        .route("/auth/me", get(me))
+        .route("/auth/sessions", get(sessions))
+        .route("/auth/sessions/revoke", post(revoke))
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    login(&state, req).await.map(Json)
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state
+        .db
+        .exec(
+            "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2",
+            args![Utc::now().timestamp_millis(), session.token_hash.as_str()],
+        )
+        .await?;
+    Ok(Json(serde_json::json!({"signed_out": true})))
+}
+
+async fn me(session: Session) -> Result<Json<Person>, ApiError> {
+    session
+        .org
+        .people
+        .get(&session.user())
+        .cloned()
+        .map(Json)
+        .ok_or_else(ApiError::unauthorized)
+}
+
+/// One of my sessions.
+#[derive(Serialize)]
+pub struct SessionInfo {
+    /// The device.
+    pub device: String,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+    /// Whether it is the one asking.
+    pub current: bool,
+}
+
+async fn sessions(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<SessionInfo>>, ApiError> {
+    let rows = state
+        .db
+        .rows(
+            "SELECT device, created_at, expires_at, token_hash FROM sessions \
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at",
+            args![session.user().to_string(), Utc::now().timestamp_millis()],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(SessionInfo {
+            device: r.text(0)?,
+            created_at: DateTime::from_timestamp_millis(r.int(1)?).unwrap_or_default(),
+            expires_at: DateTime::from_timestamp_millis(r.int(2)?).unwrap_or_default(),
+            current: r.text(3)? == session.token_hash,
+        });
+    }
+    Ok(Json(out))
+}
+
+/// `POST /auth/sessions/revoke`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// The device to sign out.
+    pub device: String,
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    session: Session,
+    Json(req): Json<RevokeRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let n = state
+        .db
+        .exec(
+            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND device = $3 AND revoked_at IS NULL",
+            args![Utc::now().timestamp_millis(), session.user().to_string(), req.device.as_str()],
+        )
+        .await?;
+    Ok(Json(serde_json::json!({"revoked": n})))
+}

@@ -1,0 +1,9 @@
+//! The HTTP routes, one module per area; each exposes `router()`.
+
+pub mod admin;
+pub mod auth;
+pub mod blobs;
+pub mod health;
+pub mod openapi;
+pub mod query;
+pub mod sync;

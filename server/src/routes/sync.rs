@@ -1,0 +1,94 @@
+//! The sync protocol: `POST /sync/push`, `GET /sync/pull?after=N&limit=M`,
+//! `GET /sync/snapshot` (wire types in `duban_core::protocol`).
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Utc;
+use duban_core::protocol::{PullResponse, PushOutcome, PushRequest, PushResponse, Snapshot, MAX_PULL, MAX_PUSH};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::auth::Session;
+use crate::authority::apply;
+use crate::error::{ApiError, Json, Query};
+use crate::feed;
+use crate::AppState;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sync/push", post(push))
+        .route("/sync/pull", get(pull))
+        .route("/sync/snapshot", get(snapshot))
+}
+
+async fn push(
+    State(state): State<AppState>,
+    session: Session,
+    Json(req): Json<PushRequest>,
+) -> Result<Json<PushResponse<Box<RawValue>>>, ApiError> {
+    if req.commands.is_empty() || req.commands.len() > MAX_PUSH {
+        return Err(ApiError::unprocessable(
+            "sync.push_size",
+            format!("一次推送应包含 1 至 {MAX_PUSH} 条命令"),
+            format!("a push carries 1 to {MAX_PUSH} commands"),
+        ));
+    }
+    let mut results = Vec::with_capacity(req.commands.len());
+    for env in &req.commands {
+        // The organisation may change between commands; read it as of each one.
+        let org = state.org.latest(&state.db).await?;
+        let actor = org
+            .actor(session.user())
+            .ok_or_else(ApiError::unauthorized)?;
+        match apply(&state, &org, &actor, env, Utc::now()).await {
+            Ok(outcome) => results.push(outcome),
+            Err(e) if e.status == axum::http::StatusCode::CONFLICT => {
+                results.push(PushOutcome::Rejected {
+                    id: env.id,
+                    task: env.task,
+                    code: e.code,
+                    zh: e.zh,
+                    en: e.en,
+                })
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Json(PushResponse { results }))
+}
+
+/// Query of `GET /sync/pull`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    /// The last sequence number already held (0 for none).
+    #[serde(default)]
+    pub after: i64,
+    /// Most changes to examine (default 1000, at most 20000).
+    pub limit: Option<usize>,
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<PullQuery>,
+) -> Result<Json<PullResponse<Box<RawValue>>>, ApiError> {
+    let limit = q.limit.unwrap_or(1000);
+    if q.after < 0 || limit == 0 || limit > MAX_PULL {
+        return Err(ApiError::bad_request(
+            "sync.bad_cursor",
+            format!("after 不能为负,limit 应为 1 至 {MAX_PULL}"),
+            format!("after must not be negative and limit must be 1 to {MAX_PULL}"),
+        ));
+    }
+    feed::pull(&state, &session, q.after, limit).await.map(Json)
+}
+
+async fn snapshot(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Snapshot<Box<RawValue>>>, ApiError> {
+    feed::snapshot(&state, &session).await.map(Json)
+}
