@@ -91,7 +91,8 @@ fn missing_file(b: &BlobRef) -> Rejection {
 }
 
 /// Numbers are the server's to give: the client's provisional number is replaced by the
-/// next one of the category and year, locked for the rest of the transaction.
+/// next one of the prefix and year (categories sharing a prefix share one sequence, so no
+/// two items show the same number), locked for the rest of the transaction.
 async fn allocate_number(
     tx: &mut Tx,
     org: &Org,
@@ -102,6 +103,7 @@ async fn allocate_number(
         return Ok(None);
     };
     let year = org.calendar.to_local(now).year();
+    let category = def.prefix.as_str();
     tx.exec(
         "INSERT INTO numbers (category, year, last) VALUES ($1, $2, 0) ON CONFLICT (category, year) DO NOTHING",
         args![category, i64::from(year)],
@@ -120,7 +122,7 @@ async fn allocate_number(
         .transpose()?
         .unwrap_or(0);
     let next = u32::try_from(last + 1).map_err(ApiError::internal)?;
-    Ok(Some((category.to_owned(), year, next, def.prefix.clone())))
+    Ok(Some((def.prefix.clone(), year, next, def.prefix.clone())))
 }
 
 /// What an accepted command changes, item by item.
@@ -143,9 +145,17 @@ async fn decide_one(
     allocate: bool,
     numbers: &mut Vec<(String, i32, u32)>,
     secrets: &mut BTreeMap<TaskId, BTreeMap<String, String>>,
+    pending: Option<&Applied>,
 ) -> Result<Result<Applied, Rejection>, ApiError> {
-    let before = load(tx, task).await?;
-    let current = before.as_ref().map(|s| s.state.clone()).unwrap_or_default();
+    // An item created earlier in this transaction is not written yet: continue from memory.
+    let (before, current) = match pending {
+        Some(p) => (None, p.after.clone()),
+        None => {
+            let before = load(tx, task).await?;
+            let current = before.as_ref().map(|s| s.state.clone()).unwrap_or_default();
+            (before, current)
+        }
+    };
     match &mut command {
         Command::Register(r) if allocate => {
             if let Some((cat, year, seq, prefix)) =
@@ -273,6 +283,7 @@ pub async fn apply(
         true,
         &mut numbers,
         &mut secrets,
+        None,
     )
     .await?;
     let mut rejection = None;
@@ -292,6 +303,7 @@ pub async fn apply(
             applied.push(a);
             for spec in children {
                 for command in subtask_commands(env.task, &parent_state, &spec, actor.id) {
+                    let pending = applied.iter().find(|x| x.task == spec.child);
                     match decide_one(
                         &mut tx,
                         org,
@@ -302,14 +314,13 @@ pub async fn apply(
                         false,
                         &mut numbers,
                         &mut secrets,
+                        pending,
                     )
                     .await?
                     {
                         Ok(child) => {
                             // Dispatch follows Register on the same (not yet written) item.
-                            if let Some(prev) =
-                                applied.iter_mut().find(|x: &&mut Applied| x.task == child.task)
-                            {
+                            if let Some(prev) = applied.iter_mut().find(|x| x.task == child.task) {
                                 prev.events.extend(child.events);
                                 prev.after = child.after;
                             } else {

@@ -8,13 +8,13 @@ pub mod auth;
 pub mod authority;
 pub mod config;
 pub mod db;
-// pub mod demo;
+pub mod demo;
 pub mod error;
 pub mod feed;
 pub mod metrics;
 pub mod org;
 pub mod routes;
-// pub mod seed;
+pub mod seed;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -197,7 +197,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     );
     let state = AppState::open(config).await?;
     if demo {
-        // seed
+        let seeded = seed::seed_demo(&state)
+            .await
+            .map_err(|e| ServeError::Seed(format!("{} ({})", e.en, e.code)))?;
+        println!("{}", seed::banner(seeded, listen));
     }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");

@@ -197,3 +197,328 @@ pub async fn bump(tx: &mut Tx) -> Result<(), DbError> {
     .await?;
     Ok(())
 }
+
+/// A new or changed unit.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitInput {
+    /// Id; made by the server when absent.
+    #[serde(default)]
+    pub id: Option<UnitId>,
+    /// The unit above.
+    pub parent: Option<UnitId>,
+    /// Name (zh-CN).
+    pub name: String,
+    /// Name (English).
+    #[serde(default)]
+    pub name_en: String,
+    /// Order among siblings.
+    #[serde(default)]
+    pub sort: i64,
+}
+
+/// A new account or a change to one.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonInput {
+    /// Id; made by the server when absent.
+    #[serde(default)]
+    pub id: Option<UserId>,
+    /// Account name (lower case letters, digits, `-`, `_`, `.`).
+    pub username: String,
+    /// Name.
+    pub name: String,
+    /// Unit.
+    pub unit: Option<UnitId>,
+    /// Position (职务).
+    #[serde(default)]
+    pub position: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Units in charge (deputy leaders).
+    #[serde(default)]
+    pub in_charge: Vec<UnitId>,
+    /// Mobile number for SMS notices.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// A new password (required for a new account).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Whether the account may sign in.
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Why an organisation change is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgRefusal {
+    /// Stable code.
+    pub code: &'static str,
+    /// zh-CN.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+fn refuse(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> OrgRefusal {
+    OrgRefusal {
+        code,
+        zh: zh.into(),
+        en: en.into(),
+    }
+}
+
+/// Checks a unit change against the current tree (no cycles, known parent).
+pub fn check_unit(org: &Org, input: &UnitInput, id: UnitId) -> Result<(), OrgRefusal> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || input.name_en.chars().count() > 200 {
+        return Err(refuse(
+            "org.bad_name",
+            "单位名称不能为空,且不超过100个字",
+            "a unit's name must be 1 to 100 characters",
+        ));
+    }
+    if let Some(parent) = input.parent {
+        if org.unit(parent).is_none() {
+            return Err(refuse("org.unknown_unit", "上级单位不存在", "no such parent unit"));
+        }
+        if org.tree.is_within(parent, id) {
+            return Err(refuse(
+                "org.cycle",
+                "不能把单位移到其自身或下级单位之下",
+                "a unit cannot be placed under itself or one of its sub-units",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks an account change.
+pub fn check_person(org: &Org, input: &PersonInput, is_new: bool) -> Result<(), OrgRefusal> {
+    let u = &input.username;
+    if u.is_empty()
+        || u.len() > 64
+        || !u
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+    {
+        return Err(refuse(
+            "org.bad_username",
+            "用户名应为1至64个小写字母、数字或 - _ .",
+            "a username is 1 to 64 lower-case letters, digits, '-', '_' or '.'",
+        ));
+    }
+    if input.name.trim().is_empty() || input.name.chars().count() > 100 {
+        return Err(refuse("org.bad_name", "姓名不能为空", "a name must be 1 to 100 characters"));
+    }
+    if input.roles.is_empty() || input.roles.contains(&Role::System) {
+        return Err(refuse(
+            "org.bad_roles",
+            "至少需要一个角色(不能是系统角色)",
+            "at least one role is needed (not the system role)",
+        ));
+    }
+    for unit in input.unit.iter().chain(input.in_charge.iter()) {
+        if org.unit(*unit).is_none() {
+            return Err(refuse("org.unknown_unit", "单位不存在", "no such unit"));
+        }
+    }
+    if input.roles.contains(&Role::UnitHead) && input.unit.is_none() {
+        return Err(refuse(
+            "org.head_without_unit",
+            "单位负责人必须属于某个单位",
+            "a unit head must belong to a unit",
+        ));
+    }
+    if is_new && input.password.is_none() {
+        return Err(refuse(
+            "org.password_required",
+            "新账号需要设置密码",
+            "a new account needs a password",
+        ));
+    }
+    Ok(())
+}
+
+fn reference_change(reference: &duban_core::protocol::Reference, at: i64) -> crate::db::NewChange {
+    crate::db::NewChange {
+        kind: "reference",
+        task: None,
+        task_seq: None,
+        hash: None,
+        body: to_json(reference),
+        at,
+    }
+}
+
+/// Writes a unit (insert or update) in a transaction, with its feed row. A unit that moved
+/// changes who sees which items: every item's audience is recomputed and everyone resyncs.
+pub async fn write_unit(
+    tx: &mut Tx,
+    org: &Org,
+    input: &UnitInput,
+    id: UnitId,
+    at: i64,
+) -> Result<UnitRecord, DbError> {
+    let moved = org.unit(id).is_some_and(|u| u.parent != input.parent);
+    let record = UnitRecord {
+        id,
+        parent: input.parent,
+        name: input.name.trim().to_owned(),
+        name_en: input.name_en.trim().to_owned(),
+        sort: input.sort,
+    };
+    tx.exec(
+        "INSERT INTO units (id, parent, name, name_en, sort) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (id) DO UPDATE SET parent = excluded.parent, name = excluded.name, \
+         name_en = excluded.name_en, sort = excluded.sort",
+        crate::args![
+            id.to_string(),
+            record.parent.map(|p| p.to_string()),
+            record.name.as_str(),
+            record.name_en.as_str(),
+            record.sort
+        ],
+    )
+    .await?;
+    let mut feed = vec![reference_change(
+        &duban_core::protocol::Reference::Unit(record.clone()),
+        at,
+    )];
+    if moved {
+        let mut tree = org.tree.clone();
+        tree.insert(id, input.parent);
+        recompute_audiences(tx, &tree).await?;
+        feed.push(crate::db::NewChange {
+            kind: "reset",
+            task: None,
+            task_seq: None,
+            hash: None,
+            body: "{\"all\":true}".into(),
+            at,
+        });
+    }
+    bump(tx).await?;
+    tx.append_changes(&feed).await?;
+    Ok(record)
+}
+
+async fn recompute_audiences(tx: &mut Tx, tree: &UnitTree) -> Result<(), DbError> {
+    use duban_core::domain::permission::{audience, confidential_audience};
+    let rows = tx.rows("SELECT id, state FROM tasks", vec![]).await?;
+    tx.exec("DELETE FROM task_audience", vec![]).await?;
+    for r in rows {
+        let id = r.text(0)?;
+        let state: duban_core::domain::TaskState = from_json(&r.text(1)?)?;
+        for (tier, keys) in [
+            ("view", audience(&state, tree)),
+            ("secret", confidential_audience(&state, tree)),
+        ] {
+            for k in keys {
+                tx.exec(
+                    "INSERT INTO task_audience (task, tier, key) VALUES ($1, $2, $3)",
+                    crate::args![id.as_str(), tier, k.to_string()],
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes an account (insert or update) with its feed row; a change of the person's roles or
+/// unit tells their devices to resync (what they may see changed).
+pub async fn write_person(
+    tx: &mut Tx,
+    org: &Org,
+    input: &PersonInput,
+    id: UserId,
+    password_hash: Option<String>,
+    at: i64,
+) -> Result<Person, DbError> {
+    let before = org.people.get(&id);
+    let person = Person {
+        id,
+        username: input.username.clone(),
+        name: input.name.trim().to_owned(),
+        unit: input.unit,
+        position: input.position.trim().to_owned(),
+        roles: input.roles.clone(),
+        in_charge: input.in_charge.clone(),
+        active: input.active,
+    };
+    let roles = to_json(&person.roles);
+    let in_charge = to_json(&person.in_charge);
+    if before.is_some() {
+        tx.exec(
+            "UPDATE users SET username = $2, name = $3, unit = $4, position = $5, roles = $6, \
+             in_charge = $7, phone = $8, active = $9 WHERE id = $1",
+            crate::args![
+                id.to_string(),
+                person.username.as_str(),
+                person.name.as_str(),
+                person.unit.map(|u| u.to_string()),
+                person.position.as_str(),
+                roles,
+                in_charge,
+                input.phone.clone(),
+                i64::from(person.active)
+            ],
+        )
+        .await?;
+        if let Some(hash) = &password_hash {
+            tx.exec(
+                "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
+                crate::args![id.to_string(), hash.as_str()],
+            )
+            .await?;
+        }
+    } else {
+        tx.exec(
+            "INSERT INTO users (id, username, name, unit, position, roles, in_charge, phone, password_hash, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            crate::args![
+                id.to_string(),
+                person.username.as_str(),
+                person.name.as_str(),
+                person.unit.map(|u| u.to_string()),
+                person.position.as_str(),
+                roles,
+                in_charge,
+                input.phone.clone(),
+                password_hash.unwrap_or_default(),
+                i64::from(person.active),
+                at
+            ],
+        )
+        .await?;
+    }
+    if !person.active {
+        tx.exec(
+            "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            crate::args![id.to_string(), at],
+        )
+        .await?;
+    }
+    let mut feed = vec![reference_change(
+        &duban_core::protocol::Reference::Person(person.clone()),
+        at,
+    )];
+    if before.is_some_and(|b| b.roles != person.roles || b.unit != person.unit) {
+        feed.push(crate::db::NewChange {
+            kind: "reset",
+            task: None,
+            task_seq: None,
+            hash: None,
+            body: to_json(&serde_json::json!({ "user": id })),
+            at,
+        });
+    }
+    bump(tx).await?;
+    tx.append_changes(&feed).await?;
+    Ok(person)
+}

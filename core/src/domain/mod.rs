@@ -25,7 +25,10 @@ pub use command::{Command, CommandKind};
 pub use decide::{decide, effective_deadline, Context};
 pub use event::{Event, EventKind};
 pub use model::{Actor, Role, Roles, TaskId, UnitId, UnitTree, UserId};
-pub use permission::{authorize, may_view};
+pub use permission::{
+    actor_keys, audience, authorize, confidential_audience, may_see_confidential, may_view,
+    split_confidential, AudienceKey, ParseAudienceKeyError,
+};
 pub use policy::{Points, Policy};
 pub use rejection::Rejection;
 pub use state::{evolve, fold, Status, TaskState};

@@ -83,10 +83,11 @@ pub enum Urgency {
 pub enum Visibility {
     /// 公开: the whole organisation and the public board.
     Public,
-    /// 内部: everyone in the organisation.
+    /// 内部: the office, leaders and inspectors, those involved, and the staff and heads of
+    /// the units involved (lead and participants). See `permission::audience`.
     #[default]
     Internal,
-    /// 保密: only those involved, leaders, supervisors and inspectors.
+    /// 保密: only those involved, leaders, supervisors and inspectors; no unit colleagues.
     Confidential,
 }
 
@@ -228,7 +229,7 @@ impl NumberBook {
 }
 
 /// A role a person holds in the organisation. Several may be held at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Administers accounts, calendar and policy.
@@ -250,6 +251,18 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, in declaration order.
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::MainLeader,
+        Role::DeputyLeader,
+        Role::Supervisor,
+        Role::Inspector,
+        Role::UnitHead,
+        Role::Staff,
+        Role::System,
+    ];
+
     const fn bit(self) -> u16 {
         1 << (self as u16)
     }
@@ -330,6 +343,23 @@ impl UnitTree {
     /// The unit's parent.
     pub fn parent(&self, unit: UnitId) -> Option<UnitId> {
         self.parent.get(&unit).copied().flatten()
+    }
+
+    /// The unit itself, then its parent, its parent's parent … up to the root: the units
+    /// `unit` lies within (see [`UnitTree::is_within`]). At most [`UnitTree::MAX_DEPTH`]
+    /// units; the walk stops at the first unit seen twice, so cyclic data ends too. A unit
+    /// the tree does not know yields just itself.
+    pub fn ancestors(&self, unit: UnitId) -> Vec<UnitId> {
+        let mut out = Vec::new();
+        let mut current = Some(unit);
+        while let Some(u) = current {
+            if out.len() >= Self::MAX_DEPTH || out.contains(&u) {
+                break;
+            }
+            out.push(u);
+            current = self.parent(u);
+        }
+        out
     }
 
     /// Whether `unit` is `ancestor` or lies below it.

@@ -1,9 +1,25 @@
 //! Who may do what: decided from the actor's roles, their relation to the item and the unit
 //! hierarchy. The server and the phone call these same functions, so a button the phone
 //! shows is a command the server accepts.
+//!
+//! Who may *read* an item is a set of [`AudienceKey`]s ([`audience`]); a person holds the
+//! keys [`actor_keys`] lists, and may read the item when the two sets meet ([`may_view`]).
+//! The server stores an item's keys beside it and filters its queries and change feed in
+//! SQL with the reader's keys; the rule is the same as here because it is these keys. The
+//! category's confidential attributes (e.g. a hotline caller's name and phone) have a
+//! narrower set of their own ([`confidential_audience`], [`may_see_confidential`]).
 
-use super::command::{Command, CommandKind};
-use super::model::{Actor, Role, UnitTree, Visibility};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use uuid::Uuid;
+
+use super::command::{Command, CommandKind, Registration};
+use super::model::{Actor, Role, UnitId, UnitTree, UserId, Visibility};
+use super::policy::Policy;
 use super::rejection::Rejection;
 use super::state::TaskState;
 
@@ -85,21 +101,261 @@ fn office(actor: &Actor) -> bool {
     actor.roles.any(&[Role::Supervisor, Role::Admin])
 }
 
-/// Whether the actor may read the item (R11.2).
-pub fn may_view(state: &TaskState, actor: &Actor, units: &UnitTree) -> bool {
-    match state.visibility {
-        Visibility::Public | Visibility::Internal => true,
-        Visibility::Confidential => {
-            actor.roles.any(&[
-                Role::MainLeader,
-                Role::DeputyLeader,
-                Role::Supervisor,
-                Role::Inspector,
-                Role::Admin,
-                Role::System,
-            ]) || Relation::of(state, actor, units).involved()
+/// One key of an item's audience: a group of people named so that a database can match
+/// it. A person belongs to the groups [`actor_keys`] lists.
+///
+/// Printed and parsed ([`fmt::Display`], [`FromStr`]) as stable strings the server stores:
+/// `everyone`, `role:<role>` (the role's serde name, e.g. `role:main_leader`),
+/// `user:<uuid>`, `unit:<uuid>`, `head:<uuid>` (uuids hyphenated, lower case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AudienceKey {
+    /// Everyone in the organisation.
+    Everyone,
+    /// Everyone who holds the role.
+    Role(Role),
+    /// One person.
+    User(UserId),
+    /// The members (any role) whose own unit is exactly this one; not those of units below.
+    Unit(UnitId),
+    /// The unit heads ([`Role::UnitHead`]) whose own unit is exactly this one.
+    Head(UnitId),
+}
+
+fn role_code(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::MainLeader => "main_leader",
+        Role::DeputyLeader => "deputy_leader",
+        Role::Supervisor => "supervisor",
+        Role::Inspector => "inspector",
+        Role::UnitHead => "unit_head",
+        Role::Staff => "staff",
+        Role::System => "system",
+    }
+}
+
+impl fmt::Display for AudienceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AudienceKey::Everyone => f.write_str("everyone"),
+            AudienceKey::Role(r) => write!(f, "role:{}", role_code(*r)),
+            AudienceKey::User(u) => write!(f, "user:{u}"),
+            AudienceKey::Unit(u) => write!(f, "unit:{u}"),
+            AudienceKey::Head(u) => write!(f, "head:{u}"),
         }
     }
+}
+
+/// A string that is not an audience key in its printed form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[error("不是有效的受众键 / not an audience key")]
+pub struct ParseAudienceKeyError;
+
+impl FromStr for AudienceKey {
+    type Err = ParseAudienceKeyError;
+
+    /// Parses the printed form. Only the exact form [`fmt::Display`] prints is accepted
+    /// (no upper-case or brace-wrapped uuids), so a stored key has one spelling.
+    fn from_str(s: &str) -> Result<AudienceKey, ParseAudienceKeyError> {
+        let key = if s == "everyone" {
+            AudienceKey::Everyone
+        } else {
+            let (kind, value) = s.split_once(':').ok_or(ParseAudienceKeyError)?;
+            let uuid = || Uuid::try_parse(value).map_err(|_| ParseAudienceKeyError);
+            match kind {
+                "role" => AudienceKey::Role(
+                    Role::ALL
+                        .into_iter()
+                        .find(|r| role_code(*r) == value)
+                        .ok_or(ParseAudienceKeyError)?,
+                ),
+                "user" => AudienceKey::User(UserId(uuid()?)),
+                "unit" => AudienceKey::Unit(UnitId(uuid()?)),
+                "head" => AudienceKey::Head(UnitId(uuid()?)),
+                _ => return Err(ParseAudienceKeyError),
+            }
+        };
+        if key.to_string() == s {
+            Ok(key)
+        } else {
+            Err(ParseAudienceKeyError)
+        }
+    }
+}
+
+/// The keys a person holds: [`AudienceKey::Everyone`], a [`AudienceKey::Role`] per role
+/// held, their [`AudienceKey::User`], the [`AudienceKey::Unit`] of their own unit and, if
+/// they head it, its [`AudienceKey::Head`].
+pub fn actor_keys(actor: &Actor) -> Vec<AudienceKey> {
+    let mut keys = vec![AudienceKey::Everyone];
+    keys.extend(
+        Role::ALL
+            .into_iter()
+            .filter(|r| actor.roles.has(*r))
+            .map(AudienceKey::Role),
+    );
+    keys.push(AudienceKey::User(actor.id));
+    if let Some(unit) = actor.unit {
+        keys.push(AudienceKey::Unit(unit));
+        if actor.roles.has(Role::UnitHead) {
+            keys.push(AudienceKey::Head(unit));
+        }
+    }
+    keys
+}
+
+/// Roles that read every item, whatever its visibility.
+const READERS: [Role; 6] = [
+    Role::MainLeader,
+    Role::DeputyLeader,
+    Role::Supervisor,
+    Role::Inspector,
+    Role::Admin,
+    Role::System,
+];
+
+/// Roles that see every item's confidential attributes.
+const CONFIDANTS: [Role; 5] = [
+    Role::MainLeader,
+    Role::Supervisor,
+    Role::Admin,
+    Role::Inspector,
+    Role::System,
+];
+
+/// The lead side: the named lead handler, or the lead unit's members when no handler is
+/// named; and the heads of the lead unit and of every unit above it. These are the lead
+/// owners of [`Relation::of`].
+fn lead_side(state: &TaskState, units: &UnitTree, keys: &mut BTreeSet<AudienceKey>) {
+    if let Some(lead) = state.lead {
+        keys.insert(match lead.user {
+            Some(user) => AudienceKey::User(user),
+            None => AudienceKey::Unit(lead.unit),
+        });
+        keys.extend(
+            units
+                .ancestors(lead.unit)
+                .into_iter()
+                .map(AudienceKey::Head),
+        );
+    }
+}
+
+/// The item's instructing, responsible and deputy leaders.
+fn item_leaders(state: &TaskState) -> impl Iterator<Item = UserId> {
+    [
+        state.instructing_leader,
+        state.responsible_leader,
+        state.deputy_leader,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Who may read the item (R11.2), as keys:
+///
+/// - a public item: [`AudienceKey::Everyone`];
+/// - any item: main and deputy leaders, supervisors, inspectors, admins and the system (by
+///   role), and everyone involved in the sense of [`Relation::involved`] — the creator, the
+///   lead owners (the named handler or, with none named, the lead unit's members; the heads
+///   of the lead unit and of every unit above it), the sharers, the participants (the named
+///   person or, with none named, the participant unit's members), the item's instructing,
+///   responsible and deputy leaders, the reviewer, the report approver and the registration
+///   approvers;
+/// - an internal or public item also: the colleagues — the members of the lead unit and of
+///   every participant unit even when a person is named, and the heads of every participant
+///   unit and of every unit above one.
+///
+/// Before dispatch there is no lead and no participant, so only the creator, the approvers,
+/// the item's leaders and the roles read a draft (and everyone, if it is public).
+pub fn audience(state: &TaskState, units: &UnitTree) -> BTreeSet<AudienceKey> {
+    let mut keys = BTreeSet::new();
+    if state.visibility == Visibility::Public {
+        keys.insert(AudienceKey::Everyone);
+    }
+    keys.extend(READERS.map(AudienceKey::Role));
+    let people = state
+        .creator()
+        .into_iter()
+        .chain(state.sharers.iter().copied())
+        .chain(state.participants.iter().filter_map(|p| p.user))
+        .chain(item_leaders(state))
+        .chain(state.effective_reviewer())
+        .chain(state.report_approver)
+        .chain(state.approval.chain.iter().copied());
+    keys.extend(people.map(AudienceKey::User));
+    lead_side(state, units, &mut keys);
+    for p in &state.participants {
+        if p.user.is_none() {
+            keys.insert(AudienceKey::Unit(p.unit));
+        }
+    }
+    if state.visibility != Visibility::Confidential {
+        if let Some(lead) = state.lead {
+            keys.insert(AudienceKey::Unit(lead.unit));
+        }
+        for p in &state.participants {
+            keys.insert(AudienceKey::Unit(p.unit));
+            keys.extend(units.ancestors(p.unit).into_iter().map(AudienceKey::Head));
+        }
+    }
+    keys
+}
+
+/// Whether the actor may read the item (R11.2): whether [`audience`] and [`actor_keys`]
+/// meet. Only public items are open to everyone; see [`audience`] for the rest.
+pub fn may_view(state: &TaskState, actor: &Actor, units: &UnitTree) -> bool {
+    meets(&audience(state, units), actor)
+}
+
+fn meets(keys: &BTreeSet<AudienceKey>, actor: &Actor) -> bool {
+    actor_keys(actor).iter().any(|k| keys.contains(k))
+}
+
+/// Who may see the category's confidential attributes of the item (R11.2), as keys: main
+/// leaders, supervisors, admins, inspectors and the system (by role); the creator; the lead
+/// side (the named lead handler or, with none named, the lead unit's members; the heads of
+/// the lead unit and of every unit above it); the sharers; the item's instructing,
+/// responsible and deputy leaders; the reviewer. Not the participants, not unit colleagues,
+/// not deputy leaders in general, not followers. Always within [`audience`].
+pub fn confidential_audience(state: &TaskState, units: &UnitTree) -> BTreeSet<AudienceKey> {
+    let mut keys: BTreeSet<AudienceKey> = CONFIDANTS.map(AudienceKey::Role).into();
+    let people = state
+        .creator()
+        .into_iter()
+        .chain(state.sharers.iter().copied())
+        .chain(item_leaders(state))
+        .chain(state.effective_reviewer());
+    keys.extend(people.map(AudienceKey::User));
+    lead_side(state, units, &mut keys);
+    keys
+}
+
+/// Whether the actor may see the item's confidential attributes: whether
+/// [`confidential_audience`] and [`actor_keys`] meet.
+pub fn may_see_confidential(state: &TaskState, actor: &Actor, units: &UnitTree) -> bool {
+    meets(&confidential_audience(state, units), actor)
+}
+
+/// Takes the category's confidential attributes (`CategoryDef::confidential_attributes`)
+/// out of the registration and returns them; the rest stay. Empty if the category is
+/// unknown or has none. The server stores what it returns apart, readable by
+/// [`confidential_audience`], and keeps only the rest in the `Registered` event of the
+/// trail; `decide` must still see the whole registration, since a required attribute may be
+/// a confidential one.
+pub fn split_confidential(
+    registration: &mut Registration,
+    policy: &Policy,
+) -> BTreeMap<String, String> {
+    let Some(category) = policy.category(&registration.category) else {
+        return BTreeMap::new();
+    };
+    category
+        .confidential_attributes
+        .iter()
+        .filter_map(|key| registration.attributes.remove_entry(key))
+        .collect()
 }
 
 /// Decides whether the actor may issue the command on the item. Status is checked

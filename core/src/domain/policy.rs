@@ -225,6 +225,9 @@ impl Default for Policy {
         instruction.is_instruction = true;
         let mut rectification = category("rectification", "问题整改", "Rectification", "改");
         rectification.evidence_required = true;
+        // A citizen's name and phone on a hotline item reach only those who must call back.
+        let mut hotline = category("hotline", "12345热线工单", "12345 hotline ticket", "热");
+        hotline.confidential_attributes = vec!["caller_name".into(), "caller_phone".into()];
         Policy {
             categories: vec![
                 category(
@@ -238,6 +241,7 @@ impl Default for Policy {
                 instruction,
                 category("major_project", "重大项目", "Major project", "项"),
                 rectification,
+                hotline,
                 category("other", "其他", "Other", "督"),
             ],
             deadline_days: DeadlineDays {

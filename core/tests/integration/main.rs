@@ -2,6 +2,7 @@
 
 mod support;
 
+mod audience;
 mod calendar;
 mod matrix;
 mod properties;

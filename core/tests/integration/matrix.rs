@@ -9,7 +9,7 @@
 
 use chrono::Duration;
 use duban_core::domain::command::{DraftPatch, ReminderKind, SubtaskSpec, UrgeChannel};
-use duban_core::domain::model::{AdjustmentId, Assignee, Period, ReportId, TaskNumber};
+use duban_core::domain::model::{AdjustmentId, Assignee, Period, ReportId, TaskNumber, Visibility};
 use duban_core::domain::{Command, CommandKind, Points, Status, TaskId, UserId};
 
 use super::support::*;
@@ -67,17 +67,30 @@ remind              nf  st               st       ok         st       ok        
 ";
 
 const REPORT_APPROVER: UserId = HEAD_A;
+const VISIBILITIES: [Visibility; 3] = [
+    Visibility::Public,
+    Visibility::Internal,
+    Visibility::Confidential,
+];
 const PENDING_PROGRESS: u128 = 0x501;
 
-/// Builds an item in the given status through the real rules. Every fixture after
-/// registration has the inspector following it and a weekly report recurrence; the
-/// in-progress family has SHARER1 sharing and a progress report waiting for approval.
+/// Builds a public item in the given status through the real rules (public, so that the
+/// table and the outsider test below check each command's own rule, not the reading rule).
+/// Every fixture after registration has the inspector following it and a weekly report
+/// recurrence; the in-progress family has SHARER1 sharing and a progress report waiting for
+/// approval.
 pub fn fixture(status: Status) -> World {
+    fixture_with(status, Visibility::Public)
+}
+
+/// [`fixture`] with the item registered at the given visibility.
+pub fn fixture_with(status: Status, visibility: Visibility) -> World {
     let mut w = World::new();
     if status == Status::New {
         return w;
     }
     let mut reg = registration("annual_key_work", 1);
+    reg.visibility = visibility;
     reg.recurrence = Some(weekly());
     if matches!(status, Status::Draft | Status::AwaitingApproval) {
         reg.approval_chain = vec![APPROVER];
@@ -403,37 +416,47 @@ fn fixtures_reach_their_status() {
 
 #[test]
 fn every_command_in_every_status_has_its_specified_outcome() {
+    // The table holds at every visibility: the people entitled to a command may all read
+    // the item. Only Follow changes hands: the outsider follows a public item; a deputy
+    // leader who reads every item but is not following follows the others.
     let rows = table();
     let mut failures = Vec::new();
-    for (col, status) in COLUMNS.iter().enumerate() {
-        let mut w = fixture(*status);
-        w.advance(Duration::hours(1));
-        for (kind, (name, cells)) in CommandKind::ALL.iter().zip(&rows) {
-            let expected = expand(&cells[col]);
-            let (who, cmd) = representative(*kind, &w);
-            assert_eq!(cmd.kind(), *kind);
-            let outcome = match w.try_decide(who, &cmd) {
-                Ok(events) => {
-                    // An accepted command yields events that fold into a valid state.
-                    assert!(!events.is_empty(), "{name} in {status:?} yielded no event");
-                    let mut s = w.state.clone();
-                    for e in &events {
-                        s = duban_core::domain::evolve(s, e);
-                    }
-                    if let Err(why) = s.check_invariants() {
-                        failures.push(format!("{name} in {status:?}: invalid state: {why}"));
-                    }
-                    "ok".to_owned()
+    for visibility in VISIBILITIES {
+        for (col, status) in COLUMNS.iter().enumerate() {
+            let mut w = fixture_with(*status, visibility);
+            w.advance(Duration::hours(1));
+            for (kind, (name, cells)) in CommandKind::ALL.iter().zip(&rows) {
+                let expected = expand(&cells[col]);
+                let (mut who, cmd) = representative(*kind, &w);
+                if *kind == CommandKind::Follow && visibility != Visibility::Public {
+                    who = DEPUTY;
                 }
-                Err(r) => {
-                    assert!(!r.zh.is_empty() && !r.en.is_empty(), "{r:?} has both texts");
-                    r.code
+                assert_eq!(cmd.kind(), *kind);
+                let outcome = match w.try_decide(who, &cmd) {
+                    Ok(events) => {
+                        // An accepted command yields events that fold into a valid state.
+                        assert!(!events.is_empty(), "{name} in {status:?} yielded no event");
+                        let mut s = w.state.clone();
+                        for e in &events {
+                            s = duban_core::domain::evolve(s, e);
+                        }
+                        if let Err(why) = s.check_invariants() {
+                            failures.push(format!(
+                                "{name} in {status:?} ({visibility:?}): invalid state: {why}"
+                            ));
+                        }
+                        "ok".to_owned()
+                    }
+                    Err(r) => {
+                        assert!(!r.zh.is_empty() && !r.en.is_empty(), "{r:?} has both texts");
+                        r.code
+                    }
+                };
+                if outcome != expected {
+                    failures.push(format!(
+                        "{name} in {status:?} ({visibility:?}): expected {expected}, got {outcome}"
+                    ));
                 }
-            };
-            if outcome != expected {
-                failures.push(format!(
-                    "{name} in {status:?}: expected {expected}, got {outcome}"
-                ));
             }
         }
     }
@@ -457,6 +480,33 @@ fn an_unentitled_person_is_refused_wherever_the_command_applies() {
                 .try_decide(OUTSIDER, &cmd)
                 .expect_err(&format!("outsider's {name} in {status:?} must be refused"));
             assert_eq!(r.code, "perm.denied", "{name} in {status:?}: {r}");
+        }
+    }
+}
+
+#[test]
+fn an_outsider_may_not_touch_an_item_that_is_not_public() {
+    // On an internal or confidential item led by unit A with unit B participating, the
+    // outsider (staff of unit C) may not even read it: wherever the status allows a
+    // command, following and unfollowing included, the outsider gets perm.denied.
+    let rows = table();
+    for visibility in [Visibility::Internal, Visibility::Confidential] {
+        for (col, status) in COLUMNS.iter().enumerate() {
+            let mut w = fixture_with(*status, visibility);
+            w.advance(Duration::hours(1));
+            for (kind, (name, cells)) in CommandKind::ALL.iter().zip(&rows) {
+                if cells[col] != "ok" {
+                    continue;
+                }
+                let (_, cmd) = representative(*kind, &w);
+                let r = w.try_decide(OUTSIDER, &cmd).expect_err(&format!(
+                    "outsider's {name} in {status:?} ({visibility:?}) must be refused"
+                ));
+                assert_eq!(r.code, "perm.denied", "{name} in {status:?}: {r}");
+                if *kind != CommandKind::Register {
+                    assert!(r.en.contains("may read"), "{name} in {status:?}: {r}");
+                }
+            }
         }
     }
 }

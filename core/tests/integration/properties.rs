@@ -19,7 +19,7 @@ use super::support::*;
 
 /// One random step: who, which command, two parameters, and how long after the last step.
 #[derive(Clone, Debug)]
-struct Step {
+pub(super) struct Step {
     who: u8,
     kind: u8,
     a: u32,
@@ -27,7 +27,7 @@ struct Step {
     minutes: u32,
 }
 
-fn step() -> impl Strategy<Value = Step> {
+pub(super) fn step() -> impl Strategy<Value = Step> {
     (
         any::<u8>(),
         any::<u8>(),
@@ -44,7 +44,7 @@ fn step() -> impl Strategy<Value = Step> {
         })
 }
 
-fn status() -> impl Strategy<Value = Status> {
+pub(super) fn status() -> impl Strategy<Value = Status> {
     prop::sample::select(Status::ALL.to_vec())
 }
 
@@ -266,7 +266,7 @@ fn command(s: &Step, w: &World) -> Command {
 
 /// Runs the steps; checks, after every step, that a rejection leaves the state alone and
 /// an acceptance leaves a valid state. Returns the world.
-fn run(start: Status, steps: &[Step]) -> Result<World, TestCaseError> {
+pub(super) fn run(start: Status, steps: &[Step]) -> Result<World, TestCaseError> {
     let mut w = fixture(start);
     for s in steps {
         w.advance(Duration::minutes(i64::from(s.minutes)));

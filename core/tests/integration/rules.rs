@@ -892,13 +892,31 @@ fn confidential_items_are_closed_to_outsiders() {
     w.ok(INSPECTOR, comment(2));
     w.ok(INSPECTOR, Command::Follow);
 
-    // The same item made internal: the outsider may read and follow (but still has no part
-    // in it to comment on).
-    let mut w2 = dispatched_at(
+    // The same item made internal: it is open to the units involved, not to the outsider (a
+    // staff member of an unrelated unit), who may neither read, follow nor comment.
+    let mut w3 = dispatched_at(
         World::new().now,
         registration("higher_level", 1),
         order(HANDLER),
     );
+    assert_eq!(w3.state.visibility, Visibility::Internal);
+    assert_ne!(actor(OUTSIDER).unit, Some(UNIT_A));
+    assert!(!may_view(&w3.state, &actor(OUTSIDER), &units));
+    let r = w3.refused(OUTSIDER, Command::Follow, "perm.denied");
+    assert!(r.en.contains("may read"), "refused for reading: {r}");
+    let r = w3.refused(OUTSIDER, comment(1), "perm.denied");
+    assert!(r.en.contains("may read"), "refused for reading: {r}");
+    assert!(
+        may_view(&w3.state, &actor(SHARER2), &units),
+        "a lead-unit colleague reads it"
+    );
+    w3.ok(SHARER2, Command::Follow);
+
+    // The same item made public: the outsider may read and follow (but still has no part
+    // in it to comment on).
+    let mut public = registration("higher_level", 1);
+    public.visibility = Visibility::Public;
+    let mut w2 = dispatched_at(World::new().now, public, order(HANDLER));
     assert!(may_view(&w2.state, &actor(OUTSIDER), &units));
     w2.ok(OUTSIDER, Command::Follow);
     let r = w2.refused(OUTSIDER, comment(1), "perm.denied");
