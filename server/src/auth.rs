@@ -127,7 +127,9 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
     let id = row.text(0)?;
     let stored = row.text(1)?;
     let failed = row.int(2)?;
-    let locked_until = row.opt_int(3)?.and_then(DateTime::<Utc>::from_timestamp_millis);
+    let locked_until = row
+        .opt_int(3)?
+        .and_then(DateTime::<Utc>::from_timestamp_millis);
     let active = row.int(4)? != 0;
     if let Some(until) = locked_until.filter(|u| *u > now) {
         return Err(locked(until, now));

@@ -72,9 +72,8 @@ fn cited(command: &Command) -> Vec<&BlobRef> {
 fn event_blobs(kind: &EventKind) -> Vec<&BlobRef> {
     match kind {
         EventKind::Registered(r) => r.attachments.iter().collect(),
-        EventKind::ProgressReported { report, .. } | EventKind::CompletionReported { report, .. } => {
-            report.evidence.iter().collect()
-        }
+        EventKind::ProgressReported { report, .. }
+        | EventKind::CompletionReported { report, .. } => report.evidence.iter().collect(),
         _ => Vec::new(),
     }
 }
@@ -188,8 +187,7 @@ async fn decide_one(
         }
         Command::Decompose(spec) if allocate => {
             let category = current.category.clone();
-            if let Some((cat, year, seq, prefix)) =
-                allocate_number(tx, org, &category, now).await?
+            if let Some((cat, year, seq, prefix)) = allocate_number(tx, org, &category, now).await?
             {
                 let seq = seq + numbers.iter().filter(|n| n.0 == cat && n.1 == year).count() as u32;
                 spec.number.prefix = prefix;
@@ -266,8 +264,10 @@ pub async fn apply(
                 "this command id was already used for a different command",
             ));
         }
-        state.metrics.count("duban_commands_total{outcome=\"replayed\"}");
-        return from_json(&row.text(2)?).map_err(ApiError::from);
+        state
+            .metrics
+            .count("duban_commands_total{outcome=\"replayed\"}");
+        return stored_outcome(&row.text(2)?);
     }
 
     let mut numbers = Vec::new();
@@ -357,13 +357,18 @@ pub async fn apply(
         if stored == 0 {
             // Someone else applied it between our two transactions: theirs stands.
             let row = tx
-                .row("SELECT outcome FROM commands WHERE id = $1", args![id.as_str()])
+                .row(
+                    "SELECT outcome FROM commands WHERE id = $1",
+                    args![id.as_str()],
+                )
                 .await?
                 .ok_or_else(|| ApiError::internal("claimed command vanished"))?;
-            return from_json(&row.text(0)?).map_err(ApiError::from);
+            return stored_outcome(&row.text(0)?);
         }
         tx.commit().await?;
-        state.metrics.count("duban_commands_total{outcome=\"rejected\"}");
+        state
+            .metrics
+            .count("duban_commands_total{outcome=\"rejected\"}");
         return Ok(outcome);
     }
 
@@ -377,7 +382,16 @@ pub async fn apply(
     let mut feed = Vec::new();
     let mut records = Vec::new();
     for a in &applied {
-        write_item(&mut tx, org, a, secrets.get(&a.task), now, &mut feed, &mut records).await?;
+        write_item(
+            &mut tx,
+            org,
+            a,
+            secrets.get(&a.task),
+            now,
+            &mut feed,
+            &mut records,
+        )
+        .await?;
     }
     let first_seq = tx.append_changes(&feed).await?;
     let mut events = Vec::new();
@@ -403,8 +417,47 @@ pub async fn apply(
     )
     .await?;
     tx.commit().await?;
-    state.metrics.count("duban_commands_total{outcome=\"accepted\"}");
+    state
+        .metrics
+        .count("duban_commands_total{outcome=\"accepted\"}");
     Ok(outcome)
+}
+
+/// A stored outcome. (An internally tagged enum cannot hold raw JSON while it is read, so
+/// it is read as values and turned back into raw JSON.)
+fn stored_outcome(json: &str) -> Result<Outcome, ApiError> {
+    let outcome: PushOutcome<serde_json::Value> = from_json(json)?;
+    Ok(match outcome {
+        PushOutcome::Accepted { id, task, events } => PushOutcome::Accepted {
+            id,
+            task,
+            events: events
+                .into_iter()
+                .map(|e| {
+                    Ok(EventRecord {
+                        seq: e.seq,
+                        task: e.task,
+                        task_seq: e.task_seq,
+                        hash: e.hash,
+                        event: raw(to_json(&e.event))?,
+                    })
+                })
+                .collect::<Result<_, ApiError>>()?,
+        },
+        PushOutcome::Rejected {
+            id,
+            task,
+            code,
+            zh,
+            en,
+        } => PushOutcome::Rejected {
+            id,
+            task,
+            code,
+            zh,
+            en,
+        },
+    })
 }
 
 /// The position in `feed` of the `i`-th event row.
@@ -448,8 +501,11 @@ async fn write_item(
     let (view_before, view_after) = (keys(old, false), keys(Some(&a.after), false));
     let (secret_before, secret_after) = (keys(old, true), keys(Some(&a.after), true));
     if view_before != view_after || secret_before != secret_after {
-        tx.exec("DELETE FROM task_audience WHERE task = $1", args![task.as_str()])
-            .await?;
+        tx.exec(
+            "DELETE FROM task_audience WHERE task = $1",
+            args![task.as_str()],
+        )
+        .await?;
         insert_keys(tx, &task, "view", &view_after).await?;
         insert_keys(tx, &task, "secret", &secret_after).await?;
         feed.push(NewChange {
@@ -516,7 +572,11 @@ async fn write_item(
 
     // The projection.
     let s = &a.after;
-    let created = s.created.as_ref().map(|m| m.at.timestamp_millis()).unwrap_or(at);
+    let created = s
+        .created
+        .as_ref()
+        .map(|m| m.at.timestamp_millis())
+        .unwrap_or(at);
     let state_json = to_json(s);
     let cols = args![
         task.as_str(),
@@ -527,7 +587,10 @@ async fn write_item(
         s.category.as_str(),
         enum_text(&s.urgency),
         enum_text(&s.visibility),
-        s.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+        s.number
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         s.title.as_str(),
         s.lead.map(|l| l.unit.to_string()),
         s.parent.map(|p| p.to_string()),
@@ -567,8 +630,11 @@ async fn write_item(
         }
     }
     if units_before != units_after {
-        tx.exec("DELETE FROM task_units WHERE task = $1", args![task.as_str()])
-            .await?;
+        tx.exec(
+            "DELETE FROM task_units WHERE task = $1",
+            args![task.as_str()],
+        )
+        .await?;
         for (relation, unit) in &units_after {
             tx.exec(
                 "INSERT INTO task_units (task, relation, unit) VALUES ($1, $2, $3) \

@@ -190,11 +190,18 @@ impl ServeArgs {
         };
         let config = Config {
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
-            data_dir: self.data_dir.clone().or(file.data_dir).unwrap_or(d.data_dir),
+            data_dir: self
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or(d.data_dir),
             database: self.database.clone().or(file.database),
             demo: self.demo || file.demo.unwrap_or(false),
             log_format,
-            session_days: self.session_days.or(file.session_days).unwrap_or(d.session_days),
+            session_days: self
+                .session_days
+                .or(file.session_days)
+                .unwrap_or(d.session_days),
             lockout_attempts: self
                 .lockout_attempts
                 .or(file.lockout_attempts)

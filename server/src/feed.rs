@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use duban_core::domain::permission::actor_keys;
 use duban_core::domain::{TaskId, UserId};
-use duban_core::protocol::{
-    Change, EventRecord, PullResponse, Reference, Snapshot, TaskSnapshot,
-};
+use duban_core::protocol::{Change, EventRecord, PullResponse, Reference, Snapshot, TaskSnapshot};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -89,10 +87,17 @@ async fn history(
 }
 
 async fn secrets_of(tx: &mut Tx, task: &str) -> Result<Option<BTreeMap<String, String>>, ApiError> {
-    tx.row("SELECT fields FROM task_secrets WHERE task = $1", vec![Val::from(task)])
-        .await?
-        .map(|r| r.text(0).map_err(ApiError::from).and_then(|t| from_json(&t).map_err(ApiError::from)))
-        .transpose()
+    tx.row(
+        "SELECT fields FROM task_secrets WHERE task = $1",
+        vec![Val::from(task)],
+    )
+    .await?
+    .map(|r| {
+        r.text(0)
+            .map_err(ApiError::from)
+            .and_then(|t| from_json(&t).map_err(ApiError::from))
+    })
+    .transpose()
 }
 
 async fn current_keys(tx: &mut Tx, task: &str, tier: &str) -> Result<BTreeSet<String>, ApiError> {
@@ -207,7 +212,11 @@ pub async fn pull(
                     });
                 } else if !sb && sa && hit(&secret_now) {
                     if let Some(fields) = secrets_of(&mut tx, &task).await? {
-                        changes.push(Change::Confidential { seq, task: id, fields });
+                        changes.push(Change::Confidential {
+                            seq,
+                            task: id,
+                            fields,
+                        });
                     }
                 } else if sb && !sa {
                     changes.push(Change::ConfidentialRevoke { seq, task: id });
@@ -250,7 +259,10 @@ pub async fn snapshot(
         .unwrap_or(0);
     let mut people = Vec::new();
     for r in tx
-        .rows(&format!("SELECT {PERSON_COLUMNS} FROM users ORDER BY username"), vec![])
+        .rows(
+            &format!("SELECT {PERSON_COLUMNS} FROM users ORDER BY username"),
+            vec![],
+        )
         .await?
     {
         people.push(person_of(&r)?);
@@ -293,7 +305,10 @@ pub async fn snapshot(
     );
     let mut secrets = HashMap::new();
     for r in tx.rows(&sql, keys.iter().map(Val::from).collect()).await? {
-        secrets.insert(task_id(&r.text(0)?)?, from_json::<BTreeMap<String, String>>(&r.text(1)?)?);
+        secrets.insert(
+            task_id(&r.text(0)?)?,
+            from_json::<BTreeMap<String, String>>(&r.text(1)?)?,
+        );
     }
     for t in &mut tasks {
         t.confidential = secrets.remove(&t.task);

@@ -88,9 +88,7 @@ async fn record(State(state): State<AppState>, req: Request, next: Next) -> Resp
     let response = next.run(req).await;
     let took = started.elapsed();
     let status = response.status().as_u16();
-    state
-        .metrics
-        .request(method.as_str(), &route, status, took);
+    state.metrics.request(method.as_str(), &route, status, took);
     tracing::debug!(%method, %route, status, micros = took.as_micros() as u64, "request");
     response
 }

@@ -59,8 +59,14 @@ impl Metrics {
                 let _ = writeln!(out, "# TYPE duban_http_request_duration_seconds summary");
             }
             for (labels, (n, sum)) in d.iter() {
-                let _ = writeln!(out, "duban_http_request_duration_seconds_count{{{labels}}} {n}");
-                let _ = writeln!(out, "duban_http_request_duration_seconds_sum{{{labels}}} {sum:.6}");
+                let _ = writeln!(
+                    out,
+                    "duban_http_request_duration_seconds_count{{{labels}}} {n}"
+                );
+                let _ = writeln!(
+                    out,
+                    "duban_http_request_duration_seconds_sum{{{labels}}} {sum:.6}"
+                );
             }
         }
         for (name, help, v) in extra {

@@ -80,7 +80,10 @@ pub fn person_of(r: &Row) -> Result<Person, DbError> {
         id: UserId(parse_uuid(&r.text(0)?)?),
         username: r.text(1)?,
         name: r.text(2)?,
-        unit: r.opt_text(3)?.map(|u| parse_uuid(&u).map(UnitId)).transpose()?,
+        unit: r
+            .opt_text(3)?
+            .map(|u| parse_uuid(&u).map(UnitId))
+            .transpose()?,
         position: r.text(4)?,
         roles: from_json::<Vec<Role>>(&r.text(5)?)?,
         in_charge: from_json::<Vec<UnitId>>(&r.text(6)?)?,
@@ -92,7 +95,10 @@ pub fn person_of(r: &Row) -> Result<Person, DbError> {
 pub fn unit_of(r: &Row) -> Result<UnitRecord, DbError> {
     Ok(UnitRecord {
         id: UnitId(parse_uuid(&r.text(0)?)?),
-        parent: r.opt_text(1)?.map(|u| parse_uuid(&u).map(UnitId)).transpose()?,
+        parent: r
+            .opt_text(1)?
+            .map(|u| parse_uuid(&u).map(UnitId))
+            .transpose()?,
         name: r.text(2)?,
         name_en: r.text(3)?,
         sort: r.int(4)?,
@@ -108,7 +114,10 @@ async fn load(db: &Db) -> Result<Org, DbError> {
         .unwrap_or(0);
     let mut units = Vec::new();
     for r in db
-        .rows("SELECT id, parent, name, name_en, sort FROM units ORDER BY sort, name", vec![])
+        .rows(
+            "SELECT id, parent, name, name_en, sort FROM units ORDER BY sort, name",
+            vec![],
+        )
         .await?
     {
         units.push(unit_of(&r)?);
@@ -284,7 +293,11 @@ pub fn check_unit(org: &Org, input: &UnitInput, id: UnitId) -> Result<(), OrgRef
     }
     if let Some(parent) = input.parent {
         if org.unit(parent).is_none() {
-            return Err(refuse("org.unknown_unit", "上级单位不存在", "no such parent unit"));
+            return Err(refuse(
+                "org.unknown_unit",
+                "上级单位不存在",
+                "no such parent unit",
+            ));
         }
         if org.tree.is_within(parent, id) {
             return Err(refuse(
@@ -313,7 +326,11 @@ pub fn check_person(org: &Org, input: &PersonInput, is_new: bool) -> Result<(), 
         ));
     }
     if input.name.trim().is_empty() || input.name.chars().count() > 100 {
-        return Err(refuse("org.bad_name", "姓名不能为空", "a name must be 1 to 100 characters"));
+        return Err(refuse(
+            "org.bad_name",
+            "姓名不能为空",
+            "a name must be 1 to 100 characters",
+        ));
     }
     if input.roles.is_empty() || input.roles.contains(&Role::System) {
         return Err(refuse(

@@ -88,7 +88,9 @@ pub async fn seed_demo(state: &AppState) -> Result<Seeded, ApiError> {
             PushOutcome::Accepted { .. } => {}
             PushOutcome::Rejected { code, en, .. } => {
                 return Err(ApiError::internal(format!(
-                    "demo step {i} ({} on {}) refused: {code}: {en}", step.command.kind().name_en(), step.task
+                    "demo step {i} ({} on {}) refused: {code}: {en}",
+                    step.command.kind().name_en(),
+                    step.task
                 )))
             }
         }
@@ -103,9 +105,9 @@ pub fn banner(seeded: Seeded, listen: SocketAddr) -> String {
         Seeded::Fresh(n) => out.push_str(&format!(
             "演示数据已创建({n} 条命令) / demo data created ({n} commands)\n"
         )),
-        Seeded::AlreadyThere => {
-            out.push_str("数据库中已有数据,未重复创建 / the database already has data; demo not re-created\n")
-        }
+        Seeded::AlreadyThere => out.push_str(
+            "数据库中已有数据,未重复创建 / the database already has data; demo not re-created\n",
+        ),
     }
     out.push_str(&format!(
         "\n清河县人民政府 督查督办演示 / Qinghe County supervision demo\n\

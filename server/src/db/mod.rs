@@ -169,7 +169,11 @@ fn bind_pg(
 impl Db {
     /// Opens the database named by `url`, or the SQLite file in `data_dir` when `url` is
     /// `None`, and runs the migrations.
-    pub async fn open(url: Option<&str>, data_dir: &Path, max_connections: u32) -> Result<Db, DbError> {
+    pub async fn open(
+        url: Option<&str>,
+        data_dir: &Path,
+        max_connections: u32,
+    ) -> Result<Db, DbError> {
         let db = match url {
             None => sqlite::open_file(&data_dir.join("duban.sqlite3"), max_connections).await?,
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
@@ -180,6 +184,18 @@ impl Db {
         };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// Connects without running migrations (e.g. to the `postgres` maintenance database to
+    /// create another).
+    pub async fn open_unmigrated(url: &str) -> Result<Db, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            postgres::open(url, 1).await
+        } else if url.starts_with("sqlite:") {
+            sqlite::open_url(url, 1).await
+        } else {
+            Err(DbError::UnsupportedUrl)
+        }
     }
 
     /// The backend.
@@ -222,8 +238,14 @@ impl Db {
     /// Runs a statement outside any transaction; returns the rows affected.
     pub async fn exec(&self, sql: &str, args: Vec<Val>) -> Result<u64, DbError> {
         Ok(match self {
-            Db::Sqlite(p) => bind_sqlite(sqlx::query(sql), args).execute(p).await?.rows_affected(),
-            Db::Postgres(p) => bind_pg(sqlx::query(sql), args).execute(p).await?.rows_affected(),
+            Db::Sqlite(p) => bind_sqlite(sqlx::query(sql), args)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Db::Postgres(p) => bind_pg(sqlx::query(sql), args)
+                .execute(p)
+                .await?
+                .rows_affected(),
         })
     }
 

@@ -57,9 +57,8 @@ pub async fn append_changes(tx: &mut Tx, rows: &[NewChange]) -> Result<i64, DbEr
         .int(0)?;
     let first = last - n + 1;
     for (c, chunk) in rows.chunks(100).enumerate() {
-        let mut sql = String::from(
-            "INSERT INTO changes (seq, kind, task, task_seq, hash, body, at) VALUES ",
-        );
+        let mut sql =
+            String::from("INSERT INTO changes (seq, kind, task, task_seq, hash, body, at) VALUES ");
         let mut args = Vec::with_capacity(chunk.len() * 7);
         for (i, r) in chunk.iter().enumerate() {
             if i > 0 {

@@ -51,11 +51,18 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .and_then(|r| r.int(0).ok())
         .unwrap_or(-1);
     let body = state.metrics.render(&[
-        ("duban_feed_sequence", "The last sequence number of the change feed.", seq),
+        (
+            "duban_feed_sequence",
+            "The last sequence number of the change feed.",
+            seq,
+        ),
         ("duban_items", "Items stored.", tasks),
     ]);
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         body,
     )
 }

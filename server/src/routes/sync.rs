@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
-use duban_core::protocol::{PullResponse, PushOutcome, PushRequest, PushResponse, Snapshot, MAX_PULL, MAX_PUSH};
+use duban_core::protocol::{
+    PullResponse, PushOutcome, PushRequest, PushResponse, Snapshot, MAX_PULL, MAX_PUSH,
+};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
