@@ -14,6 +14,7 @@ use super::policy::Points;
 
 /// Registration of a new item (立项登记, R1.1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Registration {
     /// The category's code from the organisation's list.
     pub category: String,
@@ -51,6 +52,7 @@ pub struct Registration {
 
 /// Changes to a draft; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DraftPatch {
     /// New title.
     pub title: Option<String>,
@@ -70,6 +72,7 @@ pub struct DraftPatch {
 
 /// Dispatch (交办派发, R2.1) to one lead unit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DispatchOrder {
     /// The lead handler (主办).
     pub lead: Assignee,
@@ -91,6 +94,7 @@ pub struct DispatchOrder {
 
 /// One subtask carved out of an item (分解, R3.2).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SubtaskSpec {
     /// The subtask's id (made by the client).
     pub child: TaskId,
@@ -108,6 +112,7 @@ pub struct SubtaskSpec {
 
 /// A report (工作汇报, R5.1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReportBody {
     /// The report's id (made by the client).
     pub id: ReportId,
@@ -147,7 +152,7 @@ pub enum ReminderKind {
 
 /// A command on one item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// 立项 (R1.1).
     Register(Box<Registration>),

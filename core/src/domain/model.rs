@@ -122,6 +122,7 @@ pub enum MilestoneKind {
 
 /// A milestone as planned at registration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MilestoneSpec {
     /// Number within the item, unique.
     pub id: u32,
@@ -137,6 +138,7 @@ pub struct MilestoneSpec {
 
 /// Who handles: a unit, and optionally one person in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Assignee {
     /// The handling unit.
     pub unit: UnitId,
@@ -146,6 +148,7 @@ pub struct Assignee {
 
 /// A reference to a stored file (photo, video, document), content-addressed by its hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BlobRef {
     /// Hex blake3 of the content.
     pub hash: String,
@@ -171,6 +174,7 @@ pub enum Period {
 
 /// Recurring report requests: every `period`, a report is owed within `due_working_days`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Recurrence {
     /// How often.
     pub period: Period,
@@ -180,6 +184,7 @@ pub struct Recurrence {
 
 /// An item's human number, e.g. `督〔2026〕17号`: per category and year.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaskNumber {
     /// The category's prefix, e.g. `督`.
     pub prefix: String,

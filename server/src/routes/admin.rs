@@ -1,10 +1,512 @@
-//! (in progress)
+//! The admin API: the organisation (units), accounts (create, change, unlock, sign out
+//! everywhere), the policy and the working-day calendar. Only administrators
+//! ([`Role::Admin`]) may call it: anyone else signed in gets 403 `perm.denied`, and a request
+//! without a valid session 401 `auth.unauthorized`, before the body is read.
+//!
+//! - `GET /admin/units`, `POST /admin/units` (201), `PUT /admin/units/{id}`
+//! - `GET /admin/users`, `POST /admin/users` (201), `PUT /admin/users/{id}`,
+//!   `POST /admin/users/{id}/unlock`, `POST /admin/users/{id}/sessions/revoke`
+//! - `GET /admin/policy`, `PUT /admin/policy`
+//! - `GET /admin/calendar/{year}`, `PUT /admin/calendar/{year}`
+//!
+//! Every change is checked against the organisation it changes and written in one
+//! transaction with its `reference` row in the change feed and a bump of the `org` counter,
+//! so every device and every replica learns of it. Organisation changes are made one at a
+//! time (see [`begin`]): two administrators moving units at once cannot build a cycle between
+//! them. Account answers carry the phone number and the lockout state, never the password
+//! hash; the feed carries neither.
 
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
 use axum::Router;
+use chrono::{DateTime, Utc};
+use duban_core::domain::calendar::{CalendarError, YearData};
+use duban_core::domain::{Policy, PolicyError, Role, UnitId, UserId};
+use duban_core::protocol::{Person, Reference, UnitRecord};
+use serde::{Deserialize, Serialize};
 
-use crate::AppState;
+use crate::auth::{check_password_rules, hash_password, Session};
+use crate::db::{NewChange, Tx};
+use crate::error::{ApiError, Json, Path};
+use crate::org::{
+    bump, check_person, check_unit, person_of, to_json, write_person, write_unit, Org, OrgRefusal,
+    PersonInput, UnitInput, PERSON_COLUMNS,
+};
+use crate::{args, AppState};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/admin/units", get(list_units).post(create_unit))
+        .route("/admin/units/{id}", put(update_unit))
+        .route("/admin/users", get(list_users).post(create_user))
+        .route("/admin/users/{id}", put(update_user))
+        .route("/admin/users/{id}/unlock", post(unlock_user))
+        .route("/admin/users/{id}/sessions/revoke", post(revoke_sessions))
+        .route("/admin/policy", get(get_policy).put(put_policy))
+        .route("/admin/calendar/{year}", get(get_calendar).put(put_calendar))
+}
+
+/// A signed-in administrator: the [`Session`] extractor followed by the role check, so that
+/// a request without the role is refused before its body is read.
+pub struct Admin(pub Session);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, ApiError> {
+        let session = Session::from_request_parts(parts, state).await?;
+        session.require(&[Role::Admin])?;
+        Ok(Admin(session))
+    }
+}
+
+/// An account as administrators see it: the person, their phone number and lockout state.
+#[derive(Clone, Debug, Serialize)]
+pub struct Account {
+    /// The person (as everyone sees them).
+    #[serde(flatten)]
+    pub person: Person,
+    /// Mobile number for SMS notices.
+    pub phone: Option<String>,
+    /// When the current lockout ends, if the account is locked now.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Failed sign-ins since the last success or lockout.
+    pub failed_logins: i64,
+}
+
+fn refused(r: OrgRefusal) -> ApiError {
+    ApiError::unprocessable(r.code, r.zh, r.en)
+}
+
+fn policy_refused(e: &PolicyError) -> ApiError {
+    let text = e.to_string();
+    let (zh, en) = text
+        .split_once(" / ")
+        .map(|(zh, en)| (zh.to_owned(), en.to_owned()))
+        .unwrap_or_else(|| (text.clone(), text.clone()));
+    ApiError::unprocessable(e.code(), zh, en)
+}
+
+fn calendar_refused(e: &CalendarError) -> ApiError {
+    ApiError::unprocessable(e.code(), e.message_zh(), e.message_en())
+}
+
+fn id_mismatch() -> ApiError {
+    ApiError::unprocessable(
+        "request.id_mismatch",
+        "请求内容中的 id 与地址中的不一致",
+        "the id in the body differs from the one in the path",
+    )
+}
+
+fn username_taken() -> ApiError {
+    ApiError::conflict(
+        "org.username_taken",
+        "该用户名已被使用",
+        "this username is already taken",
+    )
+}
+
+fn id_taken() -> ApiError {
+    ApiError::conflict(
+        "org.id_taken",
+        "该 id 已被使用",
+        "a record with this id already exists",
+    )
+}
+
+fn now_millis() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// Starts the write transaction of an organisation change and returns it with the
+/// organisation it changes. The `org` counter's row is locked first (on PostgreSQL; SQLite's
+/// `BEGIN IMMEDIATE` already holds the whole write lock), and the cached organisation is used
+/// only if it is that version — otherwise the transaction is dropped and the cache reloaded —
+/// so a change is always checked against the organisation it is written over.
+async fn begin(state: &AppState) -> Result<(Tx, Arc<Org>), ApiError> {
+    for _ in 0..8 {
+        let org = state.org.latest(&state.db).await?;
+        let mut tx = state.db.write().await?;
+        tx.exec(
+            "UPDATE counters SET value = value WHERE name = 'org'",
+            vec![],
+        )
+        .await?;
+        let version = tx
+            .row("SELECT value FROM counters WHERE name = 'org'", vec![])
+            .await?
+            .map(|r| r.int(0))
+            .transpose()?
+            .unwrap_or(0);
+        if version == org.version {
+            return Ok((tx, org));
+        }
+    }
+    Err(ApiError::unavailable())
+}
+
+fn reference_row(reference: &Reference, at: i64) -> NewChange {
+    NewChange {
+        kind: "reference",
+        task: None,
+        task_seq: None,
+        hash: None,
+        body: to_json(reference),
+        at,
+    }
+}
+
+async fn put_setting(tx: &mut Tx, key: &str, value: String) -> Result<(), ApiError> {
+    tx.exec(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        args![key, value],
+    )
+    .await?;
+    Ok(())
+}
+
+// ----- units ---------------------------------------------------------------------------------
+
+async fn list_units(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<Vec<UnitRecord>>, ApiError> {
+    let org = state.org.latest(&state.db).await?;
+    Ok(Json(org.units.clone()))
+}
+
+async fn save_unit(
+    state: &AppState,
+    admin: &Session,
+    input: UnitInput,
+    id: UnitId,
+    is_new: bool,
+) -> Result<UnitRecord, ApiError> {
+    let (mut tx, org) = begin(state).await?;
+    match (is_new, org.unit(id).is_some()) {
+        (true, true) => return Err(id_taken()),
+        (false, false) => return Err(ApiError::not_found("单位", "unit")),
+        _ => {}
+    }
+    check_unit(&org, &input, id).map_err(refused)?;
+    let record = write_unit(&mut tx, &org, &input, id, now_millis()).await?;
+    tx.commit().await?;
+    tracing::info!(admin = %admin.user(), unit = %id, is_new, "unit written");
+    Ok(record)
+}
+
+async fn create_unit(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Json(input): Json<UnitInput>,
+) -> Result<(StatusCode, Json<UnitRecord>), ApiError> {
+    let id = input.id.unwrap_or_else(|| UnitId(uuid::Uuid::new_v4()));
+    let record = save_unit(&state, &admin, input, id, true).await?;
+    Ok((StatusCode::CREATED, Json(record)))
+}
+
+async fn update_unit(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<UnitId>,
+    Json(input): Json<UnitInput>,
+) -> Result<Json<UnitRecord>, ApiError> {
+    if input.id.is_some_and(|i| i != id) {
+        return Err(id_mismatch());
+    }
+    save_unit(&state, &admin, input, id, false).await.map(Json)
+}
+
+// ----- accounts ------------------------------------------------------------------------------
+
+fn account_sql(filter: &str) -> String {
+    format!("SELECT {PERSON_COLUMNS}, phone, failed_logins, locked_until FROM users {filter}")
+}
+
+fn account_of(r: &crate::db::Row, now: i64) -> Result<Account, ApiError> {
+    Ok(Account {
+        person: person_of(r)?,
+        phone: r.opt_text(8)?,
+        failed_logins: r.int(9)?,
+        locked_until: r
+            .opt_int(10)?
+            .filter(|t| *t > now)
+            .and_then(DateTime::<Utc>::from_timestamp_millis),
+    })
+}
+
+async fn account(state: &AppState, id: UserId) -> Result<Account, ApiError> {
+    let row = state
+        .db
+        .row(&account_sql("WHERE id = $1"), args![id.to_string()])
+        .await?
+        .ok_or_else(|| ApiError::not_found("账号", "account"))?;
+    account_of(&row, now_millis())
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<Vec<Account>>, ApiError> {
+    let now = now_millis();
+    let rows = state
+        .db
+        .rows(&account_sql("ORDER BY username"), vec![])
+        .await?;
+    rows.iter()
+        .map(|r| account_of(r, now))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Json)
+}
+
+/// Checks and hashes a new password (argon2 runs off the async threads).
+async fn new_password_hash(password: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(password) = password else {
+        return Ok(None);
+    };
+    check_password_rules(password)?;
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map(Some)
+}
+
+/// Whether the change leaves the organisation without an active administrator.
+fn removes_last_admin(org: &Org, id: UserId, input: &PersonInput) -> bool {
+    let is_admin = |p: &Person| p.active && p.roles.contains(&Role::Admin);
+    let was = org.people.get(&id).is_some_and(is_admin);
+    let stays = input.active && input.roles.contains(&Role::Admin);
+    was && !stays && !org.people.values().any(|p| p.id != id && is_admin(p))
+}
+
+async fn save_user(
+    state: &AppState,
+    admin: &Session,
+    input: PersonInput,
+    id: UserId,
+    is_new: bool,
+) -> Result<Account, ApiError> {
+    // Cheap checks first, so a refused request costs no password hash.
+    let current = state.org.latest(&state.db).await?;
+    check_person(&current, &input, is_new).map_err(refused)?;
+    let hash = new_password_hash(input.password.as_deref()).await?;
+
+    let (mut tx, org) = begin(state).await?;
+    match (is_new, org.people.contains_key(&id)) {
+        (true, true) => return Err(id_taken()),
+        (false, false) => return Err(ApiError::not_found("账号", "account")),
+        _ => {}
+    }
+    check_person(&org, &input, is_new).map_err(refused)?;
+    if removes_last_admin(&org, id, &input) {
+        return Err(ApiError::unprocessable(
+            "org.last_admin",
+            "不能停用或撤销最后一名系统管理员",
+            "this would leave no active administrator",
+        ));
+    }
+    let taken = tx
+        .row(
+            "SELECT id FROM users WHERE username = $1 AND id <> $2",
+            args![input.username.as_str(), id.to_string()],
+        )
+        .await?;
+    if taken.is_some() {
+        return Err(username_taken());
+    }
+    write_person(&mut tx, &org, &input, id, hash, now_millis()).await?;
+    tx.commit().await?;
+    tracing::info!(
+        admin = %admin.user(),
+        user = %id,
+        is_new,
+        active = input.active,
+        password_set = input.password.is_some(),
+        "account written"
+    );
+    account(state, id).await
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Json(input): Json<PersonInput>,
+) -> Result<(StatusCode, Json<Account>), ApiError> {
+    let id = input.id.unwrap_or_else(|| UserId(uuid::Uuid::new_v4()));
+    let account = save_user(&state, &admin, input, id, true).await?;
+    Ok((StatusCode::CREATED, Json(account)))
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<UserId>,
+    Json(input): Json<PersonInput>,
+) -> Result<Json<Account>, ApiError> {
+    if input.id.is_some_and(|i| i != id) {
+        return Err(id_mismatch());
+    }
+    save_user(&state, &admin, input, id, false).await.map(Json)
+}
+
+async fn unlock_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<UserId>,
+) -> Result<Json<Account>, ApiError> {
+    let n = state
+        .db
+        .exec(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+            args![id.to_string()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(ApiError::not_found("账号", "account"));
+    }
+    tracing::info!(admin = %admin.user(), user = %id, "account unlocked");
+    account(&state, id).await.map(Json)
+}
+
+/// `POST /admin/users/{id}/sessions/revoke`: no body (or `{}`) signs the person out on every
+/// device; `{"device": …}` on that one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeSessions {
+    /// The one device to sign out; all when absent.
+    #[serde(default)]
+    pub device: Option<String>,
+}
+
+async fn revoke_sessions(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<UserId>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let req: RevokeSessions = if body.iter().all(u8::is_ascii_whitespace) {
+        RevokeSessions::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| {
+            ApiError::unprocessable(
+                "request.invalid_body",
+                "请求内容应为空或 {\"device\": \"…\"}",
+                "the body must be empty or {\"device\": \"…\"}",
+            )
+        })?
+    };
+    let user = id.to_string();
+    let exists = state
+        .db
+        .row("SELECT 1 FROM users WHERE id = $1", args![user.as_str()])
+        .await?;
+    if exists.is_none() {
+        return Err(ApiError::not_found("账号", "account"));
+    }
+    let now = now_millis();
+    let n = match &req.device {
+        Some(device) => {
+            state
+                .db
+                .exec(
+                    "UPDATE sessions SET revoked_at = $1 \
+                     WHERE user_id = $2 AND device = $3 AND revoked_at IS NULL",
+                    args![now, user.as_str(), device.as_str()],
+                )
+                .await?
+        }
+        None => {
+            state
+                .db
+                .exec(
+                    "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+                    args![now, user.as_str()],
+                )
+                .await?
+        }
+    };
+    tracing::info!(admin = %admin.user(), user = %id, device = ?req.device, revoked = n, "sessions revoked");
+    Ok(Json(serde_json::json!({ "revoked": n })))
+}
+
+// ----- policy and calendar ---------------------------------------------------------------------
+
+async fn get_policy(State(state): State<AppState>, _: Admin) -> Result<Json<Policy>, ApiError> {
+    let org = state.org.latest(&state.db).await?;
+    Ok(Json(org.policy.clone()))
+}
+
+async fn put_policy(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Json(policy): Json<Policy>,
+) -> Result<Json<Policy>, ApiError> {
+    policy.check().map_err(|e| policy_refused(&e))?;
+    let (mut tx, _org) = begin(&state).await?;
+    put_setting(&mut tx, "policy", to_json(&policy)).await?;
+    bump(&mut tx).await?;
+    let reference = Reference::Policy(Box::new(policy.clone()));
+    tx.append_changes(&[reference_row(&reference, now_millis())])
+        .await?;
+    tx.commit().await?;
+    tracing::info!(admin = %admin.user(), "policy changed");
+    Ok(Json(policy))
+}
+
+async fn get_calendar(
+    State(state): State<AppState>,
+    _: Admin,
+    Path(year): Path<i32>,
+) -> Result<Json<YearData>, ApiError> {
+    let org = state.org.latest(&state.db).await?;
+    org.calendar
+        .year(year)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("该年度日历", "calendar year"))
+}
+
+async fn put_calendar(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(year): Path<i32>,
+    Json(data): Json<YearData>,
+) -> Result<Json<YearData>, ApiError> {
+    if data.year != year {
+        return Err(ApiError::unprocessable(
+            "calendar.year_mismatch",
+            format!("地址中的年份 {year} 与数据中的年份 {} 不一致", data.year),
+            format!(
+                "the year in the path ({year}) differs from the data's year ({})",
+                data.year
+            ),
+        ));
+    }
+    let (mut tx, org) = begin(&state).await?;
+    // Validated (and its days sorted) the way the organisation will load it.
+    let mut calendar = org.calendar.clone();
+    calendar
+        .import_year(data)
+        .map_err(|e| calendar_refused(&e))?;
+    let data = calendar
+        .year(year)
+        .cloned()
+        .ok_or_else(|| ApiError::internal("an imported calendar year is missing"))?;
+    put_setting(&mut tx, &format!("calendar:{year}"), to_json(&data)).await?;
+    bump(&mut tx).await?;
+    let reference = Reference::Calendar(data.clone());
+    tx.append_changes(&[reference_row(&reference, now_millis())])
+        .await?;
+    tx.commit().await?;
+    tracing::info!(admin = %admin.user(), year, "calendar year imported");
+    Ok(Json(data))
 }

@@ -60,3 +60,426 @@ both!(
         assert_eq!(n, 2, "register and dispatch, once each");
     }
 );
+
+fn changes_count(s: &Server) -> impl std::future::Future<Output = i64> + '_ {
+    async move {
+        s.state
+            .db
+            .row("SELECT COUNT(*) FROM changes", vec![])
+            .await
+            .unwrap()
+            .unwrap()
+            .int(0)
+            .unwrap()
+    }
+}
+
+both!(
+    bad_input_gets_a_4xx_and_writes_nothing,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let before = changes_count(&s).await;
+        let url = format!("{}/api/v1/sync/push", s.base);
+        let raw = |body: &'static str| {
+            s.http
+                .post(&url)
+                .bearer_auth(&sup)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+        };
+        let shape = |status: u16, body: serde_json::Value, code: &str| {
+            assert_eq!(body["code"], code, "{body}");
+            assert!(body["message"].as_str().is_some_and(|m| m.contains(" / ")));
+            assert!((400..500).contains(&status), "{status}");
+        };
+        // Malformed JSON.
+        let r = raw("{\"commands\": [").await.unwrap();
+        let st = r.status().as_u16();
+        shape(st, r.json().await.unwrap(), "request.malformed_json");
+        // Unknown field on the envelope, on the request, inside a command.
+        let t = tid();
+        let mut env = register(&t, "未知字段");
+        env["colour"] = json!("red");
+        let r = s
+            .post(&sup, "/api/v1/sync/push", json!({"commands": [env]}))
+            .await;
+        shape(r.status, r.body, "request.invalid_body");
+        let r = s
+            .post(
+                &sup,
+                "/api/v1/sync/push",
+                json!({"commands": [register(&t, "x")], "extra": 1}),
+            )
+            .await;
+        shape(r.status, r.body, "request.invalid_body");
+        let mut env = register(&t, "未知字段");
+        env["command"]["colour"] = json!("red");
+        let r = s
+            .post(&sup, "/api/v1/sync/push", json!({"commands": [env]}))
+            .await;
+        shape(r.status, r.body, "request.invalid_body");
+        let mut env = dispatch(&t, f.unit_a, None);
+        env["command"]["lead"]["extra"] = json!(true);
+        let r = s
+            .post(&sup, "/api/v1/sync/push", json!({"commands": [env]}))
+            .await;
+        shape(r.status, r.body, "request.invalid_body");
+        // Unknown command.
+        let r = s
+            .post(
+                &sup,
+                "/api/v1/sync/push",
+                json!({"commands": [simple(&t, "teleport", json!({}))]}),
+            )
+            .await;
+        shape(r.status, r.body, "request.invalid_body");
+        // Wrong types, missing fields, empty and too many commands.
+        let mut env = register(&t, "类型错误");
+        env["command"]["urgency"] = json!(3);
+        let r = s
+            .post(&sup, "/api/v1/sync/push", json!({"commands": [env]}))
+            .await;
+        shape(r.status, r.body, "request.invalid_body");
+        let r = s.post(&sup, "/api/v1/sync/push", json!({})).await;
+        shape(r.status, r.body, "request.invalid_body");
+        let r = s
+            .post(&sup, "/api/v1/sync/push", json!({"commands": []}))
+            .await;
+        shape(r.status, r.body, "sync.push_size");
+        let many: Vec<_> = (0..501)
+            .map(|_| simple(&tid(), "follow", json!({})))
+            .collect();
+        let r = s
+            .post(&sup, "/api/v1/sync/push", json!({"commands": many}))
+            .await;
+        shape(r.status, r.body, "sync.push_size");
+        // Oversized body (the limit is 2 MiB by default).
+        let mut env = register(&t, "过大");
+        env["command"]["content"] = json!("长".repeat(1_000_000));
+        let r = s
+            .post(&sup, "/api/v1/sync/push", json!({"commands": [env]}))
+            .await;
+        shape(r.status, r.body, "request.too_large");
+        // Not JSON at all.
+        let r = s
+            .http
+            .post(&url)
+            .bearer_auth(&sup)
+            .body("commands=1")
+            .send()
+            .await
+            .unwrap();
+        let st = r.status().as_u16();
+        shape(st, r.json().await.unwrap(), "request.content_type");
+        // Stale and forged tokens.
+        let stale = s.login("staff-a").await;
+        s.post(&stale, "/api/v1/auth/logout", json!({}))
+            .await
+            .expect(200);
+        let forged = format!("dbn_{}", "ab".repeat(32));
+        for token in [stale.as_str(), forged.as_str(), "dbn_short", "Basic abc"] {
+            s.post(
+                token,
+                "/api/v1/sync/push",
+                json!({"commands": [register(&tid(), "x")]}),
+            )
+            .await
+            .error(401, "auth.unauthorized");
+            s.get(token, "/api/v1/sync/pull")
+                .await
+                .error(401, "auth.unauthorized");
+        }
+        // Bad pull cursors and parameters.
+        s.get(&sup, "/api/v1/sync/pull?after=-1")
+            .await
+            .error(400, "sync.bad_cursor");
+        s.get(&sup, "/api/v1/sync/pull?limit=0")
+            .await
+            .error(400, "sync.bad_cursor");
+        s.get(&sup, "/api/v1/sync/pull?after=abc")
+            .await
+            .error(400, "request.bad_query");
+        s.get(&sup, "/api/v1/sync/pull?colour=1")
+            .await
+            .error(400, "request.bad_query");
+        s.get(&sup, "/api/v1/no/such/thing")
+            .await
+            .error(404, "not_found");
+
+        assert_eq!(changes_count(&s).await, before, "nothing was written");
+        let n = s
+            .state
+            .db
+            .row("SELECT COUNT(*) FROM tasks", vec![])
+            .await
+            .unwrap()
+            .unwrap()
+            .int(0)
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+);
+
+both!(
+    conflicting_commands_at_the_same_moment_are_serialised_by_the_rules,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let staff = s.login("staff-a").await;
+        let head = s.login("head-a").await;
+        for round in 0..6 {
+            let t = tid();
+            s.ok(&sup, register(&t, "并发")).await;
+            s.ok(&sup, dispatch(&t, f.unit_a, Some(f.staff_a))).await;
+            let decline = simple(&t, "decline", json!({"reason": "不属于本单位职责"}));
+            let receive = simple(&t, "receive", json!({}));
+            let (a, b) = if round % 2 == 0 {
+                tokio::join!(s.push(&staff, vec![receive]), s.push(&head, vec![decline]))
+            } else {
+                tokio::join!(s.push(&head, vec![decline]), s.push(&staff, vec![receive]))
+            };
+            let outcomes = [&a[0], &b[0]];
+            let accepted = outcomes
+                .iter()
+                .filter(|o| o["status"] == "accepted")
+                .count();
+            assert_eq!(accepted, 1, "exactly one wins: {outcomes:?}");
+            let loser = outcomes.iter().find(|o| o["status"] == "rejected").unwrap();
+            assert!(
+                loser["code"].as_str().unwrap().starts_with("state."),
+                "{loser}"
+            );
+        }
+    }
+);
+
+both!(
+    the_same_command_raced_from_two_connections_applies_once,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let t = tid();
+        s.ok(&sup, register(&t, "重试竞争")).await;
+        let d = dispatch(&t, f.unit_a, None);
+        let (a, b, c) = tokio::join!(
+            s.push(&sup, vec![d.clone()]),
+            s.push(&sup, vec![d.clone()]),
+            s.push(&sup, vec![d.clone()])
+        );
+        assert_eq!(a[0]["status"], "accepted", "{a:?}");
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        let n = s
+            .state
+            .db
+            .row("SELECT COUNT(*) FROM changes WHERE kind = 'event'", vec![])
+            .await
+            .unwrap()
+            .unwrap()
+            .int(0)
+            .unwrap();
+        assert_eq!(n, 2);
+        // The same id for a different command is refused, not applied.
+        let mut other = simple(&t, "follow", json!({}));
+        other["id"] = d["id"].clone();
+        let out = s.push(&sup, vec![other]).await.remove(0);
+        assert_eq!(out["code"], "command.id_reused", "{out}");
+    }
+);
+
+both!(
+    gaining_access_brings_the_history_and_losing_it_a_revoke,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let staff_a = s.login("staff-a").await;
+        let staff_b = s.login("staff-b").await;
+        let t = tid();
+        s.ok(&sup, register(&t, "共享给乙单位人员")).await;
+        s.ok(&sup, dispatch(&t, f.unit_a, Some(f.staff_a))).await;
+        s.ok(&staff_a, simple(&t, "receive", json!({}))).await;
+        let cursor = s.get(&staff_b, "/api/v1/sync/pull").await.expect(200)["next"]
+            .as_i64()
+            .unwrap();
+        assert!(!serde_json::to_string(&s.pull_all(&staff_b, 0).await)
+            .unwrap()
+            .contains(&t));
+
+        s.ok(&staff_a, simple(&t, "share", json!({"with": [f.staff_b]})))
+            .await;
+        let changes = s.pull_all(&staff_b, cursor).await;
+        let grant = changes
+            .iter()
+            .find(|c| c["type"] == "grant" && c["task"] == t.as_str())
+            .unwrap_or_else(|| panic!("a grant: {changes:?}"));
+        let events = grant["events"].as_array().unwrap();
+        let kinds: Vec<_> = events
+            .iter()
+            .map(|e| e["event"]["kind"]["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["registered", "dispatched", "received"],
+            "the whole history"
+        );
+        let seqs: Vec<_> = events
+            .iter()
+            .map(|e| e["task_seq"].as_u64().unwrap())
+            .collect();
+        assert_eq!(seqs, [1, 2, 3]);
+        // The shared event itself follows as an ordinary event.
+        assert!(changes
+            .iter()
+            .any(|c| c["type"] == "event" && c["event"]["kind"]["event"] == "shared"));
+        let cursor = s
+            .get(&staff_b, &format!("/api/v1/sync/pull?after={cursor}"))
+            .await
+            .expect(200)["next"]
+            .as_i64()
+            .unwrap();
+
+        s.ok(
+            &staff_a,
+            simple(&t, "unshare", json!({"with": [f.staff_b]})),
+        )
+        .await;
+        s.ok(
+            &staff_a,
+            simple(
+                &t,
+                "report_progress",
+                json!({
+                    "report": {"id": tid(), "text": "已完成一半", "evidence": []},
+                    "percent": 50, "milestone": null, "answers": null
+                }),
+            ),
+        )
+        .await;
+        let changes = s.pull_all(&staff_b, cursor).await;
+        assert!(
+            changes
+                .iter()
+                .any(|c| c["type"] == "revoke" && c["task"] == t.as_str()),
+            "{changes:?}"
+        );
+        assert!(
+            !changes
+                .iter()
+                .any(|c| c["type"] == "event" && c["task"] == t.as_str()),
+            "nothing after the revoke: {changes:?}"
+        );
+        // The next pull starts after everything examined, and sees nothing new.
+        let last = s
+            .get(&staff_b, &format!("/api/v1/sync/pull?after={cursor}"))
+            .await
+            .expect(200);
+        let again = s
+            .get(
+                &staff_b,
+                &format!("/api/v1/sync/pull?after={}", last["next"]),
+            )
+            .await
+            .expect(200);
+        assert_eq!(again["changes"].as_array().unwrap().len(), 0);
+    }
+);
+
+both!(
+    confidential_fields_travel_apart_and_only_to_those_who_may_see_them,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let t = tid();
+        let attrs =
+            json!({"caller_name": "刘桂芬", "caller_phone": "13800005678", "ticket": "RX-1"});
+        s.ok(
+            &sup,
+            register_with(&t, "12345热线:路灯损坏", "hotline", "internal", attrs),
+        )
+        .await;
+        s.ok(&sup, dispatch(&t, f.unit_a, Some(f.staff_a))).await;
+
+        let may = ["supervisor", "staff-a", "leader", "inspector", "head-a"];
+        let may_not = ["staff-a2", "deputy", "staff-b", "staff-a1"];
+        for who in may {
+            let token = s.login(who).await;
+            let feed = serde_json::to_string(&s.pull_all(&token, 0).await).unwrap();
+            assert!(
+                feed.contains("13800005678"),
+                "{who} may see the caller's phone"
+            );
+            let snap = s.get(&token, "/api/v1/sync/snapshot").await.expect(200);
+            let item = snap["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["task"] == t.as_str())
+                .unwrap()
+                .clone();
+            assert_eq!(item["confidential"]["caller_phone"], "13800005678", "{who}");
+        }
+        for who in may_not {
+            let token = s.login(who).await;
+            let feed = serde_json::to_string(&s.pull_all(&token, 0).await).unwrap();
+            let snap = s
+                .get(&token, "/api/v1/sync/snapshot")
+                .await
+                .expect(200)
+                .to_string();
+            for text in [&feed, &snap] {
+                assert!(
+                    !text.contains("13800005678") && !text.contains("刘桂芬"),
+                    "{who}"
+                );
+            }
+        }
+        // The colleague in unit A reads the item itself (Internal), just not the caller.
+        let a2 = s.login("staff-a2").await;
+        let feed = serde_json::to_string(&s.pull_all(&a2, 0).await).unwrap();
+        assert!(
+            feed.contains("RX-1"),
+            "non-confidential attributes stay on the item"
+        );
+        // Stored apart: the trail holds no trace of the caller.
+        for r in s
+            .state
+            .db
+            .rows("SELECT body FROM changes WHERE kind = 'event'", vec![])
+            .await
+            .unwrap()
+        {
+            assert!(!r.text(0).unwrap().contains("13800005678"));
+        }
+        let row = s
+            .state
+            .db
+            .row("SELECT state FROM tasks", vec![])
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!row.text(0).unwrap().contains("13800005678"));
+    }
+);
+
+both!(numbers_are_the_servers_to_give, |s: Server| async move {
+    let f = s.fixture().await;
+    let sup = s.login("supervisor").await;
+    let mut numbers = Vec::new();
+    for i in 0..3 {
+        let t = tid();
+        let out = s.ok(&sup, register(&t, &format!("编号{i}"))).await;
+        numbers.push(
+            out["events"][0]["event"]["kind"]["number"]["seq"]
+                .as_u64()
+                .unwrap(),
+        );
+        s.ok(&sup, dispatch(&t, f.unit_a, None)).await;
+    }
+    assert_eq!(
+        numbers,
+        [1, 2, 3],
+        "the client's provisional number 1 was replaced"
+    );
+});
