@@ -132,6 +132,14 @@ struct Applied {
     events: Vec<Event>,
 }
 
+/// What a command's items allocate before they are written: numbers, and the confidential
+/// attributes split off their registrations.
+#[derive(Default)]
+struct Book {
+    numbers: Vec<(String, i32, u32)>,
+    secrets: BTreeMap<TaskId, BTreeMap<String, String>>,
+}
+
 /// Prepares and decides one command on one item against its stored state; returns the
 /// events or the rule's refusal. Numbers allocated are returned for writing on success.
 async fn decide_one(
@@ -142,10 +150,10 @@ async fn decide_one(
     mut command: Command,
     now: DateTime<Utc>,
     allocate: bool,
-    numbers: &mut Vec<(String, i32, u32)>,
-    secrets: &mut BTreeMap<TaskId, BTreeMap<String, String>>,
+    book: &mut Book,
     pending: Option<&Applied>,
 ) -> Result<Result<Applied, Rejection>, ApiError> {
+    let (numbers, secrets) = (&mut book.numbers, &mut book.secrets);
     // An item created earlier in this transaction is not written yet: continue from memory.
     let (before, current) = match pending {
         Some(p) => (None, p.after.clone()),
@@ -270,8 +278,7 @@ pub async fn apply(
         return stored_outcome(&row.text(2)?);
     }
 
-    let mut numbers = Vec::new();
-    let mut secrets = BTreeMap::new();
+    let mut book = Book::default();
     let mut applied = Vec::new();
     let first = decide_one(
         &mut tx,
@@ -281,8 +288,7 @@ pub async fn apply(
         env.command.clone(),
         now,
         true,
-        &mut numbers,
-        &mut secrets,
+        &mut book,
         None,
     )
     .await?;
@@ -305,16 +311,7 @@ pub async fn apply(
                 for command in subtask_commands(env.task, &parent_state, &spec, actor.id) {
                     let pending = applied.iter().find(|x| x.task == spec.child);
                     match decide_one(
-                        &mut tx,
-                        org,
-                        actor,
-                        spec.child,
-                        command,
-                        now,
-                        false,
-                        &mut numbers,
-                        &mut secrets,
-                        pending,
+                        &mut tx, org, actor, spec.child, command, now, false, &mut book, pending,
                     )
                     .await?
                     {
@@ -372,7 +369,7 @@ pub async fn apply(
         return Ok(outcome);
     }
 
-    for (cat, year, seq) in &numbers {
+    for (cat, year, seq) in &book.numbers {
         tx.exec(
             "UPDATE numbers SET last = $1 WHERE category = $2 AND year = $3 AND last < $1",
             args![i64::from(*seq), cat.as_str(), i64::from(*year)],
@@ -386,7 +383,7 @@ pub async fn apply(
             &mut tx,
             org,
             a,
-            secrets.get(&a.task),
+            book.secrets.get(&a.task),
             now,
             &mut feed,
             &mut records,
@@ -620,14 +617,13 @@ async fn write_item(
             args![task.as_str()],
         )
         .await?;
-        for (relation, user) in &people_after {
-            tx.exec(
-                "INSERT INTO task_people (task, relation, user_id) VALUES ($1, $2, $3) \
-                 ON CONFLICT (task, relation, user_id) DO NOTHING",
-                args![task.as_str(), *relation, user.as_str()],
-            )
-            .await?;
-        }
+        insert_rows(
+            tx,
+            "task_people (task, relation, user_id)",
+            &task,
+            &people_after,
+        )
+        .await?;
     }
     if units_before != units_after {
         tx.exec(
@@ -635,15 +631,34 @@ async fn write_item(
             args![task.as_str()],
         )
         .await?;
-        for (relation, unit) in &units_after {
-            tx.exec(
-                "INSERT INTO task_units (task, relation, unit) VALUES ($1, $2, $3) \
-                 ON CONFLICT (task, relation, unit) DO NOTHING",
-                args![task.as_str(), *relation, unit.as_str()],
-            )
-            .await?;
-        }
+        insert_rows(tx, "task_units (task, relation, unit)", &task, &units_after).await?;
     }
+    Ok(())
+}
+
+/// Inserts `(task, a, b)` rows in one statement, skipping any already there.
+async fn insert_rows(
+    tx: &mut Tx,
+    table: &str,
+    task: &str,
+    rows: &BTreeSet<(&'static str, String)>,
+) -> Result<(), ApiError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut sql = format!("INSERT INTO {table} VALUES ");
+    let mut vals: Vec<Val> = Vec::with_capacity(rows.len() * 3);
+    for (i, (a, b)) in rows.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3));
+        vals.push(Val::from(task));
+        vals.push(Val::from(*a));
+        vals.push(Val::from(b.as_str()));
+    }
+    sql.push_str(" ON CONFLICT DO NOTHING");
+    tx.exec(&sql, vals).await?;
     Ok(())
 }
 

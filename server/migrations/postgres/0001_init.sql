@@ -127,13 +127,15 @@ CREATE TABLE blobs (
     created_at  BIGINT NOT NULL
 );
 
+-- An upload in progress: each uploader's chunks of one file, contiguous from offset 0.
 CREATE TABLE blob_chunks (
     hash        TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
     offset_at   BIGINT NOT NULL,
     data        BYTEA NOT NULL,
     total       BIGINT NOT NULL,
-    uploaded_by TEXT NOT NULL,
-    PRIMARY KEY (hash, offset_at)
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (hash, uploaded_by, offset_at)
 );
 
 CREATE TABLE blob_refs (

@@ -127,13 +127,15 @@ CREATE TABLE blobs (
     created_at  INTEGER NOT NULL
 );
 
+-- An upload in progress: each uploader's chunks of one file, contiguous from offset 0.
 CREATE TABLE blob_chunks (
     hash        TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
     offset_at   INTEGER NOT NULL,
     data        BLOB NOT NULL,
     total       INTEGER NOT NULL,
-    uploaded_by TEXT NOT NULL,
-    PRIMARY KEY (hash, offset_at)
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (hash, uploaded_by, offset_at)
 );
 
 CREATE TABLE blob_refs (

@@ -9,7 +9,10 @@ pub mod sqlite;
 
 use std::path::Path;
 
+use std::sync::Arc;
+
 use sqlx::{PgPool, Postgres, Row as _, Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Why a database call failed.
 #[derive(Debug, thiserror::Error)]
@@ -124,16 +127,18 @@ impl Row {
 /// A connection pool on either backend.
 #[derive(Clone)]
 pub enum Db {
-    /// Embedded SQLite.
-    Sqlite(SqlitePool),
+    /// Embedded SQLite, with the process's one writer lock: writers queue here in order
+    /// instead of sleeping in SQLite's busy handler.
+    Sqlite(SqlitePool, Arc<Mutex<()>>),
     /// PostgreSQL.
     Postgres(PgPool),
 }
 
 /// A transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
 pub enum Tx {
-    /// On SQLite (started with `BEGIN IMMEDIATE`: it holds the write lock from the start).
-    Sqlite(Transaction<'static, Sqlite>),
+    /// On SQLite (a write transaction starts with `BEGIN IMMEDIATE` and holds the writer
+    /// lock until it ends).
+    Sqlite(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>),
     /// On PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -201,7 +206,7 @@ impl Db {
     /// The backend.
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -209,7 +214,7 @@ impl Db {
     /// Runs the numbered migrations of the backend.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {
-            Db::Sqlite(p) => sqlite::MIGRATOR.run(p).await?,
+            Db::Sqlite(p, _) => sqlite::MIGRATOR.run(p).await?,
             Db::Postgres(p) => postgres::MIGRATOR.run(p).await?,
         }
         Ok(())
@@ -219,7 +224,10 @@ impl Db {
     /// read-then-write never fails halfway on a busy database.
     pub async fn write(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, lock) => {
+                let guard = lock.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(guard))
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -227,7 +235,7 @@ impl Db {
     /// Starts a read transaction that sees one consistent snapshot.
     pub async fn read(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
             Db::Postgres(p) => Tx::Postgres(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
@@ -238,7 +246,7 @@ impl Db {
     /// Runs a statement outside any transaction; returns the rows affected.
     pub async fn exec(&self, sql: &str, args: Vec<Val>) -> Result<u64, DbError> {
         Ok(match self {
-            Db::Sqlite(p) => bind_sqlite(sqlx::query(sql), args)
+            Db::Sqlite(p, _) => bind_sqlite(sqlx::query(sql), args)
                 .execute(p)
                 .await?
                 .rows_affected(),
@@ -252,7 +260,7 @@ impl Db {
     /// Runs a query outside any transaction.
     pub async fn rows(&self, sql: &str, args: Vec<Val>) -> Result<Vec<Row>, DbError> {
         Ok(match self {
-            Db::Sqlite(p) => bind_sqlite(sqlx::query(sql), args)
+            Db::Sqlite(p, _) => bind_sqlite(sqlx::query(sql), args)
                 .fetch_all(p)
                 .await?
                 .into_iter()
@@ -280,7 +288,7 @@ impl Db {
     /// Closes the pool (waits for connections to be returned).
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p, _) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
@@ -290,7 +298,7 @@ impl Tx {
     /// The backend.
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -298,7 +306,7 @@ impl Tx {
     /// Runs a statement; returns the rows affected.
     pub async fn exec(&mut self, sql: &str, args: Vec<Val>) -> Result<u64, DbError> {
         Ok(match self {
-            Tx::Sqlite(t) => bind_sqlite(sqlx::query(sql), args)
+            Tx::Sqlite(t, _) => bind_sqlite(sqlx::query(sql), args)
                 .execute(&mut **t)
                 .await?
                 .rows_affected(),
@@ -312,7 +320,7 @@ impl Tx {
     /// Runs a query.
     pub async fn rows(&mut self, sql: &str, args: Vec<Val>) -> Result<Vec<Row>, DbError> {
         Ok(match self {
-            Tx::Sqlite(t) => bind_sqlite(sqlx::query(sql), args)
+            Tx::Sqlite(t, _) => bind_sqlite(sqlx::query(sql), args)
                 .fetch_all(&mut **t)
                 .await?
                 .into_iter()
@@ -335,7 +343,7 @@ impl Tx {
     /// Commits.
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t, _) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -347,7 +355,7 @@ impl Tx {
     /// [`postgres::append_changes`]. Call it last in the transaction, just before commit.
     pub async fn append_changes(&mut self, rows: &[NewChange]) -> Result<i64, DbError> {
         match self {
-            Tx::Sqlite(_) => sqlite::append_changes(self, rows).await,
+            Tx::Sqlite(..) => sqlite::append_changes(self, rows).await,
             Tx::Postgres(_) => postgres::append_changes(self, rows).await,
         }
     }

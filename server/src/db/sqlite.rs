@@ -27,7 +27,7 @@ async fn pool(options: SqliteConnectOptions, max: u32) -> Result<Db, DbError> {
         .max_connections(max.max(1))
         .connect_with(tuned(options))
         .await?;
-    Ok(Db::Sqlite(pool))
+    Ok(Db::Sqlite(pool, Default::default()))
 }
 
 /// Opens (creating if needed) the database file, and its directory.

@@ -26,7 +26,8 @@ use axum::routing::{get, post, put};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use duban_core::domain::calendar::{CalendarError, YearData};
-use duban_core::domain::{Policy, PolicyError, Role, UnitId, UserId};
+use duban_core::domain::policy::PolicyError;
+use duban_core::domain::{Policy, Role, UnitId, UserId};
 use duban_core::protocol::{Person, Reference, UnitRecord};
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +50,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/unlock", post(unlock_user))
         .route("/admin/users/{id}/sessions/revoke", post(revoke_sessions))
         .route("/admin/policy", get(get_policy).put(put_policy))
-        .route("/admin/calendar/{year}", get(get_calendar).put(put_calendar))
+        .route(
+            "/admin/calendar/{year}",
+            get(get_calendar).put(put_calendar),
+        )
 }
 
 /// A signed-in administrator: the [`Session`] extractor followed by the role check, so that
@@ -413,27 +417,26 @@ async fn revoke_sessions(
         return Err(ApiError::not_found("账号", "account"));
     }
     let now = now_millis();
-    let n = match &req.device {
-        Some(device) => {
-            state
-                .db
-                .exec(
-                    "UPDATE sessions SET revoked_at = $1 \
+    let n =
+        match &req.device {
+            Some(device) => {
+                state
+                    .db
+                    .exec(
+                        "UPDATE sessions SET revoked_at = $1 \
                      WHERE user_id = $2 AND device = $3 AND revoked_at IS NULL",
-                    args![now, user.as_str(), device.as_str()],
-                )
-                .await?
-        }
-        None => {
-            state
+                        args![now, user.as_str(), device.as_str()],
+                    )
+                    .await?
+            }
+            None => state
                 .db
                 .exec(
                     "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
                     args![now, user.as_str()],
                 )
-                .await?
-        }
-    };
+                .await?,
+        };
     tracing::info!(admin = %admin.user(), user = %id, device = ?req.device, revoked = n, "sessions revoked");
     Ok(Json(serde_json::json!({ "revoked": n })))
 }

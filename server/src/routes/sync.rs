@@ -38,12 +38,11 @@ async fn push(
         ));
     }
     let mut results = Vec::with_capacity(req.commands.len());
+    // The organisation as of this request (the session read it, with any change since
+    // another replica's last write).
+    let org = session.org.clone();
+    let actor = session.actor.clone();
     for env in &req.commands {
-        // The organisation may change between commands; read it as of each one.
-        let org = state.org.latest(&state.db).await?;
-        let actor = org
-            .actor(session.user())
-            .ok_or_else(ApiError::unauthorized)?;
         match apply(&state, &org, &actor, env, Utc::now()).await {
             Ok(outcome) => results.push(outcome),
             Err(e) if e.status == axum::http::StatusCode::CONFLICT => {

@@ -4,5 +4,10 @@
 #[macro_use]
 mod support;
 
+mod accounts;
+mod admin;
+mod blobs;
 mod cli;
+mod demo;
+mod query;
 mod sync;

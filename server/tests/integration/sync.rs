@@ -483,3 +483,83 @@ both!(numbers_are_the_servers_to_give, |s: Server| async move {
         "the client's provisional number 1 was replaced"
     );
 });
+
+both!(
+    a_reader_polling_during_concurrent_writes_never_skips_a_sequence_number,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let start = s.get(&sup, "/api/v1/sync/pull").await.expect(200)["next"]
+            .as_i64()
+            .unwrap();
+        let writers = (0..4).map(|w| {
+            let s = &s;
+            let sup = sup.clone();
+            async move {
+                for i in 0..15 {
+                    let t = tid();
+                    s.ok(&sup, register(&t, &format!("写入者{w}-{i}"))).await;
+                    s.ok(&sup, dispatch(&t, f.unit_a, None)).await;
+                }
+            }
+        });
+        let reader = async {
+            let mut seen = Vec::new();
+            let mut after = start;
+            for _ in 0..400 {
+                let r = s
+                    .get(&sup, &format!("/api/v1/sync/pull?after={after}"))
+                    .await
+                    .expect(200);
+                for c in r["changes"].as_array().unwrap() {
+                    if c["type"] == "event" {
+                        seen.push(c["seq"].as_i64().unwrap());
+                    }
+                }
+                after = r["next"].as_i64().unwrap();
+                tokio::task::yield_now().await;
+            }
+            (seen, after)
+        };
+        let (_, (mut seen, after)) = tokio::join!(futures_join(writers), reader);
+        // Catch up after the writers are done.
+        let rest = s.pull_all(&sup, after).await;
+        seen.extend(
+            rest.iter()
+                .filter(|c| c["type"] == "event")
+                .map(|c| c["seq"].as_i64().unwrap()),
+        );
+        let all: Vec<i64> = s
+            .state
+            .db
+            .rows(
+                "SELECT seq FROM changes WHERE kind = 'event' AND seq > $1 ORDER BY seq",
+                vec![start.into()],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.int(0).unwrap())
+            .collect();
+        assert_eq!(all.len(), 120);
+        assert_eq!(seen, all, "every event seen once, in order, none skipped");
+    }
+);
+
+async fn futures_join<F: std::future::Future<Output = ()>>(fs: impl Iterator<Item = F>) {
+    let handles: Vec<_> = fs.collect();
+    let mut set = Vec::new();
+    for h in handles {
+        set.push(Box::pin(h));
+    }
+    // Poll all writers together on this task.
+    std::future::poll_fn(|cx| {
+        set.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if set.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
