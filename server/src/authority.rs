@@ -140,19 +140,25 @@ struct Book {
     secrets: BTreeMap<TaskId, BTreeMap<String, String>>,
 }
 
+/// Who acts, when, in which organisation.
+struct Who<'a> {
+    org: &'a Org,
+    actor: &'a Actor,
+    now: DateTime<Utc>,
+}
+
 /// Prepares and decides one command on one item against its stored state; returns the
 /// events or the rule's refusal. Numbers allocated are returned for writing on success.
 async fn decide_one(
     tx: &mut Tx,
-    org: &Org,
-    actor: &Actor,
+    who: &Who<'_>,
     task: TaskId,
     mut command: Command,
-    now: DateTime<Utc>,
     allocate: bool,
     book: &mut Book,
     pending: Option<&Applied>,
 ) -> Result<Result<Applied, Rejection>, ApiError> {
+    let (org, actor, now) = (who.org, who.actor, who.now);
     let (numbers, secrets) = (&mut book.numbers, &mut book.secrets);
     // An item created earlier in this transaction is not written yet: continue from memory.
     let (before, current) = match pending {
@@ -280,13 +286,12 @@ pub async fn apply(
 
     let mut book = Book::default();
     let mut applied = Vec::new();
+    let who = Who { org, actor, now };
     let first = decide_one(
         &mut tx,
-        org,
-        actor,
+        &who,
         env.task,
         env.command.clone(),
-        now,
         true,
         &mut book,
         None,
@@ -311,7 +316,7 @@ pub async fn apply(
                 for command in subtask_commands(env.task, &parent_state, &spec, actor.id) {
                     let pending = applied.iter().find(|x| x.task == spec.child);
                     match decide_one(
-                        &mut tx, org, actor, spec.child, command, now, false, &mut book, pending,
+                        &mut tx, &who, spec.child, command, false, &mut book, pending,
                     )
                     .await?
                     {
@@ -512,6 +517,7 @@ async fn write_item(
             hash: None,
             body: to_json(&serde_json::json!({
                 "view_before": view_before, "view_after": view_after,
+                "version_before": old.map_or(0, |s| s.version),
                 "secret_before": secret_before, "secret_after": secret_after,
             })),
             at,

@@ -189,7 +189,7 @@ impl CliError {
 #[derive(Debug)]
 pub enum Parsed {
     /// A command to run.
-    Run(Cli),
+    Run(Box<Cli>),
     /// Help or version text to print (exit 0).
     Show(String),
 }
@@ -210,7 +210,7 @@ where
     T: Into<OsString> + Clone,
 {
     match Cli::try_parse_from(args) {
-        Ok(cli) => Ok(Parsed::Run(cli)),
+        Ok(cli) => Ok(Parsed::Run(Box::new(cli))),
         Err(e) if !e.use_stderr() => {
             let mut text = e.render().to_string();
             if !text.ends_with('\n') {

@@ -2,7 +2,7 @@
 //! a first sync. What a person may see is decided in SQL against each item's audience keys
 //! (see `duban_core::domain::permission::audience`), which the authority keeps current.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use duban_core::domain::permission::actor_keys;
 use duban_core::domain::{TaskId, UserId};
@@ -27,11 +27,12 @@ pub fn keys_of(session: &Session) -> Vec<String> {
         .collect()
 }
 
-/// `EXISTS (…)`: the item `task_col` has a key of the tier among the person's keys, which
-/// are bound from parameter `$from` on.
+/// `task_col IN (…)`: the item has a key of the tier among the person's keys, which are
+/// bound from parameter `$from` on. (A semi-join on the audience's key index: both
+/// planners hash it once instead of probing per row.)
 pub fn visible_sql(task_col: &str, tier: &str, from: usize, n: usize) -> String {
     format!(
-        "EXISTS (SELECT 1 FROM task_audience a WHERE a.task = {task_col} AND a.tier = '{tier}' AND a.key IN ({}))",
+        "{task_col} IN (SELECT a.task FROM task_audience a WHERE a.tier = '{tier}' AND a.key IN ({}))",
         placeholders(from, n)
     )
 }
@@ -52,6 +53,9 @@ struct Access {
     view_after: BTreeSet<String>,
     secret_before: BTreeSet<String>,
     secret_after: BTreeSet<String>,
+    /// Events the item had before this change (absent in rows written before it was kept).
+    #[serde(default)]
+    version_before: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -100,33 +104,28 @@ async fn secrets_of(tx: &mut Tx, task: &str) -> Result<Option<BTreeMap<String, S
     .transpose()
 }
 
-async fn current_keys(tx: &mut Tx, task: &str, tier: &str) -> Result<BTreeSet<String>, ApiError> {
-    let mut out = BTreeSet::new();
-    for r in tx
-        .rows(
-            "SELECT key FROM task_audience WHERE task = $1 AND tier = $2",
-            vec![Val::from(task), Val::from(tier)],
-        )
-        .await?
-    {
-        out.insert(r.text(0)?);
+/// The (task, tier) pairs among `tasks` that the person holds a key of now: one query per
+/// thousand items rather than two per item.
+async fn visible_now(
+    tx: &mut Tx,
+    keys: &[String],
+    tasks: &BTreeSet<String>,
+) -> Result<HashSet<(String, String)>, ApiError> {
+    let mut out = HashSet::new();
+    let tasks: Vec<&String> = tasks.iter().collect();
+    for chunk in tasks.chunks(1000) {
+        let sql = format!(
+            "SELECT DISTINCT task, tier FROM task_audience WHERE key IN ({}) AND task IN ({})",
+            placeholders(1, keys.len()),
+            placeholders(keys.len() + 1, chunk.len())
+        );
+        let mut args: Vec<Val> = keys.iter().map(Val::from).collect();
+        args.extend(chunk.iter().map(|t| Val::from(t.as_str())));
+        for r in tx.rows(&sql, args).await? {
+            out.insert((r.text(0)?, r.text(1)?));
+        }
     }
     Ok(out)
-}
-
-async fn cached_keys(
-    tx: &mut Tx,
-    cache: &mut HashMap<(String, &'static str), BTreeSet<String>>,
-    task: &str,
-    tier: &'static str,
-) -> Result<BTreeSet<String>, ApiError> {
-    let key = (task.to_owned(), tier);
-    if let Some(s) = cache.get(&key) {
-        return Ok(s.clone());
-    }
-    let s = current_keys(tx, task, tier).await?;
-    cache.insert(key, s.clone());
-    Ok(s)
 }
 
 /// The changes after `after` that the person may see, at most `limit` rows examined.
@@ -161,8 +160,17 @@ pub async fn pull(
     let more = rows.len() > limit;
     let mut next = if more { after } else { head.max(after) };
     let mut changes = Vec::new();
-    let mut current: HashMap<(String, &'static str), BTreeSet<String>> = HashMap::new();
-    for r in rows.into_iter().take(limit) {
+    let rows: Vec<_> = rows.into_iter().take(limit).collect();
+    let mut access_tasks = BTreeSet::new();
+    for r in &rows {
+        if r.text(1)? == "access" {
+            if let Some(t) = r.opt_text(2)? {
+                access_tasks.insert(t);
+            }
+        }
+    }
+    let current = visible_now(&mut tx, &keys, &access_tasks).await?;
+    for r in rows {
         let seq = r.int(0)?;
         if more {
             next = seq;
@@ -193,13 +201,12 @@ pub async fn pull(
                     changes.push(Change::Revoke { seq, task: id });
                     continue;
                 }
-                let view_now = cached_keys(&mut tx, &mut current, &task, "view").await?;
-                if !hit(&view_now) {
+                if !current.contains(&(task.clone(), "view".to_owned())) {
                     continue;
                 }
-                let secret_now = cached_keys(&mut tx, &mut current, &task, "secret").await?;
+                let secret_now = current.contains(&(task.clone(), "secret".to_owned()));
                 if !vb && va {
-                    let confidential = if hit(&secret_now) {
+                    let confidential = if secret_now {
                         secrets_of(&mut tx, &task).await?
                     } else {
                         None
@@ -207,10 +214,15 @@ pub async fn pull(
                     changes.push(Change::Grant {
                         seq,
                         task: id,
-                        events: history(&mut tx, &task, seq).await?,
+                        // A new item has no history yet: its events follow.
+                        events: if a.version_before == Some(0) {
+                            Vec::new()
+                        } else {
+                            history(&mut tx, &task, seq).await?
+                        },
                         confidential,
                     });
-                } else if !sb && sa && hit(&secret_now) {
+                } else if !sb && sa && secret_now {
                     if let Some(fields) = secrets_of(&mut tx, &task).await? {
                         changes.push(Change::Confidential {
                             seq,

@@ -9,5 +9,7 @@ mod admin;
 mod blobs;
 mod cli;
 mod demo;
+mod matrix;
+mod openapi;
 mod query;
 mod sync;

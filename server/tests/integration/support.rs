@@ -92,8 +92,6 @@ pub struct Server {
     pub http: reqwest::Client,
     /// The server's state (for direct database checks).
     pub state: AppState,
-    /// Which backend.
-    pub backend: Backend,
 }
 
 /// Starts a server on a fresh database.
@@ -119,7 +117,6 @@ pub async fn start_with(backend: Backend, mut config: Config) -> Server {
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
         state,
-        backend,
     }
 }
 
