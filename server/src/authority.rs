@@ -20,7 +20,7 @@ use duban_core::domain::{
 use duban_core::protocol::{CommandEnvelope, EventRecord, PushOutcome};
 use serde_json::value::RawValue;
 
-use crate::db::{Backend, NewChange, Tx, Val};
+use crate::db::{sqlite, Backend, Batch, NewChange, Tx, Val};
 use crate::error::ApiError;
 use crate::org::{from_json, to_json, Org};
 use crate::{args, AppState};
@@ -256,22 +256,50 @@ pub async fn apply(
     let mut tx = state.db.write().await?;
     let id = env.id.to_string();
     let print = fingerprint(env);
-    let claimed = tx
-        .exec(
-            "INSERT INTO commands (id, user_id, task, fingerprint, outcome, at) VALUES ($1, $2, $3, $4, '', $5) \
-             ON CONFLICT (id) DO NOTHING",
-            args![id.as_str(), actor.id.to_string(), env.task.to_string(), print.as_str(), now.timestamp_millis()],
-        )
-        .await?;
-    if claimed == 0 {
-        let row = tx
-            .row(
-                "SELECT user_id, fingerprint, outcome FROM commands WHERE id = $1",
-                args![id.as_str()],
-            )
-            .await?
-            .ok_or_else(|| ApiError::internal("claimed command vanished"))?;
-        if row.text(0)? != actor.id.to_string() || row.text(1)? != print {
+    // Has this command been applied (or refused) before? On PostgreSQL the id is claimed
+    // with an insert, which makes a concurrent retry wait for this transaction and then find
+    // its outcome. SQLite's single writer already excludes that, so one read answers both
+    // this and where the feed's numbers continue.
+    let (seen, counter) = match tx.backend() {
+        Backend::Postgres => {
+            let claimed = tx
+                .exec(
+                    "INSERT INTO commands (id, user_id, task, fingerprint, outcome, at) VALUES ($1, $2, $3, $4, '', $5) \
+                     ON CONFLICT (id) DO NOTHING",
+                    args![id.as_str(), actor.id.to_string(), env.task.to_string(), print.as_str(), now.timestamp_millis()],
+                )
+                .await?;
+            let seen = if claimed == 0 {
+                tx.row(
+                    "SELECT user_id, fingerprint, outcome FROM commands WHERE id = $1",
+                    args![id.as_str()],
+                )
+                .await?
+                .map(|r| Ok::<_, ApiError>((r.text(0)?, r.text(1)?, r.text(2)?)))
+                .transpose()?
+            } else {
+                None
+            };
+            (seen, 0)
+        }
+        Backend::Sqlite => {
+            let row = tx
+                .row(
+                    "SELECT (SELECT user_id FROM commands WHERE id = $1), (SELECT fingerprint FROM commands WHERE id = $1), \
+                     (SELECT outcome FROM commands WHERE id = $1), (SELECT value FROM counters WHERE name = 'changes')",
+                    args![id.as_str()],
+                )
+                .await?
+                .ok_or_else(|| ApiError::internal("no row"))?;
+            let seen = match (row.opt_text(0)?, row.opt_text(1)?, row.opt_text(2)?) {
+                (Some(u), Some(f), Some(o)) => Some((u, f, o)),
+                _ => None,
+            };
+            (seen, row.int(3)?)
+        }
+    };
+    if let Some((user, print_seen, outcome)) = seen {
+        if user != actor.id.to_string() || print_seen != print {
             return Err(ApiError::conflict(
                 "command.id_reused",
                 "该命令编号已用于另一条命令",
@@ -281,7 +309,7 @@ pub async fn apply(
         state
             .metrics
             .count("duban_commands_total{outcome=\"replayed\"}");
-        return stored_outcome(&row.text(2)?);
+        return stored_outcome(&outcome);
     }
 
     let mut book = Book::default();
@@ -374,50 +402,69 @@ pub async fn apply(
         return Ok(outcome);
     }
 
+    let mut batch = Batch::default();
     for (cat, year, seq) in &book.numbers {
-        tx.exec(
+        batch.push(
             "UPDATE numbers SET last = $1 WHERE category = $2 AND year = $3 AND last < $1",
             args![i64::from(*seq), cat.as_str(), i64::from(*year)],
-        )
-        .await?;
+        );
     }
     let mut feed = Vec::new();
     let mut records = Vec::new();
     for a in &applied {
         write_item(
-            &mut tx,
+            &mut batch,
             org,
             a,
             book.secrets.get(&a.task),
             now,
             &mut feed,
             &mut records,
-        )
-        .await?;
+        );
     }
-    let first_seq = tx.append_changes(&feed).await?;
-    let mut events = Vec::new();
-    for (i, (task, task_seq, hash, json)) in records.into_iter().enumerate() {
-        if let Some(offset) = feed_offsets(&feed, i) {
-            events.push(EventRecord {
-                seq: first_seq + offset as i64,
-                task,
-                task_seq,
-                hash,
-                event: raw(json)?,
-            });
+    let outcome = |first_seq: i64| -> Result<Outcome, ApiError> {
+        let mut events = Vec::new();
+        for (i, (task, task_seq, hash, json)) in records.iter().enumerate() {
+            if let Some(offset) = feed_offsets(&feed, i) {
+                events.push(EventRecord {
+                    seq: first_seq + offset as i64,
+                    task: *task,
+                    task_seq: *task_seq,
+                    hash: hash.clone(),
+                    event: raw(json.clone())?,
+                });
+            }
         }
-    }
-    let outcome: Outcome = PushOutcome::Accepted {
-        id: env.id,
-        task: env.task,
-        events,
+        Ok(PushOutcome::Accepted {
+            id: env.id,
+            task: env.task,
+            events,
+        })
     };
-    tx.exec(
-        "UPDATE commands SET outcome = $1 WHERE id = $2",
-        args![to_json(&outcome), id.as_str()],
-    )
-    .await?;
+    let outcome = match tx.backend() {
+        Backend::Sqlite => {
+            // Everything in one call: the single writer read the counter at the start.
+            let first = counter + 1;
+            sqlite::queue_changes(&mut batch, first, &feed);
+            let outcome = outcome(first)?;
+            batch.push(
+                "INSERT INTO commands (id, user_id, task, fingerprint, outcome, at) VALUES ($1, $2, $3, $4, $5, $6)",
+                args![id.as_str(), actor.id.to_string(), env.task.to_string(), print.as_str(), to_json(&outcome), now.timestamp_millis()],
+            );
+            tx.run(batch).await?;
+            outcome
+        }
+        Backend::Postgres => {
+            tx.run(batch).await?;
+            let outcome = outcome(tx.append_changes(&feed).await?)?;
+            tx.exec(
+                "UPDATE commands SET outcome = $1 WHERE id = $2",
+                args![to_json(&outcome), id.as_str()],
+            )
+            .await?;
+            outcome
+        }
+    };
     tx.commit().await?;
     state
         .metrics
@@ -474,15 +521,15 @@ fn feed_offsets(feed: &[NewChange], i: usize) -> Option<usize> {
 type Record = (TaskId, u64, String, String);
 
 /// Writes one item's new events, projection, audience and relations; queues its feed rows.
-async fn write_item(
-    tx: &mut Tx,
+fn write_item(
+    batch: &mut Batch,
     org: &Org,
     a: &Applied,
     hidden: Option<&BTreeMap<String, String>>,
     now: DateTime<Utc>,
     feed: &mut Vec<NewChange>,
     records: &mut Vec<Record>,
-) -> Result<(), ApiError> {
+) {
     let task = a.task.to_string();
     let at = now.timestamp_millis();
     let old = a.before.as_ref().map(|s| &s.state);
@@ -503,13 +550,12 @@ async fn write_item(
     let (view_before, view_after) = (keys(old, false), keys(Some(&a.after), false));
     let (secret_before, secret_after) = (keys(old, true), keys(Some(&a.after), true));
     if view_before != view_after || secret_before != secret_after {
-        tx.exec(
+        batch.push(
             "DELETE FROM task_audience WHERE task = $1",
             args![task.as_str()],
-        )
-        .await?;
-        insert_keys(tx, &task, "view", &view_after).await?;
-        insert_keys(tx, &task, "secret", &secret_after).await?;
+        );
+        insert_keys(batch, &task, "view", &view_after);
+        insert_keys(batch, &task, "secret", &secret_after);
         feed.push(NewChange {
             kind: "access",
             task: Some(task.clone()),
@@ -542,27 +588,24 @@ async fn write_item(
         });
         records.push((a.task, task_seq, hash.to_hex(), json));
         for b in event_blobs(&e.kind) {
-            tx.exec(
+            batch.push(
                 "INSERT INTO blob_refs (hash, task) VALUES ($1, $2) ON CONFLICT (hash, task) DO NOTHING",
                 args![b.hash.to_ascii_lowercase(), task.as_str()],
-            )
-            .await?;
+            );
         }
         if let EventKind::Instructed { .. } = e.kind {
-            tx.exec(
+            batch.push(
                 "INSERT INTO task_people (task, relation, user_id) VALUES ($1, 'instructed', $2) \
                  ON CONFLICT (task, relation, user_id) DO NOTHING",
                 args![task.as_str(), e.actor.to_string()],
-            )
-            .await?;
+            );
         }
     }
     if let Some(fields) = hidden {
-        tx.exec(
+        batch.push(
             "INSERT INTO task_secrets (task, fields) VALUES ($1, $2) ON CONFLICT (task) DO UPDATE SET fields = excluded.fields",
             args![task.as_str(), to_json(fields)],
-        )
-        .await?;
+        );
         feed.push(NewChange {
             kind: "secret",
             task: Some(task.clone()),
@@ -602,7 +645,7 @@ async fn write_item(
         created,
         at
     ];
-    tx.exec(
+    batch.push(
         "INSERT INTO tasks (id, version, head, state, status, category, urgency, visibility, number, title, \
          lead_unit, parent, creator, deadline, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
@@ -612,45 +655,45 @@ async fn write_item(
          lead_unit = excluded.lead_unit, parent = excluded.parent, creator = excluded.creator, \
          deadline = excluded.deadline, updated_at = excluded.updated_at",
         cols,
-    )
-    .await?;
+    );
 
     let (people_before, units_before) = old.map(relations).unwrap_or_default();
     let (people_after, units_after) = relations(s);
     if people_before != people_after {
-        tx.exec(
+        batch.push(
             "DELETE FROM task_people WHERE task = $1 AND relation <> 'instructed'",
             args![task.as_str()],
-        )
-        .await?;
+        );
         insert_rows(
-            tx,
+            batch,
             "task_people (task, relation, user_id)",
             &task,
             &people_after,
-        )
-        .await?;
+        );
     }
     if units_before != units_after {
-        tx.exec(
+        batch.push(
             "DELETE FROM task_units WHERE task = $1",
             args![task.as_str()],
-        )
-        .await?;
-        insert_rows(tx, "task_units (task, relation, unit)", &task, &units_after).await?;
+        );
+        insert_rows(
+            batch,
+            "task_units (task, relation, unit)",
+            &task,
+            &units_after,
+        );
     }
-    Ok(())
 }
 
 /// Inserts `(task, a, b)` rows in one statement, skipping any already there.
-async fn insert_rows(
-    tx: &mut Tx,
+fn insert_rows(
+    batch: &mut Batch,
     table: &str,
     task: &str,
     rows: &BTreeSet<(&'static str, String)>,
-) -> Result<(), ApiError> {
+) {
     if rows.is_empty() {
-        return Ok(());
+        return;
     }
     let mut sql = format!("INSERT INTO {table} VALUES ");
     let mut vals: Vec<Val> = Vec::with_capacity(rows.len() * 3);
@@ -664,18 +707,12 @@ async fn insert_rows(
         vals.push(Val::from(b.as_str()));
     }
     sql.push_str(" ON CONFLICT DO NOTHING");
-    tx.exec(&sql, vals).await?;
-    Ok(())
+    batch.push(&sql, vals);
 }
 
-async fn insert_keys(
-    tx: &mut Tx,
-    task: &str,
-    tier: &str,
-    keys: &BTreeSet<String>,
-) -> Result<(), ApiError> {
+fn insert_keys(batch: &mut Batch, task: &str, tier: &str, keys: &BTreeSet<String>) {
     if keys.is_empty() {
-        return Ok(());
+        return;
     }
     let mut sql = String::from("INSERT INTO task_audience (task, tier, key) VALUES ");
     let mut vals: Vec<Val> = Vec::with_capacity(keys.len() * 3);
@@ -688,8 +725,7 @@ async fn insert_keys(
         vals.push(Val::from(tier));
         vals.push(Val::from(k.as_str()));
     }
-    tx.exec(&sql, vals).await?;
-    Ok(())
+    batch.push(&sql, vals);
 }
 
 /// A unit-like enum's serde name (`in_progress`).

@@ -361,6 +361,72 @@ impl Tx {
     }
 }
 
+/// Statements that return nothing, gathered to run together at the end of a transaction:
+/// SQLite runs them as one multi-statement call (one trip to its worker thread instead of
+/// one per statement); PostgreSQL runs them one after another.
+#[derive(Default, Debug)]
+pub struct Batch {
+    statements: Vec<(String, Vec<Val>)>,
+}
+
+impl Batch {
+    /// Adds a statement with its own `$1…` parameters.
+    pub fn push(&mut self, sql: impl Into<String>, args: Vec<Val>) {
+        self.statements.push((sql.into(), args));
+    }
+
+    /// Whether there is nothing to run.
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
+
+/// `sql` with every `$n` parameter moved up by `offset`.
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            let mut n = 0usize;
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                n = n * 10 + d as usize;
+                chars.next();
+            }
+            out.push('$');
+            out.push_str(&(n + offset).to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Tx {
+    /// Runs a batch.
+    pub async fn run(&mut self, batch: Batch) -> Result<(), DbError> {
+        match self {
+            Tx::Sqlite(..) => {
+                let mut sql = String::new();
+                let mut args = Vec::new();
+                for (s, a) in batch.statements {
+                    sql.push_str(&renumber(&s, args.len()));
+                    sql.push_str(";\n");
+                    args.extend(a);
+                }
+                if !sql.is_empty() {
+                    self.exec(&sql, args).await?;
+                }
+            }
+            Tx::Postgres(_) => {
+                for (s, a) in batch.statements {
+                    self.exec(&s, a).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A row for the change feed (its sequence number is allocated on append).
 #[derive(Clone, Debug)]
 pub struct NewChange {
@@ -384,4 +450,15 @@ pub fn placeholders(from: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parameters_are_renumbered_past_earlier_statements() {
+        assert_eq!(
+            super::renumber("UPDATE t SET a = $1 WHERE b = $12 AND c = '$'", 3),
+            "UPDATE t SET a = $4 WHERE b = $15 AND c = '$'"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{placeholders, Db, DbError, NewChange, Tx, Val};
+use super::{placeholders, Batch, Db, DbError, NewChange, Tx, Val};
 
 /// The numbered migrations in `server/migrations/sqlite`.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -43,19 +43,8 @@ pub async fn open_url(url: &str, max: u32) -> Result<Db, DbError> {
     pool(SqliteConnectOptions::from_str(url)?, max).await
 }
 
-/// Allocates consecutive numbers from the counter row and inserts the rows. The transaction
-/// already holds SQLite's single write lock, so commits happen in sequence order.
-pub async fn append_changes(tx: &mut Tx, rows: &[NewChange]) -> Result<i64, DbError> {
-    let n = rows.len() as i64;
-    let last = tx
-        .row(
-            "UPDATE counters SET value = value + $1 WHERE name = 'changes' RETURNING value",
-            vec![Val::from(n)],
-        )
-        .await?
-        .ok_or_else(|| DbError::Corrupt("counter row missing".into()))?
-        .int(0)?;
-    let first = last - n + 1;
+/// Queues the inserts of feed rows numbered from `first`.
+fn queue_rows(batch: &mut Batch, first: i64, rows: &[NewChange]) {
     for (c, chunk) in rows.chunks(100).enumerate() {
         let mut sql =
             String::from("INSERT INTO changes (seq, kind, task, task_seq, hash, body, at) VALUES ");
@@ -75,7 +64,36 @@ pub async fn append_changes(tx: &mut Tx, rows: &[NewChange]) -> Result<i64, DbEr
             args.push(Val::from(r.body.clone()));
             args.push(Val::from(r.at));
         }
-        tx.exec(&sql, args).await?;
+        batch.push(sql, args);
     }
+}
+
+/// Queues the feed rows numbered from `first` and the counter's move past them. Only for a
+/// transaction that read the counter after taking the write lock (so `first` is its value
+/// plus one); see `authority::apply`.
+pub fn queue_changes(batch: &mut Batch, first: i64, rows: &[NewChange]) {
+    queue_rows(batch, first, rows);
+    batch.push(
+        "UPDATE counters SET value = $1 WHERE name = 'changes'",
+        vec![Val::from(first + rows.len() as i64 - 1)],
+    );
+}
+
+/// Allocates consecutive numbers from the counter row and inserts the rows. The transaction
+/// already holds SQLite's single write lock, so commits happen in sequence order.
+pub async fn append_changes(tx: &mut Tx, rows: &[NewChange]) -> Result<i64, DbError> {
+    let n = rows.len() as i64;
+    let last = tx
+        .row(
+            "UPDATE counters SET value = value + $1 WHERE name = 'changes' RETURNING value",
+            vec![Val::from(n)],
+        )
+        .await?
+        .ok_or_else(|| DbError::Corrupt("counter row missing".into()))?
+        .int(0)?;
+    let first = last - n + 1;
+    let mut batch = Batch::default();
+    queue_rows(&mut batch, first, rows);
+    tx.run(batch).await?;
     Ok(first)
 }

@@ -25,11 +25,47 @@ pub fn router() -> Router<AppState> {
         .route("/sync/snapshot", get(snapshot))
 }
 
+/// Refuses fields a command does not have. Commands with fields refuse them when they are
+/// read; a command without any (`receive`, `follow`, …) would quietly ignore them, so the
+/// fields given are compared with the fields the command has.
+fn no_unknown_fields(raw: &serde_json::Value, req: &PushRequest) -> Result<(), ApiError> {
+    let Some(commands) = raw.get("commands").and_then(|c| c.as_array()) else {
+        return Ok(());
+    };
+    for (given, env) in commands.iter().zip(&req.commands) {
+        let given = given.get("command").and_then(|c| c.as_object());
+        let known = serde_json::to_value(&env.command).map_err(ApiError::internal)?;
+        let known = known.as_object();
+        if let (Some(given), Some(known)) = (given, known) {
+            if let Some(extra) = given.keys().find(|k| !known.contains_key(*k)) {
+                return Err(ApiError::unprocessable(
+                    "request.invalid_body",
+                    format!("请求内容不符合格式:命令 {} 没有字段 `{extra}`", env.command.kind().name_en()),
+                    format!(
+                        "the request body does not match the expected shape: command {} has no field `{extra}`",
+                        env.command.kind().name_en()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn push(
     State(state): State<AppState>,
     session: Session,
-    Json(req): Json<PushRequest>,
+    Json(raw): Json<serde_json::Value>,
 ) -> Result<Json<PushResponse<Box<RawValue>>>, ApiError> {
+    let req: PushRequest = serde_json::from_value(raw.clone()).map_err(|e| {
+        let detail = e.to_string();
+        ApiError::unprocessable(
+            "request.invalid_body",
+            format!("请求内容不符合格式:{detail}"),
+            format!("the request body does not match the expected shape: {detail}"),
+        )
+    })?;
+    no_unknown_fields(&raw, &req)?;
     if req.commands.is_empty() || req.commands.len() > MAX_PUSH {
         return Err(ApiError::unprocessable(
             "sync.push_size",

@@ -124,6 +124,15 @@ both!(
             .post(&sup, "/api/v1/sync/push", json!({"commands": [env]}))
             .await;
         shape(r.status, r.body, "request.invalid_body");
+        // Unknown field on a command that has no fields at all.
+        let r = s
+            .post(
+                &sup,
+                "/api/v1/sync/push",
+                json!({"commands": [simple(&t, "receive", json!({"signature": "x"}))]}),
+            )
+            .await;
+        shape(r.status, r.body, "request.invalid_body");
         // Unknown command.
         let r = s
             .post(
