@@ -138,47 +138,50 @@ fn the_first_command_brings_the_server_up_with_demo_data() {
     });
     let rt = tokio::runtime::Runtime::new().unwrap();
     // A failure below must not leave the server running: catch it, stop the server, re-raise.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(async {
-        let http = reqwest::Client::new();
-        let base = format!("http://127.0.0.1:{port}");
-        // Generous: the whole suite runs alongside on two cores, and the binary is a debug build.
-        let deadline = Instant::now() + Duration::from_secs(240);
-        loop {
-            if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-                if r.status() == 200 {
-                    break;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            let http = reqwest::Client::new();
+            let base = format!("http://127.0.0.1:{port}");
+            // Generous: the whole suite runs alongside on two cores, and the binary is a debug build.
+            let deadline = Instant::now() + Duration::from_secs(240);
+            loop {
+                if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
+                    if r.status() == 200 {
+                        break;
+                    }
                 }
+                assert!(Instant::now() < deadline, "the server did not come up");
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            assert!(Instant::now() < deadline, "the server did not come up");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let r = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"username": "supervisor", "password": "duban-demo"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let token = r.json::<serde_json::Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let snap: serde_json::Value = http
-            .get(format!("{base}/api/v1/sync/snapshot"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        snap["tasks"].as_array().unwrap().len()
-    });
+            let r = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"username": "supervisor", "password": "duban-demo"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let token = r.json::<serde_json::Value>().await.unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let snap: serde_json::Value = http
+                .get(format!("{base}/api/v1/sync/snapshot"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            snap["tasks"].as_array().unwrap().len()
+        })
+    }));
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
         .status();
     let status = child.wait().unwrap();
+    let outcome = outcome.unwrap_or_else(|e| std::panic::resume_unwind(e));
     let printed = printed.join().unwrap();
     assert!(outcome >= 25, "{outcome} items");
     assert!(
