@@ -126,11 +126,14 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Sets up logging (`RUST_LOG` filters; default `info`).
+/// Sets up logging to standard error (`RUST_LOG` filters; default `info`); standard output
+/// is left for what the command prints (the demo accounts).
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

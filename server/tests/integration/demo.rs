@@ -115,18 +115,36 @@ both!(
 #[test]
 fn the_first_command_brings_the_server_up_with_demo_data() {
     let dir = std::env::temp_dir().join(format!("duban-first-run-{}", uuid::Uuid::new_v4()));
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Port 0: the system picks a free port, which the server logs (JSON logs, to parse).
     let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
-        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
         .arg("--data-dir")
         .arg(&dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start duban");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+                if let Some(addr) = v["fields"]["address"].as_str() {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(240))
+        .expect("the server logs the address it listens on");
     let stdout = child.stdout.take().unwrap();
     let printed = std::thread::spawn(move || {
         BufReader::new(stdout)
@@ -141,7 +159,7 @@ fn the_first_command_brings_the_server_up_with_demo_data() {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async {
             let http = reqwest::Client::new();
-            let base = format!("http://127.0.0.1:{port}");
+            let base = format!("http://{addr}");
             // Generous: the whole suite runs alongside on two cores, and the binary is a debug build.
             let deadline = Instant::now() + Duration::from_secs(240);
             loop {
