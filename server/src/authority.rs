@@ -42,9 +42,17 @@ async fn load(tx: &mut Tx, task: TaskId) -> Result<Option<Stored>, ApiError> {
     let Some(row) = tx.row(sql, args![task.to_string()]).await? else {
         return Ok(None);
     };
-    let state: TaskState = from_json(&row.text(0)?)?;
-    let head = Hash::from_hex(&row.text(1)?)
-        .ok_or_else(|| ApiError::internal("stored trail head is not hex"))?;
+    stored(Some(row.text(0)?), Some(row.text(1)?))
+}
+
+/// An item from its stored state and trail head (`None` if it does not exist yet).
+fn stored(state: Option<String>, head: Option<String>) -> Result<Option<Stored>, ApiError> {
+    let (Some(state), Some(head)) = (state, head) else {
+        return Ok(None);
+    };
+    let state: TaskState = from_json(&state)?;
+    let head =
+        Hash::from_hex(&head).ok_or_else(|| ApiError::internal("stored trail head is not hex"))?;
     Ok(Some(Stored { state, head }))
 }
 
@@ -103,19 +111,14 @@ async fn allocate_number(
     };
     let year = org.calendar.to_local(now).year();
     let category = def.prefix.as_str();
-    tx.exec(
-        "INSERT INTO numbers (category, year, last) VALUES ($1, $2, 0) ON CONFLICT (category, year) DO NOTHING",
-        args![category, i64::from(year)],
-    )
-    .await?;
-    let sql = match tx.backend() {
-        Backend::Sqlite => "SELECT last FROM numbers WHERE category = $1 AND year = $2",
-        Backend::Postgres => {
-            "SELECT last FROM numbers WHERE category = $1 AND year = $2 FOR UPDATE"
-        }
-    };
+    // One statement that creates the row if needed and, on PostgreSQL, locks it (an upsert's
+    // update takes the row lock) until the transaction ends.
     let last = tx
-        .row(sql, args![category, i64::from(year)])
+        .row(
+            "INSERT INTO numbers (category, year, last) VALUES ($1, $2, 0) \
+             ON CONFLICT (category, year) DO UPDATE SET last = numbers.last RETURNING last",
+            args![category, i64::from(year)],
+        )
         .await?
         .map(|r| r.int(0))
         .transpose()?
@@ -138,6 +141,8 @@ struct Applied {
 struct Book {
     numbers: Vec<(String, i32, u32)>,
     secrets: BTreeMap<TaskId, BTreeMap<String, String>>,
+    /// The item as read together with the command's id (SQLite), to spare a second read.
+    preloaded: Option<(TaskId, Option<Stored>)>,
 }
 
 /// Who acts, when, in which organisation.
@@ -159,11 +164,19 @@ async fn decide_one(
     pending: Option<&Applied>,
 ) -> Result<Result<Applied, Rejection>, ApiError> {
     let (org, actor, now) = (who.org, who.actor, who.now);
-    let (numbers, secrets) = (&mut book.numbers, &mut book.secrets);
+
     // An item created earlier in this transaction is not written yet: continue from memory.
-    let (before, current) = match pending {
-        Some(p) => (None, p.after.clone()),
-        None => {
+    let preloaded = match book.preloaded.take() {
+        Some((t, stored)) if t == task => Some(stored),
+        _ => None,
+    };
+    let (before, current) = match (pending, preloaded) {
+        (Some(p), _) => (None, p.after.clone()),
+        (None, Some(before)) => {
+            let current = before.as_ref().map(|s| s.state.clone()).unwrap_or_default();
+            (before, current)
+        }
+        (None, None) => {
             let before = load(tx, task).await?;
             let current = before.as_ref().map(|s| s.state.clone()).unwrap_or_default();
             (before, current)
@@ -174,11 +187,16 @@ async fn decide_one(
             if let Some((cat, year, seq, prefix)) =
                 allocate_number(tx, org, &r.category.clone(), now).await?
             {
-                let seq = seq + numbers.iter().filter(|n| n.0 == cat && n.1 == year).count() as u32;
+                let seq = seq
+                    + book
+                        .numbers
+                        .iter()
+                        .filter(|n| n.0 == cat && n.1 == year)
+                        .count() as u32;
                 r.number.prefix = prefix;
                 r.number.year = year;
                 r.number.seq = seq;
-                numbers.push((cat, year, seq));
+                book.numbers.push((cat, year, seq));
             }
             let hidden = split_confidential(r, &org.policy);
             if !hidden.is_empty() {
@@ -196,18 +214,23 @@ async fn decide_one(
                 if let Err(rejection) = decide(&current, &Command::Register(Box::new(full)), &ctx) {
                     return Ok(Err(rejection));
                 }
-                secrets.insert(task, hidden);
+                book.secrets.insert(task, hidden);
             }
         }
         Command::Decompose(spec) if allocate => {
             let category = current.category.clone();
             if let Some((cat, year, seq, prefix)) = allocate_number(tx, org, &category, now).await?
             {
-                let seq = seq + numbers.iter().filter(|n| n.0 == cat && n.1 == year).count() as u32;
+                let seq = seq
+                    + book
+                        .numbers
+                        .iter()
+                        .filter(|n| n.0 == cat && n.1 == year)
+                        .count() as u32;
                 spec.number.prefix = prefix;
                 spec.number.year = year;
                 spec.number.seq = seq;
-                numbers.push((cat, year, seq));
+                book.numbers.push((cat, year, seq));
             }
         }
         _ => {}
@@ -260,6 +283,7 @@ pub async fn apply(
     // with an insert, which makes a concurrent retry wait for this transaction and then find
     // its outcome. SQLite's single writer already excludes that, so one read answers both
     // this and where the feed's numbers continue.
+    let mut preloaded = None;
     let (seen, counter) = match tx.backend() {
         Backend::Postgres => {
             let claimed = tx
@@ -286,8 +310,9 @@ pub async fn apply(
             let row = tx
                 .row(
                     "SELECT (SELECT user_id FROM commands WHERE id = $1), (SELECT fingerprint FROM commands WHERE id = $1), \
-                     (SELECT outcome FROM commands WHERE id = $1), (SELECT value FROM counters WHERE name = 'changes')",
-                    args![id.as_str()],
+                     (SELECT outcome FROM commands WHERE id = $1), (SELECT value FROM counters WHERE name = 'changes'), \
+                     (SELECT state FROM tasks WHERE id = $2), (SELECT head FROM tasks WHERE id = $2)",
+                    args![id.as_str(), env.task.to_string()],
                 )
                 .await?
                 .ok_or_else(|| ApiError::internal("no row"))?;
@@ -295,6 +320,7 @@ pub async fn apply(
                 (Some(u), Some(f), Some(o)) => Some((u, f, o)),
                 _ => None,
             };
+            preloaded = Some((env.task, stored(row.opt_text(4)?, row.opt_text(5)?)?));
             (seen, row.int(3)?)
         }
     };
@@ -312,7 +338,10 @@ pub async fn apply(
         return stored_outcome(&outcome);
     }
 
-    let mut book = Book::default();
+    let mut book = Book {
+        preloaded,
+        ..Book::default()
+    };
     let mut applied = Vec::new();
     let who = Who { org, actor, now };
     let first = decide_one(
