@@ -230,3 +230,56 @@ impl ServeArgs {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("duban-config-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn flags_win_over_the_file_which_wins_over_defaults() {
+        let path = file("listen = \"0.0.0.0:9000\"\nsession_days = 7\nlog_format = \"json\"\n");
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            session_days: Some(3),
+            ..ServeArgs::default()
+        };
+        let c = args.resolve().unwrap();
+        assert_eq!(c.listen, "0.0.0.0:9000".parse().unwrap(), "from the file");
+        assert_eq!(c.session_days, 3, "the flag wins");
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.lockout_attempts, 5, "the default");
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_bad_file_or_value_is_refused_with_a_code() {
+        let path = file("listne = \"0.0.0.0:9000\"\n");
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(args.resolve().unwrap_err().code(), "config.parse");
+        std::fs::remove_file(path).unwrap();
+        let missing = ServeArgs {
+            config: Some(PathBuf::from("/nonexistent/duban.toml")),
+            ..ServeArgs::default()
+        };
+        assert_eq!(missing.resolve().unwrap_err().code(), "config.read");
+        let zero = ServeArgs {
+            session_days: Some(0),
+            ..ServeArgs::default()
+        };
+        assert_eq!(zero.resolve().unwrap_err().code(), "config.invalid");
+        let format = ServeArgs {
+            log_format: Some("xml".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(format.resolve().unwrap_err().code(), "config.invalid");
+    }
+}
