@@ -94,7 +94,9 @@ pub struct StatsQuery {
     pub q: Option<String>,
 }
 
-/// The query of `GET /tasks`: the filters of [`StatsQuery`], paging and order.
+/// The query of `GET /tasks`: the filters of [`StatsQuery`], paging and order. (The filters
+/// are repeated rather than flattened: serde's `flatten` cannot be combined with
+/// `deny_unknown_fields`, and an unknown parameter must be refused.)
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
