@@ -37,20 +37,10 @@ fn id() -> String {
 async fn open_db(dir: &std::path::Path) -> (Db, &'static str) {
     match std::env::var("DUBAN_BENCH_PG") {
         Ok(admin) => {
-            let root = Db::open_unmigrated(&admin).await.expect("connect");
-            let name = format!("duban_bench_{}", uuid::Uuid::new_v4().simple());
-            root.exec(&format!("CREATE DATABASE {name}"), vec![])
+            let url = duban_server::db::postgres::create_database(&admin, "duban_bench")
                 .await
-                .expect("create");
-            root.close().await;
-            let base = admin
-                .rsplit_once('/')
-                .map(|(b, _)| b)
-                .unwrap_or(&admin)
-                .to_owned();
-            let db = Db::open(Some(&format!("{base}/{name}")), dir, 16)
-                .await
-                .expect("open pg");
+                .expect("create a database on DUBAN_BENCH_PG");
+            let db = Db::open(Some(&url), dir, 16).await.expect("open pg");
             (db, "PostgreSQL")
         }
         Err(_) => (Db::open(None, dir, 8).await.expect("open sqlite"), "SQLite"),

@@ -191,18 +191,6 @@ impl Db {
         Ok(db)
     }
 
-    /// Connects without running migrations (e.g. to the `postgres` maintenance database to
-    /// create another).
-    pub async fn open_unmigrated(url: &str) -> Result<Db, DbError> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            postgres::open(url, 1).await
-        } else if url.starts_with("sqlite:") {
-            sqlite::open_url(url, 1).await
-        } else {
-            Err(DbError::UnsupportedUrl)
-        }
-    }
-
     /// The backend.
     pub fn backend(&self) -> Backend {
         match self {

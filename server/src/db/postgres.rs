@@ -24,6 +24,24 @@ pub async fn open(url: &str, max: u32) -> Result<Db, DbError> {
     Ok(Db::Postgres(pool))
 }
 
+/// Creates an empty database named `{prefix}_{random}` on the server of `admin_url` (a URL
+/// to an existing database, e.g. `postgres://…/postgres`) and returns the new database's URL.
+/// For tests and benchmarks, each of which wants a database of its own.
+pub async fn create_database(admin_url: &str, prefix: &str) -> Result<String, DbError> {
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let Db::Postgres(root) = open(admin_url, 1).await? else {
+        return Err(DbError::UnsupportedUrl);
+    };
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&root)
+        .await?;
+    root.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url, |(base, _)| base);
+    Ok(format!("{base}/{name}"))
+}
+
 /// Allocates consecutive numbers and inserts the rows in one statement: the counter's row
 /// lock is held from here to commit, which makes commit order equal sequence order.
 pub async fn append_changes(tx: &mut Tx, rows: &[NewChange]) -> Result<i64, DbError> {

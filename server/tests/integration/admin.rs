@@ -18,17 +18,6 @@ fn references<'a>(changes: &'a [Value], entity: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-async fn changes_count(s: &Server) -> i64 {
-    s.state
-        .db
-        .row("SELECT COUNT(*) FROM changes", vec![])
-        .await
-        .unwrap()
-        .unwrap()
-        .int(0)
-        .unwrap()
-}
-
 async fn put(s: &Server, token: &str, path: &str, body: Value) -> Reply {
     s.call(Method::PUT, path, Some(token), Some(body)).await
 }
@@ -183,7 +172,7 @@ both!(
     |s: Server| async move {
         let f = s.fixture().await;
         let admin = s.login("admin").await;
-        let before = changes_count(&s).await;
+        let before = s.changes_count().await;
         let path = format!("/api/v1/admin/units/{}", f.unit_a);
         put(
             &s,
@@ -212,7 +201,7 @@ both!(
         put(&s, &admin, &path, json!({"parent": f.root, "name": "  "}))
             .await
             .error(422, "org.bad_name");
-        assert_eq!(changes_count(&s).await, before, "nothing was written");
+        assert_eq!(s.changes_count().await, before, "nothing was written");
         let units = s.get(&admin, "/api/v1/admin/units").await.expect(200);
         let a = units
             .as_array()
@@ -254,7 +243,7 @@ both!(
 both!(account_refusals_change_nothing, |s: Server| async move {
     let f = s.fixture().await;
     let admin = s.login("admin").await;
-    let before = changes_count(&s).await;
+    let before = s.changes_count().await;
     let new = |username: &str| json!({"username": username, "name": "某人", "unit": f.unit_b, "roles": ["staff"], "password": "long-enough-1"});
     s.post(&admin, "/api/v1/admin/users", new("staff-a"))
         .await
@@ -308,7 +297,7 @@ both!(account_refusals_change_nothing, |s: Server| async move {
     )
     .await
     .error(422, "org.last_admin");
-    assert_eq!(changes_count(&s).await, before, "nothing was written");
+    assert_eq!(s.changes_count().await, before, "nothing was written");
     s.get(&admin, "/api/v1/admin/users").await.expect(200);
 
     // Changing an account keeps its username free for itself.
@@ -407,7 +396,7 @@ both!(
             "head-b",
             "staff-b",
         ];
-        let before = changes_count(&s).await;
+        let before = s.changes_count().await;
         for username in roles {
             let token = s.login(username).await;
             for (method, path, body, _) in &endpoints {
@@ -431,7 +420,7 @@ both!(
             .await
             .error(401, "auth.unauthorized");
         }
-        assert_eq!(changes_count(&s).await, before, "no refusal wrote anything");
+        assert_eq!(s.changes_count().await, before, "no refusal wrote anything");
         // Even a refused body is not read before the role is checked.
         let staff = s.login("staff-a").await;
         s.call(
@@ -461,7 +450,7 @@ both!(
         let admin = s.login("admin").await;
         let original = s.get(&admin, "/api/v1/admin/policy").await.expect(200);
         assert_eq!(original, serde_json::to_value(Policy::default()).unwrap());
-        let before = changes_count(&s).await;
+        let before = s.changes_count().await;
 
         let mut empty = original.clone();
         empty["categories"] = json!([]);
@@ -491,16 +480,10 @@ both!(
         .await
         .error(422, "request.invalid_body");
 
-        assert_eq!(changes_count(&s).await, before, "nothing in the feed");
+        assert_eq!(s.changes_count().await, before, "nothing in the feed");
         let stored = s
-            .state
-            .db
-            .row("SELECT COUNT(*) FROM settings WHERE key = 'policy'", vec![])
-            .await
-            .unwrap()
-            .unwrap()
-            .int(0)
-            .unwrap();
+            .scalar("SELECT COUNT(*) FROM settings WHERE key = 'policy'", vec![])
+            .await;
         assert_eq!(stored, 0, "nothing stored");
         assert_eq!(
             s.get(&admin, "/api/v1/admin/policy").await.expect(200),
@@ -551,7 +534,7 @@ both!(
         let after = s.get(&staff, "/api/v1/sync/pull?after=0").await.expect(200)["next"]
             .as_i64()
             .unwrap();
-        let before = changes_count(&s).await;
+        let before = s.changes_count().await;
         // 2027-01-01 is a Friday; 2027-01-04 a Monday; 2027-01-09 a Saturday.
         let day = |date: &str, kind: &str| json!({"date": date, "kind": kind, "name": "元旦", "name_en": "New Year's Day"});
         let year = |days: Vec<Value>| json!({"year": 2027, "days": days});
@@ -593,7 +576,7 @@ both!(
         s.get(&admin, "/api/v1/admin/calendar/2027")
             .await
             .error(404, "not_found");
-        assert_eq!(changes_count(&s).await, before, "refusals write nothing");
+        assert_eq!(s.changes_count().await, before, "refusals write nothing");
 
         let data = year(vec![
             day("2027-01-09", "working"),

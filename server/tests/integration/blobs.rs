@@ -74,14 +74,8 @@ async fn fetch_status(s: &Server, token: &str, hash: &str) -> u16 {
 }
 
 async fn count(s: &Server, table: &str) -> i64 {
-    s.state
-        .db
-        .row(&format!("SELECT COUNT(*) FROM {table}"), vec![])
+    s.scalar(&format!("SELECT COUNT(*) FROM {table}"), vec![])
         .await
-        .expect("count")
-        .expect("row")
-        .int(0)
-        .expect("int")
 }
 
 /// A `register` citing files.

@@ -46,15 +46,7 @@ both!(
                 "{status} in {statuses:?}"
             );
         }
-        let units = s
-            .state
-            .db
-            .row("SELECT COUNT(*) FROM units", vec![])
-            .await
-            .unwrap()
-            .unwrap()
-            .int(0)
-            .unwrap();
+        let units = s.scalar("SELECT COUNT(*) FROM units", vec![]).await;
         assert!(units >= 10, "{units}");
         // Every demo account signs in with the demo password; the trails verify.
         for (user, _, _) in duban_server::demo::accounts() {

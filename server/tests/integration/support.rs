@@ -68,17 +68,9 @@ async fn fresh_db(backend: Backend, dir: &std::path::Path) -> Db {
     match backend {
         Backend::Sqlite => Db::open(None, dir, 4).await.expect("open sqlite"),
         Backend::Postgres => {
-            let admin = pg_url();
-            let name = format!("duban_t_{}", uuid::Uuid::new_v4().simple());
-            let root = Db::open_unmigrated(&admin)
+            let url = duban_server::db::postgres::create_database(&pg_url(), "duban_t")
                 .await
-                .expect("connect to postgres");
-            root.exec(&format!("CREATE DATABASE {name}"), vec![])
-                .await
-                .expect("create database");
-            root.close().await;
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-            let url = format!("{base}/{name}");
+                .expect("create a database on DUBAN_TEST_PG");
             Db::open(Some(&url), dir, 4).await.expect("open postgres")
         }
     }
@@ -181,6 +173,23 @@ impl Server {
     pub async fn post(&self, token: &str, path: &str, body: Value) -> Reply {
         self.call(reqwest::Method::POST, path, Some(token), Some(body))
             .await
+    }
+
+    /// The one integer a query answers, read straight from the database (`COUNT(*)` …).
+    pub async fn scalar(&self, sql: &str, args: Vec<duban_server::db::Val>) -> i64 {
+        self.state
+            .db
+            .row(sql, args)
+            .await
+            .expect("query")
+            .expect("a row")
+            .int(0)
+            .expect("an integer")
+    }
+
+    /// Rows in the change feed.
+    pub async fn changes_count(&self) -> i64 {
+        self.scalar("SELECT COUNT(*) FROM changes", vec![]).await
     }
 
     /// Signs in and returns the token.

@@ -49,35 +49,18 @@ both!(
         assert_eq!(first, third);
         assert_eq!(first[0]["status"], "accepted");
         let n = s
-            .state
-            .db
-            .row("SELECT COUNT(*) FROM changes WHERE kind = 'event'", vec![])
-            .await
-            .unwrap()
-            .unwrap()
-            .int(0)
-            .unwrap();
+            .scalar("SELECT COUNT(*) FROM changes WHERE kind = 'event'", vec![])
+            .await;
         assert_eq!(n, 2, "register and dispatch, once each");
     }
 );
-
-async fn changes_count(s: &Server) -> i64 {
-    s.state
-        .db
-        .row("SELECT COUNT(*) FROM changes", vec![])
-        .await
-        .unwrap()
-        .unwrap()
-        .int(0)
-        .unwrap()
-}
 
 both!(
     bad_input_gets_a_4xx_and_writes_nothing,
     |s: Server| async move {
         let f = s.fixture().await;
         let sup = s.login("supervisor").await;
-        let before = changes_count(&s).await;
+        let before = s.changes_count().await;
         let url = format!("{}/api/v1/sync/push", s.base);
         let raw = |body: &'static str| {
             s.http
@@ -221,16 +204,8 @@ both!(
             .await
             .error(404, "not_found");
 
-        assert_eq!(changes_count(&s).await, before, "nothing was written");
-        let n = s
-            .state
-            .db
-            .row("SELECT COUNT(*) FROM tasks", vec![])
-            .await
-            .unwrap()
-            .unwrap()
-            .int(0)
-            .unwrap();
+        assert_eq!(s.changes_count().await, before, "nothing was written");
+        let n = s.scalar("SELECT COUNT(*) FROM tasks", vec![]).await;
         assert_eq!(n, 0);
     }
 );
@@ -285,14 +260,8 @@ both!(
         assert_eq!(a, b);
         assert_eq!(a, c);
         let n = s
-            .state
-            .db
-            .row("SELECT COUNT(*) FROM changes WHERE kind = 'event'", vec![])
-            .await
-            .unwrap()
-            .unwrap()
-            .int(0)
-            .unwrap();
+            .scalar("SELECT COUNT(*) FROM changes WHERE kind = 'event'", vec![])
+            .await;
         assert_eq!(n, 2);
         // The same id for a different command is refused, not applied.
         let mut other = simple(&t, "follow", json!({}));
