@@ -1,6 +1,19 @@
 //! Duban's shared core. `domain` holds the rules of supervision as pure functions: the
 //! server runs them authoritatively and the phones run the very same code offline.
 //! `protocol` holds the sync protocol's wire types, shared by the server and the phones.
+//!
+//! With the `client` feature, the phone side: `store` (the offline SQLite store and its
+//! projections), `sync` (the outbox, the sync engine and its HTTP client) and `client` (the
+//! API the mobile shells call).
 
 pub mod domain;
 pub mod protocol;
+
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+mod fault;
+#[cfg(feature = "client")]
+pub mod store;
+#[cfg(feature = "client")]
+pub mod sync;

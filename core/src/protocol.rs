@@ -237,6 +237,10 @@ pub struct PullResponse<E = Event> {
     pub next: i64,
     /// Whether more changes wait beyond `next`.
     pub more: bool,
+    /// The feed's last sequence number when the page was read: a client shows its progress
+    /// as how far `next` has come towards it.
+    #[serde(default)]
+    pub head: i64,
 }
 
 /// One item in a snapshot.

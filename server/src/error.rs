@@ -92,6 +92,12 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, code, zh, en)
     }
 
+    /// 410: what the client asks for is no longer held (e.g. a feed position past the
+    /// server's head after a restore).
+    pub fn gone(code: &str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::GONE, code, zh, en)
+    }
+
     /// 413.
     pub fn too_large(limit: u64) -> ApiError {
         ApiError::new(

@@ -1,5 +1,5 @@
-//! The change feed as one person sees it: pull after a sequence number, and the snapshot for
-//! a first sync. What a person may see is decided in SQL against each item's audience keys
+//! The change feed as one person sees it: pull after a sequence number (refused with 410
+//! past the feed's head), and the snapshot for a first sync. What a person may see is decided in SQL against each item's audience keys
 //! (see `duban_core::domain::permission::audience`), which the authority keeps current.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -128,7 +128,30 @@ async fn visible_now(
     Ok(out)
 }
 
+/// The feed's last sequence number (the `changes` counter), as seen by `tx`.
+async fn head_of(tx: &mut Tx) -> Result<i64, ApiError> {
+    Ok(tx
+        .row("SELECT value FROM counters WHERE name = 'changes'", vec![])
+        .await?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// 410 `sync.cursor_gone`: the client holds a feed position past this server's head — the
+/// server was restored from a backup or reset — so what it holds beyond the head is unknown
+/// here, and only a new snapshot puts the two back in step.
+pub fn cursor_gone() -> ApiError {
+    ApiError::gone(
+        "sync.cursor_gone",
+        "同步位置已失效(服务器数据已恢复或重置),请重新同步全部数据",
+        "the feed position is no longer held by the server (its data was restored or reset); \
+         take a new snapshot",
+    )
+}
+
 /// The changes after `after` that the person may see, at most `limit` rows examined.
+/// A position past the feed's head is refused with [`cursor_gone`].
 pub async fn pull(
     state: &AppState,
     session: &Session,
@@ -138,12 +161,10 @@ pub async fn pull(
     let keys = keys_of(session);
     let mine: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
     let mut tx = state.db.read().await?;
-    let head = tx
-        .row("SELECT value FROM counters WHERE name = 'changes'", vec![])
-        .await?
-        .map(|r| r.int(0))
-        .transpose()?
-        .unwrap_or(0);
+    let head = head_of(&mut tx).await?;
+    if after > head {
+        return Err(cursor_gone());
+    }
     let n = keys.len();
     let sql = format!(
         "SELECT c.seq, c.kind, c.task, c.task_seq, c.hash, c.body FROM changes c \
@@ -251,24 +272,22 @@ pub async fn pull(
         changes,
         next,
         more,
+        head,
     })
 }
 
-/// Everything the person may see, at one sequence number.
+/// Everything the person may see, at one sequence number. Without `items` only the
+/// reference data (me, units, people, policy, calendar) and `seq`, with no item read: a
+/// client then pulls the feed from 0 in pages for the items.
 pub async fn snapshot(
     state: &AppState,
     session: &Session,
+    items: bool,
 ) -> Result<Snapshot<Box<RawValue>>, ApiError> {
     let keys = keys_of(session);
-    let n = keys.len();
     let org = &session.org;
     let mut tx = state.db.read().await?;
-    let seq = tx
-        .row("SELECT value FROM counters WHERE name = 'changes'", vec![])
-        .await?
-        .map(|r| r.int(0))
-        .transpose()?
-        .unwrap_or(0);
+    let seq = head_of(&mut tx).await?;
     let mut people = Vec::new();
     for r in tx
         .rows(
@@ -285,6 +304,30 @@ pub async fn snapshot(
         .cloned()
         .ok_or_else(ApiError::unauthorized)?;
 
+    let tasks = if items {
+        visible_tasks(&mut tx, &keys, seq).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Snapshot {
+        seq,
+        me,
+        units: org.units.clone(),
+        people,
+        policy: org.policy.clone(),
+        calendar: org.calendar_years(),
+        tasks,
+    })
+}
+
+/// Every item the keys may see, with its trail up to `seq` and its confidential fields if
+/// the keys may see those.
+async fn visible_tasks(
+    tx: &mut Tx,
+    keys: &[String],
+    seq: i64,
+) -> Result<Vec<TaskSnapshot<Box<RawValue>>>, ApiError> {
+    let n = keys.len();
     let mut args = vec![Val::from(seq)];
     args.extend(keys.iter().map(Val::from));
     let sql = format!(
@@ -325,13 +368,5 @@ pub async fn snapshot(
     for t in &mut tasks {
         t.confidential = secrets.remove(&t.task);
     }
-    Ok(Snapshot {
-        seq,
-        me,
-        units: org.units.clone(),
-        people,
-        policy: org.policy.clone(),
-        calendar: org.calendar_years(),
-        tasks,
-    })
+    Ok(tasks)
 }

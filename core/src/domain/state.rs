@@ -2,7 +2,7 @@
 //! what the rules and the derived figures need (with the position of the events behind it),
 //! not the texts; those stay in the trail.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -235,6 +235,9 @@ pub enum ExtensionOutcome {
 /// An extension request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionRecord {
+    /// Who asked (`None` in a state stored before the requester was kept).
+    #[serde(default)]
+    pub by: Option<UserId>,
     /// 1 or 2.
     pub nth: u8,
     /// Deadline asked for.
@@ -463,8 +466,14 @@ pub struct TaskState {
     pub adjustments: Vec<AdjustmentRecord>,
     /// Comment and instruction ids.
     pub notes: BTreeSet<NoteId>,
+    /// Who wrote each comment and instruction (so that a reply reaches its author).
+    #[serde(default)]
+    pub note_authors: BTreeMap<NoteId, UserId>,
     /// Number of instructions.
     pub instructions: u32,
+    /// Everyone who gave an instruction (批示) on the item (the view "instructed", R8.2).
+    #[serde(default)]
+    pub instructors: BTreeSet<UserId>,
     /// Followers.
     pub followers: BTreeSet<UserId>,
     /// Reminders sent.
@@ -832,6 +841,7 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
             points: *points,
         }),
         EventKind::ExtensionRequested { nth, until, .. } => s.extensions.push(ExtensionRecord {
+            by: Some(event.actor),
             nth: *nth,
             until: *until,
             at: event.at,
@@ -922,10 +932,13 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
         EventKind::Escalated { .. } => s.escalated = Some(mark),
         EventKind::Instructed { id, .. } => {
             s.notes.insert(*id);
+            s.note_authors.insert(*id, event.actor);
             s.instructions += 1;
+            s.instructors.insert(event.actor);
         }
         EventKind::Commented { id, .. } => {
             s.notes.insert(*id);
+            s.note_authors.insert(*id, event.actor);
         }
         EventKind::Followed => {
             s.followers.insert(event.actor);

@@ -8,4 +8,7 @@ mod matrix;
 mod properties;
 mod rules;
 mod scoring;
+mod screens;
+#[cfg(feature = "client")]
+mod store;
 mod trail;

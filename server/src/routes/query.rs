@@ -26,6 +26,7 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use duban_core::domain::derived::score::due_date;
+use duban_core::domain::derived::view::View;
 use duban_core::domain::derived::{
     completion_rate, item_score, own_progress, quality_card, rolled_up_progress,
     scheduled_progress, timeliness_light, Colour, CompletionRate, DateRange, ItemScore, Signal,
@@ -154,53 +155,6 @@ impl ListQuery {
             q: self.q,
         };
         (filters, self.page, self.per_page, self.sort, self.order)
-    }
-}
-
-/// Which items a person browses (R8.2).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum View {
-    /// Every item the person may read.
-    #[default]
-    All,
-    /// Items the person instructed on or was named instructing leader of (我批示的).
-    Instructed,
-    /// Items the person handles: named lead handler, sharer, responsible or deputy leader,
-    /// or a member of the lead unit when the lead names no person (我负责的).
-    Responsible,
-    /// Items the person registered (我创建的).
-    Created,
-    /// Items whose lead or participant unit is the person's unit (本部门的).
-    Department,
-    /// Items led by units under the person (下级的): for unit heads the units strictly below
-    /// their own; for deputy leaders the units they are in charge of and those below;
-    /// for main leaders every item; for anyone else (staff, supervisors, …) none.
-    Subordinates,
-    /// Items the person follows (我关注的).
-    Followed,
-    /// Items shared with the person (共享给我的).
-    Shared,
-}
-
-impl View {
-    /// Every view with its name in the query.
-    pub const NAMES: [(&'static str, View); 8] = [
-        ("all", View::All),
-        ("instructed", View::Instructed),
-        ("responsible", View::Responsible),
-        ("created", View::Created),
-        ("department", View::Department),
-        ("subordinates", View::Subordinates),
-        ("followed", View::Followed),
-        ("shared", View::Shared),
-    ];
-
-    /// The view named `s`.
-    pub fn parse(s: &str) -> Option<View> {
-        View::NAMES
-            .iter()
-            .find(|(name, _)| *name == s)
-            .map(|(_, v)| *v)
     }
 }
 
@@ -517,6 +471,8 @@ fn select(session: &Session, f: &Filters) -> Select {
     s.args.extend(keys.into_iter().map(Val::from));
     s.conds.push(feed::visible_sql("t.id", "view", from, n));
 
+    // The same rule as the core's `views_of` on one item, which the phone runs; the
+    // integration test `views` checks that the two agree on the demo.
     let view = match f.view {
         View::All => None,
         View::Instructed => Some(s.related(&["instructed"], me)),

@@ -1,5 +1,6 @@
-//! The sync protocol: `POST /sync/push`, `GET /sync/pull?after=N&limit=M`,
-//! `GET /sync/snapshot` (wire types in `duban_core::protocol`).
+//! The sync protocol: `POST /sync/push`, `GET /sync/pull?after=N&limit=M` (410
+//! `sync.cursor_gone` past the feed's head), `GET /sync/snapshot?items=false` (wire types in
+//! `duban_core::protocol`).
 
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -123,9 +124,24 @@ async fn pull(
     feed::pull(&state, &session, q.after, limit).await.map(Json)
 }
 
+/// Query of `GET /sync/snapshot`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotQuery {
+    /// Whether to carry the visible items (default true). `false`: only the reference data
+    /// and `seq`, for a client that then pulls the feed from 0 in pages.
+    #[serde(default = "yes")]
+    pub items: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 async fn snapshot(
     State(state): State<AppState>,
     session: Session,
+    Query(q): Query<SnapshotQuery>,
 ) -> Result<Json<Snapshot<Box<RawValue>>>, ApiError> {
-    feed::snapshot(&state, &session).await.map(Json)
+    feed::snapshot(&state, &session, q.items).await.map(Json)
 }

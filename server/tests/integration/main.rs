@@ -13,3 +13,4 @@ mod matrix;
 mod openapi;
 mod query;
 mod sync;
+mod views;

@@ -771,6 +771,21 @@ async fn answers_match_the_document() {
     }
     let cursor = get(Some(staff.clone()), "/api/v1/sync/pull?after=-1".into()).await;
     conforms(&doc, "GET", "/api/v1/sync/pull", &cursor);
+    let gone = get(
+        Some(staff.clone()),
+        "/api/v1/sync/pull?after=1000000".into(),
+    )
+    .await;
+    assert_eq!(gone.status, 410, "{}", gone.body);
+    conforms(&doc, "GET", "/api/v1/sync/pull", &gone);
+    let light = get(
+        Some(staff.clone()),
+        "/api/v1/sync/snapshot?items=false".into(),
+    )
+    .await;
+    conforms(&doc, "GET", "/api/v1/sync/snapshot", &light);
+    let bad = get(Some(staff.clone()), "/api/v1/sync/snapshot?x=1".into()).await;
+    conforms(&doc, "GET", "/api/v1/sync/snapshot", &bad);
 
     // Queries.
     let list = get(

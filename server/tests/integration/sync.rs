@@ -528,6 +528,117 @@ both!(
     }
 );
 
+both!(
+    a_snapshot_without_items_carries_the_reference_data_alone,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let t = tid();
+        s.ok(&sup, register(&t, "只取参考数据")).await;
+        s.ok(&sup, dispatch(&t, f.unit_a, Some(f.staff_a))).await;
+
+        let a = s.login("staff-a").await;
+        let full = s.get(&a, "/api/v1/sync/snapshot").await.expect(200);
+        let light = s
+            .get(&a, "/api/v1/sync/snapshot?items=false")
+            .await
+            .expect(200);
+        assert_eq!(full["tasks"].as_array().map(Vec::len), Some(1), "{full}");
+        assert_eq!(light["tasks"], json!([]), "no item is carried");
+        for key in ["seq", "me", "units", "people", "policy", "calendar"] {
+            assert_eq!(light[key], full[key], "{key} is the same in both");
+        }
+        assert_eq!(light["me"]["username"], "staff-a");
+        assert!(!light.to_string().contains("只取参考数据"));
+        // `items=true` is the default spelled out.
+        let explicit = s
+            .get(&a, "/api/v1/sync/snapshot?items=true")
+            .await
+            .expect(200);
+        assert_eq!(explicit, full);
+        // The items then come from the feed, pulled from 0.
+        let feed = serde_json::to_string(&s.pull_all(&a, 0).await).unwrap();
+        assert!(feed.contains(&t));
+
+        // Unknown parameters and values that are not booleans are refused.
+        s.get(&a, "/api/v1/sync/snapshot?colour=red")
+            .await
+            .error(400, "request.bad_query");
+        s.get(&a, "/api/v1/sync/snapshot?items=false&after=3")
+            .await
+            .error(400, "request.bad_query");
+        s.get(&a, "/api/v1/sync/snapshot?items=maybe")
+            .await
+            .error(400, "request.bad_query");
+    }
+);
+
+both!(
+    a_position_past_the_head_is_gone_and_the_head_is_reported,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let t = tid();
+        s.ok(&sup, register(&t, "游标")).await;
+        s.ok(&sup, dispatch(&t, f.unit_a, None)).await;
+        let head = s
+            .scalar("SELECT value FROM counters WHERE name = 'changes'", vec![])
+            .await;
+        assert!(head > 0);
+
+        // Every page reports the counter's value as its head.
+        let first = s
+            .get(&sup, "/api/v1/sync/pull?after=0&limit=1")
+            .await
+            .expect(200);
+        assert_eq!(first["head"], head, "{first}");
+        assert_eq!(first["more"], true);
+        let all = s.get(&sup, "/api/v1/sync/pull?after=0").await.expect(200);
+        assert_eq!(all["head"], head);
+        assert_eq!(all["next"], head);
+
+        // Exactly at the head: nothing new, and fine.
+        let at = s
+            .get(&sup, &format!("/api/v1/sync/pull?after={head}"))
+            .await
+            .expect(200);
+        assert_eq!(at["changes"], json!([]), "{at}");
+        assert_eq!(at["next"], head);
+        assert_eq!(at["more"], false);
+        assert_eq!(at["head"], head);
+
+        // Past it: a position this server never gave (restored from a backup).
+        for after in [head + 1, head + 1000] {
+            let r = s
+                .get(&sup, &format!("/api/v1/sync/pull?after={after}"))
+                .await;
+            assert_eq!(
+                r.body["zh"],
+                "同步位置已失效(服务器数据已恢复或重置),请重新同步全部数据"
+            );
+            assert_eq!(
+                r.body["en"],
+                "the feed position is no longer held by the server (its data was restored or \
+                 reset); take a new snapshot"
+            );
+            r.error(410, "sync.cursor_gone");
+        }
+
+        // The head moves with the feed, and the old position past it becomes valid.
+        s.ok(&sup, simple(&t, "follow", json!({}))).await;
+        let now = s
+            .scalar("SELECT value FROM counters WHERE name = 'changes'", vec![])
+            .await;
+        assert!(now > head);
+        let r = s
+            .get(&sup, &format!("/api/v1/sync/pull?after={}", head + 1))
+            .await
+            .expect(200);
+        assert_eq!(r["head"], now);
+        assert_eq!(r["next"], now);
+    }
+);
+
 async fn futures_join<F: std::future::Future<Output = ()>>(fs: impl Iterator<Item = F>) {
     let handles: Vec<_> = fs.collect();
     let mut set = Vec::new();

@@ -1,9 +1,12 @@
 //! Figures derived from an item's events, the calendar and the policy, never stored by
 //! hand: scheduled progress, lights and cards, scores, rankings and the completion rate.
 
+pub mod describe;
+pub mod duty;
 pub mod schedule;
 pub mod score;
 pub mod signal;
+pub mod view;
 
 pub use schedule::{days_late, own_progress, rolled_up_progress, scheduled_progress};
 pub use score::{

@@ -1,0 +1,637 @@
+//! Taking in what the server says — a page of the feed, the outcomes of a push — and
+//! rebuilding the projections of the items it touched: the view (the authoritative state
+//! with the pending commands replayed on top), the views an item appears in and what it
+//! asks of the person.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+use uuid::Uuid;
+
+use super::outbox::{load_task_commands, to_attention, OutboxState};
+use super::{
+    get_meta, key, millis, put_person, put_unit, set_meta, Org, Result, Store, StoreError,
+};
+use crate::domain::derived::describe::notice;
+use crate::domain::derived::duty::duties;
+use crate::domain::derived::view::{views_of, Viewer};
+use crate::domain::trail::{entry_hash, Hash};
+use crate::domain::{decide, evolve, Event, Rejection, TaskId, TaskState, UnitId};
+use crate::protocol::{Change, EventRecord, PullResponse, PushOutcome, PushResponse, Reference};
+
+/// What a page of the feed did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    /// The server asked for a new snapshot (the person's roles or unit changed).
+    pub resync: bool,
+    /// Items purged from the device (access lost).
+    pub purged: Vec<TaskId>,
+    /// Events taken in.
+    pub events: usize,
+}
+
+/// What a push's outcomes did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PushSummary {
+    /// Commands the server applied.
+    pub accepted: usize,
+    /// Commands it refused (now needing attention).
+    pub rejected: usize,
+    /// Later commands that depended on a refused one and can no longer apply (also needing
+    /// attention).
+    pub dependent: usize,
+}
+
+/// An item's authoritative part, as held while a page is taken in.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Held {
+    pub version: u64,
+    pub head: Hash,
+    pub state: TaskState,
+    /// `Some(new value)` when the confidential fields changed.
+    pub confidential: Option<Option<String>>,
+    /// When the last event taken in happened.
+    pub last_at: Option<DateTime<Utc>>,
+}
+
+fn parse_task(s: &str) -> Option<TaskId> {
+    s.parse().ok().map(TaskId)
+}
+
+fn load_held(tx: &Transaction<'_>, task: TaskId) -> Result<Held> {
+    load_held_part(tx, task, true)
+}
+
+/// An item's authoritative part; without `state`, only its trail's head (while loading
+/// from the start of the feed).
+fn load_held_part(tx: &Transaction<'_>, task: TaskId, state: bool) -> Result<Held> {
+    let sql = if state {
+        "SELECT version, head, state FROM tasks WHERE id = ?1 AND stale = 0"
+    } else {
+        "SELECT version, head, 'null' FROM tasks WHERE id = ?1"
+    };
+    let row = tx
+        .prepare_cached(sql)?
+        .query_row([task.to_string()], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .optional()?;
+    match row {
+        None => Ok(Held::default()),
+        Some((version, head, json)) => Ok(Held {
+            version: version as u64,
+            head: Hash::from_hex(&head).unwrap_or(Hash::GENESIS),
+            state: if state {
+                serde_json::from_str(&json)?
+            } else {
+                TaskState::default()
+            },
+            confidential: None,
+            last_at: None,
+        }),
+    }
+}
+
+/// Appends one event of the server to an item held, checking its place and its hash.
+fn append(
+    tx: &Transaction<'_>,
+    held: &mut Held,
+    rec: &EventRecord<Event>,
+    fold: bool,
+) -> Result<Option<TaskState>> {
+    if rec.task_seq <= held.version {
+        // Already held (the same event in a grant's history and as an event).
+        return Ok(None);
+    }
+    if rec.task_seq != held.version + 1 {
+        return Err(StoreError::Trail {
+            task: rec.task,
+            detail: format!(
+                "event {} arrived while {} are held",
+                rec.task_seq, held.version
+            ),
+        });
+    }
+    let hash = entry_hash(rec.task, rec.task_seq, held.head, &rec.event);
+    if Hash::from_hex(&rec.hash) != Some(hash) {
+        return Err(StoreError::Trail {
+            task: rec.task,
+            detail: format!("event {} does not match its hash", rec.task_seq),
+        });
+    }
+    tx.prepare_cached(
+        "INSERT INTO events (task, task_seq, seq, hash, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        rec.task.to_string(),
+        rec.task_seq as i64,
+        rec.seq,
+        rec.hash,
+        serde_json::to_string(&rec.event)?
+    ])?;
+    let before = if fold {
+        let before = std::mem::take(&mut held.state);
+        held.state = evolve(before.clone(), &rec.event);
+        before
+    } else {
+        TaskState::default()
+    };
+    held.version = rec.task_seq;
+    held.head = hash;
+    held.last_at = Some(rec.event.at);
+    Ok(Some(before))
+}
+
+impl Store {
+    /// Takes in one page of the feed, in one transaction: events (checked against their
+    /// trail hashes), grants, revocations (the item is purged), confidential fields and
+    /// reference data; then moves the cursor to `page.next` and rebuilds the items touched,
+    /// recording the notifications their new events bring. While the items are loaded from
+    /// the start of the feed ([`Store::begin_rebase`]) only the events and each trail's head
+    /// are kept; [`Store::end_rebase`] builds the states and projections once.
+    pub fn apply_page(
+        &mut self,
+        page: &PullResponse<Event>,
+        now: DateTime<Utc>,
+    ) -> Result<PageOutcome> {
+        let defer = self.rebasing()?;
+        let notify = !defer;
+        let mut org = self.org.clone().ok_or(StoreError::NotSignedIn)?;
+        let ref_seq: i64 = get_meta(&self.conn, key::REF_SEQ)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let tx = self.conn.transaction()?;
+        let mut out = PageOutcome::default();
+        let mut held: HashMap<TaskId, Held> = HashMap::new();
+        let mut org_changed = false;
+        let mut notices = Vec::new();
+        for change in &page.changes {
+            match change {
+                Change::Event(rec) => {
+                    let h = match held.entry(rec.task) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(load_held_part(&tx, rec.task, !defer)?)
+                        }
+                    };
+                    if let Some(before) = append(&tx, h, rec, !defer)? {
+                        out.events += 1;
+                        if notify {
+                            notices.push((
+                                rec.task,
+                                rec.task_seq,
+                                before,
+                                h.state.clone(),
+                                rec.event.clone(),
+                            ));
+                        }
+                    }
+                }
+                Change::Grant {
+                    task,
+                    events,
+                    confidential,
+                    ..
+                } => {
+                    tx.execute("DELETE FROM events WHERE task = ?1", [task.to_string()])?;
+                    let mut h = Held::default();
+                    for rec in events {
+                        if let Some(before) = append(&tx, &mut h, rec, !defer)? {
+                            out.events += 1;
+                            if notify && rec.task_seq as usize == events.len() {
+                                notices.push((
+                                    *task,
+                                    rec.task_seq,
+                                    before,
+                                    h.state.clone(),
+                                    rec.event.clone(),
+                                ));
+                            }
+                        }
+                    }
+                    h.confidential = Some(
+                        confidential
+                            .as_ref()
+                            .map(serde_json::to_string)
+                            .transpose()?,
+                    );
+                    held.insert(*task, h);
+                }
+                Change::Revoke { task, .. } => {
+                    held.remove(task);
+                    tx.execute("DELETE FROM tasks WHERE id = ?1", [task.to_string()])?;
+                    tx.execute("DELETE FROM events WHERE task = ?1", [task.to_string()])?;
+                    notices.retain(|n| n.0 != *task);
+                    out.purged.push(*task);
+                }
+                Change::Confidential { task, fields, .. } => {
+                    let h = match held.entry(*task) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(load_held(&tx, *task)?)
+                        }
+                    };
+                    h.confidential = Some(Some(serde_json::to_string(fields)?));
+                }
+                Change::ConfidentialRevoke { task, .. } => {
+                    let h = match held.entry(*task) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(load_held(&tx, *task)?)
+                        }
+                    };
+                    h.confidential = Some(None);
+                }
+                Change::Reference { seq, reference } => {
+                    if *seq > ref_seq {
+                        apply_reference(&tx, &mut org, reference)?;
+                        set_meta(&tx, key::REF_SEQ, &seq.to_string())?;
+                        org_changed = true;
+                    }
+                }
+                // A reset older than the reference data held is already reflected in it
+                // (the feed from 0 holds every reset there ever was).
+                Change::Resync { seq } => out.resync |= *seq > ref_seq,
+            }
+        }
+        if org_changed {
+            set_meta(&tx, key::ME, &serde_json::to_string(&org.me)?)?;
+            set_meta(&tx, key::POLICY, &serde_json::to_string(&org.policy)?)?;
+        }
+        let cursor: i64 = get_meta(&tx, key::CURSOR)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let next = page.next.max(cursor);
+        set_meta(&tx, key::CURSOR, &next.to_string())?;
+        // Commands whose events this page (or an earlier one) brought leave the outbox.
+        let mut landed = Vec::new();
+        {
+            let mut stmt = tx.prepare(
+                "DELETE FROM outbox WHERE state = 'accepted' AND landed <= ?1 RETURNING task",
+            )?;
+            let rows = stmt.query_map([next], |r| r.get::<_, String>(0))?;
+            for r in rows {
+                if let Some(t) = parse_task(&r?) {
+                    landed.push(t);
+                }
+            }
+        }
+        for (task, h) in &held {
+            if defer {
+                tx.prepare_cached(
+                    "INSERT INTO tasks (id, version, head, state, pending, status, title, \
+                     category, urgency, updated_at, stale) \
+                     VALUES (?1, ?2, ?3, 'null', 0, 'new', '', '', 'normal', 0, 1) \
+                     ON CONFLICT (id) DO UPDATE SET version = excluded.version, \
+                     head = excluded.head, stale = 1",
+                )?
+                .execute(params![
+                    task.to_string(),
+                    h.version as i64,
+                    h.head.to_hex()
+                ])?;
+            } else {
+                rebuild(&tx, &org, *task, Some(h), now)?;
+            }
+            if let Some(conf) = &h.confidential {
+                tx.execute(
+                    "UPDATE tasks SET confidential = ?2 WHERE id = ?1",
+                    params![task.to_string(), conf],
+                )?;
+            }
+        }
+        for task in landed {
+            if !held.contains_key(&task) && !out.purged.contains(&task) {
+                rebuild(&tx, &org, task, None, now)?;
+            }
+        }
+        for (task, task_seq, before, after, event) in notices {
+            if let Some(n) = notice(&before, &event, &after, &org.context(now)) {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO notifications (task, task_seq, kind, zh, en, at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM tasks WHERE id = ?1)",
+                )?
+                .execute(params![
+                    task.to_string(),
+                    task_seq as i64,
+                    super::outbox::enum_text(&n.kind),
+                    n.zh,
+                    n.en,
+                    millis(event.at)
+                ])?;
+            }
+        }
+        crate::fault::point("store.page");
+        tx.commit()?;
+        if org_changed {
+            self.org = Some(org);
+        }
+        Ok(out)
+    }
+
+    /// Ends loading the items from the start of the feed: folds every item taken in since
+    /// [`Store::begin_rebase`] and builds its projections, in one transaction.
+    pub fn end_rebase(&mut self, now: DateTime<Utc>) -> Result<()> {
+        let org = self.org.clone().ok_or(StoreError::NotSignedIn)?;
+        let tx = self.conn.transaction()?;
+        let stale: Vec<TaskId> = {
+            let mut stmt = tx.prepare("SELECT id FROM tasks WHERE stale = 1")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut ids = Vec::new();
+            for r in rows {
+                ids.extend(parse_task(&r?));
+            }
+            ids
+        };
+        for task in stale {
+            let mut held = load_held_part(&tx, task, false)?;
+            let mut stmt =
+                tx.prepare_cached("SELECT body FROM events WHERE task = ?1 ORDER BY task_seq")?;
+            let bodies = stmt.query_map([task.to_string()], |r| r.get::<_, String>(0))?;
+            let mut state = TaskState::default();
+            for body in bodies {
+                let event: Event = serde_json::from_str(&body?)?;
+                held.last_at = Some(event.at);
+                state = evolve(state, &event);
+            }
+            drop(stmt);
+            held.state = state;
+            rebuild(&tx, &org, task, Some(&held), now)?;
+        }
+        tx.execute("DELETE FROM meta WHERE key = ?1", [key::REBASE])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records the outcomes of a push, in one transaction. Accepted commands wait in the
+    /// outbox (not sent again) until the feed brings their events; refused ones leave it for
+    /// the "needs attention" list, and so do later commands on the same item that can no
+    /// longer apply without them.
+    pub fn record_push(
+        &mut self,
+        response: &PushResponse<Event>,
+        now: DateTime<Utc>,
+    ) -> Result<PushSummary> {
+        let org = self.org.clone().ok_or(StoreError::NotSignedIn)?;
+        let tx = self.conn.transaction()?;
+        let cursor: i64 = get_meta(&tx, key::CURSOR)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut summary = PushSummary::default();
+        let mut touched = BTreeSet::new();
+        // Per item, the first refused command's position and id.
+        let mut refused: BTreeMap<TaskId, (i64, Uuid)> = BTreeMap::new();
+        let answered: BTreeSet<Uuid> = response
+            .results
+            .iter()
+            .map(|r| match r {
+                PushOutcome::Accepted { id, .. } | PushOutcome::Rejected { id, .. } => *id,
+            })
+            .collect();
+        for outcome in &response.results {
+            match outcome {
+                PushOutcome::Accepted { id, task, events } => {
+                    touched.insert(*task);
+                    for e in events {
+                        touched.insert(e.task);
+                    }
+                    let landed = events.iter().map(|e| e.seq).max().unwrap_or(0);
+                    if landed <= cursor {
+                        tx.execute("DELETE FROM outbox WHERE id = ?1", [id.to_string()])?;
+                    } else {
+                        tx.execute(
+                            "UPDATE outbox SET state = ?2, landed = ?3, attempts = attempts + 1, \
+                             last_error = NULL WHERE id = ?1",
+                            params![id.to_string(), OutboxState::Accepted.as_str(), landed],
+                        )?;
+                    }
+                    summary.accepted += 1;
+                }
+                PushOutcome::Rejected {
+                    id,
+                    task,
+                    code,
+                    zh,
+                    en,
+                } => {
+                    touched.insert(*task);
+                    let reason = Rejection::new(code, zh.clone(), en.clone());
+                    if let Some(pos) = to_attention(&tx, *id, &reason, None, now)? {
+                        refused.entry(*task).or_insert((pos, *id));
+                        summary.rejected += 1;
+                    }
+                }
+            }
+        }
+        for task in touched {
+            let failed = rebuild(&tx, &org, task, None, now)?;
+            let Some((pos, cause)) = refused.get(&task).copied() else {
+                continue;
+            };
+            let mut moved = false;
+            for (id, at, reason) in failed {
+                if at > pos && !answered.contains(&id) {
+                    to_attention(&tx, id, &reason, Some(cause), now)?;
+                    summary.dependent += 1;
+                    moved = true;
+                }
+            }
+            if moved {
+                rebuild(&tx, &org, task, None, now)?;
+            }
+        }
+        crate::fault::point("store.push");
+        tx.commit()?;
+        Ok(summary)
+    }
+}
+
+fn apply_reference(tx: &Transaction<'_>, org: &mut Org, reference: &Reference) -> Result<()> {
+    match reference {
+        Reference::Unit(u) => {
+            put_unit(tx, u)?;
+            org.units.insert(u.id, u.parent);
+        }
+        Reference::Person(p) => {
+            put_person(tx, p)?;
+            if p.id == org.me.id {
+                org.me = p.clone();
+                org.actor = super::actor_of(p);
+            }
+        }
+        Reference::Policy(p) => org.policy = (**p).clone(),
+        Reference::Calendar(y) => {
+            let _ = org.calendar.import_year(y.clone());
+            let years: Vec<_> = org.calendar.years().cloned().collect();
+            set_meta(tx, key::CALENDAR, &serde_json::to_string(&years)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// The view of an item: its authoritative state with the outbox's commands replayed on
+/// top, each at the time it was issued. Returns the view, the events the replay made (with
+/// the command that made them) and the commands that no longer apply.
+pub(crate) struct Replay {
+    pub view: TaskState,
+    pub provisional: Vec<(Uuid, Event)>,
+    pub failed: Vec<(Uuid, i64, Rejection)>,
+    pub pending: usize,
+}
+
+pub(crate) fn replay(
+    tx: &rusqlite::Connection,
+    org: &Org,
+    task: TaskId,
+    auth: &TaskState,
+) -> Result<Replay> {
+    let commands = load_task_commands(tx, task)?;
+    let mut view = auth.clone();
+    let mut provisional = Vec::new();
+    let mut failed = Vec::new();
+    let pending = commands.len();
+    for c in commands {
+        match decide(&view, &c.command, &org.context(c.issued_at)) {
+            Ok(events) => {
+                for e in events {
+                    view = evolve(view, &e);
+                    provisional.push((c.id, e));
+                }
+            }
+            Err(r) => {
+                if c.state == OutboxState::Queued {
+                    failed.push((c.id, c.pos, r));
+                }
+            }
+        }
+    }
+    Ok(Replay {
+        view,
+        provisional,
+        failed,
+        pending,
+    })
+}
+
+/// Rebuilds an item's row, views and duties. `auth` is its authoritative part if the caller
+/// holds it (else it is read). Returns the queued commands that no longer apply.
+pub(crate) fn rebuild(
+    tx: &Transaction<'_>,
+    org: &Org,
+    task: TaskId,
+    auth: Option<&Held>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Uuid, i64, Rejection)>> {
+    let loaded;
+    let auth = match auth {
+        Some(h) => h,
+        None => {
+            loaded = load_held(tx, task)?;
+            &loaded
+        }
+    };
+    let r = replay(tx, org, task, &auth.state)?;
+    let id = task.to_string();
+    if auth.version == 0 && r.view.version == 0 {
+        tx.execute("DELETE FROM tasks WHERE id = ?1", [&id])?;
+        return Ok(r.failed);
+    }
+    let state_json = serde_json::to_string(&auth.state)?;
+    let view_json = if r.provisional.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&r.view)?)
+    };
+    let v = &r.view;
+    let updated = v
+        .created
+        .map(|m| m.at)
+        .into_iter()
+        .chain(r.provisional.last().map(|(_, e)| e.at))
+        .max()
+        .unwrap_or(now);
+    let last = match auth.last_at {
+        Some(t) => Some(t),
+        None => last_event_at(tx, task)?,
+    };
+    let updated = last.map_or(updated, |t| t.max(updated));
+    tx.prepare_cached(
+        "INSERT INTO tasks (id, version, head, state, view, pending, status, number, title, \
+         category, urgency, deadline, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, head = excluded.head, \
+         state = excluded.state, view = excluded.view, pending = excluded.pending, \
+         status = excluded.status, number = excluded.number, title = excluded.title, \
+         category = excluded.category, urgency = excluded.urgency, \
+         deadline = excluded.deadline, updated_at = excluded.updated_at, stale = 0",
+    )?
+    .execute(params![
+        id,
+        auth.version as i64,
+        auth.head.to_hex(),
+        state_json,
+        view_json,
+        r.pending as i64,
+        super::outbox::enum_text(&v.status),
+        v.number.as_ref().map(ToString::to_string),
+        v.title,
+        v.category,
+        super::outbox::enum_text(&v.urgency),
+        v.deadline.map(millis),
+        millis(updated)
+    ])?;
+    tx.prepare_cached("DELETE FROM task_views WHERE task = ?1")?
+        .execute([&id])?;
+    tx.prepare_cached("DELETE FROM duties WHERE task = ?1")?
+        .execute([&id])?;
+    let in_charge: &[UnitId] = &org.me.in_charge;
+    let viewer = Viewer {
+        actor: &org.actor,
+        in_charge,
+        units: &org.units,
+    };
+    {
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO task_views (view, task, updated_at) VALUES (?1, ?2, ?3)",
+        )?;
+        for view in views_of(v, &viewer) {
+            ins.execute(params![
+                super::outbox::enum_text(&view),
+                id,
+                millis(updated)
+            ])?;
+        }
+    }
+    {
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO duties (task, duty, approval, due, since) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for duty in duties(v, &org.context(now)) {
+            ins.execute(params![
+                id,
+                super::outbox::enum_text(&duty),
+                duty.is_approval(),
+                v.deadline.map_or(i64::MAX, millis),
+                millis(updated)
+            ])?;
+        }
+    }
+    Ok(r.failed)
+}
+
+/// The time of an item's last authoritative event.
+fn last_event_at(tx: &Transaction<'_>, task: TaskId) -> Result<Option<DateTime<Utc>>> {
+    let body: Option<String> = tx
+        .prepare_cached("SELECT body FROM events WHERE task = ?1 ORDER BY task_seq DESC LIMIT 1")?
+        .query_row([task.to_string()], |r| r.get(0))
+        .optional()?;
+    Ok(match body {
+        Some(b) => Some(serde_json::from_str::<Event>(&b)?.at),
+        None => None,
+    })
+}
