@@ -66,26 +66,6 @@ fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
     RawValue::from_string(json).map_err(ApiError::internal)
 }
 
-/// The files a command cites.
-fn cited(command: &Command) -> Vec<&BlobRef> {
-    match command {
-        Command::Register(r) => r.attachments.iter().collect(),
-        Command::ReportProgress { report, .. } | Command::ReportCompletion { report } => {
-            report.evidence.iter().collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-fn event_blobs(kind: &EventKind) -> Vec<&BlobRef> {
-    match kind {
-        EventKind::Registered(r) => r.attachments.iter().collect(),
-        EventKind::ProgressReported { report, .. }
-        | EventKind::CompletionReported { report, .. } => report.evidence.iter().collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn missing_file(b: &BlobRef) -> Rejection {
     Rejection::invalid(
         "blob.missing",
@@ -235,7 +215,7 @@ async fn decide_one(
         }
         _ => {}
     }
-    for b in cited(&command) {
+    for b in command.files() {
         let found = tx
             .row(
                 "SELECT size FROM blobs WHERE hash = $1",
@@ -616,7 +596,7 @@ fn write_item(
             at,
         });
         records.push((a.task, task_seq, hash.to_hex(), json));
-        for b in event_blobs(&e.kind) {
+        for b in e.kind.files() {
             batch.push(
                 "INSERT INTO blob_refs (hash, task) VALUES ($1, $2) ON CONFLICT (hash, task) DO NOTHING",
                 args![b.hash.to_ascii_lowercase(), task.as_str()],

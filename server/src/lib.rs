@@ -123,7 +123,20 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), record))
+        .layer(axum::middleware::from_fn(to_completion))
         .with_state(state)
+}
+
+/// Runs every request to its end in a task of its own. A client that goes away (a phone
+/// killed or out of signal mid-push) makes hyper drop the request's future; without this a
+/// transaction could be abandoned between two statements and its connection handed back
+/// to the pool mid-transaction. Detached, each command still commits or rolls back whole,
+/// and the client's retry finds its outcome by the command's id.
+async fn to_completion(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(response) => response,
+        Err(e) => axum::response::IntoResponse::into_response(ApiError::internal(e)),
+    }
 }
 
 /// Sets up logging to standard error (`RUST_LOG` filters; default `info`); standard output

@@ -53,6 +53,12 @@ pub struct ClientError {
     pub en: String,
 }
 
+impl ClientError {
+    fn new(kind: ErrorKind, code: String, zh: String, en: String) -> ClientError {
+        ClientError { kind, code, zh, en }
+    }
+}
+
 impl From<StoreError> for ClientError {
     fn from(e: StoreError) -> ClientError {
         let kind = match &e {
@@ -61,12 +67,7 @@ impl From<StoreError> for ClientError {
             StoreError::NotFound => ErrorKind::Invalid,
             _ => ErrorKind::Internal,
         };
-        ClientError {
-            kind,
-            code: e.code(),
-            zh: e.zh(),
-            en: e.en(),
-        }
+        ClientError::new(kind, e.code(), e.zh(), e.en())
     }
 }
 
@@ -82,12 +83,7 @@ impl From<SyncError> for ClientError {
             SyncError::Server { .. } => ErrorKind::Invalid,
             _ => ErrorKind::Internal,
         };
-        ClientError {
-            kind,
-            code: e.code(),
-            zh: e.zh(),
-            en: e.en(),
-        }
+        ClientError::new(kind, e.code(), e.zh(), e.en())
     }
 }
 

@@ -493,6 +493,18 @@ impl CommandKind {
 }
 
 impl Command {
+    /// The files the command cites (a registration's attachments, a report's evidence):
+    /// uploaded before it is sent, and checked to exist before it is applied.
+    pub fn files(&self) -> Vec<&BlobRef> {
+        match self {
+            Command::Register(r) => r.attachments.iter().collect(),
+            Command::ReportProgress { report, .. } | Command::ReportCompletion { report } => {
+                report.evidence.iter().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The command's kind.
     pub fn kind(&self) -> CommandKind {
         use Command as C;

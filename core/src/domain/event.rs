@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::command::{
     DispatchOrder, DraftPatch, Registration, ReminderKind, ReportBody, SubtaskSpec, UrgeChannel,
 };
-use super::model::{AdjustmentId, NoteId, Period, ReportId, UserId};
+use super::model::{AdjustmentId, BlobRef, NoteId, Period, ReportId, UserId};
 use super::policy::Points;
 
 /// One event with who caused it and when.
@@ -246,4 +246,16 @@ pub enum EventKind {
         /// The deadline it referred to.
         deadline: Option<DateTime<Utc>>,
     },
+}
+
+impl EventKind {
+    /// The files the event cites (a registration's attachments, a report's evidence).
+    pub fn files(&self) -> Vec<&BlobRef> {
+        match self {
+            EventKind::Registered(r) => r.attachments.iter().collect(),
+            EventKind::ProgressReported { report, .. }
+            | EventKind::CompletionReported { report, .. } => report.evidence.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
 }

@@ -97,6 +97,19 @@ fn load_held_part(tx: &Transaction<'_>, task: TaskId, state: bool) -> Result<Hel
     }
 }
 
+/// The item's authoritative part among those held for this page, read on first use.
+fn held_mut<'a>(
+    held: &'a mut HashMap<TaskId, Held>,
+    tx: &Transaction<'_>,
+    task: TaskId,
+    state: bool,
+) -> Result<&'a mut Held> {
+    Ok(match held.entry(task) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => e.insert(load_held_part(tx, task, state)?),
+    })
+}
+
 /// Appends one event of the server to an item held, checking its place and its hash.
 fn append(
     tx: &Transaction<'_>,
@@ -173,12 +186,7 @@ impl Store {
         for change in &page.changes {
             match change {
                 Change::Event(rec) => {
-                    let h = match held.entry(rec.task) {
-                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(e) => {
-                            e.insert(load_held_part(&tx, rec.task, !defer)?)
-                        }
-                    };
+                    let h = held_mut(&mut held, &tx, rec.task, !defer)?;
                     if let Some(before) = append(&tx, h, rec, !defer)? {
                         out.events += 1;
                         if notify {
@@ -230,21 +238,11 @@ impl Store {
                     out.purged.push(*task);
                 }
                 Change::Confidential { task, fields, .. } => {
-                    let h = match held.entry(*task) {
-                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(e) => {
-                            e.insert(load_held(&tx, *task)?)
-                        }
-                    };
+                    let h = held_mut(&mut held, &tx, *task, !defer)?;
                     h.confidential = Some(Some(serde_json::to_string(fields)?));
                 }
                 Change::ConfidentialRevoke { task, .. } => {
-                    let h = match held.entry(*task) {
-                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(e) => {
-                            e.insert(load_held(&tx, *task)?)
-                        }
-                    };
+                    let h = held_mut(&mut held, &tx, *task, !defer)?;
                     h.confidential = Some(None);
                 }
                 Change::Reference { seq, reference } => {

@@ -290,7 +290,7 @@ impl Store {
     pub fn attention(&self) -> Result<Vec<AttentionEntry>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, task, command, issued_at, code, zh, en, cause, at FROM attention \
-             ORDER BY issued_at, id",
+             ORDER BY issued_at, rowid",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(AttentionEntry {

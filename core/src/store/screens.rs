@@ -104,6 +104,31 @@ pub struct TrailLine {
     pub pending: bool,
 }
 
+impl TrailLine {
+    /// The line of an event: the server's (with its place and hash) or a pending one.
+    fn of(
+        event: &Event,
+        held: Option<(u64, String)>,
+        org: &Org,
+        name: &dyn Fn(UserId) -> String,
+    ) -> TrailLine {
+        let d = describe(&event.kind, &org.calendar);
+        let pending = held.is_none();
+        let (task_seq, hash) = held.map_or((None, None), |(seq, hash)| (Some(seq), Some(hash)));
+        TrailLine {
+            task_seq,
+            at: event.at,
+            actor: event.actor,
+            actor_name: name(event.actor),
+            title_zh: d.title_zh,
+            title_en: d.title_en,
+            detail: d.detail,
+            hash,
+            pending,
+        }
+    }
+}
+
 /// A command of this device not yet confirmed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PendingCommand {
@@ -404,18 +429,7 @@ impl Store {
         let mut entries = Vec::new();
         let mut prev = Hash::GENESIS;
         for (seq, hash, event) in self.trail(task)? {
-            let d = describe(&event.kind, &org.calendar);
-            trail.push(TrailLine {
-                task_seq: Some(seq),
-                at: event.at,
-                actor: event.actor,
-                actor_name: name(event.actor),
-                title_zh: d.title_zh,
-                title_en: d.title_en,
-                detail: d.detail,
-                hash: Some(hash.clone()),
-                pending: false,
-            });
+            trail.push(TrailLine::of(&event, Some((seq, hash.clone())), org, &name));
             let h = Hash::from_hex(&hash).unwrap_or_default();
             entries.push(TrailEntry {
                 task,
@@ -428,18 +442,7 @@ impl Store {
         }
         let verified = verify(task, &entries).is_ok();
         for (_, event) in &r.provisional {
-            let d = describe(&event.kind, &org.calendar);
-            trail.push(TrailLine {
-                task_seq: None,
-                at: event.at,
-                actor: event.actor,
-                actor_name: name(event.actor),
-                title_zh: d.title_zh,
-                title_en: d.title_en,
-                detail: d.detail,
-                hash: None,
-                pending: true,
-            });
+            trail.push(TrailLine::of(event, None, org, &name));
         }
         let pending_commands = load_task_commands(&self.conn, task)?
             .into_iter()

@@ -30,7 +30,6 @@ use tokio::sync::watch;
 pub use http::{Http, UploadStatus};
 
 use crate::domain::model::BlobRef;
-use crate::domain::Command;
 use crate::fault;
 use crate::protocol::{CommandEnvelope, PushRequest, MAX_PULL, MAX_PUSH};
 use crate::store::{OutboxEntry, Store, StoreError};
@@ -225,17 +224,6 @@ pub struct SyncReport {
     pub rebased: bool,
 }
 
-/// The files a command cites.
-pub fn cited(command: &Command) -> Vec<&BlobRef> {
-    match command {
-        Command::Register(r) => r.attachments.iter().collect(),
-        Command::ReportProgress { report, .. } | Command::ReportCompletion { report } => {
-            report.evidence.iter().collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// The sync client: the store, the server's API, the state shown, one sync at a time.
 pub struct Engine {
     store: Arc<Mutex<Store>>,
@@ -404,7 +392,7 @@ impl Engine {
             let mut sendable: Vec<&OutboxEntry> = Vec::new();
             let mut blocked = None;
             'commands: for c in &due {
-                for blob in cited(&c.command) {
+                for blob in c.command.files() {
                     if let Err(e) = self.upload(token, blob, report).await {
                         blocked = Some(e);
                         break 'commands;
@@ -414,7 +402,7 @@ impl Engine {
             }
             if sendable.is_empty() {
                 let e = blocked.unwrap_or(SyncError::Protocol("nothing to send".into()));
-                self.failed(&due[..1], &e)?;
+                self.failed(&[due[0].id], &e)?;
                 return Err(e);
             }
             self.progress(0, sendable.len() as u64);
@@ -431,10 +419,7 @@ impl Engine {
             let response = match self.http.push(token, &req).await {
                 Ok(r) => r,
                 Err(e) => {
-                    self.failed(
-                        &sendable.iter().map(|c| (*c).clone()).collect::<Vec<_>>(),
-                        &e,
-                    )?;
+                    self.failed(&sendable.iter().map(|c| c.id).collect::<Vec<_>>(), &e)?;
                     return Err(e);
                 }
             };
@@ -452,10 +437,9 @@ impl Engine {
         }
     }
 
-    fn failed(&self, commands: &[OutboxEntry], e: &SyncError) -> Result<(), SyncError> {
-        let ids: Vec<_> = commands.iter().map(|c| c.id).collect();
+    fn failed(&self, ids: &[uuid::Uuid], e: &SyncError) -> Result<(), SyncError> {
         let (base, max) = (self.config.backoff_base, self.config.backoff_max);
-        lock(&self.store).push_failed(&ids, &e.code(), Utc::now(), |a| {
+        lock(&self.store).push_failed(ids, &e.code(), Utc::now(), |a| {
             chrono::Duration::from_std(backoff(a, base, max))
                 .unwrap_or(chrono::Duration::seconds(1))
         })?;
