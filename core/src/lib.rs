@@ -2,12 +2,18 @@
 //! server runs them authoritatively and the phones run the very same code offline.
 //! `protocol` holds the sync protocol's wire types, shared by the server and the phones.
 //!
-//! With the `client` feature, the phone side: `store` (the offline SQLite store and its
+//! With the `photo` feature, `photo`: the on-site photo pipeline (decode, orient, resize,
+//! watermark, encode, hash, metadata), used by the phones and the server's command line.
+//!
+//! With the `client` feature (which includes `photo`), the phone side: `store` (the offline SQLite store and its
 //! projections), `sync` (the outbox, the sync engine and its HTTP client) and `client` (the
 //! API the mobile shells call).
 
 pub mod domain;
 pub mod protocol;
+
+#[cfg(feature = "photo")]
+pub mod photo;
 
 #[cfg(feature = "client")]
 pub mod client;

@@ -2,7 +2,7 @@
 //! and English with a stable code (`error[code]: 中文 / English`, exit status 2).
 //!
 //! Each area of the program is one subcommand of [`Command`]: `calendar`, `serve` (the HTTP
-//! server) and `demo` (the server with demo data).
+//! server), `demo` (the server with demo data) and `photo` (the on-site photo pipeline).
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -39,6 +39,56 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run the server with the demo organisation and items (same as `serve --demo`).
     Demo(ServeArgs),
+    /// The on-site photo pipeline (现场照片).
+    #[command(subcommand)]
+    Photo(PhotoCommand),
+}
+
+/// `duban photo …`.
+#[derive(Debug, Subcommand)]
+pub enum PhotoCommand {
+    /// Run the pipeline on a JPEG: writes `DIR/NAME.jpg` (long edge 1600 px, watermarked),
+    /// `DIR/NAME.thumb.jpg` (320 px) and `DIR/NAME.json` (the evidence record with its
+    /// metadata), and prints the hash.
+    Process(PhotoArgs),
+}
+
+/// The arguments of `duban photo process`.
+#[derive(Debug, clap::Args)]
+pub struct PhotoArgs {
+    /// The camera's JPEG file.
+    pub input: PathBuf,
+    /// Where to write the results (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The item's number for the watermark, e.g. 改〔2026〕3号.
+    #[arg(long, value_name = "NUMBER")]
+    pub item_number: Option<String>,
+    /// Who took it, for the watermark.
+    #[arg(long, default_value = "")]
+    pub person: String,
+    /// The place's name for the watermark.
+    #[arg(long)]
+    pub place: Option<String>,
+    /// Latitude in degrees, used when the file has no GPS.
+    #[arg(long, allow_hyphen_values = true, requires = "lon")]
+    pub lat: Option<f64>,
+    /// Longitude in degrees, used when the file has no GPS.
+    #[arg(long, allow_hyphen_values = true, requires = "lat")]
+    pub lon: Option<f64>,
+    /// The capture time (RFC 3339, e.g. 2026-11-30T09:41:27+08:00), used when the file has
+    /// none; default now, in UTC+08:00.
+    #[arg(long, value_name = "TIME")]
+    pub captured_at: Option<String>,
+    /// The photo was picked from a gallery, not taken on site.
+    #[arg(long)]
+    pub gallery: bool,
+    /// The evidence image's long edge in pixels.
+    #[arg(long, default_value_t = 1600)]
+    pub long_edge: u32,
+    /// The thumbnail's long edge in pixels.
+    #[arg(long, default_value_t = 320)]
+    pub thumb_edge: u32,
 }
 
 /// `duban calendar …`: questions about the working-day calendar.
@@ -96,6 +146,17 @@ pub enum CliError {
     Config(ConfigError),
     /// The server stopped with an error.
     Serve(ServeError),
+    /// A photo file cannot be read or its results written.
+    PhotoFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A photo argument (time, position, size) is refused.
+    PhotoArg(String),
+    /// The pipeline refused the photo.
+    Photo(duban_core::photo::PhotoError),
 }
 
 impl CliError {
@@ -112,6 +173,9 @@ impl CliError {
             CliError::CalendarData { source, .. } => source.code(),
             CliError::Config(e) => e.code(),
             CliError::Serve(e) => e.code(),
+            CliError::PhotoFile { .. } => "cli.photo_file",
+            CliError::PhotoArg(_) => "cli.photo_argument",
+            CliError::Photo(e) => e.code(),
         }
     }
 
@@ -135,6 +199,11 @@ impl CliError {
             }
             CliError::Config(e) => format!("配置有误:{e}"),
             CliError::Serve(e) => format!("服务器无法运行:{e}"),
+            CliError::PhotoFile { path, source } => {
+                format!("无法读写照片文件 {}:{source}", path.display())
+            }
+            CliError::PhotoArg(text) => format!("照片参数有误:{text}"),
+            CliError::Photo(e) => e.zh(),
         }
     }
 
@@ -159,6 +228,14 @@ impl CliError {
             }
             CliError::Config(e) => format!("invalid configuration: {e}"),
             CliError::Serve(e) => format!("the server cannot run: {e}"),
+            CliError::PhotoFile { path, source } => {
+                format!(
+                    "cannot read or write photo file {}: {source}",
+                    path.display()
+                )
+            }
+            CliError::PhotoArg(text) => format!("invalid photo argument: {text}"),
+            CliError::Photo(e) => e.en(),
         }
     }
 
@@ -232,7 +309,97 @@ pub fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Calendar(command) => run_calendar(&calendar, command),
         Command::Serve(args) => serve(args, false),
         Command::Demo(args) => serve(args, true),
+        Command::Photo(PhotoCommand::Process(args)) => process_photo(args),
     }
+}
+
+/// `duban photo process`: the same pipeline the phones run, on a file.
+fn process_photo(args: &PhotoArgs) -> Result<Output, CliError> {
+    use duban_core::domain::model::{GeoPoint, PhotoSource};
+    use duban_core::photo::{process, Capture, Options};
+
+    let file_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| CliError::PhotoFile { path, source }
+    };
+    let zone = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+08:00");
+    let device_time = match &args.captured_at {
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+            .map_err(|_| CliError::PhotoArg(format!("--captured-at {t}")))?,
+        None => chrono::Utc::now().with_timezone(&zone),
+    };
+    let device_location = match (args.lat, args.lon) {
+        (Some(lat), Some(lon)) => Some(
+            GeoPoint::from_degrees(lat, lon)
+                .ok_or_else(|| CliError::PhotoArg(format!("--lat {lat} --lon {lon}")))?,
+        ),
+        _ => None,
+    };
+    if !(16..=8192).contains(&args.long_edge) || !(16..=args.long_edge).contains(&args.thumb_edge) {
+        return Err(CliError::PhotoArg(format!(
+            "--long-edge {} --thumb-edge {} (16 ≤ thumb ≤ long ≤ 8192)",
+            args.long_edge, args.thumb_edge
+        )));
+    }
+    let data = std::fs::read(&args.input).map_err(file_error(&args.input))?;
+    let capture = Capture {
+        source: if args.gallery {
+            PhotoSource::Gallery
+        } else {
+            PhotoSource::Camera
+        },
+        device_time,
+        device_location,
+        place: args.place.clone(),
+        item_number: args.item_number.clone(),
+        person: args.person.clone(),
+        answers: None,
+    };
+    let options = Options {
+        long_edge: args.long_edge,
+        thumb_edge: args.thumb_edge,
+        ..Options::default()
+    };
+    let mut out = process(&data, &capture, &options).map_err(CliError::Photo)?;
+    let stem = args
+        .input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "photo".into());
+    out.evidence.name = format!("{stem}.jpg");
+    if let Some(meta) = out.evidence.photo.as_deref_mut() {
+        meta.thumbnail.name = format!("{stem}.thumb.jpg");
+    }
+    std::fs::create_dir_all(&args.out).map_err(file_error(&args.out))?;
+    let json = serde_json::to_vec_pretty(&out.evidence).expect("an evidence record serialises");
+    for (name, bytes) in [
+        (format!("{stem}.jpg"), &out.image),
+        (format!("{stem}.thumb.jpg"), &out.thumbnail),
+        (format!("{stem}.json"), &json),
+    ] {
+        write_atomically(&args.out.join(name), bytes)?;
+    }
+    Ok(Output {
+        stdout: format!(
+            "{}  {}  {} bytes, thumbnail {} bytes\n",
+            out.evidence.hash,
+            args.out.join(format!("{stem}.jpg")).display(),
+            out.image.len(),
+            out.thumbnail.len()
+        ),
+        stderr: String::new(),
+    })
+}
+
+/// Writes a file whole or not at all: to a temporary name beside it, then renamed.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|source| CliError::PhotoFile {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 /// Runs the server until it is told to stop (SIGINT or SIGTERM).

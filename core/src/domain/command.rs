@@ -493,13 +493,14 @@ impl CommandKind {
 }
 
 impl Command {
-    /// The files the command cites (a registration's attachments, a report's evidence):
+    /// The files the command cites (a registration's attachments, a report's evidence, with
+    /// their photos' thumbnails):
     /// uploaded before it is sent, and checked to exist before it is applied.
     pub fn files(&self) -> Vec<&BlobRef> {
         match self {
-            Command::Register(r) => r.attachments.iter().collect(),
+            Command::Register(r) => r.attachments.iter().flat_map(BlobRef::stored).collect(),
             Command::ReportProgress { report, .. } | Command::ReportCompletion { report } => {
-                report.evidence.iter().collect()
+                report.evidence.iter().flat_map(BlobRef::stored).collect()
             }
             _ => Vec::new(),
         }

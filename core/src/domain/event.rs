@@ -249,12 +249,15 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// The files the event cites (a registration's attachments, a report's evidence).
+    /// The files the event cites (a registration's attachments, a report's evidence, with their
+    /// photos' thumbnails).
     pub fn files(&self) -> Vec<&BlobRef> {
         match self {
-            EventKind::Registered(r) => r.attachments.iter().collect(),
+            EventKind::Registered(r) => r.attachments.iter().flat_map(BlobRef::stored).collect(),
             EventKind::ProgressReported { report, .. }
-            | EventKind::CompletionReported { report, .. } => report.evidence.iter().collect(),
+            | EventKind::CompletionReported { report, .. } => {
+                report.evidence.iter().flat_map(BlobRef::stored).collect()
+            }
             _ => Vec::new(),
         }
     }

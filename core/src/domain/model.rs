@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -158,6 +158,116 @@ pub struct BlobRef {
     pub size: u64,
     /// The file's name as shown.
     pub name: String,
+    /// For a photo that went through the capture pipeline: what it shows and where it came
+    /// from, kept apart from the image (which carries no EXIF) and hashed into the trail
+    /// with the event that cites it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Box<PhotoMeta>>,
+}
+
+impl BlobRef {
+    /// A plain file (no photo metadata).
+    pub fn file(
+        hash: impl Into<String>,
+        mime: impl Into<String>,
+        size: u64,
+        name: impl Into<String>,
+    ) -> BlobRef {
+        BlobRef {
+            hash: hash.into(),
+            mime: mime.into(),
+            size,
+            name: name.into(),
+            photo: None,
+        }
+    }
+
+    /// The stored files this reference names: itself, and a photo's thumbnail.
+    pub fn stored(&self) -> impl Iterator<Item = &BlobRef> {
+        std::iter::once(self).chain(self.photo.as_deref().map(|p| &p.thumbnail))
+    }
+}
+
+/// Where a photo came from (R5.2): shot in the app's camera, or picked from the gallery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoSource {
+    /// Taken with the camera in the app, on the spot.
+    Camera,
+    /// Chosen from the phone's gallery: it may be old, or not from this site.
+    Gallery,
+}
+
+/// Where a photo's capture time comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSource {
+    /// The camera's own record (EXIF `DateTimeOriginal`, with `OffsetTimeOriginal`).
+    Exif,
+    /// The phone's clock when the app took the photo in (the file had no capture time).
+    Device,
+}
+
+/// A place on Earth (WGS 84) in units of 10⁻⁷ degree (about 1 cm), so that it compares
+/// and hashes exactly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeoPoint {
+    /// Latitude, north positive.
+    pub lat_e7: i64,
+    /// Longitude, east positive.
+    pub lon_e7: i64,
+}
+
+impl GeoPoint {
+    /// The point nearest to these degrees; `None` outside ±90° / ±180° or not finite.
+    pub fn from_degrees(lat: f64, lon: f64) -> Option<GeoPoint> {
+        let ok = lat.is_finite() && lon.is_finite() && lat.abs() <= 90.0 && lon.abs() <= 180.0;
+        ok.then(|| GeoPoint {
+            lat_e7: (lat * 1e7).round() as i64,
+            lon_e7: (lon * 1e7).round() as i64,
+        })
+    }
+
+    /// Latitude in degrees.
+    pub fn lat(&self) -> f64 {
+        self.lat_e7 as f64 / 1e7
+    }
+
+    /// Longitude in degrees.
+    pub fn lon(&self) -> f64 {
+        self.lon_e7 as f64 / 1e7
+    }
+}
+
+/// What the capture pipeline kept of a photo, apart from its pixels (R5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoMeta {
+    /// When it was taken, with the offset it was taken in.
+    pub captured_at: DateTime<FixedOffset>,
+    /// Where that time comes from.
+    pub time_source: TimeSource,
+    /// Where it was taken (EXIF GPS, or the phone's fix when the file had none).
+    pub location: Option<GeoPoint>,
+    /// The place's name as the app gave it (e.g. a street), if any.
+    pub place: Option<String>,
+    /// The camera's maker (EXIF `Make`).
+    pub make: Option<String>,
+    /// The camera's model (EXIF `Model`).
+    pub model: Option<String>,
+    /// Camera or gallery.
+    pub source: PhotoSource,
+    /// The stored image's width in pixels, upright.
+    pub width: u32,
+    /// Its height.
+    pub height: u32,
+    /// The small variant shown in lists.
+    pub thumbnail: BlobRef,
+    /// For the "after" photo of a rectification: the hash of the "before" photo it answers
+    /// (R5.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<String>,
 }
 
 /// The period of recurring report requests (R1.4, R5.1).

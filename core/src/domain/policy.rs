@@ -204,6 +204,30 @@ pub struct Policy {
     pub scoring: Scoring,
     /// Quality card thresholds.
     pub card: CardRules,
+    /// When a photo's times make the reviewer look twice.
+    #[serde(default)]
+    pub evidence: EvidenceRules,
+}
+
+/// When a photo's times make the reviewer look twice (R5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceRules {
+    /// Warn when a photo was taken more than this many hours before the server received it:
+    /// 24 (a day offline is ordinary; more is worth a look).
+    pub max_delay_hours: u32,
+    /// Warn when a photo claims to be taken more than this many minutes after the server
+    /// received it (the phone's clock is ahead): 10.
+    pub clock_tolerance_minutes: u32,
+}
+
+impl Default for EvidenceRules {
+    fn default() -> EvidenceRules {
+        EvidenceRules {
+            max_delay_hours: 24,
+            clock_tolerance_minutes: 10,
+        }
+    }
 }
 
 fn category(code: &str, zh: &str, en: &str, prefix: &str) -> CategoryDef {
@@ -289,6 +313,7 @@ impl Default for Policy {
                 red_max_stars: 2,
                 red_min_returns: 2,
             },
+            evidence: EvidenceRules::default(),
         }
     }
 }
@@ -391,6 +416,12 @@ impl Policy {
         }
         if self.remind_before_working_days.iter().any(|d| *d > 365) {
             return Err(PolicyError::OutOfRange("remind_before_working_days"));
+        }
+        if self.evidence.max_delay_hours == 0 || self.evidence.max_delay_hours > 24 * 365 {
+            return Err(PolicyError::OutOfRange("evidence.max_delay_hours"));
+        }
+        if self.evidence.clock_tolerance_minutes > 24 * 60 {
+            return Err(PolicyError::OutOfRange("evidence.clock_tolerance_minutes"));
         }
         if self.escalate_after_urges == 0 || self.escalate_after_urges > 100 {
             return Err(PolicyError::OutOfRange("escalate_after_urges"));

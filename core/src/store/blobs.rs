@@ -47,12 +47,7 @@ impl Store {
              ON CONFLICT (hash) DO UPDATE SET origin = 'own', used_at = excluded.used_at",
             params![hash, mime, data.len() as i64, data, millis(now)],
         )?;
-        Ok(BlobRef {
-            hash,
-            mime: mime.to_owned(),
-            size: data.len() as u64,
-            name: name.to_owned(),
-        })
+        Ok(BlobRef::file(hash, mime, data.len() as u64, name))
     }
 
     /// A file's type and content, if held (and marks it used).

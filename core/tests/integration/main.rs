@@ -5,6 +5,8 @@ mod support;
 mod audience;
 mod calendar;
 mod matrix;
+#[cfg(feature = "photo")]
+mod photo;
 mod properties;
 mod rules;
 mod scoring;

@@ -80,12 +80,7 @@ fn return_for_rework(reason: &str, new_deadline: Option<DateTime<Utc>>) -> Comma
 }
 
 fn photo() -> BlobRef {
-    BlobRef {
-        hash: "ab".repeat(32),
-        mime: "image/jpeg".into(),
-        size: 204_800,
-        name: "整改后现场.jpg".into(),
-    }
+    BlobRef::file("ab".repeat(32), "image/jpeg", 204_800, "整改后现场.jpg")
 }
 
 /// Applies the scheduler's commands as the system actor; each must be accepted.

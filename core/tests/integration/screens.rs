@@ -99,12 +99,7 @@ fn refuse_extension() -> Command {
 }
 
 fn evidence() -> BlobRef {
-    BlobRef {
-        hash: "ab".repeat(32),
-        mime: "image/jpeg".into(),
-        size: 1024,
-        name: "现场.jpg".into(),
-    }
+    BlobRef::file("ab".repeat(32), "image/jpeg", 1024, "现场.jpg")
 }
 
 /// Commands that discharge the duty, with inputs of their own (refusals as well as

@@ -3,6 +3,7 @@
 
 pub mod describe;
 pub mod duty;
+pub mod evidence;
 pub mod schedule;
 pub mod score;
 pub mod signal;
