@@ -8,14 +8,15 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
+use chrono::{Timelike, Utc};
 use serde::Serialize;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::domain::derived::view::View;
-use crate::domain::model::BlobRef;
+use crate::domain::model::{BlobRef, GeoPoint, PhotoSource};
 use crate::domain::{Command, TaskId};
+use crate::photo::{self, Capture, PhotoError};
 use crate::protocol::{LoginRequest, Person};
 use crate::store::{
     AttentionEntry, InboxEntry, ItemDetail, ItemSummary, NotificationEntry, PendingCommand, Store,
@@ -57,6 +58,34 @@ impl ClientError {
     fn new(kind: ErrorKind, code: String, zh: String, en: String) -> ClientError {
         ClientError { kind, code, zh, en }
     }
+}
+
+impl From<PhotoError> for ClientError {
+    fn from(e: PhotoError) -> ClientError {
+        let kind = match e {
+            PhotoError::Internal(_) => ErrorKind::Internal,
+            _ => ErrorKind::Invalid,
+        };
+        ClientError::new(kind, e.code().to_owned(), e.zh(), e.en())
+    }
+}
+
+/// A photo as the shell hands it over: the camera's JPEG plus what the phone knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shot {
+    /// Camera or gallery.
+    pub source: PhotoSource,
+    /// The phone's offset from UTC in minutes (480 in China), for the capture time when
+    /// the file has none.
+    pub utc_offset_minutes: i32,
+    /// The phone's position fix, if it has one.
+    pub location: Option<GeoPoint>,
+    /// The place's name, if the app has one.
+    pub place: Option<String>,
+    /// The item the photo is for: its number goes on the watermark.
+    pub task: Option<TaskId>,
+    /// For an "after" photo of a rectification: the hash of the "before" photo it answers.
+    pub answers: Option<String>,
 }
 
 impl From<StoreError> for ClientError {
@@ -272,6 +301,37 @@ impl Client {
     /// cites; it is uploaded before the command citing it is sent.
     pub fn attach(&self, data: &[u8], mime: &str, name: &str) -> Result<BlobRef> {
         Ok(self.store().put_own_blob(data, mime, name, Utc::now())?)
+    }
+
+    /// Takes a photo through the on-site pipeline (upright, 1600 px, watermarked with time,
+    /// place, the item's number and the signed-in person's name, 320 px thumbnail, no EXIF)
+    /// and keeps both variants on the device until they are uploaded, before the command
+    /// citing them. Returns the evidence record a report or registration cites.
+    pub fn attach_photo(&self, jpeg: &[u8], shot: &Shot) -> Result<BlobRef> {
+        let offset = chrono::FixedOffset::east_opt(shot.utc_offset_minutes.clamp(-1080, 1080) * 60)
+            .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+        let now = Utc::now();
+        let item_number = match shot.task {
+            Some(task) => self.item(task)?.and_then(|d| d.summary.number),
+            None => None,
+        };
+        let capture = Capture {
+            source: shot.source,
+            device_time: now
+                .with_timezone(&offset)
+                .with_nanosecond(0)
+                .unwrap_or(now.with_timezone(&offset)),
+            device_location: shot.location,
+            place: shot.place.clone(),
+            item_number,
+            person: self.me().map(|p| p.name).unwrap_or_default(),
+            answers: shot.answers.clone(),
+        };
+        let out = photo::process(jpeg, &capture, &photo::Options::default())?;
+        let mut store = self.store();
+        store.put_own_blob(&out.thumbnail, "image/jpeg", "thumbnail.jpg", now)?;
+        store.put_own_blob(&out.image, "image/jpeg", "photo.jpg", now)?;
+        Ok(out.evidence)
     }
 
     /// A file's type and content: from the device, else fetched and cached.

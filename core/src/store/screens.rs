@@ -14,6 +14,7 @@ use super::outbox::{enum_text, load_task_commands, AttentionEntry, OutboxState};
 use super::{from_millis, millis, Org, Result, Store, StoreError};
 use crate::domain::derived::describe::describe;
 use crate::domain::derived::duty::{duties, Duty};
+use crate::domain::derived::evidence::{check_evidence, photo_pairs, EvidenceCheck, PhotoPair};
 use crate::domain::derived::view::View;
 use crate::domain::derived::{timeliness_light, Colour};
 use crate::domain::model::Urgency;
@@ -188,6 +189,11 @@ pub struct ItemDetail {
     pub pending: Vec<PendingCommand>,
     /// Its commands needing attention.
     pub attention: Vec<AttentionEntry>,
+    /// Every file the server's steps cite, with what a reviewer should know of it
+    /// (gallery photos, capture times far from receipt, photos cited twice, …).
+    pub evidence: Vec<EvidenceCheck>,
+    /// A rectification's before/after photo pairs.
+    pub photo_pairs: Vec<PhotoPair>,
 }
 
 /// A notification.
@@ -441,6 +447,9 @@ impl Store {
             prev = h;
         }
         let verified = verify(task, &entries).is_ok();
+        let events: Vec<_> = entries.into_iter().map(|e| e.event).collect();
+        let evidence = check_evidence(&events, &org.policy);
+        let photo_pairs = photo_pairs(&events);
         for (_, event) in &r.provisional {
             trail.push(TrailLine::of(event, None, org, &name));
         }
@@ -466,6 +475,8 @@ impl Store {
             verified,
             pending: pending_commands,
             attention,
+            evidence,
+            photo_pairs,
         }))
     }
 

@@ -25,6 +25,9 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use duban_core::domain::derived::evidence::{
+    check_evidence, photo_pairs, EvidenceCheck, PhotoPair,
+};
 use duban_core::domain::derived::score::due_date;
 use duban_core::domain::derived::view::View;
 use duban_core::domain::derived::{
@@ -959,6 +962,12 @@ pub struct ItemDetail {
     pub confidential: Option<BTreeMap<String, String>>,
     /// Every event, in order.
     pub trail: Vec<TrailEntry>,
+    /// Every file the trail cites, with what a reviewer should know of it (R5.2): a photo
+    /// from the gallery, taken long before the server received it or "after" it, without
+    /// a camera time or a place, not through the capture pipeline, or cited twice.
+    pub evidence: Vec<EvidenceCheck>,
+    /// A rectification's before/after photo pairs (R5.4).
+    pub photo_pairs: Vec<PhotoPair>,
 }
 
 async fn detail(
@@ -1005,6 +1014,7 @@ async fn detail(
         None
     };
     let mut trail = Vec::new();
+    let mut events = Vec::new();
     for r in tx
         .rows(
             "SELECT seq, task_seq, hash, body FROM changes WHERE task = $1 AND kind = 'event' ORDER BY seq",
@@ -1012,11 +1022,13 @@ async fn detail(
         )
         .await?
     {
+        let body = r.text(3)?;
+        events.push(from_json::<duban_core::domain::Event>(&body)?);
         trail.push(TrailEntry {
             seq: r.int(0)?,
             task_seq: r.opt_int(1)?.unwrap_or_default(),
             hash: r.opt_text(2)?.unwrap_or_default(),
-            event: RawValue::from_string(r.text(3)?).map_err(ApiError::internal)?,
+            event: RawValue::from_string(body).map_err(ApiError::internal)?,
         });
     }
     drop(tx);
@@ -1030,6 +1042,8 @@ async fn detail(
         },
         confidential,
         trail,
+        evidence: check_evidence(&events, &org.policy),
+        photo_pairs: photo_pairs(&events),
         summary,
         state: item.state,
     }))

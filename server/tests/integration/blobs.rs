@@ -506,3 +506,104 @@ both!(
         assert_eq!(res.bytes().await.unwrap().as_ref(), data.as_slice());
     }
 );
+
+/// A photo through the real capture pipeline: a JPEG made here, processed as a phone would.
+fn processed_photo() -> duban_core::photo::Processed {
+    use duban_core::domain::model::PhotoSource;
+    use duban_core::photo::{process, Capture, Options};
+    let (w, h) = (640u16, 480u16);
+    let pixels: Vec<u8> = (0..u32::from(w) * u32::from(h))
+        .flat_map(|i| {
+            let (x, y) = (i % u32::from(w), i / u32::from(w));
+            [(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]
+        })
+        .collect();
+    let mut jpeg = Vec::new();
+    jpeg_encoder::Encoder::new(&mut jpeg, 90)
+        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    let capture = Capture {
+        source: PhotoSource::Camera,
+        device_time: now,
+        device_location: None,
+        place: Some("城关镇".into()),
+        item_number: None,
+        person: "张伟".into(),
+        answers: None,
+    };
+    process(&jpeg, &capture, &Options::default()).expect("processes")
+}
+
+both!(
+    a_photo_and_its_thumbnail_are_served_only_where_the_item_is_visible,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let shot = processed_photo();
+        let meta = shot.evidence.photo.as_deref().expect("photo metadata");
+        let (full, thumb) = (shot.evidence.hash.clone(), meta.thumbnail.hash.clone());
+        put(&s, Some(&sup), &full, &shot.image, Some("image/jpeg"), None)
+            .await
+            .expect(201);
+        // The thumbnail is a file the command cites: not uploaded, the command waits.
+        let t = tid();
+        let evidence = serde_json::to_value(&shot.evidence).unwrap();
+        s.refused(
+            &sup,
+            register_citing(&t, json!([evidence.clone()])),
+            "blob.missing",
+        )
+        .await;
+        put(
+            &s,
+            Some(&sup),
+            &thumb,
+            &shot.thumbnail,
+            Some("image/jpeg"),
+            None,
+        )
+        .await
+        .expect(201);
+        s.ok(&sup, register_citing(&t, json!([evidence]))).await;
+        s.ok(&sup, dispatch(&t, f.unit_a, None)).await;
+
+        let a = s.login("staff-a").await;
+        let b = s.login("staff-b").await;
+        for (hash, bytes) in [(&full, &shot.image), (&thumb, &shot.thumbnail)] {
+            let res = fetch(&s, &a, hash).await;
+            assert_eq!(res.status().as_u16(), 200, "unit A handles the item");
+            assert_eq!(res.headers()["content-type"], "image/jpeg");
+            assert_eq!(res.bytes().await.unwrap().as_ref(), bytes.as_slice());
+            assert_eq!(
+                fetch_status(&s, &b, hash).await,
+                404,
+                "unit B does not see it"
+            );
+        }
+
+        // The reviewer sees the metadata and what to look at twice.
+        let detail = s.get(&sup, &format!("/api/v1/tasks/{t}")).await.expect(200);
+        let checks = detail["evidence"].as_array().expect("evidence");
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0]["file"]["hash"], full.as_str());
+        assert_eq!(
+            checks[0]["file"]["photo"]["thumbnail"]["hash"],
+            thumb.as_str()
+        );
+        assert_eq!(checks[0]["file"]["photo"]["place"], "城关镇");
+        let codes: Vec<&str> = checks[0]["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["evidence.time_from_device", "evidence.no_location"]);
+        assert_eq!(detail["photo_pairs"][0]["before"]["hash"], full.as_str());
+        assert_eq!(detail["photo_pairs"][0]["after"], json!([]));
+        // Unit B may not read the item, so it cannot read these either.
+        s.get(&b, &format!("/api/v1/tasks/{t}"))
+            .await
+            .error(404, "not_found");
+    }
+);

@@ -261,3 +261,123 @@ fn help_and_version_exit_0() {
         format!("duban {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// A small camera JPEG made here.
+fn camera_jpeg() -> Vec<u8> {
+    let (w, h) = (900u16, 600u16);
+    let pixels: Vec<u8> = (0..u32::from(w) * u32::from(h))
+        .flat_map(|i| [(i % 251) as u8, (i / 900 % 256) as u8, 128])
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    out
+}
+
+#[test]
+fn photo_process_writes_the_image_the_thumbnail_and_the_record() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("现场.jpg");
+    std::fs::write(&input, camera_jpeg()).unwrap();
+    let out = dir.path().join("out");
+    let args = [
+        "photo",
+        "process",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--person",
+        "李明",
+        "--item-number",
+        "改〔2026〕3号",
+        "--lat",
+        "36.81",
+        "--lon",
+        "118.05",
+        "--captured-at",
+        "2026-11-30T09:41:27+08:00",
+    ];
+    let first = duban(&args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let image = std::fs::read(out.join("现场.jpg")).expect("the image");
+    let thumb = std::fs::read(out.join("现场.thumb.jpg")).expect("the thumbnail");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("现场.json")).unwrap()).unwrap();
+    let hash = blake3::hash(&image).to_hex().to_string();
+    assert!(stdout(&first).starts_with(&hash), "{}", stdout(&first));
+    assert_eq!(record["hash"], hash.as_str());
+    assert_eq!(record["size"], image.len());
+    assert_eq!(
+        record["photo"]["thumbnail"]["hash"],
+        blake3::hash(&thumb).to_hex().as_str()
+    );
+    assert_eq!(record["photo"]["captured_at"], "2026-11-30T09:41:27+08:00");
+    assert_eq!(record["photo"]["location"]["lat_e7"], 368_100_000);
+    assert_eq!(record["photo"]["width"], 900);
+    // The same input gives the same bytes: the hash is stable across runs.
+    let second = duban(&args);
+    assert_eq!(stdout(&second), stdout(&first));
+    assert_eq!(std::fs::read(out.join("现场.jpg")).unwrap(), image);
+    assert!(
+        !std::fs::read_dir(&out).unwrap().any(|e| e
+            .unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x == "partial")),
+        "no half-written file is left"
+    );
+}
+
+#[test]
+fn photo_process_refuses_bad_input_with_a_stable_code() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cut = dir.path().join("cut.jpg");
+    let jpeg = camera_jpeg();
+    std::fs::write(&cut, &jpeg[..jpeg.len() / 2]).unwrap();
+    let out = dir.path().join("out");
+    let o = out.to_str().unwrap();
+    assert_error(
+        &duban(&["photo", "process", cut.to_str().unwrap(), "--out", o]),
+        "photo.corrupt",
+    );
+    let text = dir.path().join("notes.jpg");
+    std::fs::write(&text, "not a photo").unwrap();
+    assert_error(
+        &duban(&["photo", "process", text.to_str().unwrap(), "--out", o]),
+        "photo.not_jpeg",
+    );
+    assert_error(
+        &duban(&["photo", "process", "/nonexistent/x.jpg", "--out", o]),
+        "cli.photo_file",
+    );
+    let good = dir.path().join("good.jpg");
+    std::fs::write(&good, &jpeg).unwrap();
+    assert_error(
+        &duban(&[
+            "photo",
+            "process",
+            good.to_str().unwrap(),
+            "--out",
+            o,
+            "--lat",
+            "95",
+            "--lon",
+            "1",
+        ]),
+        "cli.photo_argument",
+    );
+    assert_error(
+        &duban(&[
+            "photo",
+            "process",
+            good.to_str().unwrap(),
+            "--out",
+            o,
+            "--captured-at",
+            "yesterday",
+        ]),
+        "cli.photo_argument",
+    );
+    assert!(!out.exists(), "nothing written for refused input");
+}

@@ -6,4 +6,5 @@
 mod crash;
 mod harness;
 mod phone;
+mod photos;
 mod world;
