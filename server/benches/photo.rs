@@ -56,16 +56,7 @@ fn scene(width: u32, height: u32) -> Rgb {
 }
 
 fn camera_jpeg(img: &Rgb) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut e = jpeg_encoder::Encoder::new(&mut out, 92);
-    e.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    e.encode(
-        &img.data,
-        img.width as u16,
-        img.height as u16,
-        jpeg_encoder::ColorType::Rgb,
-    )
-    .expect("encode");
+    let out = duban_core::photo::encode(img, 92).expect("encode");
     // A minimal EXIF block (orientation 1, maker), as a camera writes one.
     let mut tiff = b"Exif\0\0II*\0\x08\0\0\0".to_vec();
     tiff.extend([2, 0]);

@@ -227,9 +227,9 @@ fn decode(data: &[u8], header: &jpeg::Header, long_edge: u32) -> Result<Rgb, Pho
             jpeg_decoder::PixelFormat::CMYK32 => pixels
                 .chunks_exact(4)
                 .flat_map(|p| {
-                    // Adobe CMYK JPEGs store inverted values: 255 is no ink.
-                    let k = u16::from(p[3]);
-                    [0, 1, 2].map(|i| (u16::from(p[i]) * k / 255) as u8)
+                    // Ink amounts (0 none, 255 full; the decoder undoes Adobe's inversion).
+                    let paper = 255 - u16::from(p[3]);
+                    [0, 1, 2].map(|i| ((255 - u16::from(p[i])) * paper / 255) as u8)
                 })
                 .collect(),
         };
@@ -253,7 +253,9 @@ fn decode(data: &[u8], header: &jpeg::Header, long_edge: u32) -> Result<Rgb, Pho
     })
 }
 
-fn encode(img: &Rgb, quality: u8) -> Result<Vec<u8>, PhotoError> {
+/// Encodes an RGB image as a baseline JPEG with 4:2:0 chroma and nothing but a JFIF header
+/// (the tests and benchmarks make their camera files with it too).
+pub fn encode(img: &Rgb, quality: u8) -> Result<Vec<u8>, PhotoError> {
     let mut out = Vec::with_capacity(img.data.len() / 8);
     let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);

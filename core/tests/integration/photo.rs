@@ -34,17 +34,7 @@ pub fn card(width: u32, height: u32) -> Rgb {
 
 /// Encodes an RGB image as a baseline 4:2:0 JPEG (as a phone's camera does).
 pub fn encode(img: &Rgb, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut e = jpeg_encoder::Encoder::new(&mut out, quality);
-    e.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    e.encode(
-        &img.data,
-        img.width as u16,
-        img.height as u16,
-        jpeg_encoder::ColorType::Rgb,
-    )
-    .expect("encode");
-    out
+    photo::encode(img, quality).expect("encode")
 }
 
 /// What the test camera writes into EXIF.
@@ -501,6 +491,20 @@ fn a_truncated_or_damaged_jpeg_gives_an_error_not_a_panic() {
     );
 }
 
+/// The metadata the pipeline keeps of a file.
+fn meta_of(file: &[u8], capture: &Capture) -> duban_core::domain::model::PhotoMeta {
+    *photo::process(file, capture, &Options::default())
+        .expect("processes")
+        .evidence
+        .photo
+        .expect("photo metadata")
+}
+
+/// An 800×600 camera file with this EXIF.
+fn shot_with(exif: Exif) -> Vec<u8> {
+    with_exif(&encode(&card(800, 600), 90), &exif)
+}
+
 #[test]
 fn gps_and_capture_time_survive_as_metadata_and_no_exif_is_left() {
     let file = with_exif(&encode(&card(1600, 1200), 90), &Exif::default());
@@ -547,48 +551,34 @@ fn gps_and_capture_time_survive_as_metadata_and_no_exif_is_left() {
     );
 
     // West and south; an offset of its own; no GPS and no time: the phone's are used.
-    let file = with_exif(
-        &encode(&card(800, 600), 90),
-        &Exif {
+    let meta = meta_of(
+        &shot_with(Exif {
             taken: Some(("2026:07:01 23:10:00", Some("-05:00"))),
             gps: Some(([33, 52, 4], b'S', [151, 12, 26], b'W')),
             ..Exif::default()
-        },
+        }),
+        &capture(),
     );
-    let meta = photo::process(&file, &capture(), &Options::default())
-        .unwrap()
-        .evidence
-        .photo
-        .unwrap();
     assert_eq!(meta.captured_at.to_rfc3339(), "2026-07-01T23:10:00-05:00");
     assert!(meta.location.unwrap().lat() < -33.0 && meta.location.unwrap().lon() < -151.0);
     let bare = encode(&card(800, 600), 90);
     let mut cap = capture();
     cap.device_location = GeoPoint::from_degrees(36.81, 118.05);
     cap.source = PhotoSource::Gallery;
-    let meta = photo::process(&bare, &cap, &Options::default())
-        .unwrap()
-        .evidence
-        .photo
-        .unwrap();
+    let meta = meta_of(&bare, &cap);
     assert_eq!(meta.time_source, TimeSource::Device);
     assert_eq!(meta.captured_at, cap.device_time);
     assert_eq!(meta.location, cap.device_location);
     assert_eq!(meta.source, PhotoSource::Gallery);
     assert_eq!(meta.make, None);
     // A time without an offset is read in the phone's offset.
-    let file = with_exif(
-        &encode(&card(800, 600), 90),
-        &Exif {
+    let meta = meta_of(
+        &shot_with(Exif {
             taken: Some(("2026:11:30 08:00:00", None)),
             ..Exif::default()
-        },
+        }),
+        &capture(),
     );
-    let meta = photo::process(&file, &capture(), &Options::default())
-        .unwrap()
-        .evidence
-        .photo
-        .unwrap();
     assert_eq!(meta.captured_at.to_rfc3339(), "2026-11-30T08:00:00+08:00");
 }
 
@@ -625,4 +615,34 @@ fn every_watermark_character_is_in_the_shipped_font() {
         photo::watermark::FONT.len() < 2 * 1024 * 1024,
         "small enough for a phone app"
     );
+}
+
+#[test]
+fn progressive_grey_and_cmyk_files_process_with_their_colours() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    for name in ["baseline.jpg", "progressive.jpg", "grey.jpg", "cmyk.jpg"] {
+        let data = std::fs::read(dir.join(name)).expect("a committed sample");
+        let out = photo::process(&data, &capture(), &Options::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let meta = out.evidence.photo.as_deref().unwrap();
+        let img = decode(&out.image);
+        assert_eq!((img.width, img.height), (meta.width, meta.height), "{name}");
+    }
+    // Colours survive CMYK (Adobe, inverted) and grey files: sample the top right corner.
+    for (name, expected) in [
+        ("red-cmyk.jpg", [208, 32, 32]),
+        ("red-grey.jpg", [78, 78, 78]),
+    ] {
+        let data = std::fs::read(dir.join(name)).unwrap();
+        let img = decode(
+            &photo::process(&data, &capture(), &Options::default())
+                .unwrap()
+                .image,
+        );
+        let got = img.pixel(img.width - 2, 1);
+        assert!(
+            near(got, expected),
+            "{name}: {got:?}, expected about {expected:?}"
+        );
+    }
 }

@@ -518,10 +518,15 @@ fn processed_photo() -> duban_core::photo::Processed {
             [(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]
         })
         .collect();
-    let mut jpeg = Vec::new();
-    jpeg_encoder::Encoder::new(&mut jpeg, 90)
-        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
-        .expect("encode");
+    let jpeg = duban_core::photo::encode(
+        &duban_core::photo::raster::Rgb {
+            width: u32::from(w),
+            height: u32::from(h),
+            data: pixels,
+        },
+        90,
+    )
+    .expect("encode");
     let now = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
     let capture = Capture {
         source: PhotoSource::Camera,

@@ -268,11 +268,15 @@ fn camera_jpeg() -> Vec<u8> {
     let pixels: Vec<u8> = (0..u32::from(w) * u32::from(h))
         .flat_map(|i| [(i % 251) as u8, (i / 900 % 256) as u8, 128])
         .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 90)
-        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
-        .expect("encode");
-    out
+    duban_core::photo::encode(
+        &duban_core::photo::raster::Rgb {
+            width: u32::from(w),
+            height: u32::from(h),
+            data: pixels,
+        },
+        90,
+    )
+    .expect("encode")
 }
 
 #[test]
@@ -337,47 +341,38 @@ fn photo_process_refuses_bad_input_with_a_stable_code() {
     std::fs::write(&cut, &jpeg[..jpeg.len() / 2]).unwrap();
     let out = dir.path().join("out");
     let o = out.to_str().unwrap();
-    assert_error(
-        &duban(&["photo", "process", cut.to_str().unwrap(), "--out", o]),
-        "photo.corrupt",
-    );
     let text = dir.path().join("notes.jpg");
     std::fs::write(&text, "not a photo").unwrap();
-    assert_error(
-        &duban(&["photo", "process", text.to_str().unwrap(), "--out", o]),
-        "photo.not_jpeg",
-    );
-    assert_error(
-        &duban(&["photo", "process", "/nonexistent/x.jpg", "--out", o]),
-        "cli.photo_file",
-    );
     let good = dir.path().join("good.jpg");
     std::fs::write(&good, &jpeg).unwrap();
-    assert_error(
-        &duban(&[
-            "photo",
-            "process",
-            good.to_str().unwrap(),
-            "--out",
-            o,
-            "--lat",
-            "95",
-            "--lon",
-            "1",
-        ]),
-        "cli.photo_argument",
+    let (cut, text, good) = (
+        cut.to_str().unwrap(),
+        text.to_str().unwrap(),
+        good.to_str().unwrap(),
     );
-    assert_error(
-        &duban(&[
-            "photo",
-            "process",
-            good.to_str().unwrap(),
-            "--out",
-            o,
-            "--captured-at",
-            "yesterday",
-        ]),
-        "cli.photo_argument",
-    );
+    for (input, extra, code) in [
+        (cut, &[][..], "photo.corrupt"),
+        (text, &[][..], "photo.not_jpeg"),
+        ("/nonexistent/x.jpg", &[][..], "cli.photo_file"),
+        (
+            good,
+            &["--lat", "95", "--lon", "1"][..],
+            "cli.photo_argument",
+        ),
+        (
+            good,
+            &["--captured-at", "yesterday"][..],
+            "cli.photo_argument",
+        ),
+        (
+            good,
+            &["--long-edge", "100", "--thumb-edge", "200"][..],
+            "cli.photo_argument",
+        ),
+    ] {
+        let mut args = vec!["photo", "process", input, "--out", o];
+        args.extend(extra);
+        assert_error(&duban(&args), code);
+    }
     assert!(!out.exists(), "nothing written for refused input");
 }

@@ -25,12 +25,15 @@ fn camera_jpeg(n: u32) -> Vec<u8> {
             ]
         })
         .collect();
-    let mut out = Vec::new();
-    let mut e = jpeg_encoder::Encoder::new(&mut out, 90);
-    e.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    e.encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
-        .expect("encode");
-    out
+    duban_core::photo::encode(
+        &duban_core::photo::raster::Rgb {
+            width: u32::from(w),
+            height: u32::from(h),
+            data: pixels,
+        },
+        90,
+    )
+    .expect("encode")
 }
 
 fn shot(source: PhotoSource) -> Shot {
