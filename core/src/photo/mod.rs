@@ -27,6 +27,9 @@ use crate::domain::model::{BlobRef, GeoPoint, PhotoMeta, PhotoSource, TimeSource
 pub use exif::CameraRecord;
 use raster::Rgb;
 
+/// A place name longer than this is cut (the watermark cuts what does not fit anyway).
+pub const MAX_PLACE_CHARS: usize = 100;
+
 /// The pipeline's settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -334,7 +337,7 @@ pub fn process(data: &[u8], capture: &Capture, options: &Options) -> Result<Proc
             .as_deref()
             .map(str::trim)
             .filter(|p| !p.is_empty())
-            .map(str::to_owned),
+            .map(|p| p.chars().take(MAX_PLACE_CHARS).collect()),
         make: camera.make,
         model: camera.model,
         source: capture.source,
