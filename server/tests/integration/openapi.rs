@@ -375,6 +375,23 @@ async fn the_schemas_list_every_variant() {
 
 /// An instance of a schema: with every property (`full`) or only the required ones.
 fn example(doc: &Value, schema: &Value, full: bool) -> Value {
+    example_in(doc, schema, full, &mut Vec::new())
+}
+
+/// `example`, knowing the `$ref`s it is inside: a schema met again inside itself (a photo's
+/// thumbnail is a file reference, which may have a photo…) gets only its required
+/// properties, so a full example is finite.
+fn example_in<'a>(doc: &'a Value, schema: &'a Value, full: bool, path: &mut Vec<&'a str>) -> Value {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let full = full && !path.contains(&r);
+        path.push(r);
+        let out = example_in(doc, deref(doc, schema), full, path);
+        path.pop();
+        return out;
+    }
+    let example = |doc: &'a Value, schema: &'a Value, full: bool| -> Value {
+        example_in(doc, schema, full, &mut path.clone())
+    };
     let schema = deref(doc, schema);
     if let Some(c) = schema.get("const") {
         return c.clone();
