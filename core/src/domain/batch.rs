@@ -207,7 +207,7 @@ pub fn due_reminders(
             .map(|r| r.at)
             .max()
             .or(state.dispatched.map(|d| d.at));
-        if last.is_some_and(|t| calendar.working_time_between(t, now).num_hours() >= 24) {
+        if last.is_some_and(|t| a_working_day(calendar.working_time_between(t, now))) {
             out.push(Command::Remind {
                 kind: ReminderKind::Unreceived,
             });
@@ -238,7 +238,7 @@ pub fn due_reminders(
         }
         let left = calendar.working_time_between(now, m.spec.due);
         let kind = ReminderKind::Milestone { id: m.spec.id };
-        if left.num_hours() <= 24 && !state.reminders.iter().any(|r| r.kind == kind) {
+        if !more_than_a_working_day(left) && !state.reminders.iter().any(|r| r.kind == kind) {
             out.push(Command::Remind { kind });
         }
     }
@@ -281,7 +281,7 @@ pub fn due_urging(
         .unwrap_or(deadline)
         .max(deadline);
     let first_due = state.urges.iter().all(|u| u.mark.at <= deadline);
-    if first_due || calendar.working_time_between(last, now).num_hours() >= 24 {
+    if first_due || a_working_day(calendar.working_time_between(last, now)) {
         out.push(Command::Urge {
             channel: UrgeChannel::Message,
             note: "已超过办理期限,请尽快办理并汇报 / past the deadline: please finish and report"
@@ -289,4 +289,137 @@ pub fn due_urging(
         });
     }
     out
+}
+
+/// Whether this much working time makes a working day (the step of repeated reminders and
+/// urging).
+fn a_working_day(d: chrono::Duration) -> bool {
+    d.num_hours() >= 24
+}
+
+/// Whether a milestone this far off is still more than a working day away (counted in
+/// whole hours, as a person reads "1 day left").
+fn more_than_a_working_day(left: chrono::Duration) -> bool {
+    left.num_hours() > 24
+}
+
+/// Every time-driven command due on an item at `now`: report requests, reminders, urging
+/// and escalation, in that order.
+pub fn due_commands(
+    state: &TaskState,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+    policy: &Policy,
+) -> Vec<Command> {
+    let mut out = due_report_requests(state, now, calendar);
+    out.extend(due_reminders(state, now, calendar, policy));
+    out.extend(due_urging(state, now, calendar, policy));
+    out
+}
+
+/// The first instant in `(after, before]` at which `holds` turns true, for a `holds` that
+/// turns true once and stays true (to the nanosecond); `None` if it is false at `before`,
+/// or true already at `after` (a condition met before now that fired nothing is moot).
+fn first_instant(
+    after: DateTime<Utc>,
+    before: DateTime<Utc>,
+    holds: impl Fn(DateTime<Utc>) -> bool,
+) -> Option<DateTime<Utc>> {
+    if before <= after || holds(after) || !holds(before) {
+        return None;
+    }
+    let (mut lo, mut hi) = (after, before);
+    while hi - lo > chrono::Duration::nanoseconds(1) {
+        let mid = lo + (hi - lo) / 2;
+        if holds(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
+
+/// When the scheduler should next look at an item: `now` if a time-driven command is due
+/// already, else the earliest instant after `now` at which one may fall due (a reminder
+/// threshold, a milestone's last working day, the deadline passing, the next urging or
+/// unreceived reminder a working day on, the next report period), or `None` for an item
+/// nothing will wake (not dispatched or in progress). The candidates use the rules'
+/// own conditions, so a wake is never late; one that finds nothing due (the item changed in
+/// between) is simply computed again.
+pub fn next_wake(
+    state: &TaskState,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+    policy: &Policy,
+) -> Option<DateTime<Utc>> {
+    if !matches!(state.status, Status::Dispatched | Status::InProgress) {
+        return None;
+    }
+    if !due_commands(state, now, calendar, policy).is_empty() {
+        return Some(now);
+    }
+    let horizon = chrono::Duration::days(400);
+    let a_working_day_after = |from: DateTime<Utc>| {
+        first_instant(now, now.max(from) + horizon, |t| {
+            a_working_day(calendar.working_time_between(from, t))
+        })
+    };
+    let mut candidates: Vec<DateTime<Utc>> = Vec::new();
+    if state.status == Status::Dispatched {
+        let last = state
+            .reminders
+            .iter()
+            .filter(|r| r.kind == ReminderKind::Unreceived)
+            .map(|r| r.at)
+            .max()
+            .or(state.dispatched.map(|d| d.at));
+        candidates.extend(last.and_then(a_working_day_after));
+    }
+    let deadline = effective_deadline(state, now, calendar);
+    if let Some(deadline) = deadline {
+        if now < deadline {
+            for t in &policy.remind_before_working_days {
+                candidates.extend(first_instant(now, deadline, |at| {
+                    super::derived::schedule::days_ceil(calendar.working_time_between(at, deadline))
+                        <= i64::from(*t)
+                }));
+            }
+            // Urging starts the moment the deadline has passed.
+            candidates.push(deadline + chrono::Duration::milliseconds(1));
+        } else if state.pending_completion().is_none() {
+            let last_urge = state.urges.iter().map(|u| u.mark.at).max();
+            candidates.extend(
+                last_urge
+                    .map(|l| l.max(deadline))
+                    .and_then(a_working_day_after),
+            );
+        }
+    }
+    for m in state
+        .milestones
+        .iter()
+        .filter(|m| m.met.is_none() && m.spec.due > now)
+    {
+        candidates.extend(first_instant(now, m.spec.due, |at| {
+            !more_than_a_working_day(calendar.working_time_between(at, m.spec.due))
+        }));
+    }
+    if let (Some(recurrence), Some(dispatched)) = (state.recurrence, state.dispatched) {
+        let first = calendar.to_local(dispatched.at).date();
+        for index in 1..=10_000u32 {
+            let Some(start) = nth_period_start(recurrence.period, first, index) else {
+                break;
+            };
+            let start_at = calendar.from_local(start.and_time(chrono::NaiveTime::MIN));
+            if deadline.is_some_and(|d| start_at >= d) {
+                break;
+            }
+            if start_at > now && !state.report_requests.iter().any(|r| r.index == index) {
+                candidates.push(start_at);
+                break;
+            }
+        }
+    }
+    candidates.into_iter().filter(|t| *t > now).min()
 }

@@ -15,3 +15,4 @@ mod screens;
 #[cfg(feature = "client")]
 mod store;
 mod trail;
+mod wake;
