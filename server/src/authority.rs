@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Utc};
-use duban_core::domain::batch::subtask_commands;
+use duban_core::domain::batch::{next_wake, subtask_commands};
 use duban_core::domain::model::BlobRef;
 use duban_core::domain::permission::{audience, confidential_audience, split_confidential};
 use duban_core::domain::trail::{entry_hash, Hash};
@@ -652,17 +652,18 @@ fn write_item(
         s.creator().map(|c| c.to_string()),
         s.deadline.map(|d| d.timestamp_millis()),
         created,
-        at
+        at,
+        next_wake(s, now, &org.calendar, &org.policy).map(crate::scheduler::wake_millis)
     ];
     batch.push(
         "INSERT INTO tasks (id, version, head, state, status, category, urgency, visibility, number, title, \
-         lead_unit, parent, creator, deadline, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         lead_unit, parent, creator, deadline, created_at, updated_at, wake_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          ON CONFLICT (id) DO UPDATE SET version = excluded.version, head = excluded.head, state = excluded.state, \
          status = excluded.status, category = excluded.category, urgency = excluded.urgency, \
          visibility = excluded.visibility, number = excluded.number, title = excluded.title, \
          lead_unit = excluded.lead_unit, parent = excluded.parent, creator = excluded.creator, \
-         deadline = excluded.deadline, updated_at = excluded.updated_at",
+         deadline = excluded.deadline, updated_at = excluded.updated_at, wake_at = excluded.wake_at",
         cols,
     );
 

@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// Database connections in the pool [default: 8].
     #[arg(long, env = "DUBAN_DB_CONNECTIONS", value_name = "N")]
     pub db_connections: Option<u32>,
+    /// Seconds between the scheduler's ticks (reminders, urging, escalation, report
+    /// requests); 0 turns it off on this replica [default: 30].
+    #[arg(long, env = "DUBAN_SCHEDULER_SECONDS", value_name = "SECS")]
+    pub scheduler_seconds: Option<u32>,
 }
 
 /// The same settings in a TOML file.
@@ -63,6 +67,7 @@ struct FileConfig {
     max_body: Option<usize>,
     max_blob: Option<u64>,
     db_connections: Option<u32>,
+    scheduler_seconds: Option<u32>,
 }
 
 /// How logs are written.
@@ -99,6 +104,8 @@ pub struct Config {
     pub max_blob: u64,
     /// Pool size.
     pub db_connections: u32,
+    /// Seconds between scheduler ticks; 0: no scheduler on this replica.
+    pub scheduler_seconds: u32,
 }
 
 impl Default for Config {
@@ -115,6 +122,7 @@ impl Default for Config {
             max_body: 2 * 1024 * 1024,
             max_blob: 50 * 1024 * 1024,
             db_connections: 8,
+            scheduler_seconds: 30,
         }
     }
 }
@@ -216,6 +224,10 @@ impl ServeArgs {
                 .db_connections
                 .or(file.db_connections)
                 .unwrap_or(d.db_connections),
+            scheduler_seconds: self
+                .scheduler_seconds
+                .or(file.scheduler_seconds)
+                .unwrap_or(d.scheduler_seconds),
         };
         if config.session_days == 0 || config.lockout_attempts == 0 || config.db_connections == 0 {
             return Err(ConfigError::Invalid(

@@ -14,6 +14,7 @@ pub mod feed;
 pub mod metrics;
 pub mod org;
 pub mod routes;
+pub mod scheduler;
 pub mod seed;
 
 use std::sync::Arc;
@@ -209,12 +210,21 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         data_dir = %config.data_dir.display(),
         "opening the database"
     );
+    let scheduler_seconds = config.scheduler_seconds;
     let state = AppState::open(config).await?;
     if demo {
         let seeded = seed::seed_demo(&state)
             .await
             .map_err(|e| ServeError::Seed(format!("{} ({})", e.en, e.code)))?;
         println!("{}", seed::banner(seeded, listen));
+    }
+    // After the demo's past is written, so that the scheduler's steps come after it.
+    if scheduler_seconds > 0 {
+        scheduler::spawn(
+            state.clone(),
+            std::time::Duration::from_secs(u64::from(scheduler_seconds)),
+            Arc::new(chrono::Utc::now),
+        );
     }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");

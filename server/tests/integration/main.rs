@@ -12,5 +12,6 @@ mod demo;
 mod matrix;
 mod openapi;
 mod query;
+mod scheduler;
 mod sync;
 mod views;

@@ -1,0 +1,171 @@
+//! The scheduler (R1.4, R2.3, R4): the time-driven commands — reminders before deadlines
+//! and milestones, reminders for dispatches nobody received, periodic report requests,
+//! overdue urging and escalation — issued as the system actor through the same authority
+//! as a person's commands.
+//!
+//! Every item row carries its wake time (`tasks.wake_at`, from the core's
+//! `batch::next_wake`, written with the item). A tick takes the items whose wake time has
+//! come, in wake order, asks the core which commands are due (`batch::due_commands`) and
+//! applies them. A command's id is derived from the item, the item's version and the
+//! command, so two replicas looking at the same item at once issue the same command twice
+//! under one id: the authority applies it once and answers the other with the stored
+//! outcome. An item whose wake found nothing due (it changed in between) gets its wake time
+//! computed again. The clock is a parameter, so tests run a month in a moment.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use duban_core::domain::batch::{due_commands, next_wake};
+use duban_core::domain::{Actor, Command, TaskId, TaskState};
+use duban_core::protocol::{CommandEnvelope, PushOutcome};
+
+use crate::authority::apply;
+use crate::db::Val;
+use crate::error::ApiError;
+use crate::org::from_json;
+use crate::AppState;
+
+/// Items looked at in one tick, at most.
+pub const BATCH: usize = 500;
+
+/// What one tick did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Items whose wake time had come.
+    pub items: usize,
+    /// Commands accepted (or found already applied by another replica).
+    pub accepted: usize,
+    /// Commands the rules refused (the item changed between the wake and the command).
+    pub refused: usize,
+}
+
+/// A wake time as stored: milliseconds since the epoch, rounded up, so that a tick at the
+/// stored time is never a hair before the instant the rules name.
+pub fn wake_millis(t: DateTime<Utc>) -> i64 {
+    let ms = t.timestamp_millis();
+    if t.timestamp_subsec_nanos() % 1_000_000 == 0 {
+        ms
+    } else {
+        ms + 1
+    }
+}
+
+/// The command's id: the same for the same item, version and command, on every replica.
+pub fn command_id(task: TaskId, version: u64, command: &Command) -> uuid::Uuid {
+    let mut h = blake3::Hasher::new();
+    h.update(b"duban scheduler v1\0");
+    h.update(task.0.as_bytes());
+    h.update(&version.to_le_bytes());
+    h.update(
+        serde_json::to_string(command)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// One pass at `now`: every item due (up to [`BATCH`]) gets its due commands.
+pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, ApiError> {
+    let rows = state
+        .db
+        .rows(
+            "SELECT id, state FROM tasks WHERE wake_at IS NOT NULL AND wake_at <= $1 \
+             ORDER BY wake_at LIMIT $2",
+            vec![Val::from(now.timestamp_millis()), Val::from(BATCH as i64)],
+        )
+        .await?;
+    let org = state.org.latest(&state.db).await?;
+    let system = Actor::system();
+    let mut report = TickReport::default();
+    for row in rows {
+        report.items += 1;
+        let id = row.text(0)?;
+        let mut item: TaskState = from_json(&row.text(1)?)?;
+        let Ok(task) = id.parse().map(TaskId) else {
+            continue;
+        };
+        // Commands fall due one after another (the second urging makes the escalation due);
+        // each is decided on the item as it is after the one before.
+        let mut issued = 0;
+        for _ in 0..8 {
+            let due = due_commands(&item, now, &org.calendar, &org.policy);
+            let Some(command) = due.into_iter().next() else {
+                break;
+            };
+            let env = CommandEnvelope {
+                id: command_id(task, item.version, &command),
+                task,
+                command,
+            };
+            match apply(state, &org, &system, &env, now).await {
+                Ok(PushOutcome::Accepted { .. }) => report.accepted += 1,
+                Ok(PushOutcome::Rejected { .. }) => report.refused += 1,
+                Err(e) if e.status == axum::http::StatusCode::CONFLICT => report.refused += 1,
+                Err(e) => return Err(e),
+            }
+            issued += 1;
+            match reload(state, &id).await? {
+                Some(s) => item = s,
+                None => break,
+            }
+        }
+        if issued == 0 {
+            // Nothing was due after all: look again when something may be.
+            let wake = next_wake(&item, now, &org.calendar, &org.policy)
+                .filter(|t| *t > now)
+                .map(wake_millis);
+            state
+                .db
+                .exec(
+                    "UPDATE tasks SET wake_at = $1 WHERE id = $2 AND version = $3",
+                    vec![
+                        Val::from(wake),
+                        Val::from(id.as_str()),
+                        Val::from(item.version as i64),
+                    ],
+                )
+                .await?;
+        }
+    }
+    Ok(report)
+}
+
+async fn reload(state: &AppState, id: &str) -> Result<Option<TaskState>, ApiError> {
+    let row = state
+        .db
+        .row("SELECT state FROM tasks WHERE id = $1", vec![Val::from(id)])
+        .await?;
+    row.map(|r| Ok::<_, ApiError>(from_json(&r.text(0)?)?))
+        .transpose()
+}
+
+/// Runs [`tick`] every `every` with the clock `now`, until the process stops. A failed tick
+/// is logged and the next one runs as planned.
+pub fn spawn(
+    state: AppState,
+    every: Duration,
+    now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match tick(&state, now()).await {
+                Ok(r) if r.items > 0 => {
+                    tracing::info!(
+                        items = r.items,
+                        accepted = r.accepted,
+                        refused = r.refused,
+                        "scheduler tick"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(code = %e.code, "scheduler tick failed"),
+            }
+        }
+    })
+}
