@@ -23,7 +23,10 @@ async fn open(dir: &std::path::Path) -> (Db, &'static str) {
             let url = duban_server::db::postgres::create_database(&admin, "duban_bench_wake")
                 .await
                 .expect("create a database on DUBAN_BENCH_PG");
-            (Db::open(Some(&url), dir, 4).await.expect("open pg"), "PostgreSQL")
+            (
+                Db::open(Some(&url), dir, 4).await.expect("open pg"),
+                "PostgreSQL",
+            )
         }
         Err(_) => (Db::open(None, dir, 4).await.expect("open sqlite"), "SQLite"),
     }
@@ -67,7 +70,11 @@ async fn main() {
                 now + 1 + (i as i64 * 7_919) % (60 * 86_400_000)
             };
             args.push(Val::from(uuid::Uuid::from_u128(i as u128 + 1).to_string()));
-            args.push(Val::from(if i % 2 == 0 { "dispatched" } else { "in_progress" }));
+            args.push(Val::from(if i % 2 == 0 {
+                "dispatched"
+            } else {
+                "in_progress"
+            }));
             args.push(Val::from(wake));
         }
         db.exec(&sql, args).await.expect("insert");
@@ -76,7 +83,10 @@ async fn main() {
     if backend == "PostgreSQL" {
         db.exec("ANALYZE tasks", vec![]).await.expect("analyze");
     }
-    println!("{backend}: {ITEMS} open items written in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "{backend}: {ITEMS} open items written in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let (mut batch, mut count) = (Vec::new(), Vec::new());
     let mut found = (0, 0);
@@ -104,7 +114,11 @@ async fn main() {
         count.push(t.elapsed());
         found = (rows.len(), all);
     }
-    assert_eq!(found.1 as usize, ITEMS / DUE_EVERY, "every due item is found");
+    assert_eq!(
+        found.1 as usize,
+        ITEMS / DUE_EVERY,
+        "every due item is found"
+    );
     assert_eq!(found.0, 500);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(

@@ -200,14 +200,9 @@ pub fn due_reminders(
         return out;
     }
     if state.status == Status::Dispatched {
-        let last = state
-            .reminders
-            .iter()
-            .filter(|r| r.kind == ReminderKind::Unreceived)
-            .map(|r| r.at)
-            .max()
-            .or(state.dispatched.map(|d| d.at));
-        if last.is_some_and(|t| a_working_day(calendar.working_time_between(t, now))) {
+        if last_unreceived_nudge(state)
+            .is_some_and(|t| a_working_day(calendar.working_time_between(t, now)))
+        {
             out.push(Command::Remind {
                 kind: ReminderKind::Unreceived,
             });
@@ -291,6 +286,17 @@ pub fn due_urging(
     out
 }
 
+/// The last unreceived reminder, or the dispatch itself: the next one is a working day on.
+fn last_unreceived_nudge(state: &TaskState) -> Option<DateTime<Utc>> {
+    state
+        .reminders
+        .iter()
+        .filter(|r| r.kind == ReminderKind::Unreceived)
+        .map(|r| r.at)
+        .max()
+        .or(state.dispatched.map(|d| d.at))
+}
+
 /// Whether this much working time makes a working day (the step of repeated reminders and
 /// urging).
 fn a_working_day(d: chrono::Duration) -> bool {
@@ -367,14 +373,7 @@ pub fn next_wake(
     };
     let mut candidates: Vec<DateTime<Utc>> = Vec::new();
     if state.status == Status::Dispatched {
-        let last = state
-            .reminders
-            .iter()
-            .filter(|r| r.kind == ReminderKind::Unreceived)
-            .map(|r| r.at)
-            .max()
-            .or(state.dispatched.map(|d| d.at));
-        candidates.extend(last.and_then(a_working_day_after));
+        candidates.extend(last_unreceived_nudge(state).and_then(a_working_day_after));
     }
     let deadline = effective_deadline(state, now, calendar);
     if let Some(deadline) = deadline {
