@@ -199,14 +199,13 @@ pub fn due_reminders(
     if !matches!(state.status, Status::Dispatched | Status::InProgress) {
         return out;
     }
-    if state.status == Status::Dispatched {
-        if last_unreceived_nudge(state)
+    if state.status == Status::Dispatched
+        && last_unreceived_nudge(state)
             .is_some_and(|t| a_working_day(calendar.working_time_between(t, now)))
-        {
-            out.push(Command::Remind {
-                kind: ReminderKind::Unreceived,
-            });
-        }
+    {
+        out.push(Command::Remind {
+            kind: ReminderKind::Unreceived,
+        });
     }
     if let Some(deadline) = effective_deadline(state, now, calendar) {
         if now < deadline {
