@@ -272,3 +272,58 @@ pub struct Snapshot<E = Event> {
     /// The items.
     pub tasks: Vec<TaskSnapshot<E>>,
 }
+
+/// A phone's operating system, for push registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// Android.
+    Android,
+    /// iOS.
+    Ios,
+    /// HarmonyOS.
+    Harmony,
+}
+
+/// Who delivers a phone's push notifications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushProvider {
+    /// Firebase Cloud Messaging (Android with Google services, outside mainland China).
+    Fcm,
+    /// Apple Push Notification service.
+    Apns,
+    /// Huawei HMS Push Kit (Huawei and Honor phones, HarmonyOS).
+    Hms,
+}
+
+/// `PUT /api/v1/devices/current`: this session's device and its push token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRegistration {
+    /// The phone's system.
+    pub platform: Platform,
+    /// Who delivers to it.
+    pub provider: PushProvider,
+    /// The provider's token for this app on this phone.
+    pub token: String,
+    /// The app's version, e.g. `1.4.0`.
+    pub app_version: String,
+}
+
+/// A registered device, as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// The device id of the session that registered it (see [`LoginRequest::device`]).
+    pub device: String,
+    /// The phone's system.
+    pub platform: Platform,
+    /// Who delivers to it.
+    pub provider: PushProvider,
+    /// The app's version.
+    pub app_version: String,
+    /// When it was first registered.
+    pub registered_at: DateTime<Utc>,
+    /// When its token or version last changed.
+    pub updated_at: DateTime<Utc>,
+}

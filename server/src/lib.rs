@@ -110,6 +110,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(routes::sync::router())
                 .merge(routes::admin::router())
                 .merge(routes::blobs::router())
+                .merge(routes::devices::router())
                 .merge(routes::query::router()),
         )
         .merge(routes::openapi::router())

@@ -1,4 +1,5 @@
-//! Sign-in and sessions: `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`,
+//! Sign-in and sessions: `POST /auth/login`, `POST /auth/logout` (which also forgets the
+//! device's push registration), `GET /auth/me`,
 //! `GET /auth/sessions` (my devices), `POST /auth/sessions/revoke` (sign a lost phone out).
 
 use axum::extract::State;
@@ -33,13 +34,19 @@ async fn sign_out(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    state
-        .db
-        .exec(
-            "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2",
-            args![Utc::now().timestamp_millis(), session.token_hash.as_str()],
-        )
-        .await?;
+    // The session ends and its phone gets no more pushes, together.
+    let mut tx = state.db.write().await?;
+    tx.exec(
+        "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2",
+        args![Utc::now().timestamp_millis(), session.token_hash.as_str()],
+    )
+    .await?;
+    tx.exec(
+        "DELETE FROM devices WHERE user_id = $1 AND device = $2",
+        args![session.actor.id.to_string(), session.device.as_str()],
+    )
+    .await?;
+    tx.commit().await?;
     Ok(Json(serde_json::json!({"signed_out": true})))
 }
 

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod devices;
 pub mod health;
 pub mod openapi;
 pub mod query;

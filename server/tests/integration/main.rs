@@ -9,6 +9,7 @@ mod admin;
 mod blobs;
 mod cli;
 mod demo;
+mod devices;
 mod matrix;
 mod openapi;
 mod query;

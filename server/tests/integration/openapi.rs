@@ -68,6 +68,10 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("GET", "/api/v1/blobs/{hash}", Auth::Session),
     ("PUT", "/api/v1/blobs/{hash}", Auth::Session),
     ("GET", "/api/v1/blobs/{hash}/status", Auth::Session),
+    // routes/devices.rs
+    ("GET", "/api/v1/devices", Auth::Session),
+    ("PUT", "/api/v1/devices/current", Auth::Session),
+    ("DELETE", "/api/v1/devices/current", Auth::Session),
     // routes/query.rs
     ("GET", "/api/v1/tasks", Auth::Session),
     ("GET", "/api/v1/tasks/{id}", Auth::Session),
@@ -484,6 +488,7 @@ async fn the_request_schemas_are_the_servers_types() {
     parses::<duban_core::domain::calendar::YearData>(&doc, "YearData");
     parses::<UnitInput>(&doc, "UnitInput");
     parses::<PersonInput>(&doc, "PersonInput");
+    parses::<duban_core::protocol::DeviceRegistration>(&doc, "DeviceRegistration");
     // Every command, one by one.
     let mapping = doc["components"]["schemas"]["Command"]["discriminator"]["mapping"]
         .as_object()
@@ -1001,6 +1006,33 @@ async fn answers_match_the_document() {
         "/api/v1/admin/users/{id}/sessions/revoke",
         &revoke,
     );
+
+    // Push registration: registered, refused, listed, forgotten.
+    let device = json!({"platform": "ios", "provider": "apns", "token": "ab".repeat(32), "app_version": "2.0"});
+    for body in [
+        device.clone(),
+        json!({"platform": "ios", "provider": "hms", "token": "t", "app_version": "2.0"}),
+    ] {
+        let r = s
+            .call(
+                Method::PUT,
+                "/api/v1/devices/current",
+                Some(&sup),
+                Some(body),
+            )
+            .await;
+        conforms(&doc, "PUT", "/api/v1/devices/current", &r);
+    }
+    conforms(
+        &doc,
+        "GET",
+        "/api/v1/devices",
+        &get(Some(sup.clone()), "/api/v1/devices".into()).await,
+    );
+    let forgot = s
+        .call(Method::DELETE, "/api/v1/devices/current", Some(&sup), None)
+        .await;
+    conforms(&doc, "DELETE", "/api/v1/devices/current", &forgot);
 
     // Signing out.
     let mine = s

@@ -1,0 +1,165 @@
+//! Push registration: `PUT /devices/current` records this session's phone (platform,
+//! provider, token, app version), `GET /devices` lists the person's phones, `DELETE
+//! /devices/current` forgets this one. A token belongs to one device at a time (a phone that
+//! changes hands keeps its token, which moves to whoever registers it now); signing out
+//! removes the device (`routes/auth.rs`).
+
+use axum::extract::State;
+use axum::routing::{get, put};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use duban_core::protocol::{Device, DeviceRegistration, Platform, PushProvider};
+
+use crate::auth::Session;
+use crate::authority::enum_text;
+use crate::db::Row;
+use crate::error::{ApiError, Json};
+use crate::{args, AppState};
+
+/// The longest token accepted (FCM's are about 160 characters, APNs' 64 hex digits, HMS's
+/// about 130).
+pub const MAX_TOKEN: usize = 4096;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/devices", get(list))
+        .route("/devices/current", put(register).delete(forget))
+}
+
+fn invalid(zh: &str, en: &str) -> ApiError {
+    ApiError::unprocessable(
+        "device.invalid",
+        format!("设备登记有误:{zh}"),
+        format!("invalid device registration: {en}"),
+    )
+}
+
+/// Checks a registration: a provider that serves the platform, a token of printable
+/// characters, a version.
+pub fn check(r: &DeviceRegistration) -> Result<(), ApiError> {
+    let serves = matches!(
+        (r.provider, r.platform),
+        (PushProvider::Fcm, Platform::Android | Platform::Ios)
+            | (PushProvider::Apns, Platform::Ios)
+            | (PushProvider::Hms, Platform::Android | Platform::Harmony)
+    );
+    if !serves {
+        return Err(invalid(
+            "推送渠道不支持该系统",
+            "the provider does not serve that platform",
+        ));
+    }
+    let token_ok = !r.token.is_empty()
+        && r.token.len() <= MAX_TOKEN
+        && r.token.bytes().all(|b| b.is_ascii_graphic());
+    if !token_ok {
+        return Err(invalid(
+            "推送令牌应为 1 至 4096 个可见字符",
+            "the token must be 1 to 4096 printable characters",
+        ));
+    }
+    if r.app_version.trim().is_empty() || r.app_version.chars().count() > 64 {
+        return Err(invalid(
+            "应用版本应为 1 至 64 个字符",
+            "the app version must be 1 to 64 characters",
+        ));
+    }
+    Ok(())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: String) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(text)).map_err(ApiError::internal)
+}
+
+fn time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+fn device(r: &Row) -> Result<Device, ApiError> {
+    Ok(Device {
+        device: r.text(0)?,
+        platform: parse(r.text(1)?)?,
+        provider: parse(r.text(2)?)?,
+        app_version: r.text(3)?,
+        registered_at: time(r.int(4)?),
+        updated_at: time(r.int(5)?),
+    })
+}
+
+const COLUMNS: &str = "device, platform, provider, app_version, created_at, updated_at";
+
+async fn register(
+    State(state): State<AppState>,
+    session: Session,
+    Json(r): Json<DeviceRegistration>,
+) -> Result<Json<Device>, ApiError> {
+    check(&r)?;
+    let now = Utc::now().timestamp_millis();
+    let user = session.actor.id.to_string();
+    let mut tx = state.db.write().await?;
+    // The token leaves whichever other device held it.
+    tx.exec(
+        "DELETE FROM devices WHERE provider = $1 AND token = $2 AND NOT (user_id = $3 AND device = $4)",
+        args![enum_text(&r.provider), r.token.as_str(), user.as_str(), session.device.as_str()],
+    )
+    .await?;
+    tx.exec(
+        "INSERT INTO devices (user_id, device, platform, provider, token, app_version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         ON CONFLICT (user_id, device) DO UPDATE SET platform = excluded.platform, \
+         provider = excluded.provider, token = excluded.token, app_version = excluded.app_version, \
+         updated_at = excluded.updated_at",
+        args![
+            user.as_str(),
+            session.device.as_str(),
+            enum_text(&r.platform),
+            enum_text(&r.provider),
+            r.token.as_str(),
+            r.app_version.trim(),
+            now
+        ],
+    )
+    .await?;
+    let row = tx
+        .row(
+            &format!("SELECT {COLUMNS} FROM devices WHERE user_id = $1 AND device = $2"),
+            args![user.as_str(), session.device.as_str()],
+        )
+        .await?
+        .ok_or_else(|| ApiError::internal("the device just written is missing"))?;
+    let out = device(&row)?;
+    tx.commit().await?;
+    tracing::info!(user = %user, provider = enum_text(&r.provider), "device registered");
+    Ok(Json(out))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<Device>>, ApiError> {
+    let rows = state
+        .db
+        .rows(
+            &format!(
+                "SELECT {COLUMNS} FROM devices WHERE user_id = $1 ORDER BY created_at, device"
+            ),
+            args![session.actor.id.to_string()],
+        )
+        .await?;
+    rows.iter().map(device).collect::<Result<_, _>>().map(Json)
+}
+
+async fn forget(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let removed = state
+        .db
+        .exec(
+            "DELETE FROM devices WHERE user_id = $1 AND device = $2",
+            args![session.actor.id.to_string(), session.device.as_str()],
+        )
+        .await?;
+    Ok(Json(serde_json::json!({"removed": removed > 0})))
+}
