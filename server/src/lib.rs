@@ -13,6 +13,7 @@ pub mod error;
 pub mod feed;
 pub mod metrics;
 pub mod org;
+pub mod push;
 pub mod routes;
 pub mod scheduler;
 pub mod seed;

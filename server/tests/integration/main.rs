@@ -12,6 +12,7 @@ mod demo;
 mod devices;
 mod matrix;
 mod openapi;
+mod push;
 mod query;
 mod scheduler;
 mod sync;

@@ -1,0 +1,96 @@
+//! Push delivery (R2.2, R10.3): one [`Provider`] trait, one implementation per service, each
+//! speaking the service's real HTTP protocol at a configurable base URL (so tests run the
+//! same code against a local endpoint that speaks the same protocol).
+//!
+//! - [`fcm`]: Firebase Cloud Messaging HTTP v1, authenticated with an OAuth2 access token
+//!   from a service account's RS256-signed JWT, cached until shortly before it expires.
+//!
+//! A send ends in one of four ways, and the caller acts on each differently: delivered; the
+//! device token is dead (remove the device); try again later (after the time the service
+//! asked for, else a backoff); or failed for good (log it, do not retry).
+
+pub mod fcm;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// What to show and carry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Message {
+    /// The device token.
+    pub token: String,
+    /// The title (zh-CN first; the app localises from `data` when it can).
+    pub title: String,
+    /// The text.
+    pub body: String,
+    /// Key-value data for the app (e.g. the item's id), delivered with the notification.
+    pub data: std::collections::BTreeMap<String, String>,
+    /// Urgent items are sent at high priority.
+    pub urgent: bool,
+}
+
+/// Why a message was not delivered.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum PushError {
+    /// The token is no longer valid (app uninstalled, token rotated, another sender's):
+    /// remove the device.
+    #[error("the device token is dead ({0})")]
+    DeadToken(String),
+    /// The service is busy or failed for now: try again after `after` if it said, else back
+    /// off.
+    #[error("try again later ({reason})")]
+    Retry {
+        /// What the service asked for (`Retry-After`).
+        after: Option<Duration>,
+        /// What happened.
+        reason: String,
+    },
+    /// Refused for good (a malformed message, a wrong project, bad credentials).
+    #[error("refused: {0}")]
+    Failed(String),
+}
+
+impl PushError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PushError::DeadToken(_) => "push.dead_token",
+            PushError::Retry { .. } => "push.retry",
+            PushError::Failed(_) => "push.failed",
+        }
+    }
+}
+
+/// A delivered message: the service's id for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivered {
+    /// E.g. FCM's `projects/p/messages/0:123`.
+    pub id: String,
+}
+
+/// The future a provider's send returns.
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Delivered, PushError>> + Send + 'a>>;
+
+/// A push service.
+pub trait Provider: Send + Sync {
+    /// The provider's name, e.g. `fcm`.
+    fn name(&self) -> &'static str;
+    /// Sends one message to one device.
+    fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a>;
+}
+
+/// The wait a `Retry-After` header asks for (seconds; an HTTP date is not honoured and
+/// falls back to the caller's backoff).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}

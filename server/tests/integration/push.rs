@@ -1,0 +1,297 @@
+//! The FCM provider against a local endpoint that speaks FCM's HTTP v1 protocol: the OAuth2
+//! token exchange (it verifies the RS256 JWT with the account's public key), the send API
+//! (it checks the bearer token and the message's shape), and FCM's error answers.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use duban_server::push::fcm::{Fcm, ServiceAccount, SCOPE};
+use duban_server::push::{Message, Provider, PushError};
+use serde_json::{json, Value};
+
+const PRIVATE: &str = include_str!("fixtures/fcm-test-key.pem");
+const PUBLIC: &str = include_str!("fixtures/fcm-test-key.pub.pem");
+
+/// What the fake service saw and how it answers.
+#[derive(Default)]
+struct Seen {
+    token_requests: Vec<Value>,
+    sends: Vec<(String, Value)>,
+    valid: Vec<String>,
+    expires_in: u64,
+    busy_once: bool,
+}
+
+type Shared = Arc<Mutex<Seen>>;
+
+fn fcm_error(status: StatusCode, code: &str, state: &str) -> Response {
+    let body = json!({"error": {
+        "code": status.as_u16(), "message": "error", "status": state,
+        "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", "errorCode": code}]
+    }});
+    (status, axum::Json(body)).into_response()
+}
+
+async fn token(State(seen): State<Shared>, base: String, form: String) -> Response {
+    let fields: BTreeMap<&str, &str> = form
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    if fields.get("grant_type") != Some(&"urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer") {
+        return (StatusCode::BAD_REQUEST, "grant_type").into_response();
+    }
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.set_audience(&[format!("{base}/token")]);
+    v.set_issuer(&["duban-push@duban-test.iam.gserviceaccount.com"]);
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(PUBLIC.as_bytes()).unwrap();
+    let Ok(claims) =
+        jsonwebtoken::decode::<Value>(fields.get("assertion").copied().unwrap_or(""), &key, &v)
+    else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": "invalid_grant"})),
+        )
+            .into_response();
+    };
+    let mut s = seen.lock().unwrap();
+    s.token_requests
+        .push(json!({"header": claims.header.kid, "claims": claims.claims}));
+    let access = format!("ya29.test-{}", s.token_requests.len());
+    s.valid = vec![access.clone()];
+    let expires_in = s.expires_in;
+    axum::Json(json!({"access_token": access, "expires_in": expires_in, "token_type": "Bearer"}))
+        .into_response()
+}
+
+async fn send(
+    State(seen): State<Shared>,
+    Path(project): Path<String>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let bearer = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_owned();
+    let mut s = seen.lock().unwrap();
+    if project != "duban-test" {
+        return fcm_error(StatusCode::NOT_FOUND, "", "NOT_FOUND");
+    }
+    if !s.valid.contains(&bearer) {
+        return fcm_error(StatusCode::UNAUTHORIZED, "", "UNAUTHENTICATED");
+    }
+    s.sends.push((bearer, body.clone()));
+    let n = s.sends.len();
+    match body["message"]["token"].as_str().unwrap_or("") {
+        "dead" => fcm_error(StatusCode::NOT_FOUND, "UNREGISTERED", "NOT_FOUND"),
+        "other-sender" => fcm_error(
+            StatusCode::FORBIDDEN,
+            "SENDER_ID_MISMATCH",
+            "PERMISSION_DENIED",
+        ),
+        "busy" if !s.busy_once => {
+            s.busy_once = true;
+            let mut r = fcm_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "QUOTA_EXCEEDED",
+                "RESOURCE_EXHAUSTED",
+            );
+            r.headers_mut().insert("retry-after", "7".parse().unwrap());
+            r
+        }
+        "down" => fcm_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "UNAVAILABLE",
+        ),
+        "malformed" => fcm_error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            "INVALID_ARGUMENT",
+        ),
+        _ => axum::Json(json!({"name": format!("projects/duban-test/messages/0:{n}")}))
+            .into_response(),
+    }
+}
+
+/// Starts the fake FCM on 127.0.0.1; returns its base URL and what it sees.
+async fn fake_fcm(expires_in: u64) -> (String, Shared) {
+    let seen: Shared = Arc::new(Mutex::new(Seen {
+        expires_in,
+        ..Seen::default()
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let b = base.clone();
+    let app = Router::new()
+        .route(
+            "/token",
+            post(move |st: State<Shared>, form: String| token(st, b.clone(), form)),
+        )
+        .route("/v1/projects/{project}/messages:send", post(send))
+        .with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, seen)
+}
+
+/// What the fake service saw so far (copied, so no lock is held across a send).
+fn snapshot(seen: &Shared) -> (Vec<Value>, Vec<(String, Value)>) {
+    let s = seen.lock().unwrap();
+    (s.token_requests.clone(), s.sends.clone())
+}
+
+fn provider(base: &str) -> Fcm {
+    let key_file = json!({
+        "type": "service_account",
+        "project_id": "duban-test",
+        "private_key_id": "k1",
+        "private_key": PRIVATE,
+        "client_email": "duban-push@duban-test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": format!("{base}/token"),
+    });
+    let account = ServiceAccount::from_json(&key_file.to_string()).expect("key file");
+    Fcm::new(account, base, reqwest::Client::new()).expect("provider")
+}
+
+fn message(token: &str, urgent: bool) -> Message {
+    Message {
+        token: token.into(),
+        title: "督办提醒".into(),
+        body: "距办理期限还有 1 个工作日".into(),
+        data: BTreeMap::from([(
+            "task".to_owned(),
+            "0196a1d4-0000-7000-8000-000000000001".to_owned(),
+        )]),
+        urgent,
+    }
+}
+
+#[tokio::test]
+async fn fcm_signs_in_with_the_service_account_and_sends_the_v1_shape() {
+    let (base, seen) = fake_fcm(3600).await;
+    let fcm = provider(&base);
+    assert_eq!(fcm.name(), "fcm");
+    let d = fcm
+        .send(&message("phone-1", true))
+        .await
+        .expect("delivered");
+    assert_eq!(d.id, "projects/duban-test/messages/0:1");
+    let (token_requests, sends) = snapshot(&seen);
+    assert_eq!(token_requests.len(), 1);
+    let claims = &token_requests[0]["claims"];
+    assert_eq!(claims["scope"], SCOPE);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        3600
+    );
+    assert_eq!(
+        token_requests[0]["header"], "k1",
+        "the key id travels as kid"
+    );
+    let (bearer, body) = &sends[0];
+    assert_eq!(bearer, "ya29.test-1");
+    assert_eq!(body["message"]["token"], "phone-1");
+    assert_eq!(body["message"]["notification"]["title"], "督办提醒");
+    assert_eq!(
+        body["message"]["data"]["task"],
+        "0196a1d4-0000-7000-8000-000000000001"
+    );
+    assert_eq!(body["message"]["android"]["priority"], "HIGH");
+    assert_eq!(body["message"]["apns"]["headers"]["apns-priority"], "10");
+    let _ = fcm
+        .send(&message("phone-2", false))
+        .await
+        .expect("delivered");
+    let s = seen.lock().unwrap();
+    assert_eq!(s.sends[1].1["message"]["android"]["priority"], "NORMAL");
+}
+
+#[tokio::test]
+async fn the_access_token_is_cached_refreshed_when_stale_and_when_refused() {
+    // An hour's token serves many sends.
+    let (base, seen) = fake_fcm(3600).await;
+    let fcm = provider(&base);
+    for n in 0..5 {
+        fcm.send(&message(&format!("phone-{n}"), false))
+            .await
+            .expect("delivered");
+    }
+    assert_eq!(seen.lock().unwrap().token_requests.len(), 1, "cached");
+    // The service forgets the token (revoked, or expired early): one refresh, then on.
+    seen.lock().unwrap().valid.clear();
+    fcm.send(&message("phone-9", false))
+        .await
+        .expect("delivered after a refresh");
+    let (token_requests, sends) = snapshot(&seen);
+    assert_eq!(token_requests.len(), 2);
+    assert_eq!(sends.last().unwrap().0, "ya29.test-2");
+    // A token that lives no longer than the safety margin is fetched again every time.
+    let (base, seen) = fake_fcm(60).await;
+    let fcm = provider(&base);
+    for n in 0..3 {
+        fcm.send(&message(&format!("phone-{n}"), false))
+            .await
+            .expect("delivered");
+    }
+    assert_eq!(
+        seen.lock().unwrap().token_requests.len(),
+        3,
+        "never used stale"
+    );
+}
+
+#[tokio::test]
+async fn dead_tokens_busy_answers_and_refusals_are_told_apart() {
+    let (base, _seen) = fake_fcm(3600).await;
+    let fcm = provider(&base);
+    assert_eq!(
+        fcm.send(&message("dead", false)).await,
+        Err(PushError::DeadToken("UNREGISTERED".into()))
+    );
+    assert_eq!(
+        fcm.send(&message("other-sender", false)).await,
+        Err(PushError::DeadToken("SENDER_ID_MISMATCH".into()))
+    );
+    match fcm.send(&message("busy", false)).await {
+        Err(PushError::Retry { after, .. }) => {
+            assert_eq!(after, Some(Duration::from_secs(7)), "Retry-After honoured")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        fcm.send(&message("busy", false)).await.is_ok(),
+        "later it goes through"
+    );
+    assert!(matches!(
+        fcm.send(&message("down", false)).await,
+        Err(PushError::Retry { after: None, .. })
+    ));
+    let e = fcm.send(&message("malformed", false)).await.unwrap_err();
+    assert!(matches!(e, PushError::Failed(_)), "{e:?}");
+    assert_eq!(e.code(), "push.failed");
+    // A wrong key is refused before anything is sent; an unreachable service is "later".
+    let mut bad = ServiceAccount::from_json(
+        &json!({"project_id": "p", "client_email": "e", "private_key": "not a key", "token_uri": "x"}).to_string(),
+    )
+    .unwrap();
+    assert!(matches!(
+        Fcm::new(bad.clone(), &base, reqwest::Client::new()),
+        Err(PushError::Failed(_))
+    ));
+    bad.private_key = PRIVATE.into();
+    bad.token_uri = "http://127.0.0.1:9/token".into();
+    let unreachable = Fcm::new(bad, "http://127.0.0.1:9", reqwest::Client::new()).unwrap();
+    assert!(matches!(
+        unreachable.send(&message("x", false)).await,
+        Err(PushError::Retry { .. })
+    ));
+}
