@@ -3,13 +3,15 @@
 //! same code against a local endpoint that speaks the same protocol).
 //!
 //! - [`fcm`]: Firebase Cloud Messaging HTTP v1, authenticated with an OAuth2 access token
-//!   from a service account's RS256-signed JWT, cached until shortly before it expires.
+//!   from a service account's RS256-signed JWT, cached until shortly before it expires;
+//! - [`hms`]: Huawei HMS Push Kit v1, authenticated with OAuth2 client credentials.
 //!
 //! A send ends in one of four ways, and the caller acts on each differently: delivered; the
 //! device token is dead (remove the device); try again later (after the time the service
 //! asked for, else a backoff); or failed for good (log it, do not retry).
 
 pub mod fcm;
+pub mod hms;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,6 +1,7 @@
-//! The FCM provider against a local endpoint that speaks FCM's HTTP v1 protocol: the OAuth2
-//! token exchange (it verifies the RS256 JWT with the account's public key), the send API
-//! (it checks the bearer token and the message's shape), and FCM's error answers.
+//! The push providers against local endpoints that speak their protocols. FCM HTTP v1: the
+//! OAuth2 token exchange (the endpoint verifies the RS256 JWT with the account's public key),
+//! the send API (it checks the bearer token and the message's shape), FCM's error answers.
+//! HMS Push Kit v1: client credentials, the v1 message, Huawei's answer codes.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -12,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use duban_server::push::fcm::{Fcm, ServiceAccount, SCOPE};
+use duban_server::push::hms::{Hms, HmsApp};
 use duban_server::push::{Message, Provider, PushError};
 use serde_json::{json, Value};
 
@@ -293,5 +295,177 @@ async fn dead_tokens_busy_answers_and_refusals_are_told_apart() {
     assert!(matches!(
         unreachable.send(&message("x", false)).await,
         Err(PushError::Retry { .. })
+    ));
+}
+
+// ----- HMS Push Kit -----------------------------------------------------------------------
+
+/// What the fake HMS saw: token requests (as forms) and sends (bearer, body).
+#[derive(Default)]
+struct HmsSeen {
+    token_forms: Vec<String>,
+    sends: Vec<(String, Value)>,
+    valid: Vec<String>,
+    busy_once: bool,
+}
+
+type HmsShared = Arc<Mutex<HmsSeen>>;
+
+fn hms_answer(status: StatusCode, code: &str, msg: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"code": code, "msg": msg, "requestId": "1690000000001"})),
+    )
+        .into_response()
+}
+
+async fn hms_token(State(seen): State<HmsShared>, form: String) -> Response {
+    let ok =
+        form == "grant_type=client_credentials&client_id=107654321&client_secret=s%3Dcr3t%2Fvalue";
+    let mut s = seen.lock().unwrap();
+    s.token_forms.push(form);
+    if !ok {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": 1101, "error_description": "invalid client"})),
+        )
+            .into_response();
+    }
+    let token = format!("CV-hms-{}", s.token_forms.len());
+    s.valid = vec![token.clone()];
+    axum::Json(json!({"access_token": token, "expires_in": 3600, "token_type": "Bearer"}))
+        .into_response()
+}
+
+async fn hms_send(
+    State(seen): State<HmsShared>,
+    Path(app): Path<String>,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let bearer = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_owned();
+    let mut s = seen.lock().unwrap();
+    if app != "107654321" {
+        return hms_answer(StatusCode::NOT_FOUND, "80300002", "no permission");
+    }
+    if !s.valid.contains(&bearer) {
+        return hms_answer(StatusCode::UNAUTHORIZED, "80200003", "Oauth token expired.");
+    }
+    s.sends.push((bearer, body.clone()));
+    let token = body["message"]["token"][0]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    match token.as_str() {
+        "uninstalled" => hms_answer(StatusCode::OK, "80300007", "All the tokens are invalid"),
+        "partly" => hms_answer(
+            StatusCode::OK,
+            "80100000",
+            "{\"success\":0,\"failure\":1,\"illegal_tokens\":[\"partly\"]}",
+        ),
+        "busy" if !s.busy_once => {
+            s.busy_once = true;
+            let mut r = hms_answer(StatusCode::SERVICE_UNAVAILABLE, "", "traffic control");
+            r.headers_mut().insert("retry-after", "30".parse().unwrap());
+            r
+        }
+        "broken" => hms_answer(StatusCode::BAD_REQUEST, "80100003", "Illegal payload"),
+        _ => hms_answer(StatusCode::OK, "80000000", "Success"),
+    }
+}
+
+async fn fake_hms() -> (String, HmsShared) {
+    let seen: HmsShared = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route("/oauth2/v3/token", post(hms_token))
+        .route("/v1/{app}/messages:send", post(hms_send))
+        .with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, seen)
+}
+
+fn hms(base: &str, secret: &str) -> Hms {
+    Hms::new(
+        HmsApp {
+            app_id: "107654321".into(),
+            app_secret: secret.into(),
+        },
+        &format!("{base}/oauth2/v3/token"),
+        base,
+        reqwest::Client::new(),
+    )
+}
+
+fn hms_snapshot(seen: &HmsShared) -> (Vec<String>, Vec<(String, Value)>) {
+    let s = seen.lock().unwrap();
+    (s.token_forms.clone(), s.sends.clone())
+}
+
+#[tokio::test]
+async fn hms_signs_in_with_client_credentials_and_sends_the_v1_shape() {
+    let (base, seen) = fake_hms().await;
+    let p = hms(&base, "s=cr3t/value");
+    assert_eq!(p.name(), "hms");
+    let d = p.send(&message("phone-1", true)).await.expect("delivered");
+    assert_eq!(d.id, "1690000000001");
+    p.send(&message("phone-2", false)).await.expect("delivered");
+    let (forms, sends) = hms_snapshot(&seen);
+    assert_eq!(forms.len(), 1, "the token is cached");
+    let (bearer, body) = &sends[0];
+    assert_eq!(bearer, "CV-hms-1");
+    assert_eq!(body["validate_only"], false);
+    assert_eq!(body["message"]["token"], json!(["phone-1"]));
+    assert_eq!(body["message"]["android"]["urgency"], "HIGH");
+    assert_eq!(
+        body["message"]["android"]["notification"]["title"],
+        "督办提醒"
+    );
+    let data: Value = serde_json::from_str(body["message"]["data"].as_str().unwrap()).unwrap();
+    assert_eq!(data["task"], "0196a1d4-0000-7000-8000-000000000001");
+    assert_eq!(sends[1].1["message"]["android"]["urgency"], "NORMAL");
+    // The token expires early: one refresh, then delivered.
+    seen.lock().unwrap().valid.clear();
+    p.send(&message("phone-3", false))
+        .await
+        .expect("delivered after a refresh");
+    assert_eq!(hms_snapshot(&seen).0.len(), 2);
+}
+
+#[tokio::test]
+async fn hms_tells_dead_tokens_traffic_control_and_refusals_apart() {
+    let (base, _seen) = fake_hms().await;
+    let p = hms(&base, "s=cr3t/value");
+    assert_eq!(
+        p.send(&message("uninstalled", false)).await,
+        Err(PushError::DeadToken("80300007".into()))
+    );
+    assert_eq!(
+        p.send(&message("partly", false)).await,
+        Err(PushError::DeadToken("80100000".into()))
+    );
+    match p.send(&message("busy", false)).await {
+        Err(PushError::Retry { after, .. }) => assert_eq!(after, Some(Duration::from_secs(30))),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        p.send(&message("busy", false)).await.is_ok(),
+        "later it goes through"
+    );
+    assert!(matches!(
+        p.send(&message("broken", false)).await,
+        Err(PushError::Failed(_))
+    ));
+    // Wrong credentials are a refusal, not a retry.
+    let wrong = hms(&base, "nope");
+    assert!(matches!(
+        wrong.send(&message("phone-1", false)).await,
+        Err(PushError::Failed(_))
     ));
 }

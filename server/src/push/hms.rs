@@ -1,0 +1,203 @@
+//! Huawei HMS Push Kit, server API v1 (Huawei and Honor phones, HarmonyOS; mainland China,
+//! where FCM does not reach).
+//!
+//! Authentication: OAuth2 client credentials (`grant_type=client_credentials` with the app's
+//! id and secret) at the token URL, cached until a minute before it expires and fetched
+//! again once when the API says the token is bad (HTTP 401, `80200001`, `80200003`).
+//! Sending: `POST {base}/v1/{app_id}/messages:send`. The answer's `code` says the outcome:
+//! `80000000` delivered; `80300007` (every token invalid) or `80100000` naming our token
+//! among the illegal ones, a dead token; HTTP 500, 502, 503 (traffic control) and
+//! `81000001`, later (honouring `Retry-After`).
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{retry_after, Delivered, Message, Provider, PushError, SendFuture};
+
+/// Huawei's OAuth2 token endpoint.
+pub const TOKEN_URL: &str = "https://oauth-login.cloud.huawei.com/oauth2/v3/token";
+
+/// Huawei's push endpoint.
+pub const BASE_URL: &str = "https://push-api.cloud.huawei.com";
+
+/// An access token is fetched again this long before it expires.
+const MARGIN: Duration = Duration::from_secs(60);
+
+/// The app's credentials from AppGallery Connect.
+#[derive(Clone, Debug, Deserialize)]
+pub struct HmsApp {
+    /// The app id (also the OAuth2 client id).
+    pub app_id: String,
+    /// The app secret (the OAuth2 client secret).
+    pub app_secret: String,
+}
+
+/// The HMS provider.
+pub struct Hms {
+    http: reqwest::Client,
+    app: HmsApp,
+    token_url: String,
+    base_url: String,
+    token: tokio::sync::Mutex<Option<(String, Instant)>>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+}
+
+/// Percent-encodes a form value (RFC 3986 unreserved characters stay).
+fn form_value(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Hms {
+    /// A provider for the app, with Huawei's endpoints ([`TOKEN_URL`], [`BASE_URL`]) or
+    /// others that speak the same protocol.
+    pub fn new(app: HmsApp, token_url: &str, base_url: &str, http: reqwest::Client) -> Hms {
+        Hms {
+            http,
+            app,
+            token_url: token_url.to_owned(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn access_token(&self, fresh: bool) -> Result<String, PushError> {
+        let mut cached = self.token.lock().await;
+        if let Some((token, until)) = cached.as_ref() {
+            if !fresh && Instant::now() < *until {
+                return Ok(token.clone());
+            }
+        }
+        let body = format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            form_value(&self.app.app_id),
+            form_value(&self.app.app_secret)
+        );
+        let res = self
+            .http
+            .post(&self.token_url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| PushError::Retry {
+                after: None,
+                reason: format!("HMS token endpoint: {e}"),
+            })?;
+        let status = res.status();
+        if status.is_server_error() || status.as_u16() == 429 {
+            return Err(PushError::Retry {
+                after: retry_after(res.headers()),
+                reason: format!("HMS token endpoint answered {status}"),
+            });
+        }
+        if !status.is_success() {
+            return Err(PushError::Failed(format!(
+                "HMS token endpoint answered {status} (app id or secret wrong?)"
+            )));
+        }
+        let t: TokenResponse = res
+            .json()
+            .await
+            .map_err(|e| PushError::Failed(format!("HMS token endpoint answer: {e}")))?;
+        let until = Instant::now() + Duration::from_secs(t.expires_in).saturating_sub(MARGIN);
+        *cached = Some((t.access_token.clone(), until));
+        Ok(t.access_token)
+    }
+
+    fn body(message: &Message) -> Value {
+        json!({
+            "validate_only": false,
+            "message": {
+                "data": serde_json::to_string(&message.data).unwrap_or_default(),
+                "android": {
+                    "urgency": if message.urgent { "HIGH" } else { "NORMAL" },
+                    "notification": {
+                        "title": message.title,
+                        "body": message.body,
+                        "click_action": {"type": 3}
+                    }
+                },
+                "token": [message.token]
+            }
+        })
+    }
+
+    /// One attempt: the HTTP status, `Retry-After` and the answer.
+    async fn post(
+        &self,
+        token: &str,
+        message: &Message,
+    ) -> Result<(u16, Option<Duration>, Value), PushError> {
+        let res = self
+            .http
+            .post(format!(
+                "{}/v1/{}/messages:send",
+                self.base_url, self.app.app_id
+            ))
+            .bearer_auth(token)
+            .json(&Hms::body(message))
+            .send()
+            .await
+            .map_err(|e| PushError::Retry {
+                after: None,
+                reason: format!("HMS: {e}"),
+            })?;
+        let status = res.status().as_u16();
+        let after = retry_after(res.headers());
+        Ok((status, after, res.json().await.unwrap_or(Value::Null)))
+    }
+
+    async fn deliver(&self, message: &Message) -> Result<Delivered, PushError> {
+        let unauthorised = |(status, _, body): &(u16, Option<Duration>, Value)| {
+            *status == 401 || matches!(body["code"].as_str(), Some("80200001" | "80200003"))
+        };
+        let mut answer = self.post(&self.access_token(false).await?, message).await?;
+        if unauthorised(&answer) {
+            answer = self.post(&self.access_token(true).await?, message).await?;
+        }
+        let (status, after, body) = answer;
+        let code = body["code"].as_str().unwrap_or("").to_owned();
+        let msg = body["msg"].as_str().unwrap_or("");
+        match code.as_str() {
+            "80000000" => Ok(Delivered {
+                id: body["requestId"].as_str().unwrap_or_default().to_owned(),
+            }),
+            "80300007" => Err(PushError::DeadToken(code)),
+            "80100000" if msg.contains(&message.token) => Err(PushError::DeadToken(code)),
+            _ if matches!(status, 429 | 500 | 502 | 503) || code == "81000001" => {
+                Err(PushError::Retry {
+                    after,
+                    reason: format!("HMS answered {status} {code}"),
+                })
+            }
+            _ => Err(PushError::Failed(format!("HMS answered {status} {code}"))),
+        }
+    }
+}
+
+impl Provider for Hms {
+    fn name(&self) -> &'static str {
+        "hms"
+    }
+
+    fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a> {
+        Box::pin(self.deliver(message))
+    }
+}
