@@ -49,18 +49,6 @@ struct TokenResponse {
     expires_in: u64,
 }
 
-/// Percent-encodes a form value (RFC 3986 unreserved characters stay).
-fn form_value(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 impl Hms {
     /// A provider for the app, with Huawei's endpoints ([`TOKEN_URL`], [`BASE_URL`]) or
     /// others that speak the same protocol.
@@ -83,8 +71,8 @@ impl Hms {
         }
         let body = format!(
             "grant_type=client_credentials&client_id={}&client_secret={}",
-            form_value(&self.app.app_id),
-            form_value(&self.app.app_secret)
+            super::percent(&self.app.app_id),
+            super::percent(&self.app.app_secret)
         );
         let res = self
             .http

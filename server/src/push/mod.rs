@@ -4,7 +4,8 @@
 //!
 //! - [`fcm`]: Firebase Cloud Messaging HTTP v1, authenticated with an OAuth2 access token
 //!   from a service account's RS256-signed JWT, cached until shortly before it expires;
-//! - [`hms`]: Huawei HMS Push Kit v1, authenticated with OAuth2 client credentials.
+//! - [`hms`]: Huawei HMS Push Kit v1, authenticated with OAuth2 client credentials;
+//! - [`sms`]: SMS through Aliyun's signed RPC requests or a signed webhook.
 //!
 //! A send ends in one of four ways, and the caller acts on each differently: delivered; the
 //! device token is dead (remove the device); try again later (after the time the service
@@ -12,6 +13,7 @@
 
 pub mod fcm;
 pub mod hms;
+pub mod sms;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -82,6 +84,19 @@ pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
     /// Sends one message to one device.
     fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a>;
+}
+
+/// RFC 3986 percent-encoding of a form value or signed parameter (unreserved characters
+/// stay; space is `%20`, `*` is `%2A`).
+pub fn percent(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The wait a `Retry-After` header asks for (seconds; an HTTP date is not honoured and

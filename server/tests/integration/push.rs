@@ -14,6 +14,7 @@ use axum::routing::post;
 use axum::Router;
 use duban_server::push::fcm::{Fcm, ServiceAccount, SCOPE};
 use duban_server::push::hms::{Hms, HmsApp};
+use duban_server::push::sms::{Aliyun, Gateway, Sms};
 use duban_server::push::{Message, Provider, PushError};
 use serde_json::{json, Value};
 
@@ -466,6 +467,169 @@ async fn hms_tells_dead_tokens_traffic_control_and_refusals_apart() {
     let wrong = hms(&base, "nope");
     assert!(matches!(
         wrong.send(&message("phone-1", false)).await,
+        Err(PushError::Failed(_))
+    ));
+}
+
+// ----- SMS ----------------------------------------------------------------------------------
+
+/// The signature an Aliyun RPC endpoint expects, computed here on its own from the query it
+/// received: every parameter but `Signature`, sorted, RFC 3986-encoded, `GET&%2F&…`, HMAC-SHA1
+/// under `secret&`, base64.
+fn aliyun_expected_signature(query: &BTreeMap<String, String>, secret: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let enc = |s: &str| {
+        let mut out = String::new();
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    };
+    let mut pairs: Vec<(&String, &String)> =
+        query.iter().filter(|(k, _)| *k != "Signature").collect();
+    pairs.sort();
+    let canonical: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect();
+    let to_sign = format!("GET&%2F&{}", enc(&canonical.join("&")));
+    let mut mac =
+        hmac::Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).unwrap();
+    mac.update(to_sign.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+async fn fake_sms() -> (String, Arc<Mutex<Vec<BTreeMap<String, String>>>>) {
+    let seen: Arc<Mutex<Vec<BTreeMap<String, String>>>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let s2 = seen.clone();
+    let aliyun = move |axum::extract::Query(q): axum::extract::Query<BTreeMap<String, String>>| {
+        let seen = s2.clone();
+        async move {
+            let good = q.get("Signature") == Some(&aliyun_expected_signature(&q, "aliyun-secret"));
+            seen.lock().unwrap().push(q.clone());
+            let code = if !good {
+                "SignatureDoesNotMatch"
+            } else {
+                match q.get("PhoneNumbers").map(String::as_str) {
+                    Some("12345") => "isv.MOBILE_NUMBER_ILLEGAL",
+                    Some("13800000002") => "isv.BUSINESS_LIMIT_CONTROL",
+                    _ => "OK",
+                }
+            };
+            axum::Json(
+                json!({"Code": code, "Message": code, "BizId": "900619746936498440^0", "RequestId": "F655A8D5"}),
+            )
+        }
+    };
+    let webhook = |headers: HeaderMap, body: axum::body::Bytes| async move {
+        let sig = headers
+            .get("x-duban-signature")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if sig != duban_server::push::sms::webhook_signature("hook-secret", &body) {
+            return (StatusCode::UNAUTHORIZED, axum::Json(json!({}))).into_response();
+        }
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        match v["phone"].as_str() {
+            Some("13800000009") => (StatusCode::GONE, axum::Json(json!({}))).into_response(),
+            _ => axum::Json(json!({"id": format!("hook-{}", v["phone"].as_str().unwrap())}))
+                .into_response(),
+        }
+    };
+    let app = Router::new()
+        .route("/", axum::routing::get(aliyun))
+        .route("/hook", post(webhook));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, seen)
+}
+
+fn aliyun(base: &str, secret: &str) -> Sms {
+    Sms::new(
+        Gateway::Aliyun {
+            endpoint: base.into(),
+            account: Aliyun {
+                access_key_id: "LTAI-test".into(),
+                access_key_secret: secret.into(),
+                sign_name: "清河县督查室".into(),
+                template_code: "SMS_12345678".into(),
+            },
+        },
+        reqwest::Client::new(),
+    )
+}
+
+#[tokio::test]
+async fn sms_through_aliyun_signs_each_request_and_reads_the_answer_codes() {
+    let (base, seen) = fake_sms().await;
+    let sms = aliyun(&base, "aliyun-secret");
+    assert_eq!(sms.name(), "sms");
+    let d = sms.send(&message("13800000001", true)).await.expect("sent");
+    assert_eq!(d.id, "900619746936498440^0");
+    let q = seen.lock().unwrap()[0].clone();
+    assert_eq!(q["Action"], "SendSms");
+    assert_eq!(q["SignName"], "清河县督查室");
+    assert_eq!(q["SignatureMethod"], "HMAC-SHA1");
+    let param: Value = serde_json::from_str(&q["TemplateParam"]).unwrap();
+    assert_eq!(param["title"], "督办提醒");
+    // Each request has its own nonce.
+    sms.send(&message("13800000001", false))
+        .await
+        .expect("sent");
+    let nonces: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|q| q["SignatureNonce"].clone())
+        .collect();
+    assert_ne!(nonces[0], nonces[1]);
+    assert_eq!(
+        sms.send(&message("12345", false)).await,
+        Err(PushError::DeadToken("isv.MOBILE_NUMBER_ILLEGAL".into()))
+    );
+    assert!(matches!(
+        sms.send(&message("13800000002", false)).await,
+        Err(PushError::Retry { .. })
+    ));
+    // A wrong secret: the gateway refuses the signature, for good.
+    let wrong = aliyun(&base, "other");
+    assert!(matches!(
+        wrong.send(&message("13800000001", false)).await,
+        Err(PushError::Failed(_))
+    ));
+}
+
+#[tokio::test]
+async fn sms_through_a_webhook_is_signed_over_its_body() {
+    let (base, _seen) = fake_sms().await;
+    let hook = |secret: &str| {
+        Sms::new(
+            Gateway::Webhook {
+                url: format!("{base}/hook"),
+                secret: secret.into(),
+            },
+            reqwest::Client::new(),
+        )
+    };
+    let d = hook("hook-secret")
+        .send(&message("13800000001", false))
+        .await
+        .expect("sent");
+    assert_eq!(d.id, "hook-13800000001");
+    assert_eq!(
+        hook("hook-secret")
+            .send(&message("13800000009", false))
+            .await,
+        Err(PushError::DeadToken("gone".into()))
+    );
+    assert!(matches!(
+        hook("wrong").send(&message("13800000001", false)).await,
         Err(PushError::Failed(_))
     ));
 }
