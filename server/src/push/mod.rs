@@ -5,12 +5,14 @@
 //! - [`fcm`]: Firebase Cloud Messaging HTTP v1, authenticated with an OAuth2 access token
 //!   from a service account's RS256-signed JWT, cached until shortly before it expires;
 //! - [`hms`]: Huawei HMS Push Kit v1, authenticated with OAuth2 client credentials;
+//! - [`apns`]: Apple's APNs over HTTP/2 with an ES256 provider token;
 //! - [`sms`]: SMS through Aliyun's signed RPC requests or a signed webhook.
 //!
 //! A send ends in one of four ways, and the caller acts on each differently: delivered; the
 //! device token is dead (remove the device); try again later (after the time the service
 //! asked for, else a backoff); or failed for good (log it, do not retry).
 
+pub mod apns;
 pub mod fcm;
 pub mod hms;
 pub mod sms;

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use duban_server::push::apns::{Apns, ApnsKey};
 use duban_server::push::fcm::{Fcm, ServiceAccount, SCOPE};
 use duban_server::push::hms::{Hms, HmsApp};
 use duban_server::push::sms::{Aliyun, Gateway, Sms};
@@ -630,6 +631,171 @@ async fn sms_through_a_webhook_is_signed_over_its_body() {
     );
     assert!(matches!(
         hook("wrong").send(&message("13800000001", false)).await,
+        Err(PushError::Failed(_))
+    ));
+}
+
+// ----- APNs -----------------------------------------------------------------------------------
+
+const APNS_KEY: &str = include_str!("fixtures/apns-test-key.p8");
+const APNS_PUBLIC: &str = include_str!("fixtures/apns-test-key.pub.pem");
+
+#[derive(Default)]
+struct ApnsSeen {
+    requests: Vec<(axum::http::Version, HeaderMap, String, Value)>,
+    expire_next: bool,
+    tokens: Vec<String>,
+}
+
+async fn apns_send(
+    State(seen): State<Arc<Mutex<ApnsSeen>>>,
+    Path(device): Path<String>,
+    version: axum::http::Version,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> Response {
+    let jwt = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("bearer "))
+        .unwrap_or("")
+        .to_owned();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    v.set_issuer(&["TEAM123456"]);
+    v.validate_exp = false;
+    v.required_spec_claims.clear();
+    let key = jsonwebtoken::DecodingKey::from_ec_pem(APNS_PUBLIC.as_bytes()).unwrap();
+    let decoded = jsonwebtoken::decode::<Value>(&jwt, &key, &v);
+    let mut s = seen.lock().unwrap();
+    s.requests
+        .push((version, headers.clone(), device.clone(), body));
+    let reason = |status: StatusCode, reason: &str| {
+        (status, axum::Json(json!({"reason": reason}))).into_response()
+    };
+    match decoded {
+        Ok(t) if t.header.kid.as_deref() == Some("KEY1234567") => {}
+        _ => return reason(StatusCode::FORBIDDEN, "InvalidProviderToken"),
+    }
+    if !s.tokens.contains(&jwt) {
+        s.tokens.push(jwt.clone());
+    }
+    if s.expire_next {
+        s.expire_next = false;
+        return reason(StatusCode::FORBIDDEN, "ExpiredProviderToken");
+    }
+    match device.as_str() {
+        "gone" => (
+            StatusCode::GONE,
+            axum::Json(json!({"reason": "Unregistered", "timestamp": 1764590000000u64})),
+        )
+            .into_response(),
+        "bad" => reason(StatusCode::BAD_REQUEST, "BadDeviceToken"),
+        "busy" => {
+            let mut r = reason(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests");
+            r.headers_mut().insert("retry-after", "12".parse().unwrap());
+            r
+        }
+        "huge" => reason(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge"),
+        _ => {
+            let mut r = StatusCode::OK.into_response();
+            r.headers_mut().insert(
+                "apns-id",
+                "EC1BF194-B3B2-424A-89A9-5A918A6E6B5D".parse().unwrap(),
+            );
+            r
+        }
+    }
+}
+
+async fn fake_apns() -> (String, Arc<Mutex<ApnsSeen>>) {
+    let seen: Arc<Mutex<ApnsSeen>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route("/3/device/{device}", post(apns_send))
+        .with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, seen)
+}
+
+fn apns(base: &str) -> Apns {
+    Apns::new(
+        ApnsKey {
+            team_id: "TEAM123456".into(),
+            key_id: "KEY1234567".into(),
+            p8: APNS_KEY.into(),
+            topic: "cn.gov.qinghe.duban".into(),
+        },
+        base,
+    )
+    .expect("provider")
+}
+
+#[tokio::test]
+async fn apns_speaks_http2_with_an_es256_token_and_the_alert_headers() {
+    let (base, seen) = fake_apns().await;
+    let p = apns(&base);
+    assert_eq!(p.name(), "apns");
+    let d = p.send(&message("a1b2c3", true)).await.expect("delivered");
+    assert_eq!(d.id, "EC1BF194-B3B2-424A-89A9-5A918A6E6B5D");
+    p.send(&message("d4e5f6", false)).await.expect("delivered");
+    let (requests, tokens) = {
+        let s = seen.lock().unwrap();
+        (s.requests.clone(), s.tokens.clone())
+    };
+    let (version, headers, device, body) = &requests[0];
+    assert_eq!(*version, axum::http::Version::HTTP_2);
+    assert_eq!(device, "a1b2c3");
+    assert_eq!(headers["apns-topic"], "cn.gov.qinghe.duban");
+    assert_eq!(headers["apns-push-type"], "alert");
+    assert_eq!(headers["apns-priority"], "10");
+    assert_eq!(requests[1].1["apns-priority"], "5");
+    assert_eq!(body["aps"]["alert"]["title"], "督办提醒");
+    assert_eq!(body["task"], "0196a1d4-0000-7000-8000-000000000001");
+    assert_eq!(tokens.len(), 1, "one provider token serves both");
+    // Apple says the token expired: a new one is signed at once and the message goes again
+    // (signed within the same second, ES256's deterministic signature may equal the old).
+    seen.lock().unwrap().expire_next = true;
+    p.send(&message("a1b2c3", false))
+        .await
+        .expect("delivered with a new token");
+    assert_eq!(
+        seen.lock().unwrap().requests.len(),
+        4,
+        "refused once, then sent"
+    );
+}
+
+#[tokio::test]
+async fn apns_tells_unregistered_busy_and_refused_apart() {
+    let (base, _seen) = fake_apns().await;
+    let p = apns(&base);
+    assert_eq!(
+        p.send(&message("gone", false)).await,
+        Err(PushError::DeadToken("Unregistered".into()))
+    );
+    assert_eq!(
+        p.send(&message("bad", false)).await,
+        Err(PushError::DeadToken("BadDeviceToken".into()))
+    );
+    match p.send(&message("busy", false)).await {
+        Err(PushError::Retry { after, .. }) => assert_eq!(after, Some(Duration::from_secs(12))),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        p.send(&message("huge", false)).await,
+        Err(PushError::Failed(_))
+    ));
+    assert!(matches!(
+        Apns::new(
+            ApnsKey {
+                team_id: "T".into(),
+                key_id: "K".into(),
+                p8: "not a key".into(),
+                topic: "x".into()
+            },
+            &base
+        ),
         Err(PushError::Failed(_))
     ));
 }
