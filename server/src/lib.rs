@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod feed;
+pub mod jobs;
 pub mod metrics;
 pub mod org;
 pub mod push;

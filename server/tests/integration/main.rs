@@ -10,6 +10,7 @@ mod blobs;
 mod cli;
 mod demo;
 mod devices;
+mod jobs;
 mod matrix;
 mod openapi;
 mod push;
