@@ -8,21 +8,16 @@
 //! `error.details[].errorCode`: `UNREGISTERED` and `SENDER_ID_MISMATCH` mean a dead token;
 //! 429, 500 and 503 mean later (honouring `Retry-After`).
 
-use std::time::{Duration, Instant};
-
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{retry_after, Delivered, Message, Provider, PushError, SendFuture};
+use super::{retry_after, Delivered, Message, OAuthToken, Provider, PushError, SendFuture};
 
 /// The OAuth2 scope of FCM.
 pub const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
 
 /// Google's FCM endpoint.
 pub const BASE_URL: &str = "https://fcm.googleapis.com";
-
-/// An access token is fetched again this long before it expires.
-const MARGIN: Duration = Duration::from_secs(60);
 
 /// The fields of a service-account key file (the JSON Firebase hands out) that FCM needs.
 #[derive(Clone, Debug, Deserialize)]
@@ -54,7 +49,7 @@ pub struct Fcm {
     account: ServiceAccount,
     key: jsonwebtoken::EncodingKey,
     base_url: String,
-    token: tokio::sync::Mutex<Option<(String, Instant)>>,
+    token: OAuthToken,
 }
 
 #[derive(serde::Serialize)]
@@ -64,12 +59,6 @@ struct Claims<'a> {
     aud: &'a str,
     iat: i64,
     exp: i64,
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    expires_in: u64,
 }
 
 impl Fcm {
@@ -87,7 +76,7 @@ impl Fcm {
             account,
             key,
             base_url: base_url.trim_end_matches('/').to_owned(),
-            token: tokio::sync::Mutex::new(None),
+            token: OAuthToken::new(),
         })
     }
 
@@ -108,50 +97,16 @@ impl Fcm {
     }
 
     /// A valid access token: the cached one, or a new one (`fresh` forces a new one).
+    /// A valid access token: the cached one, or a new one (`fresh` forces a new one).
     async fn access_token(&self, fresh: bool) -> Result<String, PushError> {
-        let mut cached = self.token.lock().await;
-        if let Some((token, until)) = cached.as_ref() {
-            if !fresh && Instant::now() < *until {
-                return Ok(token.clone());
-            }
-        }
-        let body = format!(
-            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={}",
-            self.assertion()?
-        );
-        let res = self
-            .http
-            .post(&self.account.token_uri)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
-            .send()
+        self.token
+            .get(&self.http, &self.account.token_uri, "FCM", fresh, || {
+                Ok(format!(
+                    "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={}",
+                    self.assertion()?
+                ))
+            })
             .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("token endpoint: {e}"),
-            })?;
-        let status = res.status();
-        if status.is_server_error() || status.as_u16() == 429 {
-            return Err(PushError::Retry {
-                after: retry_after(res.headers()),
-                reason: format!("token endpoint answered {status}"),
-            });
-        }
-        if !status.is_success() {
-            return Err(PushError::Failed(format!(
-                "token endpoint answered {status}"
-            )));
-        }
-        let t: TokenResponse = res
-            .json()
-            .await
-            .map_err(|e| PushError::Failed(format!("token endpoint answer: {e}")))?;
-        let until = Instant::now() + Duration::from_secs(t.expires_in).saturating_sub(MARGIN);
-        *cached = Some((t.access_token.clone(), until));
-        Ok(t.access_token)
     }
 
     fn body(message: &Message) -> Value {

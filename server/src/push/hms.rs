@@ -9,21 +9,18 @@
 //! among the illegal ones, a dead token; HTTP 500, 502, 503 (traffic control) and
 //! `81000001`, later (honouring `Retry-After`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{retry_after, Delivered, Message, Provider, PushError, SendFuture};
+use super::{retry_after, Delivered, Message, OAuthToken, Provider, PushError, SendFuture};
 
 /// Huawei's OAuth2 token endpoint.
 pub const TOKEN_URL: &str = "https://oauth-login.cloud.huawei.com/oauth2/v3/token";
 
 /// Huawei's push endpoint.
 pub const BASE_URL: &str = "https://push-api.cloud.huawei.com";
-
-/// An access token is fetched again this long before it expires.
-const MARGIN: Duration = Duration::from_secs(60);
 
 /// The app's credentials from AppGallery Connect.
 #[derive(Clone, Debug, Deserialize)]
@@ -40,13 +37,7 @@ pub struct Hms {
     app: HmsApp,
     token_url: String,
     base_url: String,
-    token: tokio::sync::Mutex<Option<(String, Instant)>>,
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    expires_in: u64,
+    token: OAuthToken,
 }
 
 impl Hms {
@@ -58,55 +49,20 @@ impl Hms {
             app,
             token_url: token_url.to_owned(),
             base_url: base_url.trim_end_matches('/').to_owned(),
-            token: tokio::sync::Mutex::new(None),
+            token: OAuthToken::new(),
         }
     }
 
     async fn access_token(&self, fresh: bool) -> Result<String, PushError> {
-        let mut cached = self.token.lock().await;
-        if let Some((token, until)) = cached.as_ref() {
-            if !fresh && Instant::now() < *until {
-                return Ok(token.clone());
-            }
-        }
-        let body = format!(
-            "grant_type=client_credentials&client_id={}&client_secret={}",
-            super::percent(&self.app.app_id),
-            super::percent(&self.app.app_secret)
-        );
-        let res = self
-            .http
-            .post(&self.token_url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body)
-            .send()
+        self.token
+            .get(&self.http, &self.token_url, "HMS", fresh, || {
+                Ok(format!(
+                    "grant_type=client_credentials&client_id={}&client_secret={}",
+                    super::percent(&self.app.app_id),
+                    super::percent(&self.app.app_secret)
+                ))
+            })
             .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("HMS token endpoint: {e}"),
-            })?;
-        let status = res.status();
-        if status.is_server_error() || status.as_u16() == 429 {
-            return Err(PushError::Retry {
-                after: retry_after(res.headers()),
-                reason: format!("HMS token endpoint answered {status}"),
-            });
-        }
-        if !status.is_success() {
-            return Err(PushError::Failed(format!(
-                "HMS token endpoint answered {status} (app id or secret wrong?)"
-            )));
-        }
-        let t: TokenResponse = res
-            .json()
-            .await
-            .map_err(|e| PushError::Failed(format!("HMS token endpoint answer: {e}")))?;
-        let until = Instant::now() + Duration::from_secs(t.expires_in).saturating_sub(MARGIN);
-        *cached = Some((t.access_token.clone(), until));
-        Ok(t.access_token)
     }
 
     fn body(message: &Message) -> Value {

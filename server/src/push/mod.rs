@@ -88,6 +88,80 @@ pub trait Provider: Send + Sync {
     fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a>;
 }
 
+/// An OAuth2 access token got by a form POST to a token endpoint (FCM's JWT bearer grant,
+/// HMS's client credentials), kept until a minute before it expires.
+pub(crate) struct OAuthToken {
+    cached: tokio::sync::Mutex<Option<(String, std::time::Instant)>>,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: u64,
+}
+
+impl OAuthToken {
+    /// A token is fetched again this long before it expires.
+    const MARGIN: Duration = Duration::from_secs(60);
+
+    pub(crate) fn new() -> OAuthToken {
+        OAuthToken {
+            cached: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The cached token, or a new one from `url` with the form `form()` (`fresh` forces a
+    /// new one). `service` names the endpoint in errors.
+    pub(crate) async fn get(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        service: &str,
+        fresh: bool,
+        form: impl FnOnce() -> Result<String, PushError>,
+    ) -> Result<String, PushError> {
+        let mut cached = self.cached.lock().await;
+        if let Some((token, until)) = cached.as_ref() {
+            if !fresh && std::time::Instant::now() < *until {
+                return Ok(token.clone());
+            }
+        }
+        let res = http
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(form()?)
+            .send()
+            .await
+            .map_err(|e| PushError::Retry {
+                after: None,
+                reason: format!("{service} token endpoint: {e}"),
+            })?;
+        let status = res.status();
+        if status.is_server_error() || status.as_u16() == 429 {
+            return Err(PushError::Retry {
+                after: retry_after(res.headers()),
+                reason: format!("{service} token endpoint answered {status}"),
+            });
+        }
+        if !status.is_success() {
+            return Err(PushError::Failed(format!(
+                "{service} token endpoint answered {status} (credentials wrong?)"
+            )));
+        }
+        let t: TokenAnswer = res
+            .json()
+            .await
+            .map_err(|e| PushError::Failed(format!("{service} token endpoint answer: {e}")))?;
+        let until = std::time::Instant::now()
+            + Duration::from_secs(t.expires_in).saturating_sub(OAuthToken::MARGIN);
+        *cached = Some((t.access_token.clone(), until));
+        Ok(t.access_token)
+    }
+}
+
 /// RFC 3986 percent-encoding of a form value or signed parameter (unreserved characters
 /// stay; space is `%20`, `*` is `%2A`).
 pub fn percent(v: &str) -> String {

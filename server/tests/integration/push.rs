@@ -34,6 +34,16 @@ struct Seen {
 
 type Shared = Arc<Mutex<Seen>>;
 
+/// The credential after `scheme` in the Authorization header (empty if none).
+fn credential(headers: &HeaderMap, scheme: &str) -> String {
+    headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix(scheme))
+        .unwrap_or("")
+        .to_owned()
+}
+
 fn fcm_error(status: StatusCode, code: &str, state: &str) -> Response {
     let body = json!({"error": {
         "code": status.as_u16(), "message": "error", "status": state,
@@ -79,12 +89,7 @@ async fn send(
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    let bearer = headers
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .to_owned();
+    let bearer = credential(&headers, "Bearer ");
     let mut s = seen.lock().unwrap();
     if project != "duban-test" {
         return fcm_error(StatusCode::NOT_FOUND, "", "NOT_FOUND");
@@ -345,12 +350,7 @@ async fn hms_send(
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    let bearer = headers
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .to_owned();
+    let bearer = credential(&headers, "Bearer ");
     let mut s = seen.lock().unwrap();
     if app != "107654321" {
         return hms_answer(StatusCode::NOT_FOUND, "80300002", "no permission");
@@ -654,12 +654,7 @@ async fn apns_send(
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    let jwt = headers
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("bearer "))
-        .unwrap_or("")
-        .to_owned();
+    let jwt = credential(&headers, "bearer ");
     let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
     v.set_issuer(&["TEAM123456"]);
     v.validate_exp = false;
