@@ -327,3 +327,111 @@ pub struct Device {
     /// When its token or version last changed.
     pub updated_at: DateTime<Utc>,
 }
+
+/// One notification in a person's inbox (站内通知).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxNotification {
+    /// Its id (the same for the same person and event on every replica).
+    pub id: Uuid,
+    /// The item.
+    pub task: TaskId,
+    /// The event of the item's trail that brought it.
+    pub task_seq: u64,
+    /// What it is about.
+    pub kind: crate::domain::derived::describe::NoticeKind,
+    /// The text in Chinese.
+    pub zh: String,
+    /// The text in English.
+    pub en: String,
+    /// The urgency it climbs at.
+    pub urgency: crate::domain::model::Urgency,
+    /// When it arrived.
+    pub at: DateTime<Utc>,
+    /// When the person read it (the read receipt).
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A page of the inbox, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxPage {
+    /// Unread notifications in all (not only this page).
+    pub unread: u64,
+    /// The notifications.
+    pub items: Vec<InboxNotification>,
+}
+
+/// One event a notification is known by on a phone (the phone derives the same
+/// notifications from the same events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRef {
+    /// The item.
+    pub task: TaskId,
+    /// The event's number in the item's trail.
+    pub task_seq: u64,
+}
+
+/// Read receipts: the notifications the person has read, by id or by event, or all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadReceipts {
+    /// By id.
+    #[serde(default)]
+    pub ids: Vec<Uuid>,
+    /// By the event that brought them.
+    #[serde(default)]
+    pub events: Vec<EventRef>,
+    /// Every unread one.
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// What the receipts changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadOutcome {
+    /// Notifications newly marked read.
+    pub marked: u64,
+    /// Unread notifications left.
+    pub unread: u64,
+}
+
+/// One send of a notification beyond the inbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    /// `push` or `sms`.
+    pub channel: crate::domain::delivery::Channel,
+    /// `fcm`, `apns`, `hms` or `sms`.
+    pub provider: String,
+    /// `sent`, `dead` (the token or number no longer works) or `failed`.
+    pub outcome: String,
+    /// The service's message id, or what went wrong.
+    pub detail: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Who an item's notifications reached, and whether they read them (for the office and
+/// leaders: proof that an urging arrived and was read).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationTrace {
+    /// The notification.
+    pub id: Uuid,
+    /// Whom it was for.
+    pub person: UserId,
+    /// Their name.
+    pub name: String,
+    /// The event that brought it.
+    pub task_seq: u64,
+    /// What it is about.
+    pub kind: crate::domain::derived::describe::NoticeKind,
+    /// The text in Chinese.
+    pub zh: String,
+    /// The text in English.
+    pub en: String,
+    /// When it reached the inbox.
+    pub at: DateTime<Utc>,
+    /// When it was read.
+    pub read_at: Option<DateTime<Utc>>,
+    /// The sends beyond the inbox, in order.
+    pub deliveries: Vec<DeliveryRecord>,
+}

@@ -420,6 +420,11 @@ pub async fn apply(
     }
     let mut feed = Vec::new();
     let mut records = Vec::new();
+    let mut notified = 0;
+    for a in &applied {
+        let before = a.before.as_ref().map(|s| s.state.clone()).unwrap_or_default();
+        notified += crate::notify::queue(&mut batch, org, a.task, &before, &a.events, now);
+    }
     for a in &applied {
         write_item(
             &mut batch,
@@ -475,6 +480,9 @@ pub async fn apply(
         }
     };
     tx.commit().await?;
+    if notified > 0 {
+        state.deliveries.notify_one();
+    }
     state
         .metrics
         .count("duban_commands_total{outcome=\"accepted\"}");

@@ -50,6 +50,99 @@ pub struct ServeArgs {
     /// requests); 0 turns it off on this replica [default: 30].
     #[arg(long, env = "DUBAN_SCHEDULER_SECONDS", value_name = "SECS")]
     pub scheduler_seconds: Option<u32>,
+    /// Seconds between the delivery worker's passes over push and SMS steps that fall due
+    /// later (steps due at once go out at once); 0 turns it off on this replica [default: 5].
+    #[arg(long, env = "DUBAN_DELIVERY_SECONDS", value_name = "SECS")]
+    pub delivery_seconds: Option<u32>,
+    /// Push services and the SMS gateway (a `[push]` table in the file).
+    #[command(flatten)]
+    pub push: PushArgs,
+}
+
+/// The push services and the SMS gateway; each is on when its credentials are given.
+/// Endpoints default to the real services.
+#[derive(Debug, Clone, Default, Args, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PushArgs {
+    /// FCM: the service account key file (JSON) from the Firebase console.
+    #[arg(long, env = "DUBAN_FCM_SERVICE_ACCOUNT", value_name = "FILE")]
+    pub fcm_service_account: Option<PathBuf>,
+    /// FCM: the API endpoint [default: https://fcm.googleapis.com].
+    #[arg(long, env = "DUBAN_FCM_URL", value_name = "URL")]
+    pub fcm_url: Option<String>,
+    /// APNs: the signing key (`AuthKey_….p8`).
+    #[arg(long, env = "DUBAN_APNS_KEY", value_name = "FILE")]
+    pub apns_key: Option<PathBuf>,
+    /// APNs: the key id.
+    #[arg(long, env = "DUBAN_APNS_KEY_ID", value_name = "ID")]
+    pub apns_key_id: Option<String>,
+    /// APNs: the team id.
+    #[arg(long, env = "DUBAN_APNS_TEAM_ID", value_name = "ID")]
+    pub apns_team_id: Option<String>,
+    /// APNs: the app's bundle id (the topic).
+    #[arg(long, env = "DUBAN_APNS_TOPIC", value_name = "BUNDLE")]
+    pub apns_topic: Option<String>,
+    /// APNs: the endpoint [default: https://api.push.apple.com].
+    #[arg(long, env = "DUBAN_APNS_URL", value_name = "URL")]
+    pub apns_url: Option<String>,
+    /// HMS: the app id from AppGallery Connect.
+    #[arg(long, env = "DUBAN_HMS_APP_ID", value_name = "ID")]
+    pub hms_app_id: Option<String>,
+    /// HMS: the app secret.
+    #[arg(long, env = "DUBAN_HMS_APP_SECRET", value_name = "SECRET")]
+    pub hms_app_secret: Option<String>,
+    /// HMS: the OAuth2 token endpoint [default: Huawei's].
+    #[arg(long, env = "DUBAN_HMS_TOKEN_URL", value_name = "URL")]
+    pub hms_token_url: Option<String>,
+    /// HMS: the push endpoint [default: https://push-api.cloud.huawei.com].
+    #[arg(long, env = "DUBAN_HMS_URL", value_name = "URL")]
+    pub hms_url: Option<String>,
+    /// SMS: `aliyun` (signed SendSms) or `webhook` (a signed POST to an in-house gateway).
+    #[arg(long, env = "DUBAN_SMS_GATEWAY", value_name = "KIND")]
+    pub sms_gateway: Option<String>,
+    /// SMS: the endpoint (Aliyun's by default; the webhook's URL).
+    #[arg(long, env = "DUBAN_SMS_URL", value_name = "URL")]
+    pub sms_url: Option<String>,
+    /// SMS (Aliyun): the AccessKey id.
+    #[arg(long, env = "DUBAN_SMS_ACCESS_KEY_ID", value_name = "ID")]
+    pub sms_access_key_id: Option<String>,
+    /// SMS: the AccessKey secret (Aliyun) or the shared secret (webhook).
+    #[arg(long, env = "DUBAN_SMS_SECRET", value_name = "SECRET")]
+    pub sms_secret: Option<String>,
+    /// SMS (Aliyun): the approved signature (签名).
+    #[arg(long, env = "DUBAN_SMS_SIGN_NAME", value_name = "NAME")]
+    pub sms_sign_name: Option<String>,
+    /// SMS (Aliyun): the approved template code with `${title}` and `${body}`.
+    #[arg(long, env = "DUBAN_SMS_TEMPLATE", value_name = "CODE")]
+    pub sms_template: Option<String>,
+}
+
+impl PushArgs {
+    /// Each setting from `self`, else from `other`.
+    fn or(self, other: PushArgs) -> PushArgs {
+        macro_rules! pick {
+            ($($f:ident),*) => { PushArgs { $($f: self.$f.or(other.$f)),* } };
+        }
+        pick!(
+            fcm_service_account,
+            fcm_url,
+            apns_key,
+            apns_key_id,
+            apns_team_id,
+            apns_topic,
+            apns_url,
+            hms_app_id,
+            hms_app_secret,
+            hms_token_url,
+            hms_url,
+            sms_gateway,
+            sms_url,
+            sms_access_key_id,
+            sms_secret,
+            sms_sign_name,
+            sms_template
+        )
+    }
 }
 
 /// The same settings in a TOML file.
@@ -68,6 +161,8 @@ struct FileConfig {
     max_blob: Option<u64>,
     db_connections: Option<u32>,
     scheduler_seconds: Option<u32>,
+    delivery_seconds: Option<u32>,
+    push: Option<PushArgs>,
 }
 
 /// How logs are written.
@@ -106,6 +201,10 @@ pub struct Config {
     pub db_connections: u32,
     /// Seconds between scheduler ticks; 0: no scheduler on this replica.
     pub scheduler_seconds: u32,
+    /// Seconds between delivery passes; 0: no delivery worker on this replica.
+    pub delivery_seconds: u32,
+    /// Push services and the SMS gateway.
+    pub push: PushArgs,
 }
 
 impl Default for Config {
@@ -123,6 +222,8 @@ impl Default for Config {
             max_blob: 50 * 1024 * 1024,
             db_connections: 8,
             scheduler_seconds: 30,
+            delivery_seconds: 5,
+            push: PushArgs::default(),
         }
     }
 }
@@ -228,6 +329,11 @@ impl ServeArgs {
                 .scheduler_seconds
                 .or(file.scheduler_seconds)
                 .unwrap_or(d.scheduler_seconds),
+            delivery_seconds: self
+                .delivery_seconds
+                .or(file.delivery_seconds)
+                .unwrap_or(d.delivery_seconds),
+            push: self.push.clone().or(file.push.unwrap_or_default()),
         };
         if config.session_days == 0 || config.lockout_attempts == 0 || config.db_connections == 0 {
             return Err(ConfigError::Invalid(

@@ -13,6 +13,7 @@ pub mod error;
 pub mod feed;
 pub mod jobs;
 pub mod metrics;
+pub mod notify;
 pub mod org;
 pub mod push;
 pub mod routes;
@@ -47,6 +48,8 @@ pub struct Inner {
     pub org: OrgCache,
     /// Metrics.
     pub metrics: Metrics,
+    /// Woken when a command queued a delivery due at once (the delivery worker waits on it).
+    pub deliveries: tokio::sync::Notify,
 }
 
 impl std::ops::Deref for AppState {
@@ -76,6 +79,7 @@ impl AppState {
             config,
             org,
             metrics: Metrics::default(),
+            deliveries: tokio::sync::Notify::new(),
         })))
     }
 }
@@ -113,6 +117,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(routes::admin::router())
                 .merge(routes::blobs::router())
                 .merge(routes::devices::router())
+                .merge(routes::notifications::router())
                 .merge(routes::query::router()),
         )
         .merge(routes::openapi::router())
@@ -191,6 +196,9 @@ pub enum ServeError {
     /// Binding or serving.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The push or SMS settings.
+    #[error("push settings: {0}")]
+    Push(String),
 }
 
 impl ServeError {
@@ -200,6 +208,7 @@ impl ServeError {
             ServeError::Db(_) => "serve.database",
             ServeError::Seed(_) => "serve.demo",
             ServeError::Io(_) => "serve.listen",
+            ServeError::Push(_) => "serve.push",
         }
     }
 }
@@ -214,6 +223,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         "opening the database"
     );
     let scheduler_seconds = config.scheduler_seconds;
+    let delivery_seconds = config.delivery_seconds;
+    let providers =
+        push::Providers::from_settings(&config.push).map_err(|e| ServeError::Push(e.to_string()))?;
     let state = AppState::open(config).await?;
     if demo {
         let seeded = seed::seed_demo(&state)
@@ -226,6 +238,15 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         scheduler::spawn(
             state.clone(),
             std::time::Duration::from_secs(u64::from(scheduler_seconds)),
+            Arc::new(chrono::Utc::now),
+        );
+    }
+    if delivery_seconds > 0 {
+        tracing::info!(providers = ?providers.names(), "delivering notifications");
+        notify::spawn(
+            state.clone(),
+            providers,
+            std::time::Duration::from_secs(u64::from(delivery_seconds)),
             Arc::new(chrono::Utc::now),
         );
     }

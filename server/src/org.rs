@@ -3,11 +3,13 @@
 //! transaction; each request reads that counter with its session, so a replica reloads as
 //! soon as another replica changed something.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use duban_core::domain::calendar::{Calendar, YearData};
-use duban_core::domain::{Actor, Policy, Role, Roles, UnitId, UnitTree, UserId};
+use duban_core::domain::{
+    actor_keys, Actor, AudienceKey, Policy, Role, Roles, UnitId, UnitTree, UserId,
+};
 use duban_core::protocol::{Person, UnitRecord};
 use tokio::sync::RwLock;
 
@@ -28,6 +30,9 @@ pub struct Org {
     pub policy: Policy,
     /// The calendar.
     pub calendar: Calendar,
+    /// The active people holding each audience key (but `everyone`), sorted: whom an
+    /// item's audience may concern.
+    pub members: HashMap<AudienceKey, Vec<UserId>>,
 }
 
 impl Org {
@@ -39,6 +44,21 @@ impl Org {
     /// The unit, if known.
     pub fn unit(&self, id: UnitId) -> Option<&UnitRecord> {
         self.units.iter().find(|u| u.id == id)
+    }
+
+    /// The active people who hold any of `keys` but `everyone`, once each, sorted: those an
+    /// item with this audience may have something to tell.
+    pub fn concerned(&self, keys: &BTreeSet<AudienceKey>) -> Vec<UserId> {
+        let mut out: Vec<UserId> = keys
+            .iter()
+            .filter(|k| **k != AudienceKey::Everyone)
+            .filter_map(|k| self.members.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The calendar years, for the feed and snapshots.
@@ -147,6 +167,17 @@ async fn load(db: &Db) -> Result<Org, DbError> {
                 .map_err(|e| DbError::Corrupt(e.to_string()))?;
         }
     }
+    let mut members: HashMap<AudienceKey, Vec<UserId>> = HashMap::new();
+    for p in people.values().filter(|p| p.active) {
+        for key in actor_keys(&actor_of(p)) {
+            if key != AudienceKey::Everyone {
+                members.entry(key).or_default().push(p.id);
+            }
+        }
+    }
+    for list in members.values_mut() {
+        list.sort_unstable();
+    }
     Ok(Org {
         version,
         units,
@@ -154,6 +185,7 @@ async fn load(db: &Db) -> Result<Org, DbError> {
         people,
         policy,
         calendar,
+        members,
     })
 }
 

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod calendar;
 pub mod command;
 pub mod decide;
+pub mod delivery;
 pub mod derived;
 pub mod event;
 pub mod model;

@@ -207,6 +207,84 @@ pub struct Policy {
     /// When a photo's times make the reviewer look twice.
     #[serde(default)]
     pub evidence: EvidenceRules,
+    /// How notifications reach people beyond the inbox: push, SMS, quiet hours.
+    #[serde(default)]
+    pub delivery: DeliveryRules,
+}
+
+/// When a notification climbs from the inbox to push and SMS, for one urgency: minutes
+/// after the inbox, each step only while the notification is still unread; `None`: never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Climb {
+    /// Push to the person's phones after this many minutes.
+    pub push_after_minutes: Option<u32>,
+    /// An SMS to the person's phone number after this many minutes.
+    pub sms_after_minutes: Option<u32>,
+}
+
+/// A daily span of local time in which phones are not woken (免打扰), e.g. 22:00–07:00.
+/// `from` after `to` spans midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    /// Starts at this local time.
+    pub from: chrono::NaiveTime,
+    /// Ends at this local time.
+    pub to: chrono::NaiveTime,
+}
+
+/// How notifications reach people (R2.2, R10.3). The inbox (站内通知) always receives
+/// them at once; push and SMS follow by urgency, and wait out the quiet hours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryRules {
+    /// 普通: push at once, never an SMS.
+    pub normal: Climb,
+    /// 紧急 (and every escalation): push at once, an SMS after 30 minutes unread.
+    pub urgent: Climb,
+    /// 特急: push at once, an SMS after 10 minutes unread.
+    pub extra_urgent: Climb,
+    /// No push or SMS in these hours (the inbox still receives): 22:00–07:00.
+    pub quiet_hours: Option<QuietHours>,
+    /// Whether 特急 notifications go out in the quiet hours all the same: yes.
+    pub extra_urgent_ignores_quiet_hours: bool,
+}
+
+impl DeliveryRules {
+    /// The climb for an urgency.
+    pub fn climb(&self, urgency: Urgency) -> Climb {
+        match urgency {
+            Urgency::Normal => self.normal,
+            Urgency::Urgent => self.urgent,
+            Urgency::ExtraUrgent => self.extra_urgent,
+        }
+    }
+}
+
+impl Default for DeliveryRules {
+    fn default() -> DeliveryRules {
+        let hm = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
+        DeliveryRules {
+            normal: Climb {
+                push_after_minutes: Some(0),
+                sms_after_minutes: None,
+            },
+            urgent: Climb {
+                push_after_minutes: Some(0),
+                sms_after_minutes: Some(30),
+            },
+            extra_urgent: Climb {
+                push_after_minutes: Some(0),
+                sms_after_minutes: Some(10),
+            },
+            quiet_hours: Some(QuietHours {
+                from: hm(22, 0),
+                to: hm(7, 0),
+            }),
+            extra_urgent_ignores_quiet_hours: true,
+        }
+    }
 }
 
 /// When a photo's times make the reviewer look twice (R5.2).
@@ -314,6 +392,7 @@ impl Default for Policy {
                 red_min_returns: 2,
             },
             evidence: EvidenceRules::default(),
+            delivery: DeliveryRules::default(),
         }
     }
 }
@@ -422,6 +501,16 @@ impl Policy {
         }
         if self.evidence.clock_tolerance_minutes > 24 * 60 {
             return Err(PolicyError::OutOfRange("evidence.clock_tolerance_minutes"));
+        }
+        let dl = &self.delivery;
+        for climb in [dl.normal, dl.urgent, dl.extra_urgent] {
+            let steps = [climb.push_after_minutes, climb.sms_after_minutes];
+            if steps.iter().flatten().any(|m| *m > 7 * 24 * 60) {
+                return Err(PolicyError::OutOfRange("delivery"));
+            }
+        }
+        if dl.quiet_hours.is_some_and(|q| q.from == q.to) {
+            return Err(PolicyError::OutOfRange("delivery.quiet_hours"));
         }
         if self.escalate_after_urges == 0 || self.escalate_after_urges > 100 {
             return Err(PolicyError::OutOfRange("escalate_after_urges"));

@@ -4,6 +4,7 @@ mod support;
 
 mod audience;
 mod calendar;
+mod delivery;
 mod evidence;
 mod matrix;
 #[cfg(feature = "photo")]

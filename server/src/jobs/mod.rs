@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::db::{Backend, Db, DbError, Tx, Val};
+use crate::db::{Backend, Batch, Db, DbError, Tx, Val};
 
 /// Attempts before a job is set aside as dead.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -38,6 +38,29 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::seconds(30 * 2i64.pow(exp)).min(Duration::hours(1))
 }
 
+/// The statement that enqueues a job (for a caller's [`Batch`]); `dedupe` keeps a second
+/// one with the same key out.
+pub fn insert(
+    kind: &str,
+    payload: &str,
+    dedupe: Option<&str>,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> (&'static str, Vec<Val>) {
+    (
+        "INSERT INTO jobs (id, kind, payload, dedupe, state, run_at, attempts, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $6) ON CONFLICT (dedupe) DO NOTHING",
+        vec![
+            Val::from(uuid::Uuid::new_v4().to_string()),
+            Val::from(kind),
+            Val::from(payload),
+            Val::from(dedupe.map(str::to_owned)),
+            Val::from(run_at.timestamp_millis()),
+            Val::from(now.timestamp_millis()),
+        ],
+    )
+}
+
 /// Enqueues a job in the caller's transaction; `dedupe` keeps a second one with the same
 /// key out. Returns whether it was enqueued.
 pub async fn enqueue(
@@ -47,22 +70,21 @@ pub async fn enqueue(
     dedupe: Option<&str>,
     run_at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let now = Utc::now().timestamp_millis();
-    let n = tx
-        .exec(
-            "INSERT INTO jobs (id, kind, payload, dedupe, state, run_at, attempts, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $6) ON CONFLICT (dedupe) DO NOTHING",
-            vec![
-                Val::from(uuid::Uuid::new_v4().to_string()),
-                Val::from(kind),
-                Val::from(payload),
-                Val::from(dedupe.map(str::to_owned)),
-                Val::from(run_at.timestamp_millis()),
-                Val::from(now),
-            ],
-        )
-        .await?;
-    Ok(n == 1)
+    let (sql, args) = insert(kind, payload, dedupe, run_at, Utc::now());
+    Ok(tx.exec(sql, args).await? == 1)
+}
+
+/// Queues [`insert`] in a batch.
+pub fn enqueue_in(
+    batch: &mut Batch,
+    kind: &str,
+    payload: &str,
+    dedupe: Option<&str>,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) {
+    let (sql, args) = insert(kind, payload, dedupe, run_at, now);
+    batch.push(sql, args);
 }
 
 /// Claims up to `limit` jobs due at `now` (queued and due, or running with a lapsed lease).
@@ -103,7 +125,14 @@ pub async fn claim(db: &Db, now: DateTime<Utc>, limit: usize) -> Result<Vec<Job>
 
 /// The job is done.
 pub async fn complete(db: &Db, id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
-    db.exec(
+    let mut tx = db.write().await?;
+    complete_in(&mut tx, id, now).await?;
+    tx.commit().await
+}
+
+/// [`complete`] in the caller's transaction.
+pub async fn complete_in(tx: &mut Tx, id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    tx.exec(
         "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $2 WHERE id = $1",
         vec![Val::from(id), Val::from(now.timestamp_millis())],
     )
@@ -121,11 +150,26 @@ pub async fn fail(
     permanent: bool,
     now: DateTime<Utc>,
 ) -> Result<bool, DbError> {
+    let mut tx = db.write().await?;
+    let dead = fail_in(&mut tx, job, error, after, permanent, now).await?;
+    tx.commit().await?;
+    Ok(dead)
+}
+
+/// [`fail`] in the caller's transaction.
+pub async fn fail_in(
+    tx: &mut Tx,
+    job: &Job,
+    error: &str,
+    after: Option<std::time::Duration>,
+    permanent: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
     let dead = permanent || job.attempts >= MAX_ATTEMPTS;
     let wait = after
         .and_then(|a| Duration::from_std(a).ok())
         .unwrap_or_else(|| backoff(job.attempts));
-    db.exec(
+    tx.exec(
         "UPDATE jobs SET state = $2, run_at = $3, locked_until = NULL, last_error = $4, updated_at = $5 \
          WHERE id = $1",
         vec![

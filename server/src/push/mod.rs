@@ -19,6 +19,7 @@ pub mod sms;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -186,4 +187,123 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(Duration::from_secs)
+}
+
+/// The push services and the SMS gateway, those configured.
+#[derive(Clone, Default)]
+pub struct Providers {
+    /// Firebase Cloud Messaging.
+    pub fcm: Option<Arc<dyn Provider>>,
+    /// Apple Push Notification service.
+    pub apns: Option<Arc<dyn Provider>>,
+    /// Huawei Push Kit.
+    pub hms: Option<Arc<dyn Provider>>,
+    /// The SMS gateway.
+    pub sms: Option<Arc<dyn Provider>>,
+}
+
+impl Providers {
+    /// The provider of a device's `provider` column (`fcm`, `apns`, `hms`) or `sms`.
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
+        match name {
+            "fcm" => self.fcm.as_ref(),
+            "apns" => self.apns.as_ref(),
+            "hms" => self.hms.as_ref(),
+            "sms" => self.sms.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The names of those configured, for the start-up log.
+    pub fn names(&self) -> Vec<&'static str> {
+        [
+            ("fcm", &self.fcm),
+            ("apns", &self.apns),
+            ("hms", &self.hms),
+            ("sms", &self.sms),
+        ]
+        .into_iter()
+        .filter(|(_, p)| p.is_some())
+        .map(|(n, _)| n)
+        .collect()
+    }
+}
+
+
+fn setting<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str, PushError> {
+    v.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| PushError::Failed(format!("{name} is needed as well")))
+}
+
+fn read(path: &std::path::Path, what: &str) -> Result<String, PushError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| PushError::Failed(format!("{what} {}: {e}", path.display())))
+}
+
+impl Providers {
+    /// The providers the settings configure: each service whose credentials are given, at
+    /// its real endpoint unless another is named. Incomplete settings are refused.
+    pub fn from_settings(s: &crate::config::PushArgs) -> Result<Providers, PushError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| PushError::Failed(format!("HTTP client: {e}")))?;
+        let mut out = Providers::default();
+        if let Some(path) = &s.fcm_service_account {
+            let account = fcm::ServiceAccount::from_json(&read(path, "FCM service account")?)?;
+            let url = s.fcm_url.as_deref().unwrap_or(fcm::BASE_URL);
+            out.fcm = Some(Arc::new(fcm::Fcm::new(account, url, http.clone())?));
+        }
+        if let Some(path) = &s.apns_key {
+            let key = apns::ApnsKey {
+                team_id: setting(&s.apns_team_id, "apns_team_id")?.to_owned(),
+                key_id: setting(&s.apns_key_id, "apns_key_id")?.to_owned(),
+                p8: read(path, "APNs key")?,
+                topic: setting(&s.apns_topic, "apns_topic")?.to_owned(),
+            };
+            let url = s.apns_url.as_deref().unwrap_or(apns::BASE_URL);
+            out.apns = Some(Arc::new(apns::Apns::new(key, url)?));
+        }
+        if let Some(id) = &s.hms_app_id {
+            let app = hms::HmsApp {
+                app_id: id.clone(),
+                app_secret: setting(&s.hms_app_secret, "hms_app_secret")?.to_owned(),
+            };
+            out.hms = Some(Arc::new(hms::Hms::new(
+                app,
+                s.hms_token_url.as_deref().unwrap_or(hms::TOKEN_URL),
+                s.hms_url.as_deref().unwrap_or(hms::BASE_URL),
+                http.clone(),
+            )));
+        }
+        if let Some(kind) = &s.sms_gateway {
+            let gateway = match kind.as_str() {
+                "aliyun" => sms::Gateway::Aliyun {
+                    endpoint: s
+                        .sms_url
+                        .clone()
+                        .unwrap_or_else(|| sms::ALIYUN_ENDPOINT.to_owned()),
+                    account: sms::Aliyun {
+                        access_key_id: setting(&s.sms_access_key_id, "sms_access_key_id")?
+                            .to_owned(),
+                        access_key_secret: setting(&s.sms_secret, "sms_secret")?.to_owned(),
+                        sign_name: setting(&s.sms_sign_name, "sms_sign_name")?.to_owned(),
+                        template_code: setting(&s.sms_template, "sms_template")?.to_owned(),
+                    },
+                },
+                "webhook" => sms::Gateway::Webhook {
+                    url: setting(&s.sms_url, "sms_url")?.to_owned(),
+                    secret: setting(&s.sms_secret, "sms_secret")?.to_owned(),
+                },
+                other => {
+                    return Err(PushError::Failed(format!(
+                        "sms_gateway must be aliyun or webhook, not {other:?}"
+                    )))
+                }
+            };
+            out.sms = Some(Arc::new(sms::Sms::new(gateway, http)));
+        }
+        Ok(out)
+    }
 }

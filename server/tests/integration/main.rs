@@ -11,6 +11,7 @@ mod cli;
 mod demo;
 mod devices;
 mod jobs;
+mod notify;
 mod matrix;
 mod openapi;
 mod push;

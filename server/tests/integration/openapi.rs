@@ -24,6 +24,8 @@ enum Auth {
     Session,
     /// `Admin`: a valid bearer token of an administrator.
     Admin,
+    /// `Session::require`: a valid bearer token of one of some roles.
+    Roles,
 }
 
 /// Every route the routers register, as (method, path, guard), written from the
@@ -72,6 +74,10 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("GET", "/api/v1/devices", Auth::Session),
     ("PUT", "/api/v1/devices/current", Auth::Session),
     ("DELETE", "/api/v1/devices/current", Auth::Session),
+    // routes/notifications.rs
+    ("GET", "/api/v1/notifications", Auth::Session),
+    ("POST", "/api/v1/notifications/read", Auth::Session),
+    ("GET", "/api/v1/tasks/{id}/notifications", Auth::Roles),
     // routes/query.rs
     ("GET", "/api/v1/tasks", Auth::Session),
     ("GET", "/api/v1/tasks/{id}", Auth::Session),
@@ -268,8 +274,8 @@ async fn every_route_is_documented() {
         }
         assert_eq!(
             responses.contains_key("403"),
-            *auth == Auth::Admin,
-            "{at}: 403 perm.denied is for the admin routes"
+            matches!(auth, Auth::Admin | Auth::Roles),
+            "{at}: 403 perm.denied is for the routes of some roles"
         );
         // Every error answer is the shared Error shape (readyz's 503 is its own status body).
         for (status, response) in responses {
@@ -434,6 +440,7 @@ fn example_in<'a>(doc: &'a Value, schema: &'a Value, full: bool, path: &mut Vec<
             Some("uuid") => json!("00000000-0000-4000-8000-000000000001"),
             Some("date-time") => json!("2026-03-02T08:00:00Z"),
             Some("date") => json!("2026-03-02"),
+            Some("time") => json!("22:00:00"),
             _ if schema["pattern"] == "^[0-9a-f]{64}$" => json!("ab".repeat(32)),
             _ => json!("x"),
         },
@@ -489,6 +496,7 @@ async fn the_request_schemas_are_the_servers_types() {
     parses::<UnitInput>(&doc, "UnitInput");
     parses::<PersonInput>(&doc, "PersonInput");
     parses::<duban_core::protocol::DeviceRegistration>(&doc, "DeviceRegistration");
+    parses::<duban_core::protocol::ReadReceipts>(&doc, "ReadReceipts");
     // Every command, one by one.
     let mapping = doc["components"]["schemas"]["Command"]["discriminator"]["mapping"]
         .as_object()
@@ -1033,6 +1041,38 @@ async fn answers_match_the_document() {
         .call(Method::DELETE, "/api/v1/devices/current", Some(&sup), None)
         .await;
     conforms(&doc, "DELETE", "/api/v1/devices/current", &forgot);
+
+    // The inbox: the dispatch told the handler; receipts; the trace for the office.
+    let inbox = get(Some(staff.clone()), "/api/v1/notifications".into()).await;
+    conforms(&doc, "GET", "/api/v1/notifications", &inbox);
+    let first = inbox.body["items"][0]["id"].clone();
+    assert!(first.is_string(), "the handler was told: {}", inbox.body);
+    for q in ["?unread=true&limit=5", "?limit=0", "?limit=x"] {
+        conforms(
+            &doc,
+            "GET",
+            "/api/v1/notifications",
+            &get(Some(staff.clone()), format!("/api/v1/notifications{q}")).await,
+        );
+    }
+    let too_many: Vec<String> = (0..1001).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    for body in [
+        json!({"ids": [first]}),
+        json!({"events": [{"task": task, "task_seq": 2}], "all": true}),
+        json!({"ids": too_many}),
+        json!({"all": true, "x": 1}),
+    ] {
+        let r = s.post(&staff, "/api/v1/notifications/read", body).await;
+        conforms(&doc, "POST", "/api/v1/notifications/read", &r);
+    }
+    for (who, id) in [(&sup, task.clone()), (&staff, task.clone()), (&sup, tid())] {
+        conforms(
+            &doc,
+            "GET",
+            "/api/v1/tasks/{id}/notifications",
+            &get(Some(who.clone()), format!("/api/v1/tasks/{id}/notifications")).await,
+        );
+    }
 
     // Signing out.
     let mine = s

@@ -24,7 +24,7 @@ const PUBLIC: &str = include_str!("fixtures/fcm-test-key.pub.pem");
 
 /// What the fake service saw and how it answers.
 #[derive(Default)]
-struct Seen {
+pub struct Seen {
     token_requests: Vec<Value>,
     sends: Vec<(String, Value)>,
     valid: Vec<String>,
@@ -32,7 +32,7 @@ struct Seen {
     busy_once: bool,
 }
 
-type Shared = Arc<Mutex<Seen>>;
+pub type Shared = Arc<Mutex<Seen>>;
 
 /// The credential after `scheme` in the Authorization header (empty if none).
 fn credential(headers: &HeaderMap, scheme: &str) -> String {
@@ -132,7 +132,7 @@ async fn send(
 }
 
 /// Starts the fake FCM on 127.0.0.1; returns its base URL and what it sees.
-async fn fake_fcm(expires_in: u64) -> (String, Shared) {
+pub async fn fake_fcm(expires_in: u64) -> (String, Shared) {
     let seen: Shared = Arc::new(Mutex::new(Seen {
         expires_in,
         ..Seen::default()
@@ -152,12 +152,12 @@ async fn fake_fcm(expires_in: u64) -> (String, Shared) {
 }
 
 /// What the fake service saw so far (copied, so no lock is held across a send).
-fn snapshot(seen: &Shared) -> (Vec<Value>, Vec<(String, Value)>) {
+pub fn snapshot(seen: &Shared) -> (Vec<Value>, Vec<(String, Value)>) {
     let s = seen.lock().unwrap();
     (s.token_requests.clone(), s.sends.clone())
 }
 
-fn provider(base: &str) -> Fcm {
+pub fn provider(base: &str) -> Fcm {
     let key_file = json!({
         "type": "service_account",
         "project_id": "duban-test",
@@ -505,7 +505,7 @@ fn aliyun_expected_signature(query: &BTreeMap<String, String>, secret: &str) -> 
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-async fn fake_sms() -> (String, Arc<Mutex<Vec<BTreeMap<String, String>>>>) {
+pub async fn fake_sms() -> (String, Arc<Mutex<Vec<BTreeMap<String, String>>>>) {
     let seen: Arc<Mutex<Vec<BTreeMap<String, String>>>> = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -551,7 +551,7 @@ async fn fake_sms() -> (String, Arc<Mutex<Vec<BTreeMap<String, String>>>>) {
     (base, seen)
 }
 
-fn aliyun(base: &str, secret: &str) -> Sms {
+pub fn aliyun(base: &str, secret: &str) -> Sms {
     Sms::new(
         Gateway::Aliyun {
             endpoint: base.into(),

@@ -444,7 +444,12 @@ fn informational(
         E::Urged { .. } if answerable(after, actor) => {
             Some((N::Urged, "催办".into(), "Urged".into()))
         }
-        E::Escalated { .. } if answerable(after, actor) => {
+        // Escalation also tells the item's leaders (R4.4: 向责任领导和分管领导报告).
+        E::Escalated { .. }
+            if answerable(after, actor)
+                || [after.responsible_leader, after.deputy_leader, after.instructing_leader]
+                    .contains(&Some(me)) =>
+        {
             Some((N::Escalated, "督办升级".into(), "Escalated".into()))
         }
         E::Instructed { .. } if concerned(after, ctx) => {
@@ -544,10 +549,11 @@ fn informational(
 /// `after`; `before` is the state before it.
 ///
 /// A person is never told of their own act, nor of an item they may not read (any more).
-/// An event that concerns them says so first (urged or escalated while they handle it, an
-/// instruction on an item they are involved in, their work returned, their report
-/// returned, their request decided, a reply to their comment, the item revoked while
-/// involved, a rating or acceptance of the work they handled, a reminder); otherwise a duty
+/// An event that concerns them says so first (urged or escalated while they handle it,
+/// escalated while they are one of its leaders, an instruction on an item they are involved
+/// in, their work returned, their report returned, their request decided, a reply to their
+/// comment, the item revoked while involved, a rating or acceptance of the work they
+/// handled, a reminder); otherwise a duty
 /// that appears for them ([`duties`] after and not before) is a [`NoticeKind::NewDuty`].
 pub fn notice(
     before: &TaskState,

@@ -1,0 +1,510 @@
+//! Notifications (R2.2, R10.3): who hears of each event, through which channels, and proof
+//! that it arrived and was read.
+//!
+//! - **Who.** When a command's events are written, the people the item's audience names
+//!   (by role, unit, headship or name; not "everyone") are asked, one by one, what the
+//!   event tells them — the core's `notice`, the same rule the phones apply to the same
+//!   events. Each answer is a row of the person's inbox (站内通知), in the command's
+//!   transaction, under an id derived from the person and the event, so every replica and
+//!   every retry names it the same.
+//! - **Channels.** The inbox always has it at once. Push and SMS follow as the policy's
+//!   climb for its urgency says (`delivery::climb`: push at once, SMS after minutes unread
+//!   for urgent items, quiet hours waited out): each step is a `deliver` job enqueued in the
+//!   same transaction, under a dedupe key of the notification and channel.
+//! - **Delivery.** [`deliver_due`] claims due jobs (safely across replicas), drops those whose
+//!   notification was read meanwhile, sends the rest through the providers concurrently,
+//!   and records each send to each device or number once (`deliveries`): a retried job
+//!   skips what already went out. A dead token removes the device; a busy service sends the
+//!   job back with its `Retry-After`.
+//! - **Receipts.** Reading in the app or on the web marks the notification read (by id or by
+//!   the event it came from), which stops the climb.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use duban_core::domain::delivery::{climb, urgency_of, Channel};
+use duban_core::domain::derived::describe::{notice, NoticeKind};
+use duban_core::domain::model::Urgency;
+use duban_core::domain::{audience, evolve, Context, Event, TaskId, TaskState, UserId};
+use futures_util::StreamExt;
+
+use crate::authority::enum_text;
+use crate::db::{placeholders, Batch, DbError, Val};
+use crate::error::ApiError;
+use crate::jobs;
+use crate::org::{from_json, to_json, Org};
+use crate::push::{Message, Providers, PushError};
+use crate::{args, AppState};
+
+/// The job kind of a push or SMS step.
+pub const DELIVER: &str = "deliver";
+
+/// Jobs taken in one pass, at most.
+pub const BATCH: usize = 256;
+
+/// Sends in flight at once.
+pub const CONCURRENCY: usize = 64;
+
+/// The notification's id: the same for the same person and event, everywhere.
+pub fn notification_id(person: UserId, task: TaskId, task_seq: u64) -> uuid::Uuid {
+    let mut h = blake3::Hasher::new();
+    h.update(b"duban notification v1\0");
+    h.update(person.0.as_bytes());
+    h.update(task.0.as_bytes());
+    h.update(&task_seq.to_le_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Step {
+    notification: String,
+    channel: Channel,
+}
+
+/// Queues, in the command's batch, the notifications the events bring (the item was
+/// `before` and its trail had `version` events) and the deliver jobs of their climbs.
+/// Returns how many notifications.
+pub fn queue(
+    batch: &mut Batch,
+    org: &Org,
+    task: TaskId,
+    before: &TaskState,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> usize {
+    let mut state = before.clone();
+    let mut count = 0;
+    let task_text = task.to_string();
+    for (i, event) in events.iter().enumerate() {
+        let after = evolve(state.clone(), event);
+        let task_seq = before.version + i as u64 + 1;
+        for person in org.concerned(&audience(&after, &org.tree)) {
+            let Some(actor) = org.actor(person) else {
+                continue;
+            };
+            let ctx = Context {
+                actor: &actor,
+                now,
+                calendar: &org.calendar,
+                policy: &org.policy,
+                units: &org.tree,
+            };
+            let Some(n) = notice(&state, event, &after, &ctx) else {
+                continue;
+            };
+            let urgency = urgency_of(after.urgency, n.kind);
+            let id = notification_id(person, task, task_seq).to_string();
+            batch.push(
+                "INSERT INTO notifications (id, user_id, task, task_seq, kind, zh, en, urgency, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+                args![
+                    id.as_str(),
+                    person.to_string(),
+                    task_text.as_str(),
+                    task_seq as i64,
+                    to_json(&n.kind),
+                    n.zh,
+                    n.en,
+                    enum_text(&urgency),
+                    now.timestamp_millis()
+                ],
+            );
+            for step in climb(urgency, now, &org.calendar, &org.policy.delivery) {
+                let payload = to_json(&Step {
+                    notification: id.clone(),
+                    channel: step.channel,
+                });
+                let dedupe = format!("{DELIVER}:{id}:{}", step.channel.as_str());
+                jobs::enqueue_in(batch, DELIVER, &payload, Some(&dedupe), step.at, now);
+            }
+            count += 1;
+        }
+        state = after;
+    }
+    count
+}
+
+/// What one pass of [`deliver_due`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// Jobs claimed.
+    pub jobs: usize,
+    /// Messages the services accepted.
+    pub sent: usize,
+    /// Jobs dropped because the notification was read before its step came.
+    pub read: usize,
+    /// Dead tokens (their devices removed) and dead numbers.
+    pub dead: usize,
+    /// Sends to try again later (the job waits).
+    pub retried: usize,
+    /// Sends refused for good.
+    pub failed: usize,
+    /// Steps with nowhere to go: no device, no phone number, or no provider configured.
+    pub unreachable: usize,
+}
+
+struct Notification {
+    user: String,
+    task: String,
+    kind: String,
+    zh: String,
+    en: String,
+    urgency: Urgency,
+    read: bool,
+    phone: Option<String>,
+}
+
+struct Outgoing {
+    job: usize,
+    notification: String,
+    channel: Channel,
+    target: String,
+    provider: &'static str,
+    /// The device's token (push only), to remove it if dead.
+    token: Option<String>,
+    message: Message,
+}
+
+fn message(n: &Notification, id: &str, token: String) -> Message {
+    let title = match n.urgency {
+        Urgency::Normal => "督办通知",
+        Urgency::Urgent => "【紧急】督办通知",
+        Urgency::ExtraUrgent => "【特急】督办通知",
+    };
+    let data = BTreeMap::from([
+        ("notification".to_owned(), id.to_owned()),
+        ("task".to_owned(), n.task.clone()),
+        ("kind".to_owned(), n.kind.clone()),
+        ("en".to_owned(), n.en.clone()),
+    ]);
+    Message {
+        token,
+        title: title.to_owned(),
+        body: n.zh.clone(),
+        data,
+        urgent: n.urgency != Urgency::Normal,
+    }
+}
+
+/// One pass at `now`: claims up to [`BATCH`] due jobs and delivers them.
+pub async fn deliver_due(
+    state: &AppState,
+    providers: &Providers,
+    now: DateTime<Utc>,
+) -> Result<DeliveryReport, ApiError> {
+    let claimed = jobs::claim(&state.db, now, BATCH).await?;
+    let mut report = DeliveryReport {
+        jobs: claimed.len(),
+        ..DeliveryReport::default()
+    };
+    if claimed.is_empty() {
+        return Ok(report);
+    }
+    // What each job asks; a job no pass understands is set aside at once.
+    let mut steps: Vec<Option<Step>> = Vec::with_capacity(claimed.len());
+    for job in &claimed {
+        steps.push(if job.kind == DELIVER {
+            serde_json::from_str(&job.payload).ok()
+        } else {
+            None
+        });
+    }
+    let ids: Vec<String> = {
+        let set: HashSet<&str> = steps
+            .iter()
+            .flatten()
+            .map(|s| s.notification.as_str())
+            .collect();
+        set.into_iter().map(str::to_owned).collect()
+    };
+    let notes = load_notifications(state, &ids).await?;
+    let users: Vec<String> = {
+        let set: HashSet<&str> = notes.values().map(|n| n.user.as_str()).collect();
+        set.into_iter().map(str::to_owned).collect()
+    };
+    let devices = load_devices(state, &users).await?;
+    let done = load_done(state, &ids).await?;
+
+    let mut sends = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let Some(step) = step else { continue };
+        let Some(n) = notes.get(&step.notification) else {
+            continue;
+        };
+        if n.read {
+            report.read += 1;
+            continue;
+        }
+        let targets: Vec<(String, &'static str, String, Option<String>)> = match step.channel {
+            Channel::Push => devices
+                .get(&n.user)
+                .into_iter()
+                .flatten()
+                .map(|(device, provider, token)| {
+                    (device.clone(), *provider, token.clone(), Some(token.clone()))
+                })
+                .collect(),
+            Channel::Sms => n
+                .phone
+                .iter()
+                .map(|p| (p.clone(), "sms", p.clone(), None))
+                .collect(),
+            Channel::Inbox => Vec::new(),
+        };
+        let mut any = false;
+        for (target, provider, address, token) in targets {
+            let key = (step.notification.clone(), step.channel, target.clone());
+            if done.contains(&key) {
+                continue;
+            }
+            if providers.get(provider).is_none() {
+                continue;
+            }
+            any = true;
+            sends.push(Outgoing {
+                job: i,
+                notification: step.notification.clone(),
+                channel: step.channel,
+                target,
+                provider,
+                token,
+                message: message(n, &step.notification, address),
+            });
+        }
+        if !any {
+            if !done
+                .iter()
+                .any(|(id, c, _)| *id == step.notification && *c == step.channel)
+            {
+                report.unreachable += 1;
+            }
+        }
+    }
+
+    let results: Vec<(Outgoing, Result<String, PushError>)> = futures_util::stream::iter(sends)
+        .map(|s| async move {
+            let result = match providers.get(s.provider) {
+                Some(p) => p.send(&s.message).await.map(|d| d.id),
+                None => Err(PushError::Failed("no provider".into())),
+            };
+            (s, result)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+
+    // Everything learnt, in one transaction: the sends, dead tokens, and each job's fate.
+    let at = now.timestamp_millis();
+    let mut retry: HashMap<usize, (Option<Duration>, String)> = HashMap::new();
+    let mut tx = state.db.write().await?;
+    for (s, result) in &results {
+        let (outcome, detail) = match result {
+            Ok(id) => {
+                report.sent += 1;
+                ("sent", id.clone())
+            }
+            Err(PushError::DeadToken(why)) => {
+                report.dead += 1;
+                if let Some(token) = &s.token {
+                    tx.exec(
+                        "DELETE FROM devices WHERE provider = $1 AND token = $2",
+                        args![s.provider, token.as_str()],
+                    )
+                    .await?;
+                }
+                ("dead", why.clone())
+            }
+            Err(PushError::Retry { after, reason }) => {
+                report.retried += 1;
+                let entry = retry.entry(s.job).or_insert((None, String::new()));
+                entry.0 = entry.0.max(*after);
+                entry.1 = format!("{}: {reason}", s.provider);
+                continue;
+            }
+            Err(PushError::Failed(why)) => {
+                report.failed += 1;
+                tracing::warn!(provider = s.provider, error = %why, "a send was refused");
+                ("failed", why.clone())
+            }
+        };
+        tx.exec(
+            "INSERT INTO deliveries (notification, channel, target, provider, outcome, detail, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            args![
+                s.notification.as_str(),
+                s.channel.as_str(),
+                s.target.as_str(),
+                s.provider,
+                outcome,
+                detail.chars().take(500).collect::<String>(),
+                at
+            ],
+        )
+        .await?;
+    }
+    for (i, job) in claimed.iter().enumerate() {
+        if steps[i].is_none() {
+            jobs::fail_in(&mut tx, job, "not a deliver job", None, true, now).await?;
+        } else if let Some((after, why)) = retry.get(&i) {
+            jobs::fail_in(&mut tx, job, why, *after, false, now).await?;
+        } else {
+            jobs::complete_in(&mut tx, &job.id, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+async fn load_notifications(
+    state: &AppState,
+    ids: &[String],
+) -> Result<HashMap<String, Notification>, DbError> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT n.id, n.user_id, n.task, n.kind, n.zh, n.en, n.urgency, n.read_at, u.phone \
+         FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let rows = state
+        .db
+        .rows(&sql, ids.iter().map(Val::from).collect())
+        .await?;
+    for r in rows {
+        let urgency: Urgency = from_json(&format!("\"{}\"", r.text(6)?))?;
+        out.insert(
+            r.text(0)?,
+            Notification {
+                user: r.text(1)?,
+                task: r.text(2)?,
+                kind: r.text(3)?,
+                zh: r.text(4)?,
+                en: r.text(5)?,
+                urgency,
+                read: r.opt_int(7)?.is_some(),
+                phone: r.opt_text(8)?.filter(|p| !p.trim().is_empty()),
+            },
+        );
+    }
+    Ok(out)
+}
+
+type Devices = HashMap<String, Vec<(String, &'static str, String)>>;
+
+async fn load_devices(state: &AppState, users: &[String]) -> Result<Devices, DbError> {
+    let mut out: Devices = HashMap::new();
+    if users.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT user_id, device, provider, token FROM devices WHERE user_id IN ({}) \
+         ORDER BY user_id, device",
+        placeholders(1, users.len())
+    );
+    let rows = state
+        .db
+        .rows(&sql, users.iter().map(Val::from).collect())
+        .await?;
+    for r in rows {
+        let provider = match r.text(2)?.as_str() {
+            "fcm" => "fcm",
+            "apns" => "apns",
+            "hms" => "hms",
+            _ => continue,
+        };
+        out.entry(r.text(0)?)
+            .or_default()
+            .push((r.text(1)?, provider, r.text(3)?));
+    }
+    Ok(out)
+}
+
+async fn load_done(
+    state: &AppState,
+    ids: &[String],
+) -> Result<HashSet<(String, Channel, String)>, DbError> {
+    let mut out = HashSet::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT notification, channel, target FROM deliveries WHERE notification IN ({})",
+        placeholders(1, ids.len())
+    );
+    for r in state
+        .db
+        .rows(&sql, ids.iter().map(Val::from).collect())
+        .await?
+    {
+        if let Some(c) = Channel::parse(&r.text(1)?) {
+            out.insert((r.text(0)?, c, r.text(2)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs [`deliver_due`] whenever a command queued something to send (or every `every`,
+/// for steps that fall due later), with the clock `now`, until the process stops. A failed
+/// pass is logged and the next one runs as planned.
+pub fn spawn(
+    state: AppState,
+    providers: Providers,
+    every: Duration,
+    now: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match deliver_due(&state, &providers, now()).await {
+                Ok(r) => {
+                    count(&state, &r);
+                    if r.jobs == BATCH {
+                        continue;
+                    }
+                }
+                Err(e) => tracing::error!(code = %e.code, error = %e.en, "delivery pass failed"),
+            }
+            let _ = tokio::time::timeout(every, state.deliveries.notified()).await;
+        }
+    })
+}
+
+fn count(state: &AppState, r: &DeliveryReport) {
+    if r.jobs > 0 {
+        tracing::info!(
+            jobs = r.jobs,
+            sent = r.sent,
+            read = r.read,
+            dead = r.dead,
+            retried = r.retried,
+            failed = r.failed,
+            unreachable = r.unreachable,
+            "deliveries"
+        );
+    }
+    for (outcome, n) in [
+        ("sent", r.sent),
+        ("read", r.read),
+        ("dead", r.dead),
+        ("retried", r.retried),
+        ("failed", r.failed),
+        ("unreachable", r.unreachable),
+    ] {
+        if n > 0 {
+            state.metrics.add(
+                &format!("duban_deliveries_total{{outcome=\"{outcome}\"}}"),
+                n as u64,
+            );
+        }
+    }
+}
+
+/// The kind as stored.
+pub fn kind_of(text: &str) -> Result<NoticeKind, DbError> {
+    from_json(text)
+}
