@@ -13,12 +13,14 @@
 //! Run: `cargo bench -p duban-server --bench sync` (SQLite) and
 //! `scripts/bench-pg` (PostgreSQL in a throwaway cluster).
 
+mod common;
+
 use std::time::Instant;
 
 use axum::routing::{get, post};
+use common::{open_db, serve};
 use duban_core::domain::{Role, UnitId, UserId};
 use duban_server::config::Config;
-use duban_server::db::Db;
 use duban_server::org::{write_person, write_unit, PersonInput, UnitInput};
 use duban_server::{app, AppState};
 use serde_json::{json, Value};
@@ -32,26 +34,6 @@ const ROUNDS: usize = 3;
 
 fn id() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-async fn open_db(dir: &std::path::Path) -> (Db, &'static str) {
-    match std::env::var("DUBAN_BENCH_PG") {
-        Ok(admin) => {
-            let url = duban_server::db::postgres::create_database(&admin, "duban_bench")
-                .await
-                .expect("create a database on DUBAN_BENCH_PG");
-            let db = Db::open(Some(&url), dir, 16).await.expect("open pg");
-            (db, "PostgreSQL")
-        }
-        Err(_) => (Db::open(None, dir, 8).await.expect("open sqlite"), "SQLite"),
-    }
-}
-
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
 }
 
 fn item_commands(unit: UnitId, staff: UserId, n: usize) -> (Vec<Value>, Vec<Value>) {
@@ -128,7 +110,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 async fn main() {
     let dir = std::env::temp_dir().join(format!("duban-bench-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (db, backend) = open_db(&dir).await;
+    let (db, backend) = open_db(&dir, "duban_bench", 8, 16).await;
     let state = AppState::with_db(db, Config::default()).await.unwrap();
 
     // The organisation: one office, CLIENTS units each with a handler.

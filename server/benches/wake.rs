@@ -8,29 +8,17 @@
 //!
 //! Run: `cargo bench -p duban-server --bench wake`.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use duban_server::db::{Db, Val};
+use common::open_db;
+use duban_server::db::Val;
 
 const ITEMS: usize = 1_000_000;
 const DUE_EVERY: usize = 1_000;
 const CHUNK: usize = 500;
 const RUNS: usize = 21;
-
-async fn open(dir: &std::path::Path) -> (Db, &'static str) {
-    match std::env::var("DUBAN_BENCH_PG") {
-        Ok(admin) => {
-            let url = duban_server::db::postgres::create_database(&admin, "duban_bench_wake")
-                .await
-                .expect("create a database on DUBAN_BENCH_PG");
-            (
-                Db::open(Some(&url), dir, 4).await.expect("open pg"),
-                "PostgreSQL",
-            )
-        }
-        Err(_) => (Db::open(None, dir, 4).await.expect("open sqlite"), "SQLite"),
-    }
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -40,7 +28,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (db, backend) = open(dir.path()).await;
+    let (db, backend) = open_db(dir.path(), "duban_bench_wake", 4, 4).await;
     let now = chrono::Utc::now().timestamp_millis();
     let t = Instant::now();
     let mut n = 0;

@@ -422,7 +422,11 @@ pub async fn apply(
     let mut records = Vec::new();
     let mut notified = 0;
     for a in &applied {
-        let before = a.before.as_ref().map(|s| s.state.clone()).unwrap_or_default();
+        let before = a
+            .before
+            .as_ref()
+            .map(|s| s.state.clone())
+            .unwrap_or_default();
         notified += crate::notify::queue(&mut batch, org, a.task, &before, &a.events, now);
     }
     for a in &applied {

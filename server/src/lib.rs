@@ -224,8 +224,8 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     );
     let scheduler_seconds = config.scheduler_seconds;
     let delivery_seconds = config.delivery_seconds;
-    let providers =
-        push::Providers::from_settings(&config.push).map_err(|e| ServeError::Push(e.to_string()))?;
+    let providers = push::Providers::from_settings(&config.push)
+        .map_err(|e| ServeError::Push(e.to_string()))?;
     let state = AppState::open(config).await?;
     if demo {
         let seeded = seed::seed_demo(&state)

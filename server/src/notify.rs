@@ -164,8 +164,6 @@ struct Outgoing {
     channel: Channel,
     target: String,
     provider: &'static str,
-    /// The device's token (push only), to remove it if dead.
-    token: Option<String>,
     message: Message,
 }
 
@@ -187,6 +185,7 @@ fn message(n: &Notification, id: &str, token: String) -> Message {
         body: n.zh.clone(),
         data,
         urgent: n.urgency != Urgency::Normal,
+        collapse_id: Some(id.to_owned()),
     }
 }
 
@@ -239,49 +238,41 @@ pub async fn deliver_due(
             report.read += 1;
             continue;
         }
-        let targets: Vec<(String, &'static str, String, Option<String>)> = match step.channel {
+        // (target, provider, address): a device and its token, or the phone number twice.
+        let targets: Vec<(String, &'static str, String)> = match step.channel {
             Channel::Push => devices
                 .get(&n.user)
                 .into_iter()
                 .flatten()
-                .map(|(device, provider, token)| {
-                    (device.clone(), *provider, token.clone(), Some(token.clone()))
-                })
+                .map(|(device, provider, token)| (device.clone(), *provider, token.clone()))
                 .collect(),
             Channel::Sms => n
                 .phone
                 .iter()
-                .map(|p| (p.clone(), "sms", p.clone(), None))
+                .map(|p| (p.clone(), "sms", p.clone()))
                 .collect(),
             Channel::Inbox => Vec::new(),
         };
-        let mut any = false;
-        for (target, provider, address, token) in targets {
+        let before = sends.len();
+        for (target, provider, address) in targets {
             let key = (step.notification.clone(), step.channel, target.clone());
-            if done.contains(&key) {
+            if done.contains(&key) || providers.get(provider).is_none() {
                 continue;
             }
-            if providers.get(provider).is_none() {
-                continue;
-            }
-            any = true;
             sends.push(Outgoing {
                 job: i,
                 notification: step.notification.clone(),
                 channel: step.channel,
                 target,
                 provider,
-                token,
                 message: message(n, &step.notification, address),
             });
         }
-        if !any {
-            if !done
-                .iter()
-                .any(|(id, c, _)| *id == step.notification && *c == step.channel)
-            {
-                report.unreachable += 1;
-            }
+        let sent_before = done
+            .iter()
+            .any(|(id, c, _)| *id == step.notification && *c == step.channel);
+        if sends.len() == before && !sent_before {
+            report.unreachable += 1;
         }
     }
 
@@ -309,10 +300,10 @@ pub async fn deliver_due(
             }
             Err(PushError::DeadToken(why)) => {
                 report.dead += 1;
-                if let Some(token) = &s.token {
+                if s.channel == Channel::Push {
                     tx.exec(
                         "DELETE FROM devices WHERE provider = $1 AND token = $2",
-                        args![s.provider, token.as_str()],
+                        args![s.provider, s.message.token.as_str()],
                     )
                     .await?;
                 }

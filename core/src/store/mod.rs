@@ -40,6 +40,7 @@ pub use screens::{
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_blobs_notifications.sql"),
+    include_str!("migrations/0003_read_receipts.sql"),
 ];
 
 /// What can go wrong in the store.

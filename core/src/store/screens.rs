@@ -20,6 +20,7 @@ use crate::domain::derived::{timeliness_light, Colour};
 use crate::domain::model::Urgency;
 use crate::domain::trail::{verify, Hash, TrailEntry};
 use crate::domain::{CommandKind, Event, Status, TaskId, TaskState, UserId};
+use crate::protocol::EventRef;
 
 /// An item in a list.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -203,6 +204,8 @@ pub struct NotificationEntry {
     pub id: i64,
     /// The item.
     pub task: TaskId,
+    /// The event of the item's trail that brought it (the server knows it by this too).
+    pub task_seq: u64,
     /// Kind (stable name).
     pub kind: String,
     /// zh-CN.
@@ -483,7 +486,7 @@ impl Store {
     /// The notifications, newest first, at most `limit`.
     pub fn notifications(&self, limit: usize) -> Result<Vec<NotificationEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, task, kind, zh, en, at, read_at FROM notifications \
+            "SELECT id, task, kind, zh, en, at, read_at, task_seq FROM notifications \
              ORDER BY at DESC, id DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
@@ -495,15 +498,17 @@ impl Store {
                 r.get::<_, String>(4)?,
                 r.get::<_, i64>(5)?,
                 r.get::<_, Option<i64>>(6)?,
+                r.get::<_, i64>(7)?,
             ))
         })?;
         let mut out = Vec::new();
         for r in rows {
-            let (id, task, kind, zh, en, at, read) = r?;
+            let (id, task, kind, zh, en, at, read, task_seq) = r?;
             let Ok(task) = task.parse() else { continue };
             out.push(NotificationEntry {
                 id,
                 task: TaskId(task),
+                task_seq: task_seq as u64,
                 kind,
                 zh,
                 en,
@@ -530,6 +535,42 @@ impl Store {
             "UPDATE notifications SET read_at = ?2 WHERE read_at IS NULL AND (?1 IS NULL OR id = ?1)",
             params![id, millis(now)],
         )?;
+        Ok(())
+    }
+
+    /// Notifications read here whose receipt the server has not had, at most `limit`, as
+    /// the server knows them (item and event).
+    pub fn unsent_receipts(&self, limit: usize) -> Result<Vec<EventRef>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT task, task_seq FROM notifications WHERE receipt_sent = 0 \
+             AND read_at IS NOT NULL ORDER BY read_at, id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (task, seq) = r?;
+            if let Ok(task) = task.parse() {
+                out.push(EventRef {
+                    task: TaskId(task),
+                    task_seq: seq as u64,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The server has these receipts.
+    pub fn receipts_sent(&mut self, sent: &[EventRef]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for e in sent {
+            tx.prepare_cached(
+                "UPDATE notifications SET receipt_sent = 1 WHERE task = ?1 AND task_seq = ?2",
+            )?
+            .execute(params![e.task.to_string(), e.task_seq as i64])?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::SyncError;
 use crate::domain::Event;
 use crate::protocol::{
-    LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse, Snapshot,
+    LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse, ReadOutcome,
+    ReadReceipts, Snapshot,
 };
 
 /// How far an upload is on the server (`GET /blobs/{hash}/status`).
@@ -156,6 +157,19 @@ impl Http {
     ) -> Result<PushResponse<Event>, SyncError> {
         self.json(
             self.request(Method::POST, "/sync/push", Some(token))
+                .json(req),
+        )
+        .await
+    }
+
+    /// `POST /notifications/read`: read receipts.
+    pub async fn read_receipts(
+        &self,
+        token: &str,
+        req: &ReadReceipts,
+    ) -> Result<ReadOutcome, SyncError> {
+        self.json(
+            self.request(Method::POST, "/notifications/read", Some(token))
                 .json(req),
         )
         .await

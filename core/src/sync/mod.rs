@@ -31,7 +31,10 @@ pub use http::{Http, UploadStatus};
 
 use crate::domain::model::BlobRef;
 use crate::fault;
-use crate::protocol::{CommandEnvelope, PushRequest, MAX_PULL, MAX_PUSH};
+use crate::protocol::{CommandEnvelope, PushRequest, ReadReceipts, MAX_PULL, MAX_PUSH};
+
+/// Read receipts sent in one request, at most (the server takes up to 1,000).
+const RECEIPTS_PER_REQUEST: usize = 500;
 use crate::store::{OutboxEntry, Store, StoreError};
 
 /// What can go wrong in a sync.
@@ -222,6 +225,8 @@ pub struct SyncReport {
     pub purged: usize,
     /// Whether the items were loaded from the start of the feed.
     pub rebased: bool,
+    /// Read receipts the server took.
+    pub receipts: usize,
 }
 
 /// The sync client: the store, the server's API, the state shown, one sync at a time.
@@ -361,8 +366,29 @@ impl Engine {
         }
         self.push(&token, force, &mut report).await?;
         self.pull(&token, &mut report).await?;
+        self.receipts(&token, &mut report).await?;
         lock(&self.store).set_last_synced(Utc::now())?;
         Ok(report)
+    }
+
+    /// Tells the server which notifications were read here (each once).
+    async fn receipts(&self, token: &str, report: &mut SyncReport) -> Result<(), SyncError> {
+        loop {
+            let events = lock(&self.store).unsent_receipts(RECEIPTS_PER_REQUEST)?;
+            if events.is_empty() {
+                return Ok(());
+            }
+            let req = ReadReceipts {
+                events: events.clone(),
+                ..ReadReceipts::default()
+            };
+            self.http.read_receipts(token, &req).await?;
+            lock(&self.store).receipts_sent(&events)?;
+            report.receipts += events.len();
+            if events.len() < RECEIPTS_PER_REQUEST {
+                return Ok(());
+            }
+        }
     }
 
     /// Takes the reference data and starts loading the items from the start of the feed.

@@ -155,10 +155,7 @@ fn a_policy_with_equal_quiet_ends_or_week_long_delays_is_refused() {
         from: NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
         to: NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
     });
-    assert_eq!(
-        p.check().map_err(|e| e.code()),
-        Err("policy.out_of_range")
-    );
+    assert_eq!(p.check().map_err(|e| e.code()), Err("policy.out_of_range"));
     let mut p = duban_core::domain::Policy::default();
     p.delivery.urgent.sms_after_minutes = Some(8 * 24 * 60);
     assert!(p.check().is_err());

@@ -105,19 +105,20 @@ impl Apns {
                 body[k] = Value::String(v.clone());
             }
         }
-        self.http
+        let mut req = self
+            .http
             .post(format!("{}/3/device/{}", self.base_url, message.token))
             .header("authorization", format!("bearer {jwt}"))
             .header("apns-topic", &self.key.topic)
             .header("apns-push-type", "alert")
-            .header("apns-priority", if message.urgent { "10" } else { "5" })
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("APNs: {e}"),
-            })
+            .header("apns-priority", if message.urgent { "10" } else { "5" });
+        if let Some(id) = message.collapse_id.as_deref().filter(|id| id.len() <= 64) {
+            req = req.header("apns-collapse-id", id);
+        }
+        req.json(&body).send().await.map_err(|e| PushError::Retry {
+            after: None,
+            reason: format!("APNs: {e}"),
+        })
     }
 
     async fn deliver(&self, message: &Message) -> Result<Delivered, PushError> {

@@ -97,7 +97,6 @@ impl Fcm {
     }
 
     /// A valid access token: the cached one, or a new one (`fresh` forces a new one).
-    /// A valid access token: the cached one, or a new one (`fresh` forces a new one).
     async fn access_token(&self, fresh: bool) -> Result<String, PushError> {
         self.token
             .get(&self.http, &self.account.token_uri, "FCM", fresh, || {
@@ -110,7 +109,7 @@ impl Fcm {
     }
 
     fn body(message: &Message) -> Value {
-        json!({
+        let mut body = json!({
             "message": {
                 "token": message.token,
                 "notification": {"title": message.title, "body": message.body},
@@ -118,7 +117,12 @@ impl Fcm {
                 "android": {"priority": if message.urgent { "HIGH" } else { "NORMAL" }},
                 "apns": {"headers": {"apns-priority": if message.urgent { "10" } else { "5" }}}
             }
-        })
+        });
+        if let Some(id) = &message.collapse_id {
+            body["message"]["android"]["notification"] = json!({ "tag": id });
+            body["message"]["apns"]["headers"]["apns-collapse-id"] = json!(id);
+        }
+        body
     }
 
     async fn post(&self, token: &str, message: &Message) -> Result<reqwest::Response, PushError> {

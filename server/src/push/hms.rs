@@ -66,7 +66,7 @@ impl Hms {
     }
 
     fn body(message: &Message) -> Value {
-        json!({
+        let mut body = json!({
             "validate_only": false,
             "message": {
                 "data": serde_json::to_string(&message.data).unwrap_or_default(),
@@ -80,7 +80,11 @@ impl Hms {
                 },
                 "token": [message.token]
             }
-        })
+        });
+        if let Some(id) = &message.collapse_id {
+            body["message"]["android"]["notification"]["tag"] = json!(id);
+        }
+        body
     }
 
     /// One attempt: the HTTP status, `Retry-After` and the answer.

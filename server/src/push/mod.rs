@@ -37,6 +37,10 @@ pub struct Message {
     pub data: std::collections::BTreeMap<String, String>,
     /// Urgent items are sent at high priority.
     pub urgent: bool,
+    /// The same notification sent again (a retry after a replica died mid-send) replaces
+    /// the first on the phone instead of showing twice: FCM's and HMS's notification tag,
+    /// APNs' `apns-collapse-id` (at most 64 bytes).
+    pub collapse_id: Option<String>,
 }
 
 /// Why a message was not delivered.
@@ -228,7 +232,6 @@ impl Providers {
         .collect()
     }
 }
-
 
 fn setting<'a>(v: &'a Option<String>, name: &str) -> Result<&'a str, PushError> {
     v.as_deref()

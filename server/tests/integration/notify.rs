@@ -116,7 +116,8 @@ both!(
             .expect("phone");
 
         let t = tid();
-        s.ok(&sup, urgent(register(&t, "清理河道垃圾"), "urgent")).await;
+        s.ok(&sup, urgent(register(&t, "清理河道垃圾"), "urgent"))
+            .await;
         s.ok(&sup, dispatch(&t, f.unit_a, Some(f.staff_a))).await;
         let now = Utc::now();
 
@@ -137,7 +138,15 @@ both!(
         let id = n["id"].as_str().unwrap().to_owned();
         assert_eq!(fcm_sends(&fcm), vec![("tok-a".to_owned(), id.clone())]);
         let push = &snapshot(&fcm).1[0].1["message"];
-        assert_eq!(push["android"]["priority"], "HIGH", "urgent is high priority");
+        assert_eq!(
+            push["android"]["priority"], "HIGH",
+            "urgent is high priority"
+        );
+        assert_eq!(
+            push["android"]["notification"]["tag"],
+            json!(id),
+            "a repeat would replace it on the phone"
+        );
         assert!(sms.lock().unwrap().is_empty(), "no SMS yet");
         assert_eq!(pass(&s, &p, now + Duration::minutes(29)).await.jobs, 0);
         let later = pass(&s, &p, now + Duration::minutes(31)).await;
@@ -148,11 +157,16 @@ both!(
             assert_eq!(texts[0]["PhoneNumbers"], "13800000001");
             assert!(texts[0]["TemplateParam"].contains("清理河道垃圾"));
         }
-        assert_eq!(pass(&s, &p, now + Duration::hours(3)).await.jobs, 0, "each step once");
+        assert_eq!(
+            pass(&s, &p, now + Duration::hours(3)).await.jobs,
+            0,
+            "each step once"
+        );
 
         // A second item, read before its SMS is due: the climb stops there.
         let t2 = tid();
-        s.ok(&sup, urgent(register(&t2, "排查燃气隐患"), "urgent")).await;
+        s.ok(&sup, urgent(register(&t2, "排查燃气隐患"), "urgent"))
+            .await;
         s.ok(&sup, dispatch(&t2, f.unit_a, Some(f.staff_a))).await;
         let now = Utc::now();
         assert_eq!(pass(&s, &p, now + Duration::seconds(1)).await.sent, 1);
@@ -194,7 +208,12 @@ both!(
             .as_array()
             .unwrap()
             .iter()
-            .map(|d| (d["channel"].as_str().unwrap(), d["outcome"].as_str().unwrap()))
+            .map(|d| {
+                (
+                    d["channel"].as_str().unwrap(),
+                    d["outcome"].as_str().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(channels, vec![("push", "sent"), ("sms", "sent")]);
         assert!(to_staff[0]["read_at"].is_null());
@@ -241,10 +260,7 @@ both!(
         assert_eq!(first.retried, 1, "{first:?}");
         assert!(first.sent >= 1, "{first:?}");
         let devices = s
-            .scalar(
-                "SELECT COUNT(*) FROM devices WHERE token = 'dead'",
-                vec![],
-            )
+            .scalar("SELECT COUNT(*) FROM devices WHERE token = 'dead'", vec![])
             .await;
         assert_eq!(devices, 0, "the dead token's device is removed");
         // FCM said Retry-After: 7 — not before.
@@ -256,10 +272,7 @@ both!(
         assert_eq!(to("busy"), 2, "the busy one is tried again");
         assert_eq!(to("dead"), 1);
         let failed_jobs = s
-            .scalar(
-                "SELECT COUNT(*) FROM jobs WHERE state <> 'done'",
-                vec![],
-            )
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state <> 'done'", vec![])
             .await;
         assert_eq!(failed_jobs, 0, "every job ended");
     }
@@ -287,7 +300,10 @@ both!(
         let staff = s.login("staff-a").await;
         let inbox = s.get(&staff, "/api/v1/notifications").await.expect(200);
         assert_eq!(inbox["unread"], 1, "the inbox has it at once");
-        assert_eq!(pass(&s, &p, Utc::now() + Duration::seconds(1)).await.jobs, 0);
+        assert_eq!(
+            pass(&s, &p, Utc::now() + Duration::seconds(1)).await.jobs,
+            0
+        );
         let run_at = s
             .scalar(
                 "SELECT MIN(run_at) FROM jobs WHERE state = 'queued'",
@@ -307,9 +323,13 @@ both!(
         assert_eq!(pass(&s, &p, end).await.sent, 1);
         // 特急 goes out at once all the same.
         let t2 = tid();
-        s.ok(&sup, urgent(register(&t2, "特急事项"), "extra_urgent")).await;
+        s.ok(&sup, urgent(register(&t2, "特急事项"), "extra_urgent"))
+            .await;
         s.ok(&sup, dispatch(&t2, f.unit_a, Some(f.staff_a))).await;
-        assert_eq!(pass(&s, &p, Utc::now() + Duration::seconds(1)).await.sent, 1);
+        assert_eq!(
+            pass(&s, &p, Utc::now() + Duration::seconds(1)).await.sent,
+            1
+        );
         assert_eq!(fcm_sends(&fcm).len(), 2);
     }
 );

@@ -1055,7 +1055,9 @@ async fn answers_match_the_document() {
             &get(Some(staff.clone()), format!("/api/v1/notifications{q}")).await,
         );
     }
-    let too_many: Vec<String> = (0..1001).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let too_many: Vec<String> = (0..1001)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
     for body in [
         json!({"ids": [first]}),
         json!({"events": [{"task": task, "task_seq": 2}], "all": true}),
@@ -1070,7 +1072,11 @@ async fn answers_match_the_document() {
             &doc,
             "GET",
             "/api/v1/tasks/{id}/notifications",
-            &get(Some(who.clone()), format!("/api/v1/tasks/{id}/notifications")).await,
+            &get(
+                Some(who.clone()),
+                format!("/api/v1/tasks/{id}/notifications"),
+            )
+            .await,
         );
     }
 

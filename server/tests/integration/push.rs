@@ -19,7 +19,7 @@ use duban_server::push::sms::{Aliyun, Gateway, Sms};
 use duban_server::push::{Message, Provider, PushError};
 use serde_json::{json, Value};
 
-const PRIVATE: &str = include_str!("fixtures/fcm-test-key.pem");
+pub const PRIVATE: &str = include_str!("fixtures/fcm-test-key.pem");
 const PUBLIC: &str = include_str!("fixtures/fcm-test-key.pub.pem");
 
 /// What the fake service saw and how it answers.
@@ -157,8 +157,9 @@ pub fn snapshot(seen: &Shared) -> (Vec<Value>, Vec<(String, Value)>) {
     (s.token_requests.clone(), s.sends.clone())
 }
 
-pub fn provider(base: &str) -> Fcm {
-    let key_file = json!({
+/// The service account key file of the fake FCM at `base`.
+pub fn service_account(base: &str) -> Value {
+    json!({
         "type": "service_account",
         "project_id": "duban-test",
         "private_key_id": "k1",
@@ -166,7 +167,11 @@ pub fn provider(base: &str) -> Fcm {
         "client_email": "duban-push@duban-test.iam.gserviceaccount.com",
         "client_id": "1",
         "token_uri": format!("{base}/token"),
-    });
+    })
+}
+
+pub fn provider(base: &str) -> Fcm {
+    let key_file = service_account(base);
     let account = ServiceAccount::from_json(&key_file.to_string()).expect("key file");
     Fcm::new(account, base, reqwest::Client::new()).expect("provider")
 }
@@ -181,6 +186,8 @@ fn message(token: &str, urgent: bool) -> Message {
             "0196a1d4-0000-7000-8000-000000000001".to_owned(),
         )]),
         urgent,
+        // The urgent one carries a collapse id, the other not: both shapes are checked.
+        collapse_id: urgent.then(|| "5f0c6d1e-0000-4000-8000-000000000001".to_owned()),
     }
 }
 
@@ -216,12 +223,19 @@ async fn fcm_signs_in_with_the_service_account_and_sends_the_v1_shape() {
     );
     assert_eq!(body["message"]["android"]["priority"], "HIGH");
     assert_eq!(body["message"]["apns"]["headers"]["apns-priority"], "10");
+    let collapse = "5f0c6d1e-0000-4000-8000-000000000001";
+    assert_eq!(body["message"]["android"]["notification"]["tag"], collapse);
+    assert_eq!(
+        body["message"]["apns"]["headers"]["apns-collapse-id"],
+        collapse
+    );
     let _ = fcm
         .send(&message("phone-2", false))
         .await
         .expect("delivered");
     let s = seen.lock().unwrap();
     assert_eq!(s.sends[1].1["message"]["android"]["priority"], "NORMAL");
+    assert!(s.sends[1].1["message"]["android"]["notification"].is_null());
 }
 
 #[tokio::test]
@@ -432,6 +446,11 @@ async fn hms_signs_in_with_client_credentials_and_sends_the_v1_shape() {
     let data: Value = serde_json::from_str(body["message"]["data"].as_str().unwrap()).unwrap();
     assert_eq!(data["task"], "0196a1d4-0000-7000-8000-000000000001");
     assert_eq!(sends[1].1["message"]["android"]["urgency"], "NORMAL");
+    assert_eq!(
+        body["message"]["android"]["notification"]["tag"],
+        "5f0c6d1e-0000-4000-8000-000000000001"
+    );
+    assert!(sends[1].1["message"]["android"]["notification"]["tag"].is_null());
     // The token expires early: one refresh, then delivered.
     seen.lock().unwrap().valid.clear();
     p.send(&message("phone-3", false))
@@ -745,6 +764,11 @@ async fn apns_speaks_http2_with_an_es256_token_and_the_alert_headers() {
     assert_eq!(headers["apns-push-type"], "alert");
     assert_eq!(headers["apns-priority"], "10");
     assert_eq!(requests[1].1["apns-priority"], "5");
+    assert_eq!(
+        headers["apns-collapse-id"],
+        "5f0c6d1e-0000-4000-8000-000000000001"
+    );
+    assert!(requests[1].1.get("apns-collapse-id").is_none());
     assert_eq!(body["aps"]["alert"]["title"], "督办提醒");
     assert_eq!(body["task"], "0196a1d4-0000-7000-8000-000000000001");
     assert_eq!(tokens.len(), 1, "one provider token serves both");

@@ -32,7 +32,10 @@ both!(
         let sup = s.login("supervisor").await;
         let t = tid();
         s.ok(&sup, register(&t, "落实防汛物资储备")).await;
-        s.ok(&sup, dispatch(&t, f.unit_a, None)).await;
+        let mut order = dispatch(&t, f.unit_a, None);
+        order["command"]["responsible_leader"] = serde_json::json!(f.leader);
+        order["command"]["deputy_leader"] = serde_json::json!(f.deputy);
+        s.ok(&sup, order).await;
         let org = s.state.org.latest(&s.state.db).await.expect("org");
         let (cal, policy) = (&org.calendar, &org.policy);
         let events = trail(&s, &t).await;
@@ -173,6 +176,92 @@ both!(
         assert!(events[2..]
             .iter()
             .all(|e| e.actor == duban_core::domain::UserId::SYSTEM));
+
+        // Who was told of each, and when their phones were woken. The lead unit's members
+        // (nobody is named: its head and two staff) hear of every reminder and urging; the
+        // escalation also reaches the responsible and deputy leaders. Nobody else hears.
+        let members = [f.head_a, f.staff_a, f.staff_a2];
+        let leaders = [f.leader, f.deputy];
+        let told = s
+            .state
+            .db
+            .rows(
+                "SELECT n.task_seq, n.user_id, n.id, n.created_at FROM notifications n \
+                 WHERE n.task = $1 ORDER BY n.task_seq, n.user_id",
+                vec![Val::from(t.as_str())],
+            )
+            .await
+            .expect("notifications");
+        let mut by_event: std::collections::BTreeMap<u64, Vec<String>> = Default::default();
+        for r in &told {
+            by_event
+                .entry(r.int(0).unwrap() as u64)
+                .or_default()
+                .push(r.text(1).unwrap());
+        }
+        let ids = |people: &[duban_core::domain::UserId]| {
+            let mut v: Vec<String> = people.iter().map(ToString::to_string).collect();
+            v.sort();
+            v
+        };
+        for (i, e) in events.iter().enumerate().skip(2) {
+            let expected = match e.kind {
+                EventKind::Escalated { .. } => ids(&[&members[..], &leaders[..]].concat()),
+                EventKind::Reminded { .. } | EventKind::Urged { .. } => ids(&members),
+                ref other => panic!("the scheduler did {other:?}"),
+            };
+            assert_eq!(
+                by_event.get(&(i as u64 + 1)),
+                Some(&expected),
+                "told of {:?} at {}",
+                e.kind,
+                e.at
+            );
+        }
+        // Push goes at once in the day; what falls in the quiet hours (22:00–07:00 local:
+        // the urgings, at the deadline's midnight) waits until 07:00.
+        let quiet = org
+            .policy
+            .delivery
+            .quiet_hours
+            .expect("quiet hours by default");
+        for (i, e) in events.iter().enumerate().skip(2) {
+            let local = cal.to_local(e.at);
+            let expect = if local.time() >= quiet.from {
+                cal.from_local(local.date().succ_opt().unwrap().and_time(quiet.to))
+            } else if local.time() < quiet.to {
+                cal.from_local(local.date().and_time(quiet.to))
+            } else {
+                e.at
+            };
+            let pushes = s
+                .state
+                .db
+                .rows(
+                    "SELECT j.run_at FROM jobs j JOIN notifications n \
+                     ON j.dedupe = 'deliver:' || n.id || ':push' \
+                     WHERE n.task = $1 AND n.task_seq = $2",
+                    vec![Val::from(t.as_str()), Val::from(i as i64 + 1)],
+                )
+                .await
+                .expect("jobs");
+            assert!(!pushes.is_empty());
+            for r in pushes {
+                assert_eq!(
+                    r.int(0).unwrap(),
+                    expect.timestamp_millis(),
+                    "push for {:?} at {local}",
+                    e.kind
+                );
+            }
+        }
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Urged { .. })
+                    && cal.to_local(e.at).time() < quiet.to),
+            "some urging fell in the quiet hours"
+        );
     }
 );
 

@@ -356,3 +356,76 @@ async fn a_server_restored_from_backup_makes_phones_take_a_new_snapshot() {
     })
     .await;
 }
+
+both!(
+    the_phone_and_the_server_tell_the_same_notifications_and_a_read_one_is_read_on_both,
+    |s: duban_tests::TestServer| async move {
+        let sup = phone(&s, "supervisor").await;
+        let worker = phone(&s, "worker").await;
+        let task = dispatched(
+            &sup,
+            s.unit("a"),
+            Some(s.user("worker")),
+            None,
+            "修补破损护栏",
+        )
+        .await;
+        sup.issue(
+            task,
+            Command::Urge {
+                channel: duban_core::domain::command::UrgeChannel::Message,
+                note: "请尽快处理".into(),
+            },
+        )
+        .expect("urge");
+        sup.sync_now().await.expect("sync");
+        worker.sync_now().await.expect("sync");
+
+        // The same events, the same people: the phone's list is the server's inbox.
+        let token = s.login("worker").await;
+        let (status, inbox) = s.get(&token, "/api/v1/notifications").await;
+        assert_eq!(status, 200, "{inbox}");
+        let server: std::collections::BTreeSet<(String, u64)> = inbox["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|n| {
+                (
+                    n["task"].as_str().unwrap().to_owned(),
+                    n["task_seq"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let on_phone: Vec<_> = worker.notifications().expect("notifications");
+        let phone_set: std::collections::BTreeSet<(String, u64)> = on_phone
+            .iter()
+            .map(|n| (n.task.to_string(), n.task_seq))
+            .collect();
+        assert_eq!(phone_set, server, "{on_phone:?} / {inbox}");
+        assert_eq!(server.len(), 2, "the dispatch and the urging: {inbox}");
+        assert_eq!(inbox["unread"], 2);
+
+        // Read on the phone, offline: the receipt goes with the next sync, once.
+        s.cut();
+        let urged = on_phone
+            .iter()
+            .find(|n| n.kind == "urged")
+            .expect("the urging");
+        worker.mark_read(Some(urged.id)).expect("read");
+        assert!(worker.sync_now().await.is_err(), "offline");
+        s.restore();
+        let r = worker.sync_now().await.expect("sync");
+        assert_eq!(r.receipts, 1, "{r:?}");
+        let (_, inbox) = s.get(&token, "/api/v1/notifications").await;
+        assert_eq!(inbox["unread"], 1, "{inbox}");
+        let read = inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["task_seq"].as_u64() == Some(urged.task_seq))
+            .expect("on the server");
+        assert!(read["read_at"].is_string(), "{read}");
+        let again = worker.sync_now().await.expect("sync");
+        assert_eq!(again.receipts, 0, "a receipt is sent once");
+    }
+);

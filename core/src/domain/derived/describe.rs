@@ -447,8 +447,12 @@ fn informational(
         // Escalation also tells the item's leaders (R4.4: 向责任领导和分管领导报告).
         E::Escalated { .. }
             if answerable(after, actor)
-                || [after.responsible_leader, after.deputy_leader, after.instructing_leader]
-                    .contains(&Some(me)) =>
+                || [
+                    after.responsible_leader,
+                    after.deputy_leader,
+                    after.instructing_leader,
+                ]
+                .contains(&Some(me)) =>
         {
             Some((N::Escalated, "督办升级".into(), "Escalated".into()))
         }

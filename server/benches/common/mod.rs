@@ -1,0 +1,37 @@
+//! What the server benchmarks share: a fresh database (SQLite in a directory, or a new
+//! database on the PostgreSQL server `DUBAN_BENCH_PG` names: `scripts/bench-pg BENCH`), and
+//! a local HTTP server.
+
+#![allow(dead_code)]
+
+use duban_server::db::Db;
+
+/// A fresh database with a pool of `sqlite` or `pg` connections, and the backend's name.
+pub async fn open_db(
+    dir: &std::path::Path,
+    prefix: &str,
+    sqlite: u32,
+    pg: u32,
+) -> (Db, &'static str) {
+    match std::env::var("DUBAN_BENCH_PG") {
+        Ok(admin) => {
+            let url = duban_server::db::postgres::create_database(&admin, prefix)
+                .await
+                .expect("create a database on DUBAN_BENCH_PG");
+            let db = Db::open(Some(&url), dir, pg).await.expect("open pg");
+            (db, "PostgreSQL")
+        }
+        Err(_) => (
+            Db::open(None, dir, sqlite).await.expect("open sqlite"),
+            "SQLite",
+        ),
+    }
+}
+
+/// Serves `router` on 127.0.0.1 (a port the system picks); returns its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
