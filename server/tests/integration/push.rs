@@ -77,7 +77,8 @@ async fn token(State(seen): State<Shared>, base: String, form: String) -> Respon
     s.token_requests
         .push(json!({"header": claims.header.kid, "claims": claims.claims}));
     let access = format!("ya29.test-{}", s.token_requests.len());
-    s.valid = vec![access.clone()];
+    // Like Google, every token issued stays good until it expires (two replicas each hold one).
+    s.valid.push(access.clone());
     let expires_in = s.expires_in;
     axum::Json(json!({"access_token": access, "expires_in": expires_in, "token_type": "Bearer"}))
         .into_response()

@@ -14,7 +14,7 @@ use duban_server::db::Db;
 use serde_json::json;
 
 use crate::push::{fake_fcm, service_account, snapshot};
-use crate::support::pg_url;
+use crate::support::{dispatch, pg_url, register, tid};
 
 /// A `duban serve` process, stopped (SIGTERM) when dropped.
 struct Replica {
@@ -131,6 +131,62 @@ async fn two_replicas_send_each_reminder_and_each_push_exactly_once() {
             .await
             .expect("put");
         assert_eq!(put.status(), 200);
+        // Thirty more items due for their first reminder today: dispatched to a demo staff
+        // member with a deadline a day and a half away (within 3 working days).
+        let users: serde_json::Value = http
+            .get(format!("{}/api/v1/admin/users", seed.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("users")
+            .json()
+            .await
+            .expect("json");
+        let staff = users
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["roles"] == json!(["staff"]) && u["unit"].is_string())
+            .expect("a staff member");
+        let sup: serde_json::Value = http
+            .post(format!("{}/api/v1/auth/login", seed.base))
+            .json(&json!({"username": "supervisor", "password": "duban-demo"}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("json");
+        let deadline = chrono::Utc::now() + chrono::Duration::hours(36);
+        let mut commands = Vec::new();
+        for n in 0..30 {
+            let task = tid();
+            commands.push(register(&task, &format!("落实第{n}项整改")));
+            let mut order = dispatch(
+                &task,
+                serde_json::from_value(staff["unit"].clone()).unwrap(),
+                Some(serde_json::from_value(staff["id"].clone()).unwrap()),
+            );
+            order["command"]["deadline"] = json!(deadline);
+            commands.push(order);
+        }
+        let pushed: serde_json::Value = http
+            .post(format!("{}/api/v1/sync/push", seed.base))
+            .bearer_auth(sup["token"].as_str().expect("token"))
+            .json(&json!({ "commands": commands }))
+            .send()
+            .await
+            .expect("push")
+            .json()
+            .await
+            .expect("json");
+        let accepted = pushed["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| r["status"] == "accepted")
+            .count();
+        assert_eq!(accepted, 60, "{pushed}");
     }
     let db = Db::open(Some(&url), std::path::Path::new("."), 2)
         .await
@@ -216,7 +272,7 @@ async fn two_replicas_send_each_reminder_and_each_push_exactly_once() {
         }
     }
     assert!(
-        system.len() >= 3,
+        system.len() >= 30,
         "the demo's due reminders and urgings fired: {system:?}"
     );
     for ((task, kind), n) in &system {
@@ -252,8 +308,19 @@ async fn two_replicas_send_each_reminder_and_each_push_exactly_once() {
     )
     .await;
     assert!(sends.len() >= 10, "{} pushes", sends.len());
+    eprintln!(
+        "two replicas: {} time-driven commands, {} pushes",
+        system.len(),
+        sends.len()
+    );
     assert_eq!(sends.len() as i64, pushed, "one push per done push job");
     assert_eq!(sends.len() as i64, recorded);
+    let failed = count(
+        &db,
+        "SELECT COUNT(*) FROM deliveries WHERE outcome <> 'sent'",
+    )
+    .await;
+    assert_eq!(failed, 0, "no send refused");
     let stuck = count(&db, "SELECT COUNT(*) FROM jobs WHERE state = 'dead'").await;
     assert_eq!(stuck, 0);
 }
