@@ -2,9 +2,9 @@
 //! that it arrived and was read.
 //!
 //! - **Who.** When a command's events are written, the people the item's audience names
-//!   (by role, unit, headship or name; not "everyone") are asked, one by one, what the
-//!   event tells them — the core's `notice`, the same rule the phones apply to the same
-//!   events. Each answer is a row of the person's inbox (站内通知), in the command's
+//!   (by role, unit, headship or name; not "everyone") and its followers are asked, one by
+//!   one, what the event tells them — the core's `notice`, the same rule the phones apply
+//!   to the same events. Each answer is a row of the person's inbox (站内通知), in the command's
 //!   transaction, under an id derived from the person and the event, so every replica and
 //!   every retry names it the same.
 //! - **Channels.** The inbox always has it at once. Push and SMS follow as the policy's
@@ -34,7 +34,7 @@ use crate::authority::enum_text;
 use crate::db::{placeholders, Batch, DbError, Val};
 use crate::error::ApiError;
 use crate::jobs;
-use crate::org::{from_json, to_json, Org};
+use crate::org::{actor_of, from_json, to_json, Org};
 use crate::push::{Message, Providers, PushError};
 use crate::{args, AppState};
 
@@ -82,8 +82,14 @@ pub fn queue(
     for (i, event) in events.iter().enumerate() {
         let after = evolve(state.clone(), event);
         let task_seq = before.version + i as u64 + 1;
-        for person in org.concerned(&audience(&after, &org.tree)) {
-            let Some(actor) = org.actor(person) else {
+        // Whom the item's audience names, and its followers (who may follow a public
+        // item without being named in it).
+        let mut people = org.concerned(&audience(&after, &org.tree));
+        people.extend(after.followers.iter().copied());
+        people.sort_unstable();
+        people.dedup();
+        for person in people {
+            let Some(actor) = org.people.get(&person).filter(|p| p.active).map(actor_of) else {
                 continue;
             };
             let ctx = Context {

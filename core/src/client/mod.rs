@@ -17,7 +17,7 @@ use crate::domain::derived::view::View;
 use crate::domain::model::{BlobRef, GeoPoint, PhotoSource};
 use crate::domain::{Command, TaskId};
 use crate::photo::{self, Capture, PhotoError};
-use crate::protocol::{LoginRequest, Person};
+use crate::protocol::{Device, DeviceRegistration, LoginRequest, Person, Platform, PushProvider};
 use crate::store::{
     AttentionEntry, InboxEntry, ItemDetail, ItemSummary, NotificationEntry, PendingCommand, Store,
     StoreError,
@@ -200,6 +200,30 @@ impl Client {
         }
         self.store().wipe()?;
         Ok(())
+    }
+
+    /// Registers this phone for push notifications with the token the platform's push
+    /// service gave the app (FCM, APNs or HMS) — again whenever the token changes. Signing
+    /// out removes the registration on the server.
+    pub async fn register_push(
+        &self,
+        platform: Platform,
+        provider: PushProvider,
+        token: &str,
+        app_version: &str,
+    ) -> Result<Device> {
+        let session = self.store().session()?.ok_or(SyncError::NotSignedIn)?;
+        let req = DeviceRegistration {
+            platform,
+            provider,
+            token: token.to_owned(),
+            app_version: app_version.to_owned(),
+        };
+        Ok(self
+            .engine
+            .http()
+            .register_device(&session.token, &req)
+            .await?)
     }
 
     /// Who is signed in, if anyone (after the first sync).

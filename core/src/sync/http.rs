@@ -13,8 +13,8 @@ use serde::Deserialize;
 use super::SyncError;
 use crate::domain::Event;
 use crate::protocol::{
-    LoginRequest, LoginResponse, PullResponse, PushRequest, PushResponse, ReadOutcome,
-    ReadReceipts, Snapshot,
+    Device, DeviceRegistration, LoginRequest, LoginResponse, PullResponse, PushRequest,
+    PushResponse, ReadOutcome, ReadReceipts, Snapshot,
 };
 
 /// How far an upload is on the server (`GET /blobs/{hash}/status`).
@@ -157,6 +157,19 @@ impl Http {
     ) -> Result<PushResponse<Event>, SyncError> {
         self.json(
             self.request(Method::POST, "/sync/push", Some(token))
+                .json(req),
+        )
+        .await
+    }
+
+    /// `PUT /devices/current`: this phone's push registration.
+    pub async fn register_device(
+        &self,
+        token: &str,
+        req: &DeviceRegistration,
+    ) -> Result<Device, SyncError> {
+        self.json(
+            self.request(Method::PUT, "/devices/current", Some(token))
                 .json(req),
         )
         .await

@@ -333,3 +333,47 @@ both!(
         assert_eq!(fcm_sends(&fcm).len(), 2);
     }
 );
+
+both!(
+    a_follower_of_a_public_item_hears_of_an_instruction_and_nobody_else_does,
+    |s: Server| async move {
+        let _f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let leader = s.login("leader").await;
+        let outsider = s.login("staff-b").await;
+        let t = tid();
+        s.ok(
+            &sup,
+            register_with(
+                &t,
+                "公开的重点工作",
+                "meeting_decision",
+                "public",
+                json!({}),
+            ),
+        )
+        .await;
+        s.ok(&outsider, simple(&t, "follow", json!({}))).await;
+        s.ok(
+            &leader,
+            simple(
+                &t,
+                "instruct",
+                json!({"id": uuid::Uuid::new_v4(), "text": "请抓紧推进"}),
+            ),
+        )
+        .await;
+        let inbox = s.get(&outsider, "/api/v1/notifications").await.expect(200);
+        let kinds: Vec<&Value> = inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| &n["kind"])
+            .collect();
+        assert_eq!(kinds, vec![&json!("instructed")], "{inbox}");
+        // Someone who neither follows nor is named hears nothing of it.
+        let other = s.login("staff-a1").await;
+        let theirs = s.get(&other, "/api/v1/notifications").await.expect(200);
+        assert_eq!(theirs["unread"], 0, "{theirs}");
+    }
+);

@@ -1,5 +1,7 @@
 //! The phone core against the real server: a field rectification written offline, a
-//! conflict with a revocation, a person moved out of a unit, a server restored from backup.
+//! conflict with a revocation, a person moved out of a unit, a server restored from backup,
+//! and notifications: the phone's list equals the server's inbox, a read receipt written
+//! offline reaches the server once, the push registration comes and goes with the session.
 
 use duban_core::client::ErrorKind;
 use duban_core::domain::derived::duty::Duty;
@@ -362,6 +364,17 @@ both!(
     |s: duban_tests::TestServer| async move {
         let sup = phone(&s, "supervisor").await;
         let worker = phone(&s, "worker").await;
+        // The app registers the token its push service gave it.
+        let device = worker
+            .register_push(
+                duban_core::protocol::Platform::Harmony,
+                duban_core::protocol::PushProvider::Hms,
+                "IQAAAACy0kYbAAC1Xq",
+                "1.2.0",
+            )
+            .await
+            .expect("register");
+        assert_eq!(device.app_version, "1.2.0");
         let task = dispatched(
             &sup,
             s.unit("a"),
@@ -427,5 +440,19 @@ both!(
         assert!(read["read_at"].is_string(), "{read}");
         let again = worker.sync_now().await.expect("sync");
         assert_eq!(again.receipts, 0, "a receipt is sent once");
+        let phones = || async {
+            s.scalar(
+                "SELECT COUNT(*) FROM devices WHERE provider = 'hms'",
+                vec![],
+            )
+            .await
+        };
+        assert_eq!(
+            phones().await,
+            1,
+            "the phone's registration is on the server"
+        );
+        worker.sign_out(false).await.expect("sign out");
+        assert_eq!(phones().await, 0, "signing out removes it");
     }
 );
