@@ -195,7 +195,8 @@ fn message(n: &Notification, id: &str, token: String) -> Message {
     }
 }
 
-/// One pass at `now`: claims up to [`BATCH`] due jobs and delivers them.
+/// One pass at `now`: claims up to [`BATCH`] due jobs and delivers them; counts the
+/// outcomes in the metrics (`duban_deliveries_total`).
 pub async fn deliver_due(
     state: &AppState,
     providers: &Providers,
@@ -353,6 +354,7 @@ pub async fn deliver_due(
         }
     }
     tx.commit().await?;
+    count(state, &report);
     Ok(report)
 }
 
@@ -458,12 +460,8 @@ pub fn spawn(
     tokio::spawn(async move {
         loop {
             match deliver_due(&state, &providers, now()).await {
-                Ok(r) => {
-                    count(&state, &r);
-                    if r.jobs == BATCH {
-                        continue;
-                    }
-                }
+                Ok(r) if r.jobs == BATCH => continue,
+                Ok(_) => {}
                 Err(e) => tracing::error!(code = %e.code, error = %e.en, "delivery pass failed"),
             }
             let _ = tokio::time::timeout(every, state.deliveries.notified()).await;

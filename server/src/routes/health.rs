@@ -33,23 +33,39 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// One number from the database, or -1 if it cannot be read.
+async fn gauge(state: &AppState, sql: &str, args: Vec<crate::db::Val>) -> i64 {
+    state
+        .db
+        .row(sql, args)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.int(0).ok())
+        .unwrap_or(-1)
+}
+
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let seq = state
-        .db
-        .row("SELECT value FROM counters WHERE name = 'changes'", vec![])
-        .await
-        .ok()
-        .flatten()
-        .and_then(|r| r.int(0).ok())
-        .unwrap_or(-1);
-    let tasks = state
-        .db
-        .row("SELECT COUNT(*) FROM tasks", vec![])
-        .await
-        .ok()
-        .flatten()
-        .and_then(|r| r.int(0).ok())
-        .unwrap_or(-1);
+    let seq = gauge(
+        &state,
+        "SELECT value FROM counters WHERE name = 'changes'",
+        vec![],
+    )
+    .await;
+    let tasks = gauge(&state, "SELECT COUNT(*) FROM tasks", vec![]).await;
+    let now = chrono::Utc::now().timestamp_millis();
+    let due = gauge(
+        &state,
+        "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND run_at <= $1",
+        vec![crate::db::Val::from(now)],
+    )
+    .await;
+    let dead = gauge(
+        &state,
+        "SELECT COUNT(*) FROM jobs WHERE state = 'dead'",
+        vec![],
+    )
+    .await;
     let body = state.metrics.render(&[
         (
             "duban_feed_sequence",
@@ -57,6 +73,16 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             seq,
         ),
         ("duban_items", "Items stored.", tasks),
+        (
+            "duban_jobs_due",
+            "Deliveries due and not yet taken (a backlog if it grows).",
+            due,
+        ),
+        (
+            "duban_jobs_dead",
+            "Deliveries set aside after failing again and again (see jobs.last_error).",
+            dead,
+        ),
     ]);
     (
         [(

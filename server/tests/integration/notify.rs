@@ -162,6 +162,20 @@ both!(
             0,
             "each step once"
         );
+        let metrics = s
+            .http
+            .get(format!("{}/metrics", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains("duban_deliveries_total{outcome=\"sent\"} 2"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("duban_jobs_dead 0"), "{metrics}");
 
         // A second item, read before its SMS is due: the climb stops there.
         let t2 = tid();
