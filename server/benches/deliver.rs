@@ -2,7 +2,8 @@
 //! devices.
 //!
 //! 1,000 people, each with one FCM device; 20,000 unread notifications (20 each), each with
-//! its push job due now, written straight into the tables as the authority writes them.
+//! a push job of its own due now (the worst case: a command's notifications share one job),
+//! written straight into the tables.
 //! Then the delivery worker's passes (`notify::deliver_due`: claim a batch, read the
 //! notifications, devices and earlier sends, send concurrently through the real FCM
 //! provider — OAuth2 token from a signed JWT, cached — and record every send and job in
@@ -178,8 +179,8 @@ async fn main() {
                 jobs.push(vec![
                     Val::from(uuid::Uuid::new_v4().to_string()),
                     Val::from("deliver"),
-                    Val::from(json!({"notification": id, "channel": "push"}).to_string()),
-                    Val::from(format!("deliver:{id}:push")),
+                    Val::from(json!({"notifications": [id], "channel": "push"}).to_string()),
+                    Val::from(format!("deliver:push:{id}")),
                     Val::from("queued"),
                     Val::from(now.timestamp_millis()),
                     Val::from(0),

@@ -10,7 +10,7 @@
 //! - **Channels.** The inbox always has it at once. Push and SMS follow as the policy's
 //!   climb for its urgency says (`delivery::climb`: push at once, SMS after minutes unread
 //!   for urgent items, quiet hours waited out): each step is a `deliver` job enqueued in the
-//!   same transaction, under a dedupe key of the notification and channel.
+//!   same transaction, one for all the notifications the command brought at that step.
 //! - **Delivery.** [`deliver_due`] claims due jobs (safely across replicas), drops those whose
 //!   notification was read meanwhile, sends the rest through the providers concurrently,
 //!   and records each send to each device or number once (`deliveries`): a retried job
@@ -59,15 +59,20 @@ pub fn notification_id(person: UserId, task: TaskId, task_seq: u64) -> uuid::Uui
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
+/// A deliver job: one step (channel and time) of the climb of the notifications one
+/// command brought.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Step {
-    notification: String,
+    notifications: Vec<String>,
     channel: Channel,
 }
 
+/// Notification rows per insert statement (9 parameters each).
+const ROWS_PER_INSERT: usize = 100;
+
 /// Queues, in the command's batch, the notifications the events bring (the item was
-/// `before` and its trail had `version` events) and the deliver jobs of their climbs.
-/// Returns how many notifications.
+/// `before`) and the deliver jobs of their climbs: the rows in multi-row inserts, and one
+/// job per channel and time for all of them. Returns how many notifications.
 pub fn queue(
     batch: &mut Batch,
     org: &Org,
@@ -77,7 +82,8 @@ pub fn queue(
     now: DateTime<Utc>,
 ) -> usize {
     let mut state = before.clone();
-    let mut count = 0;
+    let mut rows: Vec<Vec<Val>> = Vec::new();
+    let mut steps: BTreeMap<(DateTime<Utc>, Channel), Vec<String>> = BTreeMap::new();
     let task_text = task.to_string();
     for (i, event) in events.iter().enumerate() {
         let after = evolve(state.clone(), event);
@@ -104,34 +110,53 @@ pub fn queue(
             };
             let urgency = urgency_of(after.urgency, n.kind);
             let id = notification_id(person, task, task_seq).to_string();
-            batch.push(
-                "INSERT INTO notifications (id, user_id, task, task_seq, kind, zh, en, urgency, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-                args![
-                    id.as_str(),
-                    person.to_string(),
-                    task_text.as_str(),
-                    task_seq as i64,
-                    to_json(&n.kind),
-                    n.zh,
-                    n.en,
-                    enum_text(&urgency),
-                    now.timestamp_millis()
-                ],
-            );
             for step in climb(urgency, now, &org.calendar, &org.policy.delivery) {
-                let payload = to_json(&Step {
-                    notification: id.clone(),
-                    channel: step.channel,
-                });
-                let dedupe = format!("{DELIVER}:{id}:{}", step.channel.as_str());
-                jobs::enqueue_in(batch, DELIVER, &payload, Some(&dedupe), step.at, now);
+                steps
+                    .entry((step.at, step.channel))
+                    .or_default()
+                    .push(id.clone());
             }
-            count += 1;
+            rows.push(args![
+                id,
+                person.to_string(),
+                task_text.as_str(),
+                task_seq as i64,
+                to_json(&n.kind),
+                n.zh,
+                n.en,
+                enum_text(&urgency),
+                now.timestamp_millis()
+            ]);
         }
         state = after;
     }
-    count
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", placeholders(r * 9 + 1, 9)))
+            .collect();
+        batch.push(
+            format!(
+                "INSERT INTO notifications (id, user_id, task, task_seq, kind, zh, en, urgency, created_at) \
+                 VALUES {} ON CONFLICT DO NOTHING",
+                values.join(", ")
+            ),
+            chunk.iter().flatten().cloned().collect(),
+        );
+    }
+    for ((at, channel), notifications) in steps {
+        let dedupe = format!(
+            "{DELIVER}:{}:{}:{}",
+            channel.as_str(),
+            at.timestamp_millis(),
+            blake3::hash(notifications.join(",").as_bytes()).to_hex()
+        );
+        let payload = to_json(&Step {
+            notifications,
+            channel,
+        });
+        jobs::enqueue_in(batch, DELIVER, &payload, Some(&dedupe), at, now);
+    }
+    rows.len()
 }
 
 /// What one pass of [`deliver_due`] did.
@@ -141,7 +166,7 @@ pub struct DeliveryReport {
     pub jobs: usize,
     /// Messages the services accepted.
     pub sent: usize,
-    /// Jobs dropped because the notification was read before its step came.
+    /// Notifications not sent because they were read before their step came.
     pub read: usize,
     /// Dead tokens (their devices removed) and dead numbers.
     pub dead: usize,
@@ -149,7 +174,8 @@ pub struct DeliveryReport {
     pub retried: usize,
     /// Sends refused for good.
     pub failed: usize,
-    /// Steps with nowhere to go: no device, no phone number, or no provider configured.
+    /// Notifications with nowhere to go at their step: no device, no phone number, or no
+    /// provider configured.
     pub unreachable: usize,
 }
 
@@ -223,7 +249,7 @@ pub async fn deliver_due(
         let set: HashSet<&str> = steps
             .iter()
             .flatten()
-            .map(|s| s.notification.as_str())
+            .flat_map(|s| s.notifications.iter().map(String::as_str))
             .collect();
         set.into_iter().map(str::to_owned).collect()
     };
@@ -238,48 +264,48 @@ pub async fn deliver_due(
     let mut sends = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         let Some(step) = step else { continue };
-        let Some(n) = notes.get(&step.notification) else {
-            continue;
-        };
-        if n.read {
-            report.read += 1;
-            continue;
-        }
-        // (target, provider, address): a device and its token, or the phone number twice.
-        let targets: Vec<(String, &'static str, String)> = match step.channel {
-            Channel::Push => devices
-                .get(&n.user)
-                .into_iter()
-                .flatten()
-                .map(|(device, provider, token)| (device.clone(), *provider, token.clone()))
-                .collect(),
-            Channel::Sms => n
-                .phone
-                .iter()
-                .map(|p| (p.clone(), "sms", p.clone()))
-                .collect(),
-            Channel::Inbox => Vec::new(),
-        };
-        let before = sends.len();
-        for (target, provider, address) in targets {
-            let key = (step.notification.clone(), step.channel, target.clone());
-            if done.contains(&key) || providers.get(provider).is_none() {
+        for id in &step.notifications {
+            let Some(n) = notes.get(id) else {
+                continue;
+            };
+            if n.read {
+                report.read += 1;
                 continue;
             }
-            sends.push(Outgoing {
-                job: i,
-                notification: step.notification.clone(),
-                channel: step.channel,
-                target,
-                provider,
-                message: message(n, &step.notification, address),
-            });
-        }
-        let sent_before = done
-            .iter()
-            .any(|(id, c, _)| *id == step.notification && *c == step.channel);
-        if sends.len() == before && !sent_before {
-            report.unreachable += 1;
+            // (target, provider, address): a device and its token, or the number twice.
+            let targets: Vec<(String, &'static str, String)> = match step.channel {
+                Channel::Push => devices
+                    .get(&n.user)
+                    .into_iter()
+                    .flatten()
+                    .map(|(device, provider, token)| (device.clone(), *provider, token.clone()))
+                    .collect(),
+                Channel::Sms => n
+                    .phone
+                    .iter()
+                    .map(|p| (p.clone(), "sms", p.clone()))
+                    .collect(),
+                Channel::Inbox => Vec::new(),
+            };
+            let before = sends.len();
+            for (target, provider, address) in targets {
+                let key = (id.clone(), step.channel, target.clone());
+                if done.contains(&key) || providers.get(provider).is_none() {
+                    continue;
+                }
+                sends.push(Outgoing {
+                    job: i,
+                    notification: id.clone(),
+                    channel: step.channel,
+                    target,
+                    provider,
+                    message: message(n, id, address),
+                });
+            }
+            let sent_before = done.iter().any(|(d, c, _)| d == id && *c == step.channel);
+            if sends.len() == before && !sent_before {
+                report.unreachable += 1;
+            }
         }
     }
 

@@ -239,7 +239,7 @@ both!(
                 .db
                 .rows(
                     "SELECT j.run_at FROM jobs j JOIN notifications n \
-                     ON j.dedupe = 'deliver:' || n.id || ':push' \
+                     ON j.payload LIKE '%' || n.id || '%' AND j.dedupe LIKE 'deliver:push:%' \
                      WHERE n.task = $1 AND n.task_seq = $2",
                     vec![Val::from(t.as_str()), Val::from(i as i64 + 1)],
                 )
