@@ -90,6 +90,7 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, Ap
         // Commands fall due one after another (the second urging makes the escalation due);
         // each is decided on the item as it is after the one before.
         let mut issued = 0;
+        let mut refused = false;
         for _ in 0..8 {
             let due = due_commands(&item, now, &org.calendar, &org.policy);
             let Some(command) = due.into_iter().next() else {
@@ -102,8 +103,16 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, Ap
             };
             match apply(state, &org, &system, &env, now).await {
                 Ok(PushOutcome::Accepted { .. }) => report.accepted += 1,
-                Ok(PushOutcome::Rejected { .. }) => report.refused += 1,
-                Err(e) if e.status == axum::http::StatusCode::CONFLICT => report.refused += 1,
+                Ok(PushOutcome::Rejected { .. }) => {
+                    report.refused += 1;
+                    refused = true;
+                    break;
+                }
+                Err(e) if e.status == axum::http::StatusCode::CONFLICT => {
+                    report.refused += 1;
+                    refused = true;
+                    break;
+                }
                 Err(e) => return Err(e),
             }
             issued += 1;
@@ -112,11 +121,17 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, Ap
                 None => break,
             }
         }
-        if issued == 0 {
-            // Nothing was due after all: look again when something may be.
-            let wake = next_wake(&item, now, &org.calendar, &org.policy)
-                .filter(|t| *t > now)
-                .map(wake_millis);
+        if issued == 0 || refused {
+            // Nothing was due after all: look again when something may be. A command the
+            // rules refused (they and the wake disagree, which they should not) is tried
+            // again in an hour rather than at every tick.
+            let wake = if refused {
+                Some(wake_millis(now + chrono::Duration::hours(1)))
+            } else {
+                next_wake(&item, now, &org.calendar, &org.policy)
+                    .filter(|t| *t > now)
+                    .map(wake_millis)
+            };
             state
                 .db
                 .exec(
@@ -142,8 +157,8 @@ async fn reload(state: &AppState, id: &str) -> Result<Option<TaskState>, ApiErro
         .transpose()
 }
 
-/// Runs [`tick`] every `every` with the clock `now`, until the process stops. A failed tick
-/// is logged and the next one runs as planned.
+/// Runs [`tick`] every `every` with the clock `now` (and again at once after a full batch),
+/// until the process stops. A failed tick is logged and the next one runs as planned.
 pub fn spawn(
     state: AppState,
     every: Duration,
@@ -154,17 +169,27 @@ pub fn spawn(
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            match tick(&state, now()).await {
-                Ok(r) if r.items > 0 => {
-                    tracing::info!(
-                        items = r.items,
-                        accepted = r.accepted,
-                        refused = r.refused,
-                        "scheduler tick"
-                    )
+            // A full batch means more is due (after a restart, say): go on at once.
+            loop {
+                match tick(&state, now()).await {
+                    Ok(r) => {
+                        if r.items > 0 {
+                            tracing::info!(
+                                items = r.items,
+                                accepted = r.accepted,
+                                refused = r.refused,
+                                "scheduler tick"
+                            );
+                        }
+                        if r.items < BATCH || r.accepted == 0 {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(code = %e.code, "scheduler tick failed");
+                        break;
+                    }
                 }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(code = %e.code, "scheduler tick failed"),
             }
         }
     })
