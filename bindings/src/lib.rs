@@ -14,7 +14,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use duban_core::client::{Client, ClientError, ErrorKind};
+use duban_core::client::{Client, ClientError, ErrorKind, Shot};
+use duban_core::domain::command::ReportBody;
+use duban_core::domain::model::{BlobRef, GeoPoint, NoteId, PhotoSource, ReportId};
+use duban_core::domain::{Command, TaskId};
+use duban_core::protocol::{Platform, PushProvider};
 use duban_core::store::{InboxEntry, ItemSummary, NotificationEntry};
 use duban_core::sync::{SyncConfig, SyncReport, SyncState};
 
@@ -336,6 +340,133 @@ impl From<SyncReport> for SyncSummary {
     }
 }
 
+/// A file ready to cite in a report: the photo pipeline's evidence record, or a plain file.
+/// Hand it back unchanged; `record` carries everything the server needs.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Evidence {
+    /// Hex blake3 of the content.
+    pub hash: String,
+    /// MIME type.
+    pub mime: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The file's name as shown.
+    pub name: String,
+    /// The whole evidence record (JSON), as the core made it.
+    pub record: String,
+}
+
+impl Evidence {
+    fn of(b: &BlobRef) -> Evidence {
+        Evidence {
+            hash: b.hash.clone(),
+            mime: b.mime.clone(),
+            size: b.size,
+            name: b.name.clone(),
+            record: serde_json::to_string(b).unwrap_or_default(),
+        }
+    }
+
+    fn blob(&self) -> Result<BlobRef, DubanError> {
+        serde_json::from_str(&self.record)
+            .map_err(|_| invalid("input.evidence", "附件记录无效", "not an evidence record"))
+    }
+}
+
+/// Where and how a photo was taken, as the phone knows it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Capture {
+    /// From the camera (true) or the gallery (false).
+    pub from_camera: bool,
+    /// The phone's offset from UTC in minutes (480 in China).
+    pub utc_offset_minutes: i32,
+    /// Latitude in degrees, if the phone has a fix.
+    pub latitude: Option<f64>,
+    /// Longitude in degrees.
+    pub longitude: Option<f64>,
+    /// The place's name, if the app has one.
+    pub place: Option<String>,
+    /// The item the photo is for (its number goes on the watermark).
+    pub task: Option<String>,
+    /// For an "after" photo: the hash of the "before" photo it answers.
+    pub answers: Option<String>,
+}
+
+/// One step of an item's trail.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TrailRow {
+    /// Its place in the trail; none for a step of this device not yet confirmed.
+    pub task_seq: Option<u64>,
+    /// When (milliseconds since the epoch).
+    pub at_ms: i64,
+    /// Who.
+    pub actor_name: String,
+    /// What, in zh-CN.
+    pub title_zh: String,
+    /// What, in English.
+    pub title_en: String,
+    /// Their words, if any.
+    pub detail: String,
+    /// Whether it waits to be sent.
+    pub pending: bool,
+}
+
+/// The item screen: the item, what it asks of me, its trail and whether the trail
+/// verifies, in one call.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ItemScreen {
+    /// The item.
+    pub item: ItemRow,
+    /// What it asks of me.
+    pub duties: Vec<DutyRow>,
+    /// The trail, oldest first (this device's pending steps last).
+    pub trail: Vec<TrailRow>,
+    /// Whether the server's steps verify (hashes chained from the first).
+    pub verified: bool,
+    /// How many of this device's acts on it wait to be sent.
+    pub pending: u32,
+    /// Acts on it the server refused (see [`DubanApp::attention`]).
+    pub attention: u32,
+}
+
+/// An act of this device the server refused, kept whole until resent or discarded.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AttentionRow {
+    /// The act's id.
+    pub id: String,
+    /// The item.
+    pub task: String,
+    /// Why: a stable code.
+    pub code: String,
+    /// zh-CN.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+/// A value of one of the core's enums by its stable code.
+fn code<T: serde::de::DeserializeOwned>(v: &str, zh: &str, en: &str) -> Result<T, DubanError> {
+    serde_json::from_value(serde_json::Value::String(v.to_owned())).map_err(|_| {
+        invalid(
+            "input.code",
+            &format!("未知的{zh}:{v}"),
+            &format!("unknown {en}: {v}"),
+        )
+    })
+}
+
+fn task_id(task: &str) -> Result<TaskId, DubanError> {
+    task.trim()
+        .parse::<uuid::Uuid>()
+        .map(TaskId)
+        .map_err(|_| invalid("input.task", "事项编号无效", "not an item id"))
+}
+
+fn time_of(ms: i64) -> Result<DateTime<Utc>, DubanError> {
+    DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| invalid("input.time", "时间无效", "not a time"))
+}
+
 /// The app's one object: the store on the device and its server.
 #[derive(uniffi::Object)]
 pub struct DubanApp {
@@ -413,15 +544,221 @@ impl DubanApp {
         Ok(self.client.mark_read(id)?)
     }
 
-    /// Receives an item dispatched to me (签收).
-    pub fn receive(&self, task: String) -> Result<String, DubanError> {
-        let task = task
-            .parse::<uuid::Uuid>()
-            .map(duban_core::domain::TaskId)
-            .map_err(|_| invalid("input.task", "事项编号无效", "not an item id"))?;
+    /// The item screen in one call; none if the item is not (or no longer) on the device.
+    pub fn item(&self, task: String) -> Result<Option<ItemScreen>, DubanError> {
+        let Some(d) = self.client.item(task_id(&task)?)? else {
+            return Ok(None);
+        };
+        Ok(Some(ItemScreen {
+            item: ItemRow::from(&d.summary),
+            duties: InboxRow::from(&InboxEntry {
+                item: d.summary.clone(),
+                duties: d.duties.clone(),
+            })
+            .duties,
+            trail: d
+                .trail
+                .iter()
+                .map(|l| TrailRow {
+                    task_seq: l.task_seq,
+                    at_ms: millis(l.at),
+                    actor_name: l.actor_name.clone(),
+                    title_zh: l.title_zh.clone(),
+                    title_en: l.title_en.clone(),
+                    detail: l.detail.clone(),
+                    pending: l.pending,
+                })
+                .collect(),
+            verified: d.verified,
+            pending: d.pending.len() as u32,
+            attention: d.attention.len() as u32,
+        }))
+    }
+
+    /// The items waiting for my approval (extensions, suspensions, reports, registrations).
+    pub fn approvals(&self) -> Result<Vec<InboxRow>, DubanError> {
         Ok(self
             .client
-            .issue(task, duban_core::domain::Command::Receive)?
-            .to_string())
+            .approvals()?
+            .iter()
+            .map(InboxRow::from)
+            .collect())
+    }
+
+    /// This device's acts the server refused.
+    pub fn attention(&self) -> Result<Vec<AttentionRow>, DubanError> {
+        Ok(self
+            .client
+            .attention()?
+            .iter()
+            .map(|a| AttentionRow {
+                id: a.id.to_string(),
+                task: a.task.to_string(),
+                code: a.code.clone(),
+                zh: a.zh.clone(),
+                en: a.en.clone(),
+            })
+            .collect())
+    }
+
+    /// How many acts wait to be sent.
+    pub fn pending_count(&self) -> Result<u32, DubanError> {
+        Ok(self.client.pending()?.len() as u32)
+    }
+
+    /// Turns a camera JPEG into evidence: upright, resized, watermarked with time, place,
+    /// item number and person, a thumbnail, no EXIF; kept on the device until sent.
+    pub fn attach_photo(&self, jpeg: Vec<u8>, capture: Capture) -> Result<Evidence, DubanError> {
+        let location = match (capture.latitude, capture.longitude) {
+            (Some(lat), Some(lon)) => GeoPoint::from_degrees(lat, lon),
+            _ => None,
+        };
+        let shot = Shot {
+            source: if capture.from_camera {
+                PhotoSource::Camera
+            } else {
+                PhotoSource::Gallery
+            },
+            utc_offset_minutes: capture.utc_offset_minutes,
+            location,
+            place: capture.place,
+            task: capture.task.as_deref().map(task_id).transpose()?,
+            answers: capture.answers,
+        };
+        Ok(Evidence::of(&self.client.attach_photo(&jpeg, &shot)?))
+    }
+
+    /// Registers this phone for push with the token the platform's service gave the app
+    /// (`fcm`, `apns` or `hms`; platform `android`, `ios` or `harmony`).
+    pub async fn register_push(
+        &self,
+        platform: String,
+        provider: String,
+        token: String,
+        app_version: String,
+    ) -> Result<(), DubanError> {
+        let platform: Platform = code(&platform, "系统", "platform")?;
+        let provider: PushProvider = code(&provider, "推送渠道", "provider")?;
+        self.client
+            .register_push(platform, provider, &token, &app_version)
+            .await?;
+        Ok(())
+    }
+
+    /// Receives an item dispatched to me (签收). Returns the act's id.
+    pub fn receive(&self, task: String) -> Result<String, DubanError> {
+        self.act(&task, Command::Receive)
+    }
+
+    /// Reports progress (进展汇报), with evidence. Returns the act's id.
+    pub fn report_progress(
+        &self,
+        task: String,
+        text: String,
+        percent: u8,
+        evidence: Vec<Evidence>,
+    ) -> Result<String, DubanError> {
+        let report = self.report(text, &evidence)?;
+        self.act(
+            &task,
+            Command::ReportProgress {
+                report,
+                percent,
+                milestone: None,
+                answers: None,
+            },
+        )
+    }
+
+    /// Reports completion (完成汇报), with evidence. Returns the act's id.
+    pub fn report_completion(
+        &self,
+        task: String,
+        text: String,
+        evidence: Vec<Evidence>,
+    ) -> Result<String, DubanError> {
+        let report = self.report(text, &evidence)?;
+        self.act(&task, Command::ReportCompletion { report })
+    }
+
+    /// Asks for a later deadline (延时申请).
+    pub fn request_extension(
+        &self,
+        task: String,
+        until_ms: i64,
+        reason: String,
+    ) -> Result<String, DubanError> {
+        let until = time_of(until_ms)?;
+        self.act(&task, Command::RequestExtension { until, reason })
+    }
+
+    /// Approves or refuses the pending extension (延时审批).
+    pub fn decide_extension(
+        &self,
+        task: String,
+        approve: bool,
+        opinion: String,
+    ) -> Result<String, DubanError> {
+        self.act(&task, Command::DecideExtension { approve, opinion })
+    }
+
+    /// Accepts the completion or returns it for rework (复核 / 退办).
+    pub fn review(
+        &self,
+        task: String,
+        accept: bool,
+        opinion: String,
+        new_deadline_ms: Option<i64>,
+    ) -> Result<String, DubanError> {
+        let new_deadline = new_deadline_ms.map(time_of).transpose()?;
+        self.act(
+            &task,
+            Command::Review {
+                accept,
+                opinion,
+                new_deadline,
+            },
+        )
+    }
+
+    /// Rates the work, 1–5 stars (领导评价).
+    pub fn rate(&self, task: String, stars: u8, opinion: String) -> Result<String, DubanError> {
+        self.act(&task, Command::Rate { stars, opinion })
+    }
+
+    /// A leader's instruction (批示).
+    pub fn instruct(&self, task: String, text: String) -> Result<String, DubanError> {
+        let id = NoteId(uuid::Uuid::new_v4());
+        self.act(&task, Command::Instruct { id, text })
+    }
+
+    /// A comment (评论).
+    pub fn comment(&self, task: String, text: String) -> Result<String, DubanError> {
+        let id = NoteId(uuid::Uuid::new_v4());
+        self.act(
+            &task,
+            Command::Comment {
+                id,
+                text,
+                reply_to: None,
+            },
+        )
+    }
+}
+
+impl DubanApp {
+    fn act(&self, task: &str, command: Command) -> Result<String, DubanError> {
+        Ok(self.client.issue(task_id(task)?, command)?.to_string())
+    }
+
+    fn report(&self, text: String, evidence: &[Evidence]) -> Result<ReportBody, DubanError> {
+        Ok(ReportBody {
+            id: ReportId(uuid::Uuid::new_v4()),
+            text,
+            evidence: evidence
+                .iter()
+                .map(Evidence::blob)
+                .collect::<Result<_, _>>()?,
+        })
     }
 }
