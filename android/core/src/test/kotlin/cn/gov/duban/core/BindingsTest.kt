@@ -172,6 +172,27 @@ fun main() {
             expect(after != null && before != null && after > before) { "deadline $before -> $after" }
         }
 
+        check("the repository publishes the inbox and the sync status as flows") {
+            val repo = DubanRepository(DubanApp.open(store(), server.url))
+            expect(repo.inbox.value is Screen.Loading) { "${repo.inbox.value}" }
+            repo.signIn("head-jyj", "duban-demo")
+            val vm = InboxViewModel(repo)
+            val screen = vm.screen.value
+            expect(screen is Screen.Ready && screen.value.rows.isNotEmpty()) { "$screen" }
+            expect(vm.sync.value is SyncStatus.Idle) { "${vm.sync.value}" }
+            // An act refreshes the screens and goes out at once.
+            val row = (screen as Screen.Ready).value.rows.first { r -> r.duties.any { it.duty == "receive" } }
+            val seen = repo.changes.value
+            repo.receive(row.item.id)
+            expect(repo.changes.value > seen) { "no change published" }
+            val item = repo.item(row.item.id)
+            expect(item is Screen.Ready && item.value!!.pending == 0u) { "$item" }
+            val after = vm.screen.value as Screen.Ready
+            expect(after.value.rows.none { r -> r.item.id == row.item.id && r.duties.any { it.duty == "receive" } }) {
+                "still asked to receive"
+            }
+        }
+
         check("a wrong password is Invalid, with a code and both languages") {
             val app = DubanApp.open(store(), server.url)
             try {
