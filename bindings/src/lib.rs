@@ -467,10 +467,23 @@ fn time_of(ms: i64) -> Result<DateTime<Utc>, DubanError> {
         .ok_or_else(|| invalid("input.time", "时间无效", "not a time"))
 }
 
+/// What the app is told as it happens: the sync status whenever it changes, and that the
+/// data may have changed (after a sync that took something in, or an act), so that the
+/// screen shown re-reads its record. Called on a thread of the library's: hop to the UI
+/// thread before touching views.
+#[uniffi::export(callback_interface)]
+pub trait Observer: Send + Sync {
+    /// The sync status is now this.
+    fn sync_changed(&self, status: SyncStatus);
+    /// The data may have changed.
+    fn data_changed(&self);
+}
+
 /// The app's one object: the store on the device and its server.
 #[derive(uniffi::Object)]
 pub struct DubanApp {
     client: Arc<Client>,
+    observers: Arc<std::sync::Mutex<Vec<Arc<dyn Observer>>>>,
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -480,9 +493,34 @@ impl DubanApp {
     #[uniffi::constructor]
     pub fn open(path: String, server_url: String) -> Result<Arc<DubanApp>, DubanError> {
         let client = Client::open(&path, &server_url, SyncConfig::default())?;
-        Ok(Arc::new(DubanApp {
+        let app = DubanApp {
             client: Arc::new(client),
-        }))
+            observers: Arc::default(),
+        };
+        app.follow_sync();
+        Ok(Arc::new(app))
+    }
+
+    /// Tells `observer` of every change from now on (see [`Observer`]).
+    pub fn observe(&self, observer: Box<dyn Observer>) {
+        let observer: Arc<dyn Observer> = Arc::from(observer);
+        observer.sync_changed(self.client.sync_state().into());
+        self.lock_observers().push(observer);
+    }
+
+    /// Syncs if no backoff after a failure is running (for background work: WorkManager,
+    /// background refresh); none if it waited. Offline is not an error here: the status
+    /// says it.
+    pub async fn sync_in_background(&self) -> Result<Option<SyncSummary>, DubanError> {
+        match self.client.sync_if_due().await {
+            Ok(r) => {
+                let r = r.map(SyncSummary::from);
+                self.changed();
+                Ok(r)
+            }
+            Err(e) if e.kind == ErrorKind::Offline => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Signs in; returns who. Signing in as another person clears the previous one's data.
@@ -506,7 +544,9 @@ impl DubanApp {
 
     /// Sends what waits and takes in what is new.
     pub async fn sync_now(&self) -> Result<SyncSummary, DubanError> {
-        Ok(self.client.sync_now().await?.into())
+        let r = self.client.sync_now().await;
+        self.changed();
+        Ok(r?.into())
     }
 
     /// How syncing goes now.
@@ -748,7 +788,45 @@ impl DubanApp {
 
 impl DubanApp {
     fn act(&self, task: &str, command: Command) -> Result<String, DubanError> {
-        Ok(self.client.issue(task_id(task)?, command)?.to_string())
+        let id = self.client.issue(task_id(task)?, command)?.to_string();
+        self.changed();
+        Ok(id)
+    }
+
+    fn lock_observers(&self) -> std::sync::MutexGuard<'_, Vec<Arc<dyn Observer>>> {
+        self.observers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Tells the observers the data may have changed.
+    fn changed(&self) {
+        let observers = self.lock_observers().clone();
+        for o in observers {
+            o.data_changed();
+        }
+    }
+
+    /// A thread that tells the observers every change of the sync status, for as long as
+    /// the app lives.
+    fn follow_sync(&self) {
+        let mut rx = self.client.watch_sync();
+        let observers = Arc::downgrade(&self.observers);
+        std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
+                return;
+            };
+            rt.block_on(async move {
+                while rx.changed().await.is_ok() {
+                    let status: SyncStatus = rx.borrow_and_update().clone().into();
+                    let Some(observers) = observers.upgrade() else {
+                        return;
+                    };
+                    let list = observers.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    for o in list {
+                        o.sync_changed(status.clone());
+                    }
+                }
+            });
+        });
     }
 
     fn report(&self, text: String, evidence: &[Evidence]) -> Result<ReportBody, DubanError> {

@@ -17,6 +17,7 @@ import uniffi.duban_ffi.Evidence
 import uniffi.duban_ffi.InboxScreen
 import uniffi.duban_ffi.ItemScreen
 import uniffi.duban_ffi.Me
+import uniffi.duban_ffi.Observer
 import uniffi.duban_ffi.SyncStatus
 import uniffi.duban_ffi.SyncSummary
 
@@ -33,8 +34,9 @@ sealed interface Screen<out T> {
 }
 
 /**
- * One signed-in app: [DubanApp] behind suspend functions and state flows. Every act
- * refreshes the screens it may change; a sync refreshes them all.
+ * One signed-in app: [DubanApp] behind suspend functions and state flows. The sync status
+ * and the change counter follow the core's [Observer] calls; every act and sync re-reads
+ * the inbox.
  */
 class DubanRepository(
     private val app: DubanApp,
@@ -53,6 +55,20 @@ class DubanRepository(
     /** Bumped whenever the store may have changed: item screens re-read on it. */
     val changes: StateFlow<Long> = _changes.asStateFlow()
 
+    init {
+        // The core tells of every status change and data change, from its own thread;
+        // state flows are safe to set from any thread.
+        app.observe(object : Observer {
+            override fun syncChanged(status: SyncStatus) {
+                _sync.value = status
+            }
+
+            override fun dataChanged() {
+                _changes.value = _changes.value + 1
+            }
+        })
+    }
+
     /** Signs in and runs the first sync. */
     suspend fun signIn(username: String, password: String): Me {
         val me = app.signIn(username, password)
@@ -66,17 +82,14 @@ class DubanRepository(
             app.syncNow()
         } catch (e: DubanException.Offline) {
             null
-        } finally {
-            _sync.value = app.syncStatus()
         }
         refresh()
         return summary
     }
 
-    /** Re-reads the inbox and tells item screens to re-read. */
+    /** Re-reads the inbox. */
     suspend fun refresh() {
         _inbox.value = read { app.inbox() }
-        _changes.value = _changes.value + 1
     }
 
     /** One item's screen. */

@@ -10,6 +10,7 @@ import kotlinx.coroutines.runBlocking
 import uniffi.duban_ffi.Capture
 import uniffi.duban_ffi.DubanApp
 import uniffi.duban_ffi.DubanException
+import uniffi.duban_ffi.Observer
 import uniffi.duban_ffi.SyncStatus
 import java.awt.Color
 import java.awt.image.BufferedImage
@@ -179,6 +180,11 @@ fun main() {
             val vm = InboxViewModel(repo)
             val screen = vm.screen.value
             expect(screen is Screen.Ready && screen.value.rows.isNotEmpty()) { "$screen" }
+            // The status arrives from the core's thread: wait for it, briefly.
+            val until = System.currentTimeMillis() + 5_000
+            while (vm.sync.value !is SyncStatus.Idle && System.currentTimeMillis() < until) {
+                Thread.sleep(20)
+            }
             expect(vm.sync.value is SyncStatus.Idle) { "${vm.sync.value}" }
             // An act refreshes the screens and goes out at once.
             val row = (screen as Screen.Ready).value.rows.first { r -> r.duties.any { it.duty == "receive" } }
@@ -191,6 +197,33 @@ fun main() {
             expect(after.value.rows.none { r -> r.item.id == row.item.id && r.duties.any { it.duty == "receive" } }) {
                 "still asked to receive"
             }
+        }
+
+        check("an observer hears the sync status change and the data change") {
+            val app = DubanApp.open(store(), server.url)
+            val statuses = java.util.concurrent.CopyOnWriteArrayList<SyncStatus>()
+            val changes = java.util.concurrent.atomic.AtomicInteger()
+            app.observe(object : Observer {
+                override fun syncChanged(status: SyncStatus) {
+                    statuses.add(status)
+                }
+
+                override fun dataChanged() {
+                    changes.incrementAndGet()
+                }
+            })
+            app.signIn("staff-wjj", "duban-demo")
+            app.syncNow()
+            val deadline = System.currentTimeMillis() + 5_000
+            while (System.currentTimeMillis() < deadline &&
+                !(statuses.any { it is SyncStatus.Syncing } && statuses.last() is SyncStatus.Idle)
+            ) {
+                Thread.sleep(20)
+            }
+            expect(statuses.any { it is SyncStatus.Syncing }) { "never syncing: $statuses" }
+            expect(statuses.last() is SyncStatus.Idle) { "ended $statuses" }
+            expect(changes.get() >= 1) { "no data change" }
+            expect(app.syncInBackground() != null) { "a background sync waited without a failure" }
         }
 
         check("a wrong password is Invalid, with a code and both languages") {
