@@ -19,7 +19,7 @@ use duban_core::domain::command::ReportBody;
 use duban_core::domain::model::{BlobRef, GeoPoint, NoteId, PhotoSource, ReportId};
 use duban_core::domain::{Command, TaskId};
 use duban_core::protocol::{Platform, PushProvider};
-use duban_core::store::{InboxEntry, ItemSummary, NotificationEntry};
+use duban_core::store::{enum_text, InboxEntry, ItemSummary, NotificationEntry};
 use duban_core::sync::{SyncConfig, SyncReport, SyncState};
 
 uniffi::setup_scaffolding!();
@@ -122,13 +122,6 @@ pub struct Me {
     pub roles: Vec<String>,
 }
 
-fn code_of<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// One item as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ItemRow {
@@ -167,12 +160,12 @@ impl From<&ItemSummary> for ItemRow {
             number: s.number.clone(),
             title: s.title.clone(),
             category: s.category.clone(),
-            status: code_of(&s.status),
+            status: enum_text(&s.status),
             status_zh: s.status_zh.clone(),
             status_en: s.status_en.clone(),
-            urgency: code_of(&s.urgency),
+            urgency: enum_text(&s.urgency),
             deadline_ms: s.deadline.map(millis),
-            light: s.light.map(|c| code_of(&c)),
+            light: s.light.map(|c| enum_text(&c)),
             progress: s.progress,
             pending: s.pending,
             updated_ms: millis(s.updated_at),
@@ -208,7 +201,7 @@ impl From<&InboxEntry> for InboxRow {
                 .duties
                 .iter()
                 .map(|d| DutyRow {
-                    duty: code_of(&d.duty),
+                    duty: enum_text(&d.duty),
                     zh: d.zh.clone(),
                     en: d.en.clone(),
                 })
@@ -532,7 +525,7 @@ impl DubanApp {
             name: p.name,
             position: p.position,
             unit: p.unit.map(|u| u.to_string()),
-            roles: p.roles.iter().map(code_of).collect(),
+            roles: p.roles.iter().map(enum_text).collect(),
         })
     }
 

@@ -34,7 +34,7 @@ use crate::authority::enum_text;
 use crate::db::{placeholders, Batch, DbError, Val};
 use crate::error::ApiError;
 use crate::jobs;
-use crate::org::{actor_of, from_json, to_json, Org};
+use crate::org::{actor_of, from_code, from_json, to_json, Org};
 use crate::push::{Message, Providers, PushError};
 use crate::{args, AppState};
 
@@ -261,6 +261,9 @@ pub async fn deliver_due(
     let devices = load_devices(state, &users).await?;
     let done = load_done(state, &ids).await?;
 
+    // The notifications and channels that reached someone already (a retried job).
+    let done_steps: HashSet<(&str, Channel)> =
+        done.iter().map(|(id, c, _)| (id.as_str(), *c)).collect();
     let mut sends = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         let Some(step) = step else { continue };
@@ -302,8 +305,7 @@ pub async fn deliver_due(
                     message: message(n, id, address),
                 });
             }
-            let sent_before = done.iter().any(|(d, c, _)| d == id && *c == step.channel);
-            if sends.len() == before && !sent_before {
+            if sends.len() == before && !done_steps.contains(&(id.as_str(), step.channel)) {
                 report.unreachable += 1;
             }
         }
@@ -402,7 +404,7 @@ async fn load_notifications(
         .rows(&sql, ids.iter().map(Val::from).collect())
         .await?;
     for r in rows {
-        let urgency: Urgency = from_json(&format!("\"{}\"", r.text(6)?))?;
+        let urgency: Urgency = from_code(&r.text(6)?)?;
         out.insert(
             r.text(0)?,
             Notification {

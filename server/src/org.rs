@@ -85,6 +85,17 @@ pub fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbError> 
     serde_json::from_str(s).map_err(|e| DbError::Corrupt(format!("json: {e}")))
 }
 
+/// A unit enum stored by its serde name (`dispatched`, `fcm`, `urgent`, …).
+pub fn from_code<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbError> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned()))
+        .map_err(|e| DbError::Corrupt(format!("code {s:?}: {e}")))
+}
+
+/// A time stored as milliseconds since the epoch.
+pub fn time_of(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
 /// Encodes for storage.
 pub fn to_json<T: serde::Serialize>(v: &T) -> String {
     // Every stored type serialises: no maps with non-string keys, no failing Serialize impls.

@@ -78,7 +78,7 @@ pub struct AttentionEntry {
 }
 
 /// The serde name of a unit enum variant (statuses, views, duties, …).
-pub(crate) fn enum_text<T: Serialize>(v: &T) -> String {
+pub fn enum_text<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         Ok(other) => other.to_string(),

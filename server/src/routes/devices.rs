@@ -7,13 +7,14 @@
 use axum::extract::State;
 use axum::routing::{get, put};
 use axum::Router;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use duban_core::protocol::{Device, DeviceRegistration, Platform, PushProvider};
 
 use crate::auth::Session;
 use crate::authority::enum_text;
 use crate::db::Row;
 use crate::error::{ApiError, Json};
+use crate::org::{from_code, time_of};
 use crate::{args, AppState};
 
 /// The longest token accepted (FCM's are about 160 characters, APNs' 64 hex digits, HMS's
@@ -68,22 +69,14 @@ pub fn check(r: &DeviceRegistration) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn parse<T: serde::de::DeserializeOwned>(text: String) -> Result<T, ApiError> {
-    serde_json::from_value(serde_json::Value::String(text)).map_err(ApiError::internal)
-}
-
-fn time(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
 fn device(r: &Row) -> Result<Device, ApiError> {
     Ok(Device {
         device: r.text(0)?,
-        platform: parse(r.text(1)?)?,
-        provider: parse(r.text(2)?)?,
+        platform: from_code(&r.text(1)?)?,
+        provider: from_code(&r.text(2)?)?,
         app_version: r.text(3)?,
-        registered_at: time(r.int(4)?),
-        updated_at: time(r.int(5)?),
+        registered_at: time_of(r.int(4)?),
+        updated_at: time_of(r.int(5)?),
     })
 }
 

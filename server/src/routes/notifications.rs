@@ -8,7 +8,7 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use duban_core::domain::{Role, TaskId};
 use duban_core::protocol::{
     DeliveryRecord, InboxNotification, InboxPage, NotificationTrace, ReadOutcome, ReadReceipts,
@@ -20,7 +20,7 @@ use crate::db::{placeholders, Row, Val};
 use crate::error::{ApiError, Json, Path, Query};
 use crate::feed::{keys_of, visible_sql};
 use crate::notify::kind_of;
-use crate::org::from_json;
+use crate::org::{from_code, time_of};
 use crate::{args, AppState};
 
 /// The most notifications one page holds.
@@ -50,16 +50,8 @@ pub struct InboxQuery {
     pub before: Option<i64>,
 }
 
-fn time(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
 fn uuid_of(s: &str) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(s).map_err(ApiError::internal)
-}
-
-fn urgency_of(s: &str) -> Result<duban_core::domain::model::Urgency, ApiError> {
-    Ok(from_json(&format!("\"{s}\""))?)
 }
 
 fn notification(r: &Row) -> Result<InboxNotification, ApiError> {
@@ -70,9 +62,9 @@ fn notification(r: &Row) -> Result<InboxNotification, ApiError> {
         kind: kind_of(&r.text(3)?)?,
         zh: r.text(4)?,
         en: r.text(5)?,
-        urgency: urgency_of(&r.text(6)?)?,
-        at: time(r.int(7)?),
-        read_at: r.opt_int(8)?.map(time),
+        urgency: from_code(&r.text(6)?)?,
+        at: time_of(r.int(7)?),
+        read_at: r.opt_int(8)?.map(time_of),
     })
 }
 
@@ -234,7 +226,7 @@ async fn trace(
             provider: r.text(2)?,
             outcome: r.text(3)?,
             detail: r.text(4)?,
-            at: time(r.int(5)?),
+            at: time_of(r.int(5)?),
         });
     }
     let mut out = Vec::with_capacity(rows.len());
@@ -248,8 +240,8 @@ async fn trace(
             kind: kind_of(&r.text(4)?)?,
             zh: r.text(5)?,
             en: r.text(6)?,
-            at: time(r.int(7)?),
-            read_at: r.opt_int(8)?.map(time),
+            at: time_of(r.int(7)?),
+            read_at: r.opt_int(8)?.map(time_of),
             deliveries: by_note.remove(&id).unwrap_or_default(),
         });
     }

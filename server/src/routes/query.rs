@@ -47,7 +47,7 @@ use crate::authority::enum_text;
 use crate::db::{placeholders, Tx, Val};
 use crate::error::{ApiError, Json, Path, Query};
 use crate::feed::{self, keys_of};
-use crate::org::{from_json, Org};
+use crate::org::{from_json, time_of, Org};
 use crate::AppState;
 
 /// Items per page unless `per_page` says otherwise.
@@ -740,10 +740,6 @@ pub struct ItemSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-fn millis(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
 fn unit_ref(org: &Org, id: UnitId) -> UnitRef {
     let u = org.unit(id);
     UnitRef {
@@ -791,8 +787,8 @@ fn summary(org: &Org, item: &Loaded, progress: u8, now: DateTime<Utc>) -> ItemSu
         escalated: s.escalated.is_some(),
         reports: s.reports.len(),
         urges: s.urges.len(),
-        created_at: millis(item.created_at),
-        updated_at: millis(item.updated_at),
+        created_at: time_of(item.created_at),
+        updated_at: time_of(item.updated_at),
     }
 }
 

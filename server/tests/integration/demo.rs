@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use duban_server::seed::{seed_demo, Seeded};
 use serde_json::json;
@@ -123,17 +123,7 @@ fn the_first_command_brings_the_server_up_with_demo_data() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start duban");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
-                if let Some(addr) = v["fields"]["address"].as_str() {
-                    let _ = tx.send(addr.to_owned());
-                }
-            }
-        }
-    });
+    let rx = logged_address(&mut child);
     let addr = rx
         .recv_timeout(Duration::from_secs(240))
         .expect("the server logs the address it listens on");
@@ -153,16 +143,7 @@ fn the_first_command_brings_the_server_up_with_demo_data() {
             let http = reqwest::Client::new();
             let base = format!("http://{addr}");
             // Generous: the whole suite runs alongside on two cores, and the binary is a debug build.
-            let deadline = Instant::now() + Duration::from_secs(240);
-            loop {
-                if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-                    if r.status() == 200 {
-                        break;
-                    }
-                }
-                assert!(Instant::now() < deadline, "the server did not come up");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            wait_ready(&http, &base, Duration::from_secs(240)).await;
             let r = http
                 .post(format!("{base}/api/v1/auth/login"))
                 .json(&json!({"username": "supervisor", "password": "duban-demo"}))

@@ -5,7 +5,6 @@
 //! sent each notification exactly once.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,7 @@ use duban_server::db::Db;
 use serde_json::json;
 
 use crate::push::{fake_fcm, service_account, snapshot};
-use crate::support::{dispatch, pg_url, register, tid};
+use crate::support::{dispatch, logged_address, pg_url, register, tid, wait_ready};
 
 /// A `duban serve` process, stopped (SIGTERM) when dropped.
 struct Replica {
@@ -44,34 +43,34 @@ async fn replica(args: &[&str]) -> Replica {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start duban");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
-                if let Some(addr) = v["fields"]["address"].as_str() {
-                    let _ = tx.send(addr.to_owned());
-                }
-            }
-        }
-    });
+    let rx = logged_address(&mut child);
     let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(240)))
         .await
         .expect("join")
         .expect("the server logs its address");
     let base = format!("http://{addr}");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let http = reqwest::Client::new();
-    loop {
-        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
-            if r.status() == 200 {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "the replica did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_ready(&reqwest::Client::new(), &base, Duration::from_secs(120)).await;
     Replica { child, base }
+}
+
+/// A JSON request to a replica: the answer's body, after checking its status is 200.
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let mut req = http.request(method, &url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("request");
+    assert_eq!(res.status(), 200, "{url}");
+    res.json().await.expect("json")
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {
@@ -101,62 +100,40 @@ async fn two_replicas_send_each_reminder_and_each_push_exactly_once() {
         ])
         .await;
         // No quiet hours: the test runs at any hour.
+        use reqwest::Method;
         let http = reqwest::Client::new();
-        let login: serde_json::Value = http
-            .post(format!("{}/api/v1/auth/login", seed.base))
-            .json(&json!({"username": "admin", "password": "duban-demo"}))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("json");
-        let token = login["token"].as_str().expect("token");
-        let path = format!("{}/api/v1/admin/policy", seed.base);
-        let mut policy: serde_json::Value = http
-            .get(&path)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("policy")
-            .json()
-            .await
-            .expect("json");
+        let api = |path: &str| format!("{}/api/v1{path}", seed.base);
+        let login = |username: &str| {
+            call(
+                &http,
+                Method::POST,
+                api("/auth/login"),
+                None,
+                Some(json!({"username": username, "password": "duban-demo"})),
+            )
+        };
+        let admin = login("admin").await;
+        let token = admin["token"].as_str().expect("token");
+        let mut policy = call(&http, Method::GET, api("/admin/policy"), Some(token), None).await;
         policy["delivery"]["quiet_hours"] = serde_json::Value::Null;
-        let put = http
-            .put(&path)
-            .bearer_auth(token)
-            .json(&policy)
-            .send()
-            .await
-            .expect("put");
-        assert_eq!(put.status(), 200);
+        call(
+            &http,
+            Method::PUT,
+            api("/admin/policy"),
+            Some(token),
+            Some(policy),
+        )
+        .await;
         // Thirty more items due for their first reminder today: dispatched to a demo staff
         // member with a deadline a day and a half away (within 3 working days).
-        let users: serde_json::Value = http
-            .get(format!("{}/api/v1/admin/users", seed.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("users")
-            .json()
-            .await
-            .expect("json");
+        let users = call(&http, Method::GET, api("/admin/users"), Some(token), None).await;
         let staff = users
             .as_array()
             .expect("users")
             .iter()
             .find(|u| u["roles"] == json!(["staff"]) && u["unit"].is_string())
             .expect("a staff member");
-        let sup: serde_json::Value = http
-            .post(format!("{}/api/v1/auth/login", seed.base))
-            .json(&json!({"username": "supervisor", "password": "duban-demo"}))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("json");
+        let sup = login("supervisor").await;
         let deadline = chrono::Utc::now() + chrono::Duration::hours(36);
         let mut commands = Vec::new();
         for n in 0..30 {
@@ -170,16 +147,14 @@ async fn two_replicas_send_each_reminder_and_each_push_exactly_once() {
             order["command"]["deadline"] = json!(deadline);
             commands.push(order);
         }
-        let pushed: serde_json::Value = http
-            .post(format!("{}/api/v1/sync/push", seed.base))
-            .bearer_auth(sup["token"].as_str().expect("token"))
-            .json(&json!({ "commands": commands }))
-            .send()
-            .await
-            .expect("push")
-            .json()
-            .await
-            .expect("json");
+        let pushed = call(
+            &http,
+            Method::POST,
+            api("/sync/push"),
+            sup["token"].as_str(),
+            Some(json!({ "commands": commands })),
+        )
+        .await;
         let accepted = pushed["results"]
             .as_array()
             .expect("results")

@@ -521,3 +521,41 @@ pub fn simple(task: &str, command: &str, fields: Value) -> Value {
     c["command"] = json!(command);
     json!({"id": cid(), "task": task, "command": c})
 }
+
+/// What a `duban serve --log-format json` process logs as its address, read off its stderr
+/// on a thread of its own (so the pipe never fills).
+pub fn logged_address(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stderr = child.stderr.take().expect("stderr piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if let Some(addr) = v["fields"]["address"].as_str() {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// Waits until the server at `base` answers `/readyz` with 200, at most `within`.
+pub async fn wait_ready(http: &reqwest::Client, base: &str, within: std::time::Duration) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server at {base} did not come up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
