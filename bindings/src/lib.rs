@@ -13,12 +13,18 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use duban_core::client::{Client, ClientError, ErrorKind, Shot};
-use duban_core::domain::command::ReportBody;
-use duban_core::domain::model::{BlobRef, GeoPoint, NoteId, PhotoSource, ReportId};
-use duban_core::domain::{Command, TaskId};
-use duban_core::protocol::{Platform, PushProvider};
+use duban_core::domain::command::{Registration, ReportBody, SubtaskSpec};
+use duban_core::domain::decide::working_time_left;
+use duban_core::domain::derived::timeliness_light;
+use duban_core::domain::derived::view::View;
+use duban_core::domain::model::{
+    Assignee, BlobRef, GeoPoint, NoteId, PhotoSource, ReportId, Source, TaskNumber, UnitId,
+    Visibility,
+};
+use duban_core::domain::{Command, TaskId, UserId};
+use duban_core::protocol::{Person, Platform, PushProvider};
 use duban_core::store::{enum_text, InboxEntry, ItemSummary, NotificationEntry};
 use duban_core::sync::{SyncConfig, SyncReport, SyncState};
 
@@ -120,6 +126,19 @@ pub struct Me {
     pub unit: Option<String>,
     /// Roles (`supervisor`, `unit_head`, `staff` …).
     pub roles: Vec<String>,
+}
+
+impl From<Person> for Me {
+    fn from(p: Person) -> Me {
+        Me {
+            id: p.id.to_string(),
+            username: p.username,
+            name: p.name,
+            position: p.position,
+            unit: p.unit.map(|u| u.to_string()),
+            roles: p.roles.iter().map(enum_text).collect(),
+        }
+    }
 }
 
 /// One item as lists show it.
@@ -402,6 +421,44 @@ pub struct TrailRow {
     pub detail: String,
     /// Whether it waits to be sent.
     pub pending: bool,
+    /// For an instruction or a comment: its id, which a reply names
+    /// ([`DubanApp::comment`]'s `reply_to`).
+    pub note: Option<String>,
+}
+
+/// A file an item cites, with what a reviewer should know of it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct EvidenceRow {
+    /// The file (its `hash` fetches it with [`DubanApp::file`]).
+    pub file: Evidence,
+    /// The report citing it; none for the registration's attachments.
+    pub report: Option<String>,
+    /// Warnings in zh-CN (a gallery photo, taken long before it was sent, cited twice …);
+    /// empty when nothing is amiss.
+    pub warnings: Vec<String>,
+    /// The same warnings in English.
+    pub warnings_en: Vec<String>,
+}
+
+/// A report as the item screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReportRow {
+    /// Its id (for [`DubanApp::decide_report`]).
+    pub id: String,
+    /// `progress` or `completion`.
+    pub kind: String,
+    /// Who filed it.
+    pub by_name: String,
+    /// When (milliseconds since the epoch).
+    pub at_ms: i64,
+    /// Its words.
+    pub text: String,
+    /// Progress claimed (progress reports), 0–100.
+    pub percent: Option<u8>,
+    /// Where it stands: `pending_approval`, `filed`, `returned`, `accepted`, `reworked`.
+    pub status: String,
+    /// Its files.
+    pub evidence: Vec<Evidence>,
 }
 
 /// The item screen: the item, what it asks of me, its trail and whether the trail
@@ -410,6 +467,21 @@ pub struct TrailRow {
 pub struct ItemScreen {
     /// The item.
     pub item: ItemRow,
+    /// What it asks.
+    pub content: String,
+    /// The countdown: whole working days left to the deadline (rounded up), negative when
+    /// overdue; none where no clock runs. It stands still while the item is suspended.
+    pub working_days_left: Option<i32>,
+    /// The same countdown in seconds of working time, for a ticking display.
+    pub working_seconds_left: Option<i64>,
+    /// Why the light shows its colour, zh-CN (e.g. 距截止仅剩2个工作日,尚未报送).
+    pub light_reason_zh: Option<String>,
+    /// The same in English.
+    pub light_reason_en: Option<String>,
+    /// The reports, oldest first.
+    pub reports: Vec<ReportRow>,
+    /// Every file the trail cites, with a reviewer's warnings.
+    pub evidence: Vec<EvidenceRow>,
     /// What it asks of me.
     pub duties: Vec<DutyRow>,
     /// The trail, oldest first (this device's pending steps last).
@@ -437,6 +509,62 @@ pub struct AttentionRow {
     pub en: String,
 }
 
+/// A new item as the registration form fills it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewItem {
+    /// Category code (see [`DubanApp::categories`]).
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// What it asks.
+    pub content: String,
+    /// `normal`, `urgent` or `extra_urgent`.
+    pub urgency: String,
+    /// The deadline asked for (milliseconds since the epoch), if any.
+    pub deadline_ms: Option<i64>,
+    /// Public (公开, on the public board) or internal (内部).
+    pub public: bool,
+    /// The category's required attributes and any others.
+    pub attributes: std::collections::HashMap<String, String>,
+    /// Photos or files (the "before" photos of a problem found on site).
+    pub attachments: Vec<Evidence>,
+}
+
+/// An item category.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CategoryRow {
+    /// Stable code.
+    pub code: String,
+    /// Name in zh-CN.
+    pub name: String,
+    /// Name in English.
+    pub name_en: String,
+    /// Attributes a registration of it must give.
+    pub required_attributes: Vec<String>,
+}
+
+/// A unit of the organisation.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UnitRow {
+    /// Id.
+    pub id: String,
+    /// Name in zh-CN.
+    pub name: String,
+    /// Name in English.
+    pub name_en: String,
+    /// The unit above it.
+    pub parent: Option<String>,
+}
+
+/// A file's type and content.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FileData {
+    /// MIME type.
+    pub mime: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
 /// A value of one of the core's enums by its stable code.
 fn code<T: serde::de::DeserializeOwned>(v: &str, zh: &str, en: &str) -> Result<T, DubanError> {
     serde_json::from_value(serde_json::Value::String(v.to_owned())).map_err(|_| {
@@ -448,11 +576,24 @@ fn code<T: serde::de::DeserializeOwned>(v: &str, zh: &str, en: &str) -> Result<T
     })
 }
 
+fn uuid_of(v: &str, code: &str, zh: &str, en: &str) -> Result<uuid::Uuid, DubanError> {
+    v.trim().parse().map_err(|_| invalid(code, zh, en))
+}
+
 fn task_id(task: &str) -> Result<TaskId, DubanError> {
-    task.trim()
-        .parse::<uuid::Uuid>()
-        .map(TaskId)
-        .map_err(|_| invalid("input.task", "事项编号无效", "not an item id"))
+    uuid_of(task, "input.task", "事项编号无效", "not an item id").map(TaskId)
+}
+
+/// Whole days of a countdown, rounded away from zero (a minute overdue is a day overdue).
+fn whole_days(d: chrono::Duration) -> i32 {
+    const DAY: i64 = 86_400;
+    let s = d.num_seconds();
+    let days = if s >= 0 {
+        (s + DAY - 1) / DAY
+    } else {
+        -((-s + DAY - 1) / DAY)
+    };
+    days.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 fn time_of(ms: i64) -> Result<DateTime<Utc>, DubanError> {
@@ -518,15 +659,7 @@ impl DubanApp {
 
     /// Signs in; returns who. Signing in as another person clears the previous one's data.
     pub async fn sign_in(&self, username: String, password: String) -> Result<Me, DubanError> {
-        let p = self.client.sign_in(&username, &password).await?;
-        Ok(Me {
-            id: p.id.to_string(),
-            username: p.username,
-            name: p.name,
-            position: p.position,
-            unit: p.unit.map(|u| u.to_string()),
-            roles: p.roles.iter().map(enum_text).collect(),
-        })
+        Ok(self.client.sign_in(&username, &password).await?.into())
     }
 
     /// Signs out and removes this person's data from the device. Refused while acts wait to
@@ -582,8 +715,45 @@ impl DubanApp {
         let Some(d) = self.client.item(task_id(&task)?)? else {
             return Ok(None);
         };
+        let left = self.client.with_store(|s| {
+            s.org()
+                .and_then(|o| working_time_left(&d.state, Utc::now(), &o.calendar))
+        });
+        let light = self.client.with_store(|s| {
+            s.org()
+                .and_then(|o| timeliness_light(&d.state, Utc::now(), &o.calendar, &o.policy))
+        });
         Ok(Some(ItemScreen {
             item: ItemRow::from(&d.summary),
+            content: d.content.clone(),
+            working_days_left: left.map(whole_days),
+            working_seconds_left: left.map(|l| l.num_seconds()),
+            light_reason_zh: light.as_ref().map(|l| l.zh.clone()),
+            light_reason_en: light.map(|l| l.en),
+            reports: d
+                .reports
+                .iter()
+                .map(|r| ReportRow {
+                    id: r.record.id.to_string(),
+                    kind: enum_text(&r.record.kind),
+                    by_name: r.by_name.clone(),
+                    at_ms: millis(r.record.at),
+                    text: r.text.clone(),
+                    percent: r.record.percent,
+                    status: enum_text(&r.record.status),
+                    evidence: r.evidence.iter().map(Evidence::of).collect(),
+                })
+                .collect(),
+            evidence: d
+                .evidence
+                .iter()
+                .map(|e| EvidenceRow {
+                    file: Evidence::of(&e.file),
+                    report: e.report.map(|r| r.to_string()),
+                    warnings: e.warnings.iter().map(|w| w.zh.clone()).collect(),
+                    warnings_en: e.warnings.iter().map(|w| w.en.clone()).collect(),
+                })
+                .collect(),
             duties: InboxRow::from(&InboxEntry {
                 item: d.summary.clone(),
                 duties: d.duties.clone(),
@@ -600,6 +770,7 @@ impl DubanApp {
                     title_en: l.title_en.clone(),
                     detail: l.detail.clone(),
                     pending: l.pending,
+                    note: l.note.map(|n| n.to_string()),
                 })
                 .collect(),
             verified: d.verified,
@@ -765,17 +936,268 @@ impl DubanApp {
         self.act(&task, Command::Instruct { id, text })
     }
 
-    /// A comment (评论).
-    pub fn comment(&self, task: String, text: String) -> Result<String, DubanError> {
+    /// A comment (评论), or a reply to the comment or instruction whose [`TrailRow`]'s
+    /// `note` is `reply_to`.
+    pub fn comment(
+        &self,
+        task: String,
+        text: String,
+        reply_to: Option<String>,
+    ) -> Result<String, DubanError> {
         let id = NoteId(uuid::Uuid::new_v4());
+        let reply_to = reply_to
+            .as_deref()
+            .map(|r| uuid_of(r, "input.note", "评论编号无效", "not a comment id").map(NoteId))
+            .transpose()?;
+        self.act(&task, Command::Comment { id, text, reply_to })
+    }
+
+    /// Declines an item dispatched to my unit as not ours (拒签), with the reason.
+    pub fn decline(&self, task: String, reason: String) -> Result<String, DubanError> {
+        self.act(&task, Command::Decline { reason })
+    }
+
+    /// Asks to suspend the item (暂停申请): the countdown stops once approved.
+    pub fn request_suspension(&self, task: String, reason: String) -> Result<String, DubanError> {
+        self.act(&task, Command::RequestSuspension { reason })
+    }
+
+    /// Approves or refuses the pending suspension (暂停审批).
+    pub fn decide_suspension(
+        &self,
+        task: String,
+        approve: bool,
+        opinion: String,
+    ) -> Result<String, DubanError> {
+        self.act(&task, Command::DecideSuspension { approve, opinion })
+    }
+
+    /// Asks to resume a suspended item (恢复申请).
+    pub fn request_resumption(&self, task: String, reason: String) -> Result<String, DubanError> {
+        self.act(&task, Command::RequestResumption { reason })
+    }
+
+    /// Approves or refuses the pending resumption (恢复审批).
+    pub fn decide_resumption(
+        &self,
+        task: String,
+        approve: bool,
+        opinion: String,
+    ) -> Result<String, DubanError> {
+        self.act(&task, Command::DecideResumption { approve, opinion })
+    }
+
+    /// Approves or returns a report waiting for my approval (汇报审批); `report` is a
+    /// [`ReportRow`]'s id.
+    pub fn decide_report(
+        &self,
+        task: String,
+        report: String,
+        approve: bool,
+        opinion: String,
+    ) -> Result<String, DubanError> {
+        let report = ReportId(uuid_of(
+            &report,
+            "input.report",
+            "汇报编号无效",
+            "not a report id",
+        )?);
         self.act(
             &task,
-            Command::Comment {
-                id,
-                text,
-                reply_to: None,
+            Command::DecideReport {
+                report,
+                approve,
+                opinion,
             },
         )
+    }
+
+    /// Agrees to or returns a registration waiting for my approval (立项审批).
+    pub fn decide_registration(
+        &self,
+        task: String,
+        approve: bool,
+        opinion: String,
+    ) -> Result<String, DubanError> {
+        self.act(&task, Command::DecideRegistration { approve, opinion })
+    }
+
+    /// Follows the item (关注): I am told of its steps.
+    pub fn follow(&self, task: String) -> Result<String, DubanError> {
+        self.act(&task, Command::Follow)
+    }
+
+    /// Stops following it (取消关注).
+    pub fn unfollow(&self, task: String) -> Result<String, DubanError> {
+        self.act(&task, Command::Unfollow)
+    }
+
+    /// Registers a new item (立项), typically a problem found on site with its "before"
+    /// photos; the server gives it its number. Returns the new item's id.
+    pub fn register_item(&self, item: NewItem) -> Result<String, DubanError> {
+        let category = self
+            .client
+            .categories()?
+            .into_iter()
+            .find(|c| c.code == item.category)
+            .ok_or_else(|| invalid("input.unknown_category", "类别不存在", "no such category"))?;
+        let registration = Registration {
+            number: TaskNumber {
+                prefix: category.prefix.clone(),
+                year: Utc::now().year(),
+                seq: 1,
+            },
+            category: category.code,
+            title: item.title,
+            content: item.content,
+            source: Source::OnSite,
+            urgency: code(&item.urgency, "紧急程度", "urgency")?,
+            visibility: if item.public {
+                Visibility::Public
+            } else {
+                Visibility::Internal
+            },
+            deadline: item.deadline_ms.map(time_of).transpose()?,
+            attributes: item.attributes.into_iter().collect(),
+            attachments: item
+                .attachments
+                .iter()
+                .map(Evidence::blob)
+                .collect::<Result<_, _>>()?,
+            milestones: Vec::new(),
+            instructing_leader: None,
+            approval_chain: Vec::new(),
+            recurrence: None,
+            parent: None,
+            batch: None,
+        };
+        let task = self.client.new_task_id();
+        self.act(&task.to_string(), Command::Register(Box::new(registration)))?;
+        Ok(task.to_string())
+    }
+
+    /// Decomposes the item (分解): a sub-item led by `lead_unit` (and, if given, one of its
+    /// people), due no later than the item. Returns the sub-item's id; the server registers
+    /// and dispatches it.
+    pub fn decompose(
+        &self,
+        task: String,
+        title: String,
+        content: String,
+        lead_unit: String,
+        lead_person: Option<String>,
+        deadline_ms: Option<i64>,
+    ) -> Result<String, DubanError> {
+        let unit = UnitId(uuid_of(
+            &lead_unit,
+            "input.unit",
+            "单位编号无效",
+            "not a unit id",
+        )?);
+        let user = lead_person
+            .as_deref()
+            .map(|p| uuid_of(p, "input.person", "人员编号无效", "not a person id").map(UserId))
+            .transpose()?;
+        let child = self.client.new_task_id();
+        let prefix = self
+            .client
+            .item(task_id(&task)?)?
+            .and_then(|d| d.state.number.map(|n| n.prefix))
+            .unwrap_or_default();
+        let spec = SubtaskSpec {
+            child,
+            number: TaskNumber {
+                prefix,
+                year: Utc::now().year(),
+                seq: 1,
+            },
+            title,
+            content,
+            lead: Assignee { unit, user },
+            deadline: deadline_ms.map(time_of).transpose()?,
+        };
+        self.act(&task, Command::Decompose(Box::new(spec)))?;
+        Ok(child.to_string())
+    }
+
+    /// Who is signed in; none when signed out.
+    pub fn me(&self) -> Option<Me> {
+        self.client.me().map(Me::from)
+    }
+
+    /// My items in a view, most recently changed first: `limit` from `offset`. Views: `all`,
+    /// `instructed`, `responsible`, `created`, `department`, `subordinates`, `followed`,
+    /// `shared`.
+    pub fn items(&self, view: String, offset: u32, limit: u32) -> Result<Vec<ItemRow>, DubanError> {
+        let view = View::parse(&view).ok_or_else(|| {
+            invalid(
+                "input.view",
+                &format!("未知的列表:{view}"),
+                &format!("unknown view: {view}"),
+            )
+        })?;
+        Ok(self
+            .client
+            .items(view, offset as usize, limit as usize)?
+            .iter()
+            .map(ItemRow::from)
+            .collect())
+    }
+
+    /// The organisation's item categories (for the registration form).
+    pub fn categories(&self) -> Result<Vec<CategoryRow>, DubanError> {
+        Ok(self
+            .client
+            .categories()?
+            .into_iter()
+            .map(|c| CategoryRow {
+                code: c.code,
+                name: c.name_zh,
+                name_en: c.name_en,
+                required_attributes: c.required_attributes,
+            })
+            .collect())
+    }
+
+    /// The organisation's units (for pickers).
+    pub fn units(&self) -> Result<Vec<UnitRow>, DubanError> {
+        Ok(self
+            .client
+            .units()?
+            .into_iter()
+            .map(|u| UnitRow {
+                id: u.id,
+                name: u.name,
+                name_en: u.name_en,
+                parent: u.parent,
+            })
+            .collect())
+    }
+
+    /// Gives up an act the server refused (an [`AttentionRow`]'s id).
+    pub fn discard(&self, id: String) -> Result<(), DubanError> {
+        self.client
+            .discard(uuid_of(&id, "input.act", "操作编号无效", "not an act id")?)?;
+        self.changed();
+        Ok(())
+    }
+
+    /// Sends an act the server refused again, unchanged (after what blocked it was fixed).
+    /// Returns the new act's id.
+    pub fn resubmit(&self, id: String) -> Result<String, DubanError> {
+        let id = self.client.resubmit(
+            uuid_of(&id, "input.act", "操作编号无效", "not an act id")?,
+            None,
+        )?;
+        self.changed();
+        Ok(id.to_string())
+    }
+
+    /// A cited file's type and content (a photo to show): from the device, else fetched
+    /// from the server and kept.
+    pub async fn file(&self, hash: String) -> Result<FileData, DubanError> {
+        let (mime, bytes) = self.client.file(&hash).await?;
+        Ok(FileData { mime, bytes })
     }
 }
 

@@ -15,12 +15,13 @@ use uuid::Uuid;
 
 use crate::domain::derived::view::View;
 use crate::domain::model::{BlobRef, GeoPoint, PhotoSource};
+use crate::domain::policy::CategoryDef;
 use crate::domain::{Command, TaskId};
 use crate::photo::{self, Capture, PhotoError};
 use crate::protocol::{Device, DeviceRegistration, LoginRequest, Person, Platform, PushProvider};
 use crate::store::{
     AttentionEntry, InboxEntry, ItemDetail, ItemSummary, NotificationEntry, PendingCommand, Store,
-    StoreError,
+    StoreError, UnitLine,
 };
 use crate::sync::{lock, Engine, Http, SyncConfig, SyncError, SyncReport, SyncState};
 
@@ -286,6 +287,20 @@ impl Client {
     /// Marks a notification read (`None`: all).
     pub fn mark_read(&self, id: Option<i64>) -> Result<()> {
         Ok(self.store().mark_read(id, Utc::now())?)
+    }
+
+    /// The organisation's units (for pickers).
+    pub fn units(&self) -> Result<Vec<UnitLine>> {
+        Ok(self.store().unit_list()?)
+    }
+
+    /// The item categories of the organisation's policy (for the registration form).
+    pub fn categories(&self) -> Result<Vec<CategoryDef>> {
+        Ok(self
+            .store()
+            .org()
+            .map(|o| o.policy.categories.clone())
+            .unwrap_or_default())
     }
 
     /// Commands not yet confirmed by the server.

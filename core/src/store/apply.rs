@@ -576,7 +576,8 @@ pub(crate) fn rebuild(
         view_json,
         r.pending as i64,
         super::outbox::enum_text(&v.status),
-        v.number.as_ref().map(ToString::to_string),
+        // The server's number: a registration of this device carries a placeholder.
+        auth.state.number.as_ref().map(ToString::to_string),
         v.title,
         v.category,
         super::outbox::enum_text(&v.urgency),

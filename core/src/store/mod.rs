@@ -33,7 +33,8 @@ pub use apply::{PageOutcome, PushSummary};
 pub use blobs::{BlobStats, DEFAULT_CACHE_BYTES};
 pub use outbox::{enum_text, AttentionEntry, OutboxEntry, OutboxState};
 pub use screens::{
-    DutyLine, InboxEntry, ItemDetail, ItemSummary, NotificationEntry, PendingCommand, TrailLine,
+    DutyLine, InboxEntry, ItemDetail, ItemSummary, NotificationEntry, PendingCommand, ReportLine,
+    TrailLine, UnitLine,
 };
 
 /// The schema, in order: migration `n` is `MIGRATIONS[n - 1]`.

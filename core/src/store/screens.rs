@@ -12,12 +12,15 @@ use uuid::Uuid;
 use super::apply::replay;
 use super::outbox::{enum_text, load_task_commands, AttentionEntry, OutboxState};
 use super::{from_millis, millis, Org, Result, Store, StoreError};
+use crate::domain::command::ReportBody;
 use crate::domain::derived::describe::describe;
 use crate::domain::derived::duty::{duties, Duty};
 use crate::domain::derived::evidence::{check_evidence, photo_pairs, EvidenceCheck, PhotoPair};
 use crate::domain::derived::view::View;
 use crate::domain::derived::{timeliness_light, Colour};
-use crate::domain::model::Urgency;
+use crate::domain::event::EventKind;
+use crate::domain::model::{BlobRef, NoteId, ReportId, Urgency};
+use crate::domain::state::ReportRecord;
 use crate::domain::trail::{verify, Hash, TrailEntry};
 use crate::domain::{CommandKind, Event, Status, TaskId, TaskState, UserId};
 use crate::protocol::EventRef;
@@ -104,6 +107,8 @@ pub struct TrailLine {
     pub hash: Option<String>,
     /// Whether it waits for the server.
     pub pending: bool,
+    /// The instruction's or comment's id, which a reply names.
+    pub note: Option<NoteId>,
 }
 
 impl TrailLine {
@@ -127,6 +132,10 @@ impl TrailLine {
             detail: d.detail,
             hash,
             pending,
+            note: match &event.kind {
+                EventKind::Instructed { id, .. } | EventKind::Commented { id, .. } => Some(*id),
+                _ => None,
+            },
         }
     }
 }
@@ -195,6 +204,36 @@ pub struct ItemDetail {
     pub evidence: Vec<EvidenceCheck>,
     /// A rectification's before/after photo pairs.
     pub photo_pairs: Vec<PhotoPair>,
+    /// The reports filed (the server's and this device's pending ones), oldest first.
+    pub reports: Vec<ReportLine>,
+    /// What it asks (the registration's content, as last amended).
+    pub content: String,
+}
+
+/// A unit as pickers list it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnitLine {
+    /// Id.
+    pub id: String,
+    /// The unit above it.
+    pub parent: Option<String>,
+    /// Name in Chinese.
+    pub name: String,
+    /// Name in English.
+    pub name_en: String,
+}
+
+/// A report as the item screen shows it: where it stands, who filed it, its words and files.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReportLine {
+    /// Its facts (kind, when, progress claimed, where it stands).
+    pub record: ReportRecord,
+    /// Who filed it.
+    pub by_name: String,
+    /// Its words.
+    pub text: String,
+    /// Its files.
+    pub evidence: Vec<BlobRef>,
 }
 
 /// A notification.
@@ -218,21 +257,28 @@ pub struct NotificationEntry {
     pub read: bool,
 }
 
-/// A row of `tasks` as the screens read it.
-const SUMMARY_COLUMNS: &str = "t.id, COALESCE(t.view, t.state), t.pending, t.updated_at";
+/// A row of `tasks` as the screens read it. `number` is the server's: a registration of
+/// this device carries a placeholder until the server numbers it.
+const SUMMARY_COLUMNS: &str = "t.id, COALESCE(t.view, t.state), t.pending, t.updated_at, t.number";
 
-fn summary(
-    org: &Org,
-    id: &str,
-    state: &TaskState,
+/// The columns of [`SUMMARY_COLUMNS`] but the state.
+struct RowFacts {
+    id: String,
     pending: i64,
     updated: i64,
-    now: DateTime<Utc>,
-) -> Result<ItemSummary> {
-    let id = id.parse().map(TaskId).map_err(|_| StoreError::NotFound)?;
+    number: Option<String>,
+}
+
+fn summary(org: &Org, row: RowFacts, state: &TaskState, now: DateTime<Utc>) -> Result<ItemSummary> {
+    let id = row
+        .id
+        .parse()
+        .map(TaskId)
+        .map_err(|_| StoreError::NotFound)?;
+    let (pending, updated) = (row.pending, row.updated);
     Ok(ItemSummary {
         id,
-        number: state.number.as_ref().map(ToString::to_string),
+        number: row.number,
         title: state.title.clone(),
         category: state.category.clone(),
         status: state.status,
@@ -247,10 +293,16 @@ fn summary(
     })
 }
 
-type Row = (String, String, i64, i64);
-
-fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RowFacts, String)> {
+    Ok((
+        RowFacts {
+            id: r.get(0)?,
+            pending: r.get(2)?,
+            updated: r.get(3)?,
+            number: r.get(4)?,
+        },
+        r.get(1)?,
+    ))
 }
 
 impl Store {
@@ -265,9 +317,9 @@ impl Store {
         let rows = stmt.query_map(args, summary_row)?;
         let mut out = Vec::new();
         for r in rows {
-            let (id, state, pending, updated) = r?;
+            let (facts, state) = r?;
             let state: TaskState = serde_json::from_str(&state)?;
-            out.push((summary(org, &id, &state, pending, updated, now)?, state));
+            out.push((summary(org, facts, &state, now)?, state));
         }
         Ok(out)
     }
@@ -408,20 +460,41 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The organisation's units, in the order the organisation lists them (for pickers).
+    pub fn unit_list(&self) -> Result<Vec<UnitLine>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, parent, name, name_en FROM units ORDER BY sort, name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(UnitLine {
+                id: r.get(0)?,
+                parent: r.get(1)?,
+                name: r.get(2)?,
+                name_en: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// An item's detail, with its whole trail (the server's steps verified, then the pending
     /// ones), or `None` if the device does not hold it.
     pub fn item(&self, task: TaskId, now: DateTime<Utc>) -> Result<Option<ItemDetail>> {
         let org = self.org_or_err()?;
         let id = task.to_string();
-        let row: Option<(String, i64, i64, Option<String>)> = self
+        // The authoritative state (not the view) is replayed with the pending commands.
+        let row = self
             .conn
             .query_row(
-                "SELECT state, pending, updated_at, confidential FROM tasks WHERE id = ?1 AND stale = 0",
+                "SELECT t.id, t.state, t.pending, t.updated_at, t.number, t.confidential \
+                 FROM tasks t WHERE t.id = ?1 AND t.stale = 0",
                 [&id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| {
+                    let confidential: Option<String> = r.get(5)?;
+                    Ok((summary_row(r)?, confidential))
+                },
             )
             .optional()?;
-        let Some((state, pending, updated, confidential)) = row else {
+        let Some(((facts, state), confidential)) = row else {
             return Ok(None);
         };
         let auth: TaskState = serde_json::from_str(&state)?;
@@ -466,8 +539,45 @@ impl Store {
             .filter(|a| a.task == task)
             .collect();
         let view = r.view;
+        let bodies: HashMap<ReportId, &ReportBody> = events
+            .iter()
+            .chain(r.provisional.iter().map(|(_, e)| e))
+            .filter_map(|e| match &e.kind {
+                EventKind::ProgressReported { report, .. }
+                | EventKind::CompletionReported { report, .. } => Some((report.id, report)),
+                _ => None,
+            })
+            .collect();
+        let mut content = String::new();
+        for e in events.iter().chain(r.provisional.iter().map(|(_, e)| e)) {
+            match &e.kind {
+                EventKind::Registered(reg) => content.clone_from(&reg.content),
+                EventKind::DraftAmended(p) => {
+                    if let Some(c) = &p.content {
+                        content.clone_from(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let reports = view
+            .reports
+            .iter()
+            .map(|record| ReportLine {
+                record: record.clone(),
+                by_name: name(record.by),
+                text: bodies
+                    .get(&record.id)
+                    .map(|b| b.text.clone())
+                    .unwrap_or_default(),
+                evidence: bodies
+                    .get(&record.id)
+                    .map(|b| b.evidence.clone())
+                    .unwrap_or_default(),
+            })
+            .collect();
         Ok(Some(ItemDetail {
-            summary: summary(org, &id, &view, pending, updated, now)?,
+            summary: summary(org, facts, &view, now)?,
             duties: duties(&view, &org.context(now))
                 .into_iter()
                 .map(DutyLine::of)
@@ -480,6 +590,8 @@ impl Store {
             attention,
             evidence,
             photo_pairs,
+            reports,
+            content,
         }))
     }
 

@@ -8,56 +8,18 @@ package cn.gov.duban.core
 
 import kotlinx.coroutines.runBlocking
 import uniffi.duban_ffi.DubanApp
-import java.net.URI
-import java.net.http.HttpClient
-import java.net.http.HttpRequest
-import java.net.http.HttpResponse
 import java.nio.file.Files
-import java.util.UUID
 
 private const val ITEMS = 10_000
 private const val BATCH = 500
 private const val HEAD = "00000000-0000-0000-0000-000000002161" // head-wjj in the demo
 private const val UNIT = "00000000-0000-0000-0000-000000001016" // 县卫生健康局
 
-private fun post(http: HttpClient, url: String, token: String?, body: String): String {
-    val b = HttpRequest.newBuilder(URI(url)).header("content-type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body))
-    if (token != null) b.header("authorization", "Bearer $token")
-    val r = http.send(b.build(), HttpResponse.BodyHandlers.ofString())
-    check(r.statusCode() == 200) { "$url: ${r.statusCode()} ${r.body().take(300)}" }
-    return r.body()
-}
-
-private fun commands(n: Int): String {
-    val task = UUID.randomUUID()
-    val register = """{"id":"${UUID.randomUUID()}","task":"$task","command":{"command":"register",""" +
-        """"category":"meeting_decision","number":{"prefix":"议","year":2026,"seq":1},""" +
-        """"title":"县政府常务会议议定事项第${n}项","content":"请抓好落实。","source":"meeting",""" +
-        """"urgency":"normal","visibility":"internal","deadline":null,"attributes":{},""" +
-        """"attachments":[],"milestones":[],"instructing_leader":null,"approval_chain":[],""" +
-        """"recurrence":null,"parent":null,"batch":null}}"""
-    val dispatch = """{"id":"${UUID.randomUUID()}","task":"$task","command":{"command":"dispatch",""" +
-        """"lead":{"unit":"$UNIT","user":"$HEAD"},"participants":[],"responsible_leader":null,""" +
-        """"deputy_leader":null,"reviewer":null,"report_approver":null,"deadline":null,"report_every":null}}"""
-    return "$register,$dispatch"
-}
-
 fun main() = runBlocking {
     val server = Server(System.getenv("DUBAN_BIN") ?: error("DUBAN_BIN is not set")).start()
     try {
-        val http = HttpClient.newHttpClient()
-        val login = post(http, "${server.url}/api/v1/auth/login", null,
-            """{"username":"supervisor","password":"duban-demo"}""")
-        val token = Regex("\"token\":\"([^\"]+)\"").find(login)!!.groupValues[1]
         val started = System.nanoTime()
-        var made = 0
-        while (made < ITEMS) {
-            val n = minOf(BATCH / 2, ITEMS - made)
-            val body = (made until made + n).joinToString(",") { commands(it) }
-            post(http, "${server.url}/api/v1/sync/push", token, """{"commands":[$body]}""")
-            made += n
-        }
+        server.dispatch(ITEMS, UNIT, HEAD, BATCH)
         println("server: $ITEMS items registered and dispatched in %.1f s".format((System.nanoTime() - started) / 1e9))
 
         val app = DubanApp.open(Files.createTempDirectory("duban-bench").resolve("store.db").toString(), server.url)

@@ -3,8 +3,12 @@ package cn.gov.duban.core
 
 import java.net.ServerSocket
 import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
 import java.nio.file.Files
 import java.nio.file.Path
+import java.util.UUID
 
 /** A `duban serve --demo` process on a port of its own, which can be stopped and restarted. */
 class Server(private val bin: String) {
@@ -28,6 +32,46 @@ class Server(private val bin: String) {
             Thread.sleep(200)
         }
         throw AssertionError("the server did not come up")
+    }
+
+    private val http = HttpClient.newHttpClient()
+
+    private fun post(path: String, token: String?, body: String): String {
+        val b = HttpRequest.newBuilder(URI("$url$path")).header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+        if (token != null) b.header("authorization", "Bearer $token")
+        val r = http.send(b.build(), HttpResponse.BodyHandlers.ofString())
+        check(r.statusCode() == 200) { "$path: ${r.statusCode()} ${r.body().take(300)}" }
+        return r.body()
+    }
+
+    /**
+     * Registers and dispatches `count` items to `unit` (and `person`, if given) as the demo's
+     * supervisor through the sync API, `batch` commands per request, as the office's PC
+     * would; returns the items' ids.
+     */
+    fun dispatch(count: Int, unit: String, person: String?, batch: Int = 500): List<String> {
+        val login = post("/api/v1/auth/login", null, """{"username":"supervisor","password":"duban-demo"}""")
+        val token = Regex("\"token\":\"([^\"]+)\"").find(login)!!.groupValues[1]
+        val user = person?.let { "\"$it\"" } ?: "null"
+        val ids = (0 until count).map { UUID.randomUUID().toString() }
+        ids.chunked(maxOf(1, batch / 2)).forEachIndexed { page, chunk ->
+            val body = chunk.mapIndexed { i, task ->
+                val n = page * (batch / 2) + i
+                val register = """{"id":"${UUID.randomUUID()}","task":"$task","command":{"command":"register",""" +
+                    """"category":"meeting_decision","number":{"prefix":"议","year":2026,"seq":1},""" +
+                    """"title":"县政府常务会议议定事项第${n}项","content":"请抓好落实。","source":"meeting",""" +
+                    """"urgency":"normal","visibility":"internal","deadline":null,"attributes":{},""" +
+                    """"attachments":[],"milestones":[],"instructing_leader":null,"approval_chain":[],""" +
+                    """"recurrence":null,"parent":null,"batch":null}}"""
+                val dispatch = """{"id":"${UUID.randomUUID()}","task":"$task","command":{"command":"dispatch",""" +
+                    """"lead":{"unit":"$unit","user":$user},"participants":[],"responsible_leader":null,""" +
+                    """"deputy_leader":null,"reviewer":null,"report_approver":null,"deadline":null,"report_every":null}}"""
+                "$register,$dispatch"
+            }.joinToString(",")
+            post("/api/v1/sync/push", token, """{"commands":[$body]}""")
+        }
+        return ids
     }
 
     fun stop() {

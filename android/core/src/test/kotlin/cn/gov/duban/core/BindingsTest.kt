@@ -3,13 +3,16 @@
 // comes from DUBAN_BIN, set by scripts/kotlin-test). Sign-in and the first sync, the inbox in
 // one call, receiving an item, a report with a photo written while the server is stopped and
 // delivered once it is back, a leader approving an extension, a rating — and the errors
-// mapped to the small enum without a panic crossing the boundary.
+// mapped to the small enum without a panic crossing the boundary. Then the rest of what the
+// phone roles do: registering a problem found on site, suspension and resumption, report
+// approval, decomposition, declining, replies, lists by view and fetching a cited photo.
 package cn.gov.duban.core
 
 import kotlinx.coroutines.runBlocking
 import uniffi.duban_ffi.Capture
 import uniffi.duban_ffi.DubanApp
 import uniffi.duban_ffi.DubanException
+import uniffi.duban_ffi.NewItem
 import uniffi.duban_ffi.Observer
 import uniffi.duban_ffi.SyncStatus
 import java.awt.Color
@@ -60,6 +63,17 @@ private suspend fun phone(server: Server, username: String): DubanApp {
     app.signIn(username, "duban-demo")
     app.syncNow()
     return app
+}
+
+/** An item `app` handles now: one already in progress, else one it receives for the purpose. */
+private suspend fun handling(app: DubanApp): String {
+    val rows = app.inbox().rows
+    rows.firstOrNull { r -> r.duties.any { it.duty == "handle" } }?.let { return it.item.id }
+    val row = rows.firstOrNull { r -> r.duties.any { it.duty == "receive" } }
+        ?: throw AssertionError("nothing to handle or receive: $rows")
+    app.receive(row.item.id)
+    app.syncNow()
+    return row.item.id
 }
 
 fun main() {
@@ -248,6 +262,150 @@ fun main() {
             } catch (e: DubanException) {
                 expect(e is DubanException.Rejected || e is DubanException.Invalid) { "$e" }
             }
+        }
+
+        check("a problem found on site is registered with its photo; the server numbers it") {
+            val sup = phone(server, "supervisor")
+            val category = sup.categories().firstOrNull()
+                ?: throw AssertionError("no categories on the phone")
+            val photo = sup.attachPhoto(cameraJpeg(), Capture(true, 480, 39.91, 116.40, "城关镇东街", null, null))
+            val task = sup.registerItem(
+                NewItem(
+                    category.code,
+                    "东街人行道破损",
+                    "东街12号门前人行道砖块松动破损约20平方米,存在行人绊倒隐患。",
+                    "urgent",
+                    null,
+                    true,
+                    category.requiredAttributes.associateWith { "现场检查" },
+                    listOf(photo),
+                ),
+            )
+            expect(sup.item(task)!!.item.number == null) { "numbered before the server saw it" }
+            val r = sup.syncNow()
+            expect(r.accepted == 1uL && r.uploaded >= 1uL) { "$r" }
+            val item = sup.item(task)!!
+            expect(item.item.number?.contains("〔") == true) { "no number: ${item.item}" }
+            expect(item.content.startsWith("东街12号")) { "content ${item.content}" }
+            expect(item.evidence.any { it.file.hash == photo.hash && it.report == null }) {
+                "the photo is not cited: ${item.evidence}"
+            }
+            // Another phone of the same person fetches the photo from the server.
+            val other = phone(server, "supervisor")
+            val file = other.file(photo.hash)
+            expect(file.mime == "image/jpeg" && file.bytes.size.toULong() == photo.size) { "${file.mime} ${file.bytes.size}" }
+            expect(file.bytes[0] == 0xFF.toByte() && file.bytes[1] == 0xD8.toByte()) { "not a JPEG" }
+            try {
+                sup.registerItem(NewItem("no-such-category", "t", "", "normal", null, false, emptyMap(), emptyList()))
+                throw AssertionError("registered in an unknown category")
+            } catch (e: DubanException.Invalid) {
+                expect(e.code == "input.unknown_category") { "$e" }
+            }
+        }
+
+        check("a handler asks to suspend, a leader approves; then resumption the same way") {
+            val head = phone(server, "head-jyj")
+            val task = handling(head)
+            head.requestSuspension(task, "上级部门通知暂缓实施,等待新的政策文件。")
+            expect(head.syncNow().accepted == 1uL) { "the request was not taken" }
+            // The item's leaders decide (every leader, if it names none): whoever has it.
+            val (leader, row) = listOf("leader", "deputy1", "deputy2", "deputy3").firstNotNullOfOrNull { name ->
+                val l = phone(server, name)
+                l.approvals().firstOrNull { r -> r.item.id == task }?.let { l to it }
+            } ?: throw AssertionError("in no leader's approvals")
+            expect(row.duties.any { it.duty == "decide_suspension" }) { "${row.duties}" }
+            leader.decideSuspension(task, true, "同意暂停。")
+            leader.syncNow()
+            head.syncNow()
+            val suspended = head.item(task)!!
+            expect(suspended.item.status == "suspended") { suspended.item.status }
+            head.requestResumption(task, "新文件已下发,恢复办理。")
+            head.syncNow()
+            leader.syncNow()
+            expect(leader.approvals().any { r -> r.item.id == task && r.duties.any { it.duty == "decide_resumption" } }) {
+                "no resumption to decide"
+            }
+            leader.decideResumption(task, true, "同意恢复。")
+            leader.syncNow()
+            head.syncNow()
+            val resumed = head.item(task)!!
+            expect(resumed.item.status == "in_progress") { resumed.item.status }
+            expect(resumed.workingDaysLeft != null && resumed.workingSecondsLeft != null) { "no countdown" }
+            expect(resumed.lightReasonZh?.isNotBlank() == true) { "no light reason" }
+        }
+
+        check("a unit head approves a progress report from the item screen") {
+            val staff = phone(server, "staff-jtj")
+            val task = staff.items("responsible", 0u, 100u)
+                .firstOrNull { it.status == "in_progress" && it.title.contains("桥") }?.id
+                ?: throw AssertionError("no bridge item: ${staff.items("responsible", 0u, 100u).map { it.title }}")
+            staff.reportProgress(task, "桩基处理完成,围堰已拆除。", 60u, emptyList())
+            staff.syncNow()
+            val head = phone(server, "head-jtj")
+            expect(head.approvals().any { r -> r.item.id == task && r.duties.any { it.duty == "approve_report" } }) {
+                "no report to approve"
+            }
+            val report = head.item(task)!!.reports.last()
+            expect(report.status == "pending_approval" && report.percent == 60.toUByte()) { "$report" }
+            expect(report.text.startsWith("桩基")) { report.text }
+            try {
+                head.decideReport(task, "not-a-report", true, "")
+                throw AssertionError("a bad report id was taken")
+            } catch (e: DubanException.Invalid) {
+                expect(e.code == "input.report") { "$e" }
+            }
+            head.decideReport(task, report.id, true, "情况属实。")
+            head.syncNow()
+            val after = head.item(task)!!.reports.first { it.id == report.id }
+            expect(after.status == "filed") { after.status }
+        }
+
+        check("a unit head decomposes an item to a section; its staff receive the sub-item") {
+            val head = phone(server, "head-zjj")
+            val me = head.me() ?: throw AssertionError("not signed in")
+            val section = head.units().firstOrNull { it.parent == me.unit }
+                ?: throw AssertionError("no unit under ${me.unit}")
+            val task = handling(head)
+            val child = head.decompose(task, "房地产市场监测分析", "按月报送房地产市场运行分析。", section.id, null, null)
+            expect(head.syncNow().accepted == 1uL) { "the decomposition was not taken" }
+            val staff = phone(server, "staff-fdc")
+            val row = staff.inbox().rows.firstOrNull { it.item.id == child }
+                ?: throw AssertionError("the sub-item is not in the section's inbox")
+            expect(row.duties.any { it.duty == "receive" }) { "${row.duties}" }
+            expect(row.item.number != null) { "the sub-item has no number" }
+        }
+
+        check("a unit declines an item; a leader instructs and the handler replies") {
+            // The office dispatches a fresh item to 城关镇 (the demo's are all received).
+            val task = server.dispatch(1, "00000000-0000-0000-0000-000000001019", null).single()
+            val town = phone(server, "head-cgz")
+            expect(town.inbox().rows.any { r -> r.item.id == task && r.duties.any { it.duty == "receive" } }) {
+                "the dispatched item is not to receive"
+            }
+            town.decline(task, "该事项属县自然资源局职责范围。")
+            expect(town.syncNow().accepted == 1uL) { "the decline was not taken" }
+            val declined = town.item(task)
+            expect(declined == null || declined.item.status == "declined") { "${declined?.item}" }
+
+            val head = phone(server, "head-wjj")
+            val open = head.items("all", 0u, 50u).first { it.status == "under_review" || it.status == "in_progress" }.id
+            val leader = phone(server, "leader")
+            leader.instruct(open, "请抓紧推进,确保按期完成。")
+            leader.syncNow()
+            head.syncNow()
+            val note = head.item(open)!!.trail.last { it.note != null }.note!!
+            head.comment(open, "收到,正在落实。", note)
+            expect(head.syncNow().accepted == 1uL) { "the reply was not taken" }
+            expect(head.item(open)!!.trail.count { it.note != null } >= 2) { "no reply in the trail" }
+            try {
+                head.items("nonsense", 0u, 10u)
+                throw AssertionError("an unknown view was listed")
+            } catch (e: DubanException.Invalid) {
+                expect(e.code == "input.view") { "$e" }
+            }
+            head.follow(open)
+            head.unfollow(open)
+            expect(head.syncNow().accepted == 2uL) { "follow and unfollow were not taken" }
         }
 
         check("a push token is registered for the signed-in phone") {
