@@ -25,7 +25,7 @@ use duban_core::domain::model::{
 };
 use duban_core::domain::{Command, TaskId, UserId};
 use duban_core::protocol::{Person, Platform, PushProvider};
-use duban_core::store::{enum_text, InboxEntry, ItemSummary, NotificationEntry};
+use duban_core::store::{enum_text, InboxEntry, ItemSummary, NotificationEntry, OutboxState};
 use duban_core::sync::{SyncConfig, SyncReport, SyncState};
 
 uniffi::setup_scaffolding!();
@@ -494,6 +494,29 @@ pub struct ItemScreen {
     pub attention: u32,
 }
 
+/// An act of this device not yet confirmed by the server.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PendingRow {
+    /// The act's id.
+    pub id: String,
+    /// The item.
+    pub task: String,
+    /// What kind of act (stable name, e.g. `report_completion`).
+    pub kind: String,
+    /// Its name in zh-CN.
+    pub name_zh: String,
+    /// Its name in English.
+    pub name_en: String,
+    /// When it was done (milliseconds since the epoch).
+    pub issued_ms: i64,
+    /// Sent and applied by the server, waiting for its events to come back.
+    pub sent: bool,
+    /// Attempts to send it so far.
+    pub attempts: u32,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+}
+
 /// An act of this device the server refused, kept whole until resent or discarded.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AttentionRow {
@@ -808,6 +831,27 @@ impl DubanApp {
     /// How many acts wait to be sent.
     pub fn pending_count(&self) -> Result<u32, DubanError> {
         Ok(self.client.pending()?.len() as u32)
+    }
+
+    /// The acts of this device not yet confirmed by the server, oldest first (the "waiting
+    /// to send" list).
+    pub fn pending(&self) -> Result<Vec<PendingRow>, DubanError> {
+        Ok(self
+            .client
+            .pending()?
+            .into_iter()
+            .map(|p| PendingRow {
+                id: p.id.to_string(),
+                task: p.task.to_string(),
+                kind: enum_text(&p.kind),
+                name_zh: p.name_zh,
+                name_en: p.name_en,
+                issued_ms: millis(p.issued_at),
+                sent: p.state != OutboxState::Queued,
+                attempts: p.attempts,
+                last_error: p.last_error,
+            })
+            .collect())
     }
 
     /// Turns a camera JPEG into evidence: upright, resized, watermarked with time, place,

@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_blobs_notifications.sql"),
     include_str!("migrations/0003_read_receipts.sql"),
+    include_str!("migrations/0004_duties_order.sql"),
 ];
 
 /// What can go wrong in the store.

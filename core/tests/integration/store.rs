@@ -122,6 +122,31 @@ fn an_old_store_upgrades_to_the_same_schema_as_a_fresh_one_and_keeps_its_data() 
 }
 
 #[test]
+fn the_inbox_order_comes_from_an_index_without_a_sort() {
+    // Items sharing a deadline (a batch dispatched together) must not be sorted on every
+    // call: the inbox's and the approvals' order (due, then most recent) is an index's.
+    let mut store = Store::open_in_memory().unwrap();
+    for sql in [
+        "SELECT task FROM duties ORDER BY due, since DESC",
+        "SELECT task FROM duties WHERE approval = 1 ORDER BY due, since DESC",
+    ] {
+        let plan: Vec<String> = store
+            .connection()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(plan.iter().any(|l| l.contains("INDEX")), "{sql}: {plan:?}");
+        assert!(
+            !plan.iter().any(|l| l.contains("TEMP B-TREE")),
+            "{sql}: {plan:?}"
+        );
+    }
+}
+
+#[test]
 fn a_store_from_a_newer_app_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.db");

@@ -119,6 +119,10 @@ fun main() {
                 expect(e.zh.isNotBlank()) { "$e" }
             }
             expect(head.pendingCount() >= 1u) { "the report is not kept" }
+            val waitingActs = head.pending()
+            expect(waitingActs.any { it.task == task && it.kind == "report_completion" && !it.sent && it.nameZh.isNotBlank() }) {
+                "not in the waiting list: $waitingActs"
+            }
             val waiting = head.item(task)!!
             expect(waiting.trail.any { it.pending }) { "the pending step is not shown" }
 

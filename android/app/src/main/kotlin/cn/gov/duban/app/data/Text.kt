@@ -1,0 +1,45 @@
+// The core speaks both languages (zh-CN and English) in every record and error; the app
+// shows the one of the person's locale, Chinese unless it is English.
+package cn.gov.duban.app.data
+
+import java.util.Locale
+import uniffi.duban_ffi.DubanException
+
+/** True when the app runs in English; Chinese otherwise. */
+fun english(): Boolean = Locale.getDefault().language == "en"
+
+/** The text of the locale: [zh] unless the app runs in English. */
+fun pick(zh: String, en: String): String = if (english()) en else zh
+
+/** The error's stable code. */
+val DubanException.errorCode: String
+    get() = when (this) {
+        is DubanException.SignedOut -> code
+        is DubanException.Offline -> code
+        is DubanException.Rejected -> code
+        is DubanException.Invalid -> code
+        is DubanException.Internal -> code
+    }
+
+/** The error in Chinese. */
+val DubanException.zhText: String
+    get() = when (this) {
+        is DubanException.SignedOut -> zh
+        is DubanException.Offline -> zh
+        is DubanException.Rejected -> zh
+        is DubanException.Invalid -> zh
+        is DubanException.Internal -> zh
+    }
+
+/** The error in English. */
+val DubanException.enText: String
+    get() = when (this) {
+        is DubanException.SignedOut -> en
+        is DubanException.Offline -> en
+        is DubanException.Rejected -> en
+        is DubanException.Invalid -> en
+        is DubanException.Internal -> en
+    }
+
+/** The error in the app's language. */
+fun DubanException.localized(): String = pick(zhText, enText)

@@ -1,0 +1,540 @@
+// The item screen: what it is and asks, its countdown, the acts its duties call for, its
+// reports with their photos, and its trail with the verification mark.
+package cn.gov.duban.app.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.PaddingValues
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.imePadding
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.size
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.LazyRow
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.automirrored.filled.ArrowBack
+import androidx.compose.material.icons.automirrored.filled.Send
+import androidx.compose.material.icons.filled.Close
+import androidx.compose.material.icons.filled.Error
+import androidx.compose.material.icons.filled.MoreVert
+import androidx.compose.material.icons.filled.Verified
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
+import androidx.compose.material3.DropdownMenu
+import androidx.compose.material3.DropdownMenuItem
+import androidx.compose.material3.ExperimentalMaterial3Api
+import androidx.compose.material3.HorizontalDivider
+import androidx.compose.material3.Icon
+import androidx.compose.material3.IconButton
+import androidx.compose.material3.LinearProgressIndicator
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Scaffold
+import androidx.compose.material3.SnackbarHost
+import androidx.compose.material3.SnackbarHostState
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.material3.TopAppBar
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.viewmodel.compose.viewModel
+import cn.gov.duban.app.R
+import cn.gov.duban.app.data.AppRepository
+import cn.gov.duban.app.data.Approval
+import cn.gov.duban.app.data.Duty
+import cn.gov.duban.app.data.Report
+import cn.gov.duban.app.data.Role
+import cn.gov.duban.app.data.Status
+import cn.gov.duban.app.data.english
+import cn.gov.duban.app.data.pick
+import cn.gov.duban.core.Screen
+import uniffi.duban_ffi.Evidence
+import uniffi.duban_ffi.EvidenceRow
+import uniffi.duban_ffi.ItemScreen
+import uniffi.duban_ffi.Me
+import uniffi.duban_ffi.ReportRow
+import uniffi.duban_ffi.TrailRow
+
+/** The dialog open on the item screen. */
+private sealed interface ItemDialog {
+    data object Decline : ItemDialog
+    data object Extension : ItemDialog
+    data object Suspension : ItemDialog
+    data object Resumption : ItemDialog
+    data object Review : ItemDialog
+    data object Rate : ItemDialog
+    data object Instruct : ItemDialog
+    data class Decide(val approval: Approval, val title: String, val report: String? = null) : ItemDialog
+}
+
+/** The item screen for [task]. */
+@OptIn(ExperimentalMaterial3Api::class)
+@Composable
+fun ItemPage(repo: AppRepository, me: Me, task: String, onBack: () -> Unit, onReport: (kind: String) -> Unit) {
+    val model = viewModel(key = "item-$task") { ItemModel(repo, task) }
+    val screen by model.screen.collectAsStateWithLifecycle()
+    val busy by model.busy.collectAsStateWithLifecycle()
+    val snackbar = remember { SnackbarHostState() }
+    NoticeEffect(model.notices, snackbar)
+    var dialog by remember { mutableStateOf<ItemDialog?>(null) }
+    var viewing by remember { mutableStateOf<Evidence?>(null) }
+    val item = screen.valueOrNull()
+
+    Scaffold(
+        topBar = {
+            TopAppBar(
+                title = { Text(item?.item?.number ?: stringResource(R.string.item_title)) },
+                navigationIcon = {
+                    IconButton(onClick = onBack) {
+                        Icon(Icons.AutoMirrored.Filled.ArrowBack, contentDescription = stringResource(R.string.back))
+                    }
+                },
+                actions = { if (item != null) ItemMenu(item, me, model) { dialog = it } },
+            )
+        },
+        snackbarHost = { SnackbarHost(snackbar) },
+    ) { padding ->
+        when (val s = screen) {
+            Screen.Loading -> Message(stringResource(R.string.loading), Modifier.padding(padding))
+            is Screen.Failed -> Failure(s.error, Modifier.padding(padding))
+            is Screen.Ready -> {
+                val value = s.value
+                if (value == null) {
+                    Message(stringResource(R.string.item_gone), Modifier.padding(padding))
+                } else {
+                    ItemContent(
+                        repo = repo,
+                        screen = value,
+                        busy = busy,
+                        padding = padding,
+                        model = model,
+                        onReport = onReport,
+                        onDialog = { dialog = it },
+                        onView = { viewing = it },
+                    )
+                }
+            }
+        }
+    }
+
+    val current = item
+    when (val d = dialog) {
+        null -> Unit
+        ItemDialog.Decline -> TextDialog(
+            title = stringResource(R.string.act_decline),
+            label = stringResource(R.string.reason),
+            confirm = stringResource(R.string.act_decline),
+            onDismiss = { dialog = null },
+        ) { model.decline(it); dialog = null }
+        ItemDialog.Suspension -> TextDialog(
+            title = stringResource(R.string.act_suspension),
+            label = stringResource(R.string.reason),
+            confirm = stringResource(R.string.submit),
+            onDismiss = { dialog = null },
+        ) { model.requestSuspension(it); dialog = null }
+        ItemDialog.Resumption -> TextDialog(
+            title = stringResource(R.string.act_resumption),
+            label = stringResource(R.string.reason),
+            confirm = stringResource(R.string.submit),
+            onDismiss = { dialog = null },
+        ) { model.requestResumption(it); dialog = null }
+        ItemDialog.Instruct -> TextDialog(
+            title = stringResource(R.string.act_instruct),
+            label = stringResource(R.string.instruction),
+            confirm = stringResource(R.string.submit),
+            onDismiss = { dialog = null },
+        ) { model.instruct(it); dialog = null }
+        ItemDialog.Extension -> ExtensionDialog(current?.item?.deadlineMs, onDismiss = { dialog = null }) { until, reason ->
+            model.requestExtension(until, reason)
+            dialog = null
+        }
+        ItemDialog.Review -> ReviewDialog(current?.item?.deadlineMs, onDismiss = { dialog = null }) { accept, opinion, deadline ->
+            model.review(accept, opinion, deadline)
+            dialog = null
+        }
+        ItemDialog.Rate -> RateDialog(onDismiss = { dialog = null }) { stars, opinion ->
+            model.rate(stars, opinion)
+            dialog = null
+        }
+        is ItemDialog.Decide -> DecisionDialog(d.title, onDismiss = { dialog = null }) { approve, opinion ->
+            model.decide(d.approval, approve, opinion, d.report)
+            dialog = null
+        }
+    }
+    viewing?.let { PhotoViewer(repo, it) { viewing = null } }
+}
+
+/** The acts that are not duties: following, and the requests and instructions. */
+@Composable
+private fun ItemMenu(screen: ItemScreen, me: Me, model: ItemModel, onDialog: (ItemDialog) -> Unit) {
+    var open by remember { mutableStateOf(false) }
+    val handler = screen.duties.any { it.duty == Duty.HANDLE }
+    val suspended = screen.item.status == Status.SUSPENDED
+    val leader = me.roles.any { it in Role.leaders }
+    IconButton(onClick = { open = true }) {
+        Icon(Icons.Filled.MoreVert, contentDescription = stringResource(R.string.more))
+    }
+    DropdownMenu(expanded = open, onDismissRequest = { open = false }) {
+        val choose = { action: () -> Unit ->
+            open = false
+            action()
+        }
+        DropdownMenuItem(text = { Text(stringResource(R.string.act_follow)) }, onClick = { choose { model.follow(true) } })
+        DropdownMenuItem(text = { Text(stringResource(R.string.act_unfollow)) }, onClick = { choose { model.follow(false) } })
+        // Presentation only: the core decides whether each request is allowed.
+        if (handler) {
+            DropdownMenuItem(text = { Text(stringResource(R.string.act_extension)) }, onClick = { choose { onDialog(ItemDialog.Extension) } })
+            DropdownMenuItem(text = { Text(stringResource(R.string.act_suspension)) }, onClick = { choose { onDialog(ItemDialog.Suspension) } })
+        }
+        if (suspended) {
+            DropdownMenuItem(text = { Text(stringResource(R.string.act_resumption)) }, onClick = { choose { onDialog(ItemDialog.Resumption) } })
+        }
+        if (leader) {
+            DropdownMenuItem(text = { Text(stringResource(R.string.act_instruct)) }, onClick = { choose { onDialog(ItemDialog.Instruct) } })
+        }
+    }
+}
+
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+private fun ItemContent(
+    repo: AppRepository,
+    screen: ItemScreen,
+    busy: Boolean,
+    padding: PaddingValues,
+    model: ItemModel,
+    onReport: (String) -> Unit,
+    onDialog: (ItemDialog) -> Unit,
+    onView: (Evidence) -> Unit,
+) {
+    val row = screen.item
+    val now = rememberNow()
+    var replyTo by rememberSaveable { mutableStateOf<String?>(null) }
+    var comment by rememberSaveable { mutableStateOf("") }
+    val canApproveReports = screen.duties.any { it.duty == Duty.APPROVE_REPORT }
+
+    Column(
+        Modifier
+            .padding(padding)
+            .fillMaxSize()
+            .imePadding(),
+    ) {
+        LazyColumn(
+            Modifier.weight(1f),
+            contentPadding = PaddingValues(16.dp),
+            verticalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            item {
+                Column(verticalArrangement = Arrangement.spacedBy(6.dp)) {
+                    Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        LightDot(row.light)
+                        UrgencyTag(row.urgency)
+                        Tag(pick(row.statusZh, row.statusEn))
+                    }
+                    Text(row.title, style = MaterialTheme.typography.headlineSmall)
+                    Text(
+                        row.number ?: stringResource(R.string.number_pending),
+                        style = MaterialTheme.typography.bodyMedium,
+                        color = MaterialTheme.colorScheme.onSurfaceVariant,
+                    )
+                }
+            }
+            item { CountdownCard(screen, now) }
+            if (screen.pending > 0u || screen.attention > 0u) {
+                item {
+                    Column {
+                        if (screen.pending > 0u) {
+                            Text(stringResource(R.string.pending_count, screen.pending.toInt()), color = MaterialTheme.colorScheme.tertiary)
+                        }
+                        if (screen.attention > 0u) {
+                            Text(stringResource(R.string.attention_count, screen.attention.toInt()), color = MaterialTheme.colorScheme.error)
+                        }
+                    }
+                }
+            }
+            if (screen.duties.isNotEmpty()) {
+                item {
+                    Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                        DutyTags(screen.duties)
+                        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                            DutyActions(screen, busy, model, onReport, onDialog)
+                        }
+                    }
+                }
+            }
+            if (screen.content.isNotBlank()) {
+                item {
+                    Column {
+                        Section(stringResource(R.string.item_content))
+                        Text(screen.content, style = MaterialTheme.typography.bodyMedium)
+                    }
+                }
+            }
+            if (screen.reports.isNotEmpty()) {
+                item { Section(stringResource(R.string.item_reports)) }
+                items(screen.reports, key = { "report-" + it.id }) { report ->
+                    ReportCard(
+                        repo = repo,
+                        report = report,
+                        evidence = screen.evidence.filter { it.report == report.id },
+                        canDecide = canApproveReports && report.status == Report.PENDING_APPROVAL,
+                        busy = busy,
+                        onView = onView,
+                        onDecide = { title -> onDialog(ItemDialog.Decide(Approval.Report, title, report.id)) },
+                    )
+                }
+            }
+            val attachments = screen.evidence.filter { it.report == null }
+            if (attachments.isNotEmpty()) {
+                item {
+                    Column {
+                        Section(stringResource(R.string.item_attachments))
+                        EvidenceRowOf(repo, attachments, onView)
+                    }
+                }
+            }
+            item { TrailHeader(screen.verified) }
+            items(screen.trail.withIndex().toList(), key = { "trail-" + it.index }) { (_, step) ->
+                TrailStep(step, onReply = { note -> replyTo = note })
+            }
+        }
+        HorizontalDivider()
+        CommentBar(
+            text = comment,
+            replying = replyTo != null,
+            busy = busy,
+            onText = { comment = it },
+            onCancelReply = { replyTo = null },
+            onSend = {
+                model.comment(comment.trim(), replyTo)
+                comment = ""
+                replyTo = null
+            },
+        )
+    }
+}
+
+/** A section's heading. */
+@Composable
+private fun Section(title: String) {
+    Text(title, style = MaterialTheme.typography.titleMedium, modifier = Modifier.padding(bottom = 4.dp))
+}
+
+/** The countdown: working days left (the core's), the deadline, the clock, the light's reason. */
+@Composable
+private fun CountdownCard(screen: ItemScreen, now: Long) {
+    val item = screen.item
+    Card(colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surfaceVariant)) {
+        Column(Modifier.fillMaxWidth().padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            val days = screen.workingDaysLeft
+            Text(
+                when {
+                    days == null -> stringResource(R.string.working_days_none)
+                    days < 0 -> stringResource(R.string.working_days_overdue, -days)
+                    else -> stringResource(R.string.working_days_left, days)
+                },
+                style = MaterialTheme.typography.titleLarge,
+                color = if (days != null && days < 0) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurface,
+            )
+            val deadline = item.deadlineMs
+            if (deadline != null) {
+                Text(stringResource(R.string.deadline_at, formatDateTime(deadline)), style = MaterialTheme.typography.bodyMedium)
+                Text(countdownText(deadline, now), style = MaterialTheme.typography.bodySmall)
+            }
+            val reason = screen.lightReasonZh?.let { zh -> pick(zh, screen.lightReasonEn ?: zh) }
+            if (reason != null) {
+                Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+                    LightDot(item.light)
+                    Text(reason, style = MaterialTheme.typography.bodySmall)
+                }
+            }
+            Text(stringResource(R.string.progress, item.progress.toInt()), style = MaterialTheme.typography.bodySmall)
+            LinearProgressIndicator(progress = { item.progress.toInt() / 100f }, modifier = Modifier.fillMaxWidth())
+        }
+    }
+}
+
+/** The buttons for what the item asks of me. Submitting, dispatching and closing are done in the office's pages. */
+@Composable
+private fun DutyActions(
+    screen: ItemScreen,
+    busy: Boolean,
+    model: ItemModel,
+    onReport: (String) -> Unit,
+    onDialog: (ItemDialog) -> Unit,
+) {
+    for (duty in screen.duties.map { it.duty }.distinct()) {
+        val words = screen.duties.first { it.duty == duty }.let { pick(it.zh, it.en) }
+        when (duty) {
+            Duty.RECEIVE -> {
+                Button(onClick = model::receive, enabled = !busy) { Text(stringResource(R.string.act_receive)) }
+                OutlinedButton(onClick = { onDialog(ItemDialog.Decline) }, enabled = !busy) { Text(stringResource(R.string.act_decline)) }
+            }
+            Duty.HANDLE -> {
+                Button(onClick = { onReport(Report.PROGRESS) }, enabled = !busy) { Text(stringResource(R.string.act_report_progress)) }
+                Button(onClick = { onReport(Report.COMPLETION) }, enabled = !busy) { Text(stringResource(R.string.act_report_completion)) }
+            }
+            Duty.REVIEW -> Button(onClick = { onDialog(ItemDialog.Review) }, enabled = !busy) { Text(stringResource(R.string.act_review)) }
+            Duty.RATE -> Button(onClick = { onDialog(ItemDialog.Rate) }, enabled = !busy) { Text(stringResource(R.string.act_rate)) }
+            // Report approvals are decided on each report below.
+            Duty.APPROVE_REPORT -> Unit
+            else -> {
+                val approval = Approval.of(duty)
+                if (approval != null) {
+                    Button(onClick = { onDialog(ItemDialog.Decide(approval, words)) }, enabled = !busy) { Text(words) }
+                } else if (duty in Duty.officeOnly) {
+                    Text(stringResource(R.string.office_only, words), style = MaterialTheme.typography.bodySmall)
+                }
+            }
+        }
+    }
+}
+
+/** One report: who, when, what, its photos with their warnings, and its approval if mine. */
+@Composable
+private fun ReportCard(
+    repo: AppRepository,
+    report: ReportRow,
+    evidence: List<EvidenceRow>,
+    canDecide: Boolean,
+    busy: Boolean,
+    onView: (Evidence) -> Unit,
+    onDecide: (title: String) -> Unit,
+) {
+    val kind = if (report.kind == Report.COMPLETION) {
+        stringResource(R.string.report_completion)
+    } else {
+        report.percent?.let { stringResource(R.string.report_progress_percent, it.toInt()) }
+            ?: stringResource(R.string.report_progress)
+    }
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalAlignment = Alignment.CenterVertically) {
+                Text(kind, style = MaterialTheme.typography.titleSmall)
+                Tag(reportStatus(report.status))
+            }
+            Text(
+                stringResource(R.string.report_by, report.byName, formatDateTime(report.atMs)),
+                style = MaterialTheme.typography.bodySmall,
+                color = MaterialTheme.colorScheme.onSurfaceVariant,
+            )
+            if (report.text.isNotBlank()) Text(report.text, style = MaterialTheme.typography.bodyMedium)
+            if (evidence.isNotEmpty()) EvidenceRowOf(repo, evidence, onView)
+            if (canDecide) {
+                val title = stringResource(R.string.decide_report, kind)
+                Button(onClick = { onDecide(title) }, enabled = !busy) { Text(stringResource(R.string.decide)) }
+            }
+        }
+    }
+}
+
+/** A report status code in words. */
+@Composable
+private fun reportStatus(status: String): String = when (status) {
+    "pending_approval" -> stringResource(R.string.report_status_pending_approval)
+    "filed" -> stringResource(R.string.report_status_filed)
+    "returned" -> stringResource(R.string.report_status_returned)
+    "accepted" -> stringResource(R.string.report_status_accepted)
+    "reworked" -> stringResource(R.string.report_status_reworked)
+    else -> status
+}
+
+/** Files in a row, each with its warnings in the app's language. */
+@Composable
+private fun EvidenceRowOf(repo: AppRepository, evidence: List<EvidenceRow>, onView: (Evidence) -> Unit) {
+    LazyRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        // No keys: the same file may be cited twice (the core warns of it).
+        items(evidence) { row ->
+            val warnings = if (english() && row.warningsEn.size == row.warnings.size) row.warningsEn else row.warnings
+            EvidenceTile(repo, row.file, warnings, onView)
+        }
+    }
+}
+
+/** The trail's heading with whether its hash chain verifies. */
+@Composable
+private fun TrailHeader(verified: Boolean) {
+    Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        Text(stringResource(R.string.item_trail), style = MaterialTheme.typography.titleMedium)
+        if (verified) {
+            Icon(Icons.Filled.Verified, contentDescription = null, tint = Signal.green, modifier = Modifier.size(18.dp))
+            Text(stringResource(R.string.trail_verified), color = Signal.green, style = MaterialTheme.typography.bodySmall)
+        } else {
+            Icon(Icons.Filled.Error, contentDescription = null, tint = MaterialTheme.colorScheme.error, modifier = Modifier.size(18.dp))
+            Text(stringResource(R.string.trail_not_verified), color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall)
+        }
+    }
+}
+
+/** One step: when, who, what, their words; pending if not yet confirmed; reply to a note. */
+@Composable
+private fun TrailStep(step: TrailRow, onReply: (String) -> Unit) {
+    Column(Modifier.fillMaxWidth(), verticalArrangement = Arrangement.spacedBy(2.dp)) {
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalAlignment = Alignment.CenterVertically) {
+            Text(formatDateTime(step.atMs), style = MaterialTheme.typography.labelMedium, color = MaterialTheme.colorScheme.onSurfaceVariant)
+            val seq = step.taskSeq
+            if (step.pending || seq == null) {
+                Tag(stringResource(R.string.trail_pending), MaterialTheme.colorScheme.tertiaryContainer, MaterialTheme.colorScheme.onTertiaryContainer)
+            } else {
+                Text("#$seq", style = MaterialTheme.typography.labelSmall, color = MaterialTheme.colorScheme.onSurfaceVariant)
+            }
+        }
+        Text(step.actorName + " · " + pick(step.titleZh, step.titleEn), style = MaterialTheme.typography.bodyMedium)
+        if (step.detail.isNotBlank()) {
+            Text(step.detail, style = MaterialTheme.typography.bodySmall)
+        }
+        val note = step.note
+        if (note != null) {
+            TextButton(onClick = { onReply(note) }) { Text(stringResource(R.string.reply)) }
+        }
+        HorizontalDivider()
+    }
+}
+
+/** The comment field at the bottom, replying to a note when one was chosen. */
+@Composable
+private fun CommentBar(
+    text: String,
+    replying: Boolean,
+    busy: Boolean,
+    onText: (String) -> Unit,
+    onCancelReply: () -> Unit,
+    onSend: () -> Unit,
+) {
+    Column(Modifier.fillMaxWidth().padding(horizontal = 12.dp, vertical = 6.dp)) {
+        if (replying) {
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Text(stringResource(R.string.replying), style = MaterialTheme.typography.labelMedium, modifier = Modifier.weight(1f))
+                IconButton(onClick = onCancelReply) { Icon(Icons.Filled.Close, contentDescription = stringResource(R.string.cancel)) }
+            }
+        }
+        Row(verticalAlignment = Alignment.CenterVertically) {
+            OutlinedTextField(
+                value = text,
+                onValueChange = onText,
+                placeholder = { Text(stringResource(R.string.comment_hint)) },
+                maxLines = 4,
+                modifier = Modifier.weight(1f),
+            )
+            IconButton(onClick = onSend, enabled = !busy && text.isNotBlank()) {
+                Icon(Icons.AutoMirrored.Filled.Send, contentDescription = stringResource(R.string.send))
+            }
+        }
+    }
+}

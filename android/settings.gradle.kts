@@ -1,0 +1,34 @@
+// The Android build of Duban: the pure-Kotlin layer over the generated bindings (:core) and
+// the app (:app). The Rust library and its bindings are built outside Gradle (see README.md).
+pluginManagement {
+    repositories {
+        google()
+        mavenCentral()
+        gradlePluginPortal()
+        // Huawei's repository: AppGallery Connect's Gradle plugin.
+        maven("https://developer.huawei.com/repo/")
+    }
+    resolutionStrategy {
+        eachPlugin {
+            // The AppGallery Connect plugin is published without a plugin marker: take it by
+            // its module, so that the plugins block and the version catalog can name it.
+            if (requested.id.id == "com.huawei.agconnect") {
+                useModule("com.huawei.agconnect:agcp:${requested.version}")
+            }
+        }
+    }
+}
+
+dependencyResolutionManagement {
+    repositoriesMode.set(RepositoriesMode.FAIL_ON_PROJECT_REPOS)
+    repositories {
+        google()
+        mavenCentral()
+        // Huawei's repository: HMS Push Kit.
+        maven("https://developer.huawei.com/repo/")
+    }
+}
+
+rootProject.name = "duban-android"
+
+include(":core", ":app")
