@@ -2,8 +2,6 @@
 // foreground (when FCM does not show it itself), a notification.
 package cn.gov.duban.app.push
 
-import cn.gov.duban.app.R
-import cn.gov.duban.app.work.SyncWorker
 import com.google.firebase.messaging.FirebaseMessagingService
 import com.google.firebase.messaging.RemoteMessage
 
@@ -14,15 +12,6 @@ class FcmService : FirebaseMessagingService() {
     }
 
     override fun onMessageReceived(message: RemoteMessage) {
-        SyncWorker.enqueueOnce(this)
-        val data = message.data
-        val notification = message.notification
-        Notifier.show(
-            context = this,
-            id = data["notification"],
-            title = notification?.title ?: getString(R.string.app_name),
-            body = notification?.body ?: data["en"].orEmpty(),
-            task = data["task"],
-        )
+        Notifier.received(this, message.data, message.notification?.title, message.notification?.body)
     }
 }

@@ -2,8 +2,6 @@
 package cn.gov.duban.app.push
 
 import android.os.Bundle
-import cn.gov.duban.app.R
-import cn.gov.duban.app.work.SyncWorker
 import com.huawei.hms.push.HmsMessageService
 import com.huawei.hms.push.RemoteMessage
 
@@ -20,15 +18,7 @@ class HmsService : HmsMessageService() {
     /** Data messages only: HMS shows notification messages itself. */
     override fun onMessageReceived(message: RemoteMessage?) {
         if (message == null) return
-        SyncWorker.enqueueOnce(this)
         val data: Map<String, String> = message.dataOfMap ?: emptyMap()
-        val notification = message.notification
-        Notifier.show(
-            context = this,
-            id = data["notification"],
-            title = notification?.title ?: getString(R.string.app_name),
-            body = notification?.body ?: data["en"].orEmpty(),
-            task = data["task"],
-        )
+        Notifier.received(this, data, message.notification?.title, message.notification?.body)
     }
 }

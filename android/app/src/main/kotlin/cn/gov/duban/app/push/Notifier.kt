@@ -15,6 +15,7 @@ import androidx.core.app.NotificationManagerCompat
 import androidx.core.content.ContextCompat
 import cn.gov.duban.app.MainActivity
 import cn.gov.duban.app.R
+import cn.gov.duban.app.work.SyncWorker
 
 /** Shows what a push tells, on the app's channel. */
 object Notifier {
@@ -35,6 +36,21 @@ object Notifier {
             NotificationManager.IMPORTANCE_HIGH,
         ).apply { description = context.getString(R.string.channel_description) }
         context.getSystemService(NotificationManager::class.java)?.createNotificationChannel(channel)
+    }
+
+    /**
+     * A push that reached the app (FCM or HMS, in the foreground or as a data message): syncs
+     * once and shows it. [data] is the server's payload (`task`, `notification`, `kind`, `en`).
+     */
+    fun received(context: Context, data: Map<String, String>, title: String?, body: String?) {
+        SyncWorker.enqueueOnce(context)
+        show(
+            context = context,
+            id = data["notification"],
+            title = title ?: context.getString(R.string.app_name),
+            body = body ?: data["en"].orEmpty(),
+            task = data["task"],
+        )
     }
 
     /** Shows one notification; [id] (the server's notification id) keeps a resend single. */
