@@ -440,6 +440,15 @@ pub struct EvidenceRow {
     pub warnings_en: Vec<String>,
 }
 
+/// A problem's "before" photo and the "after" photos that answer it, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PhotoPairRow {
+    /// The problem as found.
+    pub before: Evidence,
+    /// The rectification; empty while unanswered.
+    pub after: Vec<Evidence>,
+}
+
 /// A report as the item screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ReportRow {
@@ -482,6 +491,9 @@ pub struct ItemScreen {
     pub reports: Vec<ReportRow>,
     /// Every file the trail cites, with a reviewer's warnings.
     pub evidence: Vec<EvidenceRow>,
+    /// A rectification's photos: each "before" photo of the registration with the "after"
+    /// photos that answer it (taken with [`Capture`]'s `answers` set to its hash).
+    pub photo_pairs: Vec<PhotoPairRow>,
     /// What it asks of me.
     pub duties: Vec<DutyRow>,
     /// The trail, oldest first (this device's pending steps last).
@@ -775,6 +787,14 @@ impl DubanApp {
                     report: e.report.map(|r| r.to_string()),
                     warnings: e.warnings.iter().map(|w| w.zh.clone()).collect(),
                     warnings_en: e.warnings.iter().map(|w| w.en.clone()).collect(),
+                })
+                .collect(),
+            photo_pairs: d
+                .photo_pairs
+                .iter()
+                .map(|p| PhotoPairRow {
+                    before: Evidence::of(&p.before),
+                    after: p.after.iter().map(Evidence::of).collect(),
                 })
                 .collect(),
             duties: InboxRow::from(&InboxEntry {

@@ -45,15 +45,25 @@ class Server(private val bin: String) {
         return r.body()
     }
 
+    private fun supervisorToken(): String {
+        val login = post("/api/v1/auth/login", null, """{"username":"supervisor","password":"duban-demo"}""")
+        return Regex("\"token\":\"([^\"]+)\"").find(login)!!.groupValues[1]
+    }
+
+    private fun dispatchCommand(task: String, unit: String, person: String?): String {
+        val user = person?.let { "\"$it\"" } ?: "null"
+        return """{"id":"${UUID.randomUUID()}","task":"$task","command":{"command":"dispatch",""" +
+            """"lead":{"unit":"$unit","user":$user},"participants":[],"responsible_leader":null,""" +
+            """"deputy_leader":null,"reviewer":null,"report_approver":null,"deadline":null,"report_every":null}}"""
+    }
+
     /**
      * Registers and dispatches `count` items to `unit` (and `person`, if given) as the demo's
      * supervisor through the sync API, `batch` commands per request, as the office's PC
      * would; returns the items' ids.
      */
     fun dispatch(count: Int, unit: String, person: String?, batch: Int = 500): List<String> {
-        val login = post("/api/v1/auth/login", null, """{"username":"supervisor","password":"duban-demo"}""")
-        val token = Regex("\"token\":\"([^\"]+)\"").find(login)!!.groupValues[1]
-        val user = person?.let { "\"$it\"" } ?: "null"
+        val token = supervisorToken()
         val ids = (0 until count).map { UUID.randomUUID().toString() }
         ids.chunked(maxOf(1, batch / 2)).forEachIndexed { page, chunk ->
             val body = chunk.mapIndexed { i, task ->
@@ -64,14 +74,16 @@ class Server(private val bin: String) {
                     """"urgency":"normal","visibility":"internal","deadline":null,"attributes":{},""" +
                     """"attachments":[],"milestones":[],"instructing_leader":null,"approval_chain":[],""" +
                     """"recurrence":null,"parent":null,"batch":null}}"""
-                val dispatch = """{"id":"${UUID.randomUUID()}","task":"$task","command":{"command":"dispatch",""" +
-                    """"lead":{"unit":"$unit","user":$user},"participants":[],"responsible_leader":null,""" +
-                    """"deputy_leader":null,"reviewer":null,"report_approver":null,"deadline":null,"report_every":null}}"""
-                "$register,$dispatch"
+                "$register,${dispatchCommand(task, unit, person)}"
             }.joinToString(",")
             post("/api/v1/sync/push", token, """{"commands":[$body]}""")
         }
         return ids
+    }
+
+    /** Dispatches an item already registered (e.g. from a phone) as the demo's supervisor. */
+    fun dispatchRegistered(task: String, unit: String, person: String?) {
+        post("/api/v1/sync/push", supervisorToken(), """{"commands":[${dispatchCommand(task, unit, person)}]}""")
     }
 
     fun stop() {

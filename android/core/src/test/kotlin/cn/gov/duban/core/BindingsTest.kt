@@ -299,6 +299,17 @@ fun main() {
             val file = other.file(photo.hash)
             expect(file.mime == "image/jpeg" && file.bytes.size.toULong() == photo.size) { "${file.mime} ${file.bytes.size}" }
             expect(file.bytes[0] == 0xFF.toByte() && file.bytes[1] == 0xD8.toByte()) { "not a JPEG" }
+            // Dispatched to 城关镇 from the office; its head answers the photo on site.
+            server.dispatchRegistered(task, "00000000-0000-0000-0000-000000001019", null)
+            val town = phone(server, "head-cgz")
+            town.receive(task)
+            val before = town.item(task)!!.photoPairs.single()
+            expect(before.before.hash == photo.hash && before.after.isEmpty()) { "$before" }
+            val after = town.attachPhoto(cameraJpeg(), Capture(true, 480, 39.91, 116.40, "城关镇东街", task, photo.hash))
+            town.reportCompletion(task, "已更换破损砖块,路面平整。", listOf(after))
+            expect(town.syncNow().accepted == 2uL) { "receive and report not taken" }
+            val pair = town.item(task)!!.photoPairs.single()
+            expect(pair.after.map { it.hash } == listOf(after.hash)) { "the after photo does not answer: $pair" }
             try {
                 sup.registerItem(NewItem("no-such-category", "t", "", "normal", null, false, emptyMap(), emptyList()))
                 throw AssertionError("registered in an unknown category")
@@ -392,7 +403,7 @@ fun main() {
             expect(declined == null || declined.item.status == "declined") { "${declined?.item}" }
 
             val head = phone(server, "head-wjj")
-            val open = head.items("all", 0u, 50u).first { it.status == "under_review" || it.status == "in_progress" }.id
+            val open = head.items("responsible", 0u, 50u).first { it.status == "under_review" || it.status == "in_progress" }.id
             val leader = phone(server, "leader")
             leader.instruct(open, "请抓紧推进,确保按期完成。")
             leader.syncNow()
