@@ -1,5 +1,6 @@
 // The forms of the acts on an item: a reason (decline, suspension, resumption), an extension
-// request, a review, a rating, an instruction or comment, and a decision with an opinion.
+// request, a review, a rating, an instruction or comment, a decision with an opinion, and a
+// decomposition into a sub-item for a unit below mine.
 // Each submits one call to the core; a refusal stays in the form with the core's reason.
 
 import DubanCore
@@ -393,6 +394,131 @@ struct DecisionSheet: View {
             try await store.perform {
                 try $0.decideReport(task: task, report: report, approve: approve, opinion: opinion)
             }
+        }
+    }
+}
+
+/// Decomposes the item (分解): a sub-item for a unit below mine, with its title, content and
+/// an optional deadline. The server registers and dispatches it.
+@MainActor
+struct DecomposeSheet: View {
+    /// A unit to choose, with the units between mine and it.
+    struct UnitChoice: Identifiable {
+        let id: String
+        let label: String
+    }
+
+    let task: String
+    /// The item's deadline, if it has one.
+    let deadlineMs: Int64?
+    @EnvironmentObject var store: DubanStore
+    @State var title = ""
+    @State var content = ""
+    @State var units: [UnitChoice]? = nil
+    @State var unit: String? = nil
+    @State var hasDeadline = false
+    @State var deadline: Date
+    @State var loadFailure: Failure? = nil
+
+    init(task: String, deadlineMs: Int64?) {
+        self.task = task
+        self.deadlineMs = deadlineMs
+        _deadline = State(initialValue: deadlineMs?.date ?? Date().addingTimeInterval(7 * 86_400))
+    }
+
+    var body: some View {
+        ActForm("分解", canSubmit: filled(title) && unit != nil, submit: submit) {
+            Section {
+                TextField("子任务标题", text: $title)
+                TextArea(prompt: "子任务内容", text: $content)
+            } header: {
+                Text("子任务")
+            }
+            Section {
+                if let units {
+                    if units.isEmpty {
+                        Text("本单位没有下级单位")
+                            .foregroundColor(.secondary)
+                    } else {
+                        Picker("承办单位", selection: $unit) {
+                            Text("请选择").tag(String?.none)
+                            ForEach(units) { choice in
+                                Text(verbatim: choice.label).tag(String?.some(choice.id))
+                            }
+                        }
+                    }
+                } else if let loadFailure {
+                    FailureText(failure: loadFailure)
+                } else {
+                    ProgressView()
+                }
+            } header: {
+                Text("承办单位")
+            }
+            Section {
+                Toggle("设定期限", isOn: $hasDeadline)
+                if hasDeadline {
+                    DatePicker("办理期限", selection: $deadline, in: Date()..., displayedComponents: [.date, .hourAndMinute])
+                }
+            } footer: {
+                if let deadlineMs {
+                    Text("上级事项截止 \(dateTime(deadlineMs));不设定时与之相同。")
+                }
+            }
+        }
+        .task { await loadUnits() }
+    }
+
+    /// The units below mine, each after the unit above it.
+    private func loadUnits() async {
+        guard let mine = store.me?.unit else {
+            units = []
+            return
+        }
+        do {
+            let all = try await store.read { try $0.units() }
+            units = Self.below(mine, in: all)
+            loadFailure = nil
+        } catch {
+            loadFailure = Failure(error)
+        }
+    }
+
+    /// The units whose chain of parents reaches `mine`, in tree order, each named with the
+    /// units between `mine` and it.
+    static func below(_ mine: String, in all: [UnitRow]) -> [UnitChoice] {
+        var children: [String: [UnitRow]] = [:]
+        for row in all {
+            if let parent = row.parent {
+                children[parent, default: []].append(row)
+            }
+        }
+        var choices: [UnitChoice] = []
+        var seen: Set<String> = [mine]
+        func visit(_ parent: String, _ path: [String]) {
+            for row in children[parent] ?? [] where seen.insert(row.id).inserted {
+                let names = path + [Lang.pick(row.name, row.nameEn)]
+                choices.append(UnitChoice(id: row.id, label: names.joined(separator: " / ")))
+                visit(row.id, names)
+            }
+        }
+        visit(mine, [])
+        return choices
+    }
+
+    private func submit() async throws {
+        guard let unit else { return }
+        let task = self.task
+        let title = self.title
+        let content = self.content
+        let deadlineMs: Int64? = hasDeadline
+            ? Int64((deadline.timeIntervalSince1970 * 1000).rounded())
+            : nil
+        try await store.perform {
+            try $0.decompose(
+                task: task, title: title, content: content,
+                leadUnit: unit, leadPerson: nil, deadlineMs: deadlineMs
+            )
         }
     }
 }

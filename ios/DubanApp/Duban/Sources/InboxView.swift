@@ -1,5 +1,6 @@
 // The inbox (待办): what needs me now, most pressing first, with the sync status and the
-// unread count; pull to sync.
+// unread count; pull to sync. Those whose roles register items find "register a problem
+// found on site" here; the new item opens once it is registered.
 
 import DubanCore
 import SwiftUI
@@ -8,6 +9,9 @@ import SwiftUI
 struct InboxView: View {
     @EnvironmentObject var store: DubanStore
     @EnvironmentObject var navigator: Navigator
+    @State var registering = false
+    /// The item just registered, opened once the sheet has closed.
+    @State var registered: String? = nil
 
     var body: some View {
         NavigationStack(path: $navigator.inboxPath) {
@@ -44,6 +48,15 @@ struct InboxView: View {
             .refreshable { _ = await store.syncNow() }
             .navigationTitle("待办")
             .toolbar {
+                ToolbarItem(placement: .navigationBarLeading) {
+                    if mayRegister {
+                        Button {
+                            registering = true
+                        } label: {
+                            Label("登记现场问题", systemImage: "exclamationmark.bubble")
+                        }
+                    }
+                }
                 ToolbarItem(placement: .navigationBarTrailing) {
                     Button {
                         navigator.tab = .notifications
@@ -59,6 +72,22 @@ struct InboxView: View {
                 }
             }
             .routes()
+            .sheet(isPresented: $registering, onDismiss: openRegistered) {
+                RegisterSheet { id in registered = id }
+                    .environmentObject(store)
+            }
         }
+    }
+
+    /// Offered to the roles that register items; the core decides anyway.
+    private var mayRegister: Bool {
+        guard let roles = store.me?.roles else { return false }
+        return !registeringRoles.isDisjoint(with: roles)
+    }
+
+    private func openRegistered() {
+        guard let id = registered else { return }
+        registered = nil
+        navigator.inboxPath.append(.item(id))
     }
 }

@@ -1,8 +1,9 @@
 // An item (督办事项): its title, number, status and content, the countdown, what it asks of
-// me as buttons, its reports with their photos, the files it cites, and its trail with the
-// verification mark. One call to the core reads the whole screen; it is read again whenever
-// the data may have changed and once a minute for the countdown. Which acts are offered comes
-// from the core's duties; the core decides every act again and says why when it refuses.
+// me as buttons, a rectification's photos before and after side by side, its reports with
+// their photos, the files it cites, and its trail with the verification mark. One call to
+// the core reads the whole screen; it is read again whenever the data may have changed and
+// once a minute for the countdown. Which acts are offered comes from the core's duties; the
+// core decides every act again and says why when it refuses.
 
 import Combine
 import DubanCore
@@ -11,7 +12,7 @@ import SwiftUI
 /// The sheets an item opens.
 enum ItemSheet: Identifiable {
     case decline, requestExtension, requestSuspension, requestResumption
-    case review, rate, instruct
+    case review, rate, instruct, decompose
     case comment(replyTo: String?)
     case decide(Decision, ReportRow?)
     case report(ReportKind)
@@ -25,6 +26,7 @@ enum ItemSheet: Identifiable {
         case .review: return "review"
         case .rate: return "rate"
         case .instruct: return "instruct"
+        case .decompose: return "decompose"
         case .comment(let replyTo): return "comment:\(replyTo ?? "")"
         case .decide(let decision, _): return "decide:\(decision)"
         case .report(let kind): return "report:\(kind)"
@@ -121,6 +123,15 @@ struct ItemDetailView: View {
                         .textSelection(.enabled)
                 } header: {
                     Text("事项内容")
+                }
+            }
+            if !screen.photoPairs.isEmpty {
+                Section {
+                    ForEach(Array(screen.photoPairs.enumerated()), id: \.element.before.hash) { index, pair in
+                        pairRow(pair, index: index)
+                    }
+                } header: {
+                    Text("整改前后对比")
                 }
             }
             if !screen.reports.isEmpty {
@@ -340,6 +351,46 @@ struct ItemDetailView: View {
         .padding(.vertical, 4)
     }
 
+    /// A "before" photo (整改前) beside the "after" photos that answer it (整改后).
+    @ViewBuilder
+    private func pairRow(_ pair: PhotoPairRow, index: Int) -> some View {
+        HStack(alignment: .top, spacing: 10) {
+            VStack(alignment: .leading, spacing: 4) {
+                thumbnail(pair.before.hash)
+                Text("整改前 \(index + 1)")
+                    .font(.caption)
+                    .foregroundColor(.secondary)
+            }
+            Image(systemName: "arrow.right")
+                .foregroundColor(.secondary)
+                .frame(height: 88)
+            VStack(alignment: .leading, spacing: 4) {
+                if pair.after.isEmpty {
+                    RoundedRectangle(cornerRadius: 6)
+                        .strokeBorder(Color.secondary.opacity(0.5), style: StrokeStyle(lineWidth: 1, dash: [4]))
+                        .frame(width: 88, height: 88)
+                        .overlay(
+                            Text("尚未整改")
+                                .font(.caption)
+                                .foregroundColor(.secondary)
+                        )
+                } else {
+                    ScrollView(.horizontal, showsIndicators: false) {
+                        HStack(spacing: 8) {
+                            ForEach(pair.after, id: \.hash) { file in
+                                thumbnail(file.hash)
+                            }
+                        }
+                    }
+                }
+                Text("整改后")
+                    .font(.caption)
+                    .foregroundColor(.secondary)
+            }
+        }
+        .padding(.vertical, 4)
+    }
+
     private func reportStatus(_ status: String) -> Text {
         switch status {
         case "pending_approval": return Text("待审批").foregroundColor(.orange)
@@ -420,12 +471,14 @@ struct ItemDetailView: View {
         .padding(.vertical, 2)
     }
 
-    /// Acts anyone on the item may try; the core refuses those it does not allow, and says why.
+    /// Acts anyone on the item may try (and decomposing, for a unit head who handles it); the
+    /// core refuses those it does not allow, and says why.
     private func moreMenu(_ screen: ItemScreen) -> some View {
         let id = screen.item.id
         let roles = store.me?.roles ?? []
         let leader = roles.contains("main_leader") || roles.contains("deputy_leader")
         let handles = screen.duties.contains { $0.duty == "handle" }
+        let decomposes = handles && roles.contains("unit_head")
         return Menu {
             Button { sheet = .comment(replyTo: nil) } label: {
                 Label("评论", systemImage: "text.bubble")
@@ -433,6 +486,11 @@ struct ItemDetailView: View {
             if leader {
                 Button { sheet = .instruct } label: {
                     Label("批示", systemImage: "pencil.and.outline")
+                }
+            }
+            if decomposes {
+                Button { sheet = .decompose } label: {
+                    Label("分解", systemImage: "arrow.triangle.branch")
                 }
             }
             Button {
@@ -481,12 +539,14 @@ struct ItemDetailView: View {
             RateSheet(task: task)
         case .instruct:
             NoteSheet(task: task, kind: .instruction)
+        case .decompose:
+            DecomposeSheet(task: task, deadlineMs: item?.deadlineMs)
         case .comment(let replyTo):
             NoteSheet(task: task, kind: .comment(replyTo: replyTo))
         case .decide(let decision, let report):
             DecisionSheet(task: task, decision: decision, report: report)
         case .report(let kind):
-            ReportSheet(task: task, kind: kind, progress: item?.progress ?? 0)
+            ReportSheet(task: task, kind: kind, progress: item?.progress ?? 0, pairs: screen?.photoPairs ?? [])
         }
     }
 

@@ -1,5 +1,6 @@
-// Me (我的): who is signed in, the server, sync, acts waiting to be sent or refused, and
-// signing out (the core refuses while work is unsent; the person may then discard it).
+// Me (我的): who is signed in, the server, sync, acts waiting to be sent (the list opens
+// from here) or refused, and signing out (the core refuses while work is unsent; the person
+// may then discard it).
 
 import DubanCore
 import SwiftUI
@@ -28,7 +29,9 @@ struct MeView: View {
                 }
                 Section {
                     SyncBar(status: store.sync)
-                    LabeledContent("待发送操作", value: "\(store.pending)")
+                    NavigationLink(value: Route.pending) {
+                        LabeledContent("待发送操作", value: "\(store.pending)")
+                    }
                     Button("立即同步") {
                         Task { _ = await store.syncNow() }
                     }

@@ -9,6 +9,8 @@ enum Route: Hashable {
     case item(String)
     /// Acts the server refused.
     case attention
+    /// Acts waiting to be sent.
+    case pending
 }
 
 /// The tabs.
@@ -50,6 +52,8 @@ struct RouteView: View {
             ItemDetailView(task: id)
         case .attention:
             AttentionView()
+        case .pending:
+            PendingView()
         }
     }
 }

@@ -2,6 +2,10 @@
 // gives a JPEG, the phone's position goes with it, the core's photo pipeline turns it into
 // evidence (upright, resized, watermarked with time, place, item number and person; kept on
 // the device until sent), and the report cites it. Works offline.
+//
+// When the item is a rectification with "before" photos (整改前), the person chooses which
+// one each new photo answers (the first unanswered one unless they choose another, or none):
+// its hash goes with the photo as `Capture.answers`, and the item screen then shows the pair.
 
 import DubanCore
 import SwiftUI
@@ -16,19 +20,27 @@ enum ReportKind: Hashable {
 struct ReportSheet: View {
     let task: String
     let kind: ReportKind
+    /// The item's "before" photos with the "after" photos that answer them so far.
+    let pairs: [PhotoPairRow]
     @EnvironmentObject var store: DubanStore
     @StateObject var location = LocationProvider()
     @State var text = ""
     @State var percent: Double
     @State var photos: [Evidence] = []
+    /// The "before" photo the next photo answers (its hash); none: it answers none.
+    @State var answering: String?
+    /// Which "before" photo each photo attached here answers: photo hash → before hash.
+    @State var answered: [String: String] = [:]
     @State var picker: PickerSource? = nil
     @State var attaching = false
     @State var photoFailure: Failure? = nil
 
-    init(task: String, kind: ReportKind, progress: UInt8) {
+    init(task: String, kind: ReportKind, progress: UInt8, pairs: [PhotoPairRow] = []) {
         self.task = task
         self.kind = kind
+        self.pairs = pairs
         _percent = State(initialValue: Double(progress))
+        _answering = State(initialValue: pairs.first { $0.after.isEmpty }?.before.hash)
     }
 
     var body: some View {
@@ -47,92 +59,124 @@ struct ReportSheet: View {
                     Text("完成进度")
                 }
             }
+            if !pairs.isEmpty {
+                Section {
+                    beforeChoices
+                } header: {
+                    Text("下一张照片对应的整改前照片")
+                } footer: {
+                    Text("新照片将作为所选整改前照片的整改后照片;已有整改后照片的标有对勾。")
+                }
+            }
             Section {
                 if !photos.isEmpty {
                     photoStrip
                 }
                 if attaching {
-                    HStack {
-                        ProgressView()
-                        Text("正在处理照片…")
-                    }
+                    AttachingLine()
                 }
                 if let photoFailure {
                     FailureText(failure: photoFailure)
                 }
-                if PickerSource.cameraAvailable {
-                    Button {
-                        picker = PickerSource(type: .camera)
-                    } label: {
-                        Label("拍照", systemImage: "camera")
-                    }
-                    .disabled(attaching)
-                }
-                Button {
-                    picker = PickerSource(type: .photoLibrary)
-                } label: {
-                    Label("从相册选择", systemImage: "photo.on.rectangle")
-                }
-                .disabled(attaching)
-                locationLine
-                    .font(.caption)
-                    .foregroundColor(.secondary)
+                PhotoSourceButtons(picker: $picker, disabled: attaching)
+                LocationLine(location: location)
             } header: {
                 Text("现场照片")
             } footer: {
                 Text("相册中的照片会标注为非现场拍摄,请尽量现场拍照。")
             }
         }
-        .fullScreenCover(item: $picker) { source in
-            CameraPicker(
-                source: source.type,
-                onPick: { shot in
-                    picker = nil
-                    Task { await attach(shot) }
-                },
-                onCancel: { picker = nil }
-            )
-            .ignoresSafeArea()
+        .photoPicker($picker) { shot in
+            Task { await attach(shot) }
         }
         .onAppear { location.start() }
         .onDisappear { location.stop() }
     }
 
-    /// The photos attached so far, each removable.
+    /// The "before" photos to choose from, and "none".
+    private var beforeChoices: some View {
+        ScrollView(.horizontal, showsIndicators: false) {
+            HStack(alignment: .top, spacing: 8) {
+                ForEach(Array(pairs.enumerated()), id: \.element.before.hash) { index, pair in
+                    Button {
+                        answering = pair.before.hash
+                    } label: {
+                        VStack(spacing: 2) {
+                            EvidenceImage(hash: pair.before.hash)
+                                .frame(width: 72, height: 72)
+                                .clipShape(RoundedRectangle(cornerRadius: 6))
+                                .overlay(selection(answering == pair.before.hash))
+                                .overlay(alignment: .bottomTrailing) {
+                                    if isAnswered(pair) {
+                                        Image(systemName: "checkmark.circle.fill")
+                                            .foregroundStyle(Color.white, Color.green)
+                                            .padding(2)
+                                    }
+                                }
+                            Text("整改前 \(index + 1)")
+                                .font(.caption2)
+                                .foregroundColor(.secondary)
+                        }
+                    }
+                    .buttonStyle(.borderless)
+                    .accessibilityAddTraits(answering == pair.before.hash ? .isSelected : [])
+                }
+                Button {
+                    answering = nil
+                } label: {
+                    VStack(spacing: 2) {
+                        RoundedRectangle(cornerRadius: 6)
+                            .fill(Color(.secondarySystemBackground))
+                            .frame(width: 72, height: 72)
+                            .overlay(Image(systemName: "circle.slash").foregroundColor(.secondary))
+                            .overlay(selection(answering == nil))
+                        Text("不对应")
+                            .font(.caption2)
+                            .foregroundColor(.secondary)
+                    }
+                }
+                .buttonStyle(.borderless)
+                .accessibilityAddTraits(answering == nil ? .isSelected : [])
+            }
+            .padding(.vertical, 2)
+        }
+    }
+
+    private func selection(_ selected: Bool) -> some View {
+        RoundedRectangle(cornerRadius: 6)
+            .stroke(selected ? Color.accentColor : Color.clear, lineWidth: 3)
+    }
+
+    /// The photos attached so far, each removable, with the "before" photo it answers.
     private var photoStrip: some View {
         ScrollView(.horizontal, showsIndicators: false) {
-            HStack(spacing: 8) {
+            HStack(alignment: .top, spacing: 8) {
                 ForEach(photos, id: \.hash) { photo in
-                    EvidenceImage(hash: photo.hash)
-                        .frame(width: 96, height: 96)
-                        .clipShape(RoundedRectangle(cornerRadius: 6))
-                        .overlay(alignment: .topTrailing) {
-                            Button {
-                                photos.removeAll { $0.hash == photo.hash }
-                            } label: {
-                                Image(systemName: "xmark.circle.fill")
-                                    .foregroundStyle(Color.white, Color.black.opacity(0.6))
-                            }
-                            .buttonStyle(.borderless)
-                            .padding(2)
-                            .accessibilityLabel(Text("移除照片"))
-                        }
+                    RemovablePhoto(hash: photo.hash, caption: answerCaption(photo.hash)) {
+                        photos.removeAll { $0.hash == photo.hash }
+                        answered.removeValue(forKey: photo.hash)
+                    }
                 }
             }
         }
     }
 
-    @ViewBuilder
-    private var locationLine: some View {
-        if location.denied {
-            Label("未获得定位权限:照片将不带位置", systemImage: "location.slash")
-        } else if let fix = location.fix {
-            let meters = Int(fix.horizontalAccuracy.rounded())
-            let place = location.place ?? ""
-            Label("已定位(±\(meters) 米)\(place)", systemImage: "location.fill")
-        } else {
-            Label("正在定位…", systemImage: "location")
-        }
+    /// "对应整改前 2" under a photo that answers one.
+    private func answerCaption(_ hash: String) -> Text? {
+        guard let before = answered[hash],
+              let index = pairs.firstIndex(where: { $0.before.hash == before })
+        else { return nil }
+        return Text("对应整改前 \(index + 1)")
+    }
+
+    /// Whether a "before" photo has an "after" photo, sent or attached here.
+    private func isAnswered(_ pair: PhotoPairRow) -> Bool {
+        !pair.after.isEmpty || answered.values.contains(pair.before.hash)
+    }
+
+    /// The first "before" photo nothing answers yet.
+    private func firstUnanswered() -> String? {
+        pairs.first { !isAnswered($0) }?.before.hash
     }
 
     private var canSubmit: Bool {
@@ -143,29 +187,21 @@ struct ReportSheet: View {
     private func attach(_ shot: PickedPhoto) async {
         attaching = true
         defer { attaching = false }
-        // Encoding a 12-megapixel photo takes a moment: off the main thread (UIImage may be
-        // read from any thread).
-        let encoded = await Task.detached(priority: .userInitiated) { shot.jpeg() }.value
-        guard let jpeg = encoded else {
+        guard let jpeg = await shot.encodedJPEG() else {
             photoFailure = Failure(text: String(localized: "无法读取这张照片"))
             return
         }
-        // A library photo was not taken here: do not give it the phone's position.
-        let fix = shot.fromCamera ? location.fix : nil
-        let capture = Capture(
-            fromCamera: shot.fromCamera,
-            utcOffsetMinutes: Int32(TimeZone.current.secondsFromGMT() / 60),
-            latitude: fix?.coordinate.latitude,
-            longitude: fix?.coordinate.longitude,
-            place: shot.fromCamera ? location.place : nil,
-            task: task,
-            answers: nil
-        )
+        let answers = pairs.isEmpty ? nil : answering
+        let capture = location.capture(for: shot, task: task, answers: answers)
         do {
             let evidence = try await store.attachPhoto(jpeg: jpeg, capture: capture)
             if !photos.contains(where: { $0.hash == evidence.hash }) {
                 photos.append(evidence)
             }
+            if let answers {
+                answered[evidence.hash] = answers
+            }
+            answering = firstUnanswered()
             photoFailure = nil
         } catch {
             photoFailure = Failure(error)

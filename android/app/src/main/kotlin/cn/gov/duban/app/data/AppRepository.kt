@@ -14,6 +14,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import uniffi.duban_ffi.AttentionRow
 import uniffi.duban_ffi.Capture
+import uniffi.duban_ffi.CategoryRow
 import uniffi.duban_ffi.DubanApp
 import uniffi.duban_ffi.DubanException
 import uniffi.duban_ffi.Evidence
@@ -22,9 +23,12 @@ import uniffi.duban_ffi.InboxRow
 import uniffi.duban_ffi.InboxScreen
 import uniffi.duban_ffi.ItemScreen
 import uniffi.duban_ffi.Me
+import uniffi.duban_ffi.NewItem
 import uniffi.duban_ffi.NotificationRow
+import uniffi.duban_ffi.PendingRow
 import uniffi.duban_ffi.SyncStatus
 import uniffi.duban_ffi.SyncSummary
+import uniffi.duban_ffi.UnitRow
 
 /**
  * One opened store for one server: the core module's [DubanRepository] (sync status, inbox,
@@ -98,6 +102,15 @@ class AppRepository(
 
     /** The notifications, newest first. */
     suspend fun notifications(): Screen<List<NotificationRow>> = read { app.notifications() }
+
+    /** This device's acts not yet confirmed by the server, oldest first (待发送). */
+    suspend fun pending(): Screen<List<PendingRow>> = read { app.pending() }
+
+    /** The organisation's item categories, for the registration form. */
+    suspend fun categories(): Screen<List<CategoryRow>> = read { app.categories() }
+
+    /** The organisation's units, for pickers. */
+    suspend fun units(): Screen<List<UnitRow>> = read { app.units() }
 
     /** A cited file's bytes: from the device, else fetched from the server and kept. */
     suspend fun file(hash: String): FileData = app.file(hash)
@@ -187,6 +200,16 @@ class AppRepository(
 
     /** 取消关注. */
     suspend fun unfollow(task: String) = act { app.unfollow(task) }
+
+    /**
+     * 立项登记: a problem found on site, with its "before" photos as attachments. Returns the
+     * new item's id; the server gives it its number when the registration reaches it.
+     */
+    suspend fun registerItem(item: NewItem): String = act { app.registerItem(item) }
+
+    /** 分解: a sub-item of [task] led by [leadUnit], due by [deadlineMs] if given. Returns its id. */
+    suspend fun decompose(task: String, title: String, content: String, leadUnit: String, deadlineMs: Long?): String =
+        act { app.decompose(task, title, content, leadUnit, null, deadlineMs) }
 
     /** Gives up a refused act. */
     suspend fun discard(id: String) {

@@ -50,6 +50,31 @@ object Report {
 
 /** Role codes (`Me.roles`). */
 object Role {
+    const val ADMIN = "admin"
+    const val MAIN_LEADER = "main_leader"
+    const val DEPUTY_LEADER = "deputy_leader"
+    const val SUPERVISOR = "supervisor"
+    const val INSPECTOR = "inspector"
+    const val UNIT_HEAD = "unit_head"
+
     /** Leaders write instructions (批示). */
-    val leaders = setOf("main_leader", "deputy_leader")
+    val leaders = setOf(MAIN_LEADER, DEPUTY_LEADER)
+
+    /** Those offered the registration of a problem found on site (the core decides). */
+    val registrars = setOf(SUPERVISOR, ADMIN, MAIN_LEADER, DEPUTY_LEADER, INSPECTOR)
+}
+
+/** Urgency codes (`ItemRow.urgency`, `NewItem.urgency`), least urgent first. */
+object Urgency {
+    const val NORMAL = "normal"
+    const val URGENT = "urgent"
+    const val EXTRA_URGENT = "extra_urgent"
+
+    val all = listOf(NORMAL, URGENT, EXTRA_URGENT)
+}
+
+/** Category codes the screens treat specially (`CategoryRow.code`). */
+object Category {
+    /** 问题整改: what a problem found on site usually is; the registration form starts on it. */
+    const val RECTIFICATION = "rectification"
 }

@@ -4,11 +4,13 @@ package cn.gov.duban.app.ui
 
 import androidx.annotation.StringRes
 import androidx.compose.foundation.background
+import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.size
@@ -147,9 +149,12 @@ fun countdownText(deadlineMs: Long?, nowMs: Long): String {
     }
 }
 
-/** The sync status bar: when last synced, progress, offline with the retry time, or why it failed. */
+/**
+ * The sync status bar: when last synced, progress, offline with the retry time, or why it
+ * failed. With [onClick], it says so and opens the waiting-to-send list.
+ */
 @Composable
-fun SyncBar(status: SyncStatus, modifier: Modifier = Modifier) {
+fun SyncBar(status: SyncStatus, modifier: Modifier = Modifier, onClick: (() -> Unit)? = null) {
     val (text, color) = when (status) {
         is SyncStatus.Idle -> Pair(
             status.lastSyncedMs?.let { stringResource(R.string.sync_idle, formatShort(it)) }
@@ -173,9 +178,19 @@ fun SyncBar(status: SyncStatus, modifier: Modifier = Modifier) {
             MaterialTheme.colorScheme.errorContainer,
         )
     }
+    val tappable = if (onClick != null) Modifier.clickable(onClick = onClick) else Modifier
     Surface(color = color, modifier = modifier.fillMaxWidth()) {
-        Column {
-            Text(text, style = MaterialTheme.typography.bodySmall, modifier = Modifier.padding(horizontal = 16.dp, vertical = 4.dp))
+        Column(Modifier.fillMaxWidth().then(tappable)) {
+            Row(Modifier.padding(horizontal = 16.dp, vertical = 4.dp), verticalAlignment = Alignment.CenterVertically) {
+                Text(text, style = MaterialTheme.typography.bodySmall, modifier = Modifier.weight(1f))
+                if (onClick != null) {
+                    Text(
+                        stringResource(R.string.sync_bar_pending),
+                        style = MaterialTheme.typography.labelSmall,
+                        color = MaterialTheme.colorScheme.primary,
+                    )
+                }
+            }
             if (status is SyncStatus.Syncing) {
                 if (status.total > 0uL) {
                     val fraction = (status.done.toDouble() / status.total.toDouble()).toFloat().coerceIn(0f, 1f)

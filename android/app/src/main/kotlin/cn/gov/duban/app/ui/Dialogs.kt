@@ -1,5 +1,5 @@
 // The dialogs of the acts: a reason or text, an approval with its opinion, a review, a
-// rating (1–5 stars), an extension with its new deadline.
+// rating (1–5 stars), an extension with its new deadline, a decomposition.
 package cn.gov.duban.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -40,10 +40,14 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import cn.gov.duban.app.R
+import cn.gov.duban.app.data.localized
+import cn.gov.duban.app.data.pick
+import cn.gov.duban.core.Screen
 import java.time.Instant
 import java.time.ZoneId
 import java.time.ZoneOffset
 import java.time.format.DateTimeFormatter
+import uniffi.duban_ffi.UnitRow
 
 /** A multi-line text field for a reason, an opinion or an instruction. */
 @Composable
@@ -199,6 +203,71 @@ fun ExtensionDialog(deadlineMs: Long?, onDismiss: () -> Unit, onRequest: (untilM
                 onClick = { if (chosen != null) onRequest(chosen, reason.trim()) },
                 enabled = chosen != null && reason.isNotBlank(),
             ) { Text(stringResource(R.string.submit)) }
+        },
+        dismissButton = { TextButton(onClick = onDismiss) { Text(stringResource(R.string.cancel)) } },
+    )
+}
+
+/**
+ * 分解: a sub-item's title, content and lead unit (one of [units], those below mine), and a
+ * deadline if one is set (proposed: the item's, [deadlineMs]).
+ */
+@Composable
+fun DecomposeDialog(
+    units: Screen<List<UnitRow>>,
+    deadlineMs: Long?,
+    onDismiss: () -> Unit,
+    onDecompose: (title: String, content: String, leadUnit: String, deadlineMs: Long?) -> Unit,
+) {
+    var title by rememberSaveable { mutableStateOf("") }
+    var content by rememberSaveable { mutableStateOf("") }
+    var unit by rememberSaveable { mutableStateOf<String?>(null) }
+    var dated by rememberSaveable { mutableStateOf(false) }
+    var deadline by remember { mutableStateOf<Long?>(null) }
+    AlertDialog(
+        onDismissRequest = onDismiss,
+        title = { Text(stringResource(R.string.act_decompose)) },
+        text = {
+            Column(Modifier.verticalScroll(rememberScrollState()), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                OutlinedTextField(
+                    value = title,
+                    onValueChange = { title = it },
+                    label = { Text(stringResource(R.string.decompose_title)) },
+                    singleLine = true,
+                    modifier = Modifier.fillMaxWidth(),
+                )
+                Words(content, { content = it }, stringResource(R.string.decompose_content))
+                Text(stringResource(R.string.decompose_unit), style = MaterialTheme.typography.labelLarge)
+                when (units) {
+                    Screen.Loading -> Text(stringResource(R.string.loading), style = MaterialTheme.typography.bodySmall)
+                    is Screen.Failed -> Text(units.error.localized(), color = MaterialTheme.colorScheme.error)
+                    is Screen.Ready -> if (units.value.isEmpty()) {
+                        Text(stringResource(R.string.decompose_no_units), color = MaterialTheme.colorScheme.onSurfaceVariant)
+                    } else {
+                        Picker(
+                            selected = units.value.firstOrNull { it.id == unit },
+                            options = units.value,
+                            label = { pick(it.name, it.nameEn) },
+                            placeholder = stringResource(R.string.decompose_pick_unit),
+                            onPick = { unit = it.id },
+                        )
+                    }
+                }
+                OptionalDeadline(
+                    label = stringResource(R.string.decompose_deadline),
+                    checked = dated,
+                    onChecked = { dated = it },
+                    initialMs = deadlineMs,
+                    onChange = { deadline = it },
+                )
+            }
+        },
+        confirmButton = {
+            val lead = unit
+            TextButton(
+                onClick = { if (lead != null) onDecompose(title.trim(), content.trim(), lead, if (dated) deadline else null) },
+                enabled = title.isNotBlank() && lead != null && (!dated || deadline != null),
+            ) { Text(stringResource(R.string.act_decompose)) }
         },
         dismissButton = { TextButton(onClick = onDismiss) { Text(stringResource(R.string.cancel)) } },
     )

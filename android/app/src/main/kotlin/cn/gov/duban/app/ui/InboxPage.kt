@@ -1,5 +1,6 @@
 // The inbox (待办): what needs me now, most pressing first, with the unread count, the sync
-// status bar, and pull to refresh.
+// status bar (opening the waiting-to-send list), pull to refresh, and the registration of a
+// problem found on site for the roles that register.
 package cn.gov.duban.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -12,6 +13,7 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.MoreVert
 import androidx.compose.material.icons.filled.Notifications
 import androidx.compose.material3.AlertDialog
@@ -21,6 +23,7 @@ import androidx.compose.material3.Card
 import androidx.compose.material3.DropdownMenu
 import androidx.compose.material3.DropdownMenuItem
 import androidx.compose.material3.ExperimentalMaterial3Api
+import androidx.compose.material3.ExtendedFloatingActionButton
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.MaterialTheme
@@ -48,6 +51,7 @@ import androidx.lifecycle.viewmodel.compose.viewModel
 import cn.gov.duban.app.R
 import cn.gov.duban.app.Session
 import cn.gov.duban.app.data.AppRepository
+import cn.gov.duban.app.data.Role
 import cn.gov.duban.app.data.localized
 import cn.gov.duban.app.data.pick
 import cn.gov.duban.core.Screen
@@ -66,6 +70,8 @@ fun InboxPage(
     tabs: @Composable () -> Unit,
     onOpen: (String) -> Unit,
     onNotifications: () -> Unit,
+    onRegister: () -> Unit,
+    onPending: () -> Unit,
 ) {
     val model = viewModel { InboxModel(repo) }
     val screen by model.screen.collectAsStateWithLifecycle()
@@ -75,6 +81,8 @@ fun InboxPage(
     NoticeEffect(model.notices, snackbar)
     val now = rememberNow()
     val unread = screen.valueOrNull()?.unread ?: 0uL
+    // Offered to the roles that register items; the core decides each registration.
+    val registrar = me.roles.any { it in Role.registrars }
 
     Scaffold(
         topBar = {
@@ -91,19 +99,29 @@ fun InboxPage(
                             Icon(Icons.Filled.Notifications, contentDescription = stringResource(R.string.tab_notifications))
                         }
                     }
-                    SignOutMenu(session)
+                    InboxMenu(session, onPending)
                 },
             )
         },
         bottomBar = tabs,
+        floatingActionButton = {
+            if (registrar) {
+                ExtendedFloatingActionButton(
+                    text = { Text(stringResource(R.string.register_action)) },
+                    icon = { Icon(Icons.Filled.Add, contentDescription = null) },
+                    onClick = onRegister,
+                )
+            }
+        },
         snackbarHost = { SnackbarHost(snackbar) },
     ) { padding ->
         Column(Modifier.padding(padding).fillMaxSize()) {
-            SyncBar(sync)
+            SyncBar(sync, onClick = onPending)
             PullToRefreshBox(isRefreshing = refreshing, onRefresh = model::pull, modifier = Modifier.fillMaxSize()) {
                 LazyColumn(
                     Modifier.fillMaxSize(),
-                    contentPadding = PaddingValues(12.dp),
+                    // Room below the last row for the button that registers.
+                    contentPadding = PaddingValues(start = 12.dp, top = 12.dp, end = 12.dp, bottom = if (registrar) 88.dp else 12.dp),
                     verticalArrangement = Arrangement.spacedBy(8.dp),
                 ) {
                     when (val s = screen) {
@@ -164,9 +182,12 @@ private fun InboxCard(row: InboxRow, now: Long, onClick: () -> Unit) {
     }
 }
 
-/** Sign-out in the overflow menu; offers to discard acts that wait to be sent. */
+/**
+ * The overflow menu: the waiting-to-send list, and sign-out, which offers to discard acts
+ * that wait to be sent.
+ */
 @Composable
-private fun SignOutMenu(session: Session) {
+private fun InboxMenu(session: Session, onPending: () -> Unit) {
     val scope = rememberCoroutineScope()
     var open by remember { mutableStateOf(false) }
     var refusal by remember { mutableStateOf<DubanException?>(null) }
@@ -176,6 +197,10 @@ private fun SignOutMenu(session: Session) {
         Icon(Icons.Filled.MoreVert, contentDescription = stringResource(R.string.more))
     }
     DropdownMenu(expanded = open, onDismissRequest = { open = false }) {
+        DropdownMenuItem(text = { Text(stringResource(R.string.pending_title)) }, onClick = {
+            open = false
+            onPending()
+        })
         DropdownMenuItem(text = { Text(stringResource(R.string.sign_out)) }, onClick = {
             open = false
             confirm = true

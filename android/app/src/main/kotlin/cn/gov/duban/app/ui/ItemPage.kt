@@ -1,5 +1,6 @@
-// The item screen: what it is and asks, its countdown, the acts its duties call for, its
-// reports with their photos, and its trail with the verification mark.
+// The item screen: what it is and asks, its countdown, the acts its duties call for, a
+// rectification's before and after photos side by side, its reports with their photos, and
+// its trail with the verification mark.
 package cn.gov.duban.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -63,13 +64,16 @@ import cn.gov.duban.app.data.Role
 import cn.gov.duban.app.data.Status
 import cn.gov.duban.app.data.english
 import cn.gov.duban.app.data.pick
+import cn.gov.duban.app.data.unitsBelow
 import cn.gov.duban.core.Screen
 import uniffi.duban_ffi.Evidence
 import uniffi.duban_ffi.EvidenceRow
 import uniffi.duban_ffi.ItemScreen
 import uniffi.duban_ffi.Me
+import uniffi.duban_ffi.PhotoPairRow
 import uniffi.duban_ffi.ReportRow
 import uniffi.duban_ffi.TrailRow
+import uniffi.duban_ffi.UnitRow
 
 /** The dialog open on the item screen. */
 private sealed interface ItemDialog {
@@ -80,6 +84,7 @@ private sealed interface ItemDialog {
     data object Review : ItemDialog
     data object Rate : ItemDialog
     data object Instruct : ItemDialog
+    data object Decompose : ItemDialog
     data class Decide(val approval: Approval, val title: String, val report: String? = null) : ItemDialog
 }
 
@@ -176,6 +181,20 @@ fun ItemPage(repo: AppRepository, me: Me, task: String, onBack: () -> Unit, onRe
             model.decide(d.approval, approve, opinion, d.report)
             dialog = null
         }
+        ItemDialog.Decompose -> {
+            val units by model.units.collectAsStateWithLifecycle()
+            // Offered: the units below mine. Whether I may decompose to one is the core's to say.
+            val below: Screen<List<UnitRow>> = remember(units, me.unit) {
+                when (val u = units) {
+                    is Screen.Ready -> Screen.Ready(unitsBelow(u.value, me.unit))
+                    else -> u
+                }
+            }
+            DecomposeDialog(below, current?.item?.deadlineMs, onDismiss = { dialog = null }) { title, content, unit, deadline ->
+                model.decompose(title, content, unit, deadline)
+                dialog = null
+            }
+        }
     }
     viewing?.let { PhotoViewer(repo, it) { viewing = null } }
 }
@@ -187,6 +206,7 @@ private fun ItemMenu(screen: ItemScreen, me: Me, model: ItemModel, onDialog: (It
     val handler = screen.duties.any { it.duty == Duty.HANDLE }
     val suspended = screen.item.status == Status.SUSPENDED
     val leader = me.roles.any { it in Role.leaders }
+    val unitHead = Role.UNIT_HEAD in me.roles
     IconButton(onClick = { open = true }) {
         Icon(Icons.Filled.MoreVert, contentDescription = stringResource(R.string.more))
     }
@@ -201,6 +221,17 @@ private fun ItemMenu(screen: ItemScreen, me: Me, model: ItemModel, onDialog: (It
         if (handler) {
             DropdownMenuItem(text = { Text(stringResource(R.string.act_extension)) }, onClick = { choose { onDialog(ItemDialog.Extension) } })
             DropdownMenuItem(text = { Text(stringResource(R.string.act_suspension)) }, onClick = { choose { onDialog(ItemDialog.Suspension) } })
+        }
+        if (handler && unitHead) {
+            DropdownMenuItem(
+                text = { Text(stringResource(R.string.act_decompose)) },
+                onClick = {
+                    choose {
+                        model.loadUnits()
+                        onDialog(ItemDialog.Decompose)
+                    }
+                },
+            )
         }
         if (suspended) {
             DropdownMenuItem(text = { Text(stringResource(R.string.act_resumption)) }, onClick = { choose { onDialog(ItemDialog.Resumption) } })
@@ -286,6 +317,12 @@ private fun ItemContent(
                     }
                 }
             }
+            if (screen.photoPairs.isNotEmpty()) {
+                item { Section(stringResource(R.string.item_pairs)) }
+                items(screen.photoPairs.withIndex().toList(), key = { "pair-" + it.index }) { (index, pair) ->
+                    PairCard(repo, index + 1, pair, screen.evidence, onView)
+                }
+            }
             if (screen.reports.isNotEmpty()) {
                 item { Section(stringResource(R.string.item_reports)) }
                 items(screen.reports, key = { "report-" + it.id }) { report ->
@@ -300,7 +337,9 @@ private fun ItemContent(
                     )
                 }
             }
-            val attachments = screen.evidence.filter { it.report == null }
+            // The "before" photos show in their pairs above.
+            val paired = screen.photoPairs.map { it.before.hash }.toSet()
+            val attachments = screen.evidence.filter { it.report == null && it.file.hash !in paired }
             if (attachments.isNotEmpty()) {
                 item {
                     Column {
@@ -461,11 +500,52 @@ private fun EvidenceRowOf(repo: AppRepository, evidence: List<EvidenceRow>, onVi
     LazyRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
         // No keys: the same file may be cited twice (the core warns of it).
         items(evidence) { row ->
-            val warnings = if (english() && row.warningsEn.size == row.warnings.size) row.warningsEn else row.warnings
-            EvidenceTile(repo, row.file, warnings, onView)
+            EvidenceTile(repo, row.file, row.localizedWarnings(), onView)
         }
     }
 }
+
+/** The reviewer's warnings in the app's language. */
+private fun EvidenceRow.localizedWarnings(): List<String> =
+    if (english() && warningsEn.size == warnings.size) warningsEn else warnings
+
+/**
+ * 整改前后对比: a "before" photo (number [number]) beside the "after" photos that answer it,
+ * each with the warnings the item's [evidence] gives it.
+ */
+@Composable
+private fun PairCard(repo: AppRepository, number: Int, pair: PhotoPairRow, evidence: List<EvidenceRow>, onView: (Evidence) -> Unit) {
+    fun warnings(file: Evidence): List<String> =
+        evidence.firstOrNull { it.file.hash == file.hash }?.localizedWarnings().orEmpty()
+
+    Card(Modifier.fillMaxWidth()) {
+        Row(Modifier.fillMaxWidth().padding(12.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+            Column(Modifier.weight(1f), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+                Text(stringResource(R.string.pair_before, number), style = MaterialTheme.typography.titleSmall)
+                EvidenceTile(repo, pair.before, warnings(pair.before), onView, size = PAIR_TILE)
+            }
+            Column(Modifier.weight(1f), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+                Text(stringResource(R.string.pair_after), style = MaterialTheme.typography.titleSmall)
+                if (pair.after.isEmpty()) {
+                    Text(
+                        stringResource(R.string.pair_unanswered),
+                        style = MaterialTheme.typography.bodySmall,
+                        color = MaterialTheme.colorScheme.onSurfaceVariant,
+                    )
+                } else {
+                    LazyRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        // No keys: the same file may answer twice.
+                        items(pair.after) { after ->
+                            EvidenceTile(repo, after, warnings(after), onView, size = PAIR_TILE)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+private val PAIR_TILE = 128.dp
 
 /** The trail's heading with whether its hash chain verifies. */
 @Composable

@@ -10,8 +10,11 @@ import cn.gov.duban.app.R
 import cn.gov.duban.app.Session
 import cn.gov.duban.app.data.AppRepository
 import cn.gov.duban.app.data.Approval
+import cn.gov.duban.app.data.Category
 import cn.gov.duban.app.data.Duty
 import cn.gov.duban.app.data.Report
+import cn.gov.duban.app.data.Urgency
+import cn.gov.duban.app.data.firstUnanswered
 import cn.gov.duban.app.device.Locator
 import cn.gov.duban.core.InboxViewModel
 import cn.gov.duban.core.Screen
@@ -26,14 +29,19 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import uniffi.duban_ffi.AttentionRow
 import uniffi.duban_ffi.Capture
+import uniffi.duban_ffi.CategoryRow
 import uniffi.duban_ffi.DubanException
 import uniffi.duban_ffi.Evidence
 import uniffi.duban_ffi.InboxRow
 import uniffi.duban_ffi.InboxScreen
 import uniffi.duban_ffi.ItemScreen
+import uniffi.duban_ffi.NewItem
 import uniffi.duban_ffi.NotificationRow
+import uniffi.duban_ffi.PendingRow
+import uniffi.duban_ffi.PhotoPairRow
 import uniffi.duban_ffi.ReportRow
 import uniffi.duban_ffi.SyncStatus
+import uniffi.duban_ffi.UnitRow
 
 /** Acts with a busy flag, telling how each went as a [Notice]. */
 abstract class ActingModel : ViewModel() {
@@ -122,8 +130,18 @@ class InboxModel(private val repo: AppRepository) : ActingModel() {
 
 /** One item: its screen and every act on it. */
 class ItemModel(repo: AppRepository, val task: String) : ReadingModel<ItemScreen?>(repo) {
+    private val _units = MutableStateFlow<Screen<List<UnitRow>>>(Screen.Loading)
+
+    /** The organisation's units, once asked for (the decomposition's picker). */
+    val units: StateFlow<Screen<List<UnitRow>>> = _units.asStateFlow()
+
     init {
         watch()
+    }
+
+    /** Reads the units for the decomposition's picker. */
+    fun loadUnits() {
+        viewModelScope.launch { _units.value = repo.units() }
     }
 
     override suspend fun read() = repo.item(task)
@@ -154,6 +172,9 @@ class ItemModel(repo: AppRepository, val task: String) : ReadingModel<ItemScreen
     fun follow(on: Boolean) = act(if (on) R.string.done_followed else R.string.done_unfollowed) {
         if (on) repo.follow(task) else repo.unfollow(task)
     }
+
+    fun decompose(title: String, content: String, leadUnit: String, deadlineMs: Long?) =
+        act(R.string.done_decomposed) { repo.decompose(task, title, content, leadUnit, deadlineMs) }
 }
 
 /** An approval waiting for me, with the reports it concerns (for report approvals). */
@@ -225,25 +246,111 @@ class NotificationsModel(repo: AppRepository) : ReadingModel<List<NotificationRo
     fun markRead(id: Long?) = act(null, then = { reload() }) { repo.markRead(id) }
 }
 
-/** The report being written: its text, progress, photos and the phone's position. */
-data class ReportDraft(
-    val text: String = "",
-    val percent: Int = 0,
-    val photos: List<Evidence> = emptyList(),
-    val processing: Int = 0,
+/** Where the phone is, as camera photos will carry it: the fix, whether one is being taken, the place's name. */
+data class FieldFix(
     val location: Location? = null,
     val locating: Boolean = false,
     val place: String = "",
 )
 
-/** A progress or completion report with photos from the camera or the gallery. */
+/**
+ * A form with photos from the field (a report, a registration): the phone's fix and the
+ * place's name, and each photo turned into evidence by the core's pipeline at once.
+ */
+abstract class FieldModel(protected val repo: AppRepository, private val locator: Locator) : ActingModel() {
+    private val _fix = MutableStateFlow(FieldFix())
+    private val _processing = MutableStateFlow(0)
+
+    /** Where the phone is. */
+    val fix: StateFlow<FieldFix> = _fix.asStateFlow()
+
+    /** Photos still going through the pipeline. */
+    val processing: StateFlow<Int> = _processing.asStateFlow()
+
+    fun place(value: String) = _fix.update { it.copy(place = value) }
+
+    /** Takes a fix (the permission is the screen's to ask), and the place's name if known. */
+    fun locate() {
+        if (_fix.value.locating) return
+        viewModelScope.launch {
+            _fix.update { it.copy(locating = true) }
+            val location = locator.current()
+            val place = location?.let { locator.placeName(it) }
+            _fix.update {
+                it.copy(
+                    location = location ?: it.location,
+                    locating = false,
+                    place = if (it.place.isBlank() && place != null) place else it.place,
+                )
+            }
+        }
+    }
+
+    /** The camera failed; says so. */
+    fun cameraFailed() = tell(Notice.Info(R.string.camera_failed))
+
+    /**
+     * How a photo was taken. A camera photo carries the phone's fix and place and, for an
+     * "after" photo, the hash of the "before" photo it [answers]; a gallery photo none of
+     * them (it was taken elsewhere, earlier).
+     */
+    protected fun capture(fromCamera: Boolean, task: String?, answers: String?): Capture {
+        val fix = _fix.value
+        return Capture(
+            fromCamera = fromCamera,
+            utcOffsetMinutes = TimeZone.getDefault().getOffset(System.currentTimeMillis()) / 60_000,
+            latitude = if (fromCamera) fix.location?.latitude else null,
+            longitude = if (fromCamera) fix.location?.longitude else null,
+            place = if (fromCamera) fix.place.trim().ifEmpty { null } else null,
+            task = task,
+            answers = if (fromCamera) answers else null,
+        )
+    }
+
+    /** Turns [jpeg] into evidence for [onEvidence]; a refusal is told, and [onFailed] runs. */
+    protected fun attach(jpeg: ByteArray, capture: Capture, onFailed: () -> Unit = {}, onEvidence: (Evidence) -> Unit) {
+        _processing.update { it + 1 }
+        viewModelScope.launch {
+            try {
+                onEvidence(repo.attachPhoto(jpeg, capture))
+            } catch (e: DubanException) {
+                onFailed()
+                tell(Notice.Failed(e))
+            } finally {
+                _processing.update { it - 1 }
+            }
+        }
+    }
+}
+
+/** A photo of a report, with the hash of the "before" photo it answers, if any. */
+data class ReportPhoto(val evidence: Evidence, val answers: String?)
+
+/** The report being written: its text, progress and photos, and what the photos answer. */
+data class ReportDraft(
+    val text: String = "",
+    val percent: Int = 0,
+    val photos: List<ReportPhoto> = emptyList(),
+    /** The item's "before" photos, each with the "after" photos that answer it. */
+    val pairs: List<PhotoPairRow> = emptyList(),
+    /** The "before" photo (its hash) the next camera photo answers; none: it answers none. */
+    val answering: String? = null,
+    /** What the photos taken and being processed answer (hashes, one per photo). */
+    val answered: List<String> = emptyList(),
+)
+
+/**
+ * A progress or completion report with photos from the camera or the gallery. Where the
+ * item has "before" photos (a rectification), each camera photo answers the one chosen,
+ * by default the first that nothing answers yet.
+ */
 class ReportModel(
-    private val repo: AppRepository,
-    private val locator: Locator,
+    repo: AppRepository,
+    locator: Locator,
     val task: String,
     /** [Report.PROGRESS] or [Report.COMPLETION]. */
     val kind: String,
-) : ActingModel() {
+) : FieldModel(repo, locator) {
     private val _draft = MutableStateFlow(ReportDraft())
     private val _sent = MutableStateFlow(false)
 
@@ -255,8 +362,12 @@ class ReportModel(
 
     init {
         viewModelScope.launch {
-            val progress = repo.item(task).valueOrNull()?.item?.progress?.toInt() ?: 0
-            _draft.update { it.copy(percent = progress) }
+            val item = repo.item(task).valueOrNull()
+            val progress = item?.item?.progress?.toInt() ?: 0
+            val pairs = item?.photoPairs.orEmpty()
+            _draft.update {
+                it.copy(percent = progress, pairs = pairs, answering = firstUnanswered(pairs, it.answered))
+            }
         }
     }
 
@@ -264,67 +375,176 @@ class ReportModel(
 
     fun percent(value: Int) = _draft.update { it.copy(percent = value.coerceIn(0, 100)) }
 
-    fun place(value: String) = _draft.update { it.copy(place = value) }
-
-    /** Takes a fix (the permission is the screen's to ask), and the place's name if known. */
-    fun locate() {
-        if (_draft.value.locating) return
-        viewModelScope.launch {
-            _draft.update { it.copy(locating = true) }
-            val location = locator.current()
-            val place = location?.let { locator.placeName(it) }
-            _draft.update {
-                it.copy(
-                    location = location ?: it.location,
-                    locating = false,
-                    place = if (it.place.isBlank() && place != null) place else it.place,
-                )
-            }
-        }
-    }
+    /** The next camera photo answers the "before" photo [hash]; none: it answers none. */
+    fun answer(hash: String?) = _draft.update { it.copy(answering = hash) }
 
     /**
-     * Turns a photo into evidence through the core's pipeline. A camera photo carries the
-     * phone's fix and place; a gallery photo neither (it was taken elsewhere, earlier).
+     * Turns a photo into evidence through the core's pipeline. A camera photo answers the
+     * "before" photo chosen, and the choice moves on to the next unanswered one.
      */
     fun addPhoto(jpeg: ByteArray, fromCamera: Boolean) {
-        val draft = _draft.value
-        val capture = Capture(
-            fromCamera = fromCamera,
-            utcOffsetMinutes = TimeZone.getDefault().getOffset(System.currentTimeMillis()) / 60_000,
-            latitude = if (fromCamera) draft.location?.latitude else null,
-            longitude = if (fromCamera) draft.location?.longitude else null,
-            place = if (fromCamera) draft.place.trim().ifEmpty { null } else null,
-            task = task,
-            answers = null,
-        )
-        _draft.update { it.copy(processing = it.processing + 1) }
-        viewModelScope.launch {
-            try {
-                val evidence = repo.attachPhoto(jpeg, capture)
-                _draft.update { it.copy(photos = it.photos + evidence) }
-            } catch (e: DubanException) {
-                tell(Notice.Failed(e))
-            } finally {
-                _draft.update { it.copy(processing = it.processing - 1) }
+        var answers: String? = null
+        if (fromCamera) {
+            _draft.update { d ->
+                answers = d.answering
+                val taken = d.answered + listOfNotNull(d.answering)
+                d.copy(answered = taken, answering = firstUnanswered(d.pairs, taken))
             }
+        }
+        val chosen = answers
+        attach(
+            jpeg,
+            capture(fromCamera, task, chosen),
+            onFailed = { if (chosen != null) _draft.update { it.copy(answered = it.answered - chosen) } },
+        ) { evidence ->
+            _draft.update { it.copy(photos = it.photos + ReportPhoto(evidence, chosen)) }
         }
     }
 
-    /** The camera failed; says so. */
-    fun cameraFailed() = tell(Notice.Info(R.string.camera_failed))
-
-    fun removePhoto(evidence: Evidence) = _draft.update { it.copy(photos = it.photos - evidence) }
+    fun removePhoto(photo: ReportPhoto) = _draft.update { d ->
+        d.copy(
+            photos = d.photos - photo,
+            answered = photo.answers?.let { d.answered - it } ?: d.answered,
+        )
+    }
 
     /** Issues the report (decided on the device at once, sent in the background). */
     fun send() {
         val draft = _draft.value
+        val evidence = draft.photos.map { it.evidence }
         act(R.string.done_reported, then = { _sent.value = true }) {
             if (kind == Report.COMPLETION) {
-                repo.reportCompletion(task, draft.text.trim(), draft.photos)
+                repo.reportCompletion(task, draft.text.trim(), evidence)
             } else {
-                repo.reportProgress(task, draft.text.trim(), draft.percent, draft.photos)
+                repo.reportProgress(task, draft.text.trim(), draft.percent, evidence)
             }
+        }
+    }
+}
+
+/** The registration being filled in. */
+data class RegisterDraft(
+    /** The category's code; none until one is chosen. */
+    val category: String? = null,
+    /** The values typed for the category's required attributes, by attribute. */
+    val attributes: Map<String, String> = emptyMap(),
+    val title: String = "",
+    val content: String = "",
+    val urgency: String = Urgency.NORMAL,
+    val withDeadline: Boolean = false,
+    val deadlineMs: Long? = null,
+    /** 公开 (true) or 内部. */
+    val isPublic: Boolean = false,
+    /** The "before" photos. */
+    val photos: List<Evidence> = emptyList(),
+)
+
+/** 现场发现问题登记: a problem found on site, with its "before" photos from the camera. */
+class RegisterModel(repo: AppRepository, locator: Locator) : FieldModel(repo, locator) {
+    private val _categories = MutableStateFlow<Screen<List<CategoryRow>>>(Screen.Loading)
+    private val _draft = MutableStateFlow(RegisterDraft())
+    private val _registered = MutableStateFlow<String?>(null)
+
+    /** The categories to choose from (re-read as syncs bring the organisation's). */
+    val categories: StateFlow<Screen<List<CategoryRow>>> = _categories.asStateFlow()
+
+    /** The draft. */
+    val draft: StateFlow<RegisterDraft> = _draft.asStateFlow()
+
+    /** The new item's id once registered: the screen opens it. */
+    val registered: StateFlow<String?> = _registered.asStateFlow()
+
+    init {
+        viewModelScope.launch {
+            repo.changes.collect {
+                val read = repo.categories()
+                _categories.value = read
+                if (read is Screen.Ready) {
+                    val rectification = read.value.firstOrNull { c -> c.code == Category.RECTIFICATION }?.code
+                    _draft.update { d -> if (d.category == null) d.copy(category = rectification) else d }
+                }
+            }
+        }
+    }
+
+    fun category(code: String) = _draft.update { it.copy(category = code) }
+
+    fun attribute(key: String, value: String) = _draft.update { it.copy(attributes = it.attributes + (key to value)) }
+
+    fun title(value: String) = _draft.update { it.copy(title = value) }
+
+    fun content(value: String) = _draft.update { it.copy(content = value) }
+
+    fun urgency(code: String) = _draft.update { it.copy(urgency = code) }
+
+    fun withDeadline(on: Boolean) = _draft.update { it.copy(withDeadline = on) }
+
+    fun deadline(ms: Long?) = _draft.update { it.copy(deadlineMs = ms) }
+
+    fun setPublic(on: Boolean) = _draft.update { it.copy(isPublic = on) }
+
+    /** A camera photo of the problem, for no item yet. */
+    fun addPhoto(jpeg: ByteArray) {
+        attach(jpeg, capture(fromCamera = true, task = null, answers = null)) { evidence ->
+            _draft.update { it.copy(photos = it.photos + evidence) }
+        }
+    }
+
+    fun removePhoto(evidence: Evidence) = _draft.update { it.copy(photos = it.photos - evidence) }
+
+    /** Registers the item (decided on the device at once, sent in the background). */
+    fun register() {
+        val draft = _draft.value
+        val category = _categories.value.valueOrNull()?.firstOrNull { it.code == draft.category } ?: return
+        val item = NewItem(
+            category.code,
+            draft.title.trim(),
+            draft.content.trim(),
+            draft.urgency,
+            if (draft.withDeadline) draft.deadlineMs else null,
+            draft.isPublic,
+            category.requiredAttributes.associateWith { draft.attributes[it].orEmpty().trim() },
+            draft.photos,
+        )
+        act(null) { _registered.value = repo.registerItem(item) }
+    }
+}
+
+/** An act waiting to be sent, with the title of its item when the item is on the device. */
+data class PendingEntry(val row: PendingRow, val title: String?)
+
+/** 待发送: this device's acts the server has not confirmed yet, and sync now. */
+class PendingModel(repo: AppRepository) : ReadingModel<List<PendingEntry>>(repo) {
+    private val _syncing = MutableStateFlow(false)
+
+    /** The status bar. */
+    val sync: StateFlow<SyncStatus> = repo.sync
+
+    /** A sync asked for here is under way. */
+    val syncing: StateFlow<Boolean> = _syncing.asStateFlow()
+
+    init {
+        watch()
+    }
+
+    override suspend fun read(): Screen<List<PendingEntry>> {
+        val rows = when (val r = repo.pending()) {
+            is Screen.Ready -> r.value
+            is Screen.Failed -> return Screen.Failed(r.error)
+            Screen.Loading -> return Screen.Loading
+        }
+        val titles = rows.map { it.task }.distinct().associateWith { repo.item(it).valueOrNull()?.item?.title }
+        return Screen.Ready(rows.map { PendingEntry(it, titles[it.task]) })
+    }
+
+    /** Sends what waits now; a failure is told (offline shows in the status bar). */
+    fun syncNow() {
+        if (_syncing.value) return
+        viewModelScope.launch {
+            _syncing.value = true
+            val failure = repo.syncNow()
+            _syncing.value = false
+            if (failure != null && failure !is DubanException.SignedOut) tell(Notice.Failed(failure))
         }
     }
 }

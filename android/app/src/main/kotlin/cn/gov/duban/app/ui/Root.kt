@@ -53,6 +53,8 @@ object Routes {
     const val ATTENTION = "attention"
     const val ITEM = "item/{task}"
     const val REPORT = "report/{task}/{kind}"
+    const val REGISTER = "register"
+    const val PENDING = "pending"
 
     fun item(task: String) = "item/$task"
     fun report(task: String, kind: String) = "report/$task/$kind"
@@ -106,7 +108,7 @@ fun MainTabs(nav: NavHostController) {
     }
 }
 
-/** The signed-in app: the inbox first; items, reports, approvals and lists. */
+/** The signed-in app: the inbox first; items, reports, registration, approvals and lists. */
 @Composable
 fun SignedInApp(session: Session, repo: AppRepository, me: Me, openTask: MutableStateFlow<String?>) {
     val nav = rememberNavController()
@@ -121,9 +123,29 @@ fun SignedInApp(session: Session, repo: AppRepository, me: Me, openTask: Mutable
     val open: (String) -> Unit = { task -> nav.navigate(Routes.item(task)) }
     NavHost(nav, startDestination = Routes.INBOX) {
         composable(Routes.INBOX) {
-            InboxPage(repo, session, me, tabBar, onOpen = open, onNotifications = {
-                nav.navigate(Routes.NOTIFICATIONS) { launchSingleTop = true }
-            })
+            InboxPage(
+                repo,
+                session,
+                me,
+                tabBar,
+                onOpen = open,
+                onNotifications = { nav.navigate(Routes.NOTIFICATIONS) { launchSingleTop = true } },
+                onRegister = { nav.navigate(Routes.REGISTER) { launchSingleTop = true } },
+                onPending = { nav.navigate(Routes.PENDING) { launchSingleTop = true } },
+            )
+        }
+        composable(Routes.REGISTER) {
+            RegisterPage(
+                repo = repo,
+                onBack = { nav.popBackStack() },
+                // The new item replaces the form: back from it returns to the inbox.
+                onRegistered = { task ->
+                    nav.navigate(Routes.item(task)) { popUpTo(Routes.REGISTER) { inclusive = true } }
+                },
+            )
+        }
+        composable(Routes.PENDING) {
+            PendingPage(repo, onBack = { nav.popBackStack() }, onOpen = open)
         }
         composable(Routes.APPROVALS) { ApprovalsPage(repo, tabBar, onOpen = open) }
         composable(Routes.NOTIFICATIONS) { NotificationsPage(repo, tabBar, onOpen = open) }

@@ -1,0 +1,105 @@
+// Pieces of the forms: a picker among options, the urgency, and an optional deadline.
+package cn.gov.duban.app.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.ArrowDropDown
+import androidx.compose.material3.Checkbox
+import androidx.compose.material3.DropdownMenu
+import androidx.compose.material3.DropdownMenuItem
+import androidx.compose.material3.ExperimentalMaterial3Api
+import androidx.compose.material3.FilterChip
+import androidx.compose.material3.Icon
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import cn.gov.duban.app.R
+import cn.gov.duban.app.data.Urgency
+
+/** One of [options], chosen from a menu under a button that shows the choice (or [placeholder]). */
+@Composable
+fun <T> Picker(
+    selected: T?,
+    options: List<T>,
+    label: (T) -> String,
+    placeholder: String,
+    onPick: (T) -> Unit,
+    modifier: Modifier = Modifier,
+    enabled: Boolean = true,
+) {
+    var open by remember { mutableStateOf(false) }
+    Box(modifier) {
+        OutlinedButton(onClick = { open = true }, enabled = enabled, modifier = Modifier.fillMaxWidth()) {
+            Text(if (selected != null) label(selected) else placeholder, modifier = Modifier.weight(1f))
+            Icon(Icons.Filled.ArrowDropDown, contentDescription = null)
+        }
+        DropdownMenu(expanded = open, onDismissRequest = { open = false }) {
+            for (option in options) {
+                DropdownMenuItem(
+                    text = { Text(label(option)) },
+                    onClick = {
+                        open = false
+                        onPick(option)
+                    },
+                )
+            }
+        }
+    }
+}
+
+/** The urgency code's words: 普通 / 紧急 / 特急. */
+@Composable
+fun urgencyLabel(code: String): String = stringResource(
+    when (code) {
+        Urgency.EXTRA_URGENT -> R.string.urgency_extra_urgent
+        Urgency.URGENT -> R.string.urgency_urgent
+        else -> R.string.urgency_normal
+    },
+)
+
+/** The urgency, one chip per code. */
+@OptIn(ExperimentalMaterial3Api::class, ExperimentalLayoutApi::class)
+@Composable
+fun UrgencyChoice(selected: String, onSelect: (String) -> Unit) {
+    FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        for (code in Urgency.all) {
+            FilterChip(
+                selected = selected == code,
+                onClick = { onSelect(code) },
+                label = { Text(urgencyLabel(code)) },
+            )
+        }
+    }
+}
+
+/** A deadline only when [checked]: the box, then the date and time (see [DeadlinePicker]). */
+@Composable
+fun OptionalDeadline(
+    label: String,
+    checked: Boolean,
+    onChecked: (Boolean) -> Unit,
+    initialMs: Long?,
+    onChange: (Long?) -> Unit,
+) {
+    Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        Row(verticalAlignment = Alignment.CenterVertically) {
+            Checkbox(checked = checked, onCheckedChange = onChecked)
+            Text(label)
+        }
+        if (checked) DeadlinePicker(initialMs, onChange)
+    }
+}
