@@ -244,9 +244,37 @@ impl FromRequestParts<AppState> for Session {
             .ok_or_else(ApiError::unauthorized)?;
         let token = header
             .strip_prefix("Bearer ")
-            .map(str::trim)
-            .filter(|t| t.starts_with("dbn_") && t.len() == 68)
             .ok_or_else(ApiError::unauthorized)?;
+        Session::of_token(state, token).await
+    }
+}
+
+/// Ends a session: its token stops working and its phone gets no more pushes, together.
+pub async fn end_session(state: &AppState, session: &Session) -> Result<(), ApiError> {
+    let mut tx = state.db.write().await?;
+    tx.exec(
+        "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2",
+        args![Utc::now().timestamp_millis(), session.token_hash.as_str()],
+    )
+    .await?;
+    tx.exec(
+        "DELETE FROM devices WHERE user_id = $1 AND device = $2",
+        args![session.actor.id.to_string(), session.device.as_str()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+impl Session {
+    /// The live session a token opens (from the `Authorization` header, or the web pages'
+    /// cookie); unauthorized if it is malformed, unknown, revoked or expired, or its person
+    /// is deactivated.
+    pub async fn of_token(state: &AppState, token: &str) -> Result<Session, ApiError> {
+        let token = token.trim();
+        if !(token.starts_with("dbn_") && token.len() == 68) {
+            return Err(ApiError::unauthorized());
+        }
         let hash = token_hash(token);
         let row = state
             .db

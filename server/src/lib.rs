@@ -19,6 +19,8 @@ pub mod push;
 pub mod routes;
 pub mod scheduler;
 pub mod seed;
+pub mod states;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -50,6 +52,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Woken when a command queued a delivery due at once (the delivery worker waits on it).
     pub deliveries: tokio::sync::Notify,
+    /// Parsed item states by version, for the queries over many items.
+    pub states: states::StateCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -80,6 +84,7 @@ impl AppState {
             org,
             metrics: Metrics::default(),
             deliveries: tokio::sync::Notify::new(),
+            states: states::StateCache::default(),
         })))
     }
 }
@@ -121,6 +126,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(routes::query::router()),
         )
         .merge(routes::openapi::router())
+        .merge(web::router())
         .fallback(fallback)
         .method_not_allowed_fallback(|| async {
             ApiError::new(

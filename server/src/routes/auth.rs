@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use duban_core::protocol::{LoginRequest, LoginResponse, Person};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{login, Session};
+use crate::auth::{end_session, login, Session};
 use crate::error::{ApiError, Json};
 use crate::{args, AppState};
 
@@ -34,19 +34,7 @@ async fn sign_out(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    // The session ends and its phone gets no more pushes, together.
-    let mut tx = state.db.write().await?;
-    tx.exec(
-        "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2",
-        args![Utc::now().timestamp_millis(), session.token_hash.as_str()],
-    )
-    .await?;
-    tx.exec(
-        "DELETE FROM devices WHERE user_id = $1 AND device = $2",
-        args![session.actor.id.to_string(), session.device.as_str()],
-    )
-    .await?;
-    tx.commit().await?;
+    end_session(&state, &session).await?;
     Ok(Json(serde_json::json!({"signed_out": true})))
 }
 

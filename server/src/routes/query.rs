@@ -5,7 +5,10 @@
 //! - `GET /tasks/{id}` — one item: its summary, the whole state, the quality card, the score
 //!   once completed, the confidential attributes for those who must see them, and the trail;
 //! - `GET /stats` — counts by status, category, urgency, lead unit, lead handler and light,
-//!   the overdue and escalated counts and the on-time completion rate.
+//!   the overdue and escalated counts and the on-time completion rate;
+//! - `GET /overview` — the leader's overview at a glance (R8.1): those figures, the overdue
+//!   and escalated items, and this month's unit ranking (R6.5). The web pages render the
+//!   same record.
 //!
 //! Only items the person may read are ever counted or shown: the visibility test runs in SQL
 //! against the item's audience keys ([`feed::visible_sql`]), so a handler of unit B learns
@@ -20,15 +23,16 @@
 //! selected, before paging.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use duban_core::domain::derived::evidence::{
     check_evidence, photo_pairs, EvidenceCheck, PhotoPair,
 };
-use duban_core::domain::derived::score::due_date;
+use duban_core::domain::derived::score::{due_date, rank, unit_scores};
 use duban_core::domain::derived::view::View;
 use duban_core::domain::derived::{
     completion_rate, item_score, own_progress, quality_card, rolled_up_progress,
@@ -48,6 +52,7 @@ use crate::db::{placeholders, Tx, Val};
 use crate::error::{ApiError, Json, Path, Query};
 use crate::feed::{self, keys_of};
 use crate::org::{from_json, time_of, Org};
+use crate::states::StateCache;
 use crate::AppState;
 
 /// Items per page unless `per_page` says otherwise.
@@ -63,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks", get(list))
         .route("/tasks/{id}", get(detail))
         .route("/stats", get(stats))
+        .route("/overview", get(overview_json))
 }
 
 // ----- query parameters ---------------------------------------------------------------------
@@ -562,28 +568,81 @@ fn select(session: &Session, f: &Filters) -> Select {
     s
 }
 
+/// Whether a light says overdue and not reported (the "overdue" of the figures).
+fn overdue_light(light: Option<&Signal>) -> bool {
+    light.is_some_and(|l| l.code == "light.overdue")
+}
+
 /// An item as loaded for a query.
+#[derive(Clone)]
 struct Loaded {
     id: TaskId,
-    state: TaskState,
+    state: Arc<TaskState>,
     created_at: i64,
     updated_at: i64,
 }
 
-const COLUMNS: &str = "t.id, t.state, t.created_at, t.updated_at";
+/// The columns a query selects for [`load_rows`]: the states come from the cache, or are
+/// read by id afterwards.
+const COLUMNS: &str = "t.id, t.head, t.created_at, t.updated_at";
 
-async fn load_rows(tx: &mut Tx, sql: &str, args: Vec<Val>) -> Result<Vec<Loaded>, ApiError> {
-    let mut out = Vec::new();
+/// States read by id per statement.
+const STATE_CHUNK: usize = 500;
+
+/// The rows `sql` selects (its columns: [`COLUMNS`]), in its order, with their states: the
+/// parsed copies of `cache` where current, the rest read in the same transaction and kept.
+async fn load_rows(
+    tx: &mut Tx,
+    cache: &StateCache,
+    sql: &str,
+    args: Vec<Val>,
+) -> Result<Vec<Loaded>, ApiError> {
+    let mut rows = Vec::new();
+    let mut missing: Vec<(usize, String)> = Vec::new();
     for r in tx.rows(sql, args).await? {
-        let id = uuid::Uuid::parse_str(&r.text(0)?).map_err(ApiError::internal)?;
-        out.push(Loaded {
-            id: TaskId(id),
-            state: from_json(&r.text(1)?)?,
-            created_at: r.int(2)?,
-            updated_at: r.int(3)?,
-        });
+        let id = TaskId(uuid::Uuid::parse_str(&r.text(0)?).map_err(ApiError::internal)?);
+        let head = r.text(1)?;
+        let state = cache.get(id, &head);
+        if state.is_none() {
+            missing.push((rows.len(), head));
+        }
+        rows.push((id, state, r.int(2)?, r.int(3)?));
     }
-    Ok(out)
+    for chunk in missing.chunks(STATE_CHUNK) {
+        let sql = format!(
+            "SELECT t.id, t.head, t.state FROM tasks t WHERE t.id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let args = chunk
+            .iter()
+            .map(|(i, _)| Val::from(rows[*i].0.to_string()))
+            .collect();
+        let mut read: HashMap<TaskId, (String, Arc<TaskState>)> = HashMap::new();
+        for r in tx.rows(&sql, args).await? {
+            let id = TaskId(uuid::Uuid::parse_str(&r.text(0)?).map_err(ApiError::internal)?);
+            read.insert(id, (r.text(1)?, Arc::new(from_json(&r.text(2)?)?)));
+        }
+        for (i, head) in chunk {
+            let id = rows[*i].0;
+            let (h, state) = read.remove(&id).ok_or_else(|| {
+                ApiError::internal(format!("item {id} vanished within a transaction"))
+            })?;
+            if h == *head {
+                cache.put(id, h, state.clone());
+            }
+            rows[*i].1 = Some(state);
+        }
+    }
+    rows.into_iter()
+        .map(|(id, state, created_at, updated_at)| {
+            Ok(Loaded {
+                id,
+                state: state.ok_or_else(|| ApiError::internal("a state was not read"))?,
+                created_at,
+                updated_at,
+            })
+        })
+        .collect()
 }
 
 /// Whether the item passes the filters computed at `now` (light, deadline range).
@@ -609,6 +668,7 @@ fn passes(item: &Loaded, f: &Filters, org: &Org, now: DateTime<Utc>) -> bool {
 /// Every selected item, with the Rust filters applied, in `order`.
 async fn load_all(
     tx: &mut Tx,
+    cache: &StateCache,
     session: &Session,
     f: &Filters,
     order: &str,
@@ -619,7 +679,7 @@ async fn load_all(
         "SELECT {COLUMNS} FROM tasks t{} ORDER BY {order}",
         s.clause()
     );
-    let rows = load_rows(tx, &sql, s.args).await?;
+    let rows = load_rows(tx, cache, &sql, s.args).await?;
     Ok(rows
         .into_iter()
         .filter(|i| passes(i, f, &session.org, now))
@@ -801,7 +861,7 @@ async fn summaries(
 ) -> Result<Vec<ItemSummary>, ApiError> {
     let parents: Vec<&TaskState> = items
         .iter()
-        .map(|i| &i.state)
+        .map(|i| &*i.state)
         .filter(|s| !s.subtasks.is_empty())
         .collect();
     let below = if parents.is_empty() {
@@ -890,7 +950,7 @@ async fn list(
     let offset = u64::from(page - 1) * u64::from(per_page);
     let mut tx = state.db.read().await?;
     let (items, total) = if f.needs_rust() {
-        let all = load_all(&mut tx, &session, &f, &order, now).await?;
+        let all = load_all(&mut tx, &state.states, &session, &f, &order, now).await?;
         let total = all.len() as u64;
         let items: Vec<Loaded> = all
             .into_iter()
@@ -913,7 +973,7 @@ async fn list(
         let sql = format!(
             "SELECT {COLUMNS} FROM tasks t{clause} ORDER BY {order} LIMIT {per_page} OFFSET {offset}"
         );
-        let items = load_rows(&mut tx, &sql, s.args).await?;
+        let items = load_rows(&mut tx, &state.states, &sql, s.args).await?;
         (items, u64::try_from(total).unwrap_or(0))
     };
     let items = summaries(&mut tx, &org, &items, now).await?;
@@ -986,7 +1046,7 @@ async fn detail(
     let mut args = vec![Val::from(task.as_str())];
     args.extend(keys.iter().map(Val::from));
     let mut tx = state.db.read().await?;
-    let item = load_rows(&mut tx, &sql, args)
+    let item = load_rows(&mut tx, &state.states, &sql, args)
         .await?
         .into_iter()
         .next()
@@ -1041,7 +1101,7 @@ async fn detail(
         evidence: check_evidence(&events, &org.policy),
         photo_pairs: photo_pairs(&events),
         summary,
-        state: item.state,
+        state: Arc::unwrap_or_clone(item.state),
     }))
 }
 
@@ -1143,7 +1203,7 @@ fn compute_stats(org: &Org, items: &[Loaded], f: &Filters, now: DateTime<Utc>) -
         *by_unit.entry(s.lead.map(|l| l.unit)).or_default() += 1;
         *by_person.entry(s.lead.and_then(|l| l.user)).or_default() += 1;
         let light = timeliness_light(s, now, cal, &org.policy);
-        if light.as_ref().is_some_and(|l| l.code == "light.overdue") {
+        if overdue_light(light.as_ref()) {
             overdue += 1;
         }
         if s.escalated.is_some() {
@@ -1270,7 +1330,7 @@ fn compute_stats(org: &Org, items: &[Loaded], f: &Filters, now: DateTime<Utc>) -
             last: NaiveDate::MAX,
         },
     };
-    let rate = completion_rate(items.iter().map(|i| &i.state), period, now, cal);
+    let rate = completion_rate(items.iter().map(|i| &*i.state), period, now, cal);
     Stats {
         at: now,
         total: items.len() as u64,
@@ -1298,7 +1358,304 @@ async fn stats(
     let org = session.org.clone();
     let f = parse_filters(&q, &org)?;
     let mut tx = state.db.read().await?;
-    let items = load_all(&mut tx, &session, &f, "t.id", now).await?;
+    let items = load_all(&mut tx, &state.states, &session, &f, "t.id", now).await?;
     drop(tx);
     Ok(Json(compute_stats(&org, &items, &f, now)))
+}
+
+/// How many overdue and escalated items the overview lists (most overdue first).
+pub const OVERVIEW_LIST: usize = 10;
+
+/// A unit's place in a ranking.
+#[derive(Debug, Serialize)]
+pub struct RankRow {
+    /// 1 for the best; equal scores share a place.
+    pub rank: u32,
+    /// The unit.
+    pub unit: UnitRef,
+    /// Its score on the policy's base, e.g. `98.5`.
+    pub score: String,
+    /// The items assessed in the period.
+    pub items: usize,
+}
+
+/// The leader's overview (领导总览, R8.1): everything it shows, computed at `at`.
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    /// The figures of [`Stats`] over every item the person may read.
+    pub stats: Stats,
+    /// The overdue items not reported, most overdue first (at most [`OVERVIEW_LIST`]).
+    pub overdue: Vec<ItemSummary>,
+    /// The escalated items still open, most recently changed first (at most
+    /// [`OVERVIEW_LIST`]).
+    pub escalated: Vec<ItemSummary>,
+    /// The period ranked, e.g. `2026-12`.
+    pub period: String,
+    /// The units that lead an item falling due in the period, ranked by score (R6.5).
+    pub ranking: Vec<RankRow>,
+}
+
+/// The overview for `session` at `now`: one read of the items the person may read.
+pub async fn overview(
+    state: &AppState,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<Overview, ApiError> {
+    let org = session.org.clone();
+    let f = Filters::default();
+    let mut tx = state.db.read().await?;
+    let items = load_all(
+        &mut tx,
+        &state.states,
+        session,
+        &f,
+        "t.updated_at DESC, t.id",
+        now,
+    )
+    .await?;
+    let stats = compute_stats(&org, &items, &f, now);
+    let cal = &org.calendar;
+    let mut overdue: Vec<(&Loaded, DateTime<Utc>)> = items
+        .iter()
+        .filter(|i| overdue_light(timeliness_light(&i.state, now, cal, &org.policy).as_ref()))
+        .filter_map(|i| effective_deadline(&i.state, now, cal).map(|d| (i, d)))
+        .collect();
+    overdue.sort_by_key(|(i, d)| (*d, i.id));
+    let overdue: Vec<Loaded> = overdue
+        .into_iter()
+        .take(OVERVIEW_LIST)
+        .map(|(i, _)| i.clone())
+        .collect();
+    let escalated: Vec<Loaded> = items
+        .iter()
+        .filter(|i| i.state.escalated.is_some() && i.state.status.is_handling())
+        .take(OVERVIEW_LIST)
+        .cloned()
+        .collect();
+    let overdue = summaries(&mut tx, &org, &overdue, now).await?;
+    let escalated = summaries(&mut tx, &org, &escalated, now).await?;
+    drop(tx);
+
+    let (period, ranking) = ranking_of(&org, &items, now)?;
+    Ok(Overview {
+        stats,
+        overdue,
+        escalated,
+        period,
+        ranking,
+    })
+}
+
+/// This month's unit ranking over `items` (in the organisation's time): the units that lead
+/// an item falling due in it, by score (R6.5); and the month's name, e.g. `2026-12`.
+fn ranking_of(
+    org: &Org,
+    items: &[Loaded],
+    now: DateTime<Utc>,
+) -> Result<(String, Vec<RankRow>), ApiError> {
+    let cal = &org.calendar;
+    let today = cal.to_local(now).date();
+    let period = DateRange::month(today.year(), today.month())
+        .ok_or_else(|| ApiError::internal("the month of today is not a period"))?;
+    let leads: BTreeSet<UnitId> = items
+        .iter()
+        .filter_map(|i| i.state.lead.map(|l| l.unit))
+        .collect();
+    let units: Vec<UnitId> = org
+        .units
+        .iter()
+        .map(|u| u.id)
+        .filter(|u| leads.contains(u))
+        .collect();
+    let scores: Vec<_> = unit_scores(
+        &units,
+        items.iter().map(|i| (i.id, &*i.state)),
+        period,
+        now,
+        cal,
+        &org.policy,
+    )
+    .into_iter()
+    .filter(|s| !s.items.is_empty())
+    .collect();
+    let ranking = rank(&scores)
+        .into_iter()
+        .map(|r| RankRow {
+            rank: r.rank,
+            unit: unit_ref(org, r.unit),
+            score: r.score.to_string(),
+            items: scores
+                .iter()
+                .find(|s| s.unit == r.unit)
+                .map_or(0, |s| s.items.len()),
+        })
+        .collect();
+    Ok((format!("{:04}-{:02}", today.year(), today.month()), ranking))
+}
+
+async fn overview_json(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Overview>, ApiError> {
+    Ok(Json(overview(&state, &session, Utc::now()).await?))
+}
+
+/// A public item as the public board shows it (R9.3): no person named.
+#[derive(Debug, Serialize)]
+pub struct BoardItem {
+    /// Number as printed.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Category name (zh-CN).
+    pub category_zh: String,
+    /// The lead unit's name; empty before dispatch.
+    pub lead_unit: String,
+    /// Status name (zh-CN).
+    pub status_zh: &'static str,
+    /// The local day the item falls due (the deadline in force).
+    pub due: Option<NaiveDate>,
+    /// The timeliness light's colour now.
+    pub colour: Option<Colour>,
+    /// The light's reason (zh-CN).
+    pub light_zh: String,
+    /// Urgency.
+    pub urgency: Urgency,
+    /// Progress 0–100.
+    pub progress: u8,
+}
+
+/// A unit's progress on the public items it leads.
+#[derive(Debug, Serialize)]
+pub struct BoardUnit {
+    /// The unit.
+    pub unit: UnitRef,
+    /// Public items it leads.
+    pub items: u64,
+    /// Of those, completed (accepted, closed or archived).
+    pub done: u64,
+    /// Of those, overdue and not reported.
+    pub overdue: u64,
+}
+
+/// The public board (督办网, R9.3): what anyone may read without signing in.
+#[derive(Debug, Serialize)]
+pub struct Board {
+    /// The organisation (its root unit's name).
+    pub organisation: String,
+    /// The items marked public once dispatched (drafts, registrations awaiting approval,
+    /// declined and revoked items are not shown), most recently changed first.
+    pub items: Vec<BoardItem>,
+    /// Units' progress on those items, in tree order.
+    pub units: Vec<BoardUnit>,
+    /// The period ranked, e.g. `2026-12`.
+    pub period: String,
+    /// The published unit ranking of the period: rank, unit and score only.
+    pub ranking: Vec<RankRow>,
+}
+
+/// Whether a public item is one the board shows.
+fn on_board(s: &TaskState) -> bool {
+    s.visibility == Visibility::Public
+        && (s.status.is_handling()
+            || matches!(
+                s.status,
+                Status::Completed | Status::Closed | Status::Archived
+            ))
+}
+
+/// The public board at `now`. The items are selected by their audience (`everyone`, the key
+/// only public items hold) and checked again in Rust; only their public summary is kept.
+/// The ranking covers every item, as the published ranking does, but shows only scores.
+pub async fn public_board(state: &AppState, now: DateTime<Utc>) -> Result<Board, ApiError> {
+    let org = state.org.latest(&state.db).await?;
+    let cal = &org.calendar;
+    let mut tx = state.db.read().await?;
+    let public = load_rows(
+        &mut tx,
+        &state.states,
+        &format!(
+            "SELECT {COLUMNS} FROM tasks t WHERE t.id IN (SELECT a.task FROM task_audience a \
+             WHERE a.tier = 'view' AND a.key = 'everyone') ORDER BY t.updated_at DESC, t.id"
+        ),
+        vec![],
+    )
+    .await?;
+    let all = load_rows(
+        &mut tx,
+        &state.states,
+        &format!("SELECT {COLUMNS} FROM tasks t"),
+        vec![],
+    )
+    .await?;
+    drop(tx);
+    let public: Vec<&Loaded> = public.iter().filter(|i| on_board(&i.state)).collect();
+
+    let mut units: BTreeMap<UnitId, BoardUnit> = BTreeMap::new();
+    let mut items = Vec::with_capacity(public.len());
+    for i in &public {
+        let s = &i.state;
+        let light = timeliness_light(s, now, cal, &org.policy);
+        let overdue = overdue_light(light.as_ref());
+        if let Some(lead) = s.lead {
+            let u = units.entry(lead.unit).or_insert_with(|| BoardUnit {
+                unit: unit_ref(&org, lead.unit),
+                items: 0,
+                done: 0,
+                overdue: 0,
+            });
+            u.items += 1;
+            if matches!(
+                s.status,
+                Status::Completed | Status::Closed | Status::Archived
+            ) {
+                u.done += 1;
+            }
+            if overdue {
+                u.overdue += 1;
+            }
+        }
+        items.push(BoardItem {
+            number: s
+                .number
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            title: s.title.clone(),
+            category_zh: org
+                .policy
+                .category(&s.category)
+                .map(|c| c.name_zh.clone())
+                .unwrap_or_default(),
+            lead_unit: s
+                .lead
+                .and_then(|l| org.unit(l.unit))
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            status_zh: s.status.name_zh(),
+            due: effective_deadline(s, now, cal).map(|d| cal.due_date(d)),
+            colour: light.as_ref().map(|l| l.colour),
+            light_zh: light.map(|l| l.zh).unwrap_or_default(),
+            urgency: s.urgency,
+            progress: own_progress(s),
+        });
+    }
+    let units = org
+        .units
+        .iter()
+        .filter_map(|u| units.remove(&u.id))
+        .collect();
+    let (period, ranking) = ranking_of(&org, &all, now)?;
+    Ok(Board {
+        organisation: org
+            .units
+            .iter()
+            .find(|u| u.parent.is_none())
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        items,
+        units,
+        period,
+        ranking,
+    })
 }

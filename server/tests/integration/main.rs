@@ -20,3 +20,4 @@ mod replicas;
 mod scheduler;
 mod sync;
 mod views;
+mod web;

@@ -82,6 +82,7 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("GET", "/api/v1/tasks", Auth::Session),
     ("GET", "/api/v1/tasks/{id}", Auth::Session),
     ("GET", "/api/v1/stats", Auth::Session),
+    ("GET", "/api/v1/overview", Auth::Session),
 ];
 
 const METHODS: [&str; 8] = [
@@ -848,6 +849,12 @@ async fn answers_match_the_document() {
         "GET",
         "/api/v1/stats",
         &get(Some(sup.clone()), "/api/v1/stats?view=nope".into()).await,
+    );
+    conforms(
+        &doc,
+        "GET",
+        "/api/v1/overview",
+        &get(Some(sup.clone()), "/api/v1/overview".into()).await,
     );
 
     // Files: a whole upload, its status, a chunk.

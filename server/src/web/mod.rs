@@ -1,0 +1,564 @@
+//! The office's pages, rendered on the server (askama templates in `server/templates`, htmx
+//! and Chart.js vendored under `/assets/`), in zh-CN with English beside it:
+//!
+//! - `GET /login`, `POST /login`, `POST /logout`: sign-in with the same accounts, lockout
+//!   and sessions as the API; the session's token travels in an `HttpOnly`, `SameSite=Strict`
+//!   cookie (so no other site can make a signed-in browser post a form here);
+//! - `GET /`: the portal for the person's role; `GET /overview`: the overview at a glance
+//!   (R8.1) — item and light counts, charts by unit and status, the overdue and escalated
+//!   items, this month's unit ranking — over exactly the items the person may read;
+//! - `GET /board`: the public board (督办网, R9.3), readable without signing in: only items
+//!   marked public, with no person named, units' progress on them, and the unit ranking.
+//!
+//! The pages read through the same functions as the JSON API (`routes::query`), so a page
+//! and `GET /api/v1/overview` never disagree.
+
+pub mod assets;
+
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use duban_core::domain::calendar::Calendar;
+use duban_core::domain::derived::Colour;
+use duban_core::domain::model::Urgency;
+use duban_core::domain::Role;
+use duban_core::protocol::LoginRequest;
+use serde::Deserialize;
+
+use crate::auth::{self, Session};
+use crate::authority::enum_text;
+use crate::error::ApiError;
+use crate::routes::query::{self, Board, Bucket, ItemSummary, Overview, RankRow};
+use crate::AppState;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "duban_session";
+
+/// The routes of the pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", axum::routing::post(logout))
+        .route("/overview", get(overview_page))
+        .route("/board", get(board_page))
+        .route("/assets/{name}", get(assets::serve))
+}
+
+/// A link of the top bar.
+pub struct NavLink {
+    href: &'static str,
+    zh: &'static str,
+    here: bool,
+}
+
+/// What every page's frame shows: the assets, the top bar, who is signed in, when.
+pub struct Chrome {
+    css: &'static str,
+    htmx: &'static str,
+    chart: &'static str,
+    js: &'static str,
+    nav: Vec<NavLink>,
+    who: Option<String>,
+    at: String,
+}
+
+impl Chrome {
+    fn new(
+        session: Option<&Session>,
+        calendar: &Calendar,
+        here: &str,
+        now: DateTime<Utc>,
+    ) -> Chrome {
+        let mut nav = Vec::new();
+        if session.is_some() {
+            nav.push(("/overview", "总览 Overview"));
+        }
+        nav.push(("/board", "公开督办网 Public board"));
+        let who = session.and_then(|s| {
+            s.org
+                .people
+                .get(&s.user())
+                .map(|p| format!("{} {}", p.name, p.position).trim().to_owned())
+        });
+        let at = calendar.to_local(now).format("%Y-%m-%d %H:%M").to_string();
+        Chrome {
+            css: assets::CSS,
+            htmx: assets::HTMX,
+            chart: assets::CHART,
+            js: assets::JS,
+            nav: nav
+                .into_iter()
+                .map(|(href, zh)| NavLink {
+                    href,
+                    zh,
+                    here: href == here,
+                })
+                .collect(),
+            who,
+            at,
+        }
+    }
+}
+
+/// Renders a template, or the internal error if it cannot be (it always can: askama checks
+/// templates at compile time; formatting is what is left to fail).
+fn page<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// The session token in the request's cookie, if any.
+fn cookie_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim())
+}
+
+/// The live session of the request's cookie, if any.
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Session> {
+    let token = cookie_token(headers)?;
+    Session::of_token(state, token).await.ok()
+}
+
+/// Where to go back after signing in: only a path of this site (no `//host`, no scheme).
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// To the sign-in page, coming back to `path` afterwards.
+fn to_login(path: &str) -> Response {
+    let next: String = path
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+/// `GET /`: the portal for the person's role, or the sign-in page.
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match signed_in(&state, &headers).await {
+        Some(_) => Redirect::to("/overview").into_response(),
+        None => to_login("/"),
+    }
+}
+
+/// A refusal shown on the sign-in page.
+struct Shown {
+    code: String,
+    zh: String,
+    en: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    css: &'static str,
+    error: Option<Shown>,
+    username: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_page(Query(q): Query<NextQuery>) -> Response {
+    page(
+        StatusCode::OK,
+        &LoginPage {
+            css: assets::CSS,
+            error: None,
+            username: String::new(),
+            next: safe_next(&q.next).to_owned(),
+        },
+    )
+}
+
+/// The sign-in form.
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_submit(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    // Each browser sign-in is a device of its own: signing in on a second PC does not end
+    // the first one's session.
+    let device = match auth::new_token() {
+        Ok(t) => format!("web-{}", &t[4..20]),
+        Err(e) => return e.into_response(),
+    };
+    let req = LoginRequest {
+        username: form.username.clone(),
+        password: form.password,
+        device: Some(device),
+    };
+    match auth::login(&state, req).await {
+        Ok(r) => {
+            let max_age = (r.expires_at - Utc::now()).num_seconds().max(0);
+            let cookie = format!(
+                "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+                r.token
+            );
+            let mut response = Redirect::to(safe_next(&form.next)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(e) => page(
+            e.status,
+            &LoginPage {
+                css: assets::CSS,
+                error: Some(Shown {
+                    code: e.code,
+                    zh: e.zh,
+                    en: e.en,
+                }),
+                username: form.username,
+                next: safe_next(&form.next).to_owned(),
+            },
+        ),
+    }
+}
+
+/// `POST /logout`: ends the session (as `POST /api/v1/auth/logout` does) and clears the
+/// cookie.
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(session) = signed_in(&state, &headers).await {
+        if let Err(e) = auth::end_session(&state, &session).await {
+            return e.into_response();
+        }
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("duban_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    response
+}
+
+/// A chart's figures, as JSON for the `data-` attributes (HTML-escaped by the template, read
+/// back by the browser).
+struct ChartData {
+    labels: String,
+    values: String,
+}
+
+fn chart(buckets: &[Bucket]) -> ChartData {
+    let labels: Vec<String> = buckets
+        .iter()
+        .map(|b| b.zh.clone().unwrap_or_else(|| "未指定".to_owned()))
+        .collect();
+    let values: Vec<u64> = buckets.iter().map(|b| b.count).collect();
+    ChartData {
+        labels: serde_json::to_string(&labels).unwrap_or_default(),
+        values: serde_json::to_string(&values).unwrap_or_default(),
+    }
+}
+
+/// A light and how many items show it.
+struct LightCount {
+    colour: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    count: u64,
+}
+
+/// An item as a page's table shows it.
+struct Row {
+    id: String,
+    number: String,
+    title: String,
+    unit: String,
+    due: String,
+    colour: &'static str,
+    light: String,
+    urgency: String,
+    urgency_zh: &'static str,
+    progress: u8,
+}
+
+fn colour_class(c: Option<Colour>) -> &'static str {
+    match c {
+        Some(Colour::Green) => "green",
+        Some(Colour::Yellow) => "yellow",
+        Some(Colour::Red) => "red",
+        None => "none",
+    }
+}
+
+fn urgency_zh(u: Urgency) -> &'static str {
+    match u {
+        Urgency::Normal => "普通",
+        Urgency::Urgent => "紧急",
+        Urgency::ExtraUrgent => "特急",
+    }
+}
+
+fn row(session: &Session, i: &ItemSummary) -> Row {
+    let cal = &session.org.calendar;
+    Row {
+        id: i.id.to_string(),
+        number: i.number.clone(),
+        title: i.title.clone(),
+        unit: i
+            .lead_unit
+            .as_ref()
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        due: i
+            .effective_deadline
+            .map(|d| cal.due_date(d).to_string())
+            .unwrap_or_default(),
+        colour: colour_class(i.light.as_ref().map(|l| l.colour)),
+        light: i.light.as_ref().map(|l| l.zh.clone()).unwrap_or_default(),
+        urgency: enum_text(&i.urgency),
+        urgency_zh: urgency_zh(i.urgency),
+        progress: i.progress,
+    }
+}
+
+/// A ranking row as the tables show it.
+struct Ranked {
+    rank: u32,
+    unit: String,
+    score: String,
+}
+
+fn ranked(rows: &[RankRow]) -> Vec<Ranked> {
+    rows.iter()
+        .map(|r| Ranked {
+            rank: r.rank,
+            unit: r.unit.name.clone(),
+            score: r.score.clone(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    heading: &'static str,
+    heading_en: &'static str,
+    scope: &'static str,
+    total: u64,
+    overdue: u64,
+    escalated: u64,
+    completion: String,
+    lights: Vec<LightCount>,
+    by_unit: ChartData,
+    by_status: ChartData,
+    overdue_rows: Vec<Row>,
+    escalated_rows: Vec<Row>,
+    period: String,
+    ranking: Vec<Ranked>,
+}
+
+/// The overview page's record for `session` at `now` (the bench renders it directly).
+pub async fn overview_html(
+    state: &AppState,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    let o: Overview = query::overview(state, session, now).await?;
+    let leader = session
+        .actor
+        .roles
+        .any(&[Role::MainLeader, Role::DeputyLeader]);
+    let scope = if session.actor.roles.any(&[
+        Role::MainLeader,
+        Role::Supervisor,
+        Role::Inspector,
+        Role::Admin,
+    ]) {
+        "全部事项 All items"
+    } else {
+        "我有权查看的事项 Items I may read"
+    };
+    let light = |key: &str| {
+        o.stats
+            .by_light
+            .iter()
+            .find(|b| b.key == key)
+            .map_or(0, |b| b.count)
+    };
+    let t = OverviewPage {
+        chrome: Chrome::new(Some(session), &session.org.calendar, "/overview", now),
+        heading: if leader {
+            "领导总览"
+        } else {
+            "工作总览"
+        },
+        heading_en: if leader {
+            "Leader's overview"
+        } else {
+            "Overview"
+        },
+        scope,
+        total: o.stats.total,
+        overdue: o.stats.overdue,
+        escalated: o.stats.escalated,
+        completion: o
+            .stats
+            .completion
+            .percent
+            .map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%")),
+        lights: vec![
+            LightCount {
+                colour: "green",
+                zh: "绿灯",
+                en: "green",
+                count: light("green"),
+            },
+            LightCount {
+                colour: "yellow",
+                zh: "黄灯",
+                en: "yellow",
+                count: light("yellow"),
+            },
+            LightCount {
+                colour: "red",
+                zh: "红灯",
+                en: "red",
+                count: light("red"),
+            },
+            LightCount {
+                colour: "none",
+                zh: "未计时",
+                en: "no clock",
+                count: light("none"),
+            },
+        ],
+        by_unit: chart(&o.stats.by_unit),
+        by_status: chart(&o.stats.by_status),
+        overdue_rows: o.overdue.iter().map(|i| row(session, i)).collect(),
+        escalated_rows: o.escalated.iter().map(|i| row(session, i)).collect(),
+        period: o.period.clone(),
+        ranking: ranked(&o.ranking),
+    };
+    t.render().map_err(ApiError::internal)
+}
+
+async fn overview_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return to_login("/overview");
+    };
+    match overview_html(&state, &session, Utc::now()).await {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A public item as the board shows it: no person named, no confidential field (those are
+/// never in the item's state), only what its registration made public.
+struct BoardRow {
+    number: String,
+    title: String,
+    category: String,
+    unit: String,
+    status: &'static str,
+    due: String,
+    colour: &'static str,
+    light: String,
+    urgency: String,
+    urgency_zh: &'static str,
+    progress: u8,
+}
+
+/// A unit's progress on the public items it leads.
+struct UnitProgress {
+    unit: String,
+    items: u64,
+    done: u64,
+    overdue: u64,
+}
+
+#[derive(Template)]
+#[template(path = "board.html")]
+struct BoardPage {
+    chrome: Chrome,
+    org: String,
+    items: Vec<BoardRow>,
+    units: Vec<UnitProgress>,
+    period: String,
+    ranking: Vec<Ranked>,
+}
+
+/// The public board's page at `now`.
+pub async fn board_html(
+    state: &AppState,
+    session: Option<&Session>,
+    now: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    let b: Board = query::public_board(state, now).await?;
+    let org = state.org.latest(&state.db).await?;
+    let t = BoardPage {
+        chrome: Chrome::new(session, &org.calendar, "/board", now),
+        org: b.organisation.clone(),
+        items: b
+            .items
+            .iter()
+            .map(|i| BoardRow {
+                number: i.number.clone(),
+                title: i.title.clone(),
+                category: i.category_zh.clone(),
+                unit: i.lead_unit.clone(),
+                status: i.status_zh,
+                due: i.due.map(|d| d.to_string()).unwrap_or_default(),
+                colour: colour_class(i.colour),
+                light: i.light_zh.clone(),
+                urgency: enum_text(&i.urgency),
+                urgency_zh: urgency_zh(i.urgency),
+                progress: i.progress,
+            })
+            .collect(),
+        units: b
+            .units
+            .iter()
+            .map(|u| UnitProgress {
+                unit: u.unit.name.clone(),
+                items: u.items,
+                done: u.done,
+                overdue: u.overdue,
+            })
+            .collect(),
+        period: b.period.clone(),
+        ranking: ranked(&b.ranking),
+    };
+    t.render().map_err(ApiError::internal)
+}
+
+async fn board_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = signed_in(&state, &headers).await;
+    match board_html(&state, session.as_ref(), Utc::now()).await {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,328 @@
+//! The office's pages over HTTP: signing in with a cookie, the overview agreeing with the
+//! API, signing out; and the public board showing public items only — never an internal or
+//! confidential item, a confidential field, or a person's name.
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+use crate::support::*;
+
+/// A client that does not follow redirects (the tests look at them).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Signs in through the form; returns the cookie pair `duban_session=…`.
+async fn sign_in(s: &Server, web: &reqwest::Client, username: &str) -> String {
+    let r = web
+        .post(format!("{}/login", s.base))
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("next", "/overview"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[LOCATION], "/overview");
+    let cookie = r.headers()[SET_COOKIE].to_str().expect("cookie").to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    cookie.split(';').next().expect("pair").to_owned()
+}
+
+async fn page(web: &reqwest::Client, url: &str, cookie: Option<&str>) -> (u16, String) {
+    let mut req = web.get(url);
+    if let Some(c) = cookie {
+        req = req.header(COOKIE, c);
+    }
+    let r = req.send().await.expect("get");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+/// The number a page shows in the element with this id.
+fn figure(html: &str, id: &str) -> u64 {
+    let start = html.find(&format!("id=\"{id}\">")).expect(id) + id.len() + 6;
+    html[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("a number")
+}
+
+both!(
+    signing_in_the_overview_and_signing_out,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let (a, b) = (tid(), tid());
+        s.ok(&sup, register(&a, "甲单位事项")).await;
+        s.ok(&sup, dispatch(&a, f.unit_a, Some(f.staff_a))).await;
+        s.ok(&sup, register(&b, "乙单位事项")).await;
+        s.ok(&sup, dispatch(&b, f.unit_b, None)).await;
+        let web = browser();
+
+        // Not signed in: to the sign-in page, coming back afterwards.
+        let r = web
+            .get(format!("{}/overview", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()[LOCATION], "/login?next=/overview");
+        let (status, html) = page(&web, &format!("{}/login?next=/overview", s.base), None).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("name=\"next\" value=\"/overview\""), "{html}");
+
+        // A wrong password: the page says why, in both languages, and sets no cookie.
+        let r = web
+            .post(format!("{}/login", s.base))
+            .form(&[
+                ("username", "supervisor"),
+                ("password", "wrong"),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(r.headers().get(SET_COOKIE).is_none());
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("data-code=\"auth.bad_credentials\""),
+            "{html}"
+        );
+        assert!(html.contains("用户名或密码错误") && html.contains("wrong username or password"));
+
+        // Somewhere else after signing in is not allowed: home instead.
+        let r = web
+            .post(format!("{}/login", s.base))
+            .form(&[
+                ("username", "leader"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()[LOCATION], "/");
+
+        // The overview shows what the API says, for each person's own items.
+        for (who, token) in [
+            ("leader", s.login("leader").await),
+            ("staff-b", s.login("staff-b").await),
+        ] {
+            let cookie = sign_in(&s, &web, who).await;
+            let (status, html) = page(&web, &format!("{}/overview", s.base), Some(&cookie)).await;
+            assert_eq!(status, 200, "{who}");
+            let api = s.get(&token, "/api/v1/overview").await.expect(200);
+            let stats = s.get(&token, "/api/v1/stats").await.expect(200);
+            assert_eq!(api["stats"]["total"], stats["total"], "{who}");
+            for key in ["total", "overdue", "escalated"] {
+                assert_eq!(json!(figure(&html, key)), stats[key], "{who}: {key}");
+            }
+            if who == "staff-b" {
+                assert_eq!(figure(&html, "total"), 1, "staff-b reads B's item only");
+                assert!(!html.contains("甲单位事项"));
+            }
+        }
+
+        // Signing out ends the session: the old cookie no longer opens the overview.
+        let cookie = sign_in(&s, &web, "supervisor").await;
+        let r = web
+            .post(format!("{}/logout", s.base))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(r.headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0"));
+        let r = web
+            .get(format!("{}/overview", s.base))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "a signed-out cookie still works");
+    }
+);
+
+both!(
+    the_public_board_never_shows_an_internal_item_or_a_confidential_field,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let public = tid();
+        let hotline = tid();
+        let draft = tid();
+        let internal = tid();
+        let confidential = tid();
+        s.ok(
+            &sup,
+            register_with(
+                &public,
+                "公开事项:修缮老城区人行道",
+                "meeting_decision",
+                "public",
+                json!({}),
+            ),
+        )
+        .await;
+        s.ok(&sup, dispatch(&public, f.unit_a, Some(f.staff_a)))
+            .await;
+        s.ok(
+            &sup,
+            register_with(
+                &hotline,
+                "公开事项:12345反映路灯不亮",
+                "hotline",
+                "public",
+                json!({"caller_name": "张三丰", "caller_phone": "13900001234"}),
+            ),
+        )
+        .await;
+        s.ok(&sup, dispatch(&hotline, f.unit_b, None)).await;
+        s.ok(
+            &sup,
+            register_with(
+                &draft,
+                "公开草稿:尚未交办",
+                "meeting_decision",
+                "public",
+                json!({}),
+            ),
+        )
+        .await;
+        s.ok(
+            &sup,
+            register_with(
+                &internal,
+                "内部事项:干部考察安排",
+                "meeting_decision",
+                "internal",
+                json!({}),
+            ),
+        )
+        .await;
+        s.ok(&sup, dispatch(&internal, f.unit_a, None)).await;
+        s.ok(
+            &sup,
+            register_with(
+                &confidential,
+                "保密事项:信访线索核查",
+                "meeting_decision",
+                "confidential",
+                json!({}),
+            ),
+        )
+        .await;
+        s.ok(&sup, dispatch(&confidential, f.unit_b, Some(f.staff_b)))
+            .await;
+
+        let web = browser();
+        let (status, html) = page(&web, &format!("{}/board", s.base), None).await;
+        assert_eq!(status, 200, "readable without signing in");
+        for shown in [
+            "公开事项:修缮老城区人行道",
+            "公开事项:12345反映路灯不亮",
+            "交通运输局",
+            "教育局",
+        ] {
+            assert!(html.contains(shown), "{shown} is not on the board");
+        }
+        for hidden in [
+            "内部事项:干部考察安排",
+            "保密事项:信访线索核查",
+            "公开草稿:尚未交办",
+            "张三丰",
+            "13900001234",
+        ] {
+            assert!(!html.contains(hidden), "the board shows {hidden}");
+        }
+        // No person is named: not the handler of the public item, nor anyone else.
+        for (_, username, ..) in f.people() {
+            assert!(
+                !html.contains(&format!(">{username}<")),
+                "the board names {username}"
+            );
+            assert!(
+                !html.contains(&format!(" {username} ")),
+                "the board names {username}"
+            );
+        }
+        assert!(html.contains("Public items (2)"), "two public items listed");
+        // Signed in, the board is the same board.
+        let cookie = sign_in(&s, &web, "leader").await;
+        let (_, signed) = page(&web, &format!("{}/board", s.base), Some(&cookie)).await;
+        assert!(!signed.contains("内部事项:干部考察安排"));
+        assert!(signed.contains("公开事项:修缮老城区人行道"));
+    }
+);
+
+#[tokio::test]
+async fn the_pages_assets_are_served_from_the_binary() {
+    let s = start(Backend::Sqlite).await;
+    let web = browser();
+    for (path, mime) in [
+        (duban_server::web::assets::HTMX, "text/javascript"),
+        (duban_server::web::assets::CHART, "text/javascript"),
+        (duban_server::web::assets::CSS, "text/css"),
+        (duban_server::web::assets::JS, "text/javascript"),
+    ] {
+        let r = web.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(mime));
+        assert!(r.bytes().await.unwrap().len() > 1_000, "{path}");
+    }
+    let r = web
+        .get(format!("{}/assets/nothing.js", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+both!(
+    the_overview_follows_each_change_between_reads,
+    |s: Server| async move {
+        // The parsed states are cached by trail head: a change between two reads must show.
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let staff = s.login("staff-a").await;
+        let leader = s.login("leader").await;
+        let task = tid();
+        s.ok(&sup, register(&task, "甲单位事项")).await;
+        s.ok(&sup, dispatch(&task, f.unit_a, Some(f.staff_a))).await;
+        let count = |o: &serde_json::Value, status: &str| {
+            o["stats"]["by_status"]
+                .as_array()
+                .expect("by_status")
+                .iter()
+                .find(|b| b["key"] == status)
+                .map_or(0, |b| b["count"].as_u64().expect("count"))
+        };
+        let before = s.get(&leader, "/api/v1/overview").await.expect(200);
+        assert_eq!(count(&before, "dispatched"), 1);
+        assert!(!s.state.states.is_empty(), "the read filled the cache");
+        s.ok(&staff, simple(&task, "receive", json!({}))).await;
+        let after = s.get(&leader, "/api/v1/overview").await.expect(200);
+        assert_eq!(count(&after, "dispatched"), 0, "{after}");
+        assert_eq!(count(&after, "in_progress"), 1, "{after}");
+        let list = s.get(&leader, "/api/v1/tasks").await.expect(200);
+        assert_eq!(list["items"][0]["status"], "in_progress");
+    }
+);
