@@ -1659,3 +1659,89 @@ pub async fn public_board(state: &AppState, now: DateTime<Utc>) -> Result<Board,
         ranking,
     })
 }
+
+/// The supervisor's workbench (督办员工作台, R8.1): what the office must act on now.
+#[derive(Debug, Serialize)]
+pub struct Workbench {
+    /// Items waiting for me to dispatch (approved registrations and drafts needing no
+    /// approval), oldest first.
+    pub to_dispatch: Vec<ItemSummary>,
+    /// Completions waiting for my review, oldest first.
+    pub to_review: Vec<ItemSummary>,
+    /// Every overdue item not reported, most overdue first: each urged in one click.
+    pub overdue: Vec<ItemSummary>,
+}
+
+/// The workbench for `session` at `now`: the duties the core's rule gives this person on
+/// each item they may read (the same rule as the phones' inbox), and the overdue items.
+pub async fn workbench(
+    state: &AppState,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<Workbench, ApiError> {
+    use duban_core::domain::derived::duty::{duties, Duty};
+    use duban_core::domain::Context;
+    let org = session.org.clone();
+    let f = Filters::default();
+    let mut tx = state.db.read().await?;
+    let items = load_all(
+        &mut tx,
+        &state.states,
+        session,
+        &f,
+        "t.updated_at, t.id",
+        now,
+    )
+    .await?;
+    let ctx = Context {
+        actor: &session.actor,
+        now,
+        calendar: &org.calendar,
+        policy: &org.policy,
+        units: &org.tree,
+    };
+    let (mut to_dispatch, mut to_review, mut overdue) = (Vec::new(), Vec::new(), Vec::new());
+    for i in &items {
+        let mine = duties(&i.state, &ctx);
+        if mine.contains(&Duty::Dispatch) {
+            to_dispatch.push(i.clone());
+        }
+        if mine.contains(&Duty::Review) {
+            to_review.push(i.clone());
+        }
+        if overdue_light(timeliness_light(&i.state, now, &org.calendar, &org.policy).as_ref()) {
+            if let Some(d) = effective_deadline(&i.state, now, &org.calendar) {
+                overdue.push((d, i.clone()));
+            }
+        }
+    }
+    overdue.sort_by_key(|(d, i)| (*d, i.id));
+    let overdue: Vec<Loaded> = overdue.into_iter().map(|(_, i)| i).collect();
+    Ok(Workbench {
+        to_dispatch: summaries(&mut tx, &org, &to_dispatch, now).await?,
+        to_review: summaries(&mut tx, &org, &to_review, now).await?,
+        overdue: summaries(&mut tx, &org, &overdue, now).await?,
+    })
+}
+
+/// One item as lists show it, if the person may read it.
+pub async fn item_summary(
+    state: &AppState,
+    session: &Session,
+    task: TaskId,
+    now: DateTime<Utc>,
+) -> Result<Option<ItemSummary>, ApiError> {
+    let keys = keys_of(session);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM tasks t WHERE t.id = $1 AND {}",
+        feed::visible_sql("t.id", "view", 2, keys.len())
+    );
+    let mut args = vec![Val::from(task.to_string())];
+    args.extend(keys.iter().map(Val::from));
+    let mut tx = state.db.read().await?;
+    let items = load_rows(&mut tx, &state.states, &sql, args).await?;
+    Ok(summaries(&mut tx, &session.org, &items, now)
+        .await?
+        .into_iter()
+        .next())
+}

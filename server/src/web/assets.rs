@@ -1,6 +1,7 @@
 //! The pages' static files, compiled into the binary: the vendored htmx and Chart.js (see
 //! `server/assets/vendor/README.md`), the stylesheet and the small script that draws the
-//! charts. Served under `/assets/` with long caching: each name carries its version.
+//! charts. Served under `/assets/` with long caching: each name carries its version (bump it
+//! with every change of the file).
 
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
@@ -11,7 +12,7 @@ pub const HTMX: &str = "/assets/htmx-2.0.11.min.js";
 /// Chart.js, as the pages name it.
 pub const CHART: &str = "/assets/chart-4.6.1.umd.min.js";
 /// The stylesheet.
-pub const CSS: &str = "/assets/duban-1.css";
+pub const CSS: &str = "/assets/duban-2.css";
 /// The pages' script (charts from `data-` attributes).
 pub const JS: &str = "/assets/duban-1.js";
 
@@ -28,7 +29,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/vendor/chart-4.6.1.umd.min.js"),
     ),
     (
-        "duban-1.css",
+        "duban-2.css",
         "text/css; charset=utf-8",
         include_bytes!("../../assets/duban.css"),
     ),

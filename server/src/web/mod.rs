@@ -7,6 +7,10 @@
 //! - `GET /`: the portal for the person's role; `GET /overview`: the overview at a glance
 //!   (R8.1) — item and light counts, charts by unit and status, the overdue and escalated
 //!   items, this month's unit ranking — over exactly the items the person may read;
+//! - `GET /workbench`: the supervisor's workbench — items to dispatch and to review (the
+//!   core's duty rule, as the phones' inbox) and every overdue item, each urged in one click
+//!   (`POST /items/{id}/urge`, htmx swapping the row; the form carries its command id, so a
+//!   double click urges once);
 //! - `GET /board`: the public board (督办网, R9.3), readable without signing in: only items
 //!   marked public, with no person named, units' progress on them, and the unit ranking.
 //!
@@ -23,14 +27,15 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use duban_core::domain::calendar::Calendar;
+use duban_core::domain::command::UrgeChannel;
 use duban_core::domain::derived::Colour;
 use duban_core::domain::model::Urgency;
-use duban_core::domain::Role;
-use duban_core::protocol::LoginRequest;
+use duban_core::domain::{Command, Role, TaskId};
+use duban_core::protocol::{CommandEnvelope, LoginRequest, PushOutcome};
 use serde::Deserialize;
 
 use crate::auth::{self, Session};
-use crate::authority::enum_text;
+use crate::authority::{self, enum_text};
 use crate::error::ApiError;
 use crate::routes::query::{self, Board, Bucket, ItemSummary, Overview, RankRow};
 use crate::AppState;
@@ -45,6 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", axum::routing::post(logout))
         .route("/overview", get(overview_page))
+        .route("/workbench", get(workbench_page))
+        .route("/items/{id}/urge", axum::routing::post(urge))
         .route("/board", get(board_page))
         .route("/assets/{name}", get(assets::serve))
 }
@@ -75,8 +82,11 @@ impl Chrome {
         now: DateTime<Utc>,
     ) -> Chrome {
         let mut nav = Vec::new();
-        if session.is_some() {
+        if let Some(s) = session {
             nav.push(("/overview", "总览 Overview"));
+            if office(s) {
+                nav.push(("/workbench", "工作台 Workbench"));
+            }
         }
         nav.push(("/board", "公开督办网 Public board"));
         let who = session.and_then(|s| {
@@ -155,9 +165,16 @@ fn to_login(path: &str) -> Response {
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
-/// `GET /`: the portal for the person's role, or the sign-in page.
+/// Whether the person works in the supervision office (the workbench is theirs).
+fn office(session: &Session) -> bool {
+    session.actor.roles.any(&[Role::Supervisor, Role::Admin])
+}
+
+/// `GET /`: the portal for the person's role (the workbench for the office, the overview
+/// for everyone else), or the sign-in page.
 async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match signed_in(&state, &headers).await {
+        Some(s) if office(&s) => Redirect::to("/workbench").into_response(),
         Some(_) => Redirect::to("/overview").into_response(),
         None => to_login("/"),
     }
@@ -295,6 +312,7 @@ struct Row {
     id: String,
     number: String,
     title: String,
+    status: &'static str,
     unit: String,
     due: String,
     colour: &'static str,
@@ -327,6 +345,7 @@ fn row(session: &Session, i: &ItemSummary) -> Row {
         id: i.id.to_string(),
         number: i.number.clone(),
         title: i.title.clone(),
+        status: i.status_zh,
         unit: i
             .lead_unit
             .as_ref()
@@ -561,4 +580,137 @@ async fn board_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Ok(html) => Html(html).into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// An overdue item's row on the workbench, with its one-click urge: the form carries a
+/// fresh command id, so a double click or a resent form urges once.
+struct UrgeRow {
+    row: Row,
+    urges: usize,
+    command: String,
+    urged_now: bool,
+    error: Option<Shown>,
+}
+
+impl UrgeRow {
+    fn of(session: &Session, i: &ItemSummary) -> UrgeRow {
+        UrgeRow {
+            row: row(session, i),
+            urges: i.urges,
+            command: uuid::Uuid::new_v4().to_string(),
+            urged_now: false,
+            error: None,
+        }
+    }
+}
+
+impl std::ops::Deref for UrgeRow {
+    type Target = Row;
+    fn deref(&self) -> &Row {
+        &self.row
+    }
+}
+
+#[derive(Template)]
+#[template(path = "workbench.html")]
+struct WorkbenchPage {
+    chrome: Chrome,
+    to_dispatch: Vec<Row>,
+    to_review: Vec<Row>,
+    overdue: Vec<UrgeRow>,
+}
+
+#[derive(Template)]
+#[template(path = "urge_row.html")]
+struct UrgeFragment {
+    r: UrgeRow,
+}
+
+/// The workbench page for `session` at `now`.
+pub async fn workbench_html(
+    state: &AppState,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    let w = query::workbench(state, session, now).await?;
+    WorkbenchPage {
+        chrome: Chrome::new(Some(session), &session.org.calendar, "/workbench", now),
+        to_dispatch: w.to_dispatch.iter().map(|i| row(session, i)).collect(),
+        to_review: w.to_review.iter().map(|i| row(session, i)).collect(),
+        overdue: w.overdue.iter().map(|i| UrgeRow::of(session, i)).collect(),
+    }
+    .render()
+    .map_err(ApiError::internal)
+}
+
+async fn workbench_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return to_login("/workbench");
+    };
+    if !office(&session) {
+        return Redirect::to("/overview").into_response();
+    }
+    match workbench_html(&state, &session, Utc::now()).await {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The urge form.
+#[derive(Deserialize)]
+struct UrgeForm {
+    /// The command's id, made when the page was rendered.
+    command: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /items/{id}/urge`: urges the item (催办, R4.3) as the person signed in, through the
+/// authority like any command. From htmx, answers the item's new row; from a plain form,
+/// goes back to the workbench.
+async fn urge(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(form): Form<UrgeForm>,
+) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return to_login("/workbench");
+    };
+    let (Ok(task), Ok(command)) = (
+        uuid::Uuid::parse_str(id.trim()),
+        uuid::Uuid::parse_str(form.command.trim()),
+    ) else {
+        return ApiError::bad_request("request.bad_id", "编号无效", "not an id").into_response();
+    };
+    let env = CommandEnvelope {
+        id: command,
+        task: TaskId(task),
+        command: Command::Urge {
+            channel: UrgeChannel::Message,
+            note: form.note,
+        },
+    };
+    let now = Utc::now();
+    let outcome = match authority::apply(&state, &session.org, &session.actor, &env, now).await {
+        Ok(o) => o,
+        Err(e) => return e.into_response(),
+    };
+    if headers.get("hx-request").is_none() {
+        return Redirect::to("/workbench").into_response();
+    }
+    let item = match query::item_summary(&state, &session, TaskId(task), now).await {
+        Ok(Some(i)) => i,
+        Ok(None) => return ApiError::not_found("事项", "item").into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let mut r = UrgeRow::of(&session, &item);
+    match outcome {
+        PushOutcome::Accepted { .. } => r.urged_now = true,
+        PushOutcome::Rejected { code, zh, en, .. } => {
+            // The same id again would be refused the same way: a new one for the next try.
+            r.error = Some(Shown { code, zh, en });
+        }
+    }
+    page(StatusCode::OK, &UrgeFragment { r })
 }

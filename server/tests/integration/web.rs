@@ -326,3 +326,108 @@ both!(
         assert_eq!(list["items"][0]["status"], "in_progress");
     }
 );
+
+/// Posts the urge form of `task` with command id `command`, as htmx does (`hx`) or as a
+/// plain form.
+async fn post_urge(
+    s: &Server,
+    web: &reqwest::Client,
+    cookie: &str,
+    task: &str,
+    command: &str,
+    hx: bool,
+) -> (u16, String) {
+    let mut req = web
+        .post(format!("{}/items/{task}/urge", s.base))
+        .header(COOKIE, cookie)
+        .form(&[("command", command), ("note", "请加快办理")]);
+    if hx {
+        req = req.header("HX-Request", "true");
+    }
+    let r = req.send().await.expect("urge");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+/// The urge count a row fragment shows.
+fn urges(row: &str) -> u64 {
+    let start = row.find("class=\"num urges\">").expect("urges cell") + 18;
+    row[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .expect("a number")
+}
+
+both!(
+    the_workbench_lists_what_to_do_and_urges_in_one_click,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let (late, draft) = (tid(), tid());
+        s.ok(&sup, register(&late, "逾期事项:道路修复")).await;
+        s.ok(&sup, dispatch(&late, f.unit_a, Some(f.staff_a))).await;
+        s.ok(&sup, register(&draft, "待交办事项:校舍排查")).await;
+        let web = browser();
+        let cookie = sign_in(&s, &web, "supervisor").await;
+
+        // Home for the office is the workbench; the draft waits to be dispatched.
+        let r = web
+            .get(format!("{}/", s.base))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()[LOCATION], "/workbench");
+        let (status, html) = page(&web, &format!("{}/workbench", s.base), Some(&cookie)).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains(&format!("<tr data-item=\"{draft}\">")),
+            "{html}"
+        );
+        assert_eq!(figure(&html, "n-dispatch"), 1);
+        assert_eq!(figure(&html, "n-overdue"), 0, "nothing is overdue yet");
+
+        // A month on, the dispatched item is overdue and listed with its urge button.
+        let session = duban_server::auth::Session::of_token(&s.state, &sup)
+            .await
+            .unwrap();
+        let later = chrono::Utc::now() + chrono::Duration::days(30);
+        let html = duban_server::web::workbench_html(&s.state, &session, later)
+            .await
+            .unwrap();
+        assert_eq!(figure(&html, "n-overdue"), 1);
+        assert!(
+            html.contains(&format!("action=\"/items/{late}/urge\"")),
+            "{html}"
+        );
+
+        // One click urges once; the same form sent again (a double click) does not urge again.
+        let command = cid();
+        let (status, row) = post_urge(&s, &web, &cookie, &late, &command, true).await;
+        assert_eq!(status, 200, "{row}");
+        assert!(row.starts_with("<tr") && row.contains("已催办"), "{row}");
+        assert_eq!(urges(&row), 1);
+        let (_, again) = post_urge(&s, &web, &cookie, &late, &command, true).await;
+        assert_eq!(urges(&again), 1, "a resent form urged twice");
+        let (status, _) = post_urge(&s, &web, &cookie, &late, &cid(), false).await;
+        assert_eq!(status, 303, "a plain form goes back to the workbench");
+        let detail = s
+            .get(&sup, &format!("/api/v1/tasks/{late}"))
+            .await
+            .expect(200);
+        assert_eq!(detail["urges"], 2, "{detail}");
+
+        // Someone outside the office: no workbench, and the rules refuse the urge with a reason.
+        let staff = sign_in(&s, &web, "staff-b").await;
+        let r = web
+            .get(format!("{}/workbench", s.base))
+            .header(COOKIE, &staff)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()[LOCATION], "/overview");
+        let (status, _) = post_urge(&s, &web, &staff, &late, &cid(), true).await;
+        assert_ne!(status, 200, "staff-b cannot even read the item");
+    }
+);
