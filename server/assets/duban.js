@@ -25,7 +25,10 @@
         responsive: true,
         maintainAspectRatio: false,
         plugins: { legend: { display: kind === "pie" } },
-        indexAxis: canvas.dataset.horizontal ? "y" : "x"
+        indexAxis: canvas.dataset.horizontal ? "y" : "x",
+        // Every unit named on its bar, not every other one.
+        scales: kind === "pie" ? {} : { x: { ticks: { autoSkip: false, precision: 0 } },
+                                         y: { ticks: { autoSkip: false, precision: 0 } } }
       }
     });
     canvas.dataset.drawn = "1";

@@ -14,7 +14,7 @@ pub const CHART: &str = "/assets/chart-4.6.1.umd.min.js";
 /// The stylesheet.
 pub const CSS: &str = "/assets/duban-2.css";
 /// The pages' script (charts from `data-` attributes).
-pub const JS: &str = "/assets/duban-1.js";
+pub const JS: &str = "/assets/duban-2.js";
 
 /// (name under /assets/, content type, bytes).
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -34,7 +34,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/duban.css"),
     ),
     (
-        "duban-1.js",
+        "duban-2.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/duban.js"),
     ),

@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod admin;
 mod blobs;
+mod browser;
 mod cli;
 mod demo;
 mod devices;
