@@ -1363,6 +1363,18 @@ async fn stats(
     Ok(Json(compute_stats(&org, &items, &f, now)))
 }
 
+/// The items overdue and not reported, most overdue first (then by id).
+fn overdue_first(org: &Org, items: &[Loaded], now: DateTime<Utc>) -> Vec<Loaded> {
+    let cal = &org.calendar;
+    let mut overdue: Vec<(DateTime<Utc>, &Loaded)> = items
+        .iter()
+        .filter(|i| overdue_light(timeliness_light(&i.state, now, cal, &org.policy).as_ref()))
+        .filter_map(|i| effective_deadline(&i.state, now, cal).map(|d| (d, i)))
+        .collect();
+    overdue.sort_by_key(|(d, i)| (*d, i.id));
+    overdue.into_iter().map(|(_, i)| i.clone()).collect()
+}
+
 /// How many overdue and escalated items the overview lists (most overdue first).
 pub const OVERVIEW_LIST: usize = 10;
 
@@ -1414,17 +1426,9 @@ pub async fn overview(
     )
     .await?;
     let stats = compute_stats(&org, &items, &f, now);
-    let cal = &org.calendar;
-    let mut overdue: Vec<(&Loaded, DateTime<Utc>)> = items
-        .iter()
-        .filter(|i| overdue_light(timeliness_light(&i.state, now, cal, &org.policy).as_ref()))
-        .filter_map(|i| effective_deadline(&i.state, now, cal).map(|d| (i, d)))
-        .collect();
-    overdue.sort_by_key(|(i, d)| (*d, i.id));
-    let overdue: Vec<Loaded> = overdue
+    let overdue: Vec<Loaded> = overdue_first(&org, &items, now)
         .into_iter()
         .take(OVERVIEW_LIST)
-        .map(|(i, _)| i.clone())
         .collect();
     let escalated: Vec<Loaded> = items
         .iter()
@@ -1700,7 +1704,7 @@ pub async fn workbench(
         policy: &org.policy,
         units: &org.tree,
     };
-    let (mut to_dispatch, mut to_review, mut overdue) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut to_dispatch, mut to_review) = (Vec::new(), Vec::new());
     for i in &items {
         let mine = duties(&i.state, &ctx);
         if mine.contains(&Duty::Dispatch) {
@@ -1709,14 +1713,8 @@ pub async fn workbench(
         if mine.contains(&Duty::Review) {
             to_review.push(i.clone());
         }
-        if overdue_light(timeliness_light(&i.state, now, &org.calendar, &org.policy).as_ref()) {
-            if let Some(d) = effective_deadline(&i.state, now, &org.calendar) {
-                overdue.push((d, i.clone()));
-            }
-        }
     }
-    overdue.sort_by_key(|(d, i)| (*d, i.id));
-    let overdue: Vec<Loaded> = overdue.into_iter().map(|(_, i)| i).collect();
+    let overdue = overdue_first(&org, &items, now);
     Ok(Workbench {
         to_dispatch: summaries(&mut tx, &org, &to_dispatch, now).await?,
         to_review: summaries(&mut tx, &org, &to_review, now).await?,

@@ -47,15 +47,20 @@ async fn page(web: &reqwest::Client, url: &str, cookie: Option<&str>) -> (u16, S
     (r.status().as_u16(), r.text().await.expect("body"))
 }
 
-/// The number a page shows in the element with this id.
-fn figure(html: &str, id: &str) -> u64 {
-    let start = html.find(&format!("id=\"{id}\">")).expect(id) + id.len() + 6;
+/// The number right after `marker` in `html`.
+fn number_after(html: &str, marker: &str) -> u64 {
+    let start = html.find(marker).expect(marker) + marker.len();
     html[start..]
         .chars()
         .take_while(char::is_ascii_digit)
         .collect::<String>()
         .parse()
         .expect("a number")
+}
+
+/// The number a page shows in the element with this id.
+fn figure(html: &str, id: &str) -> u64 {
+    number_after(html, &format!("id=\"{id}\">"))
 }
 
 both!(
@@ -350,13 +355,7 @@ async fn post_urge(
 
 /// The urge count a row fragment shows.
 fn urges(row: &str) -> u64 {
-    let start = row.find("class=\"num urges\">").expect("urges cell") + 18;
-    row[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .expect("a number")
+    number_after(row, "class=\"num urges\">")
 }
 
 both!(
