@@ -750,13 +750,14 @@ impl DubanApp {
         let Some(d) = self.client.item(task_id(&task)?)? else {
             return Ok(None);
         };
-        let left = self.client.with_store(|s| {
-            s.org()
-                .and_then(|o| working_time_left(&d.state, Utc::now(), &o.calendar))
-        });
-        let light = self.client.with_store(|s| {
-            s.org()
-                .and_then(|o| timeliness_light(&d.state, Utc::now(), &o.calendar, &o.policy))
+        // The countdown and the light's reason, by the organisation's calendar and policy.
+        let now = Utc::now();
+        let (left, light) = self.client.with_store(|s| match s.org() {
+            Some(o) => (
+                working_time_left(&d.state, now, &o.calendar),
+                timeliness_light(&d.state, now, &o.calendar, &o.policy),
+            ),
+            None => (None, None),
         });
         Ok(Some(ItemScreen {
             item: ItemRow::from(&d.summary),

@@ -645,6 +645,24 @@ async fn load_rows(
         .collect()
 }
 
+/// One item, if the person may read it (an item they may not read is as absent as one that
+/// does not exist).
+async fn load_visible(
+    tx: &mut Tx,
+    cache: &StateCache,
+    session: &Session,
+    task: TaskId,
+) -> Result<Option<Loaded>, ApiError> {
+    let keys = keys_of(session);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM tasks t WHERE t.id = $1 AND {}",
+        feed::visible_sql("t.id", "view", 2, keys.len())
+    );
+    let mut args = vec![Val::from(task.to_string())];
+    args.extend(keys.iter().map(Val::from));
+    Ok(load_rows(tx, cache, &sql, args).await?.into_iter().next())
+}
+
 /// Whether the item passes the filters computed at `now` (light, deadline range).
 fn passes(item: &Loaded, f: &Filters, org: &Org, now: DateTime<Utc>) -> bool {
     if !f.lights.is_empty() {
@@ -1038,18 +1056,9 @@ async fn detail(
         .map(TaskId)
         .map_err(|_| missing())?;
     let task = id.to_string();
-    let keys = keys_of(&session);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM tasks t WHERE t.id = $1 AND {}",
-        feed::visible_sql("t.id", "view", 2, keys.len())
-    );
-    let mut args = vec![Val::from(task.as_str())];
-    args.extend(keys.iter().map(Val::from));
     let mut tx = state.db.read().await?;
-    let item = load_rows(&mut tx, &state.states, &sql, args)
+    let item = load_visible(&mut tx, &state.states, &session, id)
         .await?
-        .into_iter()
-        .next()
         .ok_or_else(missing)?;
     let mut summary = summaries(&mut tx, &org, std::slice::from_ref(&item), now).await?;
     let summary = summary.pop().ok_or_else(missing)?;
@@ -1169,7 +1178,8 @@ fn bucket(key: impl Into<String>, zh: Option<String>, en: Option<String>, count:
     }
 }
 
-fn urgency_names(u: Urgency) -> (&'static str, &'static str) {
+/// An urgency's names: (zh-CN, English).
+pub(crate) fn urgency_names(u: Urgency) -> (&'static str, &'static str) {
     match u {
         Urgency::Normal => ("普通", "normal"),
         Urgency::Urgent => ("紧急", "urgent"),
@@ -1177,7 +1187,8 @@ fn urgency_names(u: Urgency) -> (&'static str, &'static str) {
     }
 }
 
-fn colour_names(c: Option<Colour>) -> (&'static str, &'static str, &'static str) {
+/// A light's names: (key, zh-CN, English); `none` where no clock runs.
+pub(crate) fn colour_names(c: Option<Colour>) -> (&'static str, &'static str, &'static str) {
     match c {
         Some(Colour::Green) => ("green", "绿灯", "green"),
         Some(Colour::Yellow) => ("yellow", "黄灯", "yellow"),
@@ -1729,16 +1740,11 @@ pub async fn item_summary(
     task: TaskId,
     now: DateTime<Utc>,
 ) -> Result<Option<ItemSummary>, ApiError> {
-    let keys = keys_of(session);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM tasks t WHERE t.id = $1 AND {}",
-        feed::visible_sql("t.id", "view", 2, keys.len())
-    );
-    let mut args = vec![Val::from(task.to_string())];
-    args.extend(keys.iter().map(Val::from));
     let mut tx = state.db.read().await?;
-    let items = load_rows(&mut tx, &state.states, &sql, args).await?;
-    Ok(summaries(&mut tx, &session.org, &items, now)
+    let Some(item) = load_visible(&mut tx, &state.states, session, task).await? else {
+        return Ok(None);
+    };
+    Ok(summaries(&mut tx, &session.org, &[item], now)
         .await?
         .into_iter()
         .next())

@@ -322,21 +322,14 @@ struct Row {
     progress: u8,
 }
 
+/// A light's CSS class (`green`, `yellow`, `red`, `none`).
 fn colour_class(c: Option<Colour>) -> &'static str {
-    match c {
-        Some(Colour::Green) => "green",
-        Some(Colour::Yellow) => "yellow",
-        Some(Colour::Red) => "red",
-        None => "none",
-    }
+    query::colour_names(c).0
 }
 
+/// An urgency in zh-CN (普通, 紧急, 特急).
 fn urgency_zh(u: Urgency) -> &'static str {
-    match u {
-        Urgency::Normal => "普通",
-        Urgency::Urgent => "紧急",
-        Urgency::ExtraUrgent => "特急",
-    }
+    query::urgency_names(u).0
 }
 
 fn row(session: &Session, i: &ItemSummary) -> Row {
