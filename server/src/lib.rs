@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod authority;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -54,6 +55,8 @@ pub struct Inner {
     pub deliveries: tokio::sync::Notify,
     /// Parsed item states by version, for the queries over many items.
     pub states: states::StateCache,
+    /// The clock items are judged by (see [`clock::Clock`]).
+    pub clock: clock::Clock,
 }
 
 impl std::ops::Deref for AppState {
@@ -85,6 +88,7 @@ impl AppState {
             metrics: Metrics::default(),
             deliveries: tokio::sync::Notify::new(),
             states: states::StateCache::default(),
+            clock: clock::Clock::default(),
         })))
     }
 }
@@ -244,7 +248,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         scheduler::spawn(
             state.clone(),
             std::time::Duration::from_secs(u64::from(scheduler_seconds)),
-            Arc::new(chrono::Utc::now),
+            {
+                let state = state.clone();
+                Arc::new(move || state.clock.now())
+            },
         );
     }
     if delivery_seconds > 0 {

@@ -948,7 +948,7 @@ async fn list(
     session: Session,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ItemPage>, ApiError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let org = session.org.clone();
     let (filters, page, per_page, sort, order) = q.split();
     let f = parse_filters(&filters, &org)?;
@@ -1049,7 +1049,7 @@ async fn detail(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Json<ItemDetail>, ApiError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let org = session.org.clone();
     let missing = || ApiError::not_found("事项", "item");
     let id = uuid::Uuid::parse_str(id.trim())
@@ -1365,7 +1365,7 @@ async fn stats(
     session: Session,
     Query(q): Query<StatsQuery>,
 ) -> Result<Json<Stats>, ApiError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let org = session.org.clone();
     let f = parse_filters(&q, &org)?;
     let mut tx = state.db.read().await?;
@@ -1512,7 +1512,7 @@ async fn overview_json(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Json<Overview>, ApiError> {
-    Ok(Json(overview(&state, &session, Utc::now()).await?))
+    Ok(Json(overview(&state, &session, state.clock.now()).await?))
 }
 
 /// A public item as the public board shows it (R9.3): no person named.

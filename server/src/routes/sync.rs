@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
 use duban_core::protocol::{
     PullResponse, PushOutcome, PushRequest, PushResponse, Snapshot, MAX_PULL, MAX_PUSH,
 };
@@ -80,7 +79,7 @@ async fn push(
     let org = session.org.clone();
     let actor = session.actor.clone();
     for env in &req.commands {
-        match apply(&state, &org, &actor, env, Utc::now()).await {
+        match apply(&state, &org, &actor, env, state.clock.now()).await {
             Ok(outcome) => results.push(outcome),
             Err(e) if e.status == axum::http::StatusCode::CONFLICT => {
                 results.push(PushOutcome::Rejected {

@@ -18,6 +18,11 @@
 //! and `GET /api/v1/overview` never disagree.
 
 pub mod assets;
+mod export;
+mod item;
+mod register;
+mod scores;
+mod stats;
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -54,6 +59,11 @@ pub fn router() -> Router<AppState> {
         .route("/items/{id}/urge", axum::routing::post(urge))
         .route("/board", get(board_page))
         .route("/assets/{name}", get(assets::serve))
+        .merge(register::router())
+        .merge(item::router())
+        .merge(stats::router())
+        .merge(scores::router())
+        .merge(export::router())
 }
 
 /// A link of the top bar.
@@ -86,7 +96,19 @@ impl Chrome {
             nav.push(("/overview", "总览 Overview"));
             if office(s) {
                 nav.push(("/workbench", "工作台 Workbench"));
+                nav.push(("/register", "立项 Register"));
             }
+            if s.actor.roles.any(&[Role::UnitHead]) {
+                nav.push(("/unit", "本单位 My unit"));
+            }
+            nav.push(("/me", "我的 Mine"));
+            nav.push(("/stats", "统计 Statistics"));
+            if monitors(s) {
+                nav.push(("/monitor", "监测 Monitoring"));
+            }
+            nav.push(("/scores", "考核 Scores"));
+            nav.push(("/bulletins", "通报 Bulletins"));
+            nav.push(("/ledger", "台账 Ledger"));
         }
         nav.push(("/board", "公开督办网 Public board"));
         let who = session.and_then(|s| {
@@ -168,6 +190,17 @@ fn to_login(path: &str) -> Response {
 /// Whether the person works in the supervision office (the workbench is theirs).
 fn office(session: &Session) -> bool {
     session.actor.roles.any(&[Role::Supervisor, Role::Admin])
+}
+
+/// Whether the person watches for anomalies (R8.5): leaders, the office and inspectors.
+fn monitors(session: &Session) -> bool {
+    session.actor.roles.any(&[
+        Role::MainLeader,
+        Role::DeputyLeader,
+        Role::Supervisor,
+        Role::Inspector,
+        Role::Admin,
+    ])
 }
 
 /// `GET /`: the portal for the person's role (the workbench for the office, the overview
@@ -482,7 +515,7 @@ async fn overview_page(State(state): State<AppState>, headers: HeaderMap) -> Res
     let Some(session) = signed_in(&state, &headers).await else {
         return to_login("/overview");
     };
-    match overview_html(&state, &session, Utc::now()).await {
+    match overview_html(&state, &session, state.clock.now()).await {
         Ok(html) => Html(html).into_response(),
         Err(e) => e.into_response(),
     }
@@ -569,7 +602,7 @@ pub async fn board_html(
 
 async fn board_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let session = signed_in(&state, &headers).await;
-    match board_html(&state, session.as_ref(), Utc::now()).await {
+    match board_html(&state, session.as_ref(), state.clock.now()).await {
         Ok(html) => Html(html).into_response(),
         Err(e) => e.into_response(),
     }
@@ -643,7 +676,7 @@ async fn workbench_page(State(state): State<AppState>, headers: HeaderMap) -> Re
     if !office(&session) {
         return Redirect::to("/overview").into_response();
     }
-    match workbench_html(&state, &session, Utc::now()).await {
+    match workbench_html(&state, &session, state.clock.now()).await {
         Ok(html) => Html(html).into_response(),
         Err(e) => e.into_response(),
     }
@@ -684,7 +717,7 @@ async fn urge(
             note: form.note,
         },
     };
-    let now = Utc::now();
+    let now = state.clock.now();
     let outcome = match authority::apply(&state, &session.org, &session.actor, &env, now).await {
         Ok(o) => o,
         Err(e) => return e.into_response(),

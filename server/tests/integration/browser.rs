@@ -17,7 +17,7 @@ use crate::support::*;
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A chromedriver process and one browser session in it, ended on drop.
-struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     base: String,
     session: String,
@@ -40,7 +40,7 @@ fn which(program: &str) -> Option<PathBuf> {
 }
 
 impl Browser {
-    async fn start() -> Browser {
+    pub(crate) async fn start() -> Browser {
         let driver = which("chromedriver").unwrap_or_else(|| {
             panic!(
                 "chromedriver is not installed: scripts/test installs it (apt-get install \
@@ -101,7 +101,12 @@ impl Browser {
         }
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub(crate) async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut req = self.http.request(method, url);
         if let Some(b) = body {
@@ -120,12 +125,12 @@ impl Browser {
         v["value"].clone()
     }
 
-    async fn go(&self, url: &str) {
+    pub(crate) async fn go(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
             .await;
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None)
             .await
             .as_str()
@@ -133,7 +138,7 @@ impl Browser {
             .to_owned()
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let v = self
             .call(
                 reqwest::Method::POST,
@@ -147,7 +152,7 @@ impl Browser {
             .to_owned()
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         self.call(
             reqwest::Method::POST,
@@ -157,7 +162,7 @@ impl Browser {
         .await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let e = self.find(css).await;
         self.call(
             reqwest::Method::POST,
@@ -167,7 +172,7 @@ impl Browser {
         .await;
     }
 
-    async fn script(&self, js: &str) -> Value {
+    pub(crate) async fn script(&self, js: &str) -> Value {
         self.call(
             reqwest::Method::POST,
             "/execute/sync",
@@ -177,7 +182,7 @@ impl Browser {
     }
 
     /// Waits until `js` returns true (polling), or fails saying `what`.
-    async fn wait_for(&self, js: &str, what: &str) {
+    pub(crate) async fn wait_for(&self, js: &str, what: &str) {
         let until = Instant::now() + Duration::from_secs(15);
         while self.script(js).await != true {
             assert!(Instant::now() < until, "timed out waiting for {what}");
@@ -185,12 +190,12 @@ impl Browser {
         }
     }
 
-    async fn sign_out_cookies(&self) {
+    pub(crate) async fn sign_out_cookies(&self) {
         self.call(reqwest::Method::DELETE, "/cookie", None).await;
     }
 
     /// Saves a screenshot of the page to `target/screenshots/<name>.png`.
-    async fn screenshot(&self, name: &str) -> PathBuf {
+    pub(crate) async fn screenshot(&self, name: &str) -> PathBuf {
         let b64 = self.call(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD
             .decode(b64.as_str().expect("base64"))
@@ -202,6 +207,22 @@ impl Browser {
         std::fs::write(&path, png).expect("write screenshot");
         println!("screenshot: {}", path.display());
         path
+    }
+
+    /// Signs in through the form as `username` (the demo's password) from a fresh start, and
+    /// waits until the sign-in page is left.
+    pub(crate) async fn sign_in(&self, base: &str, username: &str) {
+        self.sign_out_cookies().await;
+        self.go(&format!("{base}/login")).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", duban_server::demo::DEMO_PASSWORD)
+            .await;
+        self.click("form.signin button").await;
+        self.wait_for(
+            "return location.pathname !== '/login'",
+            "leaving the sign-in page",
+        )
+        .await;
     }
 }
 
@@ -247,12 +268,8 @@ async fn in_a_browser_sign_in_overview_workbench_urge_and_the_board() {
     b.screenshot("overview-leader").await;
 
     // The office: the workbench, and an overdue item urged in one click.
-    b.sign_out_cookies().await;
+    b.sign_in(&s.base, "supervisor").await;
     b.go(&format!("{}/", s.base)).await;
-    b.type_into("#username", "supervisor").await;
-    b.type_into("#password", duban_server::demo::DEMO_PASSWORD)
-        .await;
-    b.click("form.signin button").await;
     b.wait_for(
         "return location.pathname === '/workbench'",
         "the supervisor's workbench as home",

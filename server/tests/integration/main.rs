@@ -22,3 +22,8 @@ mod scheduler;
 mod sync;
 mod views;
 mod web;
+mod web_export;
+mod web_item;
+mod web_register;
+mod web_scores;
+mod web_stats;

@@ -1,0 +1,1 @@
+//! Exports: the ledger and statistics as xlsx, the item archive zip.

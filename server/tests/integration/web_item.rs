@@ -1,0 +1,1 @@
+//! The item page and its acts.

@@ -1,0 +1,1 @@
+//! Scores, rankings, bulletins and notices pages.

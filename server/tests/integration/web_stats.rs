@@ -1,0 +1,1 @@
+//! Statistics, calendars, timelines, monitoring and the portals.
