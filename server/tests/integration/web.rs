@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::support::*;
 
 /// A client that does not follow redirects (the tests look at them).
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(Policy::none())
         .build()
@@ -17,7 +17,7 @@ fn browser() -> reqwest::Client {
 }
 
 /// Signs in through the form; returns the cookie pair `duban_session=…`.
-async fn sign_in(s: &Server, web: &reqwest::Client, username: &str) -> String {
+pub(crate) async fn sign_in(s: &Server, web: &reqwest::Client, username: &str) -> String {
     let r = web
         .post(format!("{}/login", s.base))
         .form(&[
@@ -38,7 +38,7 @@ async fn sign_in(s: &Server, web: &reqwest::Client, username: &str) -> String {
     cookie.split(';').next().expect("pair").to_owned()
 }
 
-async fn page(web: &reqwest::Client, url: &str, cookie: Option<&str>) -> (u16, String) {
+pub(crate) async fn page(web: &reqwest::Client, url: &str, cookie: Option<&str>) -> (u16, String) {
     let mut req = web.get(url);
     if let Some(c) = cookie {
         req = req.header(COOKIE, c);
@@ -48,7 +48,7 @@ async fn page(web: &reqwest::Client, url: &str, cookie: Option<&str>) -> (u16, S
 }
 
 /// The number right after `marker` in `html`.
-fn number_after(html: &str, marker: &str) -> u64 {
+pub(crate) fn number_after(html: &str, marker: &str) -> u64 {
     let start = html.find(marker).expect(marker) + marker.len();
     html[start..]
         .chars()
