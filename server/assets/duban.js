@@ -39,3 +39,26 @@
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
   document.addEventListener("htmx:afterSwap", function (e) { drawAll(e.target); });
 })();
+
+// Registration: show only the chosen category's attributes; the upload's progress bar.
+(function () {
+  function attrs() {
+    var chosen = document.querySelector("#category");
+    if (!chosen) return;
+    document.querySelectorAll("fieldset.attrs").forEach(function (f) {
+      f.hidden = f.dataset.category !== chosen.value;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    attrs();
+    var chosen = document.querySelector("#category");
+    if (chosen) chosen.addEventListener("change", attrs);
+  });
+  document.addEventListener("htmx:xhr:progress", function (e) {
+    var bar = e.target.querySelector && e.target.querySelector("progress.upload");
+    if (bar && e.detail.lengthComputable) {
+      bar.max = e.detail.total;
+      bar.value = e.detail.loaded;
+    }
+  });
+})();

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod notify;
 pub mod org;
 pub mod push;
+pub mod register;
 pub mod routes;
 pub mod scheduler;
 pub mod seed;
@@ -111,6 +112,18 @@ async fn record(State(state): State<AppState>, req: Request, next: Next) -> Resp
 
 async fn fallback() -> ApiError {
     ApiError::not_found("接口", "endpoint")
+}
+
+/// An id derived from its parts (the first naming what it is for, with its version): the
+/// same parts give the same id on every replica and every retry.
+pub fn derived_uuid(parts: &[&[u8]]) -> uuid::Uuid {
+    let mut h = blake3::Hasher::new();
+    for p in parts {
+        h.update(p);
+    }
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
 /// The whole HTTP surface.

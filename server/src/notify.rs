@@ -49,14 +49,12 @@ pub const CONCURRENCY: usize = 64;
 
 /// The notification's id: the same for the same person and event, everywhere.
 pub fn notification_id(person: UserId, task: TaskId, task_seq: u64) -> uuid::Uuid {
-    let mut h = blake3::Hasher::new();
-    h.update(b"duban notification v1\0");
-    h.update(person.0.as_bytes());
-    h.update(task.0.as_bytes());
-    h.update(&task_seq.to_le_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&h.finalize().as_bytes()[..16]);
-    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    crate::derived_uuid(&[
+        b"duban notification v1\0",
+        person.0.as_bytes(),
+        task.0.as_bytes(),
+        &task_seq.to_le_bytes(),
+    ])
 }
 
 /// A deliver job: one step (channel and time) of the climb of the notifications one

@@ -53,18 +53,13 @@ pub fn wake_millis(t: DateTime<Utc>) -> i64 {
 
 /// The command's id: the same for the same item, version and command, on every replica.
 pub fn command_id(task: TaskId, version: u64, command: &Command) -> uuid::Uuid {
-    let mut h = blake3::Hasher::new();
-    h.update(b"duban scheduler v1\0");
-    h.update(task.0.as_bytes());
-    h.update(&version.to_le_bytes());
-    h.update(
-        serde_json::to_string(command)
-            .unwrap_or_default()
-            .as_bytes(),
-    );
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&h.finalize().as_bytes()[..16]);
-    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    let json = serde_json::to_string(command).unwrap_or_default();
+    crate::derived_uuid(&[
+        b"duban scheduler v1\0",
+        task.0.as_bytes(),
+        &version.to_le_bytes(),
+        json.as_bytes(),
+    ])
 }
 
 /// One pass at `now`: every item due (up to [`BATCH`]) gets its due commands.

@@ -1,11 +1,865 @@
 //! Registration and dispatch pages (R1, R2): one item, a spreadsheet of many, dispatch to
-//! many units in one action.
+//! many units in one action — for the supervision office.
+//!
+//! - `GET /register`, `POST /register`: the registration form — category and its
+//!   attributes, source, urgency, confidentiality, deadline, milestones, recurring reports,
+//!   the instructing leader, an approval chain (立项审批; the item is dispatched once
+//!   approved), and lead units: one item per lead unit, registered and dispatched in one
+//!   action (docs/adr/0001).
+//! - `GET /register/import`, `POST /register/import`: a spreadsheet (xlsx) uploaded with a
+//!   progress bar, every row checked with a reason for each bad field; nothing is imported
+//!   while any row is bad. `POST /register/import/run` imports the checked rows a chunk at a
+//!   time (htmx asks for the next chunk and moves the progress bar), or all at once without
+//!   JavaScript. `GET /register/template.xlsx`: the sheet to fill in.
+//! - `GET /dispatch/{id}`, `POST /dispatch/{id}`: dispatching an item already registered
+//!   (after its registration approval, say).
+//!
+//! Every command's id derives from the form's id (`register::derived_id`): a resent form
+//! or an interrupted import run again replays what was applied and continues, never
+//! registering an item twice.
 
+use std::collections::BTreeSet;
+
+use askama::Template;
+use axum::extract::{Form, Multipart, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use axum::Router;
+use chrono::{DateTime, Utc};
+use duban_core::domain::state::Status;
+use duban_core::domain::{Command, Role, TaskId};
+use duban_core::protocol::{CommandEnvelope, PushOutcome};
 
+use super::{office, page, signed_in, to_login, Chrome, Shown};
+use crate::auth::Session;
+use crate::error::ApiError;
+use crate::register::{self as reg, Draft, MilestoneDraft, Problem};
+use crate::routes::query;
 use crate::AppState;
 
 /// The routes of these pages.
 pub(super) fn router() -> Router<AppState> {
     Router::new()
+        .route("/register", get(form_page).post(submit))
+        .route("/register/import", get(import_page).post(import_upload))
+        .route("/register/import/run", axum::routing::post(import_run))
+        .route("/register/template.xlsx", get(template))
+        .route("/dispatch/{id}", get(dispatch_page).post(dispatch_submit))
+}
+
+/// Rows imported per request of a run (the progress bar moves after each).
+const CHUNK: usize = 10;
+
+/// Blank milestone rows the form offers.
+const MILESTONE_ROWS: usize = 3;
+
+/// An option of a select.
+struct Opt {
+    value: String,
+    label: String,
+}
+
+/// A unit to tick, indented by its depth in the tree.
+struct UnitOpt {
+    id: String,
+    name: String,
+    indent: usize,
+    lead: bool,
+    participant: bool,
+}
+
+/// A category and the attributes it asks for.
+struct CategoryOpt {
+    code: String,
+    name: String,
+    attributes: Vec<(String, String)>,
+}
+
+/// What the form offers to choose from, with what was chosen.
+struct Choices {
+    categories: Vec<CategoryOpt>,
+    units: Vec<UnitOpt>,
+    leaders: Vec<Opt>,
+    deputies: Vec<Opt>,
+    people: Vec<Opt>,
+}
+
+fn choices(session: &Session, d: &Draft) -> Choices {
+    let org = &session.org;
+    let depth = |mut id| {
+        let mut n: usize = 0;
+        while let Some(parent) = org.unit(id).and_then(|u| u.parent) {
+            n += 1;
+            id = parent;
+        }
+        n
+    };
+    let ticked = |names: &[String], id: &str, name: &str| {
+        names
+            .iter()
+            .flat_map(|n| n.split(['、', '，', ',']))
+            .any(|n| n.trim() == id || n.trim() == name)
+    };
+    let mut people: Vec<_> = org.people.values().filter(|p| p.active).collect();
+    people.sort_by(|a, b| a.username.cmp(&b.username));
+    let opts = |roles: &[Role]| -> Vec<Opt> {
+        people
+            .iter()
+            .filter(|p| roles.is_empty() || p.roles.iter().any(|r| roles.contains(r)))
+            .map(|p| Opt {
+                value: p.id.to_string(),
+                label: format!("{} {}", p.name, p.position).trim().to_owned(),
+            })
+            .collect()
+    };
+    Choices {
+        categories: org
+            .policy
+            .categories
+            .iter()
+            .map(|c| CategoryOpt {
+                code: c.code.clone(),
+                name: format!("{} {}", c.name_zh, c.name_en),
+                attributes: c
+                    .required_attributes
+                    .iter()
+                    .chain(&c.confidential_attributes)
+                    .map(|k| (k.clone(), d.attributes.get(k).cloned().unwrap_or_default()))
+                    .collect(),
+            })
+            .collect(),
+        units: org
+            .units
+            .iter()
+            .filter(|u| u.parent.is_some())
+            .map(|u| {
+                let id = u.id.to_string();
+                UnitOpt {
+                    lead: ticked(&d.leads, &id, &u.name),
+                    participant: ticked(&d.participants, &id, &u.name),
+                    indent: depth(u.id).saturating_sub(1),
+                    name: u.name.clone(),
+                    id,
+                }
+            })
+            .collect(),
+        leaders: opts(&[Role::MainLeader, Role::DeputyLeader]),
+        deputies: opts(&[Role::DeputyLeader]),
+        people: opts(&[]),
+    }
+}
+
+/// A problem as the pages show it: the field's name, the reason in both languages.
+struct Shown2 {
+    field: &'static str,
+    code: &'static str,
+    zh: String,
+    en: String,
+}
+
+/// The Chinese name of a draft's field.
+fn field_zh(field: &str) -> &'static str {
+    let base = field.split('.').next().unwrap_or(field);
+    if let Some((zh, _, _)) = reg::COLUMNS.iter().find(|c| c.2 == base) {
+        return zh;
+    }
+    match base {
+        "approvers" => "立项审批人",
+        "milestones" => "节点",
+        "attributes" => "类别属性",
+        "file" => "文件",
+        _ => "字段",
+    }
+}
+
+fn shown(problems: &[Problem]) -> Vec<Shown2> {
+    problems
+        .iter()
+        .map(|p| Shown2 {
+            field: field_zh(&p.field),
+            code: p.code,
+            zh: p.zh.clone(),
+            en: p.en.clone(),
+        })
+        .collect()
+}
+
+/// A milestone row of the form, and whether it has a problem.
+struct MilestoneRow {
+    m: MilestoneDraft,
+    bad: bool,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    chrome: Chrome,
+    form: String,
+    d: Draft,
+    milestones: Vec<MilestoneRow>,
+    approvers: [String; 2],
+    problems: Vec<Shown2>,
+    bad: BTreeSet<String>,
+    c: Choices,
+}
+
+fn register_page(
+    session: &Session,
+    now: DateTime<Utc>,
+    form: String,
+    d: Draft,
+    problems: &[Problem],
+) -> RegisterPage {
+    let mut milestones = d.milestones.clone();
+    milestones.resize(
+        milestones.len().max(MILESTONE_ROWS),
+        MilestoneDraft::default(),
+    );
+    let milestones = milestones
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| MilestoneRow {
+            bad: problems
+                .iter()
+                .any(|p| p.field == format!("milestones.{}", i + 1)),
+            m,
+        })
+        .collect();
+    let approver = |i: usize| d.approvers.get(i).cloned().unwrap_or_default();
+    RegisterPage {
+        chrome: Chrome::new(Some(session), &session.org.calendar, "/register", now),
+        form,
+        c: choices(session, &d),
+        approvers: [approver(0), approver(1)],
+        milestones,
+        problems: shown(problems),
+        bad: problems.iter().map(|p| p.field.clone()).collect(),
+        d,
+    }
+}
+
+/// The person signed in, if they work in the office; else where to send them.
+async fn office_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+) -> Result<Session, Response> {
+    match signed_in(state, headers).await {
+        Some(s) if office(&s) => Ok(s),
+        Some(_) => Err(ApiError::forbidden(
+            "只有督查办可以立项和交办",
+            "only the supervision office registers and dispatches",
+        )
+        .into_response()),
+        None => Err(to_login(path)),
+    }
+}
+
+async fn form_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = match office_session(&state, &headers, "/register").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let t = register_page(
+        &session,
+        state.clock.now(),
+        uuid::Uuid::new_v4().to_string(),
+        Draft::default(),
+        &[],
+    );
+    page(StatusCode::OK, &t)
+}
+
+/// A form's fields, in order (repeated names for ticked units).
+type Fields = Vec<(String, String)>;
+
+/// The draft a form's fields describe, and the form's id.
+fn draft_of(fields: &Fields) -> (Option<uuid::Uuid>, Draft) {
+    let mut d = Draft::default();
+    let mut form = None;
+    let mut approvers = [String::new(), String::new()];
+    for (k, v) in fields {
+        let v = v.clone();
+        match k.as_str() {
+            "form" => form = uuid::Uuid::parse_str(v.trim()).ok(),
+            "category" => d.category = v,
+            "title" => d.title = v,
+            "content" => d.content = v,
+            "source" => d.source = v,
+            "urgency" => d.urgency = v,
+            "visibility" => d.visibility = v,
+            "deadline" => d.deadline = v,
+            "leads" => d.leads.push(v),
+            "participants" => d.participants.push(v),
+            "responsible_leader" => d.responsible_leader = v,
+            "deputy_leader" => d.deputy_leader = v,
+            "instructing_leader" => d.instructing_leader = v,
+            "approver1" => approvers[0] = v,
+            "approver2" => approvers[1] = v,
+            "recurrence" => d.recurrence = v,
+            "recurrence_days" => d.recurrence_days = v,
+            other => {
+                if let Some(key) = other.strip_prefix("attr.") {
+                    // Only the chosen category's attributes count (the form offers all).
+                    let prefix = format!("{}.", d.category);
+                    if let Some(key) = key.strip_prefix(&prefix) {
+                        d.attributes.insert(key.to_owned(), v);
+                    }
+                } else if let Some(rest) = other.strip_prefix("ms.") {
+                    let Some((i, part)) = rest.split_once('.') else {
+                        continue;
+                    };
+                    let Ok(i) = i.parse::<usize>() else { continue };
+                    if i >= 50 {
+                        continue;
+                    }
+                    if d.milestones.len() <= i {
+                        d.milestones.resize(i + 1, MilestoneDraft::default());
+                    }
+                    let m = &mut d.milestones[i];
+                    match part {
+                        "kind" => m.kind = v,
+                        "title" => m.title = v,
+                        "due" => m.due = v,
+                        "percent" => m.percent = v,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    d.approvers = approvers
+        .into_iter()
+        .filter(|a| !a.trim().is_empty())
+        .collect();
+    (form, d)
+}
+
+/// One item of a registration, as the result shows it.
+struct Done {
+    id: String,
+    number: String,
+    title: String,
+    unit: String,
+    status: String,
+    error: Option<Shown>,
+}
+
+/// Applies planned items one command at a time through the authority; an item stops at
+/// its first refusal. Returns each item as it now stands.
+async fn apply_items(
+    state: &AppState,
+    session: &Session,
+    items: Vec<(TaskId, Vec<CommandEnvelope>)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Done>, ApiError> {
+    let mut out = Vec::with_capacity(items.len());
+    for (task, envelopes) in items {
+        let mut error = None;
+        let mut title = String::new();
+        let mut unit = String::new();
+        for env in &envelopes {
+            match &env.command {
+                Command::Register(r) => title = r.title.clone(),
+                Command::Dispatch(o) => {
+                    unit = session
+                        .org
+                        .unit(o.lead.unit)
+                        .map(|u| u.name.clone())
+                        .unwrap_or_default()
+                }
+                _ => {}
+            }
+        }
+        for env in &envelopes {
+            let outcome =
+                crate::authority::apply(state, &session.org, &session.actor, env, now).await?;
+            if let PushOutcome::Rejected { code, zh, en, .. } = outcome {
+                error = Some(Shown { code, zh, en });
+                break;
+            }
+        }
+        let summary = query::item_summary(state, session, task, now).await?;
+        out.push(match summary {
+            Some(i) => Done {
+                id: i.id.to_string(),
+                number: i.number.clone(),
+                title: i.title.clone(),
+                unit: i.lead_unit.as_ref().map(|u| u.name.clone()).unwrap_or(unit),
+                status: i.status_zh.to_owned(),
+                error,
+            },
+            None => Done {
+                id: String::new(),
+                number: String::new(),
+                title,
+                unit,
+                status: "未登记 Not registered".to_owned(),
+                error,
+            },
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "register_done.html")]
+struct DonePage {
+    chrome: Chrome,
+    items: Vec<Done>,
+}
+
+fn bad_form() -> Response {
+    ApiError::bad_request(
+        "request.bad_form",
+        "表单已失效，请刷新页面后重试",
+        "the form is not valid: reload the page and try again",
+    )
+    .into_response()
+}
+
+/// `POST /register`: checks the form; with problems, the form again with what was typed
+/// and each reason; else registers (and dispatches) and shows the items made.
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let session = match office_session(&state, &headers, "/register").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = state.clock.now();
+    let (Some(form), d) = draft_of(&fields) else {
+        return bad_form();
+    };
+    let planned = reg::check(&d, &session.org, now)
+        .and_then(|entry| reg::plan(&entry, &session.org.policy, form, 0).map_err(|p| vec![p]));
+    let items = match planned {
+        Ok(items) => items,
+        Err(problems) => {
+            let t = register_page(&session, now, form.to_string(), d, &problems);
+            return page(StatusCode::UNPROCESSABLE_ENTITY, &t);
+        }
+    };
+    match apply_items(&state, &session, items, now).await {
+        Ok(items) => page(
+            StatusCode::OK,
+            &DonePage {
+                chrome: Chrome::new(Some(&session), &session.org.calendar, "/register", now),
+                items,
+            },
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A checked row of a spreadsheet.
+struct SheetRow {
+    row: u32,
+    title: String,
+    leads: String,
+    problems: Vec<Shown2>,
+}
+
+/// What an upload found: the rows and their problems, and what to post to import them.
+struct Preview {
+    file_problem: Option<Shown2>,
+    rows: Vec<SheetRow>,
+    bad_rows: usize,
+    items: usize,
+    form: String,
+    data: String,
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    p: Option<Preview>,
+}
+
+#[derive(Template)]
+#[template(path = "import_preview.html")]
+struct PreviewFragment {
+    p: Option<Preview>,
+}
+
+async fn import_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = match office_session(&state, &headers, "/register/import").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = state.clock.now();
+    page(
+        StatusCode::OK,
+        &ImportPage {
+            chrome: Chrome::new(Some(&session), &session.org.calendar, "/register", now),
+            p: None,
+        },
+    )
+}
+
+/// Checks every row; the preview lists them all, each bad one with its reasons.
+fn preview(session: &Session, now: DateTime<Utc>, rows: &[(u32, Draft)]) -> Preview {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut items = 0;
+    for (row, d) in rows {
+        let problems = match reg::check(d, &session.org, now) {
+            Ok(e) => {
+                items += e.leads.len().max(1);
+                Vec::new()
+            }
+            Err(p) => shown(&p),
+        };
+        out.push(SheetRow {
+            row: *row,
+            title: d.title.clone(),
+            leads: d.leads.join("、"),
+            problems,
+        });
+    }
+    Preview {
+        file_problem: None,
+        bad_rows: out.iter().filter(|r| !r.problems.is_empty()).count(),
+        rows: out,
+        items,
+        form: uuid::Uuid::new_v4().to_string(),
+        data: serde_json::to_string(rows).unwrap_or_default(),
+    }
+}
+
+fn file_problem(p: &Problem) -> Preview {
+    Preview {
+        file_problem: shown(std::slice::from_ref(p)).pop(),
+        rows: Vec::new(),
+        bad_rows: 0,
+        items: 0,
+        form: String::new(),
+        data: String::new(),
+    }
+}
+
+/// `POST /register/import` (multipart, field `file`): the preview of the sheet's rows.
+async fn import_upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let session = match office_session(&state, &headers, "/register/import").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = state.clock.now();
+    let mut bytes = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => match field.bytes().await {
+                Ok(b) => bytes = Some(b),
+                Err(e) => {
+                    return ApiError::bad_request("import.upload", "上传中断", e.to_string())
+                        .into_response()
+                }
+            },
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                return ApiError::bad_request("import.upload", "上传的表单无效", e.to_string())
+                    .into_response()
+            }
+        }
+    }
+    let p = match bytes.filter(|b| !b.is_empty()) {
+        None => file_problem(&Problem {
+            field: "file".into(),
+            code: "import.no_file",
+            zh: "请选择要导入的 xlsx 文件".into(),
+            en: "choose an xlsx file to import".into(),
+        }),
+        Some(b) => match reg::read_sheet(&b) {
+            Ok(rows) if rows.is_empty() => file_problem(&Problem {
+                field: "file".into(),
+                code: "import.no_rows",
+                zh: "表格中没有事项".into(),
+                en: "the sheet holds no items".into(),
+            }),
+            Ok(rows) => preview(&session, now, &rows),
+            Err(p) => file_problem(&p),
+        },
+    };
+    let status = if p.file_problem.is_some() || p.bad_rows > 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    if headers.get("hx-request").is_some() {
+        // htmx swaps 2xx answers only: the problems are content here, with a 200.
+        return page(StatusCode::OK, &PreviewFragment { p: Some(p) });
+    }
+    page(
+        status,
+        &ImportPage {
+            chrome: Chrome::new(Some(&session), &session.org.calendar, "/register", now),
+            p: Some(p),
+        },
+    )
+}
+
+/// The run form: the form's id, the checked rows, and where this chunk starts.
+#[derive(serde::Deserialize)]
+struct RunForm {
+    form: String,
+    data: String,
+    /// Empty or absent: all rows at once.
+    #[serde(default)]
+    offset: String,
+}
+
+#[derive(Template)]
+#[template(path = "import_run.html")]
+struct RunFragment {
+    done: Vec<Done>,
+    next: Option<usize>,
+    finished: usize,
+    total: usize,
+}
+
+#[derive(Template)]
+#[template(path = "import_done.html")]
+struct RunPage {
+    chrome: Chrome,
+    items: Vec<Done>,
+}
+
+/// `POST /register/import/run`: imports the rows from `offset` (a chunk, for htmx) or all
+/// of them. The rows are checked again; ids derive from the form's id and the row's place,
+/// so running a chunk twice replays it.
+async fn import_run(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<RunForm>,
+) -> Response {
+    let session = match office_session(&state, &headers, "/register/import").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = state.clock.now();
+    let (Ok(form), Ok(rows)) = (
+        uuid::Uuid::parse_str(f.form.trim()),
+        serde_json::from_str::<Vec<(u32, Draft)>>(&f.data),
+    ) else {
+        return bad_form();
+    };
+    if rows.is_empty() || rows.len() > reg::MAX_ROWS {
+        return bad_form();
+    }
+    let mut planned = Vec::new();
+    for (i, (row, d)) in rows.iter().enumerate() {
+        let p = reg::check(d, &session.org, now)
+            .and_then(|e| reg::plan(&e, &session.org.policy, form, i as u32).map_err(|p| vec![p]));
+        match p {
+            Ok(items) => planned.push(items),
+            Err(problems) => {
+                let first = &problems[0];
+                return ApiError::unprocessable(
+                    first.code,
+                    format!("第{row}行：{}（请重新上传）", first.zh),
+                    format!("row {row}: {} (upload the file again)", first.en),
+                )
+                .into_response();
+            }
+        }
+    }
+    let offset = f.offset.trim().parse::<usize>().ok();
+    let chunk = match offset.filter(|_| headers.get("hx-request").is_some()) {
+        Some(o) => o.min(planned.len())..(o + CHUNK).min(planned.len()),
+        None => 0..planned.len(),
+    };
+    let end = chunk.end;
+    let items: Vec<_> = planned.drain(chunk).flatten().collect();
+    let done = match apply_items(&state, &session, items, now).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    if headers.get("hx-request").is_some() {
+        let total = rows.len();
+        return page(
+            StatusCode::OK,
+            &RunFragment {
+                done,
+                next: (end < total).then_some(end),
+                finished: end,
+                total,
+            },
+        );
+    }
+    page(
+        StatusCode::OK,
+        &RunPage {
+            chrome: Chrome::new(Some(&session), &session.org.calendar, "/register", now),
+            items: done,
+        },
+    )
+}
+
+/// `GET /register/template.xlsx`: the sheet to fill in.
+async fn template(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = match office_session(&state, &headers, "/register/template.xlsx").await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match reg::template(&session.org, state.clock.now()) {
+        Ok(bytes) => {
+            let mut r = bytes.into_response();
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static(
+                    "attachment; filename=\"register.xlsx\"; filename*=UTF-8''%E7%AB%8B%E9%A1%B9%E6%A8%A1%E6%9D%BF.xlsx",
+                ),
+            );
+            r
+        }
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dispatch.html")]
+struct DispatchPage {
+    chrome: Chrome,
+    id: String,
+    number: String,
+    title: String,
+    status: String,
+    form: String,
+    d: Draft,
+    problems: Vec<Shown2>,
+    bad: BTreeSet<String>,
+    error: Option<Shown>,
+    c: Choices,
+}
+
+/// The item to dispatch, if the person may read it.
+async fn item_of(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<query::ItemSummary, ApiError> {
+    let task = uuid::Uuid::parse_str(id.trim())
+        .map_err(|_| ApiError::bad_request("request.bad_id", "编号无效", "not an id"))?;
+    query::item_summary(state, session, TaskId(task), now)
+        .await?
+        .ok_or_else(|| ApiError::not_found("事项", "item"))
+}
+
+fn dispatch_view(
+    session: &Session,
+    now: DateTime<Utc>,
+    item: &query::ItemSummary,
+    form: String,
+    d: Draft,
+    problems: &[Problem],
+    error: Option<Shown>,
+) -> DispatchPage {
+    DispatchPage {
+        chrome: Chrome::new(Some(session), &session.org.calendar, "/workbench", now),
+        id: item.id.to_string(),
+        number: item.number.clone(),
+        title: item.title.clone(),
+        status: item.status_zh.to_owned(),
+        form,
+        c: choices(session, &d),
+        problems: shown(problems),
+        bad: problems.iter().map(|p| p.field.clone()).collect(),
+        error,
+        d,
+    }
+}
+
+async fn dispatch_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let session = match office_session(&state, &headers, &format!("/dispatch/{id}")).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = state.clock.now();
+    let item = match item_of(&state, &session, &id, now).await {
+        Ok(i) => i,
+        Err(e) => return e.into_response(),
+    };
+    if !matches!(item.status, Status::Draft | Status::Declined) {
+        return Redirect::to("/workbench").into_response();
+    }
+    let t = dispatch_view(
+        &session,
+        now,
+        &item,
+        uuid::Uuid::new_v4().to_string(),
+        Draft::default(),
+        &[],
+        None,
+    );
+    page(StatusCode::OK, &t)
+}
+
+/// `POST /dispatch/{id}`: dispatches the item through the authority; back to the workbench.
+async fn dispatch_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let session = match office_session(&state, &headers, &format!("/dispatch/{id}")).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = state.clock.now();
+    let item = match item_of(&state, &session, &id, now).await {
+        Ok(i) => i,
+        Err(e) => return e.into_response(),
+    };
+    let (Some(form), d) = draft_of(&fields) else {
+        return bad_form();
+    };
+    let order = match reg::check_dispatch(&d, &session.org, now) {
+        Ok(o) => o,
+        Err(problems) => {
+            let t = dispatch_view(&session, now, &item, form.to_string(), d, &problems, None);
+            return page(StatusCode::UNPROCESSABLE_ENTITY, &t);
+        }
+    };
+    let env = CommandEnvelope {
+        id: form,
+        task: item.id,
+        command: Command::Dispatch(Box::new(order)),
+    };
+    match crate::authority::apply(&state, &session.org, &session.actor, &env, now).await {
+        Ok(PushOutcome::Accepted { .. }) => Redirect::to("/workbench").into_response(),
+        Ok(PushOutcome::Rejected { code, zh, en, .. }) => {
+            // The same id would be refused the same way: a new one for the next try.
+            let t = dispatch_view(
+                &session,
+                now,
+                &item,
+                uuid::Uuid::new_v4().to_string(),
+                d,
+                &[],
+                Some(Shown { code, zh, en }),
+            );
+            page(StatusCode::UNPROCESSABLE_ENTITY, &t)
+        }
+        Err(e) => e.into_response(),
+    }
 }

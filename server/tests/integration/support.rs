@@ -194,12 +194,17 @@ impl Server {
 
     /// Signs in and returns the token.
     pub async fn login(&self, username: &str) -> String {
+        self.login_with(username, PASSWORD).await
+    }
+
+    /// Signs in through the API with `password` (the demo's, say); returns the token.
+    pub async fn login_with(&self, username: &str, password: &str) -> String {
         let r = self
             .call(
                 reqwest::Method::POST,
                 "/api/v1/auth/login",
                 None,
-                Some(json!({"username": username, "password": PASSWORD})),
+                Some(json!({"username": username, "password": password})),
             )
             .await
             .expect(200);
