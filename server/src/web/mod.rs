@@ -256,7 +256,25 @@ struct LoginForm {
     next: String,
 }
 
-async fn login_submit(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+/// `; Secure` when the browser reached us over HTTPS through a reverse proxy that says so
+/// (`X-Forwarded-Proto: https`; `duban serve` itself speaks plain HTTP behind it).
+fn secure(headers: &HeaderMap) -> &'static str {
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    if https {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     // Each browser sign-in is a device of its own: signing in on a second PC does not end
     // the first one's session.
     let device = match auth::new_token() {
@@ -272,8 +290,9 @@ async fn login_submit(State(state): State<AppState>, Form(form): Form<LoginForm>
         Ok(r) => {
             let max_age = (r.expires_at - Utc::now()).num_seconds().max(0);
             let cookie = format!(
-                "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}",
-                r.token
+                "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+                r.token,
+                secure(&headers)
             );
             let mut response = Redirect::to(safe_next(&form.next)).into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -306,10 +325,13 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
         }
     }
     let mut response = Redirect::to("/login").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("duban_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    let clear = format!(
+        "{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        secure(&headers)
     );
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
     response
 }
 

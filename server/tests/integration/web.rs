@@ -430,3 +430,25 @@ both!(
         assert_ne!(status, 200, "staff-b cannot even read the item");
     }
 );
+
+both!(
+    the_cookie_is_secure_behind_an_https_proxy,
+    |s: Server| async move {
+        s.fixture().await;
+        let web = browser();
+        for (proto, secure) in [(None, false), (Some("https"), true), (Some("http"), false)] {
+            let mut req = web.post(format!("{}/login", s.base)).form(&[
+                ("username", "supervisor"),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ]);
+            if let Some(p) = proto {
+                req = req.header("X-Forwarded-Proto", p);
+            }
+            let r = req.send().await.expect("login");
+            assert_eq!(r.status(), 303);
+            let cookie = r.headers()[SET_COOKIE].to_str().expect("cookie").to_owned();
+            assert_eq!(cookie.contains("; Secure"), secure, "{proto:?}: {cookie}");
+        }
+    }
+);
