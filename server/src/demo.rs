@@ -641,7 +641,13 @@ impl Builder<'_> {
             content: content.to_owned(),
             source,
             urgency: Urgency::Normal,
-            visibility: Visibility::Internal,
+            // The year's key work and the major projects are the public's business: the
+            // public board (督办网) shows them.
+            visibility: if matches!(category, "annual_key_work" | "major_project") {
+                Visibility::Public
+            } else {
+                Visibility::Internal
+            },
             deadline: None,
             attributes,
             attachments: Vec::new(),
