@@ -646,3 +646,62 @@ async fn in_a_browser_a_spreadsheet_is_uploaded_checked_and_imported_with_progre
     assert_eq!(items(&s, &token, "表格导入第").await.len(), 23);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The light's class of the public board's row whose text holds `title`.
+async fn board_light(b: &crate::browser::Browser, base: &str, title: &str) -> String {
+    b.go(&format!("{base}/board")).await;
+    let js = format!(
+        "const tr = [...document.querySelectorAll('#public-items tbody tr')]\
+         .find(tr => tr.textContent.includes('{title}')); \
+         return tr ? tr.querySelector('.dot').className : 'missing'"
+    );
+    b.script(&js)
+        .await
+        .as_str()
+        .expect("class")
+        .trim_start_matches("dot ")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_browser_the_lights_change_as_the_clock_passes_the_deadline() {
+    let s = start(Backend::Sqlite).await;
+    duban_server::seed::seed_demo(&s.state).await.expect("demo");
+    let org = s.state.org.latest(&s.state.db).await.expect("org");
+    let cal = &org.calendar;
+    let today = cal.to_local(s.state.clock.now()).date();
+    let due_day = cal.add_working_days(today, 10);
+    let deadline = cal.from_local(due_day.and_hms_opt(18, 0, 0).expect("18:00"));
+    let title = "亮灯测试：城区积水点整治";
+
+    let b = crate::browser::Browser::start().await;
+    b.sign_in(&s.base, "supervisor").await;
+    b.go(&format!("{}/register", s.base)).await;
+    b.type_into("#title", title).await;
+    b.script(&format!(
+        "document.querySelector('#deadline').value = '{due_day}T18:00'; \
+         document.querySelector('#visibility').value = 'public';"
+    ))
+    .await;
+    let css = unit_box(&b, "leads", "县住房和城乡建设局").await;
+    b.click(&css).await;
+    b.click("#submit").await;
+    b.wait_for(
+        "return document.querySelectorAll('#done tr.done').length === 1",
+        "registered and dispatched",
+    )
+    .await;
+
+    assert_eq!(board_light(&b, &s.base, title).await, "green", "ten working days left");
+    b.screenshot("lights-green").await;
+    // An hour before the deadline: near it and not reported.
+    s.state
+        .clock
+        .advance(deadline - s.state.clock.now() - chrono::Duration::hours(1));
+    assert_eq!(board_light(&b, &s.base, title).await, "yellow", "an hour left");
+    b.screenshot("lights-yellow").await;
+    // Three days past it.
+    s.state.clock.advance(chrono::Duration::days(3));
+    assert_eq!(board_light(&b, &s.base, title).await, "red", "overdue");
+    b.screenshot("lights-red").await;
+}
