@@ -490,6 +490,7 @@ async fn in_a_browser_an_item_page_takes_a_comment_into_its_trail() {
         "the trail verified",
     )
     .await;
+    b.screenshot("item").await;
     b.type_into("#act-comment textarea", "请于本周内反馈整改进度")
         .await;
     b.click("#act-comment button").await;
@@ -506,5 +507,5 @@ async fn in_a_browser_an_item_page_takes_a_comment_into_its_trail() {
     assert_eq!(after, steps + 1.0, "one comment, one step");
     b.script("document.querySelector('#trail').scrollIntoView()")
         .await;
-    b.screenshot("item").await;
+    b.screenshot("item-trail").await;
 }
