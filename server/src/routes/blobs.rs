@@ -512,7 +512,7 @@ async fn status(
 
 /// `GET /blobs/{hash}`: for the person who uploaded the file, and for whoever may view an
 /// item citing it (checked in SQL against the items' audiences, as the feed does).
-async fn download(
+pub(crate) async fn download(
     State(state): State<AppState>,
     session: Session,
     Path(hash): Path<String>,

@@ -1044,7 +1044,7 @@ pub struct ItemDetail {
     pub photo_pairs: Vec<PhotoPair>,
 }
 
-async fn detail(
+pub(crate) async fn detail(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<String>,

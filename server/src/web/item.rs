@@ -1,11 +1,1224 @@
-//! The item page: its trail with verification marks, reports with photos, and the acts on it
-//! (review and return, rating, instructions, comments, approvals).
+//! The item page (事项详情) and its acts:
+//!
+//! - `GET /items/{id}`: everything about one item the person may read (else the same
+//!   not-found as `GET /api/v1/tasks/{id}`): its facts, countdown, light and card, the people
+//!   on it, milestones, sub-items, reports with their photos and the reviewer's warnings,
+//!   before/after pairs, instructions and comments, and the trail (流程留痕) with each step's
+//!   local time, who and what, and whether its hash chain verifies;
+//! - `POST /items/{id}/act`: one act from the page's forms (review, rating, instruction,
+//!   comment or reply, the approvals, close, revoke), each a core command through the
+//!   authority with the command id the form was rendered with, so a resent form acts once.
+//!   A form is shown only when the core's duty rule lists it or its rules accept it. From
+//!   htmx the item's part of the page is answered and swapped; from a plain form, 303 back
+//!   to the page. A refusal is shown at its form with code, zh-CN and English, and what was
+//!   typed stays;
+//! - `GET /files/{hash}`: a file for the browser's `<img>` (which sends the cookie, not a
+//!   bearer token), under exactly the permission of `GET /api/v1/blobs/{hash}`.
+//!
+//! The data comes from the API's own detail (`routes::query::detail`), so the page shows what
+//! the API shows and nothing more.
 
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Router;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use duban_core::domain::calendar::Calendar;
+use duban_core::domain::decide::working_time_left;
+use duban_core::domain::derived::describe::describe;
+use duban_core::domain::derived::duty::{duties, Duty};
+use duban_core::domain::derived::evidence::EvidenceWarning;
+use duban_core::domain::model::{Assignee, BlobRef, NoteId, ReportId, Source, Visibility};
+use duban_core::domain::state::{ReportKind, ReportStatus, Status, TaskState};
+use duban_core::domain::trail::{verify, Hash, TrailEntry, TrailError};
+use duban_core::domain::{decide, Command, Context, Event, EventKind, TaskId, UserId};
+use duban_core::protocol::{CommandEnvelope, PushOutcome};
+use serde::Deserialize;
 
+use super::{colour_class, office, page, signed_in, to_login, Chrome, Shown};
+use crate::auth::Session;
+use crate::authority;
+use crate::db::Val;
+use crate::error::ApiError;
+use crate::org::Org;
+use crate::routes::{blobs, query};
 use crate::AppState;
 
 /// The routes of these pages.
 pub(super) fn router() -> Router<AppState> {
     Router::new()
+        .route("/items/{id}", get(item_page))
+        .route("/items/{id}/act", post(act))
+        .route("/files/{hash}", get(file))
+}
+
+// ----- what the page shows ------------------------------------------------------------------
+
+/// A line of the item's facts.
+struct Fact {
+    zh: &'static str,
+    en: &'static str,
+    value: String,
+}
+
+/// A light or card as shown: its colour class and reason.
+struct Light {
+    colour: &'static str,
+    zh: String,
+    en: String,
+}
+
+/// One step of the trail as the page shows it.
+struct Step {
+    seq: i64,
+    at: String,
+    who: String,
+    title_zh: String,
+    title_en: String,
+    detail: String,
+    hash: String,
+    /// Whether this step's hash matches its content and links to the step before.
+    ok: bool,
+    /// Why not (empty when verified).
+    why_zh: String,
+    why_en: String,
+}
+
+/// Whether the whole trail verifies.
+struct Verdict {
+    ok: bool,
+    code: String,
+    zh: String,
+    en: String,
+}
+
+/// A file as the page shows it: the thumbnail (for a photo) links to the file.
+struct FileView {
+    hash: String,
+    thumb: String,
+    name: String,
+    image: bool,
+    meta: String,
+    warnings: Vec<EvidenceWarning>,
+}
+
+/// A report with its files.
+struct ReportView {
+    id: String,
+    kind: &'static str,
+    by: String,
+    at: String,
+    text: String,
+    percent: Option<u8>,
+    status: &'static str,
+    files: Vec<FileView>,
+    /// The command id of its approval form, when this person is to decide it.
+    decide: Option<String>,
+}
+
+/// A rectification's "before" photo with the "after" photos answering it.
+struct PairView {
+    before: FileView,
+    after: Vec<FileView>,
+}
+
+/// An instruction, comment or reply.
+struct NoteView {
+    id: String,
+    instruction: bool,
+    reply: bool,
+    by: String,
+    at: String,
+    text: String,
+    /// The command id of its reply form, when this person may comment.
+    answer: Option<String>,
+}
+
+/// A milestone.
+struct MilestoneView {
+    title: String,
+    due: String,
+    planned: u8,
+    met: String,
+}
+
+/// A linked item (a sub-item or the parent).
+struct Linked {
+    id: String,
+    number: String,
+    title: String,
+    status: &'static str,
+    colour: &'static str,
+    progress: u8,
+}
+
+/// A request waiting for a decision (extension, suspension, resumption).
+struct Request {
+    by: String,
+    at: String,
+    what: String,
+    reason: String,
+}
+
+/// A form that failed: which one, why, and what was typed in it.
+#[derive(Default)]
+struct Attempt {
+    key: String,
+    error: Option<Shown>,
+    opinion: String,
+    text: String,
+    stars: String,
+    new_deadline: String,
+}
+
+/// The item's part of the page (swapped whole by htmx after an act).
+struct ItemView {
+    id: String,
+    number: String,
+    title: String,
+    status: &'static str,
+    facts: Vec<Fact>,
+    countdown: Option<Fact>,
+    light: Option<Light>,
+    card: Option<Light>,
+    people: Vec<Fact>,
+    content: String,
+    confidential: Vec<(String, String)>,
+    progress: u8,
+    scheduled: Option<u8>,
+    milestones: Vec<MilestoneView>,
+    parent: Option<Linked>,
+    subtasks: Vec<Linked>,
+    attachments: Vec<FileView>,
+    reports: Vec<ReportView>,
+    pairs: Vec<PairView>,
+    notes: Vec<NoteView>,
+    score: Option<(String, Vec<(String, String)>)>,
+    steps: Vec<Step>,
+    verdict: Verdict,
+    extension: Option<Request>,
+    suspension: Option<Request>,
+    resumption: Option<Request>,
+    // The forms this person may use now, each with its command id.
+    review: Option<String>,
+    rate: Option<String>,
+    instruct: Option<String>,
+    comment: Option<String>,
+    decide_extension: Option<String>,
+    decide_suspension: Option<String>,
+    decide_resumption: Option<String>,
+    decide_registration: Option<String>,
+    close: Option<String>,
+    revoke: Option<String>,
+    /// What an act just did, for the notice at the top.
+    done: Option<String>,
+    attempt: Attempt,
+    blank: Attempt,
+}
+
+impl ItemView {
+    /// The refusal shown at the form `key`, if that form just failed.
+    fn err(&self, key: &str) -> Option<&Shown> {
+        (self.attempt.key == key)
+            .then_some(self.attempt.error.as_ref())
+            .flatten()
+    }
+
+    /// What was typed in the form `key` (empty unless it just failed).
+    fn kept(&self, key: &str) -> &Attempt {
+        if self.attempt.key == key {
+            &self.attempt
+        } else {
+            &self.blank
+        }
+    }
+
+    /// Whether any form is shown.
+    fn acts(&self) -> bool {
+        [
+            &self.review,
+            &self.rate,
+            &self.instruct,
+            &self.comment,
+            &self.decide_extension,
+            &self.decide_suspension,
+            &self.decide_resumption,
+            &self.decide_registration,
+            &self.close,
+            &self.revoke,
+        ]
+        .iter()
+        .any(|f| f.is_some())
+            || self.reports.iter().any(|r| r.decide.is_some())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "item.html")]
+struct ItemPage {
+    chrome: Chrome,
+    v: ItemView,
+}
+
+#[derive(Template)]
+#[template(path = "item_body.html")]
+struct ItemFragment {
+    v: ItemView,
+}
+
+// ----- reading the item ---------------------------------------------------------------------
+
+fn name(org: &Org, id: UserId) -> String {
+    if id == UserId::SYSTEM {
+        return "系统 System".to_owned();
+    }
+    org.people
+        .get(&id)
+        .map_or_else(|| "未知人员 Unknown".to_owned(), |p| p.name.clone())
+}
+
+fn unit_name(org: &Org, a: &Assignee) -> String {
+    let unit = org
+        .unit(a.unit)
+        .map_or_else(|| "未知单位 Unknown".to_owned(), |u| u.name.clone());
+    match a.user {
+        Some(u) => format!("{unit} · {}", name(org, u)),
+        None => unit,
+    }
+}
+
+/// A time as the organisation's calendar reads it.
+fn local(cal: &Calendar, t: DateTime<Utc>) -> String {
+    cal.to_local(t).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A deadline: the date for the end of a day (local midnight), else date and hour.
+fn due(cal: &Calendar, t: DateTime<Utc>) -> String {
+    if cal.to_local(t).time() == NaiveTime::MIN {
+        cal.due_date(t).to_string()
+    } else {
+        cal.to_local(t).format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+fn source_name(s: Source) -> &'static str {
+    match s {
+        Source::Meeting => "会议 Meeting",
+        Source::Document => "文件 Document",
+        Source::Instruction => "领导批示 Instruction",
+        Source::OnSite => "现场发现 On site",
+        Source::Other => "其他 Other",
+    }
+}
+
+fn visibility_name(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Public => "公开 Public",
+        Visibility::Internal => "内部 Internal",
+        Visibility::Confidential => "涉密 Confidential",
+    }
+}
+
+fn report_status(s: ReportStatus) -> &'static str {
+    match s {
+        ReportStatus::PendingApproval => "待审批 Awaiting approval",
+        ReportStatus::Filed => "已报送 Filed",
+        ReportStatus::Returned => "已退回 Returned",
+        ReportStatus::Accepted => "已通过 Accepted",
+        ReportStatus::Reworked => "已退办 Returned for rework",
+    }
+}
+
+fn light_of(s: &duban_core::domain::derived::Signal) -> Light {
+    Light {
+        colour: colour_class(Some(s.colour)),
+        zh: s.zh.clone(),
+        en: s.en.clone(),
+    }
+}
+
+fn file_view(cal: &Calendar, f: &BlobRef, warnings: Vec<EvidenceWarning>) -> FileView {
+    let image = f.mime.starts_with("image/");
+    let (thumb, meta) = match f.photo.as_deref() {
+        Some(p) => {
+            let at = local(cal, p.captured_at.with_timezone(&Utc));
+            let meta = match &p.place {
+                Some(place) => format!("拍摄于 Taken {at} · {place}"),
+                None => format!("拍摄于 Taken {at}"),
+            };
+            (p.thumbnail.hash.clone(), meta)
+        }
+        None => (f.hash.clone(), String::new()),
+    };
+    FileView {
+        hash: f.hash.clone(),
+        thumb,
+        name: f.name.clone(),
+        image,
+        meta,
+        warnings,
+    }
+}
+
+/// The countdown in working time, standing still while suspended.
+fn countdown(s: &TaskState, now: DateTime<Utc>, cal: &Calendar) -> Option<Fact> {
+    let left = working_time_left(s, now, cal)?;
+    const DAY: i64 = 86_400;
+    let secs = left.num_seconds();
+    let value = if secs >= 0 {
+        let days = (secs + DAY - 1) / DAY;
+        format!("剩余 {days} 个工作日 · {days} working days left")
+    } else {
+        let days = (-secs + DAY - 1) / DAY;
+        format!("已逾期 {days} 个工作日 · {days} working days overdue")
+    };
+    let value = if s.status == Status::Suspended {
+        format!("{value}(暂停中,计时停止 suspended, the clock stands still)")
+    } else {
+        value
+    };
+    Some(Fact {
+        zh: "倒计时",
+        en: "Countdown",
+        value,
+    })
+}
+
+/// Checks the trail's hash chain with the core's rule, and that it reaches the head the
+/// server recorded for the item: a mark per step and a verdict for the whole.
+fn check_trail(
+    task: TaskId,
+    rows: &[(i64, String, Event)],
+    head: Option<(u64, String)>,
+) -> (Vec<Option<TrailError>>, Verdict) {
+    let mut entries = Vec::with_capacity(rows.len());
+    let mut prev = Hash::GENESIS;
+    for (seq, hash, event) in rows {
+        // A stored hash that is not hex cannot match anything: it shows as altered.
+        let hash = Hash::from_hex(hash).unwrap_or(Hash([0xff; 32]));
+        entries.push(TrailEntry {
+            task,
+            seq: u64::try_from(*seq).unwrap_or_default(),
+            prev,
+            hash,
+            event: event.clone(),
+        });
+        prev = hash;
+    }
+    let mut result = verify(task, &entries);
+    if result.is_ok() {
+        // The head was read before the trail: the trail reaches at least that far, and its
+        // entry there carries the recorded hash.
+        if let Some((version, head)) = head {
+            let at = usize::try_from(version).unwrap_or(usize::MAX);
+            let reached = version == 0
+                || entries
+                    .get(at.wrapping_sub(1))
+                    .is_some_and(|e| e.hash.to_hex() == head);
+            if !reached {
+                result = Err(TrailError::Head { expected: version });
+            }
+        }
+    }
+    let marks = match &result {
+        Ok(()) => vec![None; rows.len()],
+        Err(e) => {
+            let failed = match e {
+                TrailError::WrongTask { seq }
+                | TrailError::Sequence { seq }
+                | TrailError::Link { seq }
+                | TrailError::Altered { seq } => *seq,
+                TrailError::Head { .. } => u64::MAX,
+            };
+            (1..=rows.len() as u64)
+                .map(|seq| (seq >= failed).then(|| e.clone()))
+                .collect()
+        }
+    };
+    let verdict = match result {
+        Ok(()) => Verdict {
+            ok: true,
+            code: "trail.verified".to_owned(),
+            zh: format!("留痕完整:{} 条记录逐条哈希链接,未被改动", rows.len()),
+            en: format!(
+                "the trail verifies: {} steps, each hash chained to the one before, none altered",
+                rows.len()
+            ),
+        },
+        Err(e) => {
+            let (zh, en) = split(&e);
+            Verdict {
+                ok: false,
+                code: e.code().to_owned(),
+                zh,
+                en,
+            }
+        }
+    };
+    (marks, verdict)
+}
+
+/// A trail error's sentence in Chinese and in English (it reads `zh / en`).
+fn split(e: &TrailError) -> (String, String) {
+    let text = e.to_string();
+    match text.split_once(" / ") {
+        Some((zh, en)) => (zh.to_owned(), en.to_owned()),
+        None => (text.clone(), text),
+    }
+}
+
+/// The item's part of the page for `session` at `now`, or `None` if they may not read it.
+async fn view(
+    state: &AppState,
+    session: &Session,
+    task: TaskId,
+    now: DateTime<Utc>,
+    attempt: Attempt,
+    done: Option<String>,
+) -> Result<Option<ItemView>, ApiError> {
+    let org = session.org.clone();
+    let cal = &org.calendar;
+    // The head first: the trail read after it reaches at least as far.
+    let head = state
+        .db
+        .row(
+            "SELECT version, head FROM tasks WHERE id = $1",
+            vec![Val::from(task.to_string())],
+        )
+        .await?
+        .map(|r| Ok::<_, ApiError>((u64::try_from(r.int(0)?).unwrap_or(0), r.text(1)?)))
+        .transpose()?;
+    let d = match query::detail(
+        State(state.clone()),
+        session.clone(),
+        crate::error::Path(task.to_string()),
+    )
+    .await
+    {
+        Ok(crate::error::Json(d)) => d,
+        Err(e) if e.status == StatusCode::NOT_FOUND => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let s = &d.state;
+    let sum = &d.summary;
+
+    let mut rows = Vec::with_capacity(d.trail.len());
+    for t in &d.trail {
+        let event: Event = serde_json::from_str(t.event.get()).map_err(ApiError::internal)?;
+        rows.push((t.task_seq, t.hash.clone(), event));
+    }
+    let (marks, verdict) = check_trail(task, &rows, head);
+    let events: Vec<&Event> = rows.iter().map(|(_, _, e)| e).collect();
+
+    let ctx = Context {
+        actor: &session.actor,
+        now,
+        calendar: cal,
+        policy: &org.policy,
+        units: &org.tree,
+    };
+    let mine = duties(s, &ctx);
+    let fresh = || uuid::Uuid::new_v4().to_string();
+    let duty = |d: Duty| mine.contains(&d).then(fresh);
+    let may = |c: Command| decide(s, &c, &ctx).is_ok();
+    let may_comment = may(Command::Comment {
+        id: NoteId(uuid::Uuid::new_v4()),
+        text: "评论".into(),
+        reply_to: None,
+    });
+
+    // The steps.
+    let steps = rows
+        .iter()
+        .zip(marks)
+        .map(|((seq, hash, e), mark)| {
+            let words = describe(&e.kind, cal);
+            let (why_zh, why_en) = mark.as_ref().map(split).unwrap_or_default();
+            Step {
+                seq: *seq,
+                at: local(cal, e.at),
+                who: name(&org, e.actor),
+                title_zh: words.title_zh,
+                title_en: words.title_en,
+                detail: words.detail,
+                hash: hash.clone(),
+                ok: mark.is_none(),
+                why_zh,
+                why_en,
+            }
+        })
+        .collect();
+
+    // The words behind the state: content, reports' texts, notes, requests' reasons.
+    let mut content = String::new();
+    let mut texts: HashMap<ReportId, String> = HashMap::new();
+    let mut notes_raw: Vec<RawNote> = Vec::new();
+    let (mut ext_reason, mut susp_reason, mut res_reason) =
+        (String::new(), String::new(), String::new());
+    for e in &events {
+        match &e.kind {
+            EventKind::Registered(r) => content.clone_from(&r.content),
+            EventKind::DraftAmended(p) => {
+                if let Some(c) = &p.content {
+                    content.clone_from(c);
+                }
+            }
+            EventKind::ProgressReported { report, .. }
+            | EventKind::CompletionReported { report, .. } => {
+                texts.insert(report.id, report.text.clone());
+            }
+            EventKind::Instructed { id, text } => {
+                notes_raw.push((*id, true, None, e.actor, e.at, text.clone()));
+            }
+            EventKind::Commented { id, text, reply_to } => {
+                notes_raw.push((*id, false, *reply_to, e.actor, e.at, text.clone()));
+            }
+            EventKind::ExtensionRequested { reason, .. } => ext_reason.clone_from(reason),
+            EventKind::SuspensionRequested { reason } => susp_reason.clone_from(reason),
+            EventKind::ResumptionRequested { reason } => res_reason.clone_from(reason),
+            _ => {}
+        }
+    }
+
+    // Notes: each thread under its first note, in the order written.
+    let parent_of: HashMap<NoteId, Option<NoteId>> = notes_raw.iter().map(|n| (n.0, n.2)).collect();
+    let root_of = |mut id: NoteId| {
+        for _ in 0..notes_raw.len() {
+            match parent_of.get(&id).copied().flatten() {
+                Some(p) if parent_of.contains_key(&p) => id = p,
+                _ => break,
+            }
+        }
+        id
+    };
+    let mut threads: Vec<(NoteId, Vec<NoteView>)> = Vec::new();
+    for (id, instruction, reply_to, by, at, text) in &notes_raw {
+        let root = root_of(*id);
+        let note = NoteView {
+            id: id.to_string(),
+            instruction: *instruction,
+            reply: reply_to.is_some() && root != *id,
+            by: name(&org, *by),
+            at: local(cal, *at),
+            text: text.clone(),
+            answer: may_comment.then(fresh),
+        };
+        match threads.iter_mut().find(|(r, _)| *r == root) {
+            Some((_, list)) => list.push(note),
+            None => threads.push((root, vec![note])),
+        }
+    }
+    let notes = threads.into_iter().flat_map(|(_, n)| n).collect();
+
+    // Files: the registration's attachments and each report's evidence, with warnings.
+    let mut attachments = Vec::new();
+    let mut by_report: BTreeMap<ReportId, Vec<FileView>> = BTreeMap::new();
+    for c in &d.evidence {
+        let f = file_view(cal, &c.file, c.warnings.clone());
+        match c.report {
+            Some(r) => by_report.entry(r).or_default().push(f),
+            None => attachments.push(f),
+        }
+    }
+    let pending_approval = mine.contains(&Duty::ApproveReport);
+    let reports = s
+        .reports
+        .iter()
+        .map(|r| ReportView {
+            id: r.id.to_string(),
+            kind: match r.kind {
+                ReportKind::Progress => "进展汇报 Progress",
+                ReportKind::Completion => "完成汇报 Completion",
+            },
+            by: name(&org, r.by),
+            at: local(cal, r.at),
+            text: texts.get(&r.id).cloned().unwrap_or_default(),
+            percent: r.percent,
+            status: report_status(r.status),
+            files: by_report.remove(&r.id).unwrap_or_default(),
+            decide: (pending_approval
+                && r.status == ReportStatus::PendingApproval
+                && may(Command::DecideReport {
+                    report: r.id,
+                    approve: true,
+                    opinion: String::new(),
+                }))
+            .then(fresh),
+        })
+        .collect();
+    let pairs = d
+        .photo_pairs
+        .iter()
+        .map(|p| PairView {
+            before: file_view(cal, &p.before, Vec::new()),
+            after: p
+                .after
+                .iter()
+                .map(|a| file_view(cal, a, Vec::new()))
+                .collect(),
+        })
+        .collect();
+
+    // Linked items the person may read.
+    let linked = |i: &query::ItemSummary| Linked {
+        id: i.id.to_string(),
+        number: i.number.clone(),
+        title: i.title.clone(),
+        status: i.status_zh,
+        colour: colour_class(i.light.as_ref().map(|l| l.colour)),
+        progress: i.progress,
+    };
+    let parent = match s.parent {
+        Some(p) => query::item_summary(state, session, p, now)
+            .await?
+            .map(|i| linked(&i)),
+        None => None,
+    };
+    let mut subtasks = Vec::new();
+    for c in &s.subtasks {
+        if let Some(i) = query::item_summary(state, session, *c, now).await? {
+            subtasks.push(linked(&i));
+        }
+    }
+
+    let urgency = query::urgency_names(sum.urgency);
+    let category = sum
+        .category_zh
+        .clone()
+        .unwrap_or_else(|| sum.category.clone());
+    let facts = vec![
+        Fact {
+            zh: "类别",
+            en: "Category",
+            value: category,
+        },
+        Fact {
+            zh: "紧急程度",
+            en: "Urgency",
+            value: format!("{} {}", urgency.0, urgency.1),
+        },
+        Fact {
+            zh: "状态",
+            en: "Status",
+            value: format!("{} {}", sum.status_zh, sum.status_en),
+        },
+        Fact {
+            zh: "来源",
+            en: "Source",
+            value: source_name(s.source).to_owned(),
+        },
+        Fact {
+            zh: "密级",
+            en: "Confidentiality",
+            value: visibility_name(s.visibility).to_owned(),
+        },
+        Fact {
+            zh: "截止时间",
+            en: "Deadline",
+            value: sum.deadline.map(|t| due(cal, t)).unwrap_or_default(),
+        },
+        Fact {
+            zh: "实际截止",
+            en: "Effective deadline",
+            value: sum
+                .effective_deadline
+                .map(|t| due(cal, t))
+                .unwrap_or_default(),
+        },
+        Fact {
+            zh: "立项时间",
+            en: "Registered",
+            value: local(cal, sum.created_at),
+        },
+    ];
+    let who = |id: Option<UserId>| id.map(|u| name(&org, u)).unwrap_or_default();
+    let mut people = vec![
+        Fact {
+            zh: "主办",
+            en: "Lead unit",
+            value: s
+                .lead
+                .as_ref()
+                .map(|a| unit_name(&org, a))
+                .unwrap_or_default(),
+        },
+        Fact {
+            zh: "协办",
+            en: "Co-handlers",
+            value: s
+                .participants
+                .iter()
+                .map(|a| unit_name(&org, a))
+                .collect::<Vec<_>>()
+                .join("、"),
+        },
+        Fact {
+            zh: "批示领导",
+            en: "Instructing leader",
+            value: who(s.instructing_leader),
+        },
+        Fact {
+            zh: "责任领导",
+            en: "Responsible leader",
+            value: who(s.responsible_leader),
+        },
+        Fact {
+            zh: "分管领导",
+            en: "Deputy leader in charge",
+            value: who(s.deputy_leader),
+        },
+        Fact {
+            zh: "复核人",
+            en: "Reviewer",
+            value: who(s.effective_reviewer()),
+        },
+    ];
+    people.retain(|f| !f.value.is_empty());
+
+    let milestones = s
+        .milestones
+        .iter()
+        .map(|m| MilestoneView {
+            title: m.spec.title.clone(),
+            due: due(cal, m.spec.due),
+            planned: m.spec.planned_percent,
+            met: m
+                .met
+                .map(|(at, _)| format!("已完成 Met {}", local(cal, at)))
+                .unwrap_or_else(|| "未完成 Not yet".to_owned()),
+        })
+        .collect();
+
+    let request = |by: UserId, at: DateTime<Utc>, what: String, reason: &str| Request {
+        by: name(&org, by),
+        at: local(cal, at),
+        what,
+        reason: reason.to_owned(),
+    };
+    let extension = s.pending_extension().map(|x| {
+        request(
+            x.by.unwrap_or(UserId::SYSTEM),
+            x.at,
+            format!(
+                "第 {} 次延时申请,延至 {} · extension no. {} to {}",
+                x.nth,
+                due(cal, x.until),
+                x.nth,
+                due(cal, x.until)
+            ),
+            &ext_reason,
+        )
+    });
+    let suspension = s.suspension_request.as_ref().map(|r| {
+        request(
+            r.by,
+            r.at,
+            "暂停申请 Suspension request".into(),
+            &susp_reason,
+        )
+    });
+    let resumption = s.resumption_request.as_ref().map(|r| {
+        request(
+            r.by,
+            r.at,
+            "恢复申请 Resumption request".into(),
+            &res_reason,
+        )
+    });
+
+    let score = d.score.as_ref().map(|sc| {
+        (
+            sc.total.to_string(),
+            sc.lines
+                .iter()
+                .map(|l| (format!("{} {}", l.zh, l.en), l.points.to_string()))
+                .collect(),
+        )
+    });
+
+    Ok(Some(ItemView {
+        id: task.to_string(),
+        number: sum.number.clone(),
+        title: sum.title.clone(),
+        status: sum.status_zh,
+        facts,
+        countdown: countdown(s, now, cal),
+        light: sum.light.as_ref().map(light_of),
+        card: d.quality_card.as_ref().map(light_of),
+        people,
+        content,
+        confidential: d
+            .confidential
+            .clone()
+            .map(|m| m.into_iter().collect())
+            .unwrap_or_default(),
+        progress: sum.progress,
+        scheduled: sum.scheduled_progress,
+        milestones,
+        parent,
+        subtasks,
+        attachments,
+        reports,
+        pairs,
+        notes,
+        score,
+        steps,
+        verdict,
+        extension,
+        suspension,
+        resumption,
+        review: duty(Duty::Review),
+        rate: duty(Duty::Rate),
+        instruct: may(Command::Instruct {
+            id: NoteId(uuid::Uuid::new_v4()),
+            text: "批示".into(),
+        })
+        .then(fresh),
+        comment: may_comment.then(fresh),
+        decide_extension: duty(Duty::DecideExtension),
+        decide_suspension: duty(Duty::DecideSuspension),
+        decide_resumption: duty(Duty::DecideResumption),
+        decide_registration: duty(Duty::ApproveRegistration),
+        close: may(Command::Close).then(fresh),
+        revoke: (office(session)
+            && may(Command::Revoke {
+                reason: "撤销".into(),
+            }))
+        .then(fresh),
+        done,
+        attempt,
+        blank: Attempt::default(),
+    }))
+}
+
+/// A note as the trail records it: id, whether an instruction, what it answers, who, when,
+/// the text.
+type RawNote = (NoteId, bool, Option<NoteId>, UserId, DateTime<Utc>, String);
+
+fn not_found() -> Response {
+    ApiError::not_found("事项", "item").into_response()
+}
+
+fn task_of(id: &str) -> Option<TaskId> {
+    uuid::Uuid::parse_str(id.trim()).ok().map(TaskId)
+}
+
+/// `GET /items/{id}`: the item page.
+async fn item_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return to_login(&format!("/items/{id}"));
+    };
+    let Some(task) = task_of(&id) else {
+        return not_found();
+    };
+    let now = state.clock.now();
+    match view(&state, &session, task, now, Attempt::default(), None).await {
+        Ok(Some(v)) => full(&session, v, now, StatusCode::OK),
+        Ok(None) => not_found(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn full(session: &Session, v: ItemView, now: DateTime<Utc>, status: StatusCode) -> Response {
+    let chrome = Chrome::new(Some(session), &session.org.calendar, "", now);
+    page(status, &ItemPage { chrome, v })
+}
+
+// ----- acting -------------------------------------------------------------------------------
+
+/// Any act's form: which act, its command id, and the fields the act reads.
+#[derive(Deserialize)]
+struct ActForm {
+    /// The command's id, made when the page was rendered.
+    command: String,
+    /// `review`, `rate`, `instruct`, `comment`, `decide_extension`, `decide_suspension`,
+    /// `decide_resumption`, `decide_registration`, `decide_report`, `close` or `revoke`.
+    act: String,
+    /// `approve` or `return` (the button pressed), for the decisions.
+    #[serde(default)]
+    decision: String,
+    /// The opinion, reason or words of a rating.
+    #[serde(default)]
+    opinion: String,
+    /// An instruction's or comment's text.
+    #[serde(default)]
+    text: String,
+    /// A rating's stars, 1–5.
+    #[serde(default)]
+    stars: String,
+    /// A return's new due date (local, `YYYY-MM-DD`).
+    #[serde(default)]
+    new_deadline: String,
+    /// The note a reply answers.
+    #[serde(default)]
+    reply_to: String,
+    /// The report decided.
+    #[serde(default)]
+    report: String,
+}
+
+impl ActForm {
+    /// Which form on the page it came from (a reply's and a report's carry their target).
+    fn key(&self) -> String {
+        match self.act.as_str() {
+            "comment" if !self.reply_to.trim().is_empty() => {
+                format!("reply-{}", self.reply_to.trim())
+            }
+            "decide_report" => format!("report-{}", self.report.trim()),
+            other => other.to_owned(),
+        }
+    }
+
+    fn attempt(&self, error: Shown) -> Attempt {
+        Attempt {
+            key: self.key(),
+            error: Some(error),
+            opinion: self.opinion.clone(),
+            text: self.text.clone(),
+            stars: self.stars.clone(),
+            new_deadline: self.new_deadline.clone(),
+        }
+    }
+
+    /// The core command the form asks for; the note an instruction or comment makes is
+    /// named by the command's id, so a resent form names the same note.
+    fn command(&self, id: uuid::Uuid, cal: &Calendar) -> Result<Command, Shown> {
+        let bad = |code: &str, zh: &str, en: &str| Shown {
+            code: code.to_owned(),
+            zh: zh.to_owned(),
+            en: en.to_owned(),
+        };
+        let approve = || match self.decision.as_str() {
+            "approve" => Ok(true),
+            "return" => Ok(false),
+            _ => Err(bad(
+                "input.decision",
+                "请选择同意或退回",
+                "choose to approve or to return",
+            )),
+        };
+        let opinion = self.opinion.trim().to_owned();
+        let text = self.text.trim().to_owned();
+        Ok(match self.act.as_str() {
+            "review" => {
+                let new_deadline = match self.new_deadline.trim() {
+                    "" => None,
+                    d => Some(
+                        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                            .map(|d| cal.end_of_day(d))
+                            .map_err(|_| {
+                                bad(
+                                    "input.deadline",
+                                    "新的办理期限应为日期(年-月-日)",
+                                    "the new deadline is a date (YYYY-MM-DD)",
+                                )
+                            })?,
+                    ),
+                };
+                Command::Review {
+                    accept: approve()?,
+                    opinion,
+                    new_deadline,
+                }
+            }
+            "rate" => Command::Rate {
+                // Not a number is no star: the core's rule says how many may be given.
+                stars: self.stars.trim().parse().unwrap_or(0),
+                opinion,
+            },
+            "instruct" => Command::Instruct {
+                id: NoteId(id),
+                text,
+            },
+            "comment" => Command::Comment {
+                id: NoteId(id),
+                text,
+                reply_to: match self.reply_to.trim() {
+                    "" => None,
+                    r => Some(NoteId(uuid::Uuid::parse_str(r).map_err(|_| {
+                        bad("input.note", "评论编号无效", "not a comment id")
+                    })?)),
+                },
+            },
+            "decide_extension" => Command::DecideExtension {
+                approve: approve()?,
+                opinion,
+            },
+            "decide_suspension" => Command::DecideSuspension {
+                approve: approve()?,
+                opinion,
+            },
+            "decide_resumption" => Command::DecideResumption {
+                approve: approve()?,
+                opinion,
+            },
+            "decide_registration" => Command::DecideRegistration {
+                approve: approve()?,
+                opinion,
+            },
+            "decide_report" => Command::DecideReport {
+                report: ReportId(
+                    uuid::Uuid::parse_str(self.report.trim())
+                        .map_err(|_| bad("input.report", "汇报编号无效", "not a report id"))?,
+                ),
+                approve: approve()?,
+                opinion,
+            },
+            "close" => Command::Close,
+            "revoke" => Command::Revoke { reason: opinion },
+            _ => return Err(bad("input.act", "不认识的操作", "not an act of this page")),
+        })
+    }
+}
+
+/// What an accepted act did, for the notice.
+fn done_text(act: &str) -> &'static str {
+    match act {
+        "review" => "已复核 Reviewed",
+        "rate" => "已评价 Rated",
+        "instruct" => "已批示 Instruction recorded",
+        "comment" => "已评论 Comment recorded",
+        "decide_extension" => "已审批延时 Extension decided",
+        "decide_suspension" => "已审批暂停 Suspension decided",
+        "decide_resumption" => "已审批恢复 Resumption decided",
+        "decide_registration" => "已审批立项 Registration decided",
+        "decide_report" => "已审批汇报 Report decided",
+        "close" => "已办结 Closed",
+        "revoke" => "已撤销 Revoked",
+        _ => "已完成 Done",
+    }
+}
+
+/// `POST /items/{id}/act`: one act from the page, as the person signed in.
+async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(form): Form<ActForm>,
+) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return to_login(&format!("/items/{id}"));
+    };
+    let Some(task) = task_of(&id) else {
+        return not_found();
+    };
+    let Ok(command_id) = uuid::Uuid::parse_str(form.command.trim()) else {
+        return ApiError::bad_request("request.bad_id", "编号无效", "not an id").into_response();
+    };
+    let htmx = headers.get("hx-request").is_some();
+    let now = state.clock.now();
+    let refused = match form.command(command_id, &session.org.calendar) {
+        Ok(command) => {
+            let env = CommandEnvelope {
+                id: command_id,
+                task,
+                command,
+            };
+            match authority::apply(&state, &session.org, &session.actor, &env, now).await {
+                Ok(PushOutcome::Accepted { .. }) => None,
+                Ok(PushOutcome::Rejected { code, zh, en, .. }) => Some(Shown { code, zh, en }),
+                Err(e) => return e.into_response(),
+            }
+        }
+        Err(shown) => Some(shown),
+    };
+    if refused.is_none() && !htmx {
+        return Redirect::to(&format!("/items/{task}")).into_response();
+    }
+    // The page again: after a refusal with the form as typed (and a new command id: the same
+    // one would be refused the same way), after an act from htmx with what it did.
+    let (attempt, done, status) = match refused {
+        Some(shown) => (
+            form.attempt(shown),
+            None,
+            if htmx {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+        ),
+        None => (
+            Attempt::default(),
+            Some(done_text(&form.act).to_owned()),
+            StatusCode::OK,
+        ),
+    };
+    match view(&state, &session, task, now, attempt, done).await {
+        Ok(Some(v)) if htmx => page(status, &ItemFragment { v }),
+        Ok(Some(v)) => full(&session, v, now, status),
+        Ok(None) => not_found(),
+        Err(e) => e.into_response(),
+    }
+}
+
+// ----- files --------------------------------------------------------------------------------
+
+/// `GET /files/{hash}`: a file for the signed-in browser, under the API's permission (the
+/// uploader, or whoever may read an item citing it; anyone else the same 404 as for a file
+/// that does not exist). Not signed in: 401 (an image is not sent to the sign-in page).
+async fn file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(hash): axum::extract::Path<String>,
+) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return ApiError::unauthorized().into_response();
+    };
+    match blobs::download(State(state), session, crate::error::Path(hash), headers).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duban_core::domain::trail::append;
+
+    fn event(text: &str) -> Event {
+        Event {
+            at: DateTime::from_timestamp(1_700_000_000, 0).expect("time"),
+            actor: UserId::from_u128(7),
+            kind: EventKind::Instructed {
+                id: NoteId::from_u128(1),
+                text: text.into(),
+            },
+        }
+    }
+
+    fn rows(task: TaskId, events: Vec<Event>) -> Vec<(i64, String, Event)> {
+        let mut trail = Vec::new();
+        append(&mut trail, task, events);
+        trail
+            .into_iter()
+            .map(|e| (e.seq as i64, e.hash.to_hex(), e.event))
+            .collect()
+    }
+
+    #[test]
+    fn a_trail_verifies_and_an_edit_breaks_it_from_there() {
+        let task = TaskId::from_u128(1);
+        let mut r = rows(task, vec![event("一"), event("二"), event("三")]);
+        let head = Some((3, r[2].1.clone()));
+        let (marks, verdict) = check_trail(task, &r, head.clone());
+        assert!(verdict.ok && marks.iter().all(Option::is_none));
+
+        r[1].2 = event("改过");
+        let (marks, verdict) = check_trail(task, &r, head.clone());
+        assert_eq!(verdict.code, "trail.altered");
+        assert!(marks[0].is_none() && marks[1].is_some() && marks[2].is_some());
+
+        // Cut short: the head says there were three.
+        let r = rows(task, vec![event("一"), event("二")]);
+        let (_, verdict) = check_trail(task, &r, head);
+        assert_eq!(verdict.code, "trail.head");
+    }
 }
