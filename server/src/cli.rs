@@ -2,7 +2,8 @@
 //! and English with a stable code (`error[code]: 中文 / English`, exit status 2).
 //!
 //! Each area of the program is one subcommand of [`Command`]: `calendar`, `serve` (the HTTP
-//! server), `demo` (the server with demo data) and `photo` (the on-site photo pipeline).
+//! server), `demo` (the server with demo data), `photo` (the on-site photo pipeline) and
+//! `verify-archive` (the offline check of an item's archive).
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -42,6 +43,12 @@ pub enum Command {
     /// The on-site photo pipeline (现场照片).
     #[command(subcommand)]
     Photo(PhotoCommand),
+    /// Verify an item's archive (归档 zip) offline: re-hash every file against its manifest
+    /// and re-compute the trail's hash chain; prints OK, or each mismatch (exit status 1).
+    VerifyArchive {
+        /// The archive, as downloaded from `/items/{id}/archive.zip`.
+        file: PathBuf,
+    },
 }
 
 /// `duban photo …`.
@@ -157,6 +164,15 @@ pub enum CliError {
     PhotoArg(String),
     /// The pipeline refused the photo.
     Photo(duban_core::photo::PhotoError),
+    /// An archive file cannot be read.
+    ArchiveFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An archive does not verify: the verifier's report, each mismatch on a line.
+    ArchiveMismatch(String),
 }
 
 impl CliError {
@@ -176,6 +192,8 @@ impl CliError {
             CliError::PhotoFile { .. } => "cli.photo_file",
             CliError::PhotoArg(_) => "cli.photo_argument",
             CliError::Photo(e) => e.code(),
+            CliError::ArchiveFile { .. } => "cli.archive_file",
+            CliError::ArchiveMismatch(_) => "archive.mismatch",
         }
     }
 
@@ -204,6 +222,10 @@ impl CliError {
             }
             CliError::PhotoArg(text) => format!("照片参数有误:{text}"),
             CliError::Photo(e) => e.zh(),
+            CliError::ArchiveFile { path, source } => {
+                format!("无法读取归档文件 {}:{source}", path.display())
+            }
+            CliError::ArchiveMismatch(_) => "归档校验未通过,文件或留痕被改动".to_owned(),
         }
     }
 
@@ -236,13 +258,19 @@ impl CliError {
             }
             CliError::PhotoArg(text) => format!("invalid photo argument: {text}"),
             CliError::Photo(e) => e.en(),
+            CliError::ArchiveFile { path, source } => {
+                format!("cannot read archive file {}: {source}", path.display())
+            }
+            CliError::ArchiveMismatch(_) => {
+                "the archive does not verify: files or the trail were altered".to_owned()
+            }
         }
     }
 
     /// The process exit status for this error: 2 for bad input, 1 for a server that failed.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            CliError::Serve(_) => ExitCode::from(1),
+            CliError::Serve(_) | CliError::ArchiveMismatch(_) => ExitCode::from(1),
             _ => ExitCode::from(2),
         }
     }
@@ -254,7 +282,7 @@ impl CliError {
             self.message_zh(),
             self.message_en()
         );
-        if let CliError::Usage(clap_text) = self {
+        if let CliError::Usage(clap_text) | CliError::ArchiveMismatch(clap_text) = self {
             text.push_str("\n\n");
             text.push_str(clap_text.trim_end());
         }
@@ -310,6 +338,24 @@ pub fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Serve(args) => serve(args, false),
         Command::Demo(args) => serve(args, true),
         Command::Photo(PhotoCommand::Process(args)) => process_photo(args),
+        Command::VerifyArchive { file } => verify_archive(file),
+    }
+}
+
+/// `duban verify-archive`: the offline check of an item's archive.
+fn verify_archive(path: &Path) -> Result<Output, CliError> {
+    let bytes = std::fs::read(path).map_err(|source| CliError::ArchiveFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    let v = duban_server::archive::verify(&bytes);
+    if v.ok() {
+        Ok(Output {
+            stdout: v.report(),
+            stderr: String::new(),
+        })
+    } else {
+        Err(CliError::ArchiveMismatch(v.report()))
     }
 }
 

@@ -4,6 +4,7 @@
 //!
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it until a shutdown signal.
 
+pub mod archive;
 pub mod auth;
 pub mod authority;
 pub mod clock;

@@ -1749,3 +1749,58 @@ pub async fn item_summary(
         .into_iter()
         .next())
 }
+
+// ----- exports ------------------------------------------------------------------------------
+
+/// An item of the ledger (台账): what a list shows of it, and its whole state.
+pub struct LedgerItem {
+    /// The item as `GET /tasks` shows it.
+    pub summary: ItemSummary,
+    /// Its state, for the ledger's further columns.
+    pub state: Arc<TaskState>,
+}
+
+/// The ledger for `q`: every item the person may read that the filters select — the rows of
+/// `GET /tasks` with the same filters, over all its pages — oldest registration first.
+pub(crate) async fn ledger(
+    state: &AppState,
+    session: &Session,
+    q: &StatsQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<LedgerItem>, ApiError> {
+    let f = parse_filters(q, &session.org)?;
+    let mut tx = state.db.read().await?;
+    let items = load_all(
+        &mut tx,
+        &state.states,
+        session,
+        &f,
+        "t.created_at, t.id",
+        now,
+    )
+    .await?;
+    let rows = summaries(&mut tx, &session.org, &items, now).await?;
+    drop(tx);
+    Ok(items
+        .into_iter()
+        .zip(rows)
+        .map(|(i, summary)| LedgerItem {
+            summary,
+            state: i.state,
+        })
+        .collect())
+}
+
+/// The figures of `GET /stats` for `q` at `now` (the statistics export).
+pub(crate) async fn stats_for(
+    state: &AppState,
+    session: &Session,
+    q: &StatsQuery,
+    now: DateTime<Utc>,
+) -> Result<Stats, ApiError> {
+    let f = parse_filters(q, &session.org)?;
+    let mut tx = state.db.read().await?;
+    let items = load_all(&mut tx, &state.states, session, &f, "t.id", now).await?;
+    drop(tx);
+    Ok(compute_stats(&session.org, &items, &f, now))
+}

@@ -1,11 +1,1084 @@
-//! Exports (R9.4): the ledger and the statistics as xlsx for any period; an item's archive as
-//! a zip that can be verified offline (R7.5).
+//! Exports (R9.4, R7.5):
+//!
+//! - `GET /ledger?from=&to=&date_field=&unit=&category=&status=`: the ledger (台账) page — the
+//!   items the person may read that the filters select (the rows of `GET /api/v1/tasks` with
+//!   the same filters and date field), in a supervision office's columns, with a period form
+//!   and two one-click exports;
+//! - `GET /ledger.xlsx?…`: the same rows as a spreadsheet (title row with the organisation and
+//!   period, bold frozen header, real dates), and a sheet saying what was exported, when and
+//!   by whom; `GET /stats.xlsx?…`: the figures of `GET /api/v1/stats` for the same filters,
+//!   a sheet per breakdown;
+//! - `GET /items/{id}/archive.zip`: an item's archive (归档) — trail, evidence, hashes — for
+//!   anyone who may read the item, verifiable offline with `duban verify-archive`
+//!   ([`crate::archive`]).
+//!
+//! A bad filter (a date not YYYY-MM-DD, `from` after `to`, an unknown unit) is refused with
+//! the API's own 400 and stable code (`query.bad_filter`), on the page as in the downloads.
 
+use std::collections::{BTreeSet, HashMap};
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use duban_core::domain::derived::{item_score, quality_card, Colour};
+use duban_core::domain::event::{Event, EventKind};
+use duban_core::domain::model::Source;
+use duban_core::domain::trail::{Hash, TrailEntry};
+use duban_core::domain::{Status, TaskId, UserId};
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
+use super::{page, signed_in, to_login, Chrome, Shown};
+use crate::archive::{self, ArchiveInput, ArchivedItem, Evidence};
+use crate::auth::Session;
+use crate::db::{placeholders, Val};
+use crate::error::ApiError;
+use crate::org::{from_json, Org};
+use crate::routes::query::{self, Bucket, LedgerItem, Stats, StatsQuery};
 use crate::AppState;
+
+/// Rows the ledger page shows at most; the export always holds every row.
+pub const PAGE_ROWS: usize = 1000;
+
+/// Items whose latest report is read per statement.
+const REPORT_CHUNK: usize = 400;
 
 /// The routes of these pages.
 pub(super) fn router() -> Router<AppState> {
     Router::new()
+        .route("/ledger", get(ledger_page))
+        .route("/ledger.xlsx", get(ledger_xlsx))
+        .route("/stats.xlsx", get(stats_xlsx))
+        .route("/items/{id}/archive.zip", get(archive_zip))
+}
+
+// ----- the ledger's rows --------------------------------------------------------------------
+
+/// One row of the ledger, as the page and the spreadsheet show it.
+struct LedgerRow {
+    id: String,
+    number: String,
+    category: String,
+    title: String,
+    source: &'static str,
+    instructing: String,
+    responsible: String,
+    lead_unit: String,
+    lead_user: String,
+    participants: String,
+    registered: NaiveDate,
+    deadline: Option<NaiveDate>,
+    effective: Option<NaiveDate>,
+    status: &'static str,
+    progress: u8,
+    colour: &'static str,
+    light: &'static str,
+    light_reason: String,
+    card: &'static str,
+    card_reason: String,
+    score: Option<f64>,
+    score_text: String,
+    closed: Option<NaiveDate>,
+    latest: String,
+}
+
+/// A source's name (zh-CN).
+fn source_zh(s: Source) -> &'static str {
+    match s {
+        Source::Meeting => "会议决定",
+        Source::Document => "文件",
+        Source::Instruction => "领导批示",
+        Source::OnSite => "现场发现",
+        Source::Other => "其他",
+    }
+}
+
+/// A quality card's name (zh-CN).
+fn card_zh(c: Colour) -> &'static str {
+    match c {
+        Colour::Green => "绿牌",
+        Colour::Yellow => "黄牌",
+        Colour::Red => "红牌",
+    }
+}
+
+fn name_of(org: &Org, id: Option<UserId>) -> String {
+    id.and_then(|u| org.people.get(&u))
+        .map(|p| p.name.clone())
+        .unwrap_or_default()
+}
+
+fn unit_name(org: &Org, id: duban_core::domain::UnitId) -> String {
+    org.unit(id).map(|u| u.name.clone()).unwrap_or_default()
+}
+
+/// The latest report of each item that has one: `date 进展汇报 60%:text`, read from its
+/// filing event (a state keeps where a report is, not its words).
+async fn latest_reports(
+    state: &AppState,
+    org: &Org,
+    items: &[LedgerItem],
+) -> Result<HashMap<TaskId, String>, ApiError> {
+    let wanted: Vec<(TaskId, u64)> = items
+        .iter()
+        .filter_map(|i| i.state.reports.last().map(|r| (i.summary.id, r.seq)))
+        .collect();
+    let mut out = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let mut tx = state.db.read().await?;
+    for chunk in wanted.chunks(REPORT_CHUNK) {
+        let seqs: BTreeSet<u64> = chunk.iter().map(|(_, s)| *s).collect();
+        let pairs: BTreeSet<(String, i64)> = chunk
+            .iter()
+            .map(|(t, s)| (t.to_string(), i64::try_from(*s).unwrap_or(i64::MAX)))
+            .collect();
+        let sql = format!(
+            "SELECT task, task_seq, body FROM changes WHERE kind = 'event' AND task IN ({}) \
+             AND task_seq IN ({})",
+            placeholders(1, chunk.len()),
+            placeholders(chunk.len() + 1, seqs.len())
+        );
+        let mut args: Vec<Val> = chunk
+            .iter()
+            .map(|(t, _)| Val::from(t.to_string()))
+            .collect();
+        args.extend(
+            seqs.iter()
+                .map(|s| Val::from(i64::try_from(*s).unwrap_or(i64::MAX))),
+        );
+        for r in tx.rows(&sql, args).await? {
+            let task = r.text(0)?;
+            let seq = r.opt_int(1)?.unwrap_or_default();
+            if !pairs.contains(&(task.clone(), seq)) {
+                continue;
+            }
+            let event: Event = from_json(&r.text(2)?)?;
+            let day = org.calendar.to_local(event.at).date();
+            let text = match &event.kind {
+                EventKind::ProgressReported {
+                    report, percent, ..
+                } => format!("{day} 进展汇报 {percent}%:{}", report.text.trim()),
+                EventKind::CompletionReported { report, .. } => {
+                    format!("{day} 完成汇报:{}", report.text.trim())
+                }
+                _ => continue,
+            };
+            let id = uuid::Uuid::parse_str(&task).map_err(ApiError::internal)?;
+            out.insert(TaskId(id), text);
+        }
+    }
+    Ok(out)
+}
+
+fn ledger_rows(
+    org: &Org,
+    items: &[LedgerItem],
+    latest: &HashMap<TaskId, String>,
+    now: DateTime<Utc>,
+) -> Vec<LedgerRow> {
+    let cal = &org.calendar;
+    items
+        .iter()
+        .map(|i| {
+            let (m, s) = (&i.summary, &*i.state);
+            let colour = m.light.as_ref().map(|l| l.colour);
+            let card = quality_card(s, now, cal, &org.policy);
+            let accepted = s.completion.is_some_and(|c| c.accepted.is_some());
+            let score = accepted
+                .then(|| item_score(s, now, cal, &org.policy))
+                .flatten()
+                .map(|sc| sc.total);
+            LedgerRow {
+                id: m.id.to_string(),
+                number: m.number.clone(),
+                category: m.category_zh.clone().unwrap_or_else(|| m.category.clone()),
+                title: m.title.clone(),
+                source: source_zh(s.source),
+                instructing: name_of(org, s.instructing_leader),
+                responsible: name_of(org, s.responsible_leader),
+                lead_unit: m
+                    .lead_unit
+                    .as_ref()
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
+                lead_user: m
+                    .lead_user
+                    .as_ref()
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
+                participants: s
+                    .participants
+                    .iter()
+                    .map(|p| match p.user {
+                        Some(u) => format!("{}({})", unit_name(org, p.unit), name_of(org, Some(u))),
+                        None => unit_name(org, p.unit),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                registered: cal.to_local(m.created_at).date(),
+                deadline: s.deadline.map(|d| cal.due_date(d)),
+                effective: m.effective_deadline.map(|d| cal.due_date(d)),
+                status: m.status_zh,
+                progress: m.progress,
+                colour: query::colour_names(colour).0,
+                light: match colour {
+                    Some(_) => query::colour_names(colour).1,
+                    None => "",
+                },
+                light_reason: m.light.as_ref().map(|l| l.zh.clone()).unwrap_or_default(),
+                card: card.as_ref().map_or("", |c| card_zh(c.colour)),
+                card_reason: card.map(|c| c.zh).unwrap_or_default(),
+                score: score.map(|p| p.as_f64()),
+                score_text: score.map(|p| p.to_string()).unwrap_or_default(),
+                closed: s.closed.map(|c| cal.to_local(c.at).date()),
+                latest: latest.get(&m.id).cloned().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+// ----- the period and the filters -----------------------------------------------------------
+
+/// The filters as the form shows them, and as words for the export's sheet.
+struct Period {
+    from: String,
+    to: String,
+    date_field: String,
+    unit: String,
+    category: String,
+    status: String,
+    /// The query string the exports carry (the filters, encoded).
+    query: String,
+}
+
+/// Percent-encodes a query value or a file name (RFC 3986 unreserved characters kept).
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn text(v: &Option<String>) -> String {
+    v.as_deref().unwrap_or("").trim().to_owned()
+}
+
+impl Period {
+    fn of(q: &StatsQuery) -> Period {
+        let p = Period {
+            from: text(&q.from),
+            to: text(&q.to),
+            date_field: text(&q.date_field),
+            unit: text(&q.unit),
+            category: text(&q.category),
+            status: text(&q.status),
+            query: String::new(),
+        };
+        let mut pairs = vec![
+            ("from", p.from.clone()),
+            ("to", p.to.clone()),
+            ("date_field", p.date_field.clone()),
+            ("unit", p.unit.clone()),
+            ("category", p.category.clone()),
+            ("status", p.status.clone()),
+        ];
+        for (name, v) in [
+            ("view", &q.view),
+            ("urgency", &q.urgency),
+            ("light", &q.light),
+            ("q", &q.q),
+        ] {
+            let v = text(v);
+            if !v.is_empty() {
+                pairs.push((name, v));
+            }
+        }
+        let query = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        Period { query, ..p }
+    }
+
+    /// `2026-01-01 至 2026-12-31`, with 不限 for an open end.
+    fn words(&self) -> String {
+        let end = |s: &str| {
+            if s.is_empty() {
+                "不限".to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        format!("{} 至 {}", end(&self.from), end(&self.to))
+    }
+
+    /// The file name's period part: `2026-01-01-2026-12-31` (`all` for an open end).
+    fn file_part(&self) -> String {
+        let end = |s: &str| {
+            if s.is_empty() {
+                "all".to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
+        format!("{}-{}", end(&self.from), end(&self.to))
+    }
+}
+
+/// The filters of a request; with no query string at all, the current year by registration
+/// date (the page's first view).
+fn filters_of(
+    q: Result<Query<StatsQuery>, QueryRejection>,
+    raw: &Option<String>,
+    org: &Org,
+    now: DateTime<Utc>,
+) -> Result<StatsQuery, ApiError> {
+    if raw.as_deref().is_none_or(str::is_empty) {
+        let year = org.calendar.to_local(now).year();
+        return Ok(StatsQuery {
+            from: Some(format!("{year:04}-01-01")),
+            to: Some(format!("{year:04}-12-31")),
+            ..StatsQuery::default()
+        });
+    }
+    Ok(q.map_err(ApiError::from)?.0)
+}
+
+/// The organisation's name (its root unit's).
+fn organisation(org: &Org) -> String {
+    org.units
+        .iter()
+        .find(|u| u.parent.is_none())
+        .map(|u| u.name.clone())
+        .unwrap_or_default()
+}
+
+// ----- the page -----------------------------------------------------------------------------
+
+/// A choice of a select.
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+struct LedgerPage {
+    chrome: Chrome,
+    org: String,
+    period: Period,
+    by_deadline: bool,
+    units: Vec<Choice>,
+    categories: Vec<Choice>,
+    statuses: Vec<Choice>,
+    error: Option<Shown>,
+    total: usize,
+    rows: Vec<LedgerRow>,
+    shown: usize,
+}
+
+fn choices(selected: &str, all: impl IntoIterator<Item = (String, String)>) -> Vec<Choice> {
+    all.into_iter()
+        .map(|(value, label)| Choice {
+            selected: value == selected,
+            value,
+            label,
+        })
+        .collect()
+}
+
+async fn ledger_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    q: Result<Query<StatsQuery>, QueryRejection>,
+) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return to_login("/ledger");
+    };
+    let now = state.clock.now();
+    let org = session.org.clone();
+    let (filters, mut error) = match filters_of(q, &raw, &org, now) {
+        Ok(f) => (f, None),
+        Err(e) => (StatsQuery::default(), Some(e)),
+    };
+    let mut rows = Vec::new();
+    let mut total = 0;
+    if error.is_none() {
+        match ledger_of(&state, &session, &filters, now).await {
+            Ok(r) => {
+                total = r.len();
+                rows = r;
+                rows.truncate(PAGE_ROWS);
+            }
+            Err(e) => error = Some(e),
+        }
+    }
+    // A refused query keeps what was typed in the form.
+    let period = match &error {
+        Some(_) => Period::of(&raw_filters(&raw)),
+        None => Period::of(&filters),
+    };
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let t = LedgerPage {
+        chrome: Chrome::new(Some(&session), &org.calendar, "/ledger", now),
+        org: organisation(&org),
+        by_deadline: period.date_field == "deadline",
+        units: choices(
+            &period.unit,
+            org.units.iter().map(|u| (u.id.to_string(), u.name.clone())),
+        ),
+        categories: choices(
+            &period.category,
+            org.policy
+                .categories
+                .iter()
+                .map(|c| (c.code.clone(), c.name_zh.clone())),
+        ),
+        statuses: choices(
+            &period.status,
+            Status::ALL
+                .iter()
+                .map(|s| (crate::authority::enum_text(s), s.name_zh().to_owned())),
+        ),
+        period,
+        error: error.map(|e| Shown {
+            code: e.code,
+            zh: e.zh,
+            en: e.en,
+        }),
+        total,
+        shown: rows.len(),
+        rows,
+    };
+    page(status, &t)
+}
+
+/// The form's fields of a refused query string, as typed (for showing them again).
+fn raw_filters(raw: &Option<String>) -> StatsQuery {
+    let mut q = StatsQuery::default();
+    for pair in raw.as_deref().unwrap_or("").split('&') {
+        let Some((k, v)) = pair.split_once('=') else {
+            continue;
+        };
+        let v = Some(decode(v));
+        match k {
+            "from" => q.from = v,
+            "to" => q.to = v,
+            "date_field" => q.date_field = v,
+            "unit" => q.unit = v,
+            "category" => q.category = v,
+            "status" => q.status = v,
+            _ => {}
+        }
+    }
+    q
+}
+
+/// Decodes a form value (`+` for space, `%XX`).
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hexval = |c: u8| (c as char).to_digit(16);
+                match (hexval(bytes[i + 1]), hexval(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The ledger's rows for `q`.
+async fn ledger_of(
+    state: &AppState,
+    session: &Session,
+    q: &StatsQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<LedgerRow>, ApiError> {
+    let items = query::ledger(state, session, q, now).await?;
+    let latest = latest_reports(state, &session.org, &items).await?;
+    Ok(ledger_rows(&session.org, &items, &latest, now))
+}
+
+// ----- the spreadsheets ---------------------------------------------------------------------
+
+/// A download: its bytes, type and file name (RFC 5987 `filename*` with an ASCII fallback).
+fn download(bytes: Vec<u8>, mime: &'static str, name: &str, ascii: &str) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        encode(name)
+    );
+    let mut r = (StatusCode::OK, bytes).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    match HeaderValue::from_str(&disposition) {
+        Ok(v) => {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+        Err(e) => return ApiError::internal(e).into_response(),
+    }
+    r
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn xlsx_error(e: XlsxError) -> ApiError {
+    ApiError::internal(format!("xlsx: {e}"))
+}
+
+fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(
+        u16::try_from(d.year()).unwrap_or(1900),
+        d.month() as u8,
+        d.day() as u8,
+    )
+}
+
+/// Who exported and when, for the exports' last sheet.
+struct Stamp {
+    org: String,
+    at: String,
+    by: String,
+    period: Period,
+    filters: Vec<(&'static str, String)>,
+}
+
+fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
+    let org = &session.org;
+    let period = Period::of(q);
+    let unit_names = |ids: &str| {
+        ids.split(',')
+            .filter_map(|u| uuid::Uuid::parse_str(u.trim()).ok())
+            .map(|u| unit_name(org, duban_core::domain::UnitId(u)))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let category_names = |codes: &str| {
+        codes
+            .split(',')
+            .filter_map(|c| org.policy.category(c.trim()))
+            .map(|c| c.name_zh.clone())
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let status_names = |codes: &str| {
+        codes
+            .split(',')
+            .filter_map(|c| {
+                Status::ALL
+                    .iter()
+                    .find(|s| crate::authority::enum_text(*s) == c.trim())
+            })
+            .map(|s| s.name_zh())
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let all = |s: String| if s.is_empty() { "全部".to_owned() } else { s };
+    let filters = vec![
+        ("期间 Period", period.words()),
+        (
+            "日期口径 Date field",
+            if period.date_field == "deadline" {
+                "截止日期 deadline".to_owned()
+            } else {
+                "立项日期 registered".to_owned()
+            },
+        ),
+        ("主办单位 Lead unit", all(unit_names(&period.unit))),
+        ("类别 Category", all(category_names(&period.category))),
+        ("状态 Status", all(status_names(&period.status))),
+        ("其他条件 Other", {
+            let mut other = Vec::new();
+            for (k, v) in [
+                ("view", &q.view),
+                ("urgency", &q.urgency),
+                ("light", &q.light),
+                ("q", &q.q),
+            ] {
+                let v = text(v);
+                if !v.is_empty() {
+                    other.push(format!("{k}={v}"));
+                }
+            }
+            if other.is_empty() {
+                "无".to_owned()
+            } else {
+                other.join(" ")
+            }
+        }),
+    ];
+    let me = org.people.get(&session.user());
+    Stamp {
+        org: organisation(org),
+        at: format!(
+            "{} (UTC{})",
+            org.calendar.to_local(now).format("%Y-%m-%d %H:%M:%S"),
+            org.calendar.utc_offset()
+        ),
+        by: me
+            .map(|p| format!("{} ({})", p.name, p.username))
+            .unwrap_or_default(),
+        period,
+        filters,
+    }
+}
+
+/// The sheet saying what was exported, when and by whom.
+fn stamp_sheet(ws: &mut Worksheet, s: &Stamp, rows: usize, bold: &Format) -> Result<(), XlsxError> {
+    ws.set_name("导出信息 Export")?;
+    ws.set_column_width(0, 22)?;
+    ws.set_column_width(1, 60)?;
+    ws.write_string_with_format(0, 0, "项目 Field", bold)?;
+    ws.write_string_with_format(0, 1, "内容 Value", bold)?;
+    let mut r = 1;
+    ws.write_string(r, 0, "单位 Organisation")?;
+    ws.write_string(r, 1, &s.org)?;
+    for (k, v) in &s.filters {
+        r += 1;
+        ws.write_string(r, 0, *k)?;
+        ws.write_string(r, 1, v)?;
+    }
+    r += 1;
+    ws.write_string(r, 0, "行数 Rows")?;
+    ws.write_number(r, 1, rows as f64)?;
+    r += 1;
+    ws.write_string(r, 0, "导出时间 Exported at")?;
+    ws.write_string(r, 1, &s.at)?;
+    r += 1;
+    ws.write_string(r, 0, "导出人 Exported by")?;
+    ws.write_string(r, 1, &s.by)?;
+    Ok(())
+}
+
+/// The ledger's columns: header and width.
+const COLUMNS: [(&str, f64); 21] = [
+    ("序号", 6.0),
+    ("编号", 16.0),
+    ("类别", 14.0),
+    ("事项名称", 36.0),
+    ("来源", 10.0),
+    ("批示领导", 10.0),
+    ("责任领导", 10.0),
+    ("主办单位", 16.0),
+    ("主办人", 10.0),
+    ("协办单位", 22.0),
+    ("立项日期", 12.0),
+    ("要求完成时间", 13.0),
+    ("实际截止日期", 13.0),
+    ("状态", 10.0),
+    ("进度", 8.0),
+    ("亮灯", 8.0),
+    ("亮牌", 8.0),
+    ("得分", 8.0),
+    ("办结日期", 12.0),
+    ("最新进展", 50.0),
+    ("事项标识 Id", 38.0),
+];
+
+/// The ledger as an xlsx workbook.
+fn ledger_workbook(rows: &[LedgerRow], s: &Stamp) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let title = Format::new().set_bold().set_font_size(14);
+    let bold = Format::new()
+        .set_bold()
+        .set_background_color("#F2F2F2")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin)
+        .set_align(FormatAlign::Center);
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let percent = Format::new().set_num_format("0\"%\"");
+    let score = Format::new().set_num_format("0.0");
+    let wrap = Format::new().set_text_wrap();
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name("台账 Ledger")?;
+        let last = (COLUMNS.len() - 1) as u16;
+        ws.merge_range(
+            0,
+            0,
+            0,
+            last,
+            &format!("{} 督办事项台账({})", s.org, s.period.words()),
+            &title,
+        )?;
+        ws.set_row_height(0, 24)?;
+        for (c, (name, width)) in COLUMNS.iter().enumerate() {
+            let c = c as u16;
+            ws.write_string_with_format(1, c, *name, &bold)?;
+            ws.set_column_width(c, *width)?;
+        }
+        ws.set_freeze_panes(2, 0)?;
+        for (i, r) in rows.iter().enumerate() {
+            let row = i as u32 + 2;
+            ws.write_number(row, 0, (i + 1) as f64)?;
+            ws.write_string(row, 1, &r.number)?;
+            ws.write_string(row, 2, &r.category)?;
+            ws.write_string(row, 3, &r.title)?;
+            ws.write_string(row, 4, r.source)?;
+            ws.write_string(row, 5, &r.instructing)?;
+            ws.write_string(row, 6, &r.responsible)?;
+            ws.write_string(row, 7, &r.lead_unit)?;
+            ws.write_string(row, 8, &r.lead_user)?;
+            ws.write_string(row, 9, &r.participants)?;
+            ws.write_datetime_with_format(row, 10, excel_date(r.registered)?, &date)?;
+            if let Some(d) = r.deadline {
+                ws.write_datetime_with_format(row, 11, excel_date(d)?, &date)?;
+            }
+            if let Some(d) = r.effective {
+                ws.write_datetime_with_format(row, 12, excel_date(d)?, &date)?;
+            }
+            ws.write_string(row, 13, r.status)?;
+            ws.write_number_with_format(row, 14, f64::from(r.progress), &percent)?;
+            ws.write_string(row, 15, r.light)?;
+            ws.write_string(row, 16, r.card)?;
+            if let Some(p) = r.score {
+                ws.write_number_with_format(row, 17, p, &score)?;
+            }
+            if let Some(d) = r.closed {
+                ws.write_datetime_with_format(row, 18, excel_date(d)?, &date)?;
+            }
+            ws.write_string_with_format(row, 19, &r.latest, &wrap)?;
+            ws.write_string(row, 20, &r.id)?;
+        }
+        if !rows.is_empty() {
+            ws.autofilter(1, 0, rows.len() as u32 + 1, last)?;
+        }
+    }
+    stamp_sheet(wb.add_worksheet(), s, rows.len(), &bold)?;
+    wb.save_to_buffer()
+}
+
+async fn ledger_xlsx(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    q: Result<Query<StatsQuery>, QueryRejection>,
+) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return to_login("/ledger");
+    };
+    let now = state.clock.now();
+    let result = async {
+        let filters = filters_of(q, &raw, &session.org, now)?;
+        let rows = ledger_of(&state, &session, &filters, now).await?;
+        let s = stamp(&session, &filters, now);
+        let part = s.period.file_part();
+        let bytes = tokio::task::spawn_blocking(move || ledger_workbook(&rows, &s))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(xlsx_error)?;
+        Ok::<_, ApiError>(download(
+            bytes,
+            XLSX,
+            &format!("台账-{part}.xlsx"),
+            &format!("ledger-{part}.xlsx"),
+        ))
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// One breakdown of the statistics as a sheet: name, items, share, and a total row.
+fn bucket_sheet(
+    ws: &mut Worksheet,
+    name: &str,
+    what: &str,
+    buckets: &[Bucket],
+    total: u64,
+    title: &Format,
+    bold: &Format,
+) -> Result<(), XlsxError> {
+    ws.set_name(name)?;
+    ws.write_string_with_format(0, 0, what, title)?;
+    for (c, (h, w)) in [
+        ("名称 Name", 28.0),
+        ("事项数 Items", 12.0),
+        ("占比 Share", 10.0),
+        ("标识 Key", 38.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(1, c as u16, *h, bold)?;
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_freeze_panes(2, 0)?;
+    let share = Format::new().set_num_format("0.0%");
+    let mut r = 2;
+    for b in buckets {
+        let label = b.zh.clone().unwrap_or_else(|| "未指定".to_owned());
+        ws.write_string(r, 0, &label)?;
+        ws.write_number(r, 1, b.count as f64)?;
+        if total > 0 {
+            ws.write_number_with_format(r, 2, b.count as f64 / total as f64, &share)?;
+        }
+        ws.write_string(r, 3, &b.key)?;
+        r += 1;
+    }
+    ws.write_string_with_format(r, 0, "合计 Total", bold)?;
+    ws.write_number_with_format(
+        r,
+        1,
+        buckets.iter().map(|b| b.count).sum::<u64>() as f64,
+        bold,
+    )?;
+    Ok(())
+}
+
+/// The statistics as an xlsx workbook.
+fn stats_workbook(st: &Stats, s: &Stamp) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let title = Format::new().set_bold().set_font_size(14);
+    let bold = Format::new().set_bold().set_background_color("#F2F2F2");
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name("总览 Summary")?;
+        ws.set_column_width(0, 30)?;
+        ws.set_column_width(1, 14)?;
+        ws.write_string_with_format(
+            0,
+            0,
+            format!("{} 督办统计({})", s.org, s.period.words()),
+            &title,
+        )?;
+        ws.write_string_with_format(1, 0, "指标 Figure", &bold)?;
+        ws.write_string_with_format(1, 1, "数值 Value", &bold)?;
+        let c = &st.completion.counts;
+        let figures: [(&str, f64); 7] = [
+            ("事项总数 Items", st.total as f64),
+            ("逾期未报 Overdue", st.overdue as f64),
+            ("督办升级 Escalated", st.escalated as f64),
+            ("应办结 Due", f64::from(c.due)),
+            ("按期办结 On time", f64::from(c.on_time)),
+            ("逾期办结 Late", f64::from(c.late)),
+            ("未办结 Open", f64::from(c.open)),
+        ];
+        let mut r = 2;
+        for (k, v) in figures {
+            ws.write_string(r, 0, k)?;
+            ws.write_number(r, 1, v)?;
+            r += 1;
+        }
+        ws.write_string(r, 0, "按期办结率 On-time rate (%)")?;
+        match st.completion.percent {
+            Some(p) => {
+                ws.write_number_with_format(r, 1, p, &Format::new().set_num_format("0.0"))?
+            }
+            None => ws.write_string(r, 1, "—")?,
+        };
+    }
+    let total = st.total;
+    for (name, what, buckets) in [
+        ("按单位 By unit", "按主办单位 By lead unit", &st.by_unit),
+        (
+            "按人员 By person",
+            "按主办人 By lead handler",
+            &st.by_person,
+        ),
+        ("按类别 By category", "按类别 By category", &st.by_category),
+        ("按状态 By status", "按状态 By status", &st.by_status),
+        (
+            "按紧急程度 By urgency",
+            "按紧急程度 By urgency",
+            &st.by_urgency,
+        ),
+        ("按亮灯 By light", "按亮灯 By light", &st.by_light),
+    ] {
+        bucket_sheet(
+            wb.add_worksheet(),
+            name,
+            what,
+            buckets,
+            total,
+            &title,
+            &bold,
+        )?;
+    }
+    stamp_sheet(wb.add_worksheet(), s, st.total as usize, &bold)?;
+    wb.save_to_buffer()
+}
+
+async fn stats_xlsx(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    q: Result<Query<StatsQuery>, QueryRejection>,
+) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return to_login("/ledger");
+    };
+    let now = state.clock.now();
+    let result = async {
+        let filters = filters_of(q, &raw, &session.org, now)?;
+        let st = query::stats_for(&state, &session, &filters, now).await?;
+        let s = stamp(&session, &filters, now);
+        let part = s.period.file_part();
+        let bytes = tokio::task::spawn_blocking(move || stats_workbook(&st, &s))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(xlsx_error)?;
+        Ok::<_, ApiError>(download(
+            bytes,
+            XLSX,
+            &format!("统计-{part}.xlsx"),
+            &format!("stats-{part}.xlsx"),
+        ))
+    };
+    result.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+// ----- the archive --------------------------------------------------------------------------
+
+/// The item's archive for `session` at `now`, if they may read it: the zip's bytes and the
+/// item's number (for the file name).
+pub async fn archive_bytes(
+    state: &AppState,
+    session: &Session,
+    task: TaskId,
+    now: DateTime<Utc>,
+) -> Result<Option<(Vec<u8>, String)>, ApiError> {
+    let Some(item) = query::item_summary(state, session, task, now).await? else {
+        return Ok(None);
+    };
+    let org = &session.org;
+    let id = task.to_string();
+    let mut tx = state.db.read().await?;
+    let Some(head_row) = tx
+        .row(
+            "SELECT version, head FROM tasks WHERE id = $1",
+            vec![Val::from(id.as_str())],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let length = u64::try_from(head_row.int(0)?).unwrap_or_default();
+    let head = Hash::from_hex(&head_row.text(1)?)
+        .ok_or_else(|| ApiError::internal("stored trail head is not hex"))?;
+    let mut trail: Vec<TrailEntry> = Vec::new();
+    for r in tx
+        .rows(
+            "SELECT task_seq, hash, body FROM changes WHERE task = $1 AND kind = 'event' \
+             ORDER BY seq",
+            vec![Val::from(id.as_str())],
+        )
+        .await?
+    {
+        let prev = trail.last().map_or(Hash::GENESIS, |e| e.hash);
+        let hash = r
+            .opt_text(1)?
+            .as_deref()
+            .and_then(Hash::from_hex)
+            .ok_or_else(|| ApiError::internal("stored event hash is not hex"))?;
+        trail.push(TrailEntry {
+            task,
+            seq: u64::try_from(r.opt_int(0)?.unwrap_or_default()).unwrap_or_default(),
+            prev,
+            hash,
+            event: from_json(&r.text(2)?)?,
+        });
+    }
+    let mut evidence = Vec::new();
+    let mut missing = Vec::new();
+    for blob in archive::cited(&trail) {
+        match tx
+            .row(
+                "SELECT content FROM blobs WHERE hash = $1",
+                vec![Val::from(blob.hash.as_str())],
+            )
+            .await?
+        {
+            Some(r) => evidence.push(Evidence {
+                content: r.bytes(0)?,
+                blob,
+            }),
+            None => missing.push(blob.hash),
+        }
+    }
+    drop(tx);
+    let name_of = |u: UserId| {
+        if u == UserId::SYSTEM {
+            "系统 System".to_owned()
+        } else {
+            org.people
+                .get(&u)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| u.to_string())
+        }
+    };
+    let input = ArchiveInput {
+        item: ArchivedItem {
+            id: task,
+            number: item.number.clone(),
+            title: item.title.clone(),
+        },
+        trail: &trail,
+        head: (length, head),
+        evidence,
+        missing,
+        exported_at: now,
+        exported_by: session.user(),
+        exported_by_name: name_of(session.user()),
+        calendar: &org.calendar,
+        name_of: &name_of,
+    };
+    let bytes = archive::build(&input).map_err(ApiError::internal)?;
+    Ok(Some((bytes, item.number)))
+}
+
+async fn archive_zip(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(session) = signed_in(&state, &headers).await else {
+        return to_login(&format!("/items/{}/archive.zip", encode(&id)));
+    };
+    let missing = || ApiError::not_found("事项", "item").into_response();
+    let Ok(task) = uuid::Uuid::parse_str(id.trim()).map(TaskId) else {
+        return missing();
+    };
+    match archive_bytes(&state, &session, task, state.clock.now()).await {
+        Ok(Some((bytes, number))) => {
+            let stem = if number.is_empty() {
+                task.to_string()
+            } else {
+                number
+            };
+            download(
+                bytes,
+                "application/zip",
+                &format!("归档-{stem}.zip"),
+                &format!("archive-{task}.zip"),
+            )
+        }
+        Ok(None) => missing(),
+        Err(e) => e.into_response(),
+    }
 }

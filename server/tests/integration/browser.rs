@@ -190,6 +190,18 @@ impl Browser {
         }
     }
 
+    /// The value of the browser's cookie `name` (HttpOnly ones too, which page scripts
+    /// cannot read), through WebDriver's `GET /session/{id}/cookie/{name}`.
+    pub(crate) async fn cookie(&self, name: &str) -> String {
+        let v = self
+            .call(reqwest::Method::GET, &format!("/cookie/{name}"), None)
+            .await;
+        v["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no cookie {name}: {v}"))
+            .to_owned()
+    }
+
     pub(crate) async fn sign_out_cookies(&self) {
         self.call(reqwest::Method::DELETE, "/cookie", None).await;
     }
