@@ -168,6 +168,8 @@ struct Dim {
     zh: &'static str,
     en: &'static str,
     kind: &'static str,
+    /// The chart's height in pixels: a bar per row for bar charts.
+    height: usize,
     chart: ChartData,
     colours: String,
     rows: Vec<DimRow>,
@@ -200,6 +202,11 @@ fn dim(
         zh,
         en,
         kind,
+        height: if kind == "bar" {
+            (40 + 24 * buckets.len()).max(280)
+        } else {
+            280
+        },
         chart: chart(buckets),
         colours,
         rows: buckets
