@@ -69,7 +69,7 @@ fn notification(r: &Row) -> Result<InboxNotification, ApiError> {
 }
 
 /// The person's unread notifications on items they may still read.
-async fn unread(state: &AppState, session: &Session) -> Result<u64, ApiError> {
+pub(crate) async fn unread(state: &AppState, session: &Session) -> Result<u64, ApiError> {
     let keys = keys_of(session);
     let sql = format!(
         "SELECT COUNT(*) FROM notifications n WHERE n.user_id = $1 AND n.read_at IS NULL AND {}",

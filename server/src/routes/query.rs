@@ -1750,7 +1750,7 @@ pub async fn item_summary(
         .next())
 }
 
-// ----- exports ------------------------------------------------------------------------------
+// ----- for the pages (`web::stats`, `web::export`) -------------------------------------------
 
 /// An item of the ledger (台账): what a list shows of it, and its whole state.
 pub struct LedgerItem {
@@ -1791,7 +1791,8 @@ pub(crate) async fn ledger(
         .collect())
 }
 
-/// The figures of `GET /stats` for `q` at `now` (the statistics export).
+/// The figures of `GET /stats` for `q` at `now`: the very numbers the API answers (the
+/// statistics page and its export).
 pub(crate) async fn stats_for(
     state: &AppState,
     session: &Session,
@@ -1803,4 +1804,63 @@ pub(crate) async fn stats_for(
     let items = load_all(&mut tx, &state.states, session, &f, "t.id", now).await?;
     drop(tx);
     Ok(compute_stats(&session.org, &items, &f, now))
+}
+
+/// Every item the person may read, as lists show it and with its state, most recently
+/// changed first.
+pub(crate) async fn readable(
+    state: &AppState,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<Vec<(ItemSummary, Arc<TaskState>)>, ApiError> {
+    let f = Filters::default();
+    let mut tx = state.db.read().await?;
+    let order = "t.updated_at DESC, t.id";
+    let items = load_all(&mut tx, &state.states, session, &f, order, now).await?;
+    let listed = summaries(&mut tx, &session.org, &items, now).await?;
+    Ok(listed
+        .into_iter()
+        .zip(items.into_iter().map(|i| i.state))
+        .collect())
+}
+
+/// This month's published unit ranking over every item, as the public board shows it
+/// (rank, unit and score): the month's name and the rows.
+pub(crate) async fn published_ranking(
+    state: &AppState,
+    now: DateTime<Utc>,
+) -> Result<(String, Vec<RankRow>), ApiError> {
+    let org = state.org.latest(&state.db).await?;
+    let mut tx = state.db.read().await?;
+    let sql = format!("SELECT {COLUMNS} FROM tasks t");
+    let all = load_rows(&mut tx, &state.states, &sql, vec![]).await?;
+    drop(tx);
+    ranking_of(&org, &all, now)
+}
+
+/// The latest events of `items` (items the caller has already found the person may read),
+/// newest first, at most `limit`.
+pub(crate) async fn latest_events(
+    state: &AppState,
+    items: &[TaskId],
+    limit: usize,
+) -> Result<Vec<(TaskId, duban_core::domain::Event)>, ApiError> {
+    let mut found: Vec<(i64, TaskId, duban_core::domain::Event)> = Vec::new();
+    let mut tx = state.db.read().await?;
+    for chunk in items.chunks(STATE_CHUNK) {
+        let sql = format!(
+            "SELECT seq, task, body FROM changes WHERE kind = 'event' AND task IN ({}) \
+             ORDER BY seq DESC LIMIT {limit}",
+            placeholders(1, chunk.len())
+        );
+        let args = chunk.iter().map(|id| Val::from(id.to_string())).collect();
+        for r in tx.rows(&sql, args).await? {
+            let task = TaskId(uuid::Uuid::parse_str(&r.text(1)?).map_err(ApiError::internal)?);
+            found.push((r.int(0)?, task, from_json(&r.text(2)?)?));
+        }
+    }
+    drop(tx);
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
+    found.truncate(limit);
+    Ok(found.into_iter().map(|(_, t, e)| (t, e)).collect())
 }

@@ -204,11 +204,14 @@ fn monitors(session: &Session) -> bool {
 }
 
 /// `GET /`: the portal for the person's role (the workbench for the office, the overview
-/// for everyone else), or the sign-in page.
+/// for leaders and inspectors, the unit's portal for a unit head, the personal portal for
+/// everyone else), or the sign-in page.
 async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match signed_in(&state, &headers).await {
         Some(s) if office(&s) => Redirect::to("/workbench").into_response(),
-        Some(_) => Redirect::to("/overview").into_response(),
+        Some(s) if monitors(&s) => Redirect::to("/overview").into_response(),
+        Some(s) if s.actor.roles.has(Role::UnitHead) => Redirect::to("/unit").into_response(),
+        Some(_) => Redirect::to("/me").into_response(),
         None => to_login("/"),
     }
 }

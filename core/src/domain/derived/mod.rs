@@ -1,6 +1,8 @@
 //! Figures derived from an item's events, the calendar and the policy, never stored by
-//! hand: scheduled progress, lights and cards, scores, rankings and the completion rate.
+//! hand: scheduled progress, lights and cards, scores, rankings and the completion rate;
+//! the anomalies monitoring watches for.
 
+pub mod anomaly;
 pub mod describe;
 pub mod duty;
 pub mod evidence;
