@@ -7,6 +7,7 @@
 pub mod archive;
 pub mod auth;
 pub mod authority;
+pub mod bulletins;
 pub mod clock;
 pub mod config;
 pub mod db;

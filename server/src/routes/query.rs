@@ -1864,3 +1864,14 @@ pub(crate) async fn latest_events(
     found.truncate(limit);
     Ok(found.into_iter().map(|(_, t, e)| (t, e)).collect())
 }
+
+/// Every item's id and state, whoever looks (the assessment, the bulletins and the published
+/// ranking count every item; the pages show only what the person may read of them).
+pub(crate) async fn every_state(
+    state: &AppState,
+) -> Result<Vec<(TaskId, Arc<TaskState>)>, ApiError> {
+    let mut tx = state.db.read().await?;
+    let sql = format!("SELECT {COLUMNS} FROM tasks t");
+    let all = load_rows(&mut tx, &state.states, &sql, vec![]).await?;
+    Ok(all.into_iter().map(|i| (i.id, i.state)).collect())
+}

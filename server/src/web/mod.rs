@@ -579,6 +579,7 @@ struct BoardPage {
     units: Vec<UnitProgress>,
     period: String,
     ranking: Vec<Ranked>,
+    bulletins: Vec<scores::BulletinView>,
 }
 
 /// The public board's page at `now`.
@@ -621,6 +622,7 @@ pub async fn board_html(
             .collect(),
         period: b.period.clone(),
         ranking: ranked(&b.ranking),
+        bulletins: scores::public_bulletins(state, &org).await?,
     };
     t.render().map_err(ApiError::internal)
 }

@@ -38,6 +38,26 @@ pub(crate) async fn sign_in(s: &Server, web: &reqwest::Client, username: &str) -
     cookie.split(';').next().expect("pair").to_owned()
 }
 
+/// Signs in through the form with the demo's password; returns the cookie pair.
+pub(crate) async fn demo_sign_in(s: &Server, web: &reqwest::Client, username: &str) -> String {
+    let r = web
+        .post(format!("{}/login", s.base))
+        .form(&[
+            ("username", username),
+            ("password", duban_server::demo::DEMO_PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303, "{username}");
+    let cookie = r.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
 pub(crate) async fn page(web: &reqwest::Client, url: &str, cookie: Option<&str>) -> (u16, String) {
     let mut req = web.get(url);
     if let Some(c) = cookie {

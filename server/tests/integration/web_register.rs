@@ -692,13 +692,21 @@ async fn in_a_browser_the_lights_change_as_the_clock_passes_the_deadline() {
     )
     .await;
 
-    assert_eq!(board_light(&b, &s.base, title).await, "green", "ten working days left");
+    assert_eq!(
+        board_light(&b, &s.base, title).await,
+        "green",
+        "ten working days left"
+    );
     b.screenshot("lights-green").await;
     // An hour before the deadline: near it and not reported.
     s.state
         .clock
         .advance(deadline - s.state.clock.now() - chrono::Duration::hours(1));
-    assert_eq!(board_light(&b, &s.base, title).await, "yellow", "an hour left");
+    assert_eq!(
+        board_light(&b, &s.base, title).await,
+        "yellow",
+        "an hour left"
+    );
     b.screenshot("lights-yellow").await;
     // Three days past it.
     s.state.clock.advance(chrono::Duration::days(3));

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::browser::Browser;
 use crate::support::*;
-use crate::web::{browser, number_after, page, sign_in};
+use crate::web::{browser, demo_sign_in, number_after, page, sign_in};
 
 /// An attribute's value as the browser reads it (askama escapes HTML's specials).
 fn unescape(s: &str) -> String {
@@ -375,26 +375,6 @@ both!(
         }
     }
 );
-
-/// Signs in through the form with the demo's password; returns the cookie pair.
-async fn demo_sign_in(s: &Server, web: &reqwest::Client, username: &str) -> String {
-    let r = web
-        .post(format!("{}/login", s.base))
-        .form(&[
-            ("username", username),
-            ("password", duban_server::demo::DEMO_PASSWORD),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), 303, "{username}");
-    let cookie = r.headers()[reqwest::header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    cookie.split(';').next().unwrap().to_owned()
-}
 
 /// The (item, duty) pairs of the duties table, sorted.
 fn duty_rows(html: &str) -> Vec<(String, String)> {

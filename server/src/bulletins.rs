@@ -1,0 +1,382 @@
+//! Bulletins and notices (通报/专报/通知, R9.2): stored drafts the office edits, published
+//! ones read-only. The monthly bulletin and the quarterly ranking are generated from the
+//! data and name units — the ranking's top and bottom, every unit with overdue or red-light
+//! items and how many — never "some units".
+//!
+//! Every write is one statement in its own transaction: a create is keyed by the form's id
+//! (a resent form creates one), an edit or a publication names the version it was made
+//! from (a stale one is refused and changes nothing).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Utc};
+use duban_core::domain::derived::score::{completion_rate, rank, unit_scores, DateRange};
+use duban_core::domain::derived::{timeliness_light, Colour};
+use duban_core::domain::model::Visibility;
+use duban_core::domain::{TaskId, TaskState, UnitId, UserId};
+
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::org::Org;
+use crate::{args, AppState};
+
+/// What a bulletin is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// 月度通报, generated for a month.
+    Monthly,
+    /// 季度排名通报, generated for a quarter.
+    Quarterly,
+    /// 专报: written by hand.
+    Special,
+    /// 通知.
+    Notice,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 4] = [Kind::Monthly, Kind::Quarterly, Kind::Special, Kind::Notice];
+
+    /// The stored name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Monthly => "monthly",
+            Kind::Quarterly => "quarterly",
+            Kind::Special => "special",
+            Kind::Notice => "notice",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn of(code: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code.trim())
+    }
+
+    /// In Chinese and English.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Monthly => ("月度通报", "monthly bulletin"),
+            Kind::Quarterly => ("季度排名通报", "quarterly ranking"),
+            Kind::Special => ("专报", "special report"),
+            Kind::Notice => ("通知", "notice"),
+        }
+    }
+}
+
+/// A stored bulletin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bulletin {
+    /// Id.
+    pub id: String,
+    /// Kind.
+    pub kind: Kind,
+    /// Title.
+    pub title: String,
+    /// Body (plain text, paragraphs separated by blank lines).
+    pub body: String,
+    /// The period it covers (`2026-11`, `2026-Q4`), or empty.
+    pub period: String,
+    /// Whether the public board shows it once published.
+    pub public: bool,
+    /// Published (read-only) or a draft.
+    pub published: bool,
+    /// Who wrote it.
+    pub author: UserId,
+    /// Bumped by every change.
+    pub version: i64,
+    /// Last changed (ms).
+    pub updated_at: i64,
+    /// Published (ms).
+    pub published_at: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "id, kind, title, body, period, audience, status, author, version, updated_at, published_at";
+
+fn of_row(r: &crate::db::Row) -> Result<Bulletin, ApiError> {
+    let kind = r.text(1)?;
+    Ok(Bulletin {
+        id: r.text(0)?,
+        kind: Kind::of(&kind).ok_or_else(|| ApiError::internal(format!("bulletin kind {kind}")))?,
+        title: r.text(2)?,
+        body: r.text(3)?,
+        period: r.text(4)?,
+        public: r.text(5)? == "public",
+        published: r.text(6)? == "published",
+        author: UserId(uuid::Uuid::parse_str(&r.text(7)?).map_err(ApiError::internal)?),
+        version: r.int(8)?,
+        updated_at: r.int(9)?,
+        published_at: r.opt_int(10)?,
+    })
+}
+
+/// A bulletin by id.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Bulletin>, ApiError> {
+    let sql = format!("SELECT {COLUMNS} FROM bulletins WHERE id = $1");
+    db.row(&sql, args![id])
+        .await?
+        .as_ref()
+        .map(of_row)
+        .transpose()
+}
+
+/// Published bulletins, newest first (only the public ones if `public_only`), at most 100;
+/// and the drafts too when `drafts`.
+pub async fn list(db: &Db, public_only: bool, drafts: bool) -> Result<Vec<Bulletin>, ApiError> {
+    let mut sql = format!("SELECT {COLUMNS} FROM bulletins WHERE (status = 'published'");
+    if public_only {
+        sql.push_str(" AND audience = 'public'");
+    }
+    sql.push(')');
+    if drafts {
+        sql.push_str(" OR status = 'draft'");
+    }
+    sql.push_str(" ORDER BY status, COALESCE(published_at, updated_at) DESC, id LIMIT 100");
+    db.rows(&sql, vec![]).await?.iter().map(of_row).collect()
+}
+
+/// Creates a draft with id `id`, or finds the one a first sending of the same form made.
+pub async fn create(db: &Db, b: &Bulletin, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let at = now.timestamp_millis();
+    db.exec(
+        "INSERT INTO bulletins (id, kind, title, body, period, audience, status, author, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, 1, $8, $8) ON CONFLICT (id) DO NOTHING",
+        args![
+            b.id.as_str(),
+            b.kind.code(),
+            b.title.as_str(),
+            b.body.as_str(),
+            b.period.as_str(),
+            if b.public { "public" } else { "internal" },
+            b.author.to_string(),
+            at
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+fn stale() -> ApiError {
+    ApiError::conflict(
+        "bulletin.stale",
+        "该通报已被他人修改或已发布，请查看最新内容后再改（您填写的内容仍在下方）",
+        "the bulletin was changed or published meanwhile: look at the latest before changing it (what you wrote is still below)",
+    )
+}
+
+/// Saves a draft's title, body and audience — and publishes it, read-only from then on, if
+/// `publish` — when it is still at `version` and a draft. One statement: all or nothing.
+#[allow(clippy::too_many_arguments)]
+pub async fn save(
+    db: &Db,
+    id: &str,
+    version: i64,
+    title: &str,
+    body: &str,
+    public: bool,
+    publish: bool,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let at = now.timestamp_millis();
+    let n = db
+        .exec(
+            "UPDATE bulletins SET title = $1, body = $2, audience = $3, version = version + 1, updated_at = $4, \
+             status = $5, published_at = $6 WHERE id = $7 AND version = $8 AND status = 'draft'",
+            args![
+                title,
+                body,
+                if public { "public" } else { "internal" },
+                at,
+                if publish { "published" } else { "draft" },
+                publish.then_some(at),
+                id,
+                version
+            ],
+        )
+        .await?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(stale())
+    }
+}
+
+/// The period a bulletin of `kind` covers: `2026-11` for a month, `2026-Q4` for a quarter.
+pub fn period_of(kind: Kind, text: &str) -> Option<(DateRange, String, String)> {
+    let t = text.trim();
+    let (y, rest) = t.split_once('-')?;
+    let year: i32 = y.parse().ok()?;
+    match kind {
+        Kind::Monthly => {
+            let m: u32 = rest.parse().ok()?;
+            let range = DateRange::month(year, m)?;
+            Some((range, format!("{year:04}-{m:02}"), format!("{year}年{m}月")))
+        }
+        Kind::Quarterly => {
+            let q: u32 = rest.strip_prefix(['Q', 'q'])?.parse().ok()?;
+            let range = DateRange::quarter(year, q)?;
+            Some((
+                range,
+                format!("{year:04}-Q{q}"),
+                format!("{year}年第{q}季度"),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Every item's id and state, as the assessment counts them (whoever looks).
+pub async fn every_item(state: &AppState) -> Result<Vec<(TaskId, Arc<TaskState>)>, ApiError> {
+    crate::routes::query::every_state(state).await
+}
+
+fn unit_name(org: &Org, id: UnitId) -> String {
+    org.unit(id).map(|u| u.name.clone()).unwrap_or_default()
+}
+
+/// The text of a generated bulletin for `period` (named `label`, e.g. 2026年11月): the
+/// completion figures, the ranking's top and bottom units by name and score, and every unit
+/// with overdue or red-light items, by name and count, with the items' numbers (a
+/// confidential item's title is not written).
+pub fn generate(
+    org: &Org,
+    items: &[(TaskId, Arc<TaskState>)],
+    kind: Kind,
+    period: DateRange,
+    label: &str,
+    now: DateTime<Utc>,
+) -> (String, String) {
+    let cal = &org.calendar;
+    let policy = &org.policy;
+    let organisation = org
+        .units
+        .iter()
+        .find(|u| u.parent.is_none())
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let leads: std::collections::BTreeSet<UnitId> = items
+        .iter()
+        .filter_map(|(_, s)| s.lead.map(|l| l.unit))
+        .collect();
+    let units: Vec<UnitId> = org
+        .units
+        .iter()
+        .map(|u| u.id)
+        .filter(|u| leads.contains(u))
+        .collect();
+    let scores: Vec<_> = unit_scores(
+        &units,
+        items.iter().map(|(id, s)| (*id, &**s)),
+        period,
+        now,
+        cal,
+        policy,
+    )
+    .into_iter()
+    .filter(|s| !s.items.is_empty())
+    .collect();
+    let ranking = rank(&scores);
+    let rate = completion_rate(items.iter().map(|(_, s)| &**s), period, now, cal);
+    let mut overdue: BTreeMap<UnitId, Vec<String>> = BTreeMap::new();
+    let mut red: BTreeMap<UnitId, u32> = BTreeMap::new();
+    for (_, s) in items {
+        let Some(lead) = s.lead else { continue };
+        let Some(light) = timeliness_light(s, now, cal, policy) else {
+            continue;
+        };
+        if light.colour != Colour::Red {
+            continue;
+        }
+        *red.entry(lead.unit).or_default() += 1;
+        if light.code == "light.overdue" {
+            let number = s.number.as_ref().map(|n| n.to_string()).unwrap_or_default();
+            let named = if s.visibility == Visibility::Confidential {
+                number
+            } else {
+                format!("{number}《{}》", s.title)
+            };
+            overdue.entry(lead.unit).or_default().push(named);
+        }
+    }
+    let (kind_zh, _) = kind.names();
+    let title = format!("{organisation}督查督办{label}{kind_zh}");
+    let mut body = String::new();
+    let pct = |on_time: u32, due: u32| {
+        if due == 0 {
+            "—".to_owned()
+        } else {
+            format!("{:.1}%", f64::from(on_time) * 100.0 / f64::from(due))
+        }
+    };
+    let _ = writeln!(
+        body,
+        "一、总体情况\n{label}应办结事项{}项，按期办结{}项，逾期办结{}项，尚未办结{}项，按期办结率{}。\n",
+        rate.due,
+        rate.on_time,
+        rate.late,
+        rate.open,
+        pct(rate.on_time, rate.due)
+    );
+    let _ = writeln!(body, "二、考核排名（百分制）");
+    if ranking.is_empty() {
+        let _ = writeln!(body, "{label}没有到期考核的事项。\n");
+    } else {
+        let named = |r: &duban_core::domain::derived::score::Ranked| {
+            format!("第{}名 {}（{}分）", r.rank, unit_name(org, r.unit), r.score)
+        };
+        let top: Vec<String> = ranking.iter().take(3).map(named).collect();
+        let _ = writeln!(body, "排名靠前：{}。", top.join("，"));
+        if ranking.len() > 3 {
+            let bottom: Vec<String> = ranking
+                .iter()
+                .rev()
+                .take(3.min(ranking.len() - 3))
+                .rev()
+                .map(named)
+                .collect();
+            let _ = writeln!(body, "排名靠后：{}。", bottom.join("，"));
+        }
+        let _ = writeln!(body);
+    }
+    let _ = writeln!(body, "三、逾期未报送事项");
+    if overdue.is_empty() {
+        let _ = writeln!(body, "截至通报时，没有逾期未报送的事项。\n");
+    } else {
+        for (unit, list) in &overdue {
+            let _ = writeln!(
+                body,
+                "{}：{}项，{}。",
+                unit_name(org, *unit),
+                list.len(),
+                list.join("、")
+            );
+        }
+        let _ = writeln!(body);
+    }
+    let _ = writeln!(body, "四、红灯事项");
+    if red.is_empty() {
+        let _ = writeln!(body, "没有亮红灯的事项。\n");
+    } else {
+        let named: Vec<String> = red
+            .iter()
+            .map(|(u, n)| format!("{}{}项", unit_name(org, *u), n))
+            .collect();
+        let _ = writeln!(body, "{}。\n", named.join("，"));
+    }
+    let _ = write!(
+        body,
+        "五、工作要求\n请以上逾期和亮红灯的单位对照通报，逐项说明原因、提出措施、限期整改，并在督办系统中报送进展。"
+    );
+    (title, body)
+}
+
+/// The people-facing period of today for a kind: this month or this quarter.
+pub fn current_period(kind: Kind, org: &Org, now: DateTime<Utc>) -> String {
+    let today = org.calendar.to_local(now).date();
+    match kind {
+        Kind::Quarterly => format!("{}-Q{}", today.year(), today.month().div_ceil(3)),
+        _ => format!("{:04}-{:02}", today.year(), today.month()),
+    }
+}
