@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
-use duban_core::domain::derived::score::{completion_rate, rank, unit_scores, DateRange};
+use duban_core::domain::derived::score::{completion_rate, rank, DateRange};
 use duban_core::domain::derived::{timeliness_light, Colour};
 use duban_core::domain::model::Visibility;
 use duban_core::domain::{TaskId, TaskState, UnitId, UserId};
@@ -256,27 +256,12 @@ pub fn generate(
         .find(|u| u.parent.is_none())
         .map(|u| u.name.clone())
         .unwrap_or_default();
-    let leads: std::collections::BTreeSet<UnitId> = items
-        .iter()
-        .filter_map(|(_, s)| s.lead.map(|l| l.unit))
-        .collect();
-    let units: Vec<UnitId> = org
-        .units
-        .iter()
-        .map(|u| u.id)
-        .filter(|u| leads.contains(u))
-        .collect();
-    let scores: Vec<_> = unit_scores(
-        &units,
+    let scores = crate::routes::query::period_scores(
+        org,
         items.iter().map(|(id, s)| (*id, &**s)),
         period,
         now,
-        cal,
-        policy,
-    )
-    .into_iter()
-    .filter(|s| !s.items.is_empty())
-    .collect();
+    );
     let ranking = rank(&scores);
     let rate = completion_rate(items.iter().map(|(_, s)| &**s), period, now, cal);
     let mut overdue: BTreeMap<UnitId, Vec<String>> = BTreeMap::new();

@@ -32,7 +32,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use duban_core::domain::derived::evidence::{
     check_evidence, photo_pairs, EvidenceCheck, PhotoPair,
 };
-use duban_core::domain::derived::score::{due_date, rank, unit_scores};
+use duban_core::domain::derived::score::{due_date, rank, unit_scores, UnitScore};
 use duban_core::domain::derived::view::View;
 use duban_core::domain::derived::{
     completion_rate, item_score, own_progress, quality_card, rolled_up_progress,
@@ -1472,27 +1472,7 @@ fn ranking_of(
     let today = cal.to_local(now).date();
     let period = DateRange::month(today.year(), today.month())
         .ok_or_else(|| ApiError::internal("the month of today is not a period"))?;
-    let leads: BTreeSet<UnitId> = items
-        .iter()
-        .filter_map(|i| i.state.lead.map(|l| l.unit))
-        .collect();
-    let units: Vec<UnitId> = org
-        .units
-        .iter()
-        .map(|u| u.id)
-        .filter(|u| leads.contains(u))
-        .collect();
-    let scores: Vec<_> = unit_scores(
-        &units,
-        items.iter().map(|i| (i.id, &*i.state)),
-        period,
-        now,
-        cal,
-        &org.policy,
-    )
-    .into_iter()
-    .filter(|s| !s.items.is_empty())
-    .collect();
+    let scores = period_scores(org, items.iter().map(|i| (i.id, &*i.state)), period, now);
     let ranking = rank(&scores)
         .into_iter()
         .map(|r| RankRow {
@@ -1874,4 +1854,33 @@ pub(crate) async fn every_state(
     let sql = format!("SELECT {COLUMNS} FROM tasks t");
     let all = load_rows(&mut tx, &state.states, &sql, vec![]).await?;
     Ok(all.into_iter().map(|i| (i.id, i.state)).collect())
+}
+
+/// The score for `period` of every unit leading any of `items` (units with nothing due in it
+/// left out), in the organisation's order: what rankings rank.
+pub(crate) fn period_scores<'a, I>(
+    org: &Org,
+    items: I,
+    period: DateRange,
+    now: DateTime<Utc>,
+) -> Vec<UnitScore>
+where
+    I: IntoIterator<Item = (TaskId, &'a TaskState)>,
+    I::IntoIter: Clone,
+{
+    let items = items.into_iter();
+    let leads: BTreeSet<UnitId> = items
+        .clone()
+        .filter_map(|(_, s)| s.lead.map(|l| l.unit))
+        .collect();
+    let units: Vec<UnitId> = org
+        .units
+        .iter()
+        .map(|u| u.id)
+        .filter(|u| leads.contains(u))
+        .collect();
+    unit_scores(&units, items, period, now, &org.calendar, &org.policy)
+        .into_iter()
+        .filter(|s| !s.items.is_empty())
+        .collect()
 }

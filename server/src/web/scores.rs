@@ -169,27 +169,12 @@ async fn ranking(
 > {
     let org = &session.org;
     let items = query::every_state(state).await?;
-    let leads: BTreeSet<UnitId> = items
-        .iter()
-        .filter_map(|(_, s)| s.lead.map(|l| l.unit))
-        .collect();
-    let units: Vec<UnitId> = org
-        .units
-        .iter()
-        .map(|u| u.id)
-        .filter(|u| leads.contains(u))
-        .collect();
-    let scores: Vec<_> = unit_scores(
-        &units,
+    let scores = crate::routes::query::period_scores(
+        org,
         items.iter().map(|(id, s)| (*id, &**s)),
         period,
         now,
-        &org.calendar,
-        &org.policy,
-    )
-    .into_iter()
-    .filter(|s| !s.items.is_empty())
-    .collect();
+    );
     let rows = rank(&scores)
         .into_iter()
         .map(|r| {
