@@ -12,7 +12,13 @@
 //!   (`POST /items/{id}/urge`, htmx swapping the row; the form carries its command id, so a
 //!   double click urges once);
 //! - `GET /board`: the public board (督办网, R9.3), readable without signing in: only items
-//!   marked public, with no person named, units' progress on them, and the unit ranking.
+//!   marked public, with no person named, units' progress on them, the unit ranking and the
+//!   published public bulletins;
+//! - the other pages, one module each: `register` (registration, import, dispatch), `item`
+//!   (the item page and its acts, its files), `stats` (statistics, a person's calendar and
+//!   timeline, monitoring, the unit head's and personal portals), `scores` (rankings with
+//!   every point, bulletins), `export` (the ledger and its xlsx, the statistics' xlsx, the
+//!   item archive).
 //!
 //! The pages read through the same functions as the JSON API (`routes::query`), so a page
 //! and `GET /api/v1/overview` never disagree.
