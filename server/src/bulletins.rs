@@ -288,13 +288,6 @@ pub fn generate(
     let (kind_zh, _) = kind.names();
     let title = format!("{organisation}督查督办{label}{kind_zh}");
     let mut body = String::new();
-    let pct = |on_time: u32, due: u32| {
-        if due == 0 {
-            "—".to_owned()
-        } else {
-            format!("{:.1}%", f64::from(on_time) * 100.0 / f64::from(due))
-        }
-    };
     let _ = writeln!(
         body,
         "一、总体情况\n{label}应办结事项{}项，按期办结{}项，逾期办结{}项，尚未办结{}项，按期办结率{}。\n",
@@ -302,7 +295,7 @@ pub fn generate(
         rate.on_time,
         rate.late,
         rate.open,
-        pct(rate.on_time, rate.due)
+        rate.percent().map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%"))
     );
     let _ = writeln!(body, "二、考核排名（百分制）");
     if ranking.is_empty() {

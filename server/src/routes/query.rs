@@ -1749,25 +1749,28 @@ pub(crate) async fn ledger(
     now: DateTime<Utc>,
 ) -> Result<Vec<LedgerItem>, ApiError> {
     let f = parse_filters(q, &session.org)?;
-    let mut tx = state.db.read().await?;
-    let items = load_all(
-        &mut tx,
-        &state.states,
-        session,
-        &f,
-        "t.created_at, t.id",
-        now,
-    )
-    .await?;
-    let rows = summaries(&mut tx, &session.org, &items, now).await?;
-    drop(tx);
-    Ok(items
+    Ok(listed(state, session, &f, "t.created_at, t.id", now)
+        .await?
         .into_iter()
-        .zip(rows)
-        .map(|(i, summary)| LedgerItem {
-            summary,
-            state: i.state,
-        })
+        .map(|(summary, state)| LedgerItem { summary, state })
+        .collect())
+}
+
+/// The items the person may read that `f` selects, in `order`, as lists show them and
+/// with their states.
+async fn listed(
+    state: &AppState,
+    session: &Session,
+    f: &Filters,
+    order: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<(ItemSummary, Arc<TaskState>)>, ApiError> {
+    let mut tx = state.db.read().await?;
+    let items = load_all(&mut tx, &state.states, session, f, order, now).await?;
+    let rows = summaries(&mut tx, &session.org, &items, now).await?;
+    Ok(rows
+        .into_iter()
+        .zip(items.into_iter().map(|i| i.state))
         .collect())
 }
 
@@ -1793,15 +1796,14 @@ pub(crate) async fn readable(
     session: &Session,
     now: DateTime<Utc>,
 ) -> Result<Vec<(ItemSummary, Arc<TaskState>)>, ApiError> {
-    let f = Filters::default();
-    let mut tx = state.db.read().await?;
-    let order = "t.updated_at DESC, t.id";
-    let items = load_all(&mut tx, &state.states, session, &f, order, now).await?;
-    let listed = summaries(&mut tx, &session.org, &items, now).await?;
-    Ok(listed
-        .into_iter()
-        .zip(items.into_iter().map(|i| i.state))
-        .collect())
+    listed(
+        state,
+        session,
+        &Filters::default(),
+        "t.updated_at DESC, t.id",
+        now,
+    )
+    .await
 }
 
 /// This month's published unit ranking over every item, as the public board shows it

@@ -257,18 +257,6 @@ struct Period {
     query: String,
 }
 
-/// Percent-encodes a query value or a file name (RFC 3986 unreserved characters kept).
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn text(v: &Option<String>) -> String {
     v.as_deref().unwrap_or("").trim().to_owned()
 }
@@ -305,7 +293,7 @@ impl Period {
         }
         let query = pairs
             .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .map(|(k, v)| format!("{k}={}", crate::push::percent(v)))
             .collect::<Vec<_>>()
             .join("&");
         Period { query, ..p }
@@ -527,10 +515,10 @@ async fn ledger_of(
 // ----- the spreadsheets ---------------------------------------------------------------------
 
 /// A download: its bytes, type and file name (RFC 5987 `filename*` with an ASCII fallback).
-fn download(bytes: Vec<u8>, mime: &'static str, name: &str, ascii: &str) -> Response {
+pub(super) fn download(bytes: Vec<u8>, mime: &'static str, name: &str, ascii: &str) -> Response {
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        encode(name)
+        crate::push::percent(name)
     );
     let mut r = (StatusCode::OK, bytes).into_response();
     let h = r.headers_mut();
@@ -548,7 +536,8 @@ fn download(bytes: Vec<u8>, mime: &'static str, name: &str, ascii: &str) -> Resp
     r
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+/// The xlsx content type.
+pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn xlsx_error(e: XlsxError) -> ApiError {
     ApiError::internal(format!("xlsx: {e}"))
@@ -775,6 +764,27 @@ fn ledger_workbook(rows: &[LedgerRow], s: &Stamp) -> Result<Vec<u8>, XlsxError> 
     wb.save_to_buffer()
 }
 
+/// Builds a workbook from `data` off the async threads and answers it as a download named
+/// `<zh>-<period>.xlsx` (ASCII fallback `<en>-<period>.xlsx`).
+async fn workbook<T: Send + 'static>(
+    data: T,
+    s: Stamp,
+    build: fn(&T, &Stamp) -> Result<Vec<u8>, XlsxError>,
+    (zh, en): (&str, &str),
+) -> Result<Response, ApiError> {
+    let part = s.period.file_part();
+    let bytes = tokio::task::spawn_blocking(move || build(&data, &s))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(xlsx_error)?;
+    Ok(download(
+        bytes,
+        XLSX,
+        &format!("{zh}-{part}.xlsx"),
+        &format!("{en}-{part}.xlsx"),
+    ))
+}
+
 async fn ledger_xlsx(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -788,18 +798,13 @@ async fn ledger_xlsx(
     let result = async {
         let filters = filters_of(q, &raw, &session.org, now)?;
         let rows = ledger_of(&state, &session, &filters, now).await?;
-        let s = stamp(&session, &filters, now);
-        let part = s.period.file_part();
-        let bytes = tokio::task::spawn_blocking(move || ledger_workbook(&rows, &s))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(xlsx_error)?;
-        Ok::<_, ApiError>(download(
-            bytes,
-            XLSX,
-            &format!("台账-{part}.xlsx"),
-            &format!("ledger-{part}.xlsx"),
-        ))
+        workbook(
+            rows,
+            stamp(&session, &filters, now),
+            |r: &Vec<LedgerRow>, s| ledger_workbook(r, s),
+            ("台账", "ledger"),
+        )
+        .await
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -937,18 +942,13 @@ async fn stats_xlsx(
     let result = async {
         let filters = filters_of(q, &raw, &session.org, now)?;
         let st = query::stats_for(&state, &session, &filters, now).await?;
-        let s = stamp(&session, &filters, now);
-        let part = s.period.file_part();
-        let bytes = tokio::task::spawn_blocking(move || stats_workbook(&st, &s))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(xlsx_error)?;
-        Ok::<_, ApiError>(download(
-            bytes,
-            XLSX,
-            &format!("统计-{part}.xlsx"),
-            &format!("stats-{part}.xlsx"),
-        ))
+        workbook(
+            st,
+            stamp(&session, &filters, now),
+            stats_workbook,
+            ("统计", "stats"),
+        )
+        .await
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
@@ -1058,7 +1058,7 @@ async fn archive_zip(
     Path(id): Path<String>,
 ) -> Response {
     let Some(session) = signed_in(&state, &headers).await else {
-        return to_login(&format!("/items/{}/archive.zip", encode(&id)));
+        return to_login(&format!("/items/{}/archive.zip", crate::push::percent(&id)));
     };
     let missing = || ApiError::not_found("事项", "item").into_response();
     let Ok(task) = uuid::Uuid::parse_str(id.trim()).map(TaskId) else {

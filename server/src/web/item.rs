@@ -164,6 +164,15 @@ struct Request {
     reason: String,
 }
 
+/// A request this person decides now: its form's act, heading and command id.
+struct Decision {
+    act: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    request: Request,
+    command: String,
+}
+
 /// A form that failed: which one, why, and what was typed in it.
 #[derive(Default)]
 struct Attempt {
@@ -200,17 +209,13 @@ struct ItemView {
     score: Option<(String, Vec<(String, String)>)>,
     steps: Vec<Step>,
     verdict: Verdict,
-    extension: Option<Request>,
-    suspension: Option<Request>,
-    resumption: Option<Request>,
+    /// The requests waiting for this person's decision.
+    decisions: Vec<Decision>,
     // The forms this person may use now, each with its command id.
     review: Option<String>,
     rate: Option<String>,
     instruct: Option<String>,
     comment: Option<String>,
-    decide_extension: Option<String>,
-    decide_suspension: Option<String>,
-    decide_resumption: Option<String>,
     decide_registration: Option<String>,
     close: Option<String>,
     revoke: Option<String>,
@@ -244,15 +249,13 @@ impl ItemView {
             &self.rate,
             &self.instruct,
             &self.comment,
-            &self.decide_extension,
-            &self.decide_suspension,
-            &self.decide_resumption,
             &self.decide_registration,
             &self.close,
             &self.revoke,
         ]
         .iter()
         .any(|f| f.is_some())
+            || !self.decisions.is_empty()
             || self.reports.iter().any(|r| r.decide.is_some())
     }
 }
@@ -830,6 +833,41 @@ async fn view(
         )
     });
 
+    let decisions = [
+        (
+            "decide_extension",
+            "延时审批",
+            "Decide the extension",
+            Duty::DecideExtension,
+            extension,
+        ),
+        (
+            "decide_suspension",
+            "暂停审批",
+            "Decide the suspension",
+            Duty::DecideSuspension,
+            suspension,
+        ),
+        (
+            "decide_resumption",
+            "恢复审批",
+            "Decide the resumption",
+            Duty::DecideResumption,
+            resumption,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(act, zh, en, d, request)| {
+        Some(Decision {
+            act,
+            zh,
+            en,
+            request: request?,
+            command: duty(d)?,
+        })
+    })
+    .collect();
+
     let score = d.score.as_ref().map(|sc| {
         (
             sc.total.to_string(),
@@ -868,9 +906,7 @@ async fn view(
         score,
         steps,
         verdict,
-        extension,
-        suspension,
-        resumption,
+        decisions,
         review: duty(Duty::Review),
         rate: duty(Duty::Rate),
         instruct: may(Command::Instruct {
@@ -879,9 +915,6 @@ async fn view(
         })
         .then(fresh),
         comment: may_comment.then(fresh),
-        decide_extension: duty(Duty::DecideExtension),
-        decide_suspension: duty(Duty::DecideSuspension),
-        decide_resumption: duty(Duty::DecideResumption),
         decide_registration: duty(Duty::ApproveRegistration),
         close: may(Command::Close).then(fresh),
         revoke: (office(session)

@@ -386,6 +386,11 @@ struct Row {
     progress: u8,
 }
 
+/// A rate as the pages show it: `87.5%`, or `—` when nothing was due.
+fn percent(p: Option<f64>) -> String {
+    p.map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%"))
+}
+
 /// A light's CSS class (`green`, `yellow`, `red`, `none`).
 fn colour_class(c: Option<Colour>) -> &'static str {
     query::colour_names(c).0
@@ -501,11 +506,7 @@ pub async fn overview_html(
         total: o.stats.total,
         overdue: o.stats.overdue,
         escalated: o.stats.escalated,
-        completion: o
-            .stats
-            .completion
-            .percent
-            .map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%")),
+        completion: percent(o.stats.completion.percent),
         lights: vec![
             LightCount {
                 colour: "green",

@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 
 use askama::Template;
 use axum::extract::{Form, Multipart, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -150,8 +150,8 @@ fn choices(session: &Session, d: &Draft) -> Choices {
     }
 }
 
-/// A problem as the pages show it: the field's name, the reason in both languages.
-struct Shown2 {
+/// A problem as the pages show it: the field's Chinese name, the reason in both languages.
+struct FieldProblem {
     field: &'static str,
     code: &'static str,
     zh: String,
@@ -173,10 +173,10 @@ fn field_zh(field: &str) -> &'static str {
     }
 }
 
-fn shown(problems: &[Problem]) -> Vec<Shown2> {
+fn shown(problems: &[Problem]) -> Vec<FieldProblem> {
     problems
         .iter()
-        .map(|p| Shown2 {
+        .map(|p| FieldProblem {
             field: field_zh(&p.field),
             code: p.code,
             zh: p.zh.clone(),
@@ -199,7 +199,7 @@ struct RegisterPage {
     d: Draft,
     milestones: Vec<MilestoneRow>,
     approvers: [String; 2],
-    problems: Vec<Shown2>,
+    problems: Vec<FieldProblem>,
     bad: BTreeSet<String>,
     c: Choices,
 }
@@ -460,12 +460,12 @@ struct SheetRow {
     row: u32,
     title: String,
     leads: String,
-    problems: Vec<Shown2>,
+    problems: Vec<FieldProblem>,
 }
 
 /// What an upload found: the rows and their problems, and what to post to import them.
 struct Preview {
-    file_problem: Option<Shown2>,
+    file_problem: Option<FieldProblem>,
     rows: Vec<SheetRow>,
     bad_rows: usize,
     items: usize,
@@ -711,21 +711,7 @@ async fn template(State(state): State<AppState>, headers: HeaderMap) -> Response
     };
     match reg::template(&session.org, state.clock.now()) {
         Ok(bytes) => {
-            let mut r = bytes.into_response();
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-            );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static(
-                    "attachment; filename=\"register.xlsx\"; filename*=UTF-8''%E7%AB%8B%E9%A1%B9%E6%A8%A1%E6%9D%BF.xlsx",
-                ),
-            );
-            r
+            super::export::download(bytes, super::export::XLSX, "立项模板.xlsx", "register.xlsx")
         }
         Err(e) => ApiError::internal(e).into_response(),
     }
@@ -741,7 +727,7 @@ struct DispatchPage {
     status: String,
     form: String,
     d: Draft,
-    problems: Vec<Shown2>,
+    problems: Vec<FieldProblem>,
     bad: BTreeSet<String>,
     error: Option<Shown>,
     c: Choices,

@@ -31,7 +31,7 @@ use duban_core::domain::{Command, TaskId, UnitId};
 use duban_core::protocol::{CommandEnvelope, PushOutcome};
 use serde::Deserialize;
 
-use super::{office, page, signed_in, to_login, Chrome, Shown};
+use super::{office, page, percent, signed_in, to_login, Chrome, Shown};
 use crate::auth::Session;
 use crate::bulletins::{self, Bulletin, Kind};
 use crate::error::ApiError;
@@ -146,14 +146,6 @@ struct ScoreRow {
     rate: String,
 }
 
-fn rate(on_time: u32, due: u32) -> String {
-    if due == 0 {
-        "—".to_owned()
-    } else {
-        format!("{:.1}%", f64::from(on_time) * 100.0 / f64::from(due))
-    }
-}
-
 /// The scores of every unit leading an item, over every item, for `period`, best first.
 async fn ranking(
     state: &AppState,
@@ -196,7 +188,7 @@ async fn ranking(
                 on_time: c.on_time,
                 late: c.late,
                 open: c.open,
-                rate: rate(c.on_time, c.due),
+                rate: percent(c.percent()),
             }
         })
         .collect();

@@ -29,7 +29,7 @@ use duban_core::domain::derived::duty::{duties, Duty};
 use duban_core::domain::{effective_deadline, Actor, Context, Role, TaskState, UnitId, UserId};
 use serde::Deserialize;
 
-use super::{chart, colour_class, monitors, page, row, signed_in, to_login, Chrome};
+use super::{chart, colour_class, monitors, page, percent, row, signed_in, to_login, Chrome};
 use super::{ChartData, Ranked, Row, Shown};
 use crate::auth::Session;
 use crate::error::ApiError;
@@ -251,10 +251,6 @@ struct StatsPage {
     late: u32,
     open: u32,
     dims: Vec<Dim>,
-}
-
-fn percent(p: Option<f64>) -> String {
-    p.map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%"))
 }
 
 async fn stats_page(
