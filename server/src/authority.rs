@@ -3,9 +3,9 @@
 //!
 //! One transaction per command: claim the command's id (a retry finds the stored outcome
 //! and gets it back, never a second application), lock and load the item, allocate numbers,
-//! split off confidential attributes, check the actor may cite the files cited, `decide`, then write
-//! the events (hash-chained), the item's projection, who may see it, and the feed rows —
-//! the feed rows last, since allocating their sequence numbers serialises commits.
+//! split off confidential attributes, check the actor may cite the files cited, `decide`,
+//! then write the events (hash-chained), the item's projection, who may see it, and the feed
+//! rows — the feed rows last, since allocating their sequence numbers serialises commits.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -28,10 +28,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
-use serde::Serialize;
-
 use duban_core::domain::permission::actor_keys;
 use duban_core::domain::Actor;
+use serde::Serialize;
 
 use crate::auth::Session;
 use crate::db::{Backend, Row, Tx, Val};
