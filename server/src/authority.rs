@@ -3,9 +3,9 @@
 //!
 //! One transaction per command: claim the command's id (a retry finds the stored outcome
 //! and gets it back, never a second application), lock and load the item, allocate numbers,
-//! split off confidential attributes, check cited files were uploaded, `decide`, then write
-//! the events (hash-chained), the item's projection, who may see it, and the feed rows —
-//! the feed rows last, since allocating their sequence numbers serialises commits.
+//! split off confidential attributes, check the actor may cite the files cited, `decide`,
+//! then write the events (hash-chained), the item's projection, who may see it, and the feed
+//! rows — the feed rows last, since allocating their sequence numbers serialises commits.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -66,12 +66,18 @@ fn raw(json: String) -> Result<Box<RawValue>, ApiError> {
     RawValue::from_string(json).map_err(ApiError::internal)
 }
 
+/// A file the actor may not cite: not stored, cited with another size, or stored but neither
+/// sent by the actor nor cited by an item they may read — one refusal for all, so that it
+/// tells nothing about whether someone else stored the file.
 fn missing_file(b: &BlobRef) -> Rejection {
     Rejection::invalid(
         "blob.missing",
-        format!("附件 {} 尚未上传或大小不符,请先上传文件", b.name),
         format!(
-            "the file {} has not been uploaded (or its size differs); upload it first",
+            "附件 {} 未由您上传(或大小不符),也不属于您可查阅的事项,请先上传文件",
+            b.name
+        ),
+        format!(
+            "the file {} was not uploaded by you (or its size differs) and no item you may read cites it; upload it first",
             b.name
         ),
     )
@@ -215,14 +221,11 @@ async fn decide_one(
         }
         _ => {}
     }
+    // A command may cite a file only if its actor may use it: they uploaded it, or may read
+    // an item that cites it already.
     for b in command.files() {
-        let found = tx
-            .row(
-                "SELECT size FROM blobs WHERE hash = $1",
-                args![b.hash.to_ascii_lowercase()],
-            )
-            .await?;
-        if found.map(|r| r.int(0)).transpose()? != Some(b.size as i64) {
+        let found = crate::routes::blobs::usable(tx, &b.hash.to_ascii_lowercase(), actor).await?;
+        if found.map(|f| f.size) != Some(b.size as i64) {
             return Ok(Err(missing_file(b)));
         }
     }

@@ -1,6 +1,7 @@
 //! `decide(state, command, ctx) -> Result<Vec<Event>, Rejection>`: the rules that accept or
 //! refuse a command. Checks run in a fixed order, so that the reason given is the most
-//! useful one: existence, read-only states, the status, the person, then the input.
+//! useful one: existence (an item the actor may not read does not exist for them),
+//! read-only states, the status, the person, then the input.
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 
@@ -8,7 +9,7 @@ use super::calendar::Calendar;
 use super::command::{Command, CommandKind, DispatchOrder, ReminderKind, ReportBody};
 use super::event::{Event, EventKind};
 use super::model::{Actor, BlobRef, MilestoneKind, MilestoneSpec, Role, UnitTree, UserId};
-use super::permission::{authorize, Relation};
+use super::permission::{authorize, may_view, Relation};
 use super::policy::Policy;
 use super::rejection::Rejection;
 use super::state::{ReportStatus, Status, TaskState};
@@ -110,6 +111,9 @@ pub fn decide(
     command: &Command,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
+    if !readable(state, ctx) {
+        return Err(as_unknown(command, ctx));
+    }
     gate(state.status, command.kind())?;
     authorize(state, command, ctx.actor, ctx.units)?;
     let kinds = rules(state, command, ctx)?;
@@ -121,6 +125,27 @@ pub fn decide(
             kind,
         })
         .collect())
+}
+
+/// Whether the item exists for the actor: an item not yet registered, or one they may read
+/// (R11.2; the system reads every item).
+fn readable(state: &TaskState, ctx: &Context<'_>) -> bool {
+    state.status == Status::New
+        || ctx.actor.roles.has(Role::System)
+        || may_view(state, ctx.actor, ctx.units)
+}
+
+/// The refusal of a command on an item the actor may not read: exactly the refusal the same
+/// command gets on an id that names no item, decided before the item's status or anything
+/// else of it is looked at, so that it tells neither that the item exists nor what status it
+/// is in. Register is the one command an unknown id accepts: it is decided as though the id
+/// were new, and only a registration that would then be accepted is refused, with
+/// `task.exists` (the id is taken; a new id registers it).
+fn as_unknown(command: &Command, ctx: &Context<'_>) -> Rejection {
+    match decide(&TaskState::default(), command, ctx) {
+        Ok(_) => Rejection::exists(),
+        Err(r) => r,
+    }
 }
 
 /// The deadline in force at `now`: while suspended, the clock is stopped, so the deadline

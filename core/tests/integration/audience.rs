@@ -528,10 +528,10 @@ fn a_unit_sees_its_own_items_and_not_another_units() {
         assert!(!may_view(&item.state, &person(SUB_HANDLER), &units));
         assert!(!may_view(&item.state, &person(OUTSIDER), &units));
     }
-    // And commands follow: B's staff (PARTICIPANT takes no part in A's item here) may not
-    // even follow A's item; A's colleague may.
+    // And commands follow: to B's staff (PARTICIPANT takes no part in A's item here) A's item
+    // does not exist, so they may not even follow it; A's colleague may.
     let mut a_item = a_item;
-    a_item.refused(PARTICIPANT, Command::Follow, "perm.denied");
+    a_item.refused(PARTICIPANT, Command::Follow, "task.not_found");
     a_item.ok(SHARER1, Command::Follow);
 }
 

@@ -10,7 +10,10 @@
 use chrono::Duration;
 use duban_core::domain::command::{DraftPatch, ReminderKind, SubtaskSpec, UrgeChannel};
 use duban_core::domain::model::{AdjustmentId, Assignee, Period, ReportId, TaskNumber, Visibility};
-use duban_core::domain::{Command, CommandKind, Points, Status, TaskId, UserId};
+use duban_core::domain::{
+    may_view, Actor, Command, CommandKind, Context, Points, Rejection, Role, Roles, Status, TaskId,
+    UserId,
+};
 
 use super::support::*;
 
@@ -416,9 +419,11 @@ fn fixtures_reach_their_status() {
 
 #[test]
 fn every_command_in_every_status_has_its_specified_outcome() {
-    // The table holds at every visibility: the people entitled to a command may all read
-    // the item. Only Follow changes hands: the outsider follows a public item; a deputy
-    // leader who reads every item but is not following follows the others.
+    // The table holds at every visibility for the people who may read the item. Only Follow
+    // changes hands: the outsider follows a public item; a deputy leader who reads every item
+    // but is not following follows the others. A representative who may not read the item
+    // (a handler's command on an internal draft, which has no lead yet) is answered as on an
+    // unknown item: task.not_found, whatever the table says.
     let rows = table();
     let mut failures = Vec::new();
     for visibility in VISIBILITIES {
@@ -432,6 +437,12 @@ fn every_command_in_every_status_has_its_specified_outcome() {
                     who = DEPUTY;
                 }
                 assert_eq!(cmd.kind(), *kind);
+                let expected =
+                    if *status == Status::New || may_view(&w.state, &actor(who), &w.units) {
+                        expected
+                    } else {
+                        "task.not_found"
+                    };
                 let outcome = match w.try_decide(who, &cmd) {
                     Ok(events) => {
                         // An accepted command yields events that fold into a valid state.
@@ -485,28 +496,92 @@ fn an_unentitled_person_is_refused_wherever_the_command_applies() {
 }
 
 #[test]
-fn an_outsider_may_not_touch_an_item_that_is_not_public() {
+fn an_item_the_actor_may_not_read_is_refused_as_an_unknown_id() {
     // On an internal or confidential item led by unit A with unit B participating, the
-    // outsider (staff of unit C) may not even read it: wherever the status allows a
-    // command, following and unfollowing included, the outsider gets perm.denied.
-    let rows = table();
+    // outsider (staff of unit C) may not read it. Every command, in every status, is refused
+    // exactly as the same command on an id that names no item — the same code and the same
+    // words — so the refusal tells neither that the item exists nor what status it is in:
+    // task.not_found, and for Register the refusal of a new id (staff may not register
+    // without a parent: perm.denied).
     for visibility in [Visibility::Internal, Visibility::Confidential] {
-        for (col, status) in COLUMNS.iter().enumerate() {
+        for status in &COLUMNS[1..] {
             let mut w = fixture_with(*status, visibility);
             w.advance(Duration::hours(1));
-            for (kind, (name, cells)) in CommandKind::ALL.iter().zip(&rows) {
-                if cells[col] != "ok" {
-                    continue;
-                }
-                let (_, cmd) = representative(*kind, &w);
+            assert!(!may_view(&w.state, &actor(OUTSIDER), &w.units));
+            let mut unknown = World::new();
+            unknown.set_now(w.now);
+            for kind in CommandKind::ALL {
+                let (_, cmd) = representative(kind, &w);
+                let name = kind_name(kind);
                 let r = w.try_decide(OUTSIDER, &cmd).expect_err(&format!(
                     "outsider's {name} in {status:?} ({visibility:?}) must be refused"
                 ));
-                assert_eq!(r.code, "perm.denied", "{name} in {status:?}: {r}");
-                if *kind != CommandKind::Register {
-                    assert!(r.en.contains("may read"), "{name} in {status:?}: {r}");
+                let as_unknown = unknown
+                    .try_decide(OUTSIDER, &cmd)
+                    .expect_err("refused on an unknown id");
+                assert_eq!(r, as_unknown, "{name} in {status:?} ({visibility:?})");
+                if kind != CommandKind::Register {
+                    assert_eq!(r, Rejection::not_found(), "{name} in {status:?}");
                 }
             }
+        }
+    }
+}
+
+/// The head of unit C: a registrar (unit heads register) who may not read A's internal items.
+fn head_of_c() -> Actor {
+    Actor {
+        id: UserId::from_u128(0xC0),
+        unit: Some(UNIT_C),
+        roles: Roles::of(&[Role::UnitHead]),
+    }
+}
+
+fn decide_as(w: &World, actor: &Actor, cmd: &Command) -> Result<(), Rejection> {
+    let ctx = Context {
+        actor,
+        now: w.now,
+        calendar: &w.calendar,
+        policy: &w.policy,
+        units: &w.units,
+    };
+    duban_core::domain::decide(&w.state, cmd, &ctx).map(drop)
+}
+
+#[test]
+fn registering_over_an_unreadable_item_tells_no_more_than_a_new_id() {
+    // A registrar who may not read an existing item sends Register with its id. It is
+    // decided as though the id were new: a registration with a fault gets that fault's
+    // refusal (not task.exists, which would say the id is taken for free), and only one that
+    // a new id would accept is refused, with task.exists. Someone who may read the item is
+    // told task.exists at once.
+    let head = head_of_c();
+    let mut bad = registration("annual_key_work", 9);
+    bad.title = " ".into();
+    let good = register(registration("annual_key_work", 9));
+    let bad = register(bad);
+    for visibility in [Visibility::Internal, Visibility::Confidential] {
+        for status in [Status::Draft, Status::InProgress, Status::Closed] {
+            let w = fixture_with(status, visibility);
+            assert!(!may_view(&w.state, &head, &w.units));
+            let mut unknown = World::new();
+            unknown.set_now(w.now);
+
+            let r = decide_as(&w, &head, &bad).expect_err("a fault is refused");
+            assert_eq!(Err(r.clone()), decide_as(&unknown, &head, &bad));
+            assert_eq!(r.code, "input.title", "{status:?} ({visibility:?})");
+
+            assert_eq!(
+                decide_as(&unknown, &head, &good),
+                Ok(()),
+                "a new id accepts it"
+            );
+            let r = decide_as(&w, &head, &good).expect_err("the id is taken");
+            assert_eq!(r, Rejection::exists(), "{status:?} ({visibility:?})");
+
+            // The supervisor reads the item.
+            let r = w.try_decide(SUPERVISOR, &bad).expect_err("the id is taken");
+            assert_eq!(r, Rejection::exists());
         }
     }
 }

@@ -23,7 +23,8 @@ use duban_core::domain::model::{
 use duban_core::domain::policy::Points;
 use duban_core::domain::state::{ExtensionOutcome, ReportStatus};
 use duban_core::domain::{
-    effective_deadline, may_view, Command, CommandKind, EventKind, Status, TaskId, UserId,
+    effective_deadline, may_view, Command, CommandKind, EventKind, Rejection, Status, TaskId,
+    UserId,
 };
 
 use super::support::*;
@@ -251,10 +252,12 @@ fn first_extension_by_the_deputy_second_by_the_main_leader_no_third() {
     assert_eq!(w.state.deadline, Some(end_of(2026, 3, 11)));
 
     // Only the item's deputy leader (分管领导) decides the first request: not the main
-    // leader, not another deputy leader, not the handler or the supervisor.
-    for who in [MAIN, APPROVER, HANDLER, SUPERVISOR, OUTSIDER] {
+    // leader, not another deputy leader, not the handler or the supervisor; to the outsider,
+    // who may not read the item, it does not exist.
+    for who in [MAIN, APPROVER, HANDLER, SUPERVISOR] {
         w.refused(who, decide_extension(true, ""), "perm.denied");
     }
+    w.refused(OUTSIDER, decide_extension(true, ""), "task.not_found");
     w.ok(DEPUTY, decide_extension(true, "同意延期"));
     assert_eq!(w.state.deadline, Some(local(2026, 3, 13, 17, 0)));
 
@@ -333,9 +336,10 @@ fn extension_requests_are_checked_for_time_and_precision() {
         request_extension(end_of(2026, 3, 11)),
         "extension.not_later",
     );
-    // Asked by someone who does not handle the item.
+    // Asked by someone who reads the item (a colleague of the lead unit) but does not handle
+    // it.
     w.refused(
-        OUTSIDER,
+        SHARER2,
         request_extension(local(2026, 3, 13, 17, 0)),
         "perm.denied",
     );
@@ -487,7 +491,8 @@ fn decline_within_two_working_days_then_redispatch() {
         Command::Decline { reason: " ".into() },
         "input.reason_required",
     );
-    w.refused(OUTSIDER, decline(), "perm.denied");
+    // The outsider may not read the item: for them it does not exist.
+    w.refused(OUTSIDER, decline(), "task.not_found");
     w.ok(HANDLER, decline());
     assert_eq!(w.state.status, Status::Declined);
     // A declined item cannot be received; the office re-dispatches it to another unit.
@@ -501,8 +506,9 @@ fn decline_within_two_working_days_then_redispatch() {
     // and remembers the first.
     assert_eq!(w.state.deadline, Some(end_of(2026, 3, 16)));
     assert_eq!(w.state.original_deadline, Some(end_of(2026, 3, 11)));
-    // The old lead has no part in it any more; the new one receives.
-    w.refused(HANDLER, Command::Receive, "perm.denied");
+    // The old lead has no part in it any more, nor may read it (it is internal and unit A is
+    // no longer involved): for them it does not exist. The new one receives.
+    w.refused(HANDLER, Command::Receive, "task.not_found");
     w.ok(PARTICIPANT, Command::Receive);
     assert_eq!(w.state.status, Status::InProgress);
 }
@@ -819,7 +825,8 @@ fn sharers_handle_and_unit_heads_above_the_lead_count_as_lead() {
     assert_eq!(w.state.progress, 30);
     // A colleague in the same unit who is neither the named lead nor a sharer does not.
     w.refused(SHARER2, progress(2, 40), "perm.denied");
-    w.refused(OUTSIDER, progress(2, 40), "perm.denied");
+    // Nor does someone who may not read the item: for them it does not exist.
+    w.refused(OUTSIDER, progress(2, 40), "task.not_found");
     // The head of ROOT, which contains UNIT_A, acts as lead owner through the hierarchy; so
     // does the head of UNIT_A itself.
     w.ok(HEAD_ROOT, progress(2, 50));
@@ -881,9 +888,11 @@ fn confidential_items_are_closed_to_outsiders() {
         text: "请加快进度".into(),
         reply_to: None,
     };
-    let r = w.refused(OUTSIDER, comment(1), "perm.denied");
-    assert!(r.en.contains("may read"), "refused for reading: {r}");
-    w.refused(OUTSIDER, Command::Follow, "perm.denied");
+    // To someone who may not read it, the item does not exist: the refusal is an unknown
+    // item's, word for word.
+    let r = w.refused(OUTSIDER, comment(1), "task.not_found");
+    assert_eq!(r, Rejection::not_found());
+    w.refused(OUTSIDER, Command::Follow, "task.not_found");
     w.ok(INSPECTOR, comment(2));
     w.ok(INSPECTOR, Command::Follow);
 
@@ -897,10 +906,10 @@ fn confidential_items_are_closed_to_outsiders() {
     assert_eq!(w3.state.visibility, Visibility::Internal);
     assert_ne!(actor(OUTSIDER).unit, Some(UNIT_A));
     assert!(!may_view(&w3.state, &actor(OUTSIDER), &units));
-    let r = w3.refused(OUTSIDER, Command::Follow, "perm.denied");
-    assert!(r.en.contains("may read"), "refused for reading: {r}");
-    let r = w3.refused(OUTSIDER, comment(1), "perm.denied");
-    assert!(r.en.contains("may read"), "refused for reading: {r}");
+    let r = w3.refused(OUTSIDER, Command::Follow, "task.not_found");
+    assert_eq!(r, Rejection::not_found());
+    let r = w3.refused(OUTSIDER, comment(1), "task.not_found");
+    assert_eq!(r, Rejection::not_found());
     assert!(
         may_view(&w3.state, &actor(SHARER2), &units),
         "a lead-unit colleague reads it"
@@ -914,8 +923,7 @@ fn confidential_items_are_closed_to_outsiders() {
     let mut w2 = dispatched_at(World::new().now, public, order(HANDLER));
     assert!(may_view(&w2.state, &actor(OUTSIDER), &units));
     w2.ok(OUTSIDER, Command::Follow);
-    let r = w2.refused(OUTSIDER, comment(1), "perm.denied");
-    assert!(!r.en.contains("may read"), "refused for involvement: {r}");
+    w2.refused(OUTSIDER, comment(1), "perm.denied");
 }
 
 // ----- R7.1 revoke -----------------------------------------------------------------------------

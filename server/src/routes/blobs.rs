@@ -9,11 +9,16 @@
 //!   are in, the content is checked against the hash and stored in one transaction.
 //!   Answers: 201 stored, 202 chunk kept (`received` of `total`), 200 already stored.
 //! - `GET /blobs/{hash}/status` says how far an upload is, to resume after an interruption.
-//! - `GET /blobs/{hash}` downloads, for the uploader and for whoever may view an item citing
-//!   the file; anyone else gets the same 404 as for a file that does not exist.
+//! - `GET /blobs/{hash}` downloads, for those who may use the file; anyone else gets the same
+//!   404 as for a file that does not exist.
 //!
-//! That a hash is stored is not hidden from an uploader (deduplication has to say so, and
-//! the hash stands for the content itself); the content is what permission guards.
+//! Who may use a file ([`usable`]): whoever sent its content — the first uploader, and anyone
+//! who sent the same content again later (kept in `blob_holders`) — and whoever may read an
+//! item citing it. They may download it and cite it in a command; nobody else may do either,
+//! so knowing a file's hash and size unlocks nothing. A stored file is shown as stored only
+//! to them: anyone else is answered as though it were not (their own upload's progress), and
+//! learns that it is stored (200 instead of 201) only once they have sent its whole content,
+//! checked against the hash — which makes them one of its holders.
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -23,12 +28,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
+use duban_core::domain::permission::actor_keys;
+use duban_core::domain::Actor;
 use serde::Serialize;
 
 use crate::auth::Session;
-use crate::db::{Backend, Tx, Val};
+use crate::db::{Backend, Row, Tx, Val};
 use crate::error::{ApiError, Json, Path};
-use crate::feed::{keys_of, visible_sql};
+use crate::feed::visible_sql;
 use crate::{args, AppState};
 
 /// The largest request body `PUT /blobs/{hash}` reads: files larger than this are sent in
@@ -259,6 +266,56 @@ async fn existing(tx: &mut Tx, hash: &str) -> Result<Option<Stored>, ApiError> {
     .transpose()
 }
 
+/// The query of [`usable`]: the file's size and type, if it is stored and the actor sent its
+/// content or may read an item citing it (checked in SQL against the items' audiences, as
+/// the feed does).
+fn usable_query(hash: &str, actor: &Actor) -> (String, Vec<Val>) {
+    let keys: Vec<String> = actor_keys(actor).iter().map(ToString::to_string).collect();
+    let sql = format!(
+        "SELECT b.size, b.mime FROM blobs b WHERE b.hash = $1 AND \
+         (EXISTS (SELECT 1 FROM blob_holders h WHERE h.hash = b.hash AND h.user_id = $2) \
+         OR EXISTS (SELECT 1 FROM blob_refs r WHERE r.hash = b.hash AND {}))",
+        visible_sql("r.task", "view", 3, keys.len())
+    );
+    let mut params = args![hash, actor.id.to_string()];
+    params.extend(keys.iter().map(Val::from));
+    (sql, params)
+}
+
+fn usable_row(hash: &str, row: Option<Row>) -> Result<Option<Stored>, ApiError> {
+    row.map(|r| {
+        Ok(Stored {
+            hash: hash.to_owned(),
+            size: r.int(0)?,
+            mime: r.text(1)?,
+            complete: true,
+        })
+    })
+    .transpose()
+}
+
+/// The stored file, if the actor may use it — download it and cite it in a command: they
+/// sent its content, or may read an item citing it. A file that is not stored and one the
+/// actor may not use are both `None`.
+pub(crate) async fn usable(
+    tx: &mut Tx,
+    hash: &str,
+    actor: &Actor,
+) -> Result<Option<Stored>, ApiError> {
+    let (sql, params) = usable_query(hash, actor);
+    usable_row(hash, tx.row(&sql, params).await?)
+}
+
+/// Records that the person sent the file's whole content (checked against its hash).
+async fn hold(tx: &mut Tx, hash: &str, user: &str) -> Result<(), ApiError> {
+    tx.exec(
+        "INSERT INTO blob_holders (hash, user_id) VALUES ($1, $2) ON CONFLICT (hash, user_id) DO NOTHING",
+        args![hash, user],
+    )
+    .await?;
+    Ok(())
+}
+
 /// The uploader's bytes so far (contiguous from 0) and the total they announced.
 async fn progress(tx: &mut Tx, hash: &str, user: &str) -> Result<(i64, Option<i64>), ApiError> {
     let rows = tx
@@ -279,7 +336,9 @@ async fn progress(tx: &mut Tx, hash: &str, user: &str) -> Result<(i64, Option<i6
     Ok((received, total))
 }
 
-/// Stores a verified file and drops every upload of it still in progress.
+/// Stores a verified file (or finds it stored already), records the sender as one of its
+/// holders and drops their upload in progress. Someone else's upload of the same file goes
+/// on: it makes them a holder too.
 async fn store(
     tx: &mut Tx,
     hash: &str,
@@ -302,8 +361,12 @@ async fn store(
             ],
         )
         .await?;
-    tx.exec("DELETE FROM blob_chunks WHERE hash = $1", args![hash])
-        .await?;
+    tx.exec(
+        "DELETE FROM blob_chunks WHERE hash = $1 AND uploaded_by = $2",
+        args![hash, user],
+    )
+    .await?;
+    hold(tx, hash, user).await?;
     if inserted == 1 {
         let stored = Stored {
             hash: hash.to_owned(),
@@ -361,11 +424,10 @@ async fn upload(
             total: len,
         },
     };
-    let user = session.user().to_string();
     if range.start == 0 && len == range.total {
-        whole(&state, &hash, &mime, body, &user).await
+        whole(&state, &hash, &mime, body, &session.user().to_string()).await
     } else {
-        chunk(&state, &hash, &mime, range, body, &user).await
+        chunk(&state, &hash, &mime, range, body, &session.actor).await
     }
 }
 
@@ -383,6 +445,9 @@ async fn whole(
     let mut tx = state.db.write().await?;
     lock(&mut tx, hash).await?;
     if let Some(stored) = existing(&mut tx, hash).await? {
+        // The same content again: nothing to store, but the sender now holds it too.
+        hold(&mut tx, hash, user).await?;
+        tx.commit().await?;
         return Ok((StatusCode::OK, Json(stored)).into_response());
     }
     let (status, stored) = store(&mut tx, hash, mime, body.to_vec(), user).await?;
@@ -390,15 +455,18 @@ async fn whole(
     Ok((status, Json(stored)).into_response())
 }
 
-/// One chunk of a resumable upload; the last one completes it.
+/// One chunk of a resumable upload; the last one completes it. A file the sender may use
+/// already needs no more chunks; for anyone else a stored file is uploaded like a new one,
+/// and its last chunk makes them a holder.
 async fn chunk(
     state: &AppState,
     hash: &str,
     mime: &str,
     range: Range,
     body: Bytes,
-    user: &str,
+    actor: &Actor,
 ) -> Result<Response, ApiError> {
+    let user = &actor.id.to_string();
     let start = i64::try_from(range.start).map_err(|_| bad_range())?;
     let total = i64::try_from(range.total).map_err(|_| bad_range())?;
     let partial = |received| Partial {
@@ -409,7 +477,7 @@ async fn chunk(
     };
     let mut tx = state.db.write().await?;
     lock(&mut tx, hash).await?;
-    if let Some(stored) = existing(&mut tx, hash).await? {
+    if let Some(stored) = usable(&mut tx, hash, actor).await? {
         return Ok((StatusCode::OK, Json(stored)).into_response());
     }
     let (mut received, announced) = progress(&mut tx, hash, user).await?;
@@ -485,7 +553,8 @@ async fn chunk(
     Ok((status, Json(stored)).into_response())
 }
 
-/// `GET /blobs/{hash}/status`.
+/// `GET /blobs/{hash}/status`: complete for a file the person may use; for anyone else their
+/// own upload's progress, whether or not someone else has stored the file.
 async fn status(
     State(state): State<AppState>,
     session: Session,
@@ -493,7 +562,7 @@ async fn status(
 ) -> Result<Json<UploadStatus>, ApiError> {
     let hash = checked(hash)?;
     let mut tx = state.db.read().await?;
-    if let Some(stored) = existing(&mut tx, &hash).await? {
+    if let Some(stored) = usable(&mut tx, &hash, &session.actor).await? {
         return Ok(Json(UploadStatus {
             hash,
             complete: true,
@@ -510,8 +579,8 @@ async fn status(
     }))
 }
 
-/// `GET /blobs/{hash}`: for the person who uploaded the file, and for whoever may view an
-/// item citing it (checked in SQL against the items' audiences, as the feed does).
+/// `GET /blobs/{hash}`: for those who may use the file ([`usable`]: who sent it, and whoever
+/// may read an item citing it).
 pub(crate) async fn download(
     State(state): State<AppState>,
     session: Session,
@@ -519,16 +588,9 @@ pub(crate) async fn download(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let hash = checked(hash)?;
-    let keys = keys_of(&session);
-    let sql = format!(
-        "SELECT b.mime FROM blobs b WHERE b.hash = $1 AND (b.uploaded_by = $2 \
-         OR EXISTS (SELECT 1 FROM blob_refs r WHERE r.hash = b.hash AND {}))",
-        visible_sql("r.task", "view", 3, keys.len())
-    );
-    let mut params = args![hash.as_str(), session.user().to_string()];
-    params.extend(keys.iter().map(Val::from));
-    let row = state.db.row(&sql, params).await?.ok_or_else(not_found)?;
-    let mime = HeaderValue::from_str(&row.text(0)?).map_err(ApiError::internal)?;
+    let (sql, params) = usable_query(&hash, &session.actor);
+    let stored = usable_row(&hash, state.db.row(&sql, params).await?)?.ok_or_else(not_found)?;
+    let mime = HeaderValue::from_str(&stored.mime).map_err(ApiError::internal)?;
     let etag = format!("\"{hash}\"");
     let cache = [
         (

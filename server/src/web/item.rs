@@ -1195,8 +1195,8 @@ async fn act(
 // ----- files --------------------------------------------------------------------------------
 
 /// `GET /files/{hash}`: a file for the signed-in browser, under the API's permission (the
-/// uploader, or whoever may read an item citing it; anyone else the same 404 as for a file
-/// that does not exist). Not signed in: 401 (an image is not sent to the sign-in page).
+/// people who sent it, or whoever may read an item citing it; anyone else the same 404 as for
+/// a file that does not exist). Not signed in: 401 (an image is not sent to the sign-in page).
 async fn file(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -20,6 +20,7 @@ mod query;
 mod replicas;
 mod scheduler;
 mod sec_crash;
+mod sec_reading;
 mod sync;
 mod views;
 mod web;

@@ -1,6 +1,7 @@
 //! The authorization matrix over HTTP: every fixture role against the signed-in endpoints and
 //! against commands on an item dispatched to unit A, with the outcome the rules specify
-//! (accepted, or refused with `perm.denied`). The full command × status table is the core's
+//! (accepted, or refused with `perm.denied`, or `task.not_found` for those who may not read
+//! the item, to whom it does not exist). The full command × status table is the core's
 //! (core/tests/integration/matrix.rs); this checks that the server applies it per person.
 
 use serde_json::json;
@@ -52,6 +53,10 @@ fn allowed(command: &str) -> &'static [&'static str] {
     }
 }
 
+/// Who may not read that item: they are refused as on an unknown id (docs/domain.md, "An
+/// item one may not read does not exist for them").
+const NON_READERS: [&str; 3] = ["staff-a1", "head-b", "staff-b"];
+
 fn command(task: &str, name: &str) -> serde_json::Value {
     match name {
         "receive" | "follow" => simple(task, name, json!({})),
@@ -96,7 +101,12 @@ both!(
                     assert_eq!(out["status"], "accepted", "{who} {name}: {out}");
                 } else {
                     assert_eq!(out["status"], "rejected", "{who} {name}: {out}");
-                    assert_eq!(out["code"], "perm.denied", "{who} {name}: {out}");
+                    let code = if name != "register" && NON_READERS.contains(who) {
+                        "task.not_found"
+                    } else {
+                        "perm.denied"
+                    };
+                    assert_eq!(out["code"], code, "{who} {name}: {out}");
                 }
             }
         }

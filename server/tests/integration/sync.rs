@@ -29,7 +29,8 @@ both!(
         let b = s.login("staff-b").await;
         let text = serde_json::to_string(&s.pull_all(&b, 0).await).unwrap();
         assert!(text.contains(&tb) && !text.contains(&ta));
-        s.refused(&b, simple(&ta, "follow", json!({})), "perm.denied")
+        // To B, A's item does not exist: refused as an unknown id.
+        s.refused(&b, simple(&ta, "follow", json!({})), "task.not_found")
             .await;
     }
 );
