@@ -254,14 +254,16 @@ async fn reserve_try(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<i
 
 /// Gives back a reserved try whose password was never checked (the server was busy).
 async fn give_back_try(state: &AppState, id: &str) {
-    let given = state
-        .db
-        .exec(
+    let given = async {
+        let mut tx = state.db.write().await?;
+        tx.exec(
             "UPDATE users SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0",
             args![id],
         )
-        .await;
-    if let Err(e) = given {
+        .await?;
+        tx.commit().await
+    };
+    if let Err(e) = given.await {
         tracing::warn!(error = %e, "a sign-in try could not be given back");
     }
 }
@@ -280,15 +282,18 @@ async fn hash_permit(state: &AppState) -> Result<HashPermit, ApiError> {
 /// backends): an account allows `lockout_attempts` tries between successes. Each attempt on
 /// an unlocked account first reserves a try (`failed_logins + 1`) and only then, if the
 /// reservation is within the budget, has its password checked (a try whose check is refused
-/// as busy is given back). The attempt that takes the
-/// last try and fails, and any attempt beyond the budget (without a check), lock the account
-/// and answer 423. A right password signs in only if the account is still unlocked once its
-/// check is done; that success clears the count. So a burst of parallel wrong guesses gets at
-/// most `lockout_attempts` password checks, and at most `lockout_attempts - 1` answers 401;
-/// every other guess is answered 423.
+/// as busy is given back). The attempt that takes the last try and fails, and any attempt
+/// beyond the budget (without a check), lock the account and answer 423. A right password
+/// signs in only if the account is still unlocked once its check is done; that success
+/// clears the count. So a burst of parallel wrong guesses gets at most `lockout_attempts`
+/// password checks and at most `lockout_attempts - 1` answers 401; every other guess is
+/// answered 423. (Sign-ins in progress count against the budget: six devices of one person
+/// signing in at the very same moment would lock the account, as six guesses would.)
 ///
 /// Every check, for a known username or not, is one argon2 verification at the same
-/// parameters under [`Hashing`]'s bound; beyond it the answer is 503 `auth.busy`.
+/// parameters under [`Hashing`]'s bound; beyond it the answer is 503 `auth.busy`. (A known
+/// username's attempt also writes its try count, a database round trip next to argon2's
+/// tens of milliseconds.)
 pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse, ApiError> {
     let now = Utc::now();
     let username = req.username.trim().to_lowercase();
