@@ -1,5 +1,6 @@
 //! Accounts and sessions: argon2 password hashes, opaque bearer tokens (one per device,
-//! stored as their blake3 hash, with expiry, revocable), and lockout after repeated failures.
+//! stored as their blake3 hash, with expiry, revocable), lockout after repeated failures
+//! (atomic under parallel guesses), and the bound on password hashes running at once.
 //! [`Session`] is the extractor every signed-in endpoint takes.
 
 use std::sync::Arc;
@@ -12,8 +13,9 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use duban_core::domain::{Actor, Role, UserId};
 use duban_core::protocol::{LoginRequest, LoginResponse};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::db::Val;
+use crate::db::{DbError, Tx, Val};
 use crate::error::ApiError;
 use crate::org::{actor_of, person_of, Org, PERSON_COLUMNS};
 use crate::{args, AppState};
@@ -79,8 +81,21 @@ fn bad_credentials() -> ApiError {
     )
 }
 
-fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
-    let minutes = ((until - now).num_seconds() + 59) / 60;
+/// `users.locked_until` of an account an administrator locked (9999-12-31T23:59:59.999Z): it
+/// stays locked until an administrator unlocks it or sets a new password.
+pub const LOCKED_BY_ADMIN: i64 = 253_402_300_799_999;
+
+/// The answer to a sign-in on an account locked until `until` (Unix milliseconds).
+fn locked(until: i64, now: DateTime<Utc>) -> ApiError {
+    if until >= LOCKED_BY_ADMIN {
+        return ApiError::new(
+            StatusCode::LOCKED,
+            "auth.locked_by_admin",
+            "账号已被管理员锁定,请联系系统管理员",
+            "the account was locked by an administrator; ask an administrator to unlock it",
+        );
+    }
+    let minutes = ((until - now.timestamp_millis()) / 1000 + 59) / 60;
     ApiError::new(
         StatusCode::LOCKED,
         "auth.locked",
@@ -89,15 +104,196 @@ fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
     )
 }
 
-// A hash verified when the username is unknown, so that the answer takes as long as for a
-// known one (and does not tell which usernames exist).
-fn dummy_hash() -> &'static str {
+/// Seconds a client is told to wait (`Retry-After`) when every password hash is busy.
+pub const BUSY_RETRY_AFTER: u32 = 2;
+
+fn busy() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "auth.busy",
+        "同时登录的人数过多,请稍后再试",
+        "too many sign-ins at once; try again in a moment",
+    )
+    .with_retry_after(BUSY_RETRY_AFTER)
+}
+
+/// The bound on password hashes running at once. Each argon2 run holds 19 MiB on a thread of
+/// the blocking pool (up to 512 threads), so without a bound a burst of sign-ins — no account
+/// needed — could hold gigabytes. At most `concurrency` hashes run at once; a request waits
+/// for a free one at most `wait`, and is then answered 503 `auth.busy` with `Retry-After`.
+pub struct Hashing {
+    permits: Arc<Semaphore>,
+    wait: std::time::Duration,
+}
+
+/// The right to run one password hash, taken from [`Hashing`].
+pub struct HashPermit(OwnedSemaphorePermit);
+
+impl Hashing {
+    /// At most `concurrency` (at least 1) hashes at once, waiting at most `wait` for one.
+    pub fn new(concurrency: u32, wait: std::time::Duration) -> Hashing {
+        Hashing {
+            permits: Arc::new(Semaphore::new(concurrency.max(1) as usize)),
+            wait,
+        }
+    }
+
+    /// Takes a permit, waiting at most the configured time; 503 `auth.busy` (with
+    /// `Retry-After`) if none frees up.
+    pub async fn permit(&self) -> Result<HashPermit, ApiError> {
+        if let Ok(p) = self.permits.clone().try_acquire_owned() {
+            return Ok(HashPermit(p));
+        }
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(p)) => Ok(HashPermit(p)),
+            _ => Err(busy()),
+        }
+    }
+
+    /// Runs `f` (a hash) under a permit on the blocking pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.permit().await?.run(f).await
+    }
+}
+
+impl HashPermit {
+    /// Runs `f` on the blocking pool, holding the permit until `f` returns (even if the
+    /// request that asked is dropped meanwhile).
+    pub async fn run<T, F>(self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = self.0;
+        tokio::task::spawn_blocking(move || {
+            let out = f();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(ApiError::internal)
+    }
+}
+
+/// The hash verified when the username is unknown, so that the answer costs the same
+/// argon2 run as for a known one (same algorithm and parameters: [`hash_password`]'s) and
+/// does not tell which usernames exist.
+pub fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| hash_password("not a real password").unwrap_or_default())
 }
 
+/// The lockout answer for an account found locked (or, if it is not locked after all — an
+/// administrator unlocked or deactivated it meanwhile —, wrong credentials).
+async fn lock_answer(state: &AppState, id: &str, now: DateTime<Utc>) -> ApiError {
+    let row = state
+        .db
+        .row("SELECT locked_until FROM users WHERE id = $1", args![id])
+        .await;
+    match row {
+        Ok(Some(r)) => match r.opt_int(0) {
+            Ok(Some(until)) if until > now.timestamp_millis() => locked(until, now),
+            Ok(_) => bad_credentials(),
+            Err(e) => e.into(),
+        },
+        Ok(None) => bad_credentials(),
+        Err(e) => e.into(),
+    }
+}
+
+/// Locks the account for the configured minutes unless it is locked already (the lock in
+/// force is kept, e.g. an administrator's), and answers the lockout.
+async fn lock_out(state: &AppState, id: &str, now: DateTime<Utc>) -> ApiError {
+    let until = now + Duration::minutes(i64::from(state.config.lockout_minutes));
+    let set = async {
+        let mut tx = state.db.write().await?;
+        let n = tx
+            .exec(
+                "UPDATE users SET failed_logins = 0, locked_until = $2 \
+                 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $3)",
+                args![id, until.timestamp_millis(), now.timestamp_millis()],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok::<_, DbError>(n)
+    };
+    match set.await {
+        Ok(n) => {
+            if n > 0 {
+                state.metrics.count("duban_login_lockouts_total");
+            }
+            lock_answer(state, id, now).await
+        }
+        Err(e) => e.into(),
+    }
+}
+
+/// Reserves one try of an account's sign-in budget before its password is checked: one
+/// atomic `failed_logins + 1` on an account that is not locked, answering the new count, or
+/// the lockout if the account is locked.
+async fn reserve_try(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<i64, ApiError> {
+    let mut tx = state.db.write().await?;
+    let row = tx
+        .row(
+            "UPDATE users SET failed_logins = failed_logins + 1 \
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+             RETURNING failed_logins",
+            args![id, now.timestamp_millis()],
+        )
+        .await?;
+    tx.commit().await?;
+    match row {
+        Some(r) => Ok(r.int(0)?),
+        None => Err(lock_answer(state, id, now).await),
+    }
+}
+
+/// Gives back a reserved try whose password was never checked (the server was busy).
+async fn give_back_try(state: &AppState, id: &str) {
+    let given = async {
+        let mut tx = state.db.write().await?;
+        tx.exec(
+            "UPDATE users SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0",
+            args![id],
+        )
+        .await?;
+        tx.commit().await
+    };
+    if let Err(e) = given.await {
+        tracing::warn!(error = %e, "a sign-in try could not be given back");
+    }
+}
+
+/// A permit for a sign-in's password check, counting the refusals.
+async fn hash_permit(state: &AppState) -> Result<HashPermit, ApiError> {
+    state.hashing.permit().await.inspect_err(|_| {
+        state.metrics.count("duban_login_busy_total");
+    })
+}
+
 /// Signs a person in: checks lockout and password, then opens a session for the device
 /// (replacing that device's previous session).
+///
+/// The lockout holds under concurrent guesses (each step is one atomic statement, on both
+/// backends): an account allows `lockout_attempts` tries between successes. Each attempt on
+/// an unlocked account first reserves a try (`failed_logins + 1`) and only then, if the
+/// reservation is within the budget, has its password checked (a try whose check is refused
+/// as busy is given back). The attempt that takes the last try and fails, and any attempt
+/// beyond the budget (without a check), lock the account and answer 423. A right password
+/// signs in only if the account is still unlocked once its check is done; that success
+/// clears the count. So a burst of parallel wrong guesses gets at most `lockout_attempts`
+/// password checks and at most `lockout_attempts - 1` answers 401; every other guess is
+/// answered 423. (Sign-ins in progress count against the budget: six devices of one person
+/// signing in at the very same moment would lock the account, as six guesses would.)
+///
+/// Every check, for a known username or not, is one argon2 verification at the same
+/// parameters under [`Hashing`]'s bound; beyond it the answer is 503 `auth.busy`. (A known
+/// username's attempt also writes its try count, a database round trip next to argon2's
+/// tens of milliseconds.)
 pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse, ApiError> {
     let now = Utc::now();
     let username = req.username.trim().to_lowercase();
@@ -115,58 +311,65 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
     let db = &state.db;
     let row = db
         .row(
-            "SELECT id, password_hash, failed_logins, locked_until, active FROM users WHERE username = $1",
+            "SELECT id, password_hash, locked_until, active FROM users WHERE username = $1",
             args![username.as_str()],
         )
         .await?;
+    // A locked account is answered at once, with no hash.
+    if let Some(until) = row.as_ref().map(|r| r.opt_int(2)).transpose()?.flatten() {
+        if until > now.timestamp_millis() {
+            return Err(locked(until, now));
+        }
+    }
+    let password = req.password.clone();
     let Some(row) = row else {
-        let password = req.password.clone();
-        let _ = tokio::task::spawn_blocking(move || verify_password(&password, dummy_hash())).await;
+        let permit = hash_permit(state).await?;
+        permit
+            .run(move || verify_password(&password, dummy_hash()))
+            .await?;
         return Err(bad_credentials());
     };
     let id = row.text(0)?;
     let stored = row.text(1)?;
-    let failed = row.int(2)?;
-    let locked_until = row
-        .opt_int(3)?
-        .and_then(DateTime::<Utc>::from_timestamp_millis);
-    let active = row.int(4)? != 0;
-    if let Some(until) = locked_until.filter(|u| *u > now) {
-        return Err(locked(until, now));
+    let active = row.int(3)? != 0;
+    let budget = i64::from(state.config.lockout_attempts);
+    let try_number = reserve_try(state, &id, now).await?;
+    if try_number > budget {
+        return Err(lock_out(state, &id, now).await);
     }
-    let password = req.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(ApiError::internal)?;
-    let cfg = &state.config;
-    if !ok || !active {
-        let failed = failed + 1;
-        if failed >= i64::from(cfg.lockout_attempts) {
-            let until = now + Duration::minutes(i64::from(cfg.lockout_minutes));
-            db.exec(
-                "UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2",
-                args![until.timestamp_millis(), id.as_str()],
-            )
-            .await?;
-            state.metrics.count("duban_login_lockouts_total");
-            return Err(locked(until, now));
+    let permit = match hash_permit(state).await {
+        Ok(p) => p,
+        Err(e) => {
+            give_back_try(state, &id).await;
+            return Err(e);
         }
-        db.exec(
-            "UPDATE users SET failed_logins = $1 WHERE id = $2",
-            args![failed, id.as_str()],
-        )
+    };
+    let ok = permit
+        .run(move || verify_password(&password, &stored))
         .await?;
+    if !ok || !active {
+        if try_number >= budget {
+            return Err(lock_out(state, &id, now).await);
+        }
         state.metrics.count("duban_login_failures_total");
         return Err(bad_credentials());
     }
+    let cfg = &state.config;
     let token = new_token()?;
     let expires = now + Duration::days(i64::from(cfg.session_days));
     let mut tx = db.write().await?;
-    tx.exec(
-        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-        args![id.as_str()],
-    )
-    .await?;
+    // Still unlocked (and active) now that the password is checked, or no session.
+    let cleared = tx
+        .exec(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL \
+             WHERE id = $1 AND active = 1 AND (locked_until IS NULL OR locked_until <= $2)",
+            args![id.as_str(), Utc::now().timestamp_millis()],
+        )
+        .await?;
+    if cleared == 0 {
+        drop(tx);
+        return Err(lock_answer(state, &id, Utc::now()).await);
+    }
     tx.exec(
         "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND device = $3 AND revoked_at IS NULL",
         args![now.timestamp_millis(), id.as_str(), device.as_str()],
@@ -247,6 +450,47 @@ impl FromRequestParts<AppState> for Session {
             .ok_or_else(ApiError::unauthorized)?;
         Session::of_token(state, token).await
     }
+}
+
+/// Revokes a person's live sessions — every one, or one device's — and forgets those
+/// devices' push registrations, so a signed-out phone gets no more notices. Used when an
+/// administrator signs a person out, locks or deactivates the account, and when a person
+/// signs one of their devices out. Returns how many sessions were revoked.
+pub async fn revoke_sessions(
+    tx: &mut Tx,
+    user: &str,
+    device: Option<&str>,
+    at: i64,
+) -> Result<u64, DbError> {
+    let n = match device {
+        Some(device) => {
+            let n = tx
+                .exec(
+                    "UPDATE sessions SET revoked_at = $1 \
+                     WHERE user_id = $2 AND device = $3 AND revoked_at IS NULL",
+                    args![at, user, device],
+                )
+                .await?;
+            tx.exec(
+                "DELETE FROM devices WHERE user_id = $1 AND device = $2",
+                args![user, device],
+            )
+            .await?;
+            n
+        }
+        None => {
+            let n = tx
+                .exec(
+                    "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+                    args![at, user],
+                )
+                .await?;
+            tx.exec("DELETE FROM devices WHERE user_id = $1", args![user])
+                .await?;
+            n
+        }
+    };
+    Ok(n)
 }
 
 /// Ends a session: its token stops working and its phone gets no more pushes, together.

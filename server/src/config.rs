@@ -37,6 +37,14 @@ pub struct ServeArgs {
     /// Minutes an account stays locked [default: 15].
     #[arg(long, env = "DUBAN_LOCKOUT_MINUTES", value_name = "MIN")]
     pub lockout_minutes: Option<u32>,
+    /// Password hashes (argon2, 19 MiB each) run at once, for sign-ins and new passwords
+    /// [default: the number of cores, at most 4].
+    #[arg(long, env = "DUBAN_HASH_CONCURRENCY", value_name = "N")]
+    pub hash_concurrency: Option<u32>,
+    /// Milliseconds a sign-in waits for a free hash before it is answered 503 `auth.busy`
+    /// with `Retry-After` [default: 2000].
+    #[arg(long, env = "DUBAN_HASH_WAIT_MS", value_name = "MS")]
+    pub hash_wait_ms: Option<u64>,
     /// Largest JSON request body in bytes [default: 2097152].
     #[arg(long, env = "DUBAN_MAX_BODY", value_name = "BYTES")]
     pub max_body: Option<usize>,
@@ -157,6 +165,8 @@ struct FileConfig {
     session_days: Option<u32>,
     lockout_attempts: Option<u32>,
     lockout_minutes: Option<u32>,
+    hash_concurrency: Option<u32>,
+    hash_wait_ms: Option<u64>,
     max_body: Option<usize>,
     max_blob: Option<u64>,
     db_connections: Option<u32>,
@@ -193,6 +203,10 @@ pub struct Config {
     pub lockout_attempts: u32,
     /// Lockout length in minutes.
     pub lockout_minutes: u32,
+    /// Password hashes run at once (each holds argon2's 19 MiB); see `auth::Hashing`.
+    pub hash_concurrency: u32,
+    /// Milliseconds a sign-in waits for a free hash before it is refused as busy.
+    pub hash_wait_ms: u64,
     /// Largest JSON body.
     pub max_body: usize,
     /// Largest blob.
@@ -218,6 +232,9 @@ impl Default for Config {
             session_days: 30,
             lockout_attempts: 5,
             lockout_minutes: 15,
+            hash_concurrency: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().min(4) as u32),
+            hash_wait_ms: 2000,
             max_body: 2 * 1024 * 1024,
             max_blob: 50 * 1024 * 1024,
             db_connections: 8,
@@ -319,6 +336,14 @@ impl ServeArgs {
                 .lockout_minutes
                 .or(file.lockout_minutes)
                 .unwrap_or(d.lockout_minutes),
+            hash_concurrency: self
+                .hash_concurrency
+                .or(file.hash_concurrency)
+                .unwrap_or(d.hash_concurrency),
+            hash_wait_ms: self
+                .hash_wait_ms
+                .or(file.hash_wait_ms)
+                .unwrap_or(d.hash_wait_ms),
             max_body: self.max_body.or(file.max_body).unwrap_or(d.max_body),
             max_blob: self.max_blob.or(file.max_blob).unwrap_or(d.max_blob),
             db_connections: self
@@ -338,6 +363,11 @@ impl ServeArgs {
         if config.session_days == 0 || config.lockout_attempts == 0 || config.db_connections == 0 {
             return Err(ConfigError::Invalid(
                 "session_days, lockout_attempts and db_connections must be at least 1".into(),
+            ));
+        }
+        if !(1..=64).contains(&config.hash_concurrency) || config.hash_wait_ms > 60_000 {
+            return Err(ConfigError::Invalid(
+                "hash_concurrency must be 1 to 64 and hash_wait_ms at most 60000".into(),
             ));
         }
         if config.max_body < 1024 || config.max_blob < 1024 {

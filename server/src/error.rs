@@ -3,7 +3,7 @@
 //! apart for screens. A 500 is logged with its detail and answered without it.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use duban_core::domain::Rejection;
 use serde::Serialize;
@@ -21,6 +21,8 @@ pub struct ApiError {
     pub zh: String,
     /// English.
     pub en: String,
+    /// Seconds after which a retry may succeed, answered as `Retry-After` (a busy server).
+    pub retry_after: Option<u32>,
 }
 
 /// The JSON body of every error.
@@ -49,7 +51,14 @@ impl ApiError {
             code: code.to_owned(),
             zh: zh.into(),
             en: en.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, answered with `Retry-After: seconds`.
+    pub fn with_retry_after(mut self, seconds: u32) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// 400.
@@ -150,7 +159,13 @@ impl IntoResponse for ApiError {
             zh: &self.zh,
             en: &self.en,
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Inner {
     pub states: states::StateCache,
     /// The clock items are judged by (see [`clock::Clock`]).
     pub clock: clock::Clock,
+    /// The bound on password hashes running at once (see [`auth::Hashing`]).
+    pub hashing: auth::Hashing,
 }
 
 impl std::ops::Deref for AppState {
@@ -84,6 +86,10 @@ impl AppState {
     /// Uses an open database.
     pub async fn with_db(db: Db, config: Config) -> Result<AppState, DbError> {
         let org = OrgCache::new(&db).await?;
+        let hashing = auth::Hashing::new(
+            config.hash_concurrency,
+            std::time::Duration::from_millis(config.hash_wait_ms),
+        );
         Ok(AppState(Arc::new(Inner {
             db,
             config,
@@ -92,6 +98,7 @@ impl AppState {
             deliveries: tokio::sync::Notify::new(),
             states: states::StateCache::default(),
             clock: clock::Clock::default(),
+            hashing,
         })))
     }
 }

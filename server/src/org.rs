@@ -558,11 +558,7 @@ pub async fn write_person(
         .await?;
     }
     if !person.active {
-        tx.exec(
-            "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
-            crate::args![id.to_string(), at],
-        )
-        .await?;
+        crate::auth::revoke_sessions(tx, &id.to_string(), None, at).await?;
     }
     let mut feed = vec![reference_change(
         &duban_core::protocol::Reference::Person(person.clone()),

@@ -1,11 +1,12 @@
-//! The admin API: the organisation (units), accounts (create, change, unlock, sign out
+//! The admin API: the organisation (units), accounts (create, change, lock, unlock, sign out
 //! everywhere), the policy and the working-day calendar. Only administrators
 //! ([`Role::Admin`]) may call it: anyone else signed in gets 403 `perm.denied`, and a request
 //! without a valid session 401 `auth.unauthorized`, before the body is read.
 //!
 //! - `GET /admin/units`, `POST /admin/units` (201), `PUT /admin/units/{id}`
 //! - `GET /admin/users`, `POST /admin/users` (201), `PUT /admin/users/{id}`,
-//!   `POST /admin/users/{id}/unlock`, `POST /admin/users/{id}/sessions/revoke`
+//!   `POST /admin/users/{id}/lock`, `POST /admin/users/{id}/unlock`,
+//!   `POST /admin/users/{id}/sessions/revoke`
 //! - `GET /admin/policy`, `PUT /admin/policy`
 //! - `GET /admin/calendar/{year}`, `PUT /admin/calendar/{year}`
 //!
@@ -31,7 +32,7 @@ use duban_core::domain::{Policy, Role, UnitId, UserId};
 use duban_core::protocol::{Person, Reference, UnitRecord};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{check_password_rules, hash_password, Session};
+use crate::auth::{self, check_password_rules, hash_password, Session};
 use crate::db::{NewChange, Tx};
 use crate::error::{ApiError, Json, Path};
 use crate::org::{
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/units/{id}", put(update_unit))
         .route("/admin/users", get(list_users).post(create_user))
         .route("/admin/users/{id}", put(update_user))
+        .route("/admin/users/{id}/lock", post(lock_user))
         .route("/admin/users/{id}/unlock", post(unlock_user))
         .route("/admin/users/{id}/sessions/revoke", post(revoke_sessions))
         .route("/admin/policy", get(get_policy).put(put_policy))
@@ -78,7 +80,8 @@ pub struct Account {
     pub person: Person,
     /// Mobile number for SMS notices.
     pub phone: Option<String>,
-    /// When the current lockout ends, if the account is locked now.
+    /// When the current lockout ends, if the account is locked now (9999-12-31T23:59:59.999Z:
+    /// locked by an administrator, until unlocked).
     pub locked_until: Option<DateTime<Utc>>,
     /// Failed sign-ins since the last success or lockout.
     pub failed_logins: i64,
@@ -271,16 +274,21 @@ async fn list_users(
         .map(Json)
 }
 
-/// Checks and hashes a new password (argon2 runs off the async threads).
-async fn new_password_hash(password: Option<&str>) -> Result<Option<String>, ApiError> {
+/// Checks and hashes a new password (argon2 runs off the async threads, within the bound on
+/// hashes running at once).
+async fn new_password_hash(
+    state: &AppState,
+    password: Option<&str>,
+) -> Result<Option<String>, ApiError> {
     let Some(password) = password else {
         return Ok(None);
     };
     check_password_rules(password)?;
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(ApiError::internal)?
+    state
+        .hashing
+        .run(move || hash_password(&password))
+        .await?
         .map(Some)
 }
 
@@ -302,7 +310,7 @@ async fn save_user(
     // Cheap checks first, so a refused request costs no password hash.
     let current = state.org.latest(&state.db).await?;
     check_person(&current, &input, is_new).map_err(refused)?;
-    let hash = new_password_hash(input.password.as_deref()).await?;
+    let hash = new_password_hash(state, input.password.as_deref()).await?;
 
     let (mut tx, org) = begin(state).await?;
     match (is_new, org.people.contains_key(&id)) {
@@ -381,6 +389,43 @@ async fn unlock_user(
     account(&state, id).await.map(Json)
 }
 
+/// `POST /admin/users/{id}/lock`: locks the account until an administrator unlocks it (or
+/// sets a new password), and signs the person out everywhere in the same transaction (their
+/// API tokens and page sessions stop working, their phones get no more pushes). Unlike
+/// deactivation, the person stays in the organisation and keeps their duties. An
+/// administrator may not lock their own account.
+///
+/// The lockout after failed sign-ins, by contrast, does not end live sessions: anyone can
+/// trigger it by guessing at a username, and it must not sign the account's owner out.
+async fn lock_user(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<UserId>,
+) -> Result<Json<Account>, ApiError> {
+    if id == admin.user() {
+        return Err(ApiError::unprocessable(
+            "org.lock_self",
+            "不能锁定自己的账号",
+            "you may not lock your own account",
+        ));
+    }
+    let user = id.to_string();
+    let mut tx = state.db.write().await?;
+    let n = tx
+        .exec(
+            "UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1",
+            args![user.as_str(), auth::LOCKED_BY_ADMIN],
+        )
+        .await?;
+    if n == 0 {
+        return Err(ApiError::not_found("账号", "account"));
+    }
+    let revoked = auth::revoke_sessions(&mut tx, &user, None, now_millis()).await?;
+    tx.commit().await?;
+    tracing::info!(admin = %admin.user(), user = %id, revoked, "account locked");
+    account(&state, id).await.map(Json)
+}
+
 /// `POST /admin/users/{id}/sessions/revoke`: no body (or `{}`) signs the person out on every
 /// device; `{"device": …}` on that one.
 #[derive(Debug, Default, Deserialize)]
@@ -416,27 +461,9 @@ async fn revoke_sessions(
     if exists.is_none() {
         return Err(ApiError::not_found("账号", "account"));
     }
-    let now = now_millis();
-    let n =
-        match &req.device {
-            Some(device) => {
-                state
-                    .db
-                    .exec(
-                        "UPDATE sessions SET revoked_at = $1 \
-                     WHERE user_id = $2 AND device = $3 AND revoked_at IS NULL",
-                        args![now, user.as_str(), device.as_str()],
-                    )
-                    .await?
-            }
-            None => state
-                .db
-                .exec(
-                    "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-                    args![now, user.as_str()],
-                )
-                .await?,
-        };
+    let mut tx = state.db.write().await?;
+    let n = auth::revoke_sessions(&mut tx, &user, req.device.as_deref(), now_millis()).await?;
+    tx.commit().await?;
     tracing::info!(admin = %admin.user(), user = %id, device = ?req.device, revoked = n, "sessions revoked");
     Ok(Json(serde_json::json!({ "revoked": n })))
 }

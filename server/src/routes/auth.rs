@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use duban_core::protocol::{LoginRequest, LoginResponse, Person};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{end_session, login, Session};
+use crate::auth::{end_session, login, revoke_sessions, Session};
 use crate::error::{ApiError, Json};
 use crate::{args, AppState};
 
@@ -98,12 +98,14 @@ async fn revoke(
     session: Session,
     Json(req): Json<RevokeRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let n = state
-        .db
-        .exec(
-            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND device = $3 AND revoked_at IS NULL",
-            args![Utc::now().timestamp_millis(), session.user().to_string(), req.device.as_str()],
-        )
-        .await?;
+    let mut tx = state.db.write().await?;
+    let n = revoke_sessions(
+        &mut tx,
+        &session.user().to_string(),
+        Some(req.device.as_str()),
+        Utc::now().timestamp_millis(),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(Json(serde_json::json!({"revoked": n})))
 }

@@ -309,19 +309,29 @@ async fn login_submit(
             }
             response
         }
-        Err(e) => page(
-            e.status,
-            &LoginPage {
-                css: assets::CSS,
-                error: Some(Shown {
-                    code: e.code,
-                    zh: e.zh,
-                    en: e.en,
-                }),
-                username: form.username,
-                next: safe_next(&form.next).to_owned(),
-            },
-        ),
+        Err(e) => {
+            // A busy server (503 `auth.busy`) says when to retry, as the API does.
+            let retry_after = e.retry_after;
+            let mut response = page(
+                e.status,
+                &LoginPage {
+                    css: assets::CSS,
+                    error: Some(Shown {
+                        code: e.code,
+                        zh: e.zh,
+                        en: e.en,
+                    }),
+                    username: form.username,
+                    next: safe_next(&form.next).to_owned(),
+                },
+            );
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
+        }
     }
 }
 

@@ -21,6 +21,7 @@ mod replicas;
 mod scheduler;
 mod sec_crash;
 mod sec_reading;
+mod sec_auth;
 mod sync;
 mod views;
 mod web;

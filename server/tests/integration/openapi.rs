@@ -56,6 +56,7 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("GET", "/api/v1/admin/users", Auth::Admin),
     ("POST", "/api/v1/admin/users", Auth::Admin),
     ("PUT", "/api/v1/admin/users/{id}", Auth::Admin),
+    ("POST", "/api/v1/admin/users/{id}/lock", Auth::Admin),
     ("POST", "/api/v1/admin/users/{id}/unlock", Auth::Admin),
     (
         "POST",
