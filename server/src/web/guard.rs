@@ -183,7 +183,7 @@ async fn token_in_body(parts: &Parts, bytes: &Bytes) -> Option<String> {
 }
 
 /// Whether `supplied` is the token `expected` (compared in constant time).
-fn matches(supplied: Option<&str>, expected: &blake3::Hash) -> bool {
+fn is_token(supplied: Option<&str>, expected: &blake3::Hash) -> bool {
     supplied
         .and_then(|s| blake3::Hash::from_hex(s.trim()).ok())
         .is_some_and(|h| h == *expected)
@@ -210,7 +210,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         }
     };
     if let Some(h) = req.headers().get(HEADER) {
-        return if matches(h.to_str().ok(), &expected) {
+        return if is_token(h.to_str().ok(), &expected) {
             next.run(req).await
         } else {
             token_refused().into_response()
@@ -229,7 +229,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return ApiError::too_large(limit as u64).into_response();
     };
-    if !matches(token_in_body(&parts, &bytes).await.as_deref(), &expected) {
+    if !is_token(token_in_body(&parts, &bytes).await.as_deref(), &expected) {
         return token_refused().into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
