@@ -34,6 +34,10 @@
     canvas.dataset.drawn = "1";
   }
   function drawAll(root) {
+    // A chart's height comes as data-height (the pages' CSP admits no inline style).
+    (root || document).querySelectorAll(".chart[data-height]").forEach(function (box) {
+      box.style.height = Number(box.dataset.height) + "px";
+    });
     (root || document).querySelectorAll("canvas[data-chart]").forEach(draw);
   }
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });

@@ -1,8 +1,15 @@
 //! The HTTP edge's one error: a status and `{code, message, zh, en}`. `message` is the
 //! Chinese sentence and the English one joined (`中文 / English`); `zh` and `en` carry them
 //! apart for screens. A 500 is logged with its detail and answered without it.
+//!
+//! Every extractor's rejection becomes an [`ApiError`] here (the wrappers [`Json`], [`Form`],
+//! [`Multipart`], [`Path`], [`Query`]); the answer carries the error in its extensions, so
+//! that the edge (`web::errors::edge`) can show it as the pages' HTML error page on a page's
+//! path, and any other 4xx or 5xx not in this shape is put in it there.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use duban_core::domain::Rejection;
@@ -138,6 +145,63 @@ impl ApiError {
         )
     }
 
+    /// The error a bare status stands for, where nothing more precise is known (an answer
+    /// that left the router without a body in the common shape).
+    pub fn of_status(status: StatusCode) -> ApiError {
+        let (code, zh, en) = match status.as_u16() {
+            400 => ("request.bad", "请求有误", "the request is malformed"),
+            401 => return ApiError::unauthorized(),
+            403 => ("perm.denied", "无权访问", "not allowed"),
+            404 => ("not_found", "页面或接口不存在", "no such page or endpoint"),
+            405 => ("request.method", "不支持该请求方法", "method not allowed"),
+            406 => (
+                "request.not_acceptable",
+                "无法提供所要求的格式",
+                "cannot answer in the format asked for",
+            ),
+            408 => ("request.timeout", "请求超时", "the request timed out"),
+            409 => ("conflict", "数据冲突", "conflict with existing data"),
+            411 => (
+                "request.length",
+                "请求须注明长度",
+                "the request must state its length",
+            ),
+            413 => (
+                "request.too_large",
+                "请求内容过大",
+                "the request body is too large",
+            ),
+            414 => (
+                "request.uri_too_long",
+                "请求地址过长",
+                "the request's address is too long",
+            ),
+            415 => (
+                "request.content_type",
+                "请求内容的类型不受支持",
+                "the request body's content type is not supported",
+            ),
+            422 => (
+                "request.invalid_body",
+                "请求内容不符合格式",
+                "the request body does not match the expected shape",
+            ),
+            429 => (
+                "request.too_many",
+                "请求过于频繁,请稍后重试",
+                "too many requests; try again later",
+            ),
+            503 => return ApiError::unavailable(),
+            s if s >= 500 => (
+                "internal",
+                "服务器内部错误,请稍后重试",
+                "internal server error; try again later",
+            ),
+            _ => ("request.refused", "请求被拒绝", "the request was refused"),
+        };
+        ApiError::new(status, code, zh, en)
+    }
+
     /// A rule's refusal, as 403 (who) or 422 (anything else) or 404 (no such item).
     pub fn from_rejection(r: &Rejection) -> ApiError {
         let status = if r.code.starts_with("perm.") {
@@ -165,6 +229,8 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        // For the edge, which shows it as an HTML page on the pages' paths.
+        response.extensions_mut().insert(self);
         response
     }
 }
@@ -248,6 +314,102 @@ impl From<QueryRejection> for ApiError {
             "查询参数有误",
             format!("the query parameters are malformed: {}", r.body_text()),
         )
+    }
+}
+
+/// serde's message about a form, kept only when it names a field and never a value
+/// (`missing field `username``).
+fn form_detail(text: &str) -> Option<String> {
+    let detail = text.rsplit(": ").next()?;
+    ["missing field", "duplicate field", "unknown field"]
+        .iter()
+        .any(|p| detail.starts_with(p))
+        .then(|| detail.chars().take(120).collect())
+}
+
+impl From<FormRejection> for ApiError {
+    fn from(r: FormRejection) -> ApiError {
+        match r {
+            FormRejection::InvalidFormContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "request.content_type",
+                "请求须为表单(application/x-www-form-urlencoded)",
+                "the request must be a form (application/x-www-form-urlencoded)",
+            ),
+            FormRejection::FailedToDeserializeForm(_)
+            | FormRejection::FailedToDeserializeFormBody(_) => match form_detail(&r.body_text()) {
+                Some(d) => ApiError::unprocessable(
+                    "request.invalid_form",
+                    format!("表单内容不完整或有误:{d}"),
+                    format!("the form is incomplete or malformed: {d}"),
+                ),
+                None => ApiError::unprocessable(
+                    "request.invalid_form",
+                    "表单内容不完整或有误",
+                    "the form is incomplete or malformed",
+                ),
+            },
+            FormRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::of_status(StatusCode::PAYLOAD_TOO_LARGE)
+            }
+            other => ApiError::bad_request(
+                "request.unreadable",
+                "无法读取请求内容",
+                format!("cannot read the request body ({})", other.status()),
+            ),
+        }
+    }
+}
+
+impl From<MultipartRejection> for ApiError {
+    fn from(r: MultipartRejection) -> ApiError {
+        match r {
+            MultipartRejection::InvalidBoundary(_) => ApiError::bad_request(
+                "request.multipart",
+                "上传的表单无效(须为 multipart/form-data 且带分隔符 boundary)",
+                "the upload is not a valid form (multipart/form-data with a boundary)",
+            ),
+            other => ApiError::new(
+                other.status(),
+                "request.multipart",
+                "上传的表单无效",
+                "the upload is not a valid form",
+            ),
+        }
+    }
+}
+
+/// `Form<T>` whose rejections answer in the shape of [`ApiError`].
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Form), rejection(ApiError))]
+pub struct Form<T>(pub T);
+
+/// `Multipart` whose rejections answer in the shape of [`ApiError`]; used as the inner
+/// `axum::extract::Multipart` (it dereferences to it).
+#[derive(Debug)]
+pub struct Multipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Multipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Multipart, ApiError> {
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(Multipart)
+            .map_err(ApiError::from)
+    }
+}
+
+impl std::ops::Deref for Multipart {
+    type Target = axum::extract::Multipart;
+    fn deref(&self) -> &axum::extract::Multipart {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Multipart {
+    fn deref_mut(&mut self) -> &mut axum::extract::Multipart {
+        &mut self.0
     }
 }
 

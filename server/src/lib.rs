@@ -119,10 +119,6 @@ async fn record(State(state): State<AppState>, req: Request, next: Next) -> Resp
     response
 }
 
-async fn fallback() -> ApiError {
-    ApiError::not_found("接口", "endpoint")
-}
-
 /// An id derived from its parts (the first naming what it is for, with its version): the
 /// same parts give the same id on every replica and every retry.
 pub fn derived_uuid(parts: &[&[u8]]) -> uuid::Uuid {
@@ -152,19 +148,18 @@ pub fn app(state: AppState) -> Router {
                 .merge(routes::query::router()),
         )
         .merge(routes::openapi::router())
-        .merge(web::router())
-        .fallback(fallback)
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "request.method",
-                "不支持该请求方法",
-                "method not allowed",
-            )
-        })
+        .merge(
+            web::router().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                web::guard::guard,
+            )),
+        )
+        .fallback(web::errors::not_found)
+        .method_not_allowed_fallback(web::errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), record))
         .layer(axum::middleware::from_fn(to_completion))
+        .layer(axum::middleware::from_fn(web::errors::edge))
         .with_state(state)
 }
 

@@ -12,9 +12,9 @@ pub const HTMX: &str = "/assets/htmx-2.0.11.min.js";
 /// Chart.js, as the pages name it.
 pub const CHART: &str = "/assets/chart-4.6.1.umd.min.js";
 /// The stylesheet.
-pub const CSS: &str = "/assets/duban-3.css";
+pub const CSS: &str = "/assets/duban-4.css";
 /// The pages' script (charts from `data-` attributes).
-pub const JS: &str = "/assets/duban-3.js";
+pub const JS: &str = "/assets/duban-4.js";
 
 /// (name under /assets/, content type, bytes).
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -29,12 +29,12 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/vendor/chart-4.6.1.umd.min.js"),
     ),
     (
-        "duban-3.css",
+        "duban-4.css",
         "text/css; charset=utf-8",
         include_bytes!("../../assets/duban.css"),
     ),
     (
-        "duban-3.js",
+        "duban-4.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/duban.js"),
     ),

@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -36,7 +36,7 @@ use super::{page, signed_in, to_login, Chrome, Shown};
 use crate::archive::{self, ArchiveInput, ArchivedItem, Evidence};
 use crate::auth::Session;
 use crate::db::{placeholders, Val};
-use crate::error::ApiError;
+use crate::error::{ApiError, Path};
 use crate::org::{from_json, Org};
 use crate::routes::query::{self, Bucket, LedgerItem, Stats, StatsQuery};
 use crate::AppState;

@@ -21,7 +21,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use axum::extract::{Form, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -43,7 +43,7 @@ use super::{colour_class, office, page, signed_in, to_login, Chrome, Shown};
 use crate::auth::Session;
 use crate::authority;
 use crate::db::Val;
-use crate::error::ApiError;
+use crate::error::{ApiError, Form, Path};
 use crate::org::Org;
 use crate::routes::{blobs, query};
 use crate::AppState;
@@ -186,6 +186,8 @@ struct Attempt {
 
 /// The item's part of the page (swapped whole by htmx after an act).
 struct ItemView {
+    /// The session's form token (each act's form carries it).
+    csrf: String,
     id: String,
     number: String,
     title: String,
@@ -879,6 +881,7 @@ async fn view(
     });
 
     Ok(Some(ItemView {
+        csrf: super::guard::form_token(session),
         id: task.to_string(),
         number: sum.number.clone(),
         title: sum.title.clone(),
@@ -944,7 +947,7 @@ fn task_of(id: &str) -> Option<TaskId> {
 async fn item_page(
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    Path(id): Path<String>,
 ) -> Response {
     let Some(session) = signed_in(&state, &headers).await else {
         return to_login(&format!("/items/{id}"));
@@ -1134,7 +1137,7 @@ fn done_text(act: &str) -> &'static str {
 async fn act(
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    Path(id): Path<String>,
     Form(form): Form<ActForm>,
 ) -> Response {
     let Some(session) = signed_in(&state, &headers).await else {
@@ -1200,7 +1203,7 @@ async fn act(
 async fn file(
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::extract::Path(hash): axum::extract::Path<String>,
+    Path(hash): Path<String>,
 ) -> Response {
     let Some(session) = signed_in(&state, &headers).await else {
         return ApiError::unauthorized().into_response();

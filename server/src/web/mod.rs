@@ -3,7 +3,9 @@
 //!
 //! - `GET /login`, `POST /login`, `POST /logout`: sign-in with the same accounts, lockout
 //!   and sessions as the API; the session's token travels in an `HttpOnly`, `SameSite=Strict`
-//!   cookie (so no other site can make a signed-in browser post a form here);
+//!   cookie, and every form that changes something carries a token of the session and is
+//!   refused from another site (see [`guard`]); after signing in, back to `next` only if it
+//!   is a plain path of this site ([`safe_next`]);
 //! - `GET /`: the portal for the person's role; `GET /overview`: the overview at a glance
 //!   (R8.1) — item and light counts, charts by unit and status, the overdue and escalated
 //!   items, this month's unit ranking — over exactly the items the person may read;
@@ -24,14 +26,16 @@
 //! and `GET /api/v1/overview` never disagree.
 
 pub mod assets;
+pub mod errors;
 mod export;
+pub mod guard;
 mod item;
 mod register;
 mod scores;
 mod stats;
 
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -47,14 +51,14 @@ use serde::Deserialize;
 
 use crate::auth::{self, Session};
 use crate::authority::{self, enum_text};
-use crate::error::ApiError;
+use crate::error::{ApiError, Form, Path, Query};
 use crate::routes::query::{self, Board, Bucket, ItemSummary, Overview, RankRow};
 use crate::AppState;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "duban_session";
 
-/// The routes of the pages.
+/// The routes of the pages (the app puts them behind [`guard::guard`]).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
@@ -88,6 +92,9 @@ pub struct Chrome {
     nav: Vec<NavLink>,
     who: Option<String>,
     at: String,
+    /// The session's form token (empty when not signed in): a hidden field of each form,
+    /// and the header htmx sends.
+    csrf: String,
 }
 
 impl Chrome {
@@ -139,6 +146,7 @@ impl Chrome {
                 .collect(),
             who,
             at,
+            csrf: session.map(guard::form_token).unwrap_or_default(),
         }
     }
 }
@@ -152,30 +160,68 @@ fn page<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
-/// The session token in the request's cookie, if any.
-fn cookie_token(headers: &HeaderMap) -> Option<&str> {
+/// The value of the request's cookie `name`, if any.
+fn cookie_named<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim())
 }
 
 /// The live session of the request's cookie, if any.
 async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Session> {
-    let token = cookie_token(headers)?;
+    let token = cookie_named(headers, COOKIE)?;
     Session::of_token(state, token).await.ok()
 }
 
-/// Where to go back after signing in: only a path of this site (no `//host`, no scheme).
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
+/// The longest `next` kept after signing in.
+const NEXT_MAX: usize = 1024;
+
+/// Where to go back after signing in: `next` if it is a plain path of this site, else `/`
+/// (the person's home).
+///
+/// A plain path starts with one `/` (not `//` or `/\`, which browsers read as another
+/// host), is printable ASCII without a backslash (browsers drop tabs and newlines, and read
+/// `\` as `/`), is at most [`NEXT_MAX`] bytes long, and stays all that once its
+/// percent-escapes are decoded (no `/%2F/host`, no `/%09/host`); resolved against this site,
+/// it names this site. Anything else is ignored, never answered with an error.
+pub fn safe_next(next: &str) -> &str {
+    fn plain(p: &str) -> bool {
+        let b = p.as_bytes();
+        b.first() == Some(&b'/') && !matches!(b.get(1), Some(b'/' | b'\\'))
+    }
+    fn decoded_plain(p: &str) -> bool {
+        plain(p) && !p.chars().any(|c| c.is_control() || c == '\\')
+    }
+    if next.len() > NEXT_MAX
+        || !plain(next)
+        || !next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+    {
+        return "/";
+    }
+    // Decoded, and decoded again (`%252F`), it is still a plain path.
+    let mut text = next.to_owned();
+    for _ in 0..3 {
+        let decoded = percent_encoding::percent_decode_str(&text)
+            .decode_utf8_lossy()
+            .into_owned();
+        if !decoded_plain(&decoded) {
+            return "/";
+        }
+        if decoded == text {
+            break;
+        }
+        text = decoded;
+    }
+    // As a browser resolves it: still this site.
+    let resolved = url::Url::parse("http://duban.invalid/").and_then(|base| base.join(next));
+    match resolved {
+        Ok(u) if u.host_str() == Some("duban.invalid") && u.port().is_none() => next,
+        _ => "/",
     }
 }
 
@@ -236,6 +282,8 @@ struct LoginPage {
     error: Option<Shown>,
     username: String,
     next: String,
+    /// The pre-session form token (see [`guard`]).
+    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -244,16 +292,26 @@ struct NextQuery {
     next: String,
 }
 
-async fn login_page(Query(q): Query<NextQuery>) -> Response {
-    page(
+/// `GET /login`: the sign-in form, with its pre-session cookie and token.
+async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    let (csrf, cookie) = match guard::login_form(&headers, secure(&headers)) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let mut response = page(
         StatusCode::OK,
         &LoginPage {
             css: assets::CSS,
             error: None,
             username: String::new(),
             next: safe_next(&q.next).to_owned(),
+            csrf,
         },
-    )
+    );
+    if let Some(c) = cookie {
+        response.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    response
 }
 
 /// The sign-in form.
@@ -323,6 +381,7 @@ async fn login_submit(
                     }),
                     username: form.username,
                     next: safe_next(&form.next).to_owned(),
+                    csrf: guard::login_token(&headers),
                 },
             );
             if let Some(seconds) = retry_after {
@@ -660,6 +719,8 @@ struct UrgeRow {
     command: String,
     urged_now: bool,
     error: Option<Shown>,
+    /// The session's form token.
+    csrf: String,
 }
 
 impl UrgeRow {
@@ -670,6 +731,7 @@ impl UrgeRow {
             command: uuid::Uuid::new_v4().to_string(),
             urged_now: false,
             error: None,
+            csrf: guard::form_token(session),
         }
     }
 }
@@ -741,7 +803,7 @@ struct UrgeForm {
 async fn urge(
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    Path(id): Path<String>,
     Form(form): Form<UrgeForm>,
 ) -> Response {
     let Some(session) = signed_in(&state, &headers).await else {

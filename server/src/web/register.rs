@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 
 use askama::Template;
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -33,7 +33,7 @@ use duban_core::protocol::{CommandEnvelope, PushOutcome};
 
 use super::{office, page, signed_in, to_login, Chrome, Shown};
 use crate::auth::Session;
-use crate::error::ApiError;
+use crate::error::{ApiError, Form, Multipart, Path};
 use crate::register::{self as reg, Draft, MilestoneDraft, Problem};
 use crate::routes::query;
 use crate::AppState;
@@ -60,7 +60,8 @@ struct Opt {
     label: String,
 }
 
-/// A unit to tick, indented by its depth in the tree.
+/// A unit to tick, indented by its depth in the tree (the stylesheet's `depth-0` to
+/// `depth-6`; deeper ones as the sixth level).
 struct UnitOpt {
     id: String,
     name: String,
@@ -138,7 +139,7 @@ fn choices(session: &Session, d: &Draft) -> Choices {
                 UnitOpt {
                     lead: ticked(&d.leads, &id, &u.name),
                     participant: ticked(&d.participants, &id, &u.name),
-                    indent: depth(u.id).saturating_sub(1),
+                    indent: depth(u.id).saturating_sub(1).min(6),
                     name: u.name.clone(),
                     id,
                 }
@@ -478,12 +479,16 @@ struct Preview {
 struct ImportPage {
     chrome: Chrome,
     p: Option<Preview>,
+    /// The session's form token (the preview's form carries it).
+    csrf: String,
 }
 
 #[derive(Template)]
 #[template(path = "import_preview.html")]
 struct PreviewFragment {
     p: Option<Preview>,
+    /// The session's form token (the preview's form carries it).
+    csrf: String,
 }
 
 async fn import_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -497,6 +502,7 @@ async fn import_page(State(state): State<AppState>, headers: HeaderMap) -> Respo
         &ImportPage {
             chrome: Chrome::new(Some(&session), &session.org.calendar, "/register", now),
             p: None,
+            csrf: super::guard::form_token(&session),
         },
     )
 }
@@ -595,13 +601,20 @@ async fn import_upload(
     };
     if headers.get("hx-request").is_some() {
         // htmx swaps 2xx answers only: the problems are content here, with a 200.
-        return page(StatusCode::OK, &PreviewFragment { p: Some(p) });
+        return page(
+            StatusCode::OK,
+            &PreviewFragment {
+                p: Some(p),
+                csrf: super::guard::form_token(&session),
+            },
+        );
     }
     page(
         status,
         &ImportPage {
             chrome: Chrome::new(Some(&session), &session.org.calendar, "/register", now),
             p: Some(p),
+            csrf: super::guard::form_token(&session),
         },
     )
 }

@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -34,7 +34,7 @@ use serde::Deserialize;
 use super::{office, page, percent, signed_in, to_login, Chrome, Shown};
 use crate::auth::Session;
 use crate::bulletins::{self, Bulletin, Kind};
-use crate::error::ApiError;
+use crate::error::{ApiError, Form, Path, Query};
 use crate::routes::query;
 use crate::AppState;
 
@@ -450,7 +450,15 @@ async fn adjust(
                 Ok(p) => p,
                 Err(e) => return e.into_response(),
             };
-            Redirect::to(&format!("/scores/units/{}?{}", f.unit.trim(), p.query)).into_response()
+            // The unit as an id: it goes into a header.
+            match uuid::Uuid::parse_str(f.unit.trim()) {
+                Ok(unit) => {
+                    Redirect::to(&format!("/scores/units/{unit}?{}", p.query)).into_response()
+                }
+                Err(_) => {
+                    ApiError::bad_request("request.bad_id", "编号无效", "not an id").into_response()
+                }
+            }
         }
         Some(e) => match breakdown_html(&state, &session, &f.unit, &q, now, Some(e)).await {
             Ok(t) => page(StatusCode::UNPROCESSABLE_ENTITY, &t),

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -32,7 +32,7 @@ use serde::Deserialize;
 use super::{chart, colour_class, monitors, page, percent, row, signed_in, to_login, Chrome};
 use super::{ChartData, Ranked, Row, Shown};
 use crate::auth::Session;
-use crate::error::ApiError;
+use crate::error::{ApiError, Path, Query};
 use crate::routes::notifications;
 use crate::routes::query::{self, Bucket, ItemSummary, Stats, StatsQuery};
 use crate::AppState;

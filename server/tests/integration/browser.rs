@@ -16,18 +16,52 @@ use crate::support::*;
 /// The element key of the W3C protocol.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// A chromedriver process and one browser session in it, ended on drop.
+/// A chromedriver process and one browser session in it, ended on drop — also when a test
+/// fails: the session is quit first (chromedriver then ends its Chromium), and the driver
+/// is killed after it.
 pub(crate) struct Browser {
-    driver: Child,
     base: String,
     session: String,
     http: reqwest::Client,
+    // Dropped after `Drop for Browser` has quit the session.
+    _driver: Driver,
+}
+
+/// The chromedriver process, killed on drop (also when starting the session fails).
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        quit(&self.base, &self.session);
+    }
+}
+
+/// `DELETE /session/{id}` to the driver at `base`, blocking (a `Drop` cannot wait on a
+/// future), and waiting for the answer: chromedriver answers once Chromium has quit.
+fn quit(base: &str, session: &str) {
+    use std::io::{Read, Write};
+    let Some(addr) = base.strip_prefix("http://") else {
+        return;
+    };
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
     }
 }
 
@@ -52,12 +86,14 @@ impl Browser {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let child = Command::new(driver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
+        let child = Driver(
+            Command::new(driver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver"),
+        );
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         let until = Instant::now() + Duration::from_secs(30);
@@ -94,10 +130,10 @@ impl Browser {
             .unwrap_or_else(|| panic!("no session: {r}"))
             .to_owned();
         Browser {
-            driver: child,
             base,
             session,
             http,
+            _driver: child,
         }
     }
 

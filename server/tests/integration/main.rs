@@ -22,6 +22,7 @@ mod scheduler;
 mod sec_crash;
 mod sec_reading;
 mod sec_auth;
+mod sec_web;
 mod sync;
 mod views;
 mod web;

@@ -16,18 +16,87 @@ pub(crate) fn browser() -> reqwest::Client {
         .expect("client")
 }
 
+/// The value of the hidden field `name` in `html` (the first one).
+pub(crate) fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name}: {html}"))
+        + marker.len();
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+/// The sign-in form as a browser gets it from `GET /login`: its pre-session cookie pair
+/// (`duban_login=…`) and the token in its hidden field.
+pub(crate) async fn login_form(s: &Server, web: &reqwest::Client) -> (String, String) {
+    let r = web
+        .get(format!("{}/login", s.base))
+        .send()
+        .await
+        .expect("login page");
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()[SET_COOKIE].to_str().expect("cookie").to_owned();
+    assert!(
+        cookie.starts_with("duban_login=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().expect("pair").to_owned();
+    let html = r.text().await.expect("body");
+    (pair, hidden_field(&html, "csrf"))
+}
+
+/// Posts the sign-in form as a browser does: fetched first, sent back with its cookie and
+/// token.
+pub(crate) async fn post_login(
+    s: &Server,
+    web: &reqwest::Client,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    post_login_with(s, web, fields, &[]).await
+}
+
+/// [`post_login`] with extra headers.
+pub(crate) async fn post_login_with(
+    s: &Server,
+    web: &reqwest::Client,
+    fields: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let (cookie, token) = login_form(s, web).await;
+    let mut form = fields.to_vec();
+    form.push(("csrf", &token));
+    let mut req = web
+        .post(format!("{}/login", s.base))
+        .header(COOKIE, cookie)
+        .form(&form);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.send().await.expect("login")
+}
+
+/// The form token of the session `cookie`, read from a page's form as a browser has it
+/// (every page's sign-out form carries it).
+pub(crate) async fn form_token(s: &Server, web: &reqwest::Client, cookie: &str) -> String {
+    let (status, html) = page(web, &format!("{}/board", s.base), Some(cookie)).await;
+    assert_eq!(status, 200);
+    hidden_field(&html, "csrf")
+}
+
 /// Signs in through the form; returns the cookie pair `duban_session=…`.
 pub(crate) async fn sign_in(s: &Server, web: &reqwest::Client, username: &str) -> String {
-    let r = web
-        .post(format!("{}/login", s.base))
-        .form(&[
+    let r = post_login(
+        s,
+        web,
+        &[
             ("username", username),
             ("password", PASSWORD),
             ("next", "/overview"),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()[LOCATION], "/overview");
     let cookie = r.headers()[SET_COOKIE].to_str().expect("cookie").to_owned();
@@ -40,16 +109,16 @@ pub(crate) async fn sign_in(s: &Server, web: &reqwest::Client, username: &str) -
 
 /// Signs in through the form with the demo's password; returns the cookie pair.
 pub(crate) async fn demo_sign_in(s: &Server, web: &reqwest::Client, username: &str) -> String {
-    let r = web
-        .post(format!("{}/login", s.base))
-        .form(&[
+    let r = post_login(
+        s,
+        web,
+        &[
             ("username", username),
             ("password", duban_server::demo::DEMO_PASSWORD),
             ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("login");
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 303, "{username}");
     let cookie = r.headers()[reqwest::header::SET_COOKIE]
         .to_str()
@@ -108,16 +177,16 @@ both!(
         assert!(html.contains("name=\"next\" value=\"/overview\""), "{html}");
 
         // A wrong password: the page says why, in both languages, and sets no cookie.
-        let r = web
-            .post(format!("{}/login", s.base))
-            .form(&[
+        let r = post_login(
+            &s,
+            &web,
+            &[
                 ("username", "supervisor"),
                 ("password", "wrong"),
                 ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(r.status(), 401);
         assert!(r.headers().get(SET_COOKIE).is_none());
         let html = r.text().await.unwrap();
@@ -128,16 +197,16 @@ both!(
         assert!(html.contains("用户名或密码错误") && html.contains("wrong username or password"));
 
         // Somewhere else after signing in is not allowed: home instead.
-        let r = web
-            .post(format!("{}/login", s.base))
-            .form(&[
+        let r = post_login(
+            &s,
+            &web,
+            &[
                 ("username", "leader"),
                 ("password", PASSWORD),
                 ("next", "//evil.example/"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(r.headers()[LOCATION], "/");
 
         // The overview shows what the API says, for each person's own items.
@@ -162,9 +231,11 @@ both!(
 
         // Signing out ends the session: the old cookie no longer opens the overview.
         let cookie = sign_in(&s, &web, "supervisor").await;
+        let token = form_token(&s, &web, &cookie).await;
         let r = web
             .post(format!("{}/logout", s.base))
             .header(COOKIE, &cookie)
+            .form(&[("csrf", token.as_str())])
             .send()
             .await
             .unwrap();
@@ -362,12 +433,22 @@ async fn post_urge(
     command: &str,
     hx: bool,
 ) -> (u16, String) {
+    let token = form_token(s, web, cookie).await;
     let mut req = web
         .post(format!("{}/items/{task}/urge", s.base))
-        .header(COOKIE, cookie)
-        .form(&[("command", command), ("note", "请加快办理")]);
+        .header(COOKIE, cookie);
     if hx {
-        req = req.header("HX-Request", "true");
+        // htmx sends the page's token as a header (hx-headers on the body).
+        req = req
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", &token)
+            .form(&[("command", command), ("note", "请加快办理")]);
+    } else {
+        req = req.form(&[
+            ("command", command),
+            ("note", "请加快办理"),
+            ("csrf", &token),
+        ]);
     }
     let r = req.send().await.expect("urge");
     (r.status().as_u16(), r.text().await.expect("body"))
@@ -446,8 +527,12 @@ both!(
             .await
             .unwrap();
         assert_eq!(r.headers()[LOCATION], "/overview");
-        let (status, _) = post_urge(&s, &web, &staff, &late, &cid(), true).await;
+        let (status, body) = post_urge(&s, &web, &staff, &late, &cid(), true).await;
         assert_ne!(status, 200, "staff-b cannot even read the item");
+        assert!(
+            !body.contains("csrf."),
+            "refused by the rules, not the form check: {body}"
+        );
     }
 );
 
@@ -457,15 +542,21 @@ both!(
         s.fixture().await;
         let web = browser();
         for (proto, secure) in [(None, false), (Some("https"), true), (Some("http"), false)] {
-            let mut req = web.post(format!("{}/login", s.base)).form(&[
-                ("username", "supervisor"),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ]);
-            if let Some(p) = proto {
-                req = req.header("X-Forwarded-Proto", p);
-            }
-            let r = req.send().await.expect("login");
+            let headers: Vec<(&str, &str)> = proto
+                .map(|p| ("X-Forwarded-Proto", p))
+                .into_iter()
+                .collect();
+            let r = post_login_with(
+                &s,
+                &web,
+                &[
+                    ("username", "supervisor"),
+                    ("password", PASSWORD),
+                    ("next", "/"),
+                ],
+                &headers,
+            )
+            .await;
             assert_eq!(r.status(), 303);
             let cookie = r.headers()[SET_COOKIE].to_str().expect("cookie").to_owned();
             assert_eq!(cookie.contains("; Secure"), secure, "{proto:?}: {cookie}");

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::browser::Browser;
 use crate::support::*;
-use crate::web::{browser, page, sign_in};
+use crate::web::{browser, form_token, page, sign_in};
 
 fn hash_of(data: &[u8]) -> String {
     blake3::hash(data).to_hex().to_string()
@@ -39,10 +39,13 @@ async fn act(
     task: &str,
     fields: &[(&str, &str)],
 ) -> (u16, String, String) {
+    let token = form_token(s, web, cookie).await;
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
     let r = web
         .post(format!("{}/items/{task}/act", s.base))
         .header(COOKIE, cookie)
-        .form(fields)
+        .form(&fields)
         .send()
         .await
         .expect("post");
@@ -192,7 +195,9 @@ both!(
             .await;
         assert_eq!(status, 404);
         assert_eq!(api.status, 404);
-        assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), api.body);
+        // The same refusal, as the pages' HTML error page.
+        let code = api.body["code"].as_str().expect("code");
+        assert!(body.contains(&format!("data-code=\"{code}\"")), "{body}");
         assert!(!body.contains("积水"));
         // Nor may they act on it.
         let (status, _, body) = act(
@@ -320,6 +325,7 @@ both!(
             .post(format!("{}/items/{t}/act", s.base))
             .header(COOKIE, &leader)
             .header("HX-Request", "true")
+            .header("X-CSRF-Token", form_token(&s, &web, &leader).await)
             .form(&[
                 ("command", command.as_str()),
                 ("act", "instruct"),
@@ -445,14 +451,16 @@ both!(
         let other = sign_in(&s, &web, "staff-b").await;
         let hidden = web.get(&url).header(COOKIE, &other).send().await.unwrap();
         assert_eq!(hidden.status(), 404);
-        let hidden: Value = hidden.json().await.unwrap();
-        let missing: Value = web
+        // The pages' HTML error page, the same for both.
+        let hidden = hidden.text().await.unwrap();
+        assert!(hidden.contains("data-code=\"not_found\""), "{hidden}");
+        let missing = web
             .get(format!("{}/files/{}", s.base, hash_of(b"never")))
             .header(COOKIE, &other)
             .send()
             .await
             .unwrap()
-            .json()
+            .text()
             .await
             .unwrap();
         assert_eq!(hidden, missing, "as if it did not exist");

@@ -9,7 +9,7 @@ use reqwest::header::COOKIE;
 use serde_json::Value;
 
 use crate::support::*;
-use crate::web::{browser, page, sign_in};
+use crate::web::{browser, form_token, page, sign_in};
 
 /// Posts a form (pairs, names repeated for ticked boxes) with the cookie; (status, body).
 async fn post(
@@ -20,12 +20,18 @@ async fn post(
     fields: &[(&str, String)],
     htmx: bool,
 ) -> (u16, String) {
-    let mut req = web
-        .post(format!("{}{path}", s.base))
-        .header(COOKIE, cookie)
-        .form(fields);
+    let token = form_token(s, web, cookie).await;
+    let mut req = web.post(format!("{}{path}", s.base)).header(COOKIE, cookie);
     if htmx {
-        req = req.header("HX-Request", "true");
+        // htmx sends the page's token as a header (hx-headers on the body).
+        req = req
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", &token)
+            .form(fields);
+    } else {
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", token));
+        req = req.form(&fields);
     }
     let r = req.send().await.expect("post");
     (r.status().as_u16(), r.text().await.expect("body"))
@@ -288,6 +294,8 @@ both!(
             ("leads", f.unit_b.to_string()),
             ("deadline", ahead(30)),
         ];
+        let mut one = one;
+        one.push(("csrf", form_token(&s, &web, &cookie).await));
         let r = web
             .post(format!("{}/dispatch/{id}", s.base))
             .header(COOKIE, &cookie)
@@ -353,13 +361,21 @@ async fn upload(
     bytes: Vec<u8>,
     htmx: bool,
 ) -> (u16, String) {
+    let token = form_token(s, web, cookie).await;
     let part = reqwest::multipart::Part::bytes(bytes).file_name("items.xlsx");
+    let form = reqwest::multipart::Form::new();
     let mut req = web
         .post(format!("{}/register/import", s.base))
-        .header(COOKIE, cookie)
-        .multipart(reqwest::multipart::Form::new().part("file", part));
+        .header(COOKIE, cookie);
     if htmx {
-        req = req.header("HX-Request", "true");
+        // htmx sends the page's token as a header (hx-headers on the body).
+        req = req
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", token)
+            .multipart(form.part("file", part));
+    } else {
+        // The form's hidden field, first as the page has it.
+        req = req.multipart(form.text("csrf", token).part("file", part));
     }
     let r = req.send().await.expect("upload");
     (r.status().as_u16(), r.text().await.expect("body"))

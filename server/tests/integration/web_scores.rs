@@ -8,7 +8,7 @@ use reqwest::header::COOKIE;
 use serde_json::Value;
 
 use crate::support::*;
-use crate::web::{browser, demo_sign_in, page};
+use crate::web::{browser, demo_sign_in, form_token, page};
 
 /// The units and scores of the ranking table, in order.
 fn ranking_rows(html: &str) -> Vec<(String, String)> {
@@ -139,10 +139,12 @@ both!(
             b[start..start + 36].to_owned()
         };
         let form = uuid::Uuid::new_v4().to_string();
+        let token = form_token(&s, &web, &cookie).await;
         let post = |points: &str, reason: &str| {
             web.post(format!("{}/scores/adjust", s.base))
                 .header(COOKIE, &cookie)
                 .form(&[
+                    ("csrf", token.as_str()),
                     ("form", form.as_str()),
                     ("unit", unit.as_str()),
                     ("task", item.as_str()),
@@ -185,10 +187,13 @@ async fn create(
     cookie: &str,
     fields: &[(&str, &str)],
 ) -> String {
+    let token = form_token(s, web, cookie).await;
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
     let r = web
         .post(format!("{}/bulletins", s.base))
         .header(COOKIE, cookie)
-        .form(fields)
+        .form(&fields)
         .send()
         .await
         .expect("create");
@@ -266,8 +271,10 @@ both!(
 
         // An edit, then a stale one refused with the text kept.
         let v1 = version(&draft);
+        let token = form_token(&s, &web, &cookie).await;
         let edit = |v: &str, title: &str, action: &str, public: bool| {
             let mut f = vec![
+                ("csrf", token.clone()),
                 ("version", v.to_owned()),
                 ("title", title.to_owned()),
                 ("body", format!("{title}的正文")),
@@ -349,6 +356,7 @@ both!(
             .post(format!("{}/bulletins/{nid}", s.base))
             .header(COOKIE, &cookie)
             .form(&[
+                ("csrf", token.clone()),
                 ("version", version(&n)),
                 ("title", "内部通知：周五例会".to_owned()),
                 ("body", "请各单位准时参加".to_owned()),
@@ -367,10 +375,12 @@ both!(
         );
 
         // Staff do not write bulletins.
+        let staff_token = form_token(&s, &web, &staff).await;
         let r = web
             .post(format!("{}/bulletins", s.base))
             .header(COOKIE, &staff)
             .form(&[
+                ("csrf", staff_token.as_str()),
                 ("form", uuid::Uuid::new_v4().to_string().as_str()),
                 ("kind", "notice"),
                 ("title", "x"),
@@ -379,6 +389,8 @@ both!(
             .await
             .expect("staff");
         assert_eq!(r.status(), 403);
+        let body = r.text().await.expect("body");
+        assert!(body.contains("data-code=\"perm.denied\""), "{body}");
     }
 );
 

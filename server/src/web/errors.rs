@@ -1,0 +1,141 @@
+//! The edge every answer leaves through: errors in the right shape for where they were
+//! asked, and the pages' security headers.
+//!
+//! - On the API (`/api/…`, and the machine endpoints `/healthz`, `/readyz`, `/metrics`), a
+//!   4xx or 5xx is JSON `{code, message, zh, en}` ([`ApiError`]), whatever produced it: a
+//!   handler, an extractor's rejection, an unknown route or method.
+//! - On every other path (the pages, their forms, files and assets), it is a small HTML page
+//!   with the status, the stable code, the message in zh-CN with English beside it, and a
+//!   link home. A page that renders its own refusal (the sign-in form's "wrong password", an
+//!   act refused on the item page) answers HTML already and is left as it is.
+//! - Pages also carry `X-Frame-Options`, a `Content-Security-Policy` that admits only this
+//!   site's own scripts and styles (the vendored htmx and Chart.js; no inline script, style
+//!   or handler) and forbids framing, `X-Content-Type-Options: nosniff` and
+//!   `Referrer-Policy: same-origin`; every answer carries `nosniff`.
+
+use askama::Template;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::assets;
+use crate::error::ApiError;
+
+/// The pages' Content-Security-Policy: this site's scripts, styles, images and requests only;
+/// no inline code; no framing; forms post here only.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; \
+    frame-ancestors 'none'; base-uri 'none'";
+
+/// Whether `path` is one of the pages (HTML) rather than the API or a machine endpoint
+/// (JSON).
+pub fn is_page(path: &str) -> bool {
+    !(path == "/api"
+        || path.starts_with("/api/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics"))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    css: &'static str,
+    status: u16,
+    reason: &'a str,
+    code: &'a str,
+    zh: &'a str,
+    en: &'a str,
+}
+
+/// The HTML error page of `e`.
+pub fn error_page(e: &ApiError) -> Response {
+    let page = ErrorPage {
+        css: assets::CSS,
+        status: e.status.as_u16(),
+        reason: e.status.canonical_reason().unwrap_or(""),
+        code: &e.code,
+        zh: &e.zh,
+        en: &e.en,
+    };
+    match page.render() {
+        Ok(html) => {
+            let mut response = (e.status, axum::response::Html(html)).into_response();
+            response.extensions_mut().insert(e.clone());
+            response
+        }
+        // Cannot happen (askama checks the template); the JSON still says what happened.
+        Err(_) => e.clone().into_response(),
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Puts an error answer in the shape of where it was asked (see the module's text). The
+/// other headers (`Allow`, `Retry-After`, `Set-Cookie`, …) are kept.
+fn shape(page: bool, response: Response) -> Response {
+    let known = response.extensions().get::<ApiError>().cloned();
+    let kind = content_type(response.headers()).to_ascii_lowercase();
+    let error = match (page, known) {
+        // A page's own HTML refusal, or the API's JSON: as it is.
+        (true, _) if kind.starts_with("text/html") => return response,
+        (false, Some(_)) => return response,
+        (false, None) if kind.starts_with("application/json") => return response,
+        (_, Some(e)) => e,
+        (_, None) => ApiError::of_status(response.status()),
+    };
+    let (mut parts, _) = response.into_parts();
+    let shaped = if page {
+        error_page(&error)
+    } else {
+        error.into_response()
+    };
+    let (new_parts, body) = shaped.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in &new_parts.headers {
+        parts.headers.insert(name, value.clone());
+    }
+    parts.extensions.extend(new_parts.extensions);
+    Response::from_parts(parts, body)
+}
+
+fn set_default(headers: &mut HeaderMap, name: header::HeaderName, value: &'static str) {
+    if !headers.contains_key(&name) {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+/// The outermost layer: shapes errors and adds the security headers (see the module's text).
+pub async fn edge(req: Request, next: Next) -> Response {
+    let page = is_page(req.uri().path());
+    let mut response = next.run(req).await;
+    if response.status().is_client_error() || response.status().is_server_error() {
+        response = shape(page, response);
+    }
+    let headers = response.headers_mut();
+    set_default(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if page {
+        set_default(headers, header::X_FRAME_OPTIONS, "DENY");
+        set_default(headers, header::CONTENT_SECURITY_POLICY, CSP);
+        set_default(headers, header::REFERRER_POLICY, "same-origin");
+    }
+    response
+}
+
+/// The answer to a path no route serves: the error page on the pages' side, JSON on the API.
+pub async fn not_found(uri: axum::http::Uri) -> ApiError {
+    if is_page(uri.path()) {
+        ApiError::not_found("页面", "page")
+    } else {
+        ApiError::not_found("接口", "endpoint")
+    }
+}
+
+/// The answer to a method a route does not take.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::of_status(StatusCode::METHOD_NOT_ALLOWED)
+}
