@@ -38,8 +38,8 @@ pub struct Context<'a> {
     pub policy: &'a Policy,
     /// The unit hierarchy.
     pub units: &'a UnitTree,
-    /// The parent item ([`parent_of`]: the one a Register names, or the item's own) with
-    /// its id, as the one deciding holds it; `None` when there is none or they do not hold
+    /// The parent item ([`parent_of`]: the one a Register names, or a dispatched item's own)
+    /// with its id, as the one deciding holds it; `None` when there is none or they do not hold
     /// it (a phone holds only what its person may read). The reach rules need it
     /// ([`crate::domain::permission::authorize_reach`]); a parent that is missing here, or
     /// that the actor may not read, is refused as an unknown one.
@@ -47,11 +47,13 @@ pub struct Context<'a> {
 }
 
 /// The item whose state a command on `state` needs in [`Context::parent`]: the parent a
-/// Register names, else the item's own parent (a sub-item's dispatch is bounded by it).
+/// Register names, or the item's own parent for a Dispatch (a sub-item's dispatch is
+/// bounded by it); `None` for every other command, which does not consult it.
 pub fn parent_of(state: &TaskState, command: &Command) -> Option<TaskId> {
     match command {
         Command::Register(r) => r.parent,
-        _ => state.parent,
+        Command::Dispatch(_) => state.parent,
+        _ => None,
     }
 }
 
