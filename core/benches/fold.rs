@@ -77,6 +77,7 @@ impl Org {
             calendar: &self.calendar,
             policy: &self.policy,
             units: &self.units,
+            parent: None,
         };
         match decide(&state, cmd, &ctx) {
             Ok(events) => {
@@ -256,6 +257,7 @@ fn benches(c: &mut Criterion) {
                         calendar: &org.calendar,
                         policy: &org.policy,
                         units: &org.units,
+                        parent: None,
                     };
                     if let Ok(events) = decide(&s, cmd, &ctx) {
                         for e in &events {

@@ -186,6 +186,7 @@ fn item_events(i: u32, n: usize, start: DateTime<Utc>) -> Vec<Event> {
             calendar: &calendar,
             policy: &policy,
             units: &units,
+            parent: None,
         };
         let events = decide(&state, &cmd, &ctx).expect("benchmark command accepted");
         for e in events {

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Utc};
 use duban_core::domain::batch::{next_wake, subtask_commands};
+use duban_core::domain::decide::parent_of;
 use duban_core::domain::model::BlobRef;
 use duban_core::domain::permission::{audience, confidential_audience, split_confidential};
 use duban_core::domain::trail::{entry_hash, Hash};
@@ -43,6 +44,29 @@ async fn load(tx: &mut Tx, task: TaskId) -> Result<Option<Stored>, ApiError> {
         return Ok(None);
     };
     stored(Some(row.text(0)?), Some(row.text(1)?))
+}
+
+/// The state of a command's parent item ([`parent_of`]), for the reach rules: from an item
+/// changed earlier in this transaction, else as stored (not locked: only its lead and
+/// handlers are consulted, and a command on the parent commits on its own).
+async fn load_parent(
+    tx: &mut Tx,
+    earlier: &[Applied],
+    parent: TaskId,
+) -> Result<Option<TaskState>, ApiError> {
+    if let Some(a) = earlier.iter().rev().find(|a| a.task == parent) {
+        return Ok(Some(a.after.clone()));
+    }
+    let row = tx
+        .row(
+            "SELECT state FROM tasks WHERE id = $1",
+            args![parent.to_string()],
+        )
+        .await?;
+    match row {
+        Some(r) => Ok(Some(from_json(&r.text(0)?)?)),
+        None => Ok(None),
+    }
 }
 
 /// An item from its stored state and trail head (`None` if it does not exist yet).
@@ -140,6 +164,7 @@ struct Who<'a> {
 
 /// Prepares and decides one command on one item against its stored state; returns the
 /// events or the rule's refusal. Numbers allocated are returned for writing on success.
+/// `earlier`: the items this command changed before (not written yet).
 async fn decide_one(
     tx: &mut Tx,
     who: &Who<'_>,
@@ -147,9 +172,10 @@ async fn decide_one(
     mut command: Command,
     allocate: bool,
     book: &mut Book,
-    pending: Option<&Applied>,
+    earlier: &[Applied],
 ) -> Result<Result<Applied, Rejection>, ApiError> {
     let (org, actor, now) = (who.org, who.actor, who.now);
+    let pending = earlier.iter().find(|x| x.task == task);
 
     // An item created earlier in this transaction is not written yet: continue from memory.
     let preloaded = match book.preloaded.take() {
@@ -168,6 +194,12 @@ async fn decide_one(
             (before, current)
         }
     };
+    let parent_id = parent_of(&current, &command);
+    let parent = match parent_id {
+        Some(p) => load_parent(tx, earlier, p).await?,
+        None => None,
+    };
+    let parent = parent_id.zip(parent.as_ref());
     match &mut command {
         Command::Register(r) if allocate => {
             if let Some((cat, year, seq, prefix)) =
@@ -196,6 +228,7 @@ async fn decide_one(
                     calendar: &org.calendar,
                     policy: &org.policy,
                     units: &org.tree,
+                    parent,
                 };
                 if let Err(rejection) = decide(&current, &Command::Register(Box::new(full)), &ctx) {
                     return Ok(Err(rejection));
@@ -235,6 +268,7 @@ async fn decide_one(
         calendar: &org.calendar,
         policy: &org.policy,
         units: &org.tree,
+        parent,
     };
     match decide(&current, &command, &ctx) {
         Err(r) => Ok(Err(r)),
@@ -334,7 +368,7 @@ pub async fn apply(
         env.command.clone(),
         true,
         &mut book,
-        None,
+        &[],
     )
     .await?;
     let mut rejection = None;
@@ -354,9 +388,8 @@ pub async fn apply(
             applied.push(a);
             for spec in children {
                 for command in subtask_commands(env.task, &parent_state, &spec, actor.id) {
-                    let pending = applied.iter().find(|x| x.task == spec.child);
                     match decide_one(
-                        &mut tx, &who, spec.child, command, false, &mut book, pending,
+                        &mut tx, &who, spec.child, command, false, &mut book, &applied,
                     )
                     .await?
                     {

@@ -2006,6 +2006,7 @@ mod tests {
 
     use chrono::{Duration, FixedOffset, TimeZone, Timelike};
     use duban_core::domain::batch::subtask_commands;
+    use duban_core::domain::decide::parent_of;
     use duban_core::domain::{
         decide, evolve, Actor, Context, EventKind, Roles, Status, TaskState, UnitTree,
     };
@@ -2050,12 +2051,15 @@ mod tests {
                      actor: &Actor,
                      at: DateTime<Utc>,
                      command: &Command| {
+            let parent_id = parent_of(states.get(&task).unwrap_or(&TaskState::default()), command);
+            let parent = parent_id.and_then(|p| states.get(&p).cloned());
             let ctx = Context {
                 actor,
                 now: at,
                 calendar: &calendar,
                 policy: &policy,
                 units: &units,
+                parent: parent_id.zip(parent.as_ref()),
             };
             let state = states.entry(task).or_default();
             let events = match decide(state, command, &ctx) {

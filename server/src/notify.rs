@@ -102,6 +102,7 @@ pub fn queue(
                 calendar: &org.calendar,
                 policy: &org.policy,
                 units: &org.tree,
+                parent: None,
             };
             let Some(n) = notice(&state, event, &after, &ctx) else {
                 continue;

@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use super::calendar::Calendar;
 use super::command::{Command, CommandKind, DispatchOrder, ReminderKind, ReportBody};
 use super::event::{Event, EventKind};
-use super::model::{Actor, BlobRef, MilestoneKind, MilestoneSpec, Role, UnitTree, UserId};
-use super::permission::{authorize, may_view, Relation};
+use super::model::{Actor, BlobRef, MilestoneKind, MilestoneSpec, Role, TaskId, UnitTree, UserId};
+use super::permission::{authorize, authorize_reach, may_view, Relation};
 use super::policy::Policy;
 use super::rejection::Rejection;
 use super::state::{ReportStatus, Status, TaskState};
@@ -25,8 +25,8 @@ pub const MAX_MILESTONES: usize = 100;
 /// The most people named in one list (participants, shares, approvers).
 pub const MAX_PEOPLE: usize = 200;
 
-/// Everything `decide` may consult besides the state: who acts, when, and the
-/// organisation's calendar, policy and unit tree.
+/// Everything `decide` may consult besides the state: who acts, when, the organisation's
+/// calendar, policy and unit tree, and the item's parent.
 #[derive(Clone, Copy, Debug)]
 pub struct Context<'a> {
     /// Who issues the command.
@@ -39,6 +39,23 @@ pub struct Context<'a> {
     pub policy: &'a Policy,
     /// The unit hierarchy.
     pub units: &'a UnitTree,
+    /// The parent item ([`parent_of`]: the one a Register names, or a dispatched item's own)
+    /// with its id, as the one deciding holds it; `None` when there is none or they do not hold
+    /// it (a phone holds only what its person may read). The reach rules need it
+    /// ([`crate::domain::permission::authorize_reach`]); a parent that is missing here, or
+    /// that the actor may not read, is refused as an unknown one.
+    pub parent: Option<(TaskId, &'a TaskState)>,
+}
+
+/// The item whose state a command on `state` needs in [`Context::parent`]: the parent a
+/// Register names, or the item's own parent for a Dispatch (a sub-item's dispatch is
+/// bounded by it); `None` for every other command, which does not consult it.
+pub fn parent_of(state: &TaskState, command: &Command) -> Option<TaskId> {
+    match command {
+        Command::Register(r) => r.parent,
+        Command::Dispatch(_) => state.parent,
+        _ => None,
+    }
 }
 
 /// The statuses in which a command applies (besides Register, which needs a new item, and
@@ -116,6 +133,7 @@ pub fn decide(
     }
     gate(state.status, command.kind())?;
     authorize(state, command, ctx.actor, ctx.units)?;
+    authorize_reach(state, command, ctx)?;
     let kinds = rules(state, command, ctx)?;
     Ok(kinds
         .into_iter()

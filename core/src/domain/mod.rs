@@ -3,7 +3,7 @@
 //! events. Pure: nothing here touches a file, a socket or a clock.
 //!
 //! ```text
-//! decide(state, command, context{actor, now, calendar, policy, units}) -> Result<Vec<Event>, Rejection>
+//! decide(state, command, context{actor, now, calendar, policy, units, parent}) -> Result<Vec<Event>, Rejection>
 //! evolve(state, event) -> state
 //! ```
 
@@ -27,8 +27,8 @@ pub use decide::{decide, effective_deadline, Context};
 pub use event::{Event, EventKind};
 pub use model::{Actor, Role, Roles, TaskId, UnitId, UnitTree, UserId};
 pub use permission::{
-    actor_keys, audience, authorize, confidential_audience, may_see_confidential, may_view,
-    split_confidential, AudienceKey, ParseAudienceKeyError,
+    actor_keys, audience, authorize, authorize_reach, confidential_audience, may_assign,
+    may_see_confidential, may_view, split_confidential, AudienceKey, ParseAudienceKeyError,
 };
 pub use policy::{Points, Policy};
 pub use rejection::Rejection;

@@ -18,10 +18,11 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use super::command::{Command, CommandKind, Registration};
+use super::decide::{parent_of, Context};
 use super::model::{Actor, Role, UnitId, UnitTree, UserId, Visibility};
 use super::policy::Policy;
 use super::rejection::Rejection;
-use super::state::TaskState;
+use super::state::{Status, TaskState};
 
 /// How an actor stands to an item.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -567,5 +568,95 @@ pub fn authorize(
                 deny("系统", "the system")
             }
         }
+    }
+}
+
+/// Roles whose reach is the whole organisation: they may register items and send them to
+/// any unit.
+const ANYWHERE: [Role; 5] = [
+    Role::Supervisor,
+    Role::Admin,
+    Role::MainLeader,
+    Role::DeputyLeader,
+    Role::Inspector,
+];
+
+/// Whether the actor may name `unit` as an item's lead or participant (派发范围):
+///
+/// - supervisors, admins, main and deputy leaders and inspectors: any unit;
+/// - a unit head: their own unit and every unit below it;
+/// - whoever handles ([`Relation::handles`]) the item's `parent`: the parent's lead unit and
+///   every unit below it (a sub-item stays within its parent's lead unit, R3.2).
+///
+/// Nobody else, staff included, reaches any unit. `parent` is the state of the item's
+/// parent — for a decomposition, the item decomposed.
+pub fn may_assign(
+    actor: &Actor,
+    units: &UnitTree,
+    parent: Option<&TaskState>,
+    unit: UnitId,
+) -> bool {
+    actor.roles.any(&ANYWHERE)
+        || (actor.roles.has(Role::UnitHead)
+            && actor.unit.is_some_and(|own| units.is_within(unit, own)))
+        || parent.is_some_and(|p| {
+            Relation::of(p, actor, units).handles()
+                && p.lead.is_some_and(|lead| units.is_within(unit, lead.unit))
+        })
+}
+
+/// The reach rules, decided after [`authorize`] (and, like it, before the input):
+///
+/// - a Register naming a `parent`: the parent must exist and the actor may read it, else
+///   `input.unknown_parent` (the same answer for both); and unless the actor reaches every
+///   unit (see [`may_assign`]), they must handle it (`perm.denied`);
+/// - a Dispatch (and a re-dispatch after a decline): the lead and every participant unit
+///   within the actor's reach ([`may_assign`], with the item's parent), else
+///   `perm.out_of_reach`;
+/// - a Decompose: the sub-item's lead unit within the actor's reach, the item decomposed
+///   being the sub-item's parent.
+///
+/// The parent's state comes from [`Context::parent`]; one the context does not hold, or
+/// holds under another id, counts as unknown.
+pub fn authorize_reach(
+    state: &TaskState,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<(), Rejection> {
+    let (actor, units) = (ctx.actor, ctx.units);
+    let parent = parent_of(state, command).and_then(|id| {
+        ctx.parent
+            .filter(|(held, p)| {
+                *held == id
+                    && p.status != Status::New
+                    && (actor.roles.has(Role::System) || may_view(p, actor, units))
+            })
+            .map(|(_, p)| p)
+    });
+    let reach = |unit: UnitId, parent: Option<&TaskState>| {
+        if may_assign(actor, units, parent, unit) {
+            Ok(())
+        } else {
+            Err(Rejection::out_of_reach(command.kind()))
+        }
+    };
+    match command {
+        Command::Register(r) if r.parent.is_some() => {
+            let parent = parent.ok_or_else(Rejection::unknown_parent)?;
+            if actor.roles.any(&ANYWHERE) || Relation::of(parent, actor, units).handles() {
+                Ok(())
+            } else {
+                Err(Rejection::denied(
+                    CommandKind::Register,
+                    "上级事项的主办人或共享办理人(子事项)",
+                    "the parent item's lead handler or a sharer (for a sub-item)",
+                ))
+            }
+        }
+        Command::Dispatch(order) => std::iter::once(order.lead)
+            .chain(order.participants.iter().copied())
+            .try_for_each(|a| reach(a.unit, parent)),
+        Command::Decompose(spec) => reach(spec.lead.unit, Some(state)),
+        _ => Ok(()),
     }
 }

@@ -104,6 +104,32 @@ impl Rejection {
         )
     }
 
+    /// The parent a sub-item names does not exist, or the actor may not read it: the same
+    /// answer for both, so that it tells nothing of items the actor may not read.
+    pub fn unknown_parent() -> Rejection {
+        Rejection::new(
+            "input.unknown_parent",
+            "上级事项不存在",
+            "no such parent item",
+        )
+    }
+
+    /// The actor may not send the item to a unit it names (lead or participant): beyond
+    /// their reach (see `permission::may_assign`).
+    pub fn out_of_reach(kind: CommandKind) -> Rejection {
+        Rejection::new(
+            "perm.out_of_reach",
+            format!(
+                "无权{}到所选单位:单位负责人只能交给本单位及下级单位,子事项只能交给上级事项的主办单位及其下级单位",
+                kind.name_zh()
+            ),
+            format!(
+                "not permitted to {} to a unit chosen: a unit head reaches only their own unit and the units below it, and a sub-item only its parent's lead unit and the units below that",
+                kind.name_en()
+            ),
+        )
+    }
+
     /// A field is missing or malformed.
     pub fn invalid(code: &str, zh: impl Into<String>, en: impl Into<String>) -> Rejection {
         Rejection::new(code, zh, en)

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use uuid::Uuid;
 
-use super::outbox::{load_task_commands, to_attention, OutboxState};
+use super::outbox::{load_task_commands, parent_view, to_attention, OutboxState};
 use super::{
     get_meta, key, millis, put_person, put_unit, set_meta, Org, Result, Store, StoreError,
 };
@@ -17,7 +17,7 @@ use crate::domain::derived::describe::notice;
 use crate::domain::derived::duty::duties;
 use crate::domain::derived::view::{views_of, Viewer};
 use crate::domain::trail::{entry_hash, Hash};
-use crate::domain::{decide, evolve, Event, Rejection, TaskId, TaskState, UnitId};
+use crate::domain::{decide, evolve, Context, Event, Rejection, TaskId, TaskState, UnitId};
 use crate::protocol::{Change, EventRecord, PullResponse, PushOutcome, PushResponse, Reference};
 
 /// What a page of the feed did.
@@ -494,7 +494,12 @@ pub(crate) fn replay(
     let mut failed = Vec::new();
     let pending = commands.len();
     for c in commands {
-        match decide(&view, &c.command, &org.context(c.issued_at)) {
+        let parent = parent_view(tx, &view, &c.command)?;
+        let ctx = Context {
+            parent: parent.as_ref().map(|(id, s)| (*id, s)),
+            ..org.context(c.issued_at)
+        };
+        match decide(&view, &c.command, &ctx) {
             Ok(events) => {
                 for e in events {
                     view = evolve(view, &e);

@@ -177,6 +177,7 @@ impl Org {
             calendar: &self.calendar,
             policy: &self.policy,
             units: &self.units,
+            parent: None,
         }
     }
 }

@@ -9,7 +9,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{from_millis, millis, Result, Store, StoreError};
-use crate::domain::{decide, Command, Rejection, TaskId, TaskState};
+use crate::domain::decide::parent_of;
+use crate::domain::{decide, Command, Context, Rejection, TaskId, TaskState};
 
 /// Where a command in the outbox stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -182,7 +183,12 @@ fn queue(
 ) -> Result<Uuid> {
     let org = org.ok_or(StoreError::NotSignedIn)?;
     let view = view_state(tx, task)?.unwrap_or_default();
-    decide(&view, &command, &org.context(now)).map_err(StoreError::Rejected)?;
+    let parent = parent_view(tx, &view, &command)?;
+    let ctx = Context {
+        parent: parent.as_ref().map(|(id, s)| (*id, s)),
+        ..org.context(now)
+    };
+    decide(&view, &command, &ctx).map_err(StoreError::Rejected)?;
     let id = Uuid::new_v4();
     tx.execute(
         "INSERT INTO outbox (id, task, command, issued_at) VALUES (?1, ?2, ?3, ?4)",
@@ -195,6 +201,20 @@ fn queue(
     )?;
     super::apply::rebuild(tx, org, task, None, now)?;
     Ok(id)
+}
+
+/// The parent item a command on `view` needs in the rules' context
+/// ([`parent_of`], [`Context::parent`]), as this device holds it: its view, if it is here.
+/// The device holds only what its person may read, as the server's rule asks.
+pub(crate) fn parent_view(
+    conn: &Connection,
+    view: &TaskState,
+    command: &Command,
+) -> Result<Option<(TaskId, TaskState)>> {
+    let Some(id) = parent_of(view, command) else {
+        return Ok(None);
+    };
+    Ok(view_state(conn, id)?.map(|s| (id, s)))
 }
 
 /// An item's view (see [`Store::view_state`]).

@@ -544,6 +544,7 @@ fn decide_as(w: &World, actor: &Actor, cmd: &Command) -> Result<(), Rejection> {
         calendar: &w.calendar,
         policy: &w.policy,
         units: &w.units,
+        parent: None,
     };
     duban_core::domain::decide(&w.state, cmd, &ctx).map(drop)
 }

@@ -23,8 +23,8 @@ use duban_core::domain::model::{
 use duban_core::domain::policy::Points;
 use duban_core::domain::state::{ExtensionOutcome, ReportStatus};
 use duban_core::domain::{
-    effective_deadline, may_view, Command, CommandKind, EventKind, Rejection, Status, TaskId,
-    UserId,
+    effective_deadline, may_assign, may_view, Actor, Command, CommandKind, EventKind, Rejection,
+    Role, Roles, Status, TaskId, UnitId, UserId,
 };
 
 use super::support::*;
@@ -1128,6 +1128,8 @@ fn decomposed_subtasks_roll_up_into_the_parent() {
     let mut children: BTreeMap<TaskId, World> = BTreeMap::new();
     for spec in &specs {
         let mut child = World::at(parent.now);
+        // The rules are told of the parent, as the server tells them.
+        child.parent = Some((TASK, parent.state.clone()));
         for c in batch::subtask_commands(TASK, &parent.state, spec, HANDLER) {
             child.ok(HANDLER, c);
         }
@@ -1183,6 +1185,247 @@ fn decomposed_subtasks_roll_up_into_the_parent() {
     // … and an accepted parent is 100 whatever its subtasks say.
     parent.ok(HANDLER, completion(2)).ok(SUPERVISOR, accept());
     assert_eq!(rollup(&parent, &children), 100);
+}
+
+// ----- Reach: who may send an item where (issue 16, item 1) ----------------------------------
+
+const PARENT: TaskId = TaskId::from_u128(0xFA);
+
+/// A registration of a sub-item under `parent`.
+fn sub_item(parent: TaskId) -> Command {
+    let mut reg = registration("annual_key_work", 2);
+    reg.parent = Some(parent);
+    register(reg)
+}
+
+/// An internal item led by `lead` (a person of `unit`), in progress, with no participant.
+fn led_by(unit: UnitId, lead: UserId) -> World {
+    let mut w = World::new();
+    w.ok(SUPERVISOR, register(registration("annual_key_work", 1)))
+        .ok(SUPERVISOR, dispatch(order_to(unit, lead, None)))
+        .advance(Duration::hours(1))
+        .ok(lead, Command::Receive);
+    w
+}
+
+/// A new item's world whose rules are told of `parent` under the id `PARENT`.
+fn under(parent: &World) -> World {
+    let mut w = World::at(parent.now);
+    w.parent = Some((PARENT, parent.state.clone()));
+    w
+}
+
+/// A dispatch to `lead` (no person named) with these participant units.
+fn send(lead: UnitId, participants: &[UnitId]) -> Command {
+    let mut o = order_to(lead, HANDLER, None);
+    o.lead.user = None;
+    o.participants = participants
+        .iter()
+        .map(|u| Assignee {
+            unit: *u,
+            user: None,
+        })
+        .collect();
+    dispatch(o)
+}
+
+#[test]
+fn staff_register_a_sub_item_only_under_an_existing_parent_they_handle() {
+    // Staff may not register an item of their own.
+    World::new().refused(
+        HANDLER,
+        register(registration("annual_key_work", 1)),
+        "perm.denied",
+    );
+
+    // A parent nobody knows of: refused as an unknown parent.
+    let unknown = World::new().refused(HANDLER, sub_item(PARENT), "input.unknown_parent");
+    // Another unit's internal item, which HANDLER may not read: the very same refusal, so
+    // the answer tells nothing of its existence.
+    let theirs = led_by(UNIT_B, PARTICIPANT);
+    assert!(!may_view(&theirs.state, &actor(HANDLER), &units()));
+    let hidden = under(&theirs).refused(HANDLER, sub_item(PARENT), "input.unknown_parent");
+    assert_eq!(unknown, hidden);
+    // The rules are told of a parent, but under another id: unknown too.
+    let mut w = under(&in_progress());
+    w.parent.as_mut().unwrap().0 = TaskId::from_u128(0xFB);
+    assert_eq!(
+        w.refused(HANDLER, sub_item(PARENT), "input.unknown_parent"),
+        unknown
+    );
+
+    // A public item of another unit HANDLER may read but does not handle: not theirs.
+    let mut reg = registration("annual_key_work", 1);
+    reg.visibility = Visibility::Public;
+    let public = dispatched_at(World::new().now, reg, order_to(UNIT_B, PARTICIPANT, None));
+    under(&public).refused(HANDLER, sub_item(PARENT), "perm.denied");
+    // A colleague of the lead unit who neither leads nor shares: not theirs either.
+    let own = in_progress();
+    under(&own).refused(SHARER2, sub_item(PARENT), "perm.denied");
+
+    // The lead handler and a sharer of the parent may.
+    under(&own).ok(HANDLER, sub_item(PARENT));
+    let mut shared = in_progress();
+    shared.ok(
+        HANDLER,
+        Command::Share {
+            with: vec![SHARER1],
+        },
+    );
+    under(&shared).ok(SHARER1, sub_item(PARENT));
+    // A unit head too must handle the parent: HEAD_A heads the lead unit (a lead owner) …
+    under(&own).ok(HEAD_A, sub_item(PARENT));
+    // … but not an item of unit B, even a public one.
+    under(&public).refused(HEAD_A, sub_item(PARENT), "perm.denied");
+}
+
+#[test]
+fn a_sub_item_is_sent_only_within_its_parents_lead_unit() {
+    let own = in_progress(); // led by HANDLER in UNIT_A
+    let mut w = under(&own);
+    w.ok(HANDLER, sub_item(PARENT));
+    // Another unit, as lead or as participant: beyond reach.
+    w.refused(HANDLER, send(UNIT_B, &[]), "perm.out_of_reach");
+    w.refused(HANDLER, send(ROOT, &[]), "perm.out_of_reach");
+    w.refused(HANDLER, send(UNIT_A, &[UNIT_C]), "perm.out_of_reach");
+    // Without the parent the rules cannot tell: refused.
+    let mut blind = under(&own);
+    blind.ok(HANDLER, sub_item(PARENT));
+    blind.parent = None;
+    blind.refused(HANDLER, send(UNIT_A, &[]), "perm.out_of_reach");
+    // The parent's lead unit and the units below it.
+    let mut below = under(&own);
+    below.ok(HANDLER, sub_item(PARENT));
+    below.ok(HANDLER, send(UNIT_A1, &[]));
+    w.ok(HANDLER, send(UNIT_A, &[UNIT_A1]));
+    assert_eq!(w.state.status, Status::Dispatched);
+    // Re-dispatch after a decline keeps to the same reach.
+    w.ok(
+        SHARER2,
+        Command::Decline {
+            reason: "不属于本单位职责".into(),
+        },
+    );
+    w.refused(HANDLER, send(UNIT_C, &[]), "perm.out_of_reach");
+    w.ok(HANDLER, send(UNIT_A1, &[]));
+}
+
+#[test]
+fn a_unit_head_sends_only_to_their_own_unit_and_below() {
+    let mut w = World::new();
+    w.ok(HEAD_A, register(registration("annual_key_work", 1)));
+    w.refused(HEAD_A, send(UNIT_B, &[]), "perm.out_of_reach");
+    w.refused(HEAD_A, send(ROOT, &[]), "perm.out_of_reach");
+    w.refused(HEAD_A, send(UNIT_A, &[UNIT_B]), "perm.out_of_reach");
+    w.ok(HEAD_A, send(UNIT_A1, &[UNIT_A]));
+    // Re-dispatch after a decline: the same reach.
+    w.advance(Duration::hours(1)).ok(
+        SUB_HANDLER,
+        Command::Decline {
+            reason: "不属于本单位职责".into(),
+        },
+    );
+    w.refused(HEAD_A, send(UNIT_C, &[]), "perm.out_of_reach");
+    w.ok(HEAD_A, send(UNIT_A, &[]));
+    // The head of the root reaches every unit below it.
+    let mut w = World::new();
+    w.ok(HEAD_ROOT, register(registration("annual_key_work", 1)))
+        .ok(HEAD_ROOT, send(UNIT_B, &[UNIT_C, UNIT_A1]));
+}
+
+#[test]
+fn the_office_leaders_and_inspectors_send_anywhere() {
+    for who in [SUPERVISOR, MAIN, DEPUTY, INSPECTOR] {
+        let mut w = World::new();
+        w.ok(who, register(registration("annual_key_work", 1)))
+            .ok(who, send(UNIT_C, &[UNIT_B, UNIT_A1]));
+        // A sub-item under any item they may read, without handling it …
+        under(&led_by(UNIT_B, PARTICIPANT))
+            .ok(who, sub_item(PARENT))
+            .ok(who, send(UNIT_A, &[]));
+        // … but not under one that does not exist.
+        World::new().refused(who, sub_item(PARENT), "input.unknown_parent");
+    }
+}
+
+#[test]
+fn a_decomposition_stays_within_the_decomposers_reach() {
+    // HANDLER (staff) leads in UNIT_A: UNIT_A and below, not UNIT_B.
+    let mut w = in_progress();
+    let to = |unit: UnitId| Assignee { unit, user: None };
+    w.refused(
+        HANDLER,
+        subtask(0xC1, 2, to(UNIT_B), None),
+        "perm.out_of_reach",
+    );
+    w.refused(
+        HANDLER,
+        subtask(0xC1, 2, to(ROOT), None),
+        "perm.out_of_reach",
+    );
+    w.ok(HANDLER, subtask(0xC1, 2, to(UNIT_A1), None));
+    // SUB_HANDLER leads in UNIT_A1; HEAD_A, the head above, is a lead owner too.
+    let mut w = led_by(UNIT_A1, SUB_HANDLER);
+    w.refused(
+        SUB_HANDLER,
+        subtask(0xC1, 2, to(UNIT_A), None),
+        "perm.out_of_reach",
+    );
+    w.refused(
+        HEAD_A,
+        subtask(0xC1, 2, to(UNIT_B), None),
+        "perm.out_of_reach",
+    );
+    w.ok(HEAD_A, subtask(0xC1, 2, to(UNIT_A), None));
+    w.ok(SUB_HANDLER, subtask(0xC2, 3, to(UNIT_A1), None));
+}
+
+#[test]
+fn who_reaches_which_unit() {
+    let tree = units();
+    let person = |unit: UnitId, roles: &[Role]| Actor {
+        id: UserId::from_u128(0x77),
+        unit: Some(unit),
+        roles: Roles::of(roles),
+    };
+    let all = [ROOT, UNIT_A, UNIT_A1, UNIT_B, UNIT_C];
+    for role in [
+        Role::Supervisor,
+        Role::Admin,
+        Role::MainLeader,
+        Role::DeputyLeader,
+        Role::Inspector,
+    ] {
+        let a = person(UNIT_C, &[role]);
+        assert!(
+            all.iter().all(|u| may_assign(&a, &tree, None, *u)),
+            "{role:?}"
+        );
+    }
+    let head = person(UNIT_A, &[Role::UnitHead]);
+    let reached: Vec<UnitId> = all
+        .into_iter()
+        .filter(|u| may_assign(&head, &tree, None, *u))
+        .collect();
+    assert_eq!(reached, [UNIT_A, UNIT_A1]);
+    for roles in [&[Role::Staff][..], &[], &[Role::System]] {
+        let a = person(UNIT_A, roles);
+        assert!(
+            all.iter().all(|u| !may_assign(&a, &tree, None, *u)),
+            "{roles:?}"
+        );
+    }
+    // Handling a parent led by UNIT_A reaches UNIT_A and below; reading it does not.
+    let parent = in_progress().state;
+    let handler = actor(HANDLER);
+    let reached: Vec<UnitId> = all
+        .into_iter()
+        .filter(|u| may_assign(&handler, &tree, Some(&parent), *u))
+        .collect();
+    assert_eq!(reached, [UNIT_A, UNIT_A1]);
+    assert!(all
+        .iter()
+        .all(|u| !may_assign(&actor(SHARER2), &tree, Some(&parent), *u)));
 }
 
 // ----- R2.1, R1.5 dispatch to several units ----------------------------------------------------

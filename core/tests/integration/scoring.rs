@@ -135,6 +135,7 @@ impl CloneWorld for World {
             now: self.now,
             state: self.state.clone(),
             events: self.events.clone(),
+            parent: self.parent.clone(),
         }
     }
 }

@@ -54,6 +54,7 @@ fn ctx<'a>(w: &'a World, a: &'a Actor) -> Context<'a> {
         calendar: &w.calendar,
         policy: &w.policy,
         units: &w.units,
+        parent: None,
     }
 }
 

@@ -344,3 +344,42 @@ fn the_cache_evicts_fetched_files_but_never_the_devices_own() {
         Err(StoreError::BlobMismatch { .. })
     ));
 }
+
+#[test]
+fn the_phone_decides_a_sub_item_with_the_parent_it_holds() {
+    // HANDLER (staff) leads TASK in UNIT_A; the phone holds it.
+    let mut store = store_as(HANDLER);
+    let w = dispatched();
+    store.apply_page(&page(&w, 0, 1), w.now).unwrap();
+    let now = w.now + Duration::hours(1);
+    let rejected = |r: Result<uuid::Uuid, StoreError>| match r {
+        Err(StoreError::Rejected(r)) => r.code,
+        other => panic!("expected a rejection, got {other:?}"),
+    };
+    let under = |parent| {
+        let mut reg = registration("rectification", 2);
+        reg.parent = Some(parent);
+        register(reg)
+    };
+    // A parent the phone does not hold is unknown.
+    let child = duban_core::domain::TaskId::from_u128(0xC5);
+    let elsewhere = duban_core::domain::TaskId::from_u128(0xF0);
+    assert_eq!(
+        rejected(store.issue(child, under(elsewhere), now)),
+        "input.unknown_parent"
+    );
+    // Under the item it leads: registered, and sent only within its lead unit.
+    store.issue(child, under(TASK), now).unwrap();
+    assert_eq!(
+        rejected(store.issue(child, dispatch(order_to(UNIT_B, PARTICIPANT, None)), now)),
+        "perm.out_of_reach"
+    );
+    store
+        .issue(child, dispatch(order_to(UNIT_A1, SUB_HANDLER, None)), now)
+        .unwrap();
+    // The view replays both with the parent: the sub-item shows dispatched.
+    let view = store.view_state(child).unwrap().unwrap();
+    assert_eq!(view.status, duban_core::domain::Status::Dispatched);
+    assert_eq!(view.parent, Some(TASK));
+    assert_eq!(store.outbox().unwrap().len(), 2);
+}

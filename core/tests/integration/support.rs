@@ -117,6 +117,8 @@ pub struct World {
     pub now: DateTime<Utc>,
     pub state: TaskState,
     pub events: Vec<Event>,
+    /// The parent item the rules are told of (`Context::parent`), if any.
+    pub parent: Option<(TaskId, TaskState)>,
 }
 
 impl World {
@@ -133,6 +135,7 @@ impl World {
             now,
             state: TaskState::default(),
             events: Vec::new(),
+            parent: None,
         }
     }
 
@@ -155,6 +158,7 @@ impl World {
             calendar: &self.calendar,
             policy: &self.policy,
             units: &self.units,
+            parent: self.parent.as_ref().map(|(id, s)| (*id, s)),
         };
         decide(&self.state, cmd, &ctx)
     }

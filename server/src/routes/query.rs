@@ -1694,6 +1694,7 @@ pub async fn workbench(
         calendar: &org.calendar,
         policy: &org.policy,
         units: &org.tree,
+        parent: None,
     };
     let (mut to_dispatch, mut to_review) = (Vec::new(), Vec::new());
     for i in &items {

@@ -525,6 +525,7 @@ async fn view(
         calendar: cal,
         policy: &org.policy,
         units: &org.tree,
+        parent: None,
     };
     let mine = duties(s, &ctx);
     let fresh = || uuid::Uuid::new_v4().to_string();

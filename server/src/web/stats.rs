@@ -725,6 +725,7 @@ fn duties_of(
         calendar: &org.calendar,
         policy: &org.policy,
         units: &org.tree,
+        parent: None,
     };
     duties(s, &ctx)
         .into_iter()

@@ -427,6 +427,7 @@ async fn expected_duties(
                 calendar: &org.calendar,
                 policy: &org.policy,
                 units: &org.tree,
+                parent: None,
             };
             for d in duties(&state, &ctx) {
                 let code = serde_json::to_value(d).unwrap();
