@@ -443,6 +443,12 @@ fn example_in<'a>(doc: &'a Value, schema: &'a Value, full: bool, path: &mut Vec<
             Some("date") => json!("2026-03-02"),
             Some("time") => json!("22:00:00"),
             _ if schema["pattern"] == "^[0-9a-f]{64}$" => json!("ab".repeat(32)),
+            _ if schema["pattern"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("^([01][0-9]|2[0-3]):")) =>
+            {
+                json!("22:00:00")
+            }
             _ => json!("x"),
         },
         "integer" => json!(schema["minimum"].as_i64().unwrap_or(1).max(1)),
