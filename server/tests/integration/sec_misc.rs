@@ -590,3 +590,81 @@ both!(
         assert_eq!(s.scalar("SELECT COUNT(*) FROM bulletins", vec![]).await, 0);
     }
 );
+
+/// `duban serve --metrics-listen`: the metrics alone on their own address, not on the main one.
+#[test]
+fn serve_with_metrics_listen_serves_them_on_that_address_only() {
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+    let dir = std::env::temp_dir().join(format!("duban-metrics-{}", uuid::Uuid::new_v4()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--scheduler-seconds",
+            "0",
+            "--delivery-seconds",
+            "0",
+        ])
+        .arg("--data-dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start duban");
+    let rx = logged_address(&mut child);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    // A failure below must not leave the server running: catch it, stop the server, re-raise.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // The metrics listener is bound (and logged) before the main one.
+        let addresses: Vec<String> = (0..2)
+            .map(|_| {
+                rx.recv_timeout(Duration::from_secs(240))
+                    .expect("an address")
+            })
+            .collect();
+        rt.block_on(async {
+            let http = reqwest::Client::new();
+            let (metrics, main) = (
+                format!("http://{}", addresses[0]),
+                format!("http://{}", addresses[1]),
+            );
+            wait_ready(&http, &main, Duration::from_secs(240)).await;
+            let r = http
+                .get(format!("{metrics}/metrics"))
+                .send()
+                .await
+                .expect("metrics");
+            assert_eq!(r.status().as_u16(), 200);
+            let text = r.text().await.expect("text");
+            assert!(text.contains("duban_http_requests_total"), "{text}");
+            let r = http
+                .get(format!("{main}/metrics"))
+                .send()
+                .await
+                .expect("main");
+            assert_eq!(r.status().as_u16(), 404);
+            let body: Value = r.json().await.expect("json");
+            assert_eq!(body["code"], "metrics.off");
+            // Nothing else on the metrics address.
+            let r = http
+                .get(format!("{metrics}/readyz"))
+                .send()
+                .await
+                .expect("other");
+            assert_eq!(r.status().as_u16(), 404);
+        })
+    }));
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome.unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
