@@ -161,8 +161,11 @@ pub const MIN_TITLE_CHARS: usize = 4;
 /// The numbers of the non-public items (internal or confidential) that `texts` name by number
 /// or by title (a title of at least [`MIN_TITLE_CHARS`] characters), sorted. A match inside a
 /// public item's title or number (an internal title that is part of a public one) does not
-/// count.
-pub fn non_public_named(items: &[(TaskId, Arc<TaskState>)], texts: &[&str]) -> Vec<String> {
+/// count. Fails closed: an error if the search cannot be built.
+pub fn non_public_named(
+    items: &[(TaskId, Arc<TaskState>)],
+    texts: &[&str],
+) -> Result<Vec<String>, ApiError> {
     // Every public and non-public number and title, with whose it is.
     let mut needles: Vec<&str> = Vec::new();
     let mut owner: Vec<(bool, usize)> = Vec::new();
@@ -188,11 +191,9 @@ pub fn non_public_named(items: &[(TaskId, Arc<TaskState>)], texts: &[&str]) -> V
         }
     }
     if !owner.iter().any(|(public, _)| !public) {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let Ok(ac) = aho_corasick::AhoCorasick::new(&needles) else {
-        return Vec::new();
-    };
+    let ac = aho_corasick::AhoCorasick::new(&needles).map_err(ApiError::internal)?;
     let mut named = std::collections::BTreeSet::new();
     for text in texts {
         let (mut public, mut other) = (Vec::new(), Vec::new());
@@ -210,14 +211,14 @@ pub fn non_public_named(items: &[(TaskId, Arc<TaskState>)], texts: &[&str]) -> V
             }
         }
     }
-    named.into_iter().collect()
+    Ok(named.into_iter().collect())
 }
 
 /// Refuses to publish a public bulletin whose title or text names a non-public item by
 /// number or title, listing (by number) what to remove.
 pub async fn check_public(state: &AppState, title: &str, body: &str) -> Result<(), ApiError> {
     let items = every_item(state).await?;
-    let named = non_public_named(&items, &[title, body]);
+    let named = non_public_named(&items, &[title, body])?;
     if named.is_empty() {
         return Ok(());
     }
@@ -482,5 +483,46 @@ pub fn current_period(kind: Kind, org: &Org, now: DateTime<Utc>) -> String {
     match kind {
         Kind::Quarterly => format!("{}-Q{}", today.year(), today.month().div_ceil(3)),
         _ => format!("{:04}-{:02}", today.year(), today.month()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duban_core::domain::model::TaskNumber;
+
+    fn item(seq: u32, title: &str, visibility: Visibility) -> (TaskId, Arc<TaskState>) {
+        let s = TaskState {
+            number: Some(TaskNumber {
+                prefix: "督".into(),
+                year: 2026,
+                seq,
+            }),
+            title: title.into(),
+            visibility,
+            ..TaskState::default()
+        };
+        (TaskId(uuid::Uuid::new_v4()), Arc::new(s))
+    }
+
+    #[test]
+    fn non_public_items_are_found_by_number_or_title_but_not_inside_public_ones() {
+        let items = vec![
+            item(1, "城区道路整修工程", Visibility::Public),
+            item(2, "道路整修", Visibility::Internal),
+            item(3, "信访积案化解", Visibility::Confidential),
+            item(4, "整改", Visibility::Internal),
+            item(12, "老旧小区改造", Visibility::Public),
+        ];
+        let named = |text: &str| non_public_named(&items, &[text]).expect("search");
+        assert!(named("督〔2026〕1号《城区道路整修工程》按期推进。").is_empty());
+        assert_eq!(named("另有道路整修一项。"), ["督〔2026〕2号"]);
+        assert_eq!(named("见督〔2026〕3号。"), ["督〔2026〕3号"]);
+        assert_eq!(
+            named("信访积案化解与道路整修。"),
+            ["督〔2026〕2号", "督〔2026〕3号"]
+        );
+        // Too short a title to look for; a number inside another (12) is not 1.
+        assert!(named("请抓好整改。督〔2026〕12号。").is_empty());
     }
 }

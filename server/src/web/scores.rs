@@ -514,11 +514,12 @@ pub(super) async fn public_bulletins(
         // Published before the rule, or an item made non-public since: not shown.
         let items = query::every_state(state).await?;
         list.retain(|b| {
-            let named = bulletins::non_public_named(&items, &[&b.title, &b.body]);
-            if !named.is_empty() {
+            let clean = bulletins::non_public_named(&items, &[&b.title, &b.body])
+                .is_ok_and(|named| named.is_empty());
+            if !clean {
                 tracing::warn!(bulletin = %b.id, "a public bulletin names non-public items: withheld from the board");
             }
-            named.is_empty()
+            clean
         });
     }
     Ok(list.iter().map(|b| view(b, org)).collect())
