@@ -3,6 +3,13 @@
 //! data and name units — the ranking's top and bottom, every unit with overdue or red-light
 //! items and how many — never "some units".
 //!
+//! A public bulletin (shown on the public board, to anyone) names only public items by number
+//! or title; internal and confidential ones appear only as a unit and a count. Generation
+//! with the public flag writes them so, and every save that publishes a public bulletin
+//! checks its title and text, as typed, against every non-public item's number and title
+//! ([`non_public_named`]): a hand-pasted internal title is refused with the items to remove
+//! (`bulletin.names_internal`).
+//!
 //! Every write is one statement in its own transaction: a create is keyed by the form's id
 //! (a resent form creates one), an edit or a publication names the version it was made
 //! from (a stale one is refused and changes nothing).
@@ -137,8 +144,108 @@ pub async fn list(db: &Db, public_only: bool, drafts: bool) -> Result<Vec<Bullet
     db.rows(&sql, vec![]).await?.iter().map(of_row).collect()
 }
 
+/// Refuses a title or text holding a control or text-direction character (the core's rule:
+/// the title is one line, the text keeps tabs and line breaks).
+fn check_text(title: &str, body: &str) -> Result<(), ApiError> {
+    duban_core::domain::text::check(title, true, "通报标题", "the bulletin's title")
+        .and_then(|()| {
+            duban_core::domain::text::check(body, false, "通报正文", "the bulletin's text")
+        })
+        .map_err(|r| ApiError::from_rejection(&r))
+}
+
+/// Titles shorter than this (in characters) are not looked for in a public bulletin's text:
+/// a word that short (`整改`) is ordinary prose, and says little of the item.
+pub const MIN_TITLE_CHARS: usize = 4;
+
+/// The numbers of the non-public items (internal or confidential) that `texts` name by number
+/// or by title (a title of at least [`MIN_TITLE_CHARS`] characters), sorted. A match inside a
+/// public item's title or number (an internal title that is part of a public one) does not
+/// count. Fails closed: an error if the search cannot be built.
+pub fn non_public_named(
+    items: &[(TaskId, Arc<TaskState>)],
+    texts: &[&str],
+) -> Result<Vec<String>, ApiError> {
+    // Every public and non-public number and title, with whose it is.
+    let mut needles: Vec<&str> = Vec::new();
+    let mut owner: Vec<(bool, usize)> = Vec::new();
+    let numbers: Vec<String> = items
+        .iter()
+        .map(|(_, s)| {
+            s.number
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        })
+        .collect();
+    for (i, (_, s)) in items.iter().enumerate() {
+        let public = s.visibility == Visibility::Public;
+        let title = s.title.trim();
+        if !numbers[i].is_empty() {
+            needles.push(&numbers[i]);
+            owner.push((public, i));
+        }
+        if !title.is_empty() && (public || title.chars().count() >= MIN_TITLE_CHARS) {
+            needles.push(title);
+            owner.push((public, i));
+        }
+    }
+    if !owner.iter().any(|(public, _)| !public) {
+        return Ok(Vec::new());
+    }
+    let ac = aho_corasick::AhoCorasick::new(&needles).map_err(ApiError::internal)?;
+    let mut named = std::collections::BTreeSet::new();
+    for text in texts {
+        let (mut public, mut other) = (Vec::new(), Vec::new());
+        for m in ac.find_overlapping_iter(*text) {
+            let (is_public, i) = owner[m.pattern().as_usize()];
+            if is_public {
+                public.push(m.range());
+            } else {
+                other.push((m.range(), i));
+            }
+        }
+        for (r, i) in other {
+            if !public.iter().any(|p| p.start <= r.start && r.end <= p.end) {
+                named.insert(numbers[i].clone());
+            }
+        }
+    }
+    Ok(named.into_iter().collect())
+}
+
+/// Refuses to publish a public bulletin whose title or text names a non-public item by
+/// number or title, listing (by number) what to remove.
+pub async fn check_public(state: &AppState, title: &str, body: &str) -> Result<(), ApiError> {
+    let items = every_item(state).await?;
+    let named = non_public_named(&items, &[title, body])?;
+    if named.is_empty() {
+        return Ok(());
+    }
+    const SHOWN: usize = 20;
+    let mut list = named
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("、");
+    if named.len() > SHOWN {
+        list.push_str(&format!(" … ({})", named.len()));
+    }
+    Err(ApiError::unprocessable(
+        "bulletin.names_internal",
+        format!(
+            "公开通报只能写出公开事项的编号和标题,内部和保密事项只能按单位写出件数。请删去以下事项的编号或标题后再发布:{list}"
+        ),
+        format!(
+            "a public bulletin names only public items by number or title; internal and confidential ones appear only as a unit and a count. Remove the number or title of these items before publishing: {list}"
+        ),
+    ))
+}
+
 /// Creates a draft with id `id`, or finds the one a first sending of the same form made.
 pub async fn create(db: &Db, b: &Bulletin, now: DateTime<Utc>) -> Result<(), ApiError> {
+    check_text(&b.title, &b.body)?;
     let at = now.timestamp_millis();
     db.exec(
         "INSERT INTO bulletins (id, kind, title, body, period, audience, status, author, version, created_at, updated_at) \
@@ -167,10 +274,11 @@ fn stale() -> ApiError {
 }
 
 /// Saves a draft's title, body and audience — and publishes it, read-only from then on, if
-/// `publish` — when it is still at `version` and a draft. One statement: all or nothing.
+/// `publish` — when it is still at `version` and a draft. One statement: all or nothing. A
+/// public bulletin is published only if it names no non-public item ([`check_public`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn save(
-    db: &Db,
+    state: &AppState,
     id: &str,
     version: i64,
     title: &str,
@@ -179,8 +287,13 @@ pub async fn save(
     publish: bool,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    check_text(title, body)?;
+    if publish && public {
+        check_public(state, title, body).await?;
+    }
     let at = now.timestamp_millis();
-    let n = db
+    let n = state
+        .db
         .exec(
             "UPDATE bulletins SET title = $1, body = $2, audience = $3, version = version + 1, updated_at = $4, \
              status = $5, published_at = $6 WHERE id = $7 AND version = $8 AND status = 'draft'",
@@ -239,7 +352,8 @@ fn unit_name(org: &Org, id: UnitId) -> String {
 /// The text of a generated bulletin for `period` (named `label`, e.g. 2026年11月): the
 /// completion figures, the ranking's top and bottom units by name and score, and every unit
 /// with overdue or red-light items, by name and count, with the items' numbers (a
-/// confidential item's title is not written).
+/// confidential item's title is not written). For the public board (`public`), only public
+/// items are named: the others are counted.
 pub fn generate(
     org: &Org,
     items: &[(TaskId, Arc<TaskState>)],
@@ -247,6 +361,7 @@ pub fn generate(
     period: DateRange,
     label: &str,
     now: DateTime<Utc>,
+    public: bool,
 ) -> (String, String) {
     let cal = &org.calendar;
     let policy = &org.policy;
@@ -264,7 +379,8 @@ pub fn generate(
     );
     let ranking = rank(&scores);
     let rate = completion_rate(items.iter().map(|(_, s)| &**s), period, now, cal);
-    let mut overdue: BTreeMap<UnitId, Vec<String>> = BTreeMap::new();
+    // Per unit: the overdue items named, and how many in all.
+    let mut overdue: BTreeMap<UnitId, (Vec<String>, usize)> = BTreeMap::new();
     let mut red: BTreeMap<UnitId, u32> = BTreeMap::new();
     for (_, s) in items {
         let Some(lead) = s.lead else { continue };
@@ -276,13 +392,18 @@ pub fn generate(
         }
         *red.entry(lead.unit).or_default() += 1;
         if light.code == "light.overdue" {
+            let entry = overdue.entry(lead.unit).or_default();
+            entry.1 += 1;
+            if public && s.visibility != Visibility::Public {
+                continue;
+            }
             let number = s.number.as_ref().map(|n| n.to_string()).unwrap_or_default();
             let named = if s.visibility == Visibility::Confidential {
                 number
             } else {
                 format!("{number}《{}》", s.title)
             };
-            overdue.entry(lead.unit).or_default().push(named);
+            entry.0.push(named);
         }
     }
     let (kind_zh, _) = kind.names();
@@ -322,14 +443,20 @@ pub fn generate(
     if overdue.is_empty() {
         let _ = writeln!(body, "截至通报时，没有逾期未报送的事项。\n");
     } else {
-        for (unit, list) in &overdue {
-            let _ = writeln!(
-                body,
-                "{}：{}项，{}。",
-                unit_name(org, *unit),
-                list.len(),
-                list.join("、")
-            );
+        for (unit, (list, all)) in &overdue {
+            let unit = unit_name(org, *unit);
+            let _ = if list.is_empty() {
+                writeln!(body, "{unit}：{all}项。")
+            } else if list.len() < *all {
+                writeln!(
+                    body,
+                    "{unit}：{all}项，{}，另有{}项未公开。",
+                    list.join("、"),
+                    all - list.len()
+                )
+            } else {
+                writeln!(body, "{unit}：{all}项，{}。", list.join("、"))
+            };
         }
         let _ = writeln!(body);
     }
@@ -356,5 +483,46 @@ pub fn current_period(kind: Kind, org: &Org, now: DateTime<Utc>) -> String {
     match kind {
         Kind::Quarterly => format!("{}-Q{}", today.year(), today.month().div_ceil(3)),
         _ => format!("{:04}-{:02}", today.year(), today.month()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duban_core::domain::model::TaskNumber;
+
+    fn item(seq: u32, title: &str, visibility: Visibility) -> (TaskId, Arc<TaskState>) {
+        let s = TaskState {
+            number: Some(TaskNumber {
+                prefix: "督".into(),
+                year: 2026,
+                seq,
+            }),
+            title: title.into(),
+            visibility,
+            ..TaskState::default()
+        };
+        (TaskId(uuid::Uuid::new_v4()), Arc::new(s))
+    }
+
+    #[test]
+    fn non_public_items_are_found_by_number_or_title_but_not_inside_public_ones() {
+        let items = vec![
+            item(1, "城区道路整修工程", Visibility::Public),
+            item(2, "道路整修", Visibility::Internal),
+            item(3, "信访积案化解", Visibility::Confidential),
+            item(4, "整改", Visibility::Internal),
+            item(12, "老旧小区改造", Visibility::Public),
+        ];
+        let named = |text: &str| non_public_named(&items, &[text]).expect("search");
+        assert!(named("督〔2026〕1号《城区道路整修工程》按期推进。").is_empty());
+        assert_eq!(named("另有道路整修一项。"), ["督〔2026〕2号"]);
+        assert_eq!(named("见督〔2026〕3号。"), ["督〔2026〕3号"]);
+        assert_eq!(
+            named("信访积案化解与道路整修。"),
+            ["督〔2026〕2号", "督〔2026〕3号"]
+        );
+        // Too short a title to look for; a number inside another (12) is not 1.
+        assert!(named("请抓好整改。督〔2026〕12号。").is_empty());
     }
 }

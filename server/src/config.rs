@@ -62,6 +62,15 @@ pub struct ServeArgs {
     /// later (steps due at once go out at once); 0 turns it off on this replica [default: 5].
     #[arg(long, env = "DUBAN_DELIVERY_SECONDS", value_name = "SECS")]
     pub delivery_seconds: Option<u32>,
+    /// A secret (at least 16 characters) that `/metrics` on the main listener asks for as
+    /// `Authorization: Bearer …`; without it, and without `metrics_listen`, there is no
+    /// `/metrics` (404).
+    #[arg(long, env = "DUBAN_METRICS_TOKEN", value_name = "SECRET")]
+    pub metrics_token: Option<String>,
+    /// A second address serving `/metrics` alone, without the token (e.g. `127.0.0.1:9090`,
+    /// reachable by the monitoring only).
+    #[arg(long, env = "DUBAN_METRICS_LISTEN", value_name = "ADDR:PORT")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Push services and the SMS gateway (a `[push]` table in the file).
     #[command(flatten)]
     pub push: PushArgs,
@@ -172,6 +181,8 @@ struct FileConfig {
     db_connections: Option<u32>,
     scheduler_seconds: Option<u32>,
     delivery_seconds: Option<u32>,
+    metrics_token: Option<String>,
+    metrics_listen: Option<SocketAddr>,
     push: Option<PushArgs>,
 }
 
@@ -217,6 +228,10 @@ pub struct Config {
     pub scheduler_seconds: u32,
     /// Seconds between delivery passes; 0: no delivery worker on this replica.
     pub delivery_seconds: u32,
+    /// The secret `/metrics` on the main listener asks for; none: no `/metrics` there.
+    pub metrics_token: Option<String>,
+    /// Where `/metrics` is served alone, without the token.
+    pub metrics_listen: Option<SocketAddr>,
     /// Push services and the SMS gateway.
     pub push: PushArgs,
 }
@@ -240,6 +255,8 @@ impl Default for Config {
             db_connections: 8,
             scheduler_seconds: 30,
             delivery_seconds: 5,
+            metrics_token: None,
+            metrics_listen: None,
             push: PushArgs::default(),
         }
     }
@@ -358,8 +375,19 @@ impl ServeArgs {
                 .delivery_seconds
                 .or(file.delivery_seconds)
                 .unwrap_or(d.delivery_seconds),
+            metrics_token: self.metrics_token.clone().or(file.metrics_token),
+            metrics_listen: self.metrics_listen.or(file.metrics_listen),
             push: self.push.clone().or(file.push.unwrap_or_default()),
         };
+        if config
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.chars().count() < 16 || t.chars().any(char::is_whitespace))
+        {
+            return Err(ConfigError::Invalid(
+                "metrics_token must be at least 16 characters, without spaces".into(),
+            ));
+        }
         if config.session_days == 0 || config.lockout_attempts == 0 || config.db_connections == 0 {
             return Err(ConfigError::Invalid(
                 "session_days, lockout_attempts and db_connections must be at least 1".into(),
@@ -429,5 +457,10 @@ mod tests {
             ..ServeArgs::default()
         };
         assert_eq!(format.resolve().unwrap_err().code(), "config.invalid");
+        let short = ServeArgs {
+            metrics_token: Some("guessable".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(short.resolve().unwrap_err().code(), "config.invalid");
     }
 }

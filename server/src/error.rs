@@ -413,10 +413,27 @@ impl std::ops::DerefMut for Multipart {
     }
 }
 
-/// `Json<T>` whose rejections answer in the shape of [`ApiError`].
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `Json<T>` whose rejections answer in the shape of [`ApiError`], and which refuses a body
+/// with a duplicate key or nested too deeply ([`crate::json::check`]) before reading it as `T`.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for Json<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        // The content type, the body limit and the syntax as axum checks them; then the keys.
+        let axum::Json(raw) =
+            axum::Json::<Box<serde_json::value::RawValue>>::from_request(req, state).await?;
+        crate::json::check(raw.get().as_bytes())?;
+        let axum::Json(value) = axum::Json::<T>::from_bytes(raw.get().as_bytes())?;
+        Ok(Json(value))
+    }
+}
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

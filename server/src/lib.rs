@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod feed;
 pub mod jobs;
+pub mod json;
 pub mod metrics;
 pub mod notify;
 pub mod org;
@@ -279,6 +280,16 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             std::time::Duration::from_secs(u64::from(delivery_seconds)),
             Arc::new(chrono::Utc::now),
         );
+    }
+    if let Some(address) = state.config.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        tracing::info!(address = %listener.local_addr()?, "serving /metrics");
+        let router = routes::health::metrics_router(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(%e, "the metrics listener stopped");
+            }
+        });
     }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");

@@ -324,6 +324,16 @@ fn refuse(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> O
     }
 }
 
+/// Refuses a name holding a control, line-break or text-direction character (the core's
+/// rule, `input.control_char`).
+fn one_line(text: &str, what_zh: &str, what_en: &str) -> Result<(), OrgRefusal> {
+    duban_core::domain::text::check(text, true, what_zh, what_en).map_err(|r| OrgRefusal {
+        code: duban_core::domain::text::CODE,
+        zh: r.zh,
+        en: r.en,
+    })
+}
+
 /// Checks a unit change against the current tree (no cycles, known parent).
 pub fn check_unit(org: &Org, input: &UnitInput, id: UnitId) -> Result<(), OrgRefusal> {
     let name = input.name.trim();
@@ -334,6 +344,8 @@ pub fn check_unit(org: &Org, input: &UnitInput, id: UnitId) -> Result<(), OrgRef
             "a unit's name must be 1 to 100 characters",
         ));
     }
+    one_line(&input.name, "单位名称", "a unit's name")?;
+    one_line(&input.name_en, "单位英文名称", "a unit's English name")?;
     if let Some(parent) = input.parent {
         if org.unit(parent).is_none() {
             return Err(refuse(
@@ -375,6 +387,8 @@ pub fn check_person(org: &Org, input: &PersonInput, is_new: bool) -> Result<(), 
             "a name must be 1 to 100 characters",
         ));
     }
+    one_line(&input.name, "姓名", "a name")?;
+    one_line(&input.position, "职务", "a position")?;
     if input.roles.is_empty() || input.roles.contains(&Role::System) {
         return Err(refuse(
             "org.bad_roles",

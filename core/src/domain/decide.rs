@@ -202,7 +202,8 @@ fn optional_text(value: &str, code: &str, zh: &str, en: &str, max: usize) -> Res
             format!("{en} is too long (at most {max} characters)"),
         ));
     }
-    Ok(())
+    // A field no longer than a title is one line: no tab or line break either.
+    super::text::check(value, max <= MAX_TITLE, zh, en)
 }
 
 fn reason(value: &str) -> Result<(), Rejection> {

@@ -19,6 +19,7 @@ pub mod permission;
 pub mod policy;
 pub mod rejection;
 pub mod state;
+pub mod text;
 pub mod trail;
 
 pub use calendar::Calendar;

@@ -424,6 +424,12 @@ pub enum PolicyError {
     /// A number is out of its sensible range.
     #[error("规则“{0}”的取值超出范围 / the value of {0} is out of range")]
     OutOfRange(&'static str),
+    /// A category's code, name or prefix holds a control or text-direction character (the
+    /// category's place in the list, from 1).
+    #[error(
+        "第{0}个类别的代码、名称或编号前缀含有不允许的字符(控制字符、换行或文字方向控制符) / category {0} has a control, line-break or text-direction character in its code, name or number prefix"
+    )]
+    ControlChar(usize),
 }
 
 impl PolicyError {
@@ -435,6 +441,7 @@ impl PolicyError {
             PolicyError::DuplicateCategory(_) => "policy.duplicate_category",
             PolicyError::IncompleteCategory(_) => "policy.incomplete_category",
             PolicyError::OutOfRange(_) => "policy.out_of_range",
+            PolicyError::ControlChar(_) => super::text::CODE,
         }
     }
 }
@@ -455,11 +462,15 @@ impl Policy {
             return Err(PolicyError::NoCategory);
         }
         let mut codes = std::collections::BTreeSet::new();
-        for c in &self.categories {
-            if [&c.code, &c.name_zh, &c.name_en, &c.prefix]
+        for (i, c) in self.categories.iter().enumerate() {
+            let names = [&c.code, &c.name_zh, &c.name_en, &c.prefix];
+            if names
                 .iter()
-                .any(|f| f.trim().is_empty())
+                .any(|f| super::text::refused_char(f, true).is_some())
             {
+                return Err(PolicyError::ControlChar(i + 1));
+            }
+            if names.iter().any(|f| f.trim().is_empty()) {
                 return Err(PolicyError::IncompleteCategory(c.code.clone()));
             }
             if !codes.insert(c.code.as_str()) {
@@ -509,7 +520,11 @@ impl Policy {
                 return Err(PolicyError::OutOfRange("delivery"));
             }
         }
-        if dl.quiet_hours.is_some_and(|q| q.from == q.to) {
+        // Whole seconds: the times travel as `HH:MM:SS` (see the API's `LocalTime`).
+        if dl.quiet_hours.is_some_and(|q| {
+            use chrono::Timelike as _;
+            q.from == q.to || q.from.nanosecond() != 0 || q.to.nanosecond() != 0
+        }) {
             return Err(PolicyError::OutOfRange("delivery.quiet_hours"));
         }
         if self.escalate_after_urges == 0 || self.escalate_after_urges > 100 {
@@ -596,6 +611,30 @@ mod tests {
         p.categories.clear();
         assert_eq!(p.check().map_err(|e| e.code()), Err("policy.no_category"));
         assert!(PolicyError::NoCategory.to_string().contains(" / "));
+    }
+
+    #[test]
+    fn a_category_name_with_a_control_or_direction_character_is_refused() {
+        for bad in ["整改\u{202E}", "a\u{0}b", "两\n行"] {
+            let mut p = Policy::default();
+            p.categories[2].name_zh = bad.into();
+            assert_eq!(p.check(), Err(PolicyError::ControlChar(3)), "{bad:?}");
+            assert_eq!(PolicyError::ControlChar(3).code(), "input.control_char");
+        }
+    }
+
+    #[test]
+    fn quiet_hours_are_whole_seconds() {
+        let mut p = Policy::default();
+        let t = chrono::NaiveTime::from_hms_milli_opt(22, 0, 0, 500).expect("a time");
+        p.delivery.quiet_hours = Some(QuietHours {
+            from: t,
+            to: chrono::NaiveTime::from_hms_opt(7, 0, 0).expect("a time"),
+        });
+        assert_eq!(p.check().map_err(|e| e.code()), Err("policy.out_of_range"));
+        let leap = chrono::NaiveTime::from_hms_milli_opt(23, 59, 59, 1000).expect("a leap second");
+        p.delivery.quiet_hours = Some(QuietHours { from: leap, to: t });
+        assert_eq!(p.check().map_err(|e| e.code()), Err("policy.out_of_range"));
     }
 
     #[test]

@@ -15,5 +15,6 @@ mod scoring;
 mod screens;
 #[cfg(feature = "client")]
 mod store;
+mod text;
 mod trail;
 mod wake;

@@ -445,6 +445,7 @@ async fn revoke_sessions(
     let req: RevokeSessions = if body.iter().all(u8::is_ascii_whitespace) {
         RevokeSessions::default()
     } else {
+        crate::json::check(&body)?;
         serde_json::from_slice(&body).map_err(|_| {
             ApiError::unprocessable(
                 "request.invalid_body",

@@ -1,9 +1,10 @@
 //! Liveness (`/healthz`), readiness (`/readyz`: the database answers) and Prometheus metrics
-//! (`/metrics`).
+//! (`/metrics`: on the main listener only with the configured `metrics_token`, 404 without
+//! one; on `metrics_listen`, [`metrics_router`], open).
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::json;
@@ -15,7 +16,54 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(guarded_metrics))
+}
+
+/// `/metrics` alone, open: for the separate `metrics_listen` address.
+pub fn metrics_router(state: AppState) -> axum::Router {
+    Router::new()
         .route("/metrics", get(metrics))
+        .fallback(|| async { crate::error::ApiError::not_found("接口", "endpoint") })
+        .with_state(state)
+}
+
+/// Whether the request carries the configured metrics token (compared in constant time).
+fn has_token(headers: &HeaderMap, token: &str) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| {
+            blake3::hash(given.trim().as_bytes()) == blake3::hash(token.as_bytes())
+        })
+}
+
+/// `/metrics` on the main listener: 404 unless a token is configured, 401 without it.
+async fn guarded_metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = state.config.metrics_token.as_deref() else {
+        return crate::error::ApiError::new(
+            StatusCode::NOT_FOUND,
+            "metrics.off",
+            "此处不提供监控指标(未配置 metrics_token)",
+            "the metrics are not served here (no metrics_token is configured)",
+        )
+        .into_response();
+    };
+    if !has_token(&headers, token) {
+        let mut r = crate::error::ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "metrics.unauthorized",
+            "监控指标需要配置的访问令牌",
+            "the metrics need the configured metrics token (Authorization: Bearer …)",
+        )
+        .into_response();
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+        return r;
+    }
+    metrics(State(state)).await.into_response()
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -84,11 +132,5 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             dead,
         ),
     ]);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
-    )
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], body)
 }

@@ -517,11 +517,20 @@ pub(super) async fn public_bulletins(
     state: &AppState,
     org: &crate::org::Org,
 ) -> Result<Vec<BulletinView>, ApiError> {
-    Ok(bulletins::list(&state.db, true, false)
-        .await?
-        .iter()
-        .map(|b| view(b, org))
-        .collect())
+    let mut list = bulletins::list(&state.db, true, false).await?;
+    if !list.is_empty() {
+        // Published before the rule, or an item made non-public since: not shown.
+        let items = query::every_state(state).await?;
+        list.retain(|b| {
+            let clean = bulletins::non_public_named(&items, &[&b.title, &b.body])
+                .is_ok_and(|named| named.is_empty());
+            if !clean {
+                tracing::warn!(bulletin = %b.id, "a public bulletin names non-public items: withheld from the board");
+            }
+            clean
+        });
+    }
+    Ok(list.iter().map(|b| view(b, org)).collect())
 }
 
 #[derive(Template)]
@@ -614,7 +623,15 @@ async fn create(
                 Ok(i) => i,
                 Err(e) => return e.into_response(),
             };
-            let (title, body) = bulletins::generate(&session.org, &items, kind, range, &label, now);
+            let (title, body) = bulletins::generate(
+                &session.org,
+                &items,
+                kind,
+                range,
+                &label,
+                now,
+                f.public.is_some(),
+            );
             (title, body, period)
         }
         Kind::Special | Kind::Notice => {
@@ -735,10 +752,7 @@ async fn change(
     } else {
         let public = f.public.is_some();
         let publish = f.action == "publish";
-        bulletins::save(
-            &state.db, &id, f.version, title, &f.body, public, publish, now,
-        )
-        .await
+        bulletins::save(&state, &id, f.version, title, &f.body, public, publish, now).await
     };
     match result {
         Ok(()) => Redirect::to(&format!("/bulletins/{id}")).into_response(),

@@ -24,6 +24,7 @@ mod sec_crash;
 mod sec_reach;
 mod sec_reading;
 mod sec_web;
+mod sec_misc;
 mod sync;
 mod views;
 mod web;

@@ -162,15 +162,7 @@ both!(
             0,
             "each step once"
         );
-        let metrics = s
-            .http
-            .get(format!("{}/metrics", s.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = crate::sec_misc::scrape(&s).await;
         assert!(
             metrics.contains("duban_deliveries_total{outcome=\"sent\"} 2"),
             "{metrics}"

@@ -91,7 +91,7 @@ const METHODS: [&str; 8] = [
 ];
 
 /// Fetches the served document (checking status and content type).
-async fn fetch(s: &Server) -> Value {
+pub(crate) async fn fetch(s: &Server) -> Value {
     let res = s
         .http
         .get(format!("{}/api/openapi.json", s.base))
@@ -444,6 +444,12 @@ fn example_in<'a>(doc: &'a Value, schema: &'a Value, full: bool, path: &mut Vec<
             Some("date") => json!("2026-03-02"),
             Some("time") => json!("22:00:00"),
             _ if schema["pattern"] == "^[0-9a-f]{64}$" => json!("ab".repeat(32)),
+            _ if schema["pattern"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("^([01][0-9]|2[0-3]):")) =>
+            {
+                json!("22:00:00")
+            }
             _ => json!("x"),
         },
         "integer" => json!(schema["minimum"].as_i64().unwrap_or(1).max(1)),
@@ -525,7 +531,7 @@ async fn the_request_schemas_are_the_servers_types() {
 /// with listed properties must not carry others (unless the schema leaves them open), so an
 /// answer field the document does not describe is caught too; the parts of an `allOf` are
 /// checked leniently and the union of their properties strictly.
-fn check(
+pub(crate) fn check(
     doc: &Value,
     schema: &Value,
     value: &Value,
@@ -610,6 +616,34 @@ fn type_matches(ty: &str, value: &Value) -> bool {
     }
 }
 
+/// Whether a value is of a declared `format` (the JSON Schema and OpenAPI ones the document
+/// uses); values of another type are left to the type check.
+fn format_matches(format: &str, value: &Value) -> bool {
+    if let Some(text) = value.as_str() {
+        return match format {
+            "date" => {
+                text.len() == 10 && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+            }
+            "date-time" => chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+            // RFC 3339 full-time: a time with its offset.
+            "time" => regex::Regex::new(
+                r"^([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$",
+            )
+            .expect("regex")
+            .is_match(text),
+            "uuid" => text.len() == 36 && uuid::Uuid::parse_str(text).is_ok(),
+            "int32" | "int64" => false,
+            _ => true,
+        };
+    }
+    match format {
+        _ if !value.is_number() => true,
+        "int32" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+        "int64" => value.is_i64(),
+        _ => true,
+    }
+}
+
 fn check_typed(
     doc: &Value,
     schema: &Value,
@@ -632,6 +666,17 @@ fn check_typed(
             || schema["maximum"].as_f64().is_some_and(|m| n > m)
         {
             errors.push(format!("{at}: {n} out of range"));
+        }
+    }
+    if let Some(format) = schema["format"].as_str() {
+        if !format_matches(format, value) {
+            errors.push(format!("{at}: {value} is not format {format}"));
+        }
+    }
+    if let (Some(pattern), Some(text)) = (schema["pattern"].as_str(), value.as_str()) {
+        let re = regex::Regex::new(pattern).unwrap_or_else(|e| panic!("{at}: pattern {e}"));
+        if !re.is_match(text) {
+            errors.push(format!("{at}: {value} does not match {pattern}"));
         }
     }
     match value {
@@ -677,7 +722,7 @@ fn check_typed(
 
 /// Asserts that an answer matches the document's schema for it.
 #[track_caller]
-fn conforms(doc: &Value, method: &str, path: &str, reply: &Reply) {
+pub(crate) fn conforms(doc: &Value, method: &str, path: &str, reply: &Reply) {
     let op = &doc["paths"][path][method.to_lowercase()];
     let status = reply.status.to_string();
     let response = op["responses"].get(&status).unwrap_or_else(|| {

@@ -415,6 +415,10 @@ async fn in_a_browser_scores_and_a_bulletin_generated_edited_and_published() {
     .await;
     b.screenshot("score-breakdown").await;
     b.go(&format!("{}/bulletins", s.base)).await;
+    // Generated for the public board (internal items counted, not named): a draft generated
+    // for inside names them, and its publication on the board would be refused.
+    b.script("document.querySelector('#generate-monthly').form.querySelector('input[name=public]').checked = true;")
+        .await;
     b.click("#generate-monthly").await;
     b.wait_for(
         "return !!document.querySelector('#bulletin-body')",
