@@ -270,13 +270,16 @@ both_with!(
         for i in 0..24 {
             let web = web.clone();
             let url = format!("{}/login", s.base);
+            let (cookie, token) = crate::web::login_form(&s, &web).await;
             tasks.push(tokio::spawn(async move {
                 let r = web
                     .post(url)
+                    .header(reqwest::header::COOKIE, cookie)
                     .form(&[
                         ("username", format!("nobody-{i}")),
                         ("password", "a-guess-123".to_owned()),
                         ("next", "/overview".to_owned()),
+                        ("csrf", token),
                     ])
                     .send()
                     .await
@@ -489,16 +492,16 @@ both!(
         api_sign_in(&s, "staff-a", PASSWORD)
             .await
             .error(423, "auth.locked_by_admin");
-        let r = browser()
-            .post(format!("{}/login", s.base))
-            .form(&[
+        let r = crate::web::post_login(
+            &s,
+            &browser(),
+            &[
                 ("username", "staff-a"),
                 ("password", PASSWORD),
                 ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         assert_eq!(r.status().as_u16(), 423);
         assert!(r.headers().get(reqwest::header::SET_COOKIE).is_none());
         assert!(r.text().await.unwrap().contains("auth.locked_by_admin"));

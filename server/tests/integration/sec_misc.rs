@@ -22,10 +22,13 @@ async fn create_bulletin(
     cookie: &str,
     fields: &[(&str, &str)],
 ) -> String {
+    let token = crate::web::form_token(s, web, cookie).await;
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
     let r = web
         .post(format!("{}/bulletins", s.base))
         .header(COOKIE, cookie)
-        .form(fields)
+        .form(&fields)
         .send()
         .await
         .expect("create");
@@ -62,10 +65,13 @@ async fn change_bulletin(
     id: &str,
     fields: &[(&str, &str)],
 ) -> (u16, String) {
+    let token = crate::web::form_token(s, web, cookie).await;
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
     let r = web
         .post(format!("{}/bulletins/{id}", s.base))
         .header(COOKIE, cookie)
-        .form(fields)
+        .form(&fields)
         .send()
         .await
         .expect("change");
@@ -574,6 +580,7 @@ both!(
         let web = browser();
         let cookie = crate::web::sign_in(&s, &web, "supervisor").await;
         let form = uuid::Uuid::new_v4().to_string();
+        let token = crate::web::form_token(&s, &web, &cookie).await;
         let r = web
             .post(format!("{}/bulletins", s.base))
             .header(COOKIE, &cookie)
@@ -581,6 +588,7 @@ both!(
                 ("form", form.as_str()),
                 ("kind", "notice"),
                 ("title", "通知\u{202E}"),
+                ("csrf", token.as_str()),
             ])
             .send()
             .await

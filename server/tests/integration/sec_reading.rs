@@ -175,6 +175,7 @@ both!(
         let t = received(&s, &sup, f.unit_a, f.staff_a, &a).await;
         let web = browser();
         let cookie = sign_in(&s, &web, "head-b").await;
+        let token = crate::web::form_token(&s, &web, &cookie).await;
 
         // The item page's acts (here a comment): the same answer as for an unknown item.
         let act = |task: String| {
@@ -183,6 +184,7 @@ both!(
             let cookie = cookie.clone();
             let url = format!("{}/items/{task}/act", s.base);
             let origin = s.base.clone();
+            let token = token.clone();
             async move {
                 let r = web
                     .post(url)
@@ -192,6 +194,7 @@ both!(
                         ("command", command.as_str()),
                         ("act", "comment"),
                         ("text", "请加快进度"),
+                        ("csrf", token.as_str()),
                     ])
                     .send()
                     .await
@@ -212,6 +215,7 @@ both!(
             let url = format!("{}/scores/adjust", s.base);
             let origin = s.base.clone();
             let unit = f.unit_a.to_string();
+            let token = token.clone();
             async move {
                 let r = web
                     .post(url)
@@ -224,6 +228,7 @@ both!(
                         ("points", "-2"),
                         ("reason", "未按要求提供整改台账"),
                         ("period", "month"),
+                        ("csrf", token.as_str()),
                     ])
                     .send()
                     .await
