@@ -19,6 +19,7 @@ mod push;
 mod query;
 mod replicas;
 mod scheduler;
+mod sec_import;
 mod sync;
 mod views;
 mod web;
