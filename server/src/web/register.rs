@@ -7,8 +7,9 @@
 //!   approved), and lead units: one item per lead unit, registered and dispatched in one
 //!   action (docs/adr/0001).
 //! - `GET /register/import`, `POST /register/import`: a spreadsheet (xlsx) uploaded with a
-//!   progress bar, every row checked with a reason for each bad field; nothing is imported
-//!   while any row is bad. `POST /register/import/run` imports the checked rows a chunk at a
+//!   progress bar, read within `crate::sheet`'s limits off the async workers (a file beyond
+//!   them is refused with its code), every row checked with a reason for each bad field;
+//!   nothing is imported while any row is bad. `POST /register/import/run` imports the checked rows a chunk at a
 //!   time (htmx asks for the next chunk and moves the progress bar), or all at once without
 //!   JavaScript. `GET /register/template.xlsx`: the sheet to fill in.
 //! - `GET /dispatch/{id}`, `POST /dispatch/{id}`: dispatching an item already registered

@@ -414,3 +414,20 @@ both!(
         assert_eq!(status, 200, "a year in range");
     }
 );
+
+/// The fuzz target's seeds (`server/fuzz/seeds/`) are sheets the reader takes, so the
+/// fuzzer starts from inputs that get past the zip.
+#[test]
+fn the_import_fuzz_seeds_read_as_sheets() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    for name in ["inline.xlsx", "shared.xlsx", "stored.xlsx"] {
+        let bytes = std::fs::read(seeds.join(name)).expect(name);
+        let rows = duban_server::register::read_sheet(&bytes).expect(name);
+        assert_eq!(rows.len(), 1, "{name}");
+        assert!(!rows[0].1.title.is_empty(), "{name}");
+    }
+    let bytes = std::fs::read(seeds.join("shared.xlsx")).expect("shared");
+    let rows = sheet::read_first_sheet(&bytes).expect("shared");
+    assert_eq!(rows[1].number, 3);
+    assert_eq!(rows[1].cells[1].1, "富文本", "rich text runs joined");
+}
