@@ -16,7 +16,7 @@
 use std::collections::BTreeSet;
 
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -34,7 +34,7 @@ use serde::Deserialize;
 use super::{office, page, percent, signed_in, to_login, Chrome, Shown};
 use crate::auth::Session;
 use crate::bulletins::{self, Bulletin, Kind};
-use crate::error::ApiError;
+use crate::error::{ApiError, Query};
 use crate::routes::query;
 use crate::AppState;
 

@@ -399,6 +399,16 @@ both!(
             assert_eq!(status, 400, "{query}: {body}");
             assert!(body.contains("query.bad_period"), "{body}");
         }
+        // Numbers beyond their type: the query's refusal, in the API's shape.
+        for query in [
+            "period=year&year=99999999999",
+            "period=month&year=2026&n=-1",
+        ] {
+            let (status, body) =
+                page(&web, &format!("{}/scores?{query}", s.base), Some(&cookie)).await;
+            assert_eq!(status, 400, "{query}: {body}");
+            assert!(body.contains("request.bad_query"), "{body}");
+        }
         for month in ["-262144-01", "262143-12", "0000-01", "2026-13"] {
             let url = format!("{}/people/{}?month={month}", s.base, f.supervisor);
             let (status, body) = page(&web, &url, Some(&cookie)).await;
