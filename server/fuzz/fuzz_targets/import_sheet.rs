@@ -4,8 +4,9 @@
 //! panic, a hang or an allocation past `duban_server::sheet`'s limits (libFuzzer's
 //! `-malloc_limit_mb` catches one).
 //!
-//! Run: `cd server/fuzz && cargo +nightly fuzz run import_sheet seeds/ -- -max_total_time=600`
-//! (an xlsx is a zip: the seeds let the fuzzer start past the zip's checksums).
+//! Run: `cd server/fuzz && mkdir -p corpus/import_sheet && cargo +nightly fuzz run
+//! import_sheet corpus/import_sheet seeds -- -max_total_time=600` (an xlsx is a zip: the
+//! seeds let the fuzzer start past the zip's checksums; new inputs go to the first folder).
 
 #![no_main]
 
