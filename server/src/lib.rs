@@ -24,6 +24,7 @@ pub mod register;
 pub mod routes;
 pub mod scheduler;
 pub mod seed;
+pub mod sheet;
 pub mod states;
 pub mod web;
 

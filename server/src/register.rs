@@ -6,7 +6,6 @@
 //! No I/O here: the pages read the form or the file and apply the planned commands through
 //! the authority.
 
-use calamine::{Data, Reader, Xlsx};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use duban_core::domain::batch::{plan_multi_dispatch, MultiDispatch, MAX_BATCH};
 use duban_core::domain::command::{DispatchOrder, Registration};
@@ -19,7 +18,6 @@ use duban_core::domain::{Command, Role, TaskId, UnitId, UserId};
 use duban_core::protocol::CommandEnvelope;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
 use crate::org::Org;
 
@@ -831,60 +829,20 @@ fn field_of(header: &str) -> Option<&'static str> {
         .or_else(|| ALIASES.iter().find(|(zh, _)| w == *zh).map(|(_, f)| *f))
 }
 
-/// A cell as text: dates as `2026-12-31` (or with the time, when it has one), whole numbers
-/// without a decimal point.
-fn cell_text(cell: &Data) -> String {
-    let date = |dt: NaiveDateTime| {
-        if dt.time() == chrono::NaiveTime::MIN {
-            dt.format("%Y-%m-%d").to_string()
-        } else {
-            dt.format("%Y-%m-%d %H:%M").to_string()
-        }
-    };
-    match cell {
-        Data::Empty | Data::Error(_) => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_owned(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_datetime().map(date).unwrap_or_default(),
-    }
-}
-
-/// The rows of a registration spreadsheet (the first sheet; headers in its first row), each
-/// with its row number as the spreadsheet shows it. Blank rows are skipped.
+/// The rows of a registration spreadsheet (the first sheet; headers in its first row with
+/// text), each with its row number as the spreadsheet shows it. Blank rows are skipped.
+/// Pure and bounded: the sheet is read within [`crate::sheet`]'s limits, and at most
+/// [`MAX_ROWS`] rows are taken; anything beyond is a [`Problem`] of the field `file`.
 pub fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Draft)>, Problem> {
-    let not_xlsx = |_| {
-        Problem::new(
-            "file",
-            "import.not_xlsx",
-            "文件不是有效的 xlsx 表格",
-            "the file is not a valid xlsx spreadsheet",
-        )
-    };
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(not_xlsx)?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| {
-            Problem::new(
-                "file",
-                "import.empty",
-                "表格中没有工作表",
-                "the file has no sheet",
-            )
-        })?
-        .map_err(not_xlsx)?;
-    let (first_row, _) = range.start().unwrap_or((0, 0));
-    let mut rows = range.rows();
-    let headers: Vec<String> = rows
+    let mut rows = crate::sheet::read_first_sheet(bytes)
+        .map_err(|e| Problem::new("file", e.code(), e.zh(), e.en()))?
+        .into_iter();
+    let first = rows
         .next()
-        .ok_or_else(|| Problem::new("file", "import.empty", "表格是空的", "the sheet is empty"))?
-        .iter()
-        .map(cell_text)
-        .collect();
+        .ok_or_else(|| Problem::new("file", "import.empty", "表格是空的", "the sheet is empty"))?;
+    let headers: BTreeMap<u32, String> = first.cells.into_iter().collect();
     for needed in ["category", "title"] {
-        if !headers.iter().any(|h| field_of(h) == Some(needed)) {
+        if !headers.values().any(|h| field_of(h) == Some(needed)) {
             let (zh, en, _) = COLUMNS
                 .iter()
                 .find(|c| c.2 == needed)
@@ -899,11 +857,7 @@ pub fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Draft)>, Problem> {
         }
     }
     let mut out = Vec::new();
-    for (i, cells) in rows.enumerate() {
-        let texts: Vec<String> = cells.iter().map(cell_text).collect();
-        if texts.iter().all(String::is_empty) {
-            continue;
-        }
+    for row in rows {
         if out.len() == MAX_ROWS {
             return Err(Problem::new(
                 "file",
@@ -913,7 +867,10 @@ pub fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Draft)>, Problem> {
             ));
         }
         let mut d = Draft::default();
-        for (header, text) in headers.iter().zip(texts) {
+        for (col, text) in row.cells {
+            let Some(header) = headers.get(&col) else {
+                continue;
+            };
             match field_of(header) {
                 Some("category") => d.category = text,
                 Some("title") => d.title = text,
@@ -935,7 +892,7 @@ pub fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Draft)>, Problem> {
                 }
             }
         }
-        out.push((first_row + i as u32 + 2, d));
+        out.push((row.number, d));
     }
     Ok(out)
 }

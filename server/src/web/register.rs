@@ -7,8 +7,9 @@
 //!   approved), and lead units: one item per lead unit, registered and dispatched in one
 //!   action (docs/adr/0001).
 //! - `GET /register/import`, `POST /register/import`: a spreadsheet (xlsx) uploaded with a
-//!   progress bar, every row checked with a reason for each bad field; nothing is imported
-//!   while any row is bad. `POST /register/import/run` imports the checked rows a chunk at a
+//!   progress bar, read within `crate::sheet`'s limits off the async workers (a file beyond
+//!   them is refused with its code), every row checked with a reason for each bad field;
+//!   nothing is imported while any row is bad. `POST /register/import/run` imports the checked rows a chunk at a
 //!   time (htmx asks for the next chunk and moves the progress bar), or all at once without
 //!   JavaScript. `GET /register/template.xlsx`: the sheet to fill in.
 //! - `GET /dispatch/{id}`, `POST /dispatch/{id}`: dispatching an item already registered
@@ -583,7 +584,20 @@ async fn import_upload(
             zh: "请选择要导入的 xlsx 文件".into(),
             en: "choose an xlsx file to import".into(),
         }),
-        Some(b) => match reg::read_sheet(&b) {
+        // Parsed away from the async workers; a panic in the reader refuses the file and
+        // leaves the server running (an allocation failure would abort instead, which is
+        // why the reader checks its limits before allocating).
+        Some(b) => match tokio::task::spawn_blocking(move || reg::read_sheet(&b))
+            .await
+            .unwrap_or_else(|_| {
+                tracing::warn!("the spreadsheet reader panicked on an upload");
+                Err(Problem {
+                    field: "file".into(),
+                    code: "import.unreadable",
+                    zh: "无法读取该表格".into(),
+                    en: "the spreadsheet cannot be read".into(),
+                })
+            }) {
             Ok(rows) if rows.is_empty() => file_problem(&Problem {
                 field: "file".into(),
                 code: "import.no_rows",
@@ -684,9 +698,24 @@ async fn import_run(
             }
         }
     }
-    let offset = f.offset.trim().parse::<usize>().ok();
+    // Where the chunk starts: a row's place, at most the number of rows (past the last
+    // row, nothing is left to run).
+    let offset = match f.offset.trim() {
+        "" => None,
+        o => match o.parse::<usize>() {
+            Ok(o) if o <= planned.len() => Some(o),
+            _ => {
+                return ApiError::bad_request(
+                    "request.bad_offset",
+                    format!("导入位置无效，应为0到{}", planned.len()),
+                    format!("the offset is 0 to {}", planned.len()),
+                )
+                .into_response()
+            }
+        },
+    };
     let chunk = match offset.filter(|_| headers.get("hx-request").is_some()) {
-        Some(o) => o.min(planned.len())..(o + CHUNK).min(planned.len()),
+        Some(o) => o..o.saturating_add(CHUNK).min(planned.len()),
         None => 0..planned.len(),
     };
     let end = chunk.end;

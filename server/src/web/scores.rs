@@ -75,10 +75,15 @@ fn period_of(q: &PeriodQuery, session: &Session, now: DateTime<Utc>) -> Result<P
     let bad = || {
         ApiError::bad_request(
             "query.bad_period",
-            "考核期无效（月 1–12，季度 1–4）",
-            "not a period (month 1–12, quarter 1–4)",
+            "考核期无效（年 1–9999，月 1–12，季度 1–4）",
+            "not a period (year 1–9999, month 1–12, quarter 1–4)",
         )
     };
+    // A four-digit year: chrono's own range (±262,143) would let the neighbours' links and
+    // the calendar's arithmetic run off its edges.
+    if !(1..=9999).contains(&year) {
+        return Err(bad());
+    }
     let q_of = |kind: &str, y: i32, n: u32| match kind {
         "year" => format!("period=year&year={y}"),
         k => format!("period={k}&year={y}&n={n}"),

@@ -462,8 +462,12 @@ struct MonthQuery {
     month: String,
 }
 
+/// A month `YYYY-MM` of a four-digit year (chrono reads years to ±262,143, at whose edges
+/// the calendar's arithmetic would overflow).
 fn parse_month(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1..=9999).contains(&d.year()))
 }
 
 fn month_name(d: NaiveDate) -> String {
@@ -932,5 +936,7 @@ mod tests {
         assert_eq!(month_name(add_months(d, -12)), "2025-12");
         assert!(parse_month("2026-13").is_none());
         assert!(parse_month("12/2026").is_none());
+        assert!(parse_month("-262144-01").is_none());
+        assert!(parse_month("262143-12").is_none());
     }
 }

@@ -21,6 +21,7 @@ mod replicas;
 mod scheduler;
 mod sec_auth;
 mod sec_crash;
+mod sec_import;
 mod sec_misc;
 mod sec_reach;
 mod sec_reading;

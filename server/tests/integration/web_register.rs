@@ -12,7 +12,7 @@ use crate::support::*;
 use crate::web::{browser, form_token, page, sign_in};
 
 /// Posts a form (pairs, names repeated for ticked boxes) with the cookie; (status, body).
-async fn post(
+pub(crate) async fn post(
     s: &Server,
     web: &reqwest::Client,
     cookie: &str,
@@ -38,7 +38,7 @@ async fn post(
 }
 
 /// The items whose title contains `q`, as the supervisor's API lists them.
-async fn items(s: &Server, token: &str, q: &str) -> Vec<Value> {
+pub(crate) async fn items(s: &Server, token: &str, q: &str) -> Vec<Value> {
     let path = format!("/api/v1/tasks?per_page=200&q={}", urlencode(q));
     s.get(token, &path).await.expect(200)["items"]
         .as_array()
@@ -321,14 +321,14 @@ both!(
     }
 );
 
-fn as_refs(rows: &[[String; 8]]) -> Vec<[&str; 8]> {
+pub(crate) fn as_refs(rows: &[[String; 8]]) -> Vec<[&str; 8]> {
     rows.iter()
         .map(|r| std::array::from_fn(|i| r[i].as_str()))
         .collect()
 }
 
 /// An xlsx with these rows under the standard headers.
-fn sheet(rows: &[[&str; 8]]) -> Vec<u8> {
+pub(crate) fn sheet(rows: &[[&str; 8]]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let s = book.add_worksheet();
     for (c, h) in [
@@ -354,7 +354,7 @@ fn sheet(rows: &[[&str; 8]]) -> Vec<u8> {
     book.save_to_buffer().expect("xlsx")
 }
 
-async fn upload(
+pub(crate) async fn upload(
     s: &Server,
     web: &reqwest::Client,
     cookie: &str,
@@ -382,7 +382,7 @@ async fn upload(
 }
 
 /// The value of the hidden input `name` in `html`, unescaped.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).expect(name) + marker.len();
     let end = start + html[start..].find('"').expect("end");
