@@ -255,15 +255,7 @@ async fn existing(tx: &mut Tx, hash: &str) -> Result<Option<Stored>, ApiError> {
     let row = tx
         .row("SELECT size, mime FROM blobs WHERE hash = $1", args![hash])
         .await?;
-    row.map(|r| {
-        Ok(Stored {
-            hash: hash.to_owned(),
-            size: r.int(0)?,
-            mime: r.text(1)?,
-            complete: true,
-        })
-    })
-    .transpose()
+    stored_row(hash, row)
 }
 
 /// The query of [`usable`]: the file's size and type, if it is stored and the actor sent its
@@ -282,7 +274,8 @@ fn usable_query(hash: &str, actor: &Actor) -> (String, Vec<Val>) {
     (sql, params)
 }
 
-fn usable_row(hash: &str, row: Option<Row>) -> Result<Option<Stored>, ApiError> {
+/// A stored file from its `size, mime` row, if there is one.
+fn stored_row(hash: &str, row: Option<Row>) -> Result<Option<Stored>, ApiError> {
     row.map(|r| {
         Ok(Stored {
             hash: hash.to_owned(),
@@ -303,7 +296,7 @@ pub(crate) async fn usable(
     actor: &Actor,
 ) -> Result<Option<Stored>, ApiError> {
     let (sql, params) = usable_query(hash, actor);
-    usable_row(hash, tx.row(&sql, params).await?)
+    stored_row(hash, tx.row(&sql, params).await?)
 }
 
 /// Records that the person sent the file's whole content (checked against its hash).
@@ -589,7 +582,7 @@ pub(crate) async fn download(
 ) -> Result<Response, ApiError> {
     let hash = checked(hash)?;
     let (sql, params) = usable_query(&hash, &session.actor);
-    let stored = usable_row(&hash, state.db.row(&sql, params).await?)?.ok_or_else(not_found)?;
+    let stored = stored_row(&hash, state.db.row(&sql, params).await?)?.ok_or_else(not_found)?;
     let mime = HeaderValue::from_str(&stored.mime).map_err(ApiError::internal)?;
     let etag = format!("\"{hash}\"");
     let cache = [

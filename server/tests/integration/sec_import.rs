@@ -12,7 +12,9 @@ use duban_server::sheet;
 
 use crate::support::*;
 use crate::web::{browser, page, sign_in};
-use crate::web_register::{as_refs, hidden, items, post, sheet as good_sheet, upload};
+use crate::web_register::{
+    as_refs, import_due, import_row, import_run, items, post, sheet as good_sheet, upload,
+};
 
 const NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 
@@ -279,22 +281,9 @@ both!(
         )
         .await;
         // More data rows than one import takes.
-        let due = (chrono::Utc::now() + chrono::Duration::days(40))
-            .format("%Y-%m-%d")
-            .to_string();
+        let due = import_due();
         let rows: Vec<[String; 8]> = (0..=sheet_rows())
-            .map(|i| {
-                [
-                    "议定事项".to_owned(),
-                    format!("恶意表格事项{i}"),
-                    String::new(),
-                    "普通".to_owned(),
-                    "内部".to_owned(),
-                    due.clone(),
-                    "交通运输局".to_owned(),
-                    String::new(),
-                ]
-            })
+            .map(|i| import_row(format!("恶意表格事项{i}"), "", &due))
             .collect();
         refused(&s, good_sheet(&as_refs(&rows)), "import.too_many_rows").await;
         // A file larger than the reader takes (the page's body limit is lower still).
@@ -317,34 +306,13 @@ both!(
         let web = browser();
         let cookie = sign_in(&s, &web, "supervisor").await;
         let token = s.login("supervisor").await;
-        let due = (chrono::Utc::now() + chrono::Duration::days(40))
-            .format("%Y-%m-%d")
-            .to_string();
+        let due = import_due();
         let rows: Vec<[String; 8]> = (1..=3)
-            .map(|i| {
-                [
-                    "议定事项".to_owned(),
-                    format!("偏移导入{i}"),
-                    String::new(),
-                    "普通".to_owned(),
-                    "内部".to_owned(),
-                    due.clone(),
-                    "交通运输局".to_owned(),
-                    String::new(),
-                ]
-            })
+            .map(|i| import_row(format!("偏移导入{i}"), "", &due))
             .collect();
         let (status, html) = upload(&s, &web, &cookie, good_sheet(&as_refs(&rows)), true).await;
         assert_eq!(status, 200, "{html}");
-        let form = hidden(&html, "form");
-        let data = hidden(&html, "data");
-        let run = |offset: &str| {
-            vec![
-                ("form", form.clone()),
-                ("data", data.clone()),
-                ("offset", offset.to_owned()),
-            ]
-        };
+        let run = import_run(&html);
         for offset in [
             "18446744073709551615",
             "18446744073709551616",

@@ -12,70 +12,35 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 use crate::web::{browser, demo_sign_in, page};
+use crate::web_scores::{bulletin_month, change_bulletin, create_bulletin, draft_body, version};
 
 // ----- 6: public bulletins ----------------------------------------------------------------------
 
-/// Creates a bulletin through the form; returns its id.
-async fn create_bulletin(
-    s: &Server,
-    web: &reqwest::Client,
-    cookie: &str,
-    fields: &[(&str, &str)],
-) -> String {
-    let token = crate::web::form_token(s, web, cookie).await;
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", &token));
-    let r = web
-        .post(format!("{}/bulletins", s.base))
-        .header(COOKIE, cookie)
-        .form(&fields)
-        .send()
+/// A draft's edit page, as its author sees it.
+async fn draft_page(s: &Server, web: &reqwest::Client, cookie: &str, id: &str) -> String {
+    page(web, &format!("{}/bulletins/{id}", s.base), Some(cookie))
         .await
-        .expect("create");
-    assert_eq!(r.status(), 303);
-    let to = r.headers()["location"].to_str().expect("location");
-    to.trim_start_matches("/bulletins/").to_owned()
+        .1
 }
 
-/// The hidden version of the edit form.
-fn version(html: &str) -> String {
-    let m = "name=\"version\" value=\"";
-    let start = html.find(m).expect("version") + m.len();
-    html[start..start + html[start..].find('"').expect("end")].to_owned()
-}
-
-/// The draft's body as the edit form holds it.
-fn draft_body(html: &str) -> String {
-    let start = html.find("id=\"bulletin-body\"").expect("body field");
-    let open = start + html[start..].find('>').expect("tag") + 1;
-    let end = open + html[open..].find("</textarea>").expect("end");
-    html[open..end]
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-/// Saves or publishes a draft through its form; returns the status and the page.
-async fn change_bulletin(
+/// Publishes a draft for the public board through its form; returns the status and the page.
+async fn publish_public(
     s: &Server,
     web: &reqwest::Client,
     cookie: &str,
     id: &str,
-    fields: &[(&str, &str)],
+    version: &str,
+    title: &str,
+    body: &str,
 ) -> (u16, String) {
-    let token = crate::web::form_token(s, web, cookie).await;
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", &token));
-    let r = web
-        .post(format!("{}/bulletins/{id}", s.base))
-        .header(COOKIE, cookie)
-        .form(&fields)
-        .send()
-        .await
-        .expect("change");
-    (r.status().as_u16(), r.text().await.expect("body"))
+    let fields = [
+        ("version", version),
+        ("title", title),
+        ("body", body),
+        ("public", "1"),
+        ("action", "publish"),
+    ];
+    change_bulletin(s, web, cookie, id, &fields).await
 }
 
 both!(
@@ -87,13 +52,7 @@ both!(
         let items = duban_server::bulletins::every_item(&s.state)
             .await
             .expect("items");
-        let month = {
-            let (_, html) = page(&web, &format!("{}/bulletins", s.base), Some(&cookie)).await;
-            let at = html.find("id=\"month\"").expect("month field");
-            let v = "name=\"period\" value=\"";
-            let start = html[..at].rfind(v).expect("value") + v.len();
-            html[start..start + 7].to_owned()
-        };
+        let month = bulletin_month(&s, &web, &cookie).await;
 
         // The internal bulletin of the month names internal overdue items by number and title.
         let internal_form = uuid::Uuid::new_v4().to_string();
@@ -108,12 +67,7 @@ both!(
             ],
         )
         .await;
-        let (_, html) = page(
-            &web,
-            &format!("{}/bulletins/{internal}", s.base),
-            Some(&cookie),
-        )
-        .await;
+        let html = draft_page(&s, &web, &cookie, &internal).await;
         let internal_text = draft_body(&html);
         let named: Vec<(String, String)> = items
             .iter()
@@ -140,12 +94,7 @@ both!(
             ],
         )
         .await;
-        let (_, html) = page(
-            &web,
-            &format!("{}/bulletins/{public}", s.base),
-            Some(&cookie),
-        )
-        .await;
+        let html = draft_page(&s, &web, &cookie, &public).await;
         let public_text = draft_body(&html);
         for (number, title) in &named {
             assert!(
@@ -156,18 +105,14 @@ both!(
         assert!(public_text.contains("三、逾期未报送事项"), "{public_text}");
         // Published unchanged, it is on the board, without them.
         let title = "十一月督查通报(公开)";
-        let (status, _) = change_bulletin(
+        let (status, _) = publish_public(
             &s,
             &web,
             &cookie,
             &public,
-            &[
-                ("version", version(&html).as_str()),
-                ("title", title),
-                ("body", public_text.as_str()),
-                ("public", "1"),
-                ("action", "publish"),
-            ],
+            &version(&html),
+            title,
+            &public_text,
         )
         .await;
         assert_eq!(status, 303, "a generated public bulletin is published");
@@ -193,31 +138,14 @@ both!(
             ],
         )
         .await;
-        let (_, html) = page(
-            &web,
-            &format!("{}/bulletins/{report}", s.base),
-            Some(&cookie),
-        )
-        .await;
+        let html = draft_page(&s, &web, &cookie, &report).await;
         let v = version(&html);
         for body in [
             format!("本月重点推进了{pasted}等工作。"),
             format!("见{number}。"),
         ] {
-            let (status, answer) = change_bulletin(
-                &s,
-                &web,
-                &cookie,
-                &report,
-                &[
-                    ("version", v.as_str()),
-                    ("title", "专报:近期工作情况"),
-                    ("body", body.as_str()),
-                    ("public", "1"),
-                    ("action", "publish"),
-                ],
-            )
-            .await;
+            let (status, answer) =
+                publish_public(&s, &web, &cookie, &report, &v, "专报:近期工作情况", &body).await;
             assert_eq!(status, 422, "{answer}");
             assert!(
                 answer.contains("bulletin.names_internal") && answer.contains(number.as_str()),
@@ -227,18 +155,14 @@ both!(
         let (_, board) = page(&web, &format!("{}/board", s.base), None).await;
         assert!(!board.contains(pasted.as_str()) && !board.contains("近期工作情况"));
         // The same text kept inside (internal) is published; removed, the public one is too.
-        let (status, _) = change_bulletin(
+        let (status, _) = publish_public(
             &s,
             &web,
             &cookie,
             &report,
-            &[
-                ("version", v.as_str()),
-                ("title", "专报:近期工作情况"),
-                ("body", "本月各单位按计划推进重点工作。"),
-                ("public", "1"),
-                ("action", "publish"),
-            ],
+            &v,
+            "专报:近期工作情况",
+            "本月各单位按计划推进重点工作。",
         )
         .await;
         assert_eq!(status, 303);

@@ -159,6 +159,29 @@ both!(
     }
 );
 
+/// Posts a page's form as the browser does (cookie, origin, then the form token last);
+/// returns the status and the body.
+async fn post_form(
+    s: &Server,
+    web: &reqwest::Client,
+    cookie: &str,
+    token: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", token));
+    let r = web
+        .post(format!("{}{path}", s.base))
+        .header(COOKIE, cookie)
+        .header(ORIGIN, s.base.as_str())
+        .form(&fields)
+        .send()
+        .await
+        .expect("post");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
 /// The refusal a page shows: its `data-code` block.
 fn shown_error(html: &str) -> &str {
     let start = html.find("<div class=\"error\"").expect("a refusal shown");
@@ -178,28 +201,24 @@ both!(
         let token = crate::web::form_token(&s, &web, &cookie).await;
 
         // The item page's acts (here a comment): the same answer as for an unknown item.
+        let (s, web, cookie, token) = (&s, &web, &cookie, &token);
         let act = |task: String| {
             let command = cid();
-            let web = web.clone();
-            let cookie = cookie.clone();
-            let url = format!("{}/items/{task}/act", s.base);
-            let origin = s.base.clone();
-            let token = token.clone();
             async move {
-                let r = web
-                    .post(url)
-                    .header(COOKIE, cookie)
-                    .header(ORIGIN, origin)
-                    .form(&[
-                        ("command", command.as_str()),
-                        ("act", "comment"),
-                        ("text", "请加快进度"),
-                        ("csrf", token.as_str()),
-                    ])
-                    .send()
-                    .await
-                    .expect("post");
-                (r.status().as_u16(), r.text().await.expect("body"))
+                let fields = [
+                    ("command", command.as_str()),
+                    ("act", "comment"),
+                    ("text", "请加快进度"),
+                ];
+                post_form(
+                    s,
+                    web,
+                    cookie,
+                    token,
+                    &format!("/items/{task}/act"),
+                    &fields,
+                )
+                .await
             }
         };
         let hidden = act(t.clone()).await;
@@ -210,30 +229,17 @@ both!(
         // A score adjustment names its item by id: the refusal shown is an unknown item's.
         let adjust = |task: String| {
             let form = cid();
-            let web = web.clone();
-            let cookie = cookie.clone();
-            let url = format!("{}/scores/adjust", s.base);
-            let origin = s.base.clone();
             let unit = f.unit_a.to_string();
-            let token = token.clone();
             async move {
-                let r = web
-                    .post(url)
-                    .header(COOKIE, cookie)
-                    .header(ORIGIN, origin)
-                    .form(&[
-                        ("form", form.as_str()),
-                        ("unit", unit.as_str()),
-                        ("task", task.as_str()),
-                        ("points", "-2"),
-                        ("reason", "未按要求提供整改台账"),
-                        ("period", "month"),
-                        ("csrf", token.as_str()),
-                    ])
-                    .send()
-                    .await
-                    .expect("post");
-                (r.status().as_u16(), r.text().await.expect("body"))
+                let fields = [
+                    ("form", form.as_str()),
+                    ("unit", unit.as_str()),
+                    ("task", task.as_str()),
+                    ("points", "-2"),
+                    ("reason", "未按要求提供整改台账"),
+                    ("period", "month"),
+                ];
+                post_form(s, web, cookie, token, "/scores/adjust", &fields).await
             }
         };
         let (hidden_status, hidden) = adjust(t.clone()).await;

@@ -395,6 +395,40 @@ pub(crate) fn hidden(html: &str, name: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The deadline an import row gives: 40 days ahead, as a sheet's date cell.
+pub(crate) fn import_due() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(40))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// An import row: an ordinary internal agreed item for 交通运输局, due on `due`.
+pub(crate) fn import_row(title: String, requirement: &str, due: &str) -> [String; 8] {
+    [
+        "议定事项".to_owned(),
+        title,
+        requirement.to_owned(),
+        "普通".to_owned(),
+        "内部".to_owned(),
+        due.to_owned(),
+        "交通运输局".to_owned(),
+        String::new(),
+    ]
+}
+
+/// The fields of the import run from `offset`, for the checked sheet the preview `html` holds.
+pub(crate) fn import_run(html: &str) -> impl Fn(&str) -> Vec<(&'static str, String)> {
+    let form = hidden(html, "form");
+    let data = hidden(html, "data");
+    move |offset: &str| {
+        vec![
+            ("form", form.clone()),
+            ("data", data.clone()),
+            ("offset", offset.to_owned()),
+        ]
+    }
+}
+
 both!(
     a_spreadsheet_is_checked_row_by_row_then_imported_in_chunks,
     |s: Server| async move {
@@ -402,22 +436,9 @@ both!(
         let web = browser();
         let cookie = sign_in(&s, &web, "supervisor").await;
         let token = s.login("supervisor").await;
-        let due = (chrono::Utc::now() + chrono::Duration::days(40))
-            .format("%Y-%m-%d")
-            .to_string();
+        let due = import_due();
         let mut rows: Vec<[String; 8]> = (1..=11)
-            .map(|i| {
-                [
-                    "议定事项".to_owned(),
-                    format!("导入事项{i:02}"),
-                    "要求".to_owned(),
-                    "普通".to_owned(),
-                    "内部".to_owned(),
-                    due.clone(),
-                    "交通运输局".to_owned(),
-                    String::new(),
-                ]
-            })
+            .map(|i| import_row(format!("导入事项{i:02}"), "要求", &due))
             .collect();
         // Row 13 (the 12th item) goes to two units: two items.
         rows.push([
@@ -458,15 +479,7 @@ both!(
         let (status, html) = upload(&s, &web, &cookie, sheet(&as_refs(&rows)), true).await;
         assert_eq!(status, 200, "{html}");
         assert!(html.contains("13 项待导入"), "{html}");
-        let form = hidden(&html, "form");
-        let data = hidden(&html, "data");
-        let run = |offset: &str| {
-            vec![
-                ("form", form.clone()),
-                ("data", data.clone()),
-                ("offset", offset.to_owned()),
-            ]
-        };
+        let run = import_run(&html);
         let (status, first) =
             post(&s, &web, &cookie, "/register/import/run", &run("0"), true).await;
         assert_eq!(status, 200, "{first}");

@@ -181,7 +181,7 @@ both!(
 );
 
 /// Creates a bulletin through the form; returns its id.
-async fn create(
+pub(crate) async fn create_bulletin(
     s: &Server,
     web: &reqwest::Client,
     cookie: &str,
@@ -198,18 +198,58 @@ async fn create(
         .await
         .expect("create");
     assert_eq!(r.status(), 303);
-    let to = r.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let to = r.headers()["location"].to_str().expect("location");
     to.trim_start_matches("/bulletins/").to_owned()
 }
 
+/// Saves or publishes a draft through its form; returns the status and the page.
+pub(crate) async fn change_bulletin(
+    s: &Server,
+    web: &reqwest::Client,
+    cookie: &str,
+    id: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let token = form_token(s, web, cookie).await;
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
+    let r = web
+        .post(format!("{}/bulletins/{id}", s.base))
+        .header(COOKIE, cookie)
+        .form(&fields)
+        .send()
+        .await
+        .expect("change");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+/// The month the bulletins page offers a monthly bulletin for (`YYYY-MM`).
+pub(crate) async fn bulletin_month(s: &Server, web: &reqwest::Client, cookie: &str) -> String {
+    let (_, html) = page(web, &format!("{}/bulletins", s.base), Some(cookie)).await;
+    let at = html.find("id=\"month\"").expect("month field");
+    let v = "name=\"period\" value=\"";
+    let start = html[..at].rfind(v).expect("value") + v.len();
+    html[start..start + 7].to_owned()
+}
+
 /// The hidden version of the edit form.
-fn version(html: &str) -> String {
+pub(crate) fn version(html: &str) -> String {
     let m = "name=\"version\" value=\"";
     let start = html.find(m).expect("version") + m.len();
     html[start..start + html[start..].find('"').expect("end")].to_owned()
+}
+
+/// The draft's body as the edit form holds it.
+pub(crate) fn draft_body(html: &str) -> String {
+    let start = html.find("id=\"bulletin-body\"").expect("body field");
+    let open = start + html[start..].find('>').expect("tag") + 1;
+    let end = open + html[open..].find("</textarea>").expect("end");
+    html[open..end]
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 both!(
@@ -220,23 +260,16 @@ both!(
         let cookie = demo_sign_in(&s, &web, "supervisor").await;
         let token = api_token(&s, "supervisor").await;
         let overview: Value = s.get(&token, "/api/v1/overview").await.expect(200);
-        let month = {
-            let (_, html) = page(&web, &format!("{}/bulletins", s.base), Some(&cookie)).await;
-            let m = "id=\"month\"";
-            let at = html.find(m).expect("month field");
-            let v = "name=\"period\" value=\"";
-            let start = html[..at].rfind(v).expect("value") + v.len();
-            html[start..start + 7].to_owned()
-        };
+        let month = bulletin_month(&s, &web, &cookie).await;
         let form = uuid::Uuid::new_v4().to_string();
         let fields = [
             ("form", form.as_str()),
             ("kind", "monthly"),
             ("period", month.as_str()),
         ];
-        let id = create(&s, &web, &cookie, &fields).await;
+        let id = create_bulletin(&s, &web, &cookie, &fields).await;
         assert_eq!(
-            create(&s, &web, &cookie, &fields).await,
+            create_bulletin(&s, &web, &cookie, &fields).await,
             id,
             "a resent form: the same draft"
         );
@@ -340,7 +373,7 @@ both!(
 
         // An internal notice, published: read inside, never on the board.
         let nform = uuid::Uuid::new_v4().to_string();
-        let nid = create(
+        let nid = create_bulletin(
             &s,
             &web,
             &cookie,
