@@ -367,15 +367,6 @@ async fn update_user(
     if input.id.is_some_and(|i| i != id) {
         return Err(id_mismatch());
     }
-    // As with locking: an administrator who could deactivate their own account or drop
-    // their own administrator role could leave the organisation with no one to undo it.
-    if id == admin.user() && (!input.active || !input.roles.contains(&Role::Admin)) {
-        return Err(ApiError::unprocessable(
-            "org.demote_self",
-            "不能停用自己的账号或取消自己的管理员角色",
-            "you may not deactivate your own account or remove your own administrator role",
-        ));
-    }
     save_user(&state, &admin, input, id, false).await.map(Json)
 }
 

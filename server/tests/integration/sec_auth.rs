@@ -453,41 +453,6 @@ both!(
 );
 
 both!(
-    an_administrator_may_not_deactivate_or_demote_their_own_account,
-    |s: Server| async move {
-        let f = s.fixture().await;
-        let admin = s.login("admin").await;
-        let me = format!("/api/v1/admin/users/{}", f.admin);
-        let put = |body: serde_json::Value| {
-            let (s, me, admin) = (&s, me.clone(), admin.clone());
-            async move { s.call(Method::PUT, &me, Some(&admin), Some(body)).await }
-        };
-        put(
-            json!({"username": "admin", "name": "admin", "unit": f.office,
-                   "roles": ["admin"], "active": false}),
-        )
-        .await
-        .error(422, "org.demote_self");
-        put(
-            json!({"username": "admin", "name": "admin", "unit": f.office,
-                   "roles": ["supervisor"]}),
-        )
-        .await
-        .error(422, "org.demote_self");
-        // Nothing changed: the administrator is still signed in and administers.
-        s.get(&admin, "/api/v1/auth/me").await.expect(200);
-        s.get(&admin, "/api/v1/admin/users").await.expect(200);
-        // Changing their own name is fine.
-        put(
-            json!({"username": "admin", "name": "管理员", "unit": f.office,
-                   "roles": ["admin"]}),
-        )
-        .await
-        .expect(200);
-    }
-);
-
-both!(
     locking_an_account_ends_its_api_and_page_sessions_until_unlocked,
     |s: Server| async move {
         let f = s.fixture().await;
