@@ -170,15 +170,15 @@ impl OAuthToken {
 /// RFC 3986 percent-encoding of a form value or signed parameter (unreserved characters
 /// stay; space is `%20`, `*` is `%2A`).
 pub fn percent(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(v, RFC3986_RESERVED).to_string()
 }
+
+/// Every byte but RFC 3986's unreserved characters (`A–Z a–z 0–9 - . _ ~`).
+const RFC3986_RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The wait a `Retry-After` header asks for (seconds; an HTTP date is not honoured and
 /// falls back to the caller's backoff).

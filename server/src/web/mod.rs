@@ -227,15 +227,13 @@ pub fn safe_next(next: &str) -> &str {
 
 /// To the sign-in page, coming back to `path` afterwards.
 fn to_login(path: &str) -> Response {
-    let next: String = path
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    // Every byte but letters, digits and `/ - _ .` is escaped.
+    const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.');
+    let next = percent_encoding::utf8_percent_encode(path, ESCAPED);
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
