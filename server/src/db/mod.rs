@@ -105,7 +105,7 @@ pub enum Row {
 }
 
 macro_rules! getter {
-    ($name:ident, $ty:ty) => {
+    ($name:ident, $named:ident, $ty:ty) => {
         /// Reads column `i`.
         pub fn $name(&self, i: usize) -> Result<$ty, DbError> {
             Ok(match self {
@@ -113,15 +113,23 @@ macro_rules! getter {
                 Row::Postgres(r) => r.try_get::<$ty, _>(i)?,
             })
         }
+
+        /// Reads the column named `column`.
+        pub fn $named(&self, column: &str) -> Result<$ty, DbError> {
+            Ok(match self {
+                Row::Sqlite(r) => r.try_get::<$ty, _>(column)?,
+                Row::Postgres(r) => r.try_get::<$ty, _>(column)?,
+            })
+        }
     };
 }
 
 impl Row {
-    getter!(int, i64);
-    getter!(opt_int, Option<i64>);
-    getter!(text, String);
-    getter!(opt_text, Option<String>);
-    getter!(bytes, Vec<u8>);
+    getter!(int, get_int, i64);
+    getter!(opt_int, get_opt_int, Option<i64>);
+    getter!(text, get_text, String);
+    getter!(opt_text, get_opt_text, Option<String>);
+    getter!(bytes, get_bytes, Vec<u8>);
 }
 
 /// A connection pool on either backend.
