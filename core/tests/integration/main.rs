@@ -10,6 +10,7 @@ mod matrix;
 #[cfg(feature = "photo")]
 mod photo;
 mod properties;
+mod requirements;
 mod rules;
 mod scoring;
 mod screens;

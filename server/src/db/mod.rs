@@ -5,6 +5,7 @@
 //! lives in [`sqlite`] and [`postgres`]. See docs/adr/0003-one-query-set.md.
 
 pub mod postgres;
+pub mod schema;
 pub mod sqlite;
 
 use std::path::Path;

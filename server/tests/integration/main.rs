@@ -19,6 +19,7 @@ mod push;
 mod query;
 mod replicas;
 mod scheduler;
+mod schema_parity;
 mod sec_auth;
 mod sec_crash;
 mod sec_import;

@@ -48,7 +48,8 @@ macro_rules! both {
     };
 }
 
-fn temp_dir() -> PathBuf {
+/// A new empty directory under the system's temporary directory.
+pub fn temp_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("duban-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -64,7 +65,8 @@ pub fn pg_url() -> String {
     })
 }
 
-async fn fresh_db(backend: Backend, dir: &std::path::Path) -> Db {
+/// A fresh, migrated database on `backend` (SQLite in `dir`).
+pub async fn fresh_db(backend: Backend, dir: &std::path::Path) -> Db {
     match backend {
         Backend::Sqlite => Db::open(None, dir, 4).await.expect("open sqlite"),
         Backend::Postgres => {
