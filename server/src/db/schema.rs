@@ -250,13 +250,14 @@ async fn sqlite(db: &Db) -> Result<Schema, DbError> {
             vec![],
         )
         .await?;
-    let mut keys: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+    let mut primary: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
     for row in &columns {
         let table = row.get_text("tbl")?;
         let name = row.get_text("col")?;
         let pk = row.get_int("pk")?;
         if pk > 0 {
-            keys.entry(table.clone())
+            primary
+                .entry(table.clone())
                 .or_default()
                 .push((pk, name.clone()));
         }
@@ -272,7 +273,7 @@ async fn sqlite(db: &Db) -> Result<Schema, DbError> {
                 default: row.get_opt_text("dflt")?.map(|d| default(&d)),
             });
     }
-    for (table, mut key) in keys {
+    for (table, mut key) in primary {
         key.sort();
         schema.table(&table).primary_key = key.into_iter().map(|(_, c)| c).collect();
     }
@@ -324,7 +325,7 @@ async fn sqlite(db: &Db) -> Result<Schema, DbError> {
         schema.table(&table).unique.insert(columns);
     }
 
-    let foreign = db
+    let foreign_rows = db
         .rows(
             &format!(
                 "SELECT t.name AS tbl, f.id AS id, f.seq AS pos, f.\"table\" AS ref, \
@@ -335,9 +336,9 @@ async fn sqlite(db: &Db) -> Result<Schema, DbError> {
             vec![],
         )
         .await?;
-    let mut keys: BTreeMap<(String, i64), ForeignKey> = BTreeMap::new();
-    for row in &foreign {
-        let key = keys
+    let mut foreign: BTreeMap<(String, i64), ForeignKey> = BTreeMap::new();
+    for row in &foreign_rows {
+        let key = foreign
             .entry((row.get_text("tbl")?, row.get_int("id")?))
             .or_insert_with(|| ForeignKey {
                 columns: vec![],
@@ -350,7 +351,7 @@ async fn sqlite(db: &Db) -> Result<Schema, DbError> {
         key.references
             .push(row.get_opt_text("ref_col")?.unwrap_or_default());
     }
-    for ((table, _), mut key) in keys {
+    for ((table, _), mut key) in foreign {
         if key.references.iter().any(String::is_empty) {
             if let Some(other) = schema.tables.get(&key.table) {
                 key.references = other.primary_key.clone();
