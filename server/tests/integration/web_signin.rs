@@ -10,6 +10,9 @@ use reqwest::Method;
 use crate::support::*;
 use crate::web::{browser, form_token, sign_in};
 
+/// A form posted: its path, the page to come back to, its fields.
+type Posted<'a> = (String, &'a str, Vec<(&'a str, &'a str)>);
+
 /// The answer to a request without following it: its status and its `Location`, if any.
 async fn answer(
     web: &reqwest::Client,
@@ -116,7 +119,7 @@ both!(
         let item = format!("/items/{t}");
         let bulletin = format!("/bulletins/{u}");
         let dispatch = format!("/dispatch/{t}");
-        let forms: [(String, &str, Vec<(&str, &str)>); 9] = [
+        let forms: [Posted; 9] = [
             (
                 format!("/items/{t}/urge"),
                 "/workbench",
