@@ -5,7 +5,8 @@
 //!   and sessions as the API; the session's token travels in an `HttpOnly`, `SameSite=Strict`
 //!   cookie, and every form that changes something carries a token of the session and is
 //!   refused from another site (see [`guard`]); after signing in, back to `next` only if it
-//!   is a plain path of this site ([`safe_next`]);
+//!   is a plain path of this site ([`safe_next`]); a page for people signed in takes
+//!   [`SignedIn`], which sends anyone else there, coming back afterwards ([`signin`]);
 //! - `GET /`: the portal for the person's role; `GET /overview`: the overview at a glance
 //!   (R8.1) — item and light counts, charts by unit and status, the overdue and escalated
 //!   items, this month's unit ranking — over exactly the items the person may read;

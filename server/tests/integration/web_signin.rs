@@ -2,7 +2,8 @@
 //! `next` page to come back to — the page itself (its path, not its query) for a page, the
 //! page a form or a download belongs to for those. The same for no cookie, an unknown
 //! cookie and the cookie of a session that was signed out; a query the page cannot read is
-//! refused before that, as before; the public board and the files answer as they always did.
+//! refused before that, a form is read only after it; the public board and the files answer
+//! as they always did.
 
 use reqwest::header::{COOKIE, LOCATION};
 use reqwest::Method;
@@ -171,6 +172,11 @@ both!(
             .unwrap();
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()[LOCATION], "/login?next=/register/import");
+        // The session is asked for before the form is read: a form that could not be read
+        // (here, one without its fields) is sent to sign in too.
+        let url = format!("{}/scores/adjust", s.base);
+        let got = answer(&web, Method::POST, &url, None, &[("points", "1")]).await;
+        assert_eq!(got, (303, "/login?next=/scores".to_owned()));
 
         // An unknown cookie, and the cookie of a session signed out: the same.
         let unknown = format!("duban_session=dbn_{}", "0".repeat(64));
