@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -32,7 +32,7 @@ use duban_core::domain::trail::{Hash, TrailEntry};
 use duban_core::domain::{Status, TaskId, UserId};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
-use super::{page, signed_in, to_login, Chrome, Shown};
+use super::{page, signin, Chrome, Shown, SignedIn};
 use crate::archive::{self, ArchiveInput, ArchivedItem, Evidence};
 use crate::auth::Session;
 use crate::db::{placeholders, Val};
@@ -389,13 +389,10 @@ fn choices(selected: &str, all: impl IntoIterator<Item = (String, String)>) -> V
 
 async fn ledger_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     RawQuery(raw): RawQuery,
     q: Result<Query<StatsQuery>, QueryRejection>,
+    SignedIn(session, _): SignedIn,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/ledger");
-    };
     let now = state.clock.now();
     let org = session.org.clone();
     let (filters, mut error) = match filters_of(q, &raw, &org, now) {
@@ -787,13 +784,10 @@ async fn workbook<T: Send + 'static>(
 
 async fn ledger_xlsx(
     State(state): State<AppState>,
-    headers: HeaderMap,
     RawQuery(raw): RawQuery,
     q: Result<Query<StatsQuery>, QueryRejection>,
+    SignedIn(session, _): SignedIn<signin::ToLedger>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/ledger");
-    };
     let now = state.clock.now();
     let result = async {
         let filters = filters_of(q, &raw, &session.org, now)?;
@@ -931,13 +925,10 @@ fn stats_workbook(st: &Stats, s: &Stamp) -> Result<Vec<u8>, XlsxError> {
 
 async fn stats_xlsx(
     State(state): State<AppState>,
-    headers: HeaderMap,
     RawQuery(raw): RawQuery,
     q: Result<Query<StatsQuery>, QueryRejection>,
+    SignedIn(session, _): SignedIn<signin::ToLedger>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/ledger");
-    };
     let now = state.clock.now();
     let result = async {
         let filters = filters_of(q, &raw, &session.org, now)?;
@@ -1054,12 +1045,9 @@ pub async fn archive_bytes(
 
 async fn archive_zip(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    SignedIn(session, _): SignedIn<signin::ToArchive>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login(&format!("/items/{}/archive.zip", crate::push::percent(&id)));
-    };
     let missing = || ApiError::not_found("事项", "item").into_response();
     let Ok(task) = uuid::Uuid::parse_str(id.trim()).map(TaskId) else {
         return missing();

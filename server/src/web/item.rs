@@ -39,7 +39,7 @@ use duban_core::domain::{decide, Command, Context, Event, EventKind, TaskId, Use
 use duban_core::protocol::{CommandEnvelope, PushOutcome};
 use serde::Deserialize;
 
-use super::{colour_class, office, page, signed_in, to_login, Chrome, Shown};
+use super::{colour_class, office, page, signed_in, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::authority;
 use crate::db::Val;
@@ -947,12 +947,9 @@ fn task_of(id: &str) -> Option<TaskId> {
 /// `GET /items/{id}`: the item page.
 async fn item_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    SignedIn(session, _): SignedIn,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login(&format!("/items/{id}"));
-    };
     let Some(task) = task_of(&id) else {
         return not_found();
     };
@@ -1139,11 +1136,9 @@ async fn act(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    SignedIn(session, _): SignedIn<signin::ToItem>,
     Form(form): Form<ActForm>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login(&format!("/items/{id}"));
-    };
     let Some(task) = task_of(&id) else {
         return not_found();
     };

@@ -5,7 +5,8 @@
 //!   and sessions as the API; the session's token travels in an `HttpOnly`, `SameSite=Strict`
 //!   cookie, and every form that changes something carries a token of the session and is
 //!   refused from another site (see [`guard`]); after signing in, back to `next` only if it
-//!   is a plain path of this site ([`safe_next`]);
+//!   is a plain path of this site ([`safe_next`]); a page for people signed in takes
+//!   [`SignedIn`], which sends anyone else there, coming back afterwards ([`signin`]);
 //! - `GET /`: the portal for the person's role; `GET /overview`: the overview at a glance
 //!   (R8.1) — item and light counts, charts by unit and status, the overdue and escalated
 //!   items, this month's unit ranking — over exactly the items the person may read;
@@ -32,6 +33,7 @@ pub mod guard;
 mod item;
 mod register;
 mod scores;
+pub mod signin;
 mod stats;
 
 use askama::Template;
@@ -54,6 +56,7 @@ use crate::authority::{self, enum_text};
 use crate::error::{ApiError, Form, Path, Query};
 use crate::routes::query::{self, Board, Bucket, ItemSummary, Overview, RankRow};
 use crate::AppState;
+pub use signin::SignedIn;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "duban_session";
@@ -225,18 +228,6 @@ pub fn safe_next(next: &str) -> &str {
     }
 }
 
-/// To the sign-in page, coming back to `path` afterwards.
-fn to_login(path: &str) -> Response {
-    // Every byte but letters, digits and `/ - _ .` is escaped.
-    const ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'/')
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.');
-    let next = percent_encoding::utf8_percent_encode(path, ESCAPED);
-    Redirect::to(&format!("/login?next={next}")).into_response()
-}
-
 /// Whether the person works in the supervision office (the workbench is theirs).
 fn office(session: &Session) -> bool {
     session.actor.roles.any(&[Role::Supervisor, Role::Admin])
@@ -256,14 +247,17 @@ fn monitors(session: &Session) -> bool {
 /// `GET /`: the portal for the person's role (the workbench for the office, the overview
 /// for leaders and inspectors, the unit's portal for a unit head, the personal portal for
 /// everyone else), or the sign-in page.
-async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match signed_in(&state, &headers).await {
-        Some(s) if office(&s) => Redirect::to("/workbench").into_response(),
-        Some(s) if monitors(&s) => Redirect::to("/overview").into_response(),
-        Some(s) if s.actor.roles.has(Role::UnitHead) => Redirect::to("/unit").into_response(),
-        Some(_) => Redirect::to("/me").into_response(),
-        None => to_login("/"),
-    }
+async fn home(SignedIn(s, _): SignedIn) -> Response {
+    let to = if office(&s) {
+        "/workbench"
+    } else if monitors(&s) {
+        "/overview"
+    } else if s.actor.roles.has(Role::UnitHead) {
+        "/unit"
+    } else {
+        "/me"
+    };
+    Redirect::to(to).into_response()
 }
 
 /// A refusal shown on the sign-in page.
@@ -610,10 +604,7 @@ pub async fn overview_html(
     t.render().map_err(ApiError::internal)
 }
 
-async fn overview_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/overview");
-    };
+async fn overview_page(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
     match overview_html(&state, &session, state.clock.now()).await {
         Ok(html) => Html(html).into_response(),
         Err(e) => e.into_response(),
@@ -773,10 +764,7 @@ pub async fn workbench_html(
     .map_err(ApiError::internal)
 }
 
-async fn workbench_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/workbench");
-    };
+async fn workbench_page(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
     if !office(&session) {
         return Redirect::to("/overview").into_response();
     }
@@ -802,11 +790,9 @@ async fn urge(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    SignedIn(session, _): SignedIn<signin::ToWorkbench>,
     Form(form): Form<UrgeForm>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/workbench");
-    };
     let (Ok(task), Ok(command)) = (
         uuid::Uuid::parse_str(id.trim()),
         uuid::Uuid::parse_str(form.command.trim()),

@@ -32,7 +32,7 @@ use duban_core::domain::state::Status;
 use duban_core::domain::{Command, Role, TaskId};
 use duban_core::protocol::{CommandEnvelope, PushOutcome};
 
-use super::{office, page, signed_in, to_login, Chrome, Shown};
+use super::{office, page, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::error::{ApiError, Form, Multipart, Path};
 use crate::register::{self as reg, Draft, MilestoneDraft, Problem};
@@ -241,28 +241,21 @@ fn register_page(
     }
 }
 
-/// The person signed in, if they work in the office; else where to send them.
-async fn office_session(
-    state: &AppState,
-    headers: &HeaderMap,
-    path: &str,
-) -> Result<Session, Response> {
-    match signed_in(state, headers).await {
-        Some(s) if office(&s) => Ok(s),
-        Some(_) => Err(ApiError::forbidden(
+/// The refusal (403) of a person signed in who does not work in the office.
+fn not_office(session: &Session) -> Option<Response> {
+    (!office(session)).then(|| {
+        ApiError::forbidden(
             "只有督查办可以立项和交办",
             "only the supervision office registers and dispatches",
         )
-        .into_response()),
-        None => Err(to_login(path)),
-    }
+        .into_response()
+    })
 }
 
-async fn form_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let session = match office_session(&state, &headers, "/register").await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn form_page(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
+    if let Some(refused) = not_office(&session) {
+        return refused;
+    }
     let t = register_page(
         &session,
         state.clock.now(),
@@ -425,13 +418,12 @@ fn bad_form() -> Response {
 /// and each reason; else registers (and dispatches) and shows the items made.
 async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let session = match office_session(&state, &headers, "/register").await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    if let Some(refused) = not_office(&session) {
+        return refused;
+    }
     let now = state.clock.now();
     let (Some(form), d) = draft_of(&fields) else {
         return bad_form();
@@ -492,11 +484,10 @@ struct PreviewFragment {
     csrf: String,
 }
 
-async fn import_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let session = match office_session(&state, &headers, "/register/import").await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn import_page(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
+    if let Some(refused) = not_office(&session) {
+        return refused;
+    }
     let now = state.clock.now();
     page(
         StatusCode::OK,
@@ -552,12 +543,12 @@ fn file_problem(p: &Problem) -> Preview {
 async fn import_upload(
     State(state): State<AppState>,
     headers: HeaderMap,
+    SignedIn(session, _): SignedIn,
     mut multipart: Multipart,
 ) -> Response {
-    let session = match office_session(&state, &headers, "/register/import").await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    if let Some(refused) = not_office(&session) {
+        return refused;
+    }
     let now = state.clock.now();
     let mut bytes = None;
     loop {
@@ -665,12 +656,12 @@ struct RunPage {
 async fn import_run(
     State(state): State<AppState>,
     headers: HeaderMap,
+    SignedIn(session, _): SignedIn<signin::ToImport>,
     Form(f): Form<RunForm>,
 ) -> Response {
-    let session = match office_session(&state, &headers, "/register/import").await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    if let Some(refused) = not_office(&session) {
+        return refused;
+    }
     let now = state.clock.now();
     let (Ok(form), Ok(rows)) = (
         uuid::Uuid::parse_str(f.form.trim()),
@@ -746,11 +737,10 @@ async fn import_run(
 }
 
 /// `GET /register/template.xlsx`: the sheet to fill in.
-async fn template(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let session = match office_session(&state, &headers, "/register/template.xlsx").await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn template(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
+    if let Some(refused) = not_office(&session) {
+        return refused;
+    }
     match reg::template(&session.org, state.clock.now()) {
         Ok(bytes) => {
             super::export::download(bytes, super::export::XLSX, "立项模板.xlsx", "register.xlsx")
@@ -815,13 +805,12 @@ fn dispatch_view(
 
 async fn dispatch_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    SignedIn(session, _): SignedIn,
 ) -> Response {
-    let session = match office_session(&state, &headers, &format!("/dispatch/{id}")).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    if let Some(refused) = not_office(&session) {
+        return refused;
+    }
     let now = state.clock.now();
     let item = match item_of(&state, &session, &id, now).await {
         Ok(i) => i,
@@ -845,14 +834,13 @@ async fn dispatch_page(
 /// `POST /dispatch/{id}`: dispatches the item through the authority; back to the workbench.
 async fn dispatch_submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    SignedIn(session, _): SignedIn,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let session = match office_session(&state, &headers, &format!("/dispatch/{id}")).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    if let Some(refused) = not_office(&session) {
+        return refused;
+    }
     let now = state.clock.now();
     let item = match item_of(&state, &session, &id, now).await {
         Ok(i) => i,

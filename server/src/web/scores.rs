@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -31,7 +31,7 @@ use duban_core::domain::{Command, TaskId, UnitId};
 use duban_core::protocol::{CommandEnvelope, PushOutcome};
 use serde::Deserialize;
 
-use super::{office, page, percent, signed_in, to_login, Chrome, Shown};
+use super::{office, page, percent, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::bulletins::{self, Bulletin, Kind};
 use crate::error::{ApiError, Form, Path, Query};
@@ -210,12 +210,9 @@ struct ScoresPage {
 
 async fn scores_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<PeriodQuery>,
+    SignedIn(session, _): SignedIn,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/scores");
-    };
     let now = state.clock.now();
     let result = async {
         let p = period_of(&q, &session, now)?;
@@ -353,13 +350,10 @@ async fn breakdown_html(
 
 async fn breakdown_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<PeriodQuery>,
+    SignedIn(session, _): SignedIn,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login(&format!("/scores/units/{id}"));
-    };
     let now = state.clock.now();
     match breakdown_html(&state, &session, &id, &q, now, None).await {
         Ok(t) => page(StatusCode::OK, &t),
@@ -398,12 +392,9 @@ fn points_of(text: &str) -> Option<Points> {
 /// adjusts once. Back to the breakdown, with the refusal shown if there is one.
 async fn adjust(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn<signin::ToScores>,
     Form(f): Form<AdjustForm>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/scores");
-    };
     let now = state.clock.now();
     let q = PeriodQuery {
         period: f.period.clone(),
@@ -549,10 +540,7 @@ struct BulletinsPage {
     quarter: String,
 }
 
-async fn bulletins_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/bulletins");
-    };
+async fn bulletins_page(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
     let now = state.clock.now();
     let office = office(&session);
     match bulletins::list(&state.db, false, office).await {
@@ -596,12 +584,9 @@ fn office_only() -> Response {
 /// quarterly ranking; keyed by the form's id. To its edit page.
 async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session, _): SignedIn,
     Form(f): Form<CreateForm>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/bulletins");
-    };
     if !office(&session) {
         return office_only();
     }
@@ -694,12 +679,9 @@ async fn readable_bulletin(
 
 async fn bulletin_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    SignedIn(session, _): SignedIn,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login(&format!("/bulletins/{id}"));
-    };
     let now = state.clock.now();
     match readable_bulletin(&state, &session, &id).await {
         Ok(b) => page(
@@ -732,13 +714,10 @@ struct ChangeForm {
 /// refused (409) with what was typed still in the form.
 async fn change(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    SignedIn(session, _): SignedIn,
     Form(f): Form<ChangeForm>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login(&format!("/bulletins/{id}"));
-    };
     if !office(&session) {
         return office_only();
     }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -29,7 +29,7 @@ use duban_core::domain::derived::duty::{duties, Duty};
 use duban_core::domain::{effective_deadline, Actor, Context, Role, TaskState, UnitId, UserId};
 use serde::Deserialize;
 
-use super::{chart, colour_class, monitors, page, percent, row, signed_in, to_login, Chrome};
+use super::{chart, colour_class, monitors, page, percent, row, signin, Chrome, SignedIn};
 use super::{ChartData, Ranked, Row, Shown};
 use crate::auth::Session;
 use crate::error::{ApiError, Path, Query};
@@ -255,12 +255,9 @@ struct StatsPage {
 
 async fn stats_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(form): Query<StatsForm>,
+    SignedIn(session, _): SignedIn,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/stats");
-    };
     let now = state.clock.now();
     let org = &session.org;
     let (stats, error) = match query::stats_for(&state, &session, &form.query(), now).await {
@@ -481,13 +478,10 @@ fn add_months(d: NaiveDate, n: i32) -> NaiveDate {
 
 async fn person_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<MonthQuery>,
+    SignedIn(session, _): SignedIn<signin::ToPerson>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login(&format!("/people/{}", id.trim()));
-    };
     answer(person_html(&state, &session, &id, &q.month, state.clock.now()).await)
 }
 
@@ -641,10 +635,7 @@ struct MonitorPage {
     groups: Vec<Group>,
 }
 
-async fn monitor_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/monitor");
-    };
+async fn monitor_page(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
     answer(monitor_html(&state, &session, state.clock.now()).await)
 }
 
@@ -767,10 +758,7 @@ struct UnitPortal {
     dims: Vec<Dim>,
 }
 
-async fn unit_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/unit");
-    };
+async fn unit_page(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
     answer(unit_html(&state, &session, state.clock.now()).await)
 }
 
@@ -857,10 +845,7 @@ struct MePortal {
     unread: u64,
 }
 
-async fn me_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
-        return to_login("/me");
-    };
+async fn me_page(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
     answer(me_html(&state, &session, state.clock.now()).await)
 }
 

@@ -34,4 +34,5 @@ mod web_export;
 mod web_item;
 mod web_register;
 mod web_scores;
+mod web_signin;
 mod web_stats;
