@@ -2,6 +2,7 @@
 //! written through the same functions as the admin API, and its scenario applied command by
 //! command through the authority, at each step's own time, so the trails are real trails.
 
+use duban_core::domain::Code;
 use std::net::SocketAddr;
 
 use chrono::Utc;
@@ -89,7 +90,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Seeded, ApiError> {
             PushOutcome::Rejected { code, en, .. } => {
                 return Err(ApiError::internal(format!(
                     "demo step {i} ({} on {}) refused: {code}: {en}",
-                    step.command.kind().name_en(),
+                    step.command.kind().en(),
                     step.task
                 )))
             }

@@ -15,6 +15,7 @@
 //! A bad filter (a date not YYYY-MM-DD, `from` after `to`, an unknown unit) is refused with
 //! the API's own 400 and stable code (`query.bad_filter`), on the page as in the downloads.
 
+use duban_core::domain::Code;
 use std::collections::{BTreeSet, HashMap};
 
 use askama::Template;
@@ -439,7 +440,7 @@ async fn ledger_page(
             &period.status,
             Status::ALL
                 .iter()
-                .map(|s| (crate::authority::enum_text(s), s.name_zh().to_owned())),
+                .map(|s| (crate::authority::enum_text(s), s.zh().to_owned())),
         ),
         period,
         error: error.map(|e| Shown {
@@ -586,7 +587,7 @@ fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
                     .iter()
                     .find(|s| crate::authority::enum_text(*s) == c.trim())
             })
-            .map(|s| s.name_zh())
+            .map(|s| s.zh())
             .collect::<Vec<_>>()
             .join("、")
     };

@@ -13,6 +13,7 @@
 //!
 //! Every page reads only the items the person may read (`routes::query`).
 
+use duban_core::domain::Code;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -391,7 +392,7 @@ async fn stats_page(
             duban_core::domain::Status::ALL
                 .into_iter()
                 .filter(|s| *s != duban_core::domain::Status::New)
-                .map(|s| (crate::authority::enum_text(&s), s.name_zh().to_owned())),
+                .map(|s| (crate::authority::enum_text(&s), s.zh().to_owned())),
         ),
         total: s.total,
         overdue: s.overdue,
@@ -736,8 +737,8 @@ fn duties_of(
         .map(|d| DutyRow {
             row: row(session, i),
             duty: duty_code(d),
-            duty_zh: d.name_zh(),
-            duty_en: d.name_en(),
+            duty_zh: d.zh(),
+            duty_en: d.en(),
             who: org
                 .people
                 .get(&actor.id)
