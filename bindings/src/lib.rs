@@ -145,29 +145,29 @@ macro_rules! ffi_enum {
 ffi_enum! {
     /// Where an item stands.
     Status = duban_core::domain::Status {
-        /// Not registered yet (未立项).
+        /// Not registered yet.
         New,
-        /// 草稿.
+        /// A draft.
         Draft,
-        /// 立项审批中.
+        /// Awaiting registration approval.
         AwaitingApproval,
-        /// 待签收.
+        /// Dispatched, not received yet.
         Dispatched,
-        /// 已拒签.
+        /// Declined by the lead unit.
         Declined,
-        /// 办理中.
+        /// Being handled.
         InProgress,
-        /// 待复核.
+        /// Completion reported, under review.
         UnderReview,
-        /// 已完成.
+        /// Review accepted.
         Completed,
-        /// 已暂停.
+        /// Suspended: the clock stands still.
         Suspended,
-        /// 已撤销.
+        /// Revoked.
         Revoked,
-        /// 已办结.
+        /// Closed.
         Closed,
-        /// 已归档.
+        /// Archived.
         Archived,
     }
 }
@@ -175,23 +175,23 @@ ffi_enum! {
 ffi_enum! {
     /// Urgency (紧急程度), least urgent first.
     Urgency = duban_core::domain::model::Urgency {
-        /// 普通.
+        /// Normal.
         Normal,
-        /// 紧急.
+        /// Urgent.
         Urgent,
-        /// 特急.
+        /// Extra urgent.
         ExtraUrgent,
     }
 }
 
 ffi_enum! {
-    /// The timeliness light (亮灯).
+    /// The timeliness light.
     Light = duban_core::domain::derived::Colour {
-        /// 绿灯.
+        /// On time.
         Green,
-        /// 黄灯.
+        /// Close to the deadline.
         Yellow,
-        /// 红灯.
+        /// Overdue.
         Red,
     }
 }
@@ -199,19 +199,19 @@ ffi_enum! {
 ffi_enum! {
     /// A role a person holds.
     Role = duban_core::domain::Role {
-        /// 系统管理员.
+        /// Administers accounts, calendar and policy.
         Admin,
-        /// 主要领导.
+        /// The main leader.
         MainLeader,
-        /// 分管领导.
+        /// A deputy leader in charge.
         DeputyLeader,
-        /// 督办员.
+        /// A supervisor of the office.
         Supervisor,
-        /// 纪检监察.
+        /// An inspector.
         Inspector,
-        /// 单位负责人.
+        /// The head of a unit.
         UnitHead,
-        /// 承办人员.
+        /// Handling staff.
         Staff,
         /// The scheduler.
         System,
@@ -221,29 +221,29 @@ ffi_enum! {
 ffi_enum! {
     /// Something an item asks of a person.
     Duty = duban_core::domain::derived::duty::Duty {
-        /// 待提交审批.
+        /// To submit for registration approval.
         Submit,
-        /// 待审批立项.
+        /// To approve the registration.
         ApproveRegistration,
-        /// 待交办.
+        /// To dispatch.
         Dispatch,
-        /// 待签收.
+        /// To receive.
         Receive,
-        /// 待办理.
+        /// To handle.
         Handle,
-        /// 待审批汇报.
+        /// To approve a report.
         ApproveReport,
-        /// 待复核.
+        /// To review.
         Review,
-        /// 待审批延时.
+        /// To decide an extension.
         DecideExtension,
-        /// 待审批暂停.
+        /// To decide a suspension.
         DecideSuspension,
-        /// 待审批恢复.
+        /// To decide a resumption.
         DecideResumption,
-        /// 待评价.
+        /// To rate.
         Rate,
-        /// 待办结.
+        /// To close.
         Close,
     }
 }
@@ -326,7 +326,7 @@ impl Act {
 pub struct ActRow {
     /// The act.
     pub act: Act,
-    /// Its name in zh-CN (e.g. 签收).
+    /// Its name in zh-CN.
     pub zh: String,
     /// Its name in English.
     pub en: String,
@@ -343,13 +343,13 @@ pub fn status_name(status: Status, english: bool) -> String {
     name_in(duban_core::domain::Status::from(status), english)
 }
 
-/// An urgency's name (zh-CN, or English when `english`): 普通, 紧急, 特急.
+/// An urgency's name (zh-CN, or English when `english`).
 #[uniffi::export]
 pub fn urgency_name(urgency: Urgency, english: bool) -> String {
     name_in(duban_core::domain::model::Urgency::from(urgency), english)
 }
 
-/// A light's name (zh-CN, or English when `english`): 绿灯, 黄灯, 红灯.
+/// A light's name (zh-CN, or English when `english`).
 #[uniffi::export]
 pub fn light_name(light: Light, english: bool) -> String {
     name_in(duban_core::domain::derived::Colour::from(light), english)
@@ -359,6 +359,18 @@ pub fn light_name(light: Light, english: bool) -> String {
 #[uniffi::export]
 pub fn role_name(role: Role, english: bool) -> String {
     name_in(duban_core::domain::Role::from(role), english)
+}
+
+/// A visibility's name (zh-CN, or English when `english`): public when `public`, else
+/// internal (as [`NewItem`]'s `public` chooses).
+#[uniffi::export]
+pub fn visibility_name(public: bool, english: bool) -> String {
+    let v = if public {
+        Visibility::Public
+    } else {
+        Visibility::Internal
+    };
+    name_in(v, english)
 }
 
 /// A duty's name (zh-CN, or English when `english`), as the inbox shows it.

@@ -79,10 +79,9 @@ struct InboxView: View {
         }
     }
 
-    /// Offered to the roles that register items; the core decides anyway.
+    /// Offered to those the core lets register items; it decides each registration anyway.
     private var mayRegister: Bool {
-        guard let roles = store.me?.roles else { return false }
-        return !registeringRoles.isDisjoint(with: roles)
+        store.me?.mayRegister ?? false
     }
 
     private func openRegistered() {
