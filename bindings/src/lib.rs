@@ -361,11 +361,11 @@ pub fn role_name(role: Role, english: bool) -> String {
     name_in(duban_core::domain::Role::from(role), english)
 }
 
-/// A visibility's name (zh-CN, or English when `english`): public when `public`, else
+/// A visibility's name (zh-CN, or English when `english`): public when `is_public`, else
 /// internal (as [`NewItem`]'s `public` chooses).
 #[uniffi::export]
-pub fn visibility_name(public: bool, english: bool) -> String {
-    let v = if public {
+pub fn visibility_name(is_public: bool, english: bool) -> String {
+    let v = if is_public {
         Visibility::Public
     } else {
         Visibility::Internal

@@ -1,5 +1,5 @@
 // The inbox (待办): what needs me now, most pressing first, with the sync status and the
-// unread count; pull to sync. Those whose roles register items find "register a problem
+// unread count; pull to sync. Those the core lets register items find "register a problem
 // found on site" here; the new item opens once it is registered.
 
 import DubanCore

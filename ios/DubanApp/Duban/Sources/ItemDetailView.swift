@@ -9,6 +9,9 @@ import Combine
 import DubanCore
 import SwiftUI
 
+/// The acts on offer kept under "more" (see `moreMenu`); the others are the duties' buttons.
+let menuActs: Set<Act> = [.comment, .instruct, .decompose, .follow, .unfollow, .requestResumption]
+
 /// The sheets an item opens.
 enum ItemSheet: Identifiable {
     case decline, requestExtension, requestSuspension, requestResumption
@@ -110,7 +113,7 @@ struct ItemDetailView: View {
                     }
                 }
             }
-            if !screen.duties.isEmpty || !screen.acts.isEmpty {
+            if !screen.duties.isEmpty || screen.acts.contains(where: { !menuActs.contains($0.act) }) {
                 Section {
                     duties(screen)
                 } header: {

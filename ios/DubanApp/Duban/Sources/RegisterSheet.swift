@@ -66,7 +66,7 @@ struct RegisterSheet: View {
                 .pickerStyle(.segmented)
                 Picker("密级", selection: $isPublic) {
                     ForEach([true, false], id: \.self) { on in
-                        Text(verbatim: visibilityName(public: on, english: !Lang.isChinese)).tag(on)
+                        Text(verbatim: visibilityName(isPublic: on, english: !Lang.isChinese)).tag(on)
                     }
                 }
                 .pickerStyle(.segmented)
