@@ -2,10 +2,10 @@
 //! written through the same functions as the admin API, and its scenario applied command by
 //! command through the authority, at each step's own time, so the trails are real trails.
 
-use duban_core::domain::Code;
 use std::net::SocketAddr;
 
 use chrono::Utc;
+use duban_core::domain::Code;
 use duban_core::protocol::{CommandEnvelope, PushOutcome};
 
 use crate::auth::hash_password;

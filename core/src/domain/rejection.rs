@@ -1,11 +1,11 @@
 //! Why a command was refused: a stable code for programs, and a sentence in zh-CN and
 //! English that a person can act on. Rejections never carry item text or personal data.
 
-use super::code::Code;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::code::Code;
 use super::command::CommandKind;
 use super::state::Status;
 

@@ -3,7 +3,6 @@
 //! with the pending commands replayed on top), the views an item appears in and what it
 //! asks of the person.
 
-use crate::domain::Code;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -18,6 +17,7 @@ use crate::domain::derived::describe::notice;
 use crate::domain::derived::duty::duties;
 use crate::domain::derived::view::{views_of, Viewer};
 use crate::domain::trail::{entry_hash, Hash};
+use crate::domain::Code;
 use crate::domain::{decide, evolve, Context, Event, Rejection, TaskId, TaskState, UnitId};
 use crate::protocol::{Change, EventRecord, PullResponse, PushOutcome, PushResponse, Reference};
 

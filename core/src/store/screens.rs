@@ -2,7 +2,6 @@
 //! items by view, an item's detail with its whole trail, the approvals waiting for me, the
 //! notifications, and what waits to be sent or needs attention. One call per screen.
 
-use crate::domain::Code;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -24,6 +23,7 @@ use crate::domain::model::{BlobRef, NoteId, ReportId, Urgency};
 use crate::domain::offer::acts_on_offer;
 use crate::domain::state::ReportRecord;
 use crate::domain::trail::{verify, Hash, TrailEntry};
+use crate::domain::Code;
 use crate::domain::{CommandKind, Event, Status, TaskId, TaskState, UserId};
 use crate::protocol::EventRef;
 

@@ -22,7 +22,6 @@
 //! functions, so a `light` filter or a `date_field=deadline` range is applied to the rows SQL
 //! selected, before paging.
 
-use duban_core::domain::Code;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -40,6 +39,7 @@ use duban_core::domain::derived::{
     scheduled_progress, timeliness_light, Colour, CompletionRate, DateRange, ItemScore, Signal,
 };
 use duban_core::domain::model::{Urgency, Visibility};
+use duban_core::domain::Code;
 use duban_core::domain::{
     effective_deadline, may_see_confidential, Role, Status, TaskId, TaskState, UnitId, UserId,
 };

@@ -15,7 +15,6 @@
 //! A bad filter (a date not YYYY-MM-DD, `from` after `to`, an unknown unit) is refused with
 //! the API's own 400 and stable code (`query.bad_filter`), on the page as in the downloads.
 
-use duban_core::domain::Code;
 use std::collections::{BTreeSet, HashMap};
 
 use askama::Template;
@@ -30,6 +29,7 @@ use duban_core::domain::derived::{item_score, quality_card, Colour};
 use duban_core::domain::event::{Event, EventKind};
 use duban_core::domain::model::Source;
 use duban_core::domain::trail::{Hash, TrailEntry};
+use duban_core::domain::Code;
 use duban_core::domain::{Status, TaskId, UserId};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 

@@ -13,7 +13,6 @@
 //!
 //! Every page reads only the items the person may read (`routes::query`).
 
-use duban_core::domain::Code;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -27,6 +26,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use duban_core::domain::derived::anomaly::{anomalies, AnomalyKind};
 use duban_core::domain::derived::describe::describe;
 use duban_core::domain::derived::duty::{duties, Duty};
+use duban_core::domain::Code;
 use duban_core::domain::{effective_deadline, Actor, Context, Role, TaskState, UnitId, UserId};
 use serde::Deserialize;
 

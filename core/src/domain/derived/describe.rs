@@ -4,12 +4,12 @@
 //! Descriptions carry no names (the core knows ids, not names): the app adds who acted and
 //! when from the event. Deadlines read as local dates through the organisation's calendar.
 
-use crate::domain::code::Code;
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::duty::{direct_lead, duties, handler, participant, Duty};
 use crate::domain::calendar::Calendar;
+use crate::domain::code::Code;
 use crate::domain::command::{DraftPatch, ReminderKind, UrgeChannel};
 use crate::domain::decide::Context;
 use crate::domain::event::{Event, EventKind};
