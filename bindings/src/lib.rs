@@ -23,9 +23,11 @@ use duban_core::domain::model::{
     Assignee, BlobRef, GeoPoint, NoteId, PhotoSource, ReportId, Source, TaskNumber, UnitId,
     Visibility,
 };
+use duban_core::domain::offer::{act_for, may_register};
+use duban_core::domain::{Code, CommandKind};
 use duban_core::domain::{Command, TaskId, UserId};
 use duban_core::protocol::{Person, Platform, PushProvider};
-use duban_core::store::{enum_text, InboxEntry, ItemSummary, NotificationEntry, OutboxState};
+use duban_core::store::{InboxEntry, ItemSummary, NotificationEntry, OutboxState};
 use duban_core::sync::{SyncConfig, SyncReport, SyncState};
 
 uniffi::setup_scaffolding!();
@@ -111,6 +113,272 @@ fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// Mirrors a unit-only enum of the core as a UniFFI enum, both ways.
+macro_rules! ffi_enum {
+    ($(#[$m:meta])* $name:ident = $core:path { $($(#[$vm:meta])* $v:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+        pub enum $name {
+            $($(#[$vm])* $v),+
+        }
+
+        impl From<$core> for $name {
+            fn from(v: $core) -> $name {
+                use $core as C;
+                match v {
+                    $(C::$v => $name::$v),+
+                }
+            }
+        }
+
+        impl From<$name> for $core {
+            fn from(v: $name) -> $core {
+                use $core as C;
+                match v {
+                    $($name::$v => C::$v),+
+                }
+            }
+        }
+    };
+}
+
+ffi_enum! {
+    /// Where an item stands.
+    Status = duban_core::domain::Status {
+        /// Not registered yet.
+        New,
+        /// A draft.
+        Draft,
+        /// Awaiting registration approval.
+        AwaitingApproval,
+        /// Dispatched, not received yet.
+        Dispatched,
+        /// Declined by the lead unit.
+        Declined,
+        /// Being handled.
+        InProgress,
+        /// Completion reported, under review.
+        UnderReview,
+        /// Review accepted.
+        Completed,
+        /// Suspended: the clock stands still.
+        Suspended,
+        /// Revoked.
+        Revoked,
+        /// Closed.
+        Closed,
+        /// Archived.
+        Archived,
+    }
+}
+
+ffi_enum! {
+    /// Urgency (紧急程度), least urgent first.
+    Urgency = duban_core::domain::model::Urgency {
+        /// Normal.
+        Normal,
+        /// Urgent.
+        Urgent,
+        /// Extra urgent.
+        ExtraUrgent,
+    }
+}
+
+ffi_enum! {
+    /// The timeliness light.
+    Light = duban_core::domain::derived::Colour {
+        /// On time.
+        Green,
+        /// Close to the deadline.
+        Yellow,
+        /// Overdue.
+        Red,
+    }
+}
+
+ffi_enum! {
+    /// A role a person holds.
+    Role = duban_core::domain::Role {
+        /// Administers accounts, calendar and policy.
+        Admin,
+        /// The main leader.
+        MainLeader,
+        /// A deputy leader in charge.
+        DeputyLeader,
+        /// A supervisor of the office.
+        Supervisor,
+        /// An inspector.
+        Inspector,
+        /// The head of a unit.
+        UnitHead,
+        /// Handling staff.
+        Staff,
+        /// The scheduler.
+        System,
+    }
+}
+
+ffi_enum! {
+    /// Something an item asks of a person.
+    Duty = duban_core::domain::derived::duty::Duty {
+        /// To submit for registration approval.
+        Submit,
+        /// To approve the registration.
+        ApproveRegistration,
+        /// To dispatch.
+        Dispatch,
+        /// To receive.
+        Receive,
+        /// To handle.
+        Handle,
+        /// To approve a report.
+        ApproveReport,
+        /// To review.
+        Review,
+        /// To decide an extension.
+        DecideExtension,
+        /// To decide a suspension.
+        DecideSuspension,
+        /// To decide a resumption.
+        DecideResumption,
+        /// To rate.
+        Rate,
+        /// To close.
+        Close,
+    }
+}
+
+/// An act the app offers on an item (see [`ItemScreen`]'s `acts`): each is one call of
+/// [`DubanApp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum Act {
+    /// 签收: [`DubanApp::receive`].
+    Receive,
+    /// 拒签: [`DubanApp::decline`].
+    Decline,
+    /// 进展汇报: [`DubanApp::report_progress`].
+    ReportProgress,
+    /// 完成汇报: [`DubanApp::report_completion`].
+    ReportCompletion,
+    /// 审批汇报 (a report waiting for my approval): [`DubanApp::decide_report`].
+    DecideReport,
+    /// 复核: [`DubanApp::review`].
+    Review,
+    /// 评价: [`DubanApp::rate`].
+    Rate,
+    /// 审批立项: [`DubanApp::decide_registration`].
+    DecideRegistration,
+    /// 审批延时: [`DubanApp::decide_extension`].
+    DecideExtension,
+    /// 审批暂停: [`DubanApp::decide_suspension`].
+    DecideSuspension,
+    /// 审批恢复: [`DubanApp::decide_resumption`].
+    DecideResumption,
+    /// 申请延时: [`DubanApp::request_extension`].
+    RequestExtension,
+    /// 申请暂停: [`DubanApp::request_suspension`].
+    RequestSuspension,
+    /// 申请恢复: [`DubanApp::request_resumption`].
+    RequestResumption,
+    /// 分解: [`DubanApp::decompose`].
+    Decompose,
+    /// 批示: [`DubanApp::instruct`].
+    Instruct,
+    /// 评论: [`DubanApp::comment`].
+    Comment,
+    /// 关注: [`DubanApp::follow`].
+    Follow,
+    /// 取消关注: [`DubanApp::unfollow`].
+    Unfollow,
+}
+
+impl Act {
+    /// The act of a command kind the app offers; none for the others.
+    fn of(kind: CommandKind) -> Option<Act> {
+        use CommandKind as K;
+        Some(match kind {
+            K::Receive => Act::Receive,
+            K::Decline => Act::Decline,
+            K::ReportProgress => Act::ReportProgress,
+            K::ReportCompletion => Act::ReportCompletion,
+            K::DecideReport => Act::DecideReport,
+            K::Review => Act::Review,
+            K::Rate => Act::Rate,
+            K::DecideRegistration => Act::DecideRegistration,
+            K::DecideExtension => Act::DecideExtension,
+            K::DecideSuspension => Act::DecideSuspension,
+            K::DecideResumption => Act::DecideResumption,
+            K::RequestExtension => Act::RequestExtension,
+            K::RequestSuspension => Act::RequestSuspension,
+            K::RequestResumption => Act::RequestResumption,
+            K::Decompose => Act::Decompose,
+            K::Instruct => Act::Instruct,
+            K::Comment => Act::Comment,
+            K::Follow => Act::Follow,
+            K::Unfollow => Act::Unfollow,
+            _ => return None,
+        })
+    }
+}
+
+/// An act on offer, with its name.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ActRow {
+    /// The act.
+    pub act: Act,
+    /// Its name in zh-CN.
+    pub zh: String,
+    /// Its name in English.
+    pub en: String,
+}
+
+/// A name in zh-CN, or in English when `english`.
+fn name_in<T: Code>(v: T, english: bool) -> String {
+    if english { v.en() } else { v.zh() }.to_owned()
+}
+
+/// A status's name (zh-CN, or English when `english`).
+#[uniffi::export]
+pub fn status_name(status: Status, english: bool) -> String {
+    name_in(duban_core::domain::Status::from(status), english)
+}
+
+/// An urgency's name (zh-CN, or English when `english`).
+#[uniffi::export]
+pub fn urgency_name(urgency: Urgency, english: bool) -> String {
+    name_in(duban_core::domain::model::Urgency::from(urgency), english)
+}
+
+/// A light's name (zh-CN, or English when `english`).
+#[uniffi::export]
+pub fn light_name(light: Light, english: bool) -> String {
+    name_in(duban_core::domain::derived::Colour::from(light), english)
+}
+
+/// A role's name (zh-CN, or English when `english`).
+#[uniffi::export]
+pub fn role_name(role: Role, english: bool) -> String {
+    name_in(duban_core::domain::Role::from(role), english)
+}
+
+/// A visibility's name (zh-CN, or English when `english`): public when `is_public`, else
+/// internal (as [`NewItem`]'s `public` chooses).
+#[uniffi::export]
+pub fn visibility_name(is_public: bool, english: bool) -> String {
+    let v = if is_public {
+        Visibility::Public
+    } else {
+        Visibility::Internal
+    };
+    name_in(v, english)
+}
+
+/// A duty's name (zh-CN, or English when `english`), as the inbox shows it.
+#[uniffi::export]
+pub fn duty_name(duty: Duty, english: bool) -> String {
+    name_in(duban_core::domain::derived::duty::Duty::from(duty), english)
+}
+
 /// The person signed in.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Me {
@@ -124,19 +392,23 @@ pub struct Me {
     pub position: String,
     /// Their unit's id.
     pub unit: Option<String>,
-    /// Roles (`supervisor`, `unit_head`, `staff` …).
-    pub roles: Vec<String>,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Whether they may register new items (立项), e.g. a problem found on site: the core's
+    /// rule, for whether to offer the registration form.
+    pub may_register: bool,
 }
 
-impl From<Person> for Me {
-    fn from(p: Person) -> Me {
+impl Me {
+    fn of(p: Person, may_register: bool) -> Me {
         Me {
             id: p.id.to_string(),
             username: p.username,
             name: p.name,
             position: p.position,
             unit: p.unit.map(|u| u.to_string()),
-            roles: p.roles.iter().map(enum_text).collect(),
+            roles: p.roles.iter().map(|r| Role::from(*r)).collect(),
+            may_register,
         }
     }
 }
@@ -152,18 +424,18 @@ pub struct ItemRow {
     pub title: String,
     /// Category code.
     pub category: String,
-    /// Status code (`dispatched`, `in_progress` …).
-    pub status: String,
+    /// Status.
+    pub status: Status,
     /// Status in zh-CN.
     pub status_zh: String,
     /// Status in English.
     pub status_en: String,
-    /// Urgency code (`normal`, `urgent`, `extra_urgent`).
-    pub urgency: String,
+    /// Urgency.
+    pub urgency: Urgency,
     /// The deadline in force, milliseconds since the epoch.
     pub deadline_ms: Option<i64>,
-    /// The timeliness light now (`green`, `yellow`, `red`), none where no clock runs.
-    pub light: Option<String>,
+    /// The timeliness light now, none where no clock runs.
+    pub light: Option<Light>,
     /// Progress reported, 0–100.
     pub progress: u8,
     /// This device's acts not yet confirmed by the server.
@@ -179,12 +451,12 @@ impl From<&ItemSummary> for ItemRow {
             number: s.number.clone(),
             title: s.title.clone(),
             category: s.category.clone(),
-            status: enum_text(&s.status),
+            status: s.status.into(),
             status_zh: s.status_zh.clone(),
             status_en: s.status_en.clone(),
-            urgency: enum_text(&s.urgency),
+            urgency: s.urgency.into(),
             deadline_ms: s.deadline.map(millis),
-            light: s.light.map(|c| enum_text(&c)),
+            light: s.light.map(Light::from),
             progress: s.progress,
             pending: s.pending,
             updated_ms: millis(s.updated_at),
@@ -195,8 +467,8 @@ impl From<&ItemSummary> for ItemRow {
 /// One thing an item asks of me.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct DutyRow {
-    /// The duty's code (`receive`, `handle`, `review` …).
-    pub duty: String,
+    /// The duty.
+    pub duty: Duty,
     /// zh-CN.
     pub zh: String,
     /// English.
@@ -220,7 +492,7 @@ impl From<&InboxEntry> for InboxRow {
                 .duties
                 .iter()
                 .map(|d| DutyRow {
-                    duty: enum_text(&d.duty),
+                    duty: d.duty.into(),
                     zh: d.zh.clone(),
                     en: d.en.clone(),
                 })
@@ -496,6 +768,12 @@ pub struct ItemScreen {
     pub photo_pairs: Vec<PhotoPairRow>,
     /// What it asks of me.
     pub duties: Vec<DutyRow>,
+    /// What I may do on it now, in the order to show them: the core tried each act with
+    /// its rules. Show a button for these and for no other act.
+    pub acts: Vec<ActRow>,
+    /// What it asks of me that is done in the office's pages, not in the app (submitting,
+    /// dispatching, closing …): the duties no act on offer answers.
+    pub office_duties: Vec<DutyRow>,
     /// The trail, oldest first (this device's pending steps last).
     pub trail: Vec<TrailRow>,
     /// Whether the server's steps verify (hashes chained from the first).
@@ -553,8 +831,8 @@ pub struct NewItem {
     pub title: String,
     /// What it asks.
     pub content: String,
-    /// `normal`, `urgent` or `extra_urgent`.
-    pub urgency: String,
+    /// Urgency.
+    pub urgency: Urgency,
     /// The deadline asked for (milliseconds since the epoch), if any.
     pub deadline_ms: Option<i64>,
     /// Public (公开, on the public board) or internal (内部).
@@ -601,8 +879,8 @@ pub struct FileData {
 }
 
 /// A value of one of the core's enums by its stable code.
-fn code<T: serde::de::DeserializeOwned>(v: &str, zh: &str, en: &str) -> Result<T, DubanError> {
-    serde_json::from_value(serde_json::Value::String(v.to_owned())).map_err(|_| {
+fn code<T: Code>(v: &str, zh: &str, en: &str) -> Result<T, DubanError> {
+    T::from_code(v).ok_or_else(|| {
         invalid(
             "input.code",
             &format!("未知的{zh}:{v}"),
@@ -648,11 +926,38 @@ pub trait Observer: Send + Sync {
     fn data_changed(&self);
 }
 
+/// The list of observers an app tells.
+type Observers = Arc<std::sync::Mutex<Vec<Arc<dyn Observer>>>>;
+
+/// One observer's registration ([`DubanApp::observe`]): cancel it to stop being told.
+#[derive(uniffi::Object)]
+pub struct Observation {
+    observers: std::sync::Weak<std::sync::Mutex<Vec<Arc<dyn Observer>>>>,
+    observer: std::sync::Mutex<Option<Arc<dyn Observer>>>,
+}
+
+#[uniffi::export]
+impl Observation {
+    /// Stops telling the observer (once; later calls do nothing).
+    pub fn cancel(&self) {
+        let taken = self
+            .observer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let (Some(observer), Some(list)) = (taken, self.observers.upgrade()) {
+            list.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|o| !Arc::ptr_eq(o, &observer));
+        }
+    }
+}
+
 /// The app's one object: the store on the device and its server.
 #[derive(uniffi::Object)]
 pub struct DubanApp {
     client: Arc<Client>,
-    observers: Arc<std::sync::Mutex<Vec<Arc<dyn Observer>>>>,
+    observers: Observers,
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -670,11 +975,17 @@ impl DubanApp {
         Ok(Arc::new(app))
     }
 
-    /// Tells `observer` of every change from now on (see [`Observer`]).
-    pub fn observe(&self, observer: Box<dyn Observer>) {
+    /// Tells `observer` of every change from now on (see [`Observer`]), until the returned
+    /// handle's [`Observation::cancel`]. Dropping the handle does not stop it (a garbage
+    /// collector drops it at a time of its choosing): cancel it when the screen goes.
+    pub fn observe(&self, observer: Box<dyn Observer>) -> Arc<Observation> {
         let observer: Arc<dyn Observer> = Arc::from(observer);
         observer.sync_changed(self.client.sync_state().into());
-        self.lock_observers().push(observer);
+        self.lock_observers().push(observer.clone());
+        Arc::new(Observation {
+            observers: Arc::downgrade(&self.observers),
+            observer: std::sync::Mutex::new(Some(observer)),
+        })
     }
 
     /// Syncs if no backoff after a failure is running (for background work: WorkManager,
@@ -694,7 +1005,8 @@ impl DubanApp {
 
     /// Signs in; returns who. Signing in as another person clears the previous one's data.
     pub async fn sign_in(&self, username: String, password: String) -> Result<Me, DubanError> {
-        Ok(self.client.sign_in(&username, &password).await?.into())
+        let p = self.client.sign_in(&username, &password).await?;
+        Ok(self.me_of(p))
     }
 
     /// Signs out and removes this person's data from the device. Refused while acts wait to
@@ -771,12 +1083,12 @@ impl DubanApp {
                 .iter()
                 .map(|r| ReportRow {
                     id: r.record.id.to_string(),
-                    kind: enum_text(&r.record.kind),
+                    kind: r.record.kind.code().to_owned(),
                     by_name: r.by_name.clone(),
                     at_ms: millis(r.record.at),
                     text: r.text.clone(),
                     percent: r.record.percent,
-                    status: enum_text(&r.record.status),
+                    status: r.record.status.code().to_owned(),
                     evidence: r.evidence.iter().map(Evidence::of).collect(),
                 })
                 .collect(),
@@ -803,6 +1115,27 @@ impl DubanApp {
                 duties: d.duties.clone(),
             })
             .duties,
+            acts: d
+                .acts
+                .iter()
+                .filter_map(|k| {
+                    Act::of(*k).map(|act| ActRow {
+                        act,
+                        zh: k.zh().to_owned(),
+                        en: k.en().to_owned(),
+                    })
+                })
+                .collect(),
+            office_duties: d
+                .duties
+                .iter()
+                .filter(|l| !d.acts.contains(&act_for(l.duty)))
+                .map(|l| DutyRow {
+                    duty: l.duty.into(),
+                    zh: l.zh.clone(),
+                    en: l.en.clone(),
+                })
+                .collect(),
             trail: d
                 .trail
                 .iter()
@@ -864,7 +1197,7 @@ impl DubanApp {
             .map(|p| PendingRow {
                 id: p.id.to_string(),
                 task: p.task.to_string(),
-                kind: enum_text(&p.kind),
+                kind: p.kind.code().to_owned(),
                 name_zh: p.name_zh,
                 name_en: p.name_en,
                 issued_ms: millis(p.issued_at),
@@ -1116,7 +1449,7 @@ impl DubanApp {
             title: item.title,
             content: item.content,
             source: Source::OnSite,
-            urgency: code(&item.urgency, "紧急程度", "urgency")?,
+            urgency: item.urgency.into(),
             visibility: if item.public {
                 Visibility::Public
             } else {
@@ -1187,7 +1520,7 @@ impl DubanApp {
 
     /// Who is signed in; none when signed out.
     pub fn me(&self) -> Option<Me> {
-        self.client.me().map(Me::from)
+        self.client.me().map(|p| self.me_of(p))
     }
 
     /// My items in a view, most recently changed first: `limit` from `offset`. Views: `all`,
@@ -1267,6 +1600,17 @@ impl DubanApp {
 }
 
 impl DubanApp {
+    /// Me, with whether the rules let me register items.
+    fn me_of(&self, p: Person) -> Me {
+        let actor = duban_core::store::actor_of(&p);
+        let units = self
+            .client
+            .with_store(|s| s.org().map(|o| o.units.clone()))
+            .unwrap_or_default();
+        let registers = may_register(&actor, &units);
+        Me::of(p, registers)
+    }
+
     fn act(&self, task: &str, command: Command) -> Result<String, DubanError> {
         let id = self.client.issue(task_id(task)?, command)?.to_string();
         self.changed();

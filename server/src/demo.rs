@@ -2007,6 +2007,7 @@ mod tests {
     use chrono::{Duration, FixedOffset, TimeZone, Timelike};
     use duban_core::domain::batch::subtask_commands;
     use duban_core::domain::decide::parent_of;
+    use duban_core::domain::Code;
     use duban_core::domain::{
         decide, evolve, Actor, Context, EventKind, Roles, Status, TaskState, UnitTree,
     };
@@ -2270,7 +2271,7 @@ mod tests {
                     .map(ToString::to_string)
                     .unwrap_or_default(),
                 s.category,
-                s.status.name_zh(),
+                s.status.zh(),
                 s.title
             );
         }

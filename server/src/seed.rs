@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use chrono::Utc;
+use duban_core::domain::Code;
 use duban_core::protocol::{CommandEnvelope, PushOutcome};
 
 use crate::auth::hash_password;
@@ -89,7 +90,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Seeded, ApiError> {
             PushOutcome::Rejected { code, en, .. } => {
                 return Err(ApiError::internal(format!(
                     "demo step {i} ({} on {}) refused: {code}: {en}",
-                    step.command.kind().name_en(),
+                    step.command.kind().en(),
                     step.task
                 )))
             }

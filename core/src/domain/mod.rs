@@ -9,12 +9,14 @@
 
 pub mod batch;
 pub mod calendar;
+pub mod code;
 pub mod command;
 pub mod decide;
 pub mod delivery;
 pub mod derived;
 pub mod event;
 pub mod model;
+pub mod offer;
 pub mod permission;
 pub mod policy;
 pub mod rejection;
@@ -23,6 +25,7 @@ pub mod text;
 pub mod trail;
 
 pub use calendar::Calendar;
+pub use code::Code;
 pub use command::{Command, CommandKind};
 pub use decide::{decide, effective_deadline, Context};
 pub use event::{Event, EventKind};

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::code::Code;
 use super::command::CommandKind;
 use super::state::Status;
 
@@ -86,12 +87,8 @@ impl Rejection {
     pub fn wrong_state(kind: CommandKind, status: Status) -> Rejection {
         Rejection::new(
             "state.not_allowed",
-            format!("事项处于“{}”状态,不能{}", status.name_zh(), kind.name_zh()),
-            format!(
-                "cannot {} while the item is {}",
-                kind.name_en(),
-                status.name_en()
-            ),
+            format!("事项处于“{}”状态,不能{}", status.zh(), kind.zh()),
+            format!("cannot {} while the item is {}", kind.en(), status.en()),
         )
     }
 
@@ -99,8 +96,8 @@ impl Rejection {
     pub fn denied(kind: CommandKind, who_zh: &str, who_en: &str) -> Rejection {
         Rejection::new(
             "perm.denied",
-            format!("无权{}:仅{}可以操作", kind.name_zh(), who_zh),
-            format!("not permitted to {}: only {} may", kind.name_en(), who_en),
+            format!("无权{}:仅{}可以操作", kind.zh(), who_zh),
+            format!("not permitted to {}: only {} may", kind.en(), who_en),
         )
     }
 
@@ -121,11 +118,11 @@ impl Rejection {
             "perm.out_of_reach",
             format!(
                 "无权{}到所选单位:单位负责人只能交给本单位及下级单位,子事项只能交给上级事项的主办单位及其下级单位",
-                kind.name_zh()
+                kind.zh()
             ),
             format!(
                 "not permitted to {} to a unit chosen: a unit head reaches only their own unit and the units below it, and a sub-item only its parent's lead unit and the units below that",
-                kind.name_en()
+                kind.en()
             ),
         )
     }

@@ -65,42 +65,6 @@ impl Status {
         Status::Archived,
     ];
 
-    /// Name in Chinese.
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Status::New => "未立项",
-            Status::Draft => "草稿",
-            Status::AwaitingApproval => "立项审批中",
-            Status::Dispatched => "待签收",
-            Status::Declined => "已拒签",
-            Status::InProgress => "办理中",
-            Status::UnderReview => "待复核",
-            Status::Completed => "已完成",
-            Status::Suspended => "已暂停",
-            Status::Revoked => "已撤销",
-            Status::Closed => "已办结",
-            Status::Archived => "已归档",
-        }
-    }
-
-    /// Name in English.
-    pub fn name_en(self) -> &'static str {
-        match self {
-            Status::New => "not registered",
-            Status::Draft => "a draft",
-            Status::AwaitingApproval => "awaiting registration approval",
-            Status::Dispatched => "dispatched and not received",
-            Status::Declined => "declined",
-            Status::InProgress => "in progress",
-            Status::UnderReview => "under review",
-            Status::Completed => "completed",
-            Status::Suspended => "suspended",
-            Status::Revoked => "revoked",
-            Status::Closed => "closed",
-            Status::Archived => "archived",
-        }
-    }
-
     /// Whether the item has been dispatched and is being handled (the clock may run).
     pub fn is_handling(self) -> bool {
         matches!(

@@ -17,6 +17,7 @@ use crate::domain::derived::describe::notice;
 use crate::domain::derived::duty::duties;
 use crate::domain::derived::view::{views_of, Viewer};
 use crate::domain::trail::{entry_hash, Hash};
+use crate::domain::Code;
 use crate::domain::{decide, evolve, Context, Event, Rejection, TaskId, TaskState, UnitId};
 use crate::protocol::{Change, EventRecord, PullResponse, PushOutcome, PushResponse, Reference};
 
@@ -317,7 +318,7 @@ impl Store {
                 .execute(params![
                     task.to_string(),
                     task_seq as i64,
-                    super::outbox::enum_text(&n.kind),
+                    n.kind.code(),
                     n.zh,
                     n.en,
                     millis(event.at)
@@ -580,12 +581,12 @@ pub(crate) fn rebuild(
         state_json,
         view_json,
         r.pending as i64,
-        super::outbox::enum_text(&v.status),
+        v.status.code(),
         // The server's number: a registration of this device carries a placeholder.
         auth.state.number.as_ref().map(ToString::to_string),
         v.title,
         v.category,
-        super::outbox::enum_text(&v.urgency),
+        v.urgency.code(),
         v.deadline.map(millis),
         millis(updated)
     ])?;
@@ -604,11 +605,7 @@ pub(crate) fn rebuild(
             "INSERT INTO task_views (view, task, updated_at) VALUES (?1, ?2, ?3)",
         )?;
         for view in views_of(v, &viewer) {
-            ins.execute(params![
-                super::outbox::enum_text(&view),
-                id,
-                millis(updated)
-            ])?;
+            ins.execute(params![view.code(), id, millis(updated)])?;
         }
     }
     {
@@ -618,7 +615,7 @@ pub(crate) fn rebuild(
         for duty in duties(v, &org.context(now)) {
             ins.execute(params![
                 id,
-                super::outbox::enum_text(&duty),
+                duty.code(),
                 duty.is_approval(),
                 v.deadline.map_or(i64::MAX, millis),
                 millis(updated)

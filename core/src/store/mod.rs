@@ -31,7 +31,7 @@ use crate::protocol::{Person, Snapshot, UnitRecord};
 
 pub use apply::{PageOutcome, PushSummary};
 pub use blobs::{BlobStats, DEFAULT_CACHE_BYTES};
-pub use outbox::{enum_text, AttentionEntry, OutboxEntry, OutboxState};
+pub use outbox::{AttentionEntry, OutboxEntry, OutboxState};
 pub use screens::{
     DutyLine, InboxEntry, ItemDetail, ItemSummary, NotificationEntry, PendingCommand, ReportLine,
     TrailLine, UnitLine,

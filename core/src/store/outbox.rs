@@ -78,15 +78,6 @@ pub struct AttentionEntry {
     pub at: DateTime<Utc>,
 }
 
-/// The serde name of a unit enum variant (statuses, views, duties, …).
-pub fn enum_text<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
-
 fn parse_uuid(s: &str) -> rusqlite::Result<Uuid> {
     s.parse().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))

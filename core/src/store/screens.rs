@@ -10,7 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::apply::replay;
-use super::outbox::{enum_text, load_task_commands, AttentionEntry, OutboxState};
+use super::outbox::{load_task_commands, AttentionEntry, OutboxState};
 use super::{from_millis, millis, Org, Result, Store, StoreError};
 use crate::domain::command::ReportBody;
 use crate::domain::derived::describe::describe;
@@ -20,8 +20,10 @@ use crate::domain::derived::view::View;
 use crate::domain::derived::{timeliness_light, Colour};
 use crate::domain::event::EventKind;
 use crate::domain::model::{BlobRef, NoteId, ReportId, Urgency};
+use crate::domain::offer::acts_on_offer;
 use crate::domain::state::ReportRecord;
 use crate::domain::trail::{verify, Hash, TrailEntry};
+use crate::domain::Code;
 use crate::domain::{CommandKind, Event, Status, TaskId, TaskState, UserId};
 use crate::protocol::EventRef;
 
@@ -71,8 +73,8 @@ impl DutyLine {
     fn of(duty: Duty) -> DutyLine {
         DutyLine {
             duty,
-            zh: duty.name_zh().to_owned(),
-            en: duty.name_en().to_owned(),
+            zh: duty.zh().to_owned(),
+            en: duty.en().to_owned(),
         }
     }
 }
@@ -170,8 +172,8 @@ impl PendingCommand {
             id: c.id,
             task: c.task,
             kind,
-            name_zh: kind.name_zh().to_owned(),
-            name_en: kind.name_en().to_owned(),
+            name_zh: kind.zh().to_owned(),
+            name_en: kind.en().to_owned(),
             issued_at: c.issued_at,
             state: c.state,
             attempts: c.attempts,
@@ -191,6 +193,9 @@ pub struct ItemDetail {
     pub confidential: Option<BTreeMap<String, String>>,
     /// What it asks of me.
     pub duties: Vec<DutyLine>,
+    /// The acts I may take on it now, in the order a screen lists them
+    /// ([`acts_on_offer`]: each tried with `decide`).
+    pub acts: Vec<CommandKind>,
     /// The trail: the server's steps, then this device's pending ones.
     pub trail: Vec<TrailLine>,
     /// Whether the server's steps verify (hashes chained from the first).
@@ -282,8 +287,8 @@ fn summary(org: &Org, row: RowFacts, state: &TaskState, now: DateTime<Utc>) -> R
         title: state.title.clone(),
         category: state.category.clone(),
         status: state.status,
-        status_zh: state.status.name_zh().to_owned(),
-        status_en: state.status.name_en().to_owned(),
+        status_zh: state.status.zh().to_owned(),
+        status_en: state.status.en().to_owned(),
         urgency: state.urgency,
         deadline: state.deadline,
         light: timeliness_light(state, now, &org.calendar, &org.policy).map(|s| s.colour),
@@ -399,7 +404,7 @@ impl Store {
         Ok(self
             .summaries(
                 &sql,
-                &[&enum_text(&view), &(limit as i64), &(offset as i64)],
+                &[&view.code(), &(limit as i64), &(offset as i64)],
                 now,
             )?
             .into_iter()
@@ -582,6 +587,7 @@ impl Store {
                 .into_iter()
                 .map(DutyLine::of)
                 .collect(),
+            acts: acts_on_offer(&view, &org.context(now)),
             state: view,
             confidential: confidential.map(|c| serde_json::from_str(&c)).transpose()?,
             trail,

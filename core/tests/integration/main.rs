@@ -7,6 +7,7 @@ mod calendar;
 mod delivery;
 mod evidence;
 mod matrix;
+mod offer;
 #[cfg(feature = "photo")]
 mod photo;
 mod properties;

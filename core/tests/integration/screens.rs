@@ -10,6 +10,7 @@ use duban_core::domain::derived::view::{views_of, View, Viewer};
 use duban_core::domain::model::{
     AdjustmentId, Assignee, BlobRef, Period, ReportId, TaskNumber, Visibility,
 };
+use duban_core::domain::Code;
 use duban_core::domain::{
     evolve, fold, Actor, Command, CommandKind, Context, EventKind, Points, Status, TaskId,
     TaskState, UnitId, UserId,
@@ -504,7 +505,7 @@ fn a_named_reviewer_reviews_and_a_report_approver_passes_the_completion_on() {
 fn duties_have_names_and_distinct_commands() {
     let mut commands = std::collections::BTreeSet::new();
     for d in Duty::ALL {
-        assert!(!d.name_zh().is_empty() && !d.name_en().is_empty(), "{d:?}");
+        assert!(!d.zh().is_empty() && !d.en().is_empty(), "{d:?}");
         assert!(commands.insert(d.command()), "{d:?} shares its command");
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<Duty>(&json).unwrap(), d);

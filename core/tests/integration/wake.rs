@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use duban_core::domain::batch::{due_commands, next_wake};
 use duban_core::domain::model::MilestoneKind;
+use duban_core::domain::Code;
 use duban_core::domain::{Command, UserId};
 
 use crate::support::*;
@@ -101,7 +102,7 @@ fn jumping_from_wake_to_wake_issues_what_a_ten_minute_clock_issues() {
         );
     }
     // Not vacuous: every kind of time-driven command happened.
-    let names: Vec<&str> = woken.iter().map(|(_, c)| c.kind().name_en()).collect();
+    let names: Vec<&str> = woken.iter().map(|(_, c)| c.kind().en()).collect();
     for kind in ["remind", "request a report", "urge", "escalate"] {
         assert!(
             names.iter().any(|n| n.to_lowercase().contains(kind)),

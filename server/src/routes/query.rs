@@ -39,6 +39,7 @@ use duban_core::domain::derived::{
     scheduled_progress, timeliness_light, Colour, CompletionRate, DateRange, ItemScore, Signal,
 };
 use duban_core::domain::model::{Urgency, Visibility};
+use duban_core::domain::Code;
 use duban_core::domain::{
     effective_deadline, may_see_confidential, Role, Status, TaskId, TaskState, UnitId, UserId,
 };
@@ -842,8 +843,8 @@ fn summary(org: &Org, item: &Loaded, progress: u8, now: DateTime<Utc>) -> ItemSu
         category_zh: category.map(|c| c.name_zh.clone()),
         category_en: category.map(|c| c.name_en.clone()),
         status: s.status,
-        status_zh: s.status.name_zh(),
-        status_en: s.status.name_en(),
+        status_zh: s.status.zh(),
+        status_en: s.status.en(),
         urgency: s.urgency,
         visibility: s.visibility,
         lead_unit: s.lead.map(|l| unit_ref(org, l.unit)),
@@ -1225,14 +1226,7 @@ fn compute_stats(org: &Org, items: &[Loaded], f: &Filters, now: DateTime<Utc>) -
 
     let statuses = by_status
         .iter()
-        .map(|(s, n)| {
-            bucket(
-                enum_text(s),
-                Some(s.name_zh().into()),
-                Some(s.name_en().into()),
-                *n,
-            )
-        })
+        .map(|(s, n)| bucket(enum_text(s), Some(s.zh().into()), Some(s.en().into()), *n))
         .collect();
     let mut categories: Vec<Bucket> = org
         .policy
@@ -1627,7 +1621,7 @@ pub async fn public_board(state: &AppState, now: DateTime<Utc>) -> Result<Board,
                 .and_then(|l| org.unit(l.unit))
                 .map(|u| u.name.clone())
                 .unwrap_or_default(),
-            status_zh: s.status.name_zh(),
+            status_zh: s.status.zh(),
             due: effective_deadline(s, now, cal).map(|d| cal.due_date(d)),
             colour: light.as_ref().map(|l| l.colour),
             light_zh: light.map(|l| l.zh).unwrap_or_default(),

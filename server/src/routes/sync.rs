@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
+use duban_core::domain::Code;
 use duban_core::protocol::{
     PullResponse, PushOutcome, PushRequest, PushResponse, Snapshot, MAX_PULL, MAX_PUSH,
 };
@@ -40,10 +41,10 @@ fn no_unknown_fields(raw: &serde_json::Value, req: &PushRequest) -> Result<(), A
             if let Some(extra) = given.keys().find(|k| !known.contains_key(*k)) {
                 return Err(ApiError::unprocessable(
                     "request.invalid_body",
-                    format!("请求内容不符合格式:命令 {} 没有字段 `{extra}`", env.command.kind().name_en()),
+                    format!("请求内容不符合格式:命令 {} 没有字段 `{extra}`", env.command.kind().en()),
                     format!(
                         "the request body does not match the expected shape: command {} has no field `{extra}`",
-                        env.command.kind().name_en()
+                        env.command.kind().en()
                     ),
                 ));
             }

@@ -29,6 +29,7 @@ use duban_core::domain::derived::{item_score, quality_card, Colour};
 use duban_core::domain::event::{Event, EventKind};
 use duban_core::domain::model::Source;
 use duban_core::domain::trail::{Hash, TrailEntry};
+use duban_core::domain::Code;
 use duban_core::domain::{Status, TaskId, UserId};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
@@ -436,7 +437,7 @@ async fn ledger_page(
             &period.status,
             Status::ALL
                 .iter()
-                .map(|s| (crate::authority::enum_text(s), s.name_zh().to_owned())),
+                .map(|s| (crate::authority::enum_text(s), s.zh().to_owned())),
         ),
         period,
         error: error.map(|e| Shown {
@@ -583,7 +584,7 @@ fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
                     .iter()
                     .find(|s| crate::authority::enum_text(*s) == c.trim())
             })
-            .map(|s| s.name_zh())
+            .map(|s| s.zh())
             .collect::<Vec<_>>()
             .join("、")
     };

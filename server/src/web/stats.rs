@@ -26,6 +26,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use duban_core::domain::derived::anomaly::{anomalies, AnomalyKind};
 use duban_core::domain::derived::describe::describe;
 use duban_core::domain::derived::duty::{duties, Duty};
+use duban_core::domain::Code;
 use duban_core::domain::{effective_deadline, Actor, Context, Role, TaskState, UnitId, UserId};
 use serde::Deserialize;
 
@@ -388,7 +389,7 @@ async fn stats_page(
             duban_core::domain::Status::ALL
                 .into_iter()
                 .filter(|s| *s != duban_core::domain::Status::New)
-                .map(|s| (crate::authority::enum_text(&s), s.name_zh().to_owned())),
+                .map(|s| (crate::authority::enum_text(&s), s.zh().to_owned())),
         ),
         total: s.total,
         overdue: s.overdue,
@@ -727,8 +728,8 @@ fn duties_of(
         .map(|d| DutyRow {
             row: row(session, i),
             duty: duty_code(d),
-            duty_zh: d.name_zh(),
-            duty_en: d.name_en(),
+            duty_zh: d.zh(),
+            duty_en: d.en(),
             who: org
                 .people
                 .get(&actor.id)

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::duty::{direct_lead, duties, handler, participant, Duty};
 use crate::domain::calendar::Calendar;
+use crate::domain::code::Code;
 use crate::domain::command::{DraftPatch, ReminderKind, UrgeChannel};
 use crate::domain::decide::Context;
 use crate::domain::event::{Event, EventKind};
@@ -387,6 +388,28 @@ pub enum NoticeKind {
     Reminded,
 }
 
+impl NoticeKind {
+    /// The stable text the kind is stored and shown as: the serde name of a plain kind
+    /// (`urged`), and for a new duty its serde form written out (`{"new_duty":"receive"}`).
+    pub fn code(self) -> String {
+        match self {
+            NoticeKind::NewDuty(d) => format!(r#"{{"new_duty":"{}"}}"#, d.code()),
+            NoticeKind::Urged => "urged".into(),
+            NoticeKind::Escalated => "escalated".into(),
+            NoticeKind::Instructed => "instructed".into(),
+            NoticeKind::Returned => "returned".into(),
+            NoticeKind::ReportReturned => "report_returned".into(),
+            NoticeKind::RequestDecided => "request_decided".into(),
+            NoticeKind::Revoked => "revoked".into(),
+            NoticeKind::Rated => "rated".into(),
+            NoticeKind::Accepted => "accepted".into(),
+            NoticeKind::Reply => "reply".into(),
+            NoticeKind::ReportRequested => "report_requested".into(),
+            NoticeKind::Reminded => "reminded".into(),
+        }
+    }
+}
+
 /// A notification for one person, short as a phone shows it, naming the item.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
@@ -584,5 +607,5 @@ pub fn notice(
     duties(after, ctx)
         .into_iter()
         .find(|d| !had.contains(d))
-        .map(|d| make(NoticeKind::NewDuty(d), d.name_zh(), d.name_en()))
+        .map(|d| make(NoticeKind::NewDuty(d), d.zh(), d.en()))
 }

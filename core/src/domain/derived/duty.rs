@@ -73,42 +73,6 @@ impl Duty {
         Duty::Close,
     ];
 
-    /// The duty's name in Chinese, as the inbox shows it (e.g. `待签收`).
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Duty::Submit => "待提交审批",
-            Duty::ApproveRegistration => "待审批立项",
-            Duty::Dispatch => "待交办",
-            Duty::Receive => "待签收",
-            Duty::Handle => "待办理",
-            Duty::ApproveReport => "待审批汇报",
-            Duty::Review => "待复核",
-            Duty::DecideExtension => "待审批延时",
-            Duty::DecideSuspension => "待审批暂停",
-            Duty::DecideResumption => "待审批恢复",
-            Duty::Rate => "待评价",
-            Duty::Close => "待办结",
-        }
-    }
-
-    /// The duty's name in English, as the inbox shows it (e.g. `To receive`).
-    pub fn name_en(self) -> &'static str {
-        match self {
-            Duty::Submit => "To submit for approval",
-            Duty::ApproveRegistration => "To approve the registration",
-            Duty::Dispatch => "To dispatch",
-            Duty::Receive => "To receive",
-            Duty::Handle => "To handle",
-            Duty::ApproveReport => "To approve a report",
-            Duty::Review => "To review",
-            Duty::DecideExtension => "To decide an extension",
-            Duty::DecideSuspension => "To decide a suspension",
-            Duty::DecideResumption => "To decide a resumption",
-            Duty::Rate => "To rate",
-            Duty::Close => "To close",
-        }
-    }
-
     /// Whether it is an approval decision (the "approvals waiting for me" screen, 待审批):
     /// registration, report, extension, suspension and resumption decisions.
     pub fn is_approval(self) -> bool {

@@ -8,7 +8,7 @@ import UIKit
 /// The timeliness light (亮灯) as a coloured dot; grey where no clock runs.
 @MainActor
 struct LightDot: View {
-    let light: String?
+    let light: Light?
     var size: CGFloat = 10
 
     var body: some View {
@@ -20,38 +20,34 @@ struct LightDot: View {
 
     private var color: Color {
         switch light {
-        case "red": return .red
-        case "yellow": return .yellow
-        case "green": return .green
-        default: return Color(.systemGray4)
+        case .red: return .red
+        case .yellow: return .yellow
+        case .green: return .green
+        case nil: return Color(.systemGray4)
         }
     }
 
+    /// The light's name from the core; none runs where no clock runs.
     private var label: Text {
-        switch light {
-        case "red": return Text("红灯")
-        case "yellow": return Text("黄灯")
-        case "green": return Text("绿灯")
-        default: return Text("未计时")
-        }
+        light.map { Text(verbatim: $0.name) } ?? Text("未计时")
     }
 }
 
-/// The urgency (紧急程度) as a small tag.
+/// The urgency (紧急程度) as a small tag, named by the core.
 @MainActor
 struct UrgencyTag: View {
-    let urgency: String
+    let urgency: Urgency
 
     var body: some View {
         switch urgency {
-        case "extra_urgent": tag("特急", .red)
-        case "urgent": tag("紧急", .orange)
-        default: tag("普通", .secondary)
+        case .extraUrgent: tag(urgency.name, .red)
+        case .urgent: tag(urgency.name, .orange)
+        case .normal: tag(urgency.name, .secondary)
         }
     }
 
-    private func tag(_ key: LocalizedStringKey, _ color: Color) -> some View {
-        Text(key)
+    private func tag(_ name: String, _ color: Color) -> some View {
+        Text(verbatim: name)
             .font(.caption2.weight(.semibold))
             .foregroundColor(color)
             .padding(.horizontal, 5)

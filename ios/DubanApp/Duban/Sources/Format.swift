@@ -21,6 +21,16 @@ enum Lang {
     }
 }
 
+extension Urgency {
+    /// The urgency's name in the app's language, from the core.
+    var name: String { urgencyName(urgency: self, english: !Lang.isChinese) }
+}
+
+extension Light {
+    /// The light's name in the app's language, from the core.
+    var name: String { lightName(light: self, english: !Lang.isChinese) }
+}
+
 extension Int64 {
     /// Milliseconds since the epoch as a date.
     var date: Date { Date(timeIntervalSince1970: TimeInterval(self) / 1000) }

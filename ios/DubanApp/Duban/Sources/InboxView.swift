@@ -1,5 +1,5 @@
 // The inbox (待办): what needs me now, most pressing first, with the sync status and the
-// unread count; pull to sync. Those whose roles register items find "register a problem
+// unread count; pull to sync. Those the core lets register items find "register a problem
 // found on site" here; the new item opens once it is registered.
 
 import DubanCore
@@ -79,10 +79,9 @@ struct InboxView: View {
         }
     }
 
-    /// Offered to the roles that register items; the core decides anyway.
+    /// Offered to those the core lets register items; it decides each registration anyway.
     private var mayRegister: Bool {
-        guard let roles = store.me?.roles else { return false }
-        return !registeringRoles.isDisjoint(with: roles)
+        store.me?.mayRegister ?? false
     }
 
     private func openRegistered() {

@@ -2,12 +2,15 @@
 // me as buttons, a rectification's photos before and after side by side, its reports with
 // their photos, the files it cites, and its trail with the verification mark. One call to
 // the core reads the whole screen; it is read again whenever the data may have changed and
-// once a minute for the countdown. Which acts are offered comes from the core's duties; the
-// core decides every act again and says why when it refuses.
+// once a minute for the countdown. Which acts are offered comes from the core (the screen's
+// acts on offer); the core decides every act again and says why when it refuses.
 
 import Combine
 import DubanCore
 import SwiftUI
+
+/// The acts on offer kept under "more" (see `moreMenu`); the others are the duties' buttons.
+let menuActs: Set<Act> = [.comment, .instruct, .decompose, .follow, .unfollow, .requestResumption]
 
 /// The sheets an item opens.
 enum ItemSheet: Identifiable {
@@ -110,7 +113,7 @@ struct ItemDetailView: View {
                     }
                 }
             }
-            if !screen.duties.isEmpty {
+            if !screen.duties.isEmpty || screen.acts.contains(where: { !menuActs.contains($0.act) }) {
                 Section {
                     duties(screen)
                 } header: {
@@ -206,7 +209,7 @@ struct ItemDetailView: View {
                         .font(.headline.monospacedDigit())
                         .foregroundColor(days < 0 ? .red : .primary)
                 }
-                if item.status == "suspended" {
+                if item.status == .suspended {
                     Text("已暂停计时")
                         .font(.caption)
                         .foregroundColor(.orange)
@@ -235,76 +238,85 @@ struct ItemDetailView: View {
         .padding(.vertical, 4)
     }
 
-    /// The acts the item asks of me, one button each; duties done only on the office's
-    /// desktop (submit, dispatch, close) are named without a button.
+    /// The acts on offer that answer what the item asks, one button each (the core tried
+    /// each with its rules); what is done only on the office's desktop (submit, dispatch,
+    /// close) is named without a button.
     @ViewBuilder
     private func duties(_ screen: ItemScreen) -> some View {
         let id = screen.item.id
-        ForEach(screen.duties, id: \.duty) { duty in
-            switch duty.duty {
-            case "receive":
+        ForEach(screen.acts, id: \.act) { row in
+            switch row.act {
+            case .receive:
                 Button {
                     Task { await act { try $0.receive(task: id) } }
                 } label: {
                     Label("签收", systemImage: "signature")
                 }
                 .disabled(busy)
+            case .decline:
                 Button(role: .destructive) {
                     sheet = .decline
                 } label: {
                     Label("拒签", systemImage: "arrow.uturn.backward")
                 }
-            case "handle":
+            case .reportProgress:
                 Button { sheet = .report(.progress) } label: {
                     Label("进展汇报", systemImage: "chart.line.uptrend.xyaxis")
                 }
+            case .reportCompletion:
                 Button { sheet = .report(.completion) } label: {
                     Label("完成汇报", systemImage: "checkmark.circle")
                 }
+            case .requestExtension:
                 Button { sheet = .requestExtension } label: {
                     Label("申请延期", systemImage: "calendar.badge.clock")
                 }
+            case .requestSuspension:
                 Button { sheet = .requestSuspension } label: {
                     Label("申请暂停", systemImage: "pause.circle")
                 }
-            case "review":
+            case .review:
                 Button { sheet = .review } label: {
                     Label("复核", systemImage: "checkmark.seal")
                 }
-            case "rate":
+            case .rate:
                 Button { sheet = .rate } label: {
                     Label("评价", systemImage: "star")
                 }
-            case "decide_extension":
+            case .decideExtension:
                 Button { sheet = .decide(.extensionRequest, nil) } label: {
                     Label("审批延期申请", systemImage: "calendar.badge.clock")
                 }
-            case "decide_suspension":
+            case .decideSuspension:
                 Button { sheet = .decide(.suspension, nil) } label: {
                     Label("审批暂停申请", systemImage: "pause.circle")
                 }
-            case "decide_resumption":
+            case .decideResumption:
                 Button { sheet = .decide(.resumption, nil) } label: {
                     Label("审批恢复申请", systemImage: "play.circle")
                 }
-            case "approve_registration":
+            case .decideRegistration:
                 Button { sheet = .decide(.registration, nil) } label: {
                     Label("审批立项", systemImage: "doc.badge.plus")
                 }
-            case "approve_report":
+            case .decideReport:
                 ForEach(screen.reports.filter { $0.status == "pending_approval" }, id: \.id) { report in
                     Button { sheet = .decide(.report(report.id), report) } label: {
                         Label("审批汇报:\(report.byName)", systemImage: "doc.text.magnifyingglass")
                     }
                 }
             default:
-                HStack {
-                    Text(Lang.pick(duty.zh, duty.en))
-                    Spacer()
-                    Text("请在电脑端办理")
-                        .font(.caption)
-                        .foregroundColor(.secondary)
-                }
+                // In the menu (see moreMenu).
+                EmptyView()
+            }
+        }
+        ForEach(screen.officeDuties, id: \.duty) { duty in
+            HStack {
+                Text(Lang.pick(duty.zh, duty.en))
+                Spacer()
+                Text("请在电脑端办理")
+                    .font(.caption)
+                    .foregroundColor(.secondary)
             }
         }
     }
@@ -471,47 +483,43 @@ struct ItemDetailView: View {
         .padding(.vertical, 2)
     }
 
-    /// Acts anyone on the item may try (and decomposing, for a unit head who handles it); the
-    /// core refuses those it does not allow, and says why.
+    /// The acts on offer that are not the duties' buttons: commenting, instructing,
+    /// decomposing, following and asking to resume. The core chose them; it decides each
+    /// again and says why when it refuses.
     private func moreMenu(_ screen: ItemScreen) -> some View {
         let id = screen.item.id
-        let roles = store.me?.roles ?? []
-        let leader = roles.contains("main_leader") || roles.contains("deputy_leader")
-        let handles = screen.duties.contains { $0.duty == "handle" }
-        let decomposes = handles && roles.contains("unit_head")
+        let offered = Set(screen.acts.map(\.act))
         return Menu {
-            Button { sheet = .comment(replyTo: nil) } label: {
-                Label("评论", systemImage: "text.bubble")
+            if offered.contains(.comment) {
+                Button { sheet = .comment(replyTo: nil) } label: {
+                    Label("评论", systemImage: "text.bubble")
+                }
             }
-            if leader {
+            if offered.contains(.instruct) {
                 Button { sheet = .instruct } label: {
                     Label("批示", systemImage: "pencil.and.outline")
                 }
             }
-            if decomposes {
+            if offered.contains(.decompose) {
                 Button { sheet = .decompose } label: {
                     Label("分解", systemImage: "arrow.triangle.branch")
                 }
             }
-            Button {
-                Task { await act(sendNow: true) { try $0.follow(task: id) } }
-            } label: {
-                Label("关注", systemImage: "star")
-            }
-            Button {
-                Task { await act(sendNow: true) { try $0.unfollow(task: id) } }
-            } label: {
-                Label("取消关注", systemImage: "star.slash")
-            }
-            if !handles {
-                Button { sheet = .requestExtension } label: {
-                    Label("申请延期", systemImage: "calendar.badge.clock")
-                }
-                Button { sheet = .requestSuspension } label: {
-                    Label("申请暂停", systemImage: "pause.circle")
+            if offered.contains(.follow) {
+                Button {
+                    Task { await act(sendNow: true) { try $0.follow(task: id) } }
+                } label: {
+                    Label("关注", systemImage: "star")
                 }
             }
-            if screen.item.status == "suspended" {
+            if offered.contains(.unfollow) {
+                Button {
+                    Task { await act(sendNow: true) { try $0.unfollow(task: id) } }
+                } label: {
+                    Label("取消关注", systemImage: "star.slash")
+                }
+            }
+            if offered.contains(.requestResumption) {
                 Button { sheet = .requestResumption } label: {
                     Label("申请恢复", systemImage: "play.circle")
                 }

@@ -8,9 +8,6 @@ import DubanCore
 import SwiftUI
 import UIKit
 
-/// The roles the inbox offers registration to; the core decides anyway.
-let registeringRoles: Set<String> = ["supervisor", "admin", "main_leader", "deputy_leader", "inspector"]
-
 @MainActor
 struct RegisterSheet: View {
     /// Called with the new item's id once the core has registered it.
@@ -21,7 +18,7 @@ struct RegisterSheet: View {
     @State var attributes: [String: String] = [:]
     @State var title = ""
     @State var content = ""
-    @State var urgency = "normal"
+    @State var urgency = Urgency.normal
     @State var hasDeadline = false
     @State var deadline = Date().addingTimeInterval(7 * 86_400)
     @State var isPublic = false
@@ -62,14 +59,15 @@ struct RegisterSheet: View {
             }
             Section {
                 Picker("紧急程度", selection: $urgency) {
-                    Text("普通").tag("normal")
-                    Text("紧急").tag("urgent")
-                    Text("特急").tag("extra_urgent")
+                    ForEach([Urgency.normal, .urgent, .extraUrgent], id: \.self) { u in
+                        Text(verbatim: u.name).tag(u)
+                    }
                 }
                 .pickerStyle(.segmented)
                 Picker("密级", selection: $isPublic) {
-                    Text("公开").tag(true)
-                    Text("内部").tag(false)
+                    ForEach([true, false], id: \.self) { on in
+                        Text(verbatim: visibilityName(isPublic: on, english: !Lang.isChinese)).tag(on)
+                    }
                 }
                 .pickerStyle(.segmented)
                 Toggle("设定期限", isOn: $hasDeadline)

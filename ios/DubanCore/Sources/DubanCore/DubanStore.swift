@@ -64,6 +64,8 @@ public final class DubanStore: ObservableObject {
 
     private var app: DubanApp?
     private var relay: ObserverRelay?
+    /// The relay's registration with the core, cancelled when another app is opened.
+    private var observation: Observation?
     private let directory: URL?
     private let defaults: UserDefaults
     private let appVersion: String
@@ -310,11 +312,13 @@ public final class DubanStore: ObservableObject {
     private func open(_ url: String) throws -> DubanApp {
         if let app, serverUrl == url { return app }
         relay?.detach()
+        observation?.cancel()
         let app = try DubanApp.open(path: try storePath(), serverUrl: url)
         let relay = ObserverRelay(self)
-        app.observe(observer: relay)
+        let observation = app.observe(observer: relay)
         self.app = app
         self.relay = relay
+        self.observation = observation
         self.serverUrl = url
         self.sync = app.syncStatus()
         return app
@@ -430,7 +434,7 @@ private struct Screens {
 }
 
 /// What the core holds as its observer: it forwards to the store without keeping it alive
-/// (the core keeps its observers for as long as it lives), and stops forwarding once the
+/// (the core keeps it until its `Observation` is cancelled), and stops forwarding once the
 /// store opens another `DubanApp` (a different server).
 private final class ObserverRelay: Observer, @unchecked Sendable {
     private let lock = NSLock()

@@ -17,6 +17,7 @@ import uniffi.duban_ffi.Evidence
 import uniffi.duban_ffi.InboxScreen
 import uniffi.duban_ffi.ItemScreen
 import uniffi.duban_ffi.Me
+import uniffi.duban_ffi.Observation
 import uniffi.duban_ffi.Observer
 import uniffi.duban_ffi.SyncStatus
 import uniffi.duban_ffi.SyncSummary
@@ -55,19 +56,20 @@ class DubanRepository(
     /** Bumped whenever the store may have changed: item screens re-read on it. */
     val changes: StateFlow<Long> = _changes.asStateFlow()
 
-    init {
-        // The core tells of every status change and data change, from its own thread;
-        // state flows are safe to set from any thread.
-        app.observe(object : Observer {
-            override fun syncChanged(status: SyncStatus) {
-                _sync.value = status
-            }
+    // The core tells of every status change and data change, from its own thread; state
+    // flows are safe to set from any thread.
+    private val observation: Observation = app.observe(object : Observer {
+        override fun syncChanged(status: SyncStatus) {
+            _sync.value = status
+        }
 
-            override fun dataChanged() {
-                _changes.value = _changes.value + 1
-            }
-        })
-    }
+        override fun dataChanged() {
+            _changes.value = _changes.value + 1
+        }
+    })
+
+    /** Stops following the core's changes (the flows keep their last values). */
+    fun close() = observation.cancel()
 
     /** Signs in and runs the first sync. */
     suspend fun signIn(username: String, password: String): Me {

@@ -10,11 +10,19 @@ package cn.gov.duban.core
 
 import kotlinx.coroutines.runBlocking
 import uniffi.duban_ffi.Capture
+import uniffi.duban_ffi.Act
 import uniffi.duban_ffi.DubanApp
 import uniffi.duban_ffi.DubanException
+import uniffi.duban_ffi.Duty
 import uniffi.duban_ffi.NewItem
 import uniffi.duban_ffi.Observer
+import uniffi.duban_ffi.Role
+import uniffi.duban_ffi.Status
 import uniffi.duban_ffi.SyncStatus
+import uniffi.duban_ffi.Urgency
+import uniffi.duban_ffi.roleName
+import uniffi.duban_ffi.statusName
+import uniffi.duban_ffi.urgencyName
 import java.awt.Color
 import java.awt.image.BufferedImage
 import java.io.ByteArrayOutputStream
@@ -68,8 +76,8 @@ private suspend fun phone(server: Server, username: String): DubanApp {
 /** An item `app` handles now: one already in progress, else one it receives for the purpose. */
 private suspend fun handling(app: DubanApp): String {
     val rows = app.inbox().rows
-    rows.firstOrNull { r -> r.duties.any { it.duty == "handle" } }?.let { return it.item.id }
-    val row = rows.firstOrNull { r -> r.duties.any { it.duty == "receive" } }
+    rows.firstOrNull { r -> r.duties.any { it.duty == Duty.HANDLE } }?.let { return it.item.id }
+    val row = rows.firstOrNull { r -> r.duties.any { it.duty == Duty.RECEIVE } }
         ?: throw AssertionError("nothing to handle or receive: $rows")
     app.receive(row.item.id)
     app.syncNow()
@@ -98,12 +106,12 @@ fun main() {
 
         check("receive, report with a photo while the server is down, review and rate") {
             val head = phone(server, "head-wjj")
-            val row = head.inbox().rows.firstOrNull { r -> r.duties.any { it.duty == "receive" } }
+            val row = head.inbox().rows.firstOrNull { r -> r.duties.any { it.duty == Duty.RECEIVE } }
                 ?: throw AssertionError("nothing to receive: ${head.inbox().rows}")
             val task = row.item.id
             head.receive(task)
             head.syncNow()
-            expect(head.item(task)!!.item.status == "in_progress") { "not received" }
+            expect(head.item(task)!!.item.status == Status.IN_PROGRESS) { "not received" }
 
             server.stop()
             val photo = head.attachPhoto(
@@ -130,7 +138,7 @@ fun main() {
             val sent = head.syncNow()
             expect(sent.accepted >= 1uL && sent.uploaded >= 1uL) { "$sent" }
             expect(head.pendingCount() == 0u) { "still pending" }
-            expect(head.item(task)!!.item.status == "under_review") { "${head.item(task)}" }
+            expect(head.item(task)!!.item.status == Status.UNDER_REVIEW) { "${head.item(task)}" }
 
             val sup = phone(server, "supervisor")
             sup.review(task, true, "方案可行,同意。", null)
@@ -148,7 +156,7 @@ fun main() {
 
         check("a leader approves an extension from the approvals list") {
             val deputy = phone(server, "deputy3")
-            val row = deputy.approvals().firstOrNull { r -> r.duties.any { it.duty == "decide_extension" } }
+            val row = deputy.approvals().firstOrNull { r -> r.duties.any { it.duty == Duty.DECIDE_EXTENSION } }
                 ?: throw AssertionError("no extension to decide: ${deputy.approvals()}")
             val before = row.item.deadlineMs
             deputy.decideExtension(row.item.id, true, "同意延期。")
@@ -172,14 +180,14 @@ fun main() {
             }
             expect(vm.sync.value is SyncStatus.Idle) { "${vm.sync.value}" }
             // An act refreshes the screens and goes out at once.
-            val row = (screen as Screen.Ready).value.rows.first { r -> r.duties.any { it.duty == "receive" } }
+            val row = (screen as Screen.Ready).value.rows.first { r -> r.duties.any { it.duty == Duty.RECEIVE } }
             val seen = repo.changes.value
             repo.receive(row.item.id)
             expect(repo.changes.value > seen) { "no change published" }
             val item = repo.item(row.item.id)
             expect(item is Screen.Ready && item.value!!.pending == 0u) { "$item" }
             val after = vm.screen.value as Screen.Ready
-            expect(after.value.rows.none { r -> r.item.id == row.item.id && r.duties.any { it.duty == "receive" } }) {
+            expect(after.value.rows.none { r -> r.item.id == row.item.id && r.duties.any { it.duty == Duty.RECEIVE } }) {
                 "still asked to receive"
             }
         }
@@ -188,7 +196,7 @@ fun main() {
             val app = DubanApp.open(store(), server.url)
             val statuses = java.util.concurrent.CopyOnWriteArrayList<SyncStatus>()
             val changes = java.util.concurrent.atomic.AtomicInteger()
-            app.observe(object : Observer {
+            val observation = app.observe(object : Observer {
                 override fun syncChanged(status: SyncStatus) {
                     statuses.add(status)
                 }
@@ -209,6 +217,12 @@ fun main() {
             expect(statuses.last() is SyncStatus.Idle) { "ended $statuses" }
             expect(changes.get() >= 1) { "no data change" }
             expect(app.syncInBackground() != null) { "a background sync waited without a failure" }
+            // Cancelled, the observer hears nothing more.
+            observation.cancel()
+            val heard = changes.get()
+            app.syncNow()
+            expect(changes.get() == heard) { "heard ${changes.get() - heard} changes after cancelling" }
+            observation.cancel()
         }
 
         check("a wrong password is Invalid, with a code and both languages") {
@@ -278,7 +292,7 @@ fun main() {
                     category.code,
                     "东街人行道破损",
                     "东街12号门前人行道砖块松动破损约20平方米,存在行人绊倒隐患。",
-                    "urgent",
+                    Urgency.URGENT,
                     null,
                     true,
                     category.requiredAttributes.associateWith { "现场检查" },
@@ -311,7 +325,7 @@ fun main() {
             val pair = town.item(task)!!.photoPairs.single()
             expect(pair.after.map { it.hash } == listOf(after.hash)) { "the after photo does not answer: $pair" }
             try {
-                sup.registerItem(NewItem("no-such-category", "t", "", "normal", null, false, emptyMap(), emptyList()))
+                sup.registerItem(NewItem("no-such-category", "t", "", Urgency.NORMAL, null, false, emptyMap(), emptyList()))
                 throw AssertionError("registered in an unknown category")
             } catch (e: DubanException.Invalid) {
                 expect(e.code == "input.unknown_category") { "$e" }
@@ -323,28 +337,28 @@ fun main() {
             val task = handling(head)
             head.requestSuspension(task, "上级部门通知暂缓实施,等待新的政策文件。")
             expect(head.syncNow().accepted == 1uL) { "the request was not taken" }
-            // The item's leaders decide (every leader, if it names none): whoever has it.
+            // The item's leader decides (any leader, if it names none): whoever has it.
             val (leader, row) = listOf("leader", "deputy1", "deputy2", "deputy3").firstNotNullOfOrNull { name ->
                 val l = phone(server, name)
                 l.approvals().firstOrNull { r -> r.item.id == task }?.let { l to it }
             } ?: throw AssertionError("in no leader's approvals")
-            expect(row.duties.any { it.duty == "decide_suspension" }) { "${row.duties}" }
+            expect(row.duties.any { it.duty == Duty.DECIDE_SUSPENSION }) { "${row.duties}" }
             leader.decideSuspension(task, true, "同意暂停。")
             leader.syncNow()
             head.syncNow()
             val suspended = head.item(task)!!
-            expect(suspended.item.status == "suspended") { suspended.item.status }
+            expect(suspended.item.status == Status.SUSPENDED) { "${suspended.item.status}" }
             head.requestResumption(task, "新文件已下发,恢复办理。")
             head.syncNow()
             leader.syncNow()
-            expect(leader.approvals().any { r -> r.item.id == task && r.duties.any { it.duty == "decide_resumption" } }) {
+            expect(leader.approvals().any { r -> r.item.id == task && r.duties.any { it.duty == Duty.DECIDE_RESUMPTION } }) {
                 "no resumption to decide"
             }
             leader.decideResumption(task, true, "同意恢复。")
             leader.syncNow()
             head.syncNow()
             val resumed = head.item(task)!!
-            expect(resumed.item.status == "in_progress") { resumed.item.status }
+            expect(resumed.item.status == Status.IN_PROGRESS) { "${resumed.item.status}" }
             expect(resumed.workingDaysLeft != null && resumed.workingSecondsLeft != null) { "no countdown" }
             expect(resumed.lightReasonZh?.isNotBlank() == true) { "no light reason" }
         }
@@ -352,12 +366,12 @@ fun main() {
         check("a unit head approves a progress report from the item screen") {
             val staff = phone(server, "staff-jtj")
             val task = staff.items("responsible", 0u, 100u)
-                .firstOrNull { it.status == "in_progress" && it.title.contains("桥") }?.id
+                .firstOrNull { it.status == Status.IN_PROGRESS && it.title.contains("桥") }?.id
                 ?: throw AssertionError("no bridge item: ${staff.items("responsible", 0u, 100u).map { it.title }}")
             staff.reportProgress(task, "桩基处理完成,围堰已拆除。", 60u, emptyList())
             staff.syncNow()
             val head = phone(server, "head-jtj")
-            expect(head.approvals().any { r -> r.item.id == task && r.duties.any { it.duty == "approve_report" } }) {
+            expect(head.approvals().any { r -> r.item.id == task && r.duties.any { it.duty == Duty.APPROVE_REPORT } }) {
                 "no report to approve"
             }
             val report = head.item(task)!!.reports.last()
@@ -386,7 +400,7 @@ fun main() {
             val staff = phone(server, "staff-fdc")
             val row = staff.inbox().rows.firstOrNull { it.item.id == child }
                 ?: throw AssertionError("the sub-item is not in the section's inbox")
-            expect(row.duties.any { it.duty == "receive" }) { "${row.duties}" }
+            expect(row.duties.any { it.duty == Duty.RECEIVE }) { "${row.duties}" }
             expect(row.item.number != null) { "the sub-item has no number" }
         }
 
@@ -394,16 +408,16 @@ fun main() {
             // The office dispatches a fresh item to 城关镇 (the demo's are all received).
             val task = server.dispatch(1, "00000000-0000-0000-0000-000000001019", null).single()
             val town = phone(server, "head-cgz")
-            expect(town.inbox().rows.any { r -> r.item.id == task && r.duties.any { it.duty == "receive" } }) {
+            expect(town.inbox().rows.any { r -> r.item.id == task && r.duties.any { it.duty == Duty.RECEIVE } }) {
                 "the dispatched item is not to receive"
             }
             town.decline(task, "该事项属县自然资源局职责范围。")
             expect(town.syncNow().accepted == 1uL) { "the decline was not taken" }
             val declined = town.item(task)
-            expect(declined == null || declined.item.status == "declined") { "${declined?.item}" }
+            expect(declined == null || declined.item.status == Status.DECLINED) { "${declined?.item}" }
 
             val head = phone(server, "head-wjj")
-            val open = head.items("responsible", 0u, 50u).first { it.status == "under_review" || it.status == "in_progress" }.id
+            val open = head.items("responsible", 0u, 50u).first { it.status == Status.UNDER_REVIEW || it.status == Status.IN_PROGRESS }.id
             val leader = phone(server, "leader")
             leader.instruct(open, "请抓紧推进,确保按期完成。")
             leader.syncNow()
@@ -421,6 +435,45 @@ fun main() {
             head.follow(open)
             head.unfollow(open)
             expect(head.syncNow().accepted == 2uL) { "follow and unfollow were not taken" }
+        }
+
+        check("a staff member is offered no act only a leader may take; a leader is offered it") {
+            val staff = phone(server, "staff-jtj")
+            val task = staff.items("responsible", 0u, 100u)
+                .firstOrNull { it.status == Status.IN_PROGRESS }?.id
+                ?: throw AssertionError("no item in progress for staff-jtj")
+            val leader = phone(server, "leader")
+            val leaderOnly = setOf(Act.INSTRUCT, Act.DECIDE_EXTENSION, Act.DECIDE_SUSPENSION, Act.DECIDE_RESUMPTION)
+            val staffActs = staff.item(task)!!.acts.map { it.act }
+            expect(staffActs.none { it in leaderOnly }) { "a staff member is offered $staffActs" }
+            expect(Act.REPORT_PROGRESS in staffActs) { "the handler is not offered a report: $staffActs" }
+            // The rules refuse what is not on offer ...
+            try {
+                staff.instruct(task, "请抓紧。")
+                throw AssertionError("a staff member instructed")
+            } catch (e: DubanException.Rejected) {
+                expect(e.code.isNotBlank() && e.zh.isNotBlank()) { "$e" }
+            }
+            // ... and take what is.
+            val screen = leader.item(task) ?: throw AssertionError("the leader cannot read the item")
+            val leaderActs = screen.acts.map { it.act }
+            expect(Act.INSTRUCT in leaderActs) { "the leader is not offered an instruction: $leaderActs" }
+            expect(Act.RECEIVE !in leaderActs && Act.REPORT_PROGRESS !in leaderActs) { "the leader is offered $leaderActs" }
+            expect(screen.acts.all { it.zh.isNotBlank() && it.en.isNotBlank() && it.zh != it.en }) { "${screen.acts}" }
+            leader.instruct(task, "请加快进度,按期完成。")
+            expect(leader.syncNow().accepted == 1uL) { "the offered instruction was refused" }
+            // Who may register, from the core's rule.
+            expect(!staff.me()!!.mayRegister && leader.me()!!.mayRegister) { "may register: staff/leader" }
+            expect(Role.MAIN_LEADER in leader.me()!!.roles) { "${leader.me()!!.roles}" }
+        }
+
+        check("the enums' names come from the core") {
+            expect(statusName(Status.IN_PROGRESS, false) == "办理中" && statusName(Status.IN_PROGRESS, true) == "in progress") {
+                statusName(Status.IN_PROGRESS, true)
+            }
+            expect(urgencyName(Urgency.EXTRA_URGENT, false) == "特急") { urgencyName(Urgency.EXTRA_URGENT, false) }
+            expect(roleName(Role.DEPUTY_LEADER, false) == "分管领导") { roleName(Role.DEPUTY_LEADER, false) }
+            expect(Urgency.entries.map { urgencyName(it, false) } == listOf("普通", "紧急", "特急")) { "urgency order" }
         }
 
         check("a push token is registered for the signed-in phone") {

@@ -4,12 +4,17 @@ package cn.gov.duban.app.data
 
 import java.util.Locale
 import uniffi.duban_ffi.DubanException
+import uniffi.duban_ffi.Urgency
+import uniffi.duban_ffi.urgencyName
 
 /** True when the app runs in English; Chinese otherwise. */
 fun english(): Boolean = Locale.getDefault().language == "en"
 
 /** The text of the locale: [zh] unless the app runs in English. */
 fun pick(zh: String, en: String): String = if (english()) en else zh
+
+/** The urgency's name in the app's language, as the core gives it. */
+fun Urgency.label(): String = urgencyName(this, english())
 
 /** The error's stable code. */
 val DubanException.errorCode: String

@@ -33,8 +33,11 @@ import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
 import cn.gov.duban.app.R
 import cn.gov.duban.app.data.Countdown
+import cn.gov.duban.app.data.label
 import cn.gov.duban.app.data.localized
 import cn.gov.duban.app.data.pick
+import uniffi.duban_ffi.Light
+import uniffi.duban_ffi.Urgency
 import java.time.Instant
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
@@ -89,17 +92,17 @@ fun rememberNow(periodMs: Long = 30_000): Long {
     return now
 }
 
-/** The colour of a light code (`green`, `yellow`, `red`); grey where no clock runs. */
-fun lightColor(light: String?): Color = when (light) {
-    "green" -> Signal.green
-    "yellow" -> Signal.yellow
-    "red" -> Signal.red
-    else -> Signal.none
+/** The colour of a light; grey where no clock runs. */
+fun lightColor(light: Light?): Color = when (light) {
+    Light.GREEN -> Signal.green
+    Light.YELLOW -> Signal.yellow
+    Light.RED -> Signal.red
+    null -> Signal.none
 }
 
 /** The timeliness light as a dot. */
 @Composable
-fun LightDot(light: String?, modifier: Modifier = Modifier) {
+fun LightDot(light: Light?, modifier: Modifier = Modifier) {
     Box(
         modifier
             .size(12.dp)
@@ -115,13 +118,13 @@ fun Tag(text: String, container: Color = MaterialTheme.colorScheme.secondaryCont
     }
 }
 
-/** 普通 / 紧急 / 特急. */
+/** The urgency in the core's words, tinted by how urgent. */
 @Composable
-fun UrgencyTag(urgency: String) {
+fun UrgencyTag(urgency: Urgency) {
     when (urgency) {
-        "extra_urgent" -> Tag(stringResource(R.string.urgency_extra_urgent), Signal.red, Color.White)
-        "urgent" -> Tag(stringResource(R.string.urgency_urgent), Signal.orange, Color.White)
-        else -> Tag(stringResource(R.string.urgency_normal))
+        Urgency.EXTRA_URGENT -> Tag(urgency.label(), Signal.red, Color.White)
+        Urgency.URGENT -> Tag(urgency.label(), Signal.orange, Color.White)
+        Urgency.NORMAL -> Tag(urgency.label())
     }
 }
 

@@ -25,10 +25,9 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
-import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
-import cn.gov.duban.app.R
-import cn.gov.duban.app.data.Urgency
+import cn.gov.duban.app.data.label
+import uniffi.duban_ffi.Urgency
 
 /** One of [options], chosen from a menu under a button that shows the choice (or [placeholder]). */
 @Composable
@@ -61,26 +60,16 @@ fun <T> Picker(
     }
 }
 
-/** The urgency code's words: 普通 / 紧急 / 特急. */
-@Composable
-fun urgencyLabel(code: String): String = stringResource(
-    when (code) {
-        Urgency.EXTRA_URGENT -> R.string.urgency_extra_urgent
-        Urgency.URGENT -> R.string.urgency_urgent
-        else -> R.string.urgency_normal
-    },
-)
-
-/** The urgency, one chip per code. */
+/** The urgency, one chip per value (least urgent first), named by the core. */
 @OptIn(ExperimentalMaterial3Api::class, ExperimentalLayoutApi::class)
 @Composable
-fun UrgencyChoice(selected: String, onSelect: (String) -> Unit) {
+fun UrgencyChoice(selected: Urgency, onSelect: (Urgency) -> Unit) {
     FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-        for (code in Urgency.all) {
+        for (urgency in Urgency.entries) {
             FilterChip(
-                selected = selected == code,
-                onClick = { onSelect(code) },
-                label = { Text(urgencyLabel(code)) },
+                selected = selected == urgency,
+                onClick = { onSelect(urgency) },
+                label = { Text(urgency.label()) },
             )
         }
     }

@@ -1,6 +1,6 @@
 // The inbox (待办): what needs me now, most pressing first, with the unread count, the sync
 // status bar (opening the waiting-to-send list), pull to refresh, and the registration of a
-// problem found on site for the roles that register.
+// problem found on site for those the core lets register.
 package cn.gov.duban.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -51,7 +51,6 @@ import androidx.lifecycle.viewmodel.compose.viewModel
 import cn.gov.duban.app.R
 import cn.gov.duban.app.Session
 import cn.gov.duban.app.data.AppRepository
-import cn.gov.duban.app.data.Role
 import cn.gov.duban.app.data.localized
 import cn.gov.duban.app.data.pick
 import cn.gov.duban.core.Screen
@@ -81,8 +80,8 @@ fun InboxPage(
     NoticeEffect(model.notices, snackbar)
     val now = rememberNow()
     val unread = screen.valueOrNull()?.unread ?: 0uL
-    // Offered to the roles that register items; the core decides each registration.
-    val registrar = me.roles.any { it in Role.registrars }
+    // Offered to those the core lets register items; it decides each registration.
+    val registrar = me.mayRegister
 
     Scaffold(
         topBar = {

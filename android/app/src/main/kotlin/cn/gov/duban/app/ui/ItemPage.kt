@@ -58,14 +58,12 @@ import androidx.lifecycle.viewmodel.compose.viewModel
 import cn.gov.duban.app.R
 import cn.gov.duban.app.data.AppRepository
 import cn.gov.duban.app.data.Approval
-import cn.gov.duban.app.data.Duty
 import cn.gov.duban.app.data.Report
-import cn.gov.duban.app.data.Role
-import cn.gov.duban.app.data.Status
 import cn.gov.duban.app.data.english
 import cn.gov.duban.app.data.pick
 import cn.gov.duban.app.data.unitsBelow
 import cn.gov.duban.core.Screen
+import uniffi.duban_ffi.Act
 import uniffi.duban_ffi.Evidence
 import uniffi.duban_ffi.EvidenceRow
 import uniffi.duban_ffi.ItemScreen
@@ -110,7 +108,7 @@ fun ItemPage(repo: AppRepository, me: Me, task: String, onBack: () -> Unit, onRe
                         Icon(Icons.AutoMirrored.Filled.ArrowBack, contentDescription = stringResource(R.string.back))
                     }
                 },
-                actions = { if (item != null) ItemMenu(item, me, model) { dialog = it } },
+                actions = { if (item != null) ItemMenu(item, model) { dialog = it } },
             )
         },
         snackbarHost = { SnackbarHost(snackbar) },
@@ -199,45 +197,59 @@ fun ItemPage(repo: AppRepository, me: Me, task: String, onBack: () -> Unit, onRe
     viewing?.let { PhotoViewer(repo, it) { viewing = null } }
 }
 
-/** The acts that are not duties: following, and the requests and instructions. */
+/** The acts on offer kept in the menu: following, the requests, decomposing and instructing. */
+private val menuActs = listOf(
+    Act.FOLLOW,
+    Act.UNFOLLOW,
+    Act.REQUEST_EXTENSION,
+    Act.REQUEST_SUSPENSION,
+    Act.REQUEST_RESUMPTION,
+    Act.DECOMPOSE,
+    Act.INSTRUCT,
+)
+
+/** The menu of the acts on offer that are not duties' buttons; the core chose them. */
 @Composable
-private fun ItemMenu(screen: ItemScreen, me: Me, model: ItemModel, onDialog: (ItemDialog) -> Unit) {
+private fun ItemMenu(screen: ItemScreen, model: ItemModel, onDialog: (ItemDialog) -> Unit) {
     var open by remember { mutableStateOf(false) }
-    val handler = screen.duties.any { it.duty == Duty.HANDLE }
-    val suspended = screen.item.status == Status.SUSPENDED
-    val leader = me.roles.any { it in Role.leaders }
-    val unitHead = Role.UNIT_HEAD in me.roles
+    val offered = screen.acts.map { it.act }.toSet()
+    val acts = menuActs.filter { it in offered }
+    if (acts.isEmpty()) return
     IconButton(onClick = { open = true }) {
         Icon(Icons.Filled.MoreVert, contentDescription = stringResource(R.string.more))
     }
     DropdownMenu(expanded = open, onDismissRequest = { open = false }) {
-        val choose = { action: () -> Unit ->
-            open = false
-            action()
-        }
-        DropdownMenuItem(text = { Text(stringResource(R.string.act_follow)) }, onClick = { choose { model.follow(true) } })
-        DropdownMenuItem(text = { Text(stringResource(R.string.act_unfollow)) }, onClick = { choose { model.follow(false) } })
-        // Presentation only: the core decides whether each request is allowed.
-        if (handler) {
-            DropdownMenuItem(text = { Text(stringResource(R.string.act_extension)) }, onClick = { choose { onDialog(ItemDialog.Extension) } })
-            DropdownMenuItem(text = { Text(stringResource(R.string.act_suspension)) }, onClick = { choose { onDialog(ItemDialog.Suspension) } })
-        }
-        if (handler && unitHead) {
-            DropdownMenuItem(
-                text = { Text(stringResource(R.string.act_decompose)) },
-                onClick = {
-                    choose {
+        for (act in acts) {
+            val label = when (act) {
+                Act.FOLLOW -> R.string.act_follow
+                Act.UNFOLLOW -> R.string.act_unfollow
+                Act.REQUEST_EXTENSION -> R.string.act_extension
+                Act.REQUEST_SUSPENSION -> R.string.act_suspension
+                Act.REQUEST_RESUMPTION -> R.string.act_resumption
+                Act.DECOMPOSE -> R.string.act_decompose
+                else -> R.string.act_instruct
+            }
+            val action: () -> Unit = when (act) {
+                Act.FOLLOW -> { { model.follow(true) } }
+                Act.UNFOLLOW -> { { model.follow(false) } }
+                Act.REQUEST_EXTENSION -> { { onDialog(ItemDialog.Extension) } }
+                Act.REQUEST_SUSPENSION -> { { onDialog(ItemDialog.Suspension) } }
+                Act.REQUEST_RESUMPTION -> { { onDialog(ItemDialog.Resumption) } }
+                Act.DECOMPOSE -> {
+                    {
                         model.loadUnits()
                         onDialog(ItemDialog.Decompose)
                     }
+                }
+                else -> { { onDialog(ItemDialog.Instruct) } }
+            }
+            DropdownMenuItem(
+                text = { Text(stringResource(label)) },
+                onClick = {
+                    open = false
+                    action()
                 },
             )
-        }
-        if (suspended) {
-            DropdownMenuItem(text = { Text(stringResource(R.string.act_resumption)) }, onClick = { choose { onDialog(ItemDialog.Resumption) } })
-        }
-        if (leader) {
-            DropdownMenuItem(text = { Text(stringResource(R.string.act_instruct)) }, onClick = { choose { onDialog(ItemDialog.Instruct) } })
         }
     }
 }
@@ -258,7 +270,7 @@ private fun ItemContent(
     val now = rememberNow()
     var replyTo by rememberSaveable { mutableStateOf<String?>(null) }
     var comment by rememberSaveable { mutableStateOf("") }
-    val canApproveReports = screen.duties.any { it.duty == Duty.APPROVE_REPORT }
+    val canApproveReports = screen.acts.any { it.act == Act.DECIDE_REPORT }
 
     Column(
         Modifier
@@ -299,7 +311,7 @@ private fun ItemContent(
                     }
                 }
             }
-            if (screen.duties.isNotEmpty()) {
+            if (screen.duties.isNotEmpty() || screen.acts.any { it.act !in menuActs }) {
                 item {
                     Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
                         DutyTags(screen.duties)
@@ -409,7 +421,11 @@ private fun CountdownCard(screen: ItemScreen, now: Long) {
     }
 }
 
-/** The buttons for what the item asks of me. Submitting, dispatching and closing are done in the office's pages. */
+/**
+ * The buttons for the acts on offer that answer what the item asks (the menu holds the
+ * others; report approvals are decided on each report below), then the duties done in the
+ * office's pages.
+ */
 @Composable
 private fun DutyActions(
     screen: ItemScreen,
@@ -418,30 +434,26 @@ private fun DutyActions(
     onReport: (String) -> Unit,
     onDialog: (ItemDialog) -> Unit,
 ) {
-    for (duty in screen.duties.map { it.duty }.distinct()) {
-        val words = screen.duties.first { it.duty == duty }.let { pick(it.zh, it.en) }
-        when (duty) {
-            Duty.RECEIVE -> {
-                Button(onClick = model::receive, enabled = !busy) { Text(stringResource(R.string.act_receive)) }
-                OutlinedButton(onClick = { onDialog(ItemDialog.Decline) }, enabled = !busy) { Text(stringResource(R.string.act_decline)) }
-            }
-            Duty.HANDLE -> {
-                Button(onClick = { onReport(Report.PROGRESS) }, enabled = !busy) { Text(stringResource(R.string.act_report_progress)) }
-                Button(onClick = { onReport(Report.COMPLETION) }, enabled = !busy) { Text(stringResource(R.string.act_report_completion)) }
-            }
-            Duty.REVIEW -> Button(onClick = { onDialog(ItemDialog.Review) }, enabled = !busy) { Text(stringResource(R.string.act_review)) }
-            Duty.RATE -> Button(onClick = { onDialog(ItemDialog.Rate) }, enabled = !busy) { Text(stringResource(R.string.act_rate)) }
-            // Report approvals are decided on each report below.
-            Duty.APPROVE_REPORT -> Unit
+    for (row in screen.acts) {
+        when (row.act) {
+            Act.RECEIVE -> Button(onClick = model::receive, enabled = !busy) { Text(stringResource(R.string.act_receive)) }
+            Act.DECLINE -> OutlinedButton(onClick = { onDialog(ItemDialog.Decline) }, enabled = !busy) { Text(stringResource(R.string.act_decline)) }
+            Act.REPORT_PROGRESS -> Button(onClick = { onReport(Report.PROGRESS) }, enabled = !busy) { Text(stringResource(R.string.act_report_progress)) }
+            Act.REPORT_COMPLETION -> Button(onClick = { onReport(Report.COMPLETION) }, enabled = !busy) { Text(stringResource(R.string.act_report_completion)) }
+            Act.REVIEW -> Button(onClick = { onDialog(ItemDialog.Review) }, enabled = !busy) { Text(stringResource(R.string.act_review)) }
+            Act.RATE -> Button(onClick = { onDialog(ItemDialog.Rate) }, enabled = !busy) { Text(stringResource(R.string.act_rate)) }
             else -> {
-                val approval = Approval.of(duty)
-                if (approval != null) {
+                val approval = Approval.of(row.act)
+                if (approval != null && approval != Approval.Report) {
+                    val words = screen.duties.firstOrNull { it.duty == approval.duty }?.let { pick(it.zh, it.en) }
+                        ?: pick(row.zh, row.en)
                     Button(onClick = { onDialog(ItemDialog.Decide(approval, words)) }, enabled = !busy) { Text(words) }
-                } else if (duty in Duty.officeOnly) {
-                    Text(stringResource(R.string.office_only, words), style = MaterialTheme.typography.bodySmall)
                 }
             }
         }
+    }
+    for (duty in screen.officeDuties) {
+        Text(stringResource(R.string.office_only, pick(duty.zh, duty.en)), style = MaterialTheme.typography.bodySmall)
     }
 }
 

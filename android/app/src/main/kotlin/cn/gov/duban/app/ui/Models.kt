@@ -11,9 +11,7 @@ import cn.gov.duban.app.Session
 import cn.gov.duban.app.data.AppRepository
 import cn.gov.duban.app.data.Approval
 import cn.gov.duban.app.data.Category
-import cn.gov.duban.app.data.Duty
 import cn.gov.duban.app.data.Report
-import cn.gov.duban.app.data.Urgency
 import cn.gov.duban.app.data.firstUnanswered
 import cn.gov.duban.app.device.Locator
 import cn.gov.duban.core.InboxViewModel
@@ -31,6 +29,7 @@ import uniffi.duban_ffi.AttentionRow
 import uniffi.duban_ffi.Capture
 import uniffi.duban_ffi.CategoryRow
 import uniffi.duban_ffi.DubanException
+import uniffi.duban_ffi.Duty
 import uniffi.duban_ffi.Evidence
 import uniffi.duban_ffi.InboxRow
 import uniffi.duban_ffi.InboxScreen
@@ -38,6 +37,7 @@ import uniffi.duban_ffi.ItemScreen
 import uniffi.duban_ffi.NewItem
 import uniffi.duban_ffi.NotificationRow
 import uniffi.duban_ffi.PendingRow
+import uniffi.duban_ffi.Urgency
 import uniffi.duban_ffi.PhotoPairRow
 import uniffi.duban_ffi.ReportRow
 import uniffi.duban_ffi.SyncStatus
@@ -430,7 +430,7 @@ data class RegisterDraft(
     val attributes: Map<String, String> = emptyMap(),
     val title: String = "",
     val content: String = "",
-    val urgency: String = Urgency.NORMAL,
+    val urgency: Urgency = Urgency.NORMAL,
     val withDeadline: Boolean = false,
     val deadlineMs: Long? = null,
     /** 公开 (true) or 内部. */
@@ -475,7 +475,7 @@ class RegisterModel(repo: AppRepository, locator: Locator) : FieldModel(repo, lo
 
     fun content(value: String) = _draft.update { it.copy(content = value) }
 
-    fun urgency(code: String) = _draft.update { it.copy(urgency = code) }
+    fun urgency(value: Urgency) = _draft.update { it.copy(urgency = value) }
 
     fun withDeadline(on: Boolean) = _draft.update { it.copy(withDeadline = on) }
 

@@ -1,0 +1,220 @@
+//! The acts on offer: which acts a person may take on an item now, found by trying
+//! [`decide`] with a sample of each act (as the server's item page finds which forms to
+//! show). A screen shows a button for an act on offer and none for the others; the shells
+//! never choose from roles. A sample carries plausible input (a text, a later deadline on the
+//! hour, a well-formed file reference), so that only the rules about who and when refuse it.
+
+use chrono::{Duration, Timelike};
+use uuid::Uuid;
+
+use super::command::{Command, CommandKind, Registration, ReportBody, SubtaskSpec};
+use super::decide::{decide, effective_deadline, Context};
+use super::derived::duty::Duty;
+use super::model::{Actor, Assignee, BlobRef, NoteId, ReportId, TaskNumber, UnitTree};
+use super::permission::authorize;
+use super::state::{ReportStatus, TaskState};
+use super::TaskId;
+
+/// The acts a phone offers on an item, in the order a screen lists them.
+pub const OFFERED: [CommandKind; 19] = [
+    CommandKind::Receive,
+    CommandKind::Decline,
+    CommandKind::ReportProgress,
+    CommandKind::ReportCompletion,
+    CommandKind::DecideReport,
+    CommandKind::Review,
+    CommandKind::Rate,
+    CommandKind::DecideRegistration,
+    CommandKind::DecideExtension,
+    CommandKind::DecideSuspension,
+    CommandKind::DecideResumption,
+    CommandKind::RequestExtension,
+    CommandKind::RequestSuspension,
+    CommandKind::RequestResumption,
+    CommandKind::Decompose,
+    CommandKind::Instruct,
+    CommandKind::Comment,
+    CommandKind::Follow,
+    CommandKind::Unfollow,
+];
+
+/// The acts of [`OFFERED`] that `ctx.actor` may take on the item now: those for which
+/// [`decide`] accepts a sample.
+pub fn acts_on_offer(state: &TaskState, ctx: &Context<'_>) -> Vec<CommandKind> {
+    OFFERED
+        .into_iter()
+        .filter(|k| {
+            samples(*k, state, ctx)
+                .iter()
+                .any(|c| decide(state, c, ctx).is_ok())
+        })
+        .collect()
+}
+
+/// The act that answers a duty (handling: a progress report).
+pub fn act_for(duty: Duty) -> CommandKind {
+    match duty {
+        Duty::Submit => CommandKind::SubmitForApproval,
+        Duty::ApproveRegistration => CommandKind::DecideRegistration,
+        Duty::Dispatch => CommandKind::Dispatch,
+        Duty::Receive => CommandKind::Receive,
+        Duty::Handle => CommandKind::ReportProgress,
+        Duty::ApproveReport => CommandKind::DecideReport,
+        Duty::Review => CommandKind::Review,
+        Duty::DecideExtension => CommandKind::DecideExtension,
+        Duty::DecideSuspension => CommandKind::DecideSuspension,
+        Duty::DecideResumption => CommandKind::DecideResumption,
+        Duty::Rate => CommandKind::Rate,
+        Duty::Close => CommandKind::Close,
+    }
+}
+
+/// Whether `actor` may register new items (立项) at all: the permission rule for a
+/// registration, before its content is checked.
+pub fn may_register(actor: &Actor, units: &UnitTree) -> bool {
+    let sample = Registration {
+        category: String::new(),
+        number: TaskNumber {
+            prefix: String::new(),
+            year: 2000,
+            seq: 1,
+        },
+        title: String::new(),
+        content: String::new(),
+        source: Default::default(),
+        urgency: Default::default(),
+        visibility: Default::default(),
+        deadline: None,
+        attributes: Default::default(),
+        attachments: Vec::new(),
+        milestones: Vec::new(),
+        instructing_leader: None,
+        approval_chain: Vec::new(),
+        recurrence: None,
+        parent: None,
+        batch: None,
+    };
+    authorize(
+        &TaskState::default(),
+        &Command::Register(Box::new(sample)),
+        actor,
+        units,
+    )
+    .is_ok()
+}
+
+/// The commands tried for an act: one for most, one per candidate where the act names
+/// something (a report waiting for approval, a unit to lead a sub-item).
+fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Command> {
+    const WORDS: &str = "—";
+    let opinion = || WORDS.to_owned();
+    // Ids no real act uses: the nil uuid's neighbours.
+    let note = NoteId(Uuid::from_u128(1));
+    let report = |evidence: Vec<BlobRef>| ReportBody {
+        id: ReportId(Uuid::from_u128(1)),
+        text: WORDS.to_owned(),
+        evidence,
+    };
+    match kind {
+        CommandKind::Receive => vec![Command::Receive],
+        CommandKind::Decline => vec![Command::Decline { reason: opinion() }],
+        CommandKind::ReportProgress => vec![Command::ReportProgress {
+            report: report(Vec::new()),
+            percent: state.progress,
+            milestone: None,
+            answers: None,
+        }],
+        CommandKind::ReportCompletion => vec![Command::ReportCompletion {
+            report: report(vec![BlobRef::file(
+                "0".repeat(64),
+                "image/jpeg",
+                1,
+                "sample.jpg",
+            )]),
+        }],
+        CommandKind::DecideReport => state
+            .reports
+            .iter()
+            .filter(|r| r.status == ReportStatus::PendingApproval)
+            .map(|r| Command::DecideReport {
+                report: r.id,
+                approve: true,
+                opinion: opinion(),
+            })
+            .collect(),
+        CommandKind::Review => vec![Command::Review {
+            accept: true,
+            opinion: opinion(),
+            new_deadline: None,
+        }],
+        CommandKind::Rate => vec![Command::Rate {
+            stars: 5,
+            opinion: opinion(),
+        }],
+        CommandKind::DecideRegistration => vec![Command::DecideRegistration {
+            approve: true,
+            opinion: opinion(),
+        }],
+        CommandKind::DecideExtension => vec![Command::DecideExtension {
+            approve: true,
+            opinion: opinion(),
+        }],
+        CommandKind::DecideSuspension => vec![Command::DecideSuspension {
+            approve: true,
+            opinion: opinion(),
+        }],
+        CommandKind::DecideResumption => vec![Command::DecideResumption {
+            approve: true,
+            opinion: opinion(),
+        }],
+        CommandKind::RequestExtension => {
+            // A day after the deadline in force, on the hour by the organisation's clock.
+            let deadline = effective_deadline(state, ctx.now, ctx.calendar).unwrap_or(ctx.now);
+            let local = ctx.calendar.to_local(deadline + Duration::days(1));
+            let until = local
+                .with_minute(0)
+                .and_then(|t| t.with_second(0))
+                .and_then(|t| t.with_nanosecond(0))
+                .map_or(deadline, |t| ctx.calendar.from_local(t));
+            vec![Command::RequestExtension {
+                until,
+                reason: opinion(),
+            }]
+        }
+        CommandKind::RequestSuspension => vec![Command::RequestSuspension { reason: opinion() }],
+        CommandKind::RequestResumption => vec![Command::RequestResumption { reason: opinion() }],
+        CommandKind::Decompose => state
+            .lead
+            .as_ref()
+            .map(|a| a.unit)
+            .into_iter()
+            .chain(ctx.actor.unit)
+            .map(|unit| {
+                Command::Decompose(Box::new(SubtaskSpec {
+                    child: TaskId(Uuid::from_u128(1)),
+                    number: TaskNumber {
+                        prefix: String::new(),
+                        year: 2000,
+                        seq: 1,
+                    },
+                    title: WORDS.to_owned(),
+                    content: String::new(),
+                    lead: Assignee { unit, user: None },
+                    deadline: None,
+                }))
+            })
+            .collect(),
+        CommandKind::Instruct => vec![Command::Instruct {
+            id: note,
+            text: WORDS.to_owned(),
+        }],
+        CommandKind::Comment => vec![Command::Comment {
+            id: note,
+            text: WORDS.to_owned(),
+            reply_to: None,
+        }],
+        CommandKind::Follow => vec![Command::Follow],
+        CommandKind::Unfollow => vec![Command::Unfollow],
+        _ => Vec::new(),
+    }
+}
