@@ -3,6 +3,13 @@
 //! and BLOB/BYTEA columns only) and run on either backend; what truly differs — connecting,
 //! migrations, how a write transaction starts and how change sequence numbers are allocated —
 //! lives in [`sqlite`] and [`postgres`]. See docs/adr/0003-one-query-set.md.
+//!
+//! Each table family has a module of named functions that take a [`Tx`], a [`Db`] or either
+//! ([`Conn`]) and typed arguments, and return structs decoded by column name: [`org`] (units,
+//! users, sessions, settings), [`notifications`] (the inbox, deliveries, devices, jobs),
+//! [`blobs`], [`bulletins`], [`trail`] (an item's stored trail), [`audience`] (who may read
+//! each item) and [`gauges`] (the metrics' counts). The rest of the server writes no SQL and
+//! does not know which backend it runs on.
 
 pub mod audience;
 pub mod blobs;

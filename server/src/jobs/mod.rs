@@ -2,8 +2,9 @@
 //! enqueued in the same transaction as the change it follows, so a rolled-back change leaves
 //! no job and a committed one always has its job.
 //!
-//! Any replica may claim due jobs: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two
-//! replicas never take the same job; on SQLite the one writer does the same. A claim is a
+//! Any replica may claim due jobs: on PostgreSQL a claim skips the rows another claimer has
+//! locked, so two replicas never take the same job; on SQLite the one writer does the same
+//! (the table and its statements: [`crate::db::notifications`]). A claim is a
 //! lease: a replica that dies mid-job lets the lease run out and another takes the job
 //! again. A failed job waits (the service's `Retry-After`, else an exponential backoff);
 //! after [`MAX_ATTEMPTS`] it is set aside as `dead` with its last error. A job enqueued twice
