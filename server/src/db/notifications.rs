@@ -108,7 +108,7 @@ pub async fn unread(db: &Db, user: UserId, keys: &[String]) -> Result<u64, DbErr
 
 /// A page of the person's inbox.
 #[derive(Clone, Copy, Debug)]
-pub struct InboxPage {
+pub struct InboxFilter {
     /// Only unread ones.
     pub unread_only: bool,
     /// Older than this (Unix milliseconds).
@@ -123,7 +123,7 @@ pub async fn inbox(
     db: &Db,
     user: UserId,
     keys: &[String],
-    page: InboxPage,
+    page: InboxFilter,
 ) -> Result<Vec<InboxNotification>, DbError> {
     let mut sql = format!(
         "SELECT n.id, n.task, n.task_seq, n.kind, n.zh, n.en, n.urgency, n.created_at, n.read_at \

@@ -68,7 +68,7 @@ async fn list(
         ));
     }
     let keys = keys_of(&session);
-    let page = store::InboxPage {
+    let page = store::InboxFilter {
         unread_only: q.unread,
         before: q.before,
         limit,
