@@ -15,10 +15,10 @@ use duban_core::domain::{Actor, Role, UserId};
 use duban_core::protocol::{LoginRequest, LoginResponse};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::db::{DbError, Tx, Val};
+use crate::db::{self, DbError, Tx};
 use crate::error::ApiError;
-use crate::org::{actor_of, person_of, Org, PERSON_COLUMNS};
-use crate::{args, AppState};
+use crate::org::{actor_of, Org};
+use crate::AppState;
 
 /// Hashes a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
@@ -190,17 +190,9 @@ pub fn dummy_hash() -> &'static str {
 /// The lockout answer for an account found locked (or, if it is not locked after all — an
 /// administrator unlocked or deactivated it meanwhile —, wrong credentials).
 async fn lock_answer(state: &AppState, id: &str, now: DateTime<Utc>) -> ApiError {
-    let row = state
-        .db
-        .row("SELECT locked_until FROM users WHERE id = $1", args![id])
-        .await;
-    match row {
-        Ok(Some(r)) => match r.opt_int(0) {
-            Ok(Some(until)) if until > now.timestamp_millis() => locked(until, now),
-            Ok(_) => bad_credentials(),
-            Err(e) => e.into(),
-        },
-        Ok(None) => bad_credentials(),
+    match db::org::locked_until(&state.db, id).await {
+        Ok(Some(until)) if until > now.timestamp_millis() => locked(until, now),
+        Ok(_) => bad_credentials(),
         Err(e) => e.into(),
     }
 }
@@ -211,19 +203,19 @@ async fn lock_out(state: &AppState, id: &str, now: DateTime<Utc>) -> ApiError {
     let until = now + Duration::minutes(i64::from(state.config.lockout_minutes));
     let set = async {
         let mut tx = state.db.write().await?;
-        let n = tx
-            .exec(
-                "UPDATE users SET failed_logins = 0, locked_until = $2 \
-                 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $3)",
-                args![id, until.timestamp_millis(), now.timestamp_millis()],
-            )
-            .await?;
+        let locked = db::org::lock_out(
+            &mut tx,
+            id,
+            until.timestamp_millis(),
+            now.timestamp_millis(),
+        )
+        .await?;
         tx.commit().await?;
-        Ok::<_, DbError>(n)
+        Ok::<_, DbError>(locked)
     };
     match set.await {
-        Ok(n) => {
-            if n > 0 {
+        Ok(locked) => {
+            if locked {
                 state.metrics.count("duban_login_lockouts_total");
             }
             lock_answer(state, id, now).await
@@ -237,17 +229,10 @@ async fn lock_out(state: &AppState, id: &str, now: DateTime<Utc>) -> ApiError {
 /// the lockout if the account is locked.
 async fn reserve_try(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<i64, ApiError> {
     let mut tx = state.db.write().await?;
-    let row = tx
-        .row(
-            "UPDATE users SET failed_logins = failed_logins + 1 \
-             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
-             RETURNING failed_logins",
-            args![id, now.timestamp_millis()],
-        )
-        .await?;
+    let tries = db::org::reserve_try(&mut tx, id, now.timestamp_millis()).await?;
     tx.commit().await?;
-    match row {
-        Some(r) => Ok(r.int(0)?),
+    match tries {
+        Some(n) => Ok(n),
         None => Err(lock_answer(state, id, now).await),
     }
 }
@@ -256,11 +241,7 @@ async fn reserve_try(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<i
 async fn give_back_try(state: &AppState, id: &str) {
     let given = async {
         let mut tx = state.db.write().await?;
-        tx.exec(
-            "UPDATE users SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0",
-            args![id],
-        )
-        .await?;
+        db::org::give_back_try(&mut tx, id).await?;
         tx.commit().await
     };
     if let Err(e) = given.await {
@@ -309,29 +290,24 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
         return Err(bad_credentials());
     }
     let db = &state.db;
-    let row = db
-        .row(
-            "SELECT id, password_hash, locked_until, active FROM users WHERE username = $1",
-            args![username.as_str()],
-        )
-        .await?;
+    let account = db::org::credentials(db, &username).await?;
     // A locked account is answered at once, with no hash.
-    if let Some(until) = row.as_ref().map(|r| r.opt_int(2)).transpose()?.flatten() {
+    if let Some(until) = account.as_ref().and_then(|a| a.locked_until) {
         if until > now.timestamp_millis() {
             return Err(locked(until, now));
         }
     }
     let password = req.password.clone();
-    let Some(row) = row else {
+    let Some(account) = account else {
         let permit = hash_permit(state).await?;
         permit
             .run(move || verify_password(&password, dummy_hash()))
             .await?;
         return Err(bad_credentials());
     };
-    let id = row.text(0)?;
-    let stored = row.text(1)?;
-    let active = row.int(3)? != 0;
+    let id = account.id;
+    let stored = account.password_hash;
+    let active = account.active;
     let budget = i64::from(state.config.lockout_attempts);
     let try_number = reserve_try(state, &id, now).await?;
     if try_number > budget {
@@ -359,42 +335,26 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
     let expires = now + Duration::days(i64::from(cfg.session_days));
     let mut tx = db.write().await?;
     // Still unlocked (and active) now that the password is checked, or no session.
-    let cleared = tx
-        .exec(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL \
-             WHERE id = $1 AND active = 1 AND (locked_until IS NULL OR locked_until <= $2)",
-            args![id.as_str(), Utc::now().timestamp_millis()],
-        )
-        .await?;
-    if cleared == 0 {
+    let cleared = db::org::clear_tries(&mut tx, &id, Utc::now().timestamp_millis()).await?;
+    if !cleared {
         drop(tx);
         return Err(lock_answer(state, &id, Utc::now()).await);
     }
-    tx.exec(
-        "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND device = $3 AND revoked_at IS NULL",
-        args![now.timestamp_millis(), id.as_str(), device.as_str()],
+    db::org::revoke_device_sessions(&mut tx, &id, &device, now.timestamp_millis()).await?;
+    db::org::insert_session(
+        &mut tx,
+        &db::org::NewSession {
+            token_hash: &token_hash(&token),
+            user: &id,
+            device: &device,
+            created_at: now.timestamp_millis(),
+            expires_at: expires.timestamp_millis(),
+        },
     )
     .await?;
-    tx.exec(
-        "INSERT INTO sessions (token_hash, user_id, device, created_at, expires_at, last_used) \
-         VALUES ($1, $2, $3, $4, $5, $4)",
-        args![
-            token_hash(&token),
-            id.as_str(),
-            device.as_str(),
-            now.timestamp_millis(),
-            expires.timestamp_millis()
-        ],
-    )
-    .await?;
-    let person = tx
-        .row(
-            &format!("SELECT {PERSON_COLUMNS} FROM users WHERE id = $1"),
-            args![id.as_str()],
-        )
+    let user = db::org::person(&mut tx, &id)
         .await?
         .ok_or_else(bad_credentials)?;
-    let user = person_of(&person)?;
     tx.commit().await?;
     state.metrics.count("duban_logins_total");
     Ok(LoginResponse {
@@ -464,29 +424,13 @@ pub async fn revoke_sessions(
 ) -> Result<u64, DbError> {
     let n = match device {
         Some(device) => {
-            let n = tx
-                .exec(
-                    "UPDATE sessions SET revoked_at = $1 \
-                     WHERE user_id = $2 AND device = $3 AND revoked_at IS NULL",
-                    args![at, user, device],
-                )
-                .await?;
-            tx.exec(
-                "DELETE FROM devices WHERE user_id = $1 AND device = $2",
-                args![user, device],
-            )
-            .await?;
+            let n = db::org::revoke_device_sessions(tx, user, device, at).await?;
+            db::notifications::forget_device(&mut *tx, user, device).await?;
             n
         }
         None => {
-            let n = tx
-                .exec(
-                    "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-                    args![at, user],
-                )
-                .await?;
-            tx.exec("DELETE FROM devices WHERE user_id = $1", args![user])
-                .await?;
+            let n = db::org::revoke_all_sessions(tx, user, at).await?;
+            db::notifications::forget_devices(tx, user).await?;
             n
         }
     };
@@ -496,16 +440,9 @@ pub async fn revoke_sessions(
 /// Ends a session: its token stops working and its phone gets no more pushes, together.
 pub async fn end_session(state: &AppState, session: &Session) -> Result<(), ApiError> {
     let mut tx = state.db.write().await?;
-    tx.exec(
-        "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2",
-        args![Utc::now().timestamp_millis(), session.token_hash.as_str()],
-    )
-    .await?;
-    tx.exec(
-        "DELETE FROM devices WHERE user_id = $1 AND device = $2",
-        args![session.actor.id.to_string(), session.device.as_str()],
-    )
-    .await?;
+    db::org::revoke_token(&mut tx, &session.token_hash, Utc::now().timestamp_millis()).await?;
+    db::notifications::forget_device(&mut tx, &session.actor.id.to_string(), &session.device)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -520,22 +457,14 @@ impl Session {
             return Err(ApiError::unauthorized());
         }
         let hash = token_hash(token);
-        let row = state
-            .db
-            .row(
-                "SELECT s.user_id, s.device, s.expires_at, (SELECT value FROM counters WHERE name = 'org') \
-                 FROM sessions s JOIN users u ON u.id = s.user_id \
-                 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND u.active = 1",
-                vec![Val::from(hash.as_str())],
-            )
+        let live = db::org::live_session(&state.db, &hash)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
-        let expires = row.int(2)?;
-        if expires <= Utc::now().timestamp_millis() {
+        if live.expires_at <= Utc::now().timestamp_millis() {
             return Err(ApiError::unauthorized());
         }
-        let org = state.org.at(&state.db, row.int(3)?).await?;
-        let user = uuid::Uuid::parse_str(&row.text(0)?).map_err(ApiError::internal)?;
+        let org = state.org.at(&state.db, live.org_version).await?;
+        let user = uuid::Uuid::parse_str(&live.user).map_err(ApiError::internal)?;
         let actor = org
             .people
             .get(&UserId(user))
@@ -543,7 +472,7 @@ impl Session {
             .ok_or_else(ApiError::unauthorized)?;
         Ok(Session {
             actor,
-            device: row.text(1)?,
+            device: live.device,
             token_hash: hash,
             org,
         })

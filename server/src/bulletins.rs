@@ -24,10 +24,11 @@ use duban_core::domain::derived::{timeliness_light, Colour};
 use duban_core::domain::model::Visibility;
 use duban_core::domain::{TaskId, TaskState, UnitId, UserId};
 
+use crate::db::bulletins::{self as store, BulletinRow, DraftChange, NewBulletin};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::org::Org;
-use crate::{args, AppState};
+use crate::AppState;
 
 /// What a bulletin is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,49 +100,36 @@ pub struct Bulletin {
     pub published_at: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id, kind, title, body, period, audience, status, author, version, updated_at, published_at";
-
-fn of_row(r: &crate::db::Row) -> Result<Bulletin, ApiError> {
-    let kind = r.text(1)?;
+fn of_row(r: BulletinRow) -> Result<Bulletin, ApiError> {
     Ok(Bulletin {
-        id: r.text(0)?,
-        kind: Kind::of(&kind).ok_or_else(|| ApiError::internal(format!("bulletin kind {kind}")))?,
-        title: r.text(2)?,
-        body: r.text(3)?,
-        period: r.text(4)?,
-        public: r.text(5)? == "public",
-        published: r.text(6)? == "published",
-        author: UserId(uuid::Uuid::parse_str(&r.text(7)?).map_err(ApiError::internal)?),
-        version: r.int(8)?,
-        updated_at: r.int(9)?,
-        published_at: r.opt_int(10)?,
+        kind: Kind::of(&r.kind)
+            .ok_or_else(|| ApiError::internal(format!("bulletin kind {}", r.kind)))?,
+        author: UserId(uuid::Uuid::parse_str(&r.author).map_err(ApiError::internal)?),
+        id: r.id,
+        title: r.title,
+        body: r.body,
+        period: r.period,
+        public: r.public,
+        published: r.published,
+        version: r.version,
+        updated_at: r.updated_at,
+        published_at: r.published_at,
     })
 }
 
 /// A bulletin by id.
 pub async fn get(db: &Db, id: &str) -> Result<Option<Bulletin>, ApiError> {
-    let sql = format!("SELECT {COLUMNS} FROM bulletins WHERE id = $1");
-    db.row(&sql, args![id])
-        .await?
-        .as_ref()
-        .map(of_row)
-        .transpose()
+    store::get(db, id).await?.map(of_row).transpose()
 }
 
 /// Published bulletins, newest first (only the public ones if `public_only`), at most 100;
 /// and the drafts too when `drafts`.
 pub async fn list(db: &Db, public_only: bool, drafts: bool) -> Result<Vec<Bulletin>, ApiError> {
-    let mut sql = format!("SELECT {COLUMNS} FROM bulletins WHERE (status = 'published'");
-    if public_only {
-        sql.push_str(" AND audience = 'public'");
-    }
-    sql.push(')');
-    if drafts {
-        sql.push_str(" OR status = 'draft'");
-    }
-    sql.push_str(" ORDER BY status, COALESCE(published_at, updated_at) DESC, id LIMIT 100");
-    db.rows(&sql, vec![]).await?.iter().map(of_row).collect()
+    store::list(db, public_only, drafts)
+        .await?
+        .into_iter()
+        .map(of_row)
+        .collect()
 }
 
 /// Refuses a title or text holding a control or text-direction character (the core's rule:
@@ -247,21 +235,18 @@ pub async fn check_public(state: &AppState, title: &str, body: &str) -> Result<(
 pub async fn create(db: &Db, b: &Bulletin, now: DateTime<Utc>) -> Result<(), ApiError> {
     check_text(&b.title, &b.body)?;
     let at = now.timestamp_millis();
-    db.exec(
-        "INSERT INTO bulletins (id, kind, title, body, period, audience, status, author, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, 1, $8, $8) ON CONFLICT (id) DO NOTHING",
-        args![
-            b.id.as_str(),
-            b.kind.code(),
-            b.title.as_str(),
-            b.body.as_str(),
-            b.period.as_str(),
-            if b.public { "public" } else { "internal" },
-            b.author.to_string(),
-            at
-        ],
-    )
-    .await?;
+    let author = b.author.to_string();
+    let new = NewBulletin {
+        id: &b.id,
+        kind: b.kind.code(),
+        title: &b.title,
+        body: &b.body,
+        period: &b.period,
+        public: b.public,
+        author: &author,
+        at,
+    };
+    store::insert(db, new).await?;
     Ok(())
 }
 
@@ -292,24 +277,17 @@ pub async fn save(
         check_public(state, title, body).await?;
     }
     let at = now.timestamp_millis();
-    let n = state
-        .db
-        .exec(
-            "UPDATE bulletins SET title = $1, body = $2, audience = $3, version = version + 1, updated_at = $4, \
-             status = $5, published_at = $6 WHERE id = $7 AND version = $8 AND status = 'draft'",
-            args![
-                title,
-                body,
-                if public { "public" } else { "internal" },
-                at,
-                if publish { "published" } else { "draft" },
-                publish.then_some(at),
-                id,
-                version
-            ],
-        )
-        .await?;
-    if n == 1 {
+    let change = DraftChange {
+        id,
+        version,
+        title,
+        body,
+        public,
+        publish,
+        at,
+    };
+    let saved = store::save(&state.db, change).await?;
+    if saved {
         Ok(())
     } else {
         Err(stale())

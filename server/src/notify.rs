@@ -25,18 +25,21 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use duban_core::domain::delivery::{climb, urgency_of, Channel};
-use duban_core::domain::derived::describe::{notice, NoticeKind};
+use duban_core::domain::derived::describe::notice;
 use duban_core::domain::model::Urgency;
 use duban_core::domain::{audience, evolve, Context, Event, TaskId, TaskState, UserId};
 use futures_util::StreamExt;
 
 use crate::authority::enum_text;
-use crate::db::{placeholders, Batch, DbError, Val};
+use crate::db::notifications::{self as store, NewDelivery, NewNotification, Outbound};
+use crate::db::{Batch, DbError};
 use crate::error::ApiError;
 use crate::jobs;
-use crate::org::{actor_of, from_code, from_json, to_json, Org};
+use crate::org::{actor_of, to_json, Org};
 use crate::push::{Message, Providers, PushError};
-use crate::{args, AppState};
+use crate::AppState;
+
+pub use crate::db::notifications::kind_of;
 
 /// The job kind of a push or SMS step.
 pub const DELIVER: &str = "deliver";
@@ -65,9 +68,6 @@ struct Step {
     channel: Channel,
 }
 
-/// Notification rows per insert statement (9 parameters each).
-const ROWS_PER_INSERT: usize = 100;
-
 /// Queues, in the command's batch, the notifications the events bring (the item was
 /// `before`) and the deliver jobs of their climbs: the rows in multi-row inserts, and one
 /// job per channel and time for all of them. Returns how many notifications.
@@ -80,9 +80,8 @@ pub fn queue(
     now: DateTime<Utc>,
 ) -> usize {
     let mut state = before.clone();
-    let mut rows: Vec<Vec<Val>> = Vec::new();
+    let mut rows: Vec<NewNotification> = Vec::new();
     let mut steps: BTreeMap<(DateTime<Utc>, Channel), Vec<String>> = BTreeMap::new();
-    let task_text = task.to_string();
     for (i, event) in events.iter().enumerate() {
         let after = evolve(state.clone(), event);
         let task_seq = before.version + i as u64 + 1;
@@ -115,33 +114,21 @@ pub fn queue(
                     .or_default()
                     .push(id.clone());
             }
-            rows.push(args![
+            rows.push(NewNotification {
                 id,
-                person.to_string(),
-                task_text.as_str(),
-                task_seq as i64,
-                to_json(&n.kind),
-                n.zh,
-                n.en,
-                enum_text(&urgency),
-                now.timestamp_millis()
-            ]);
+                user: person,
+                task,
+                task_seq: task_seq as i64,
+                kind: n.kind,
+                zh: n.zh,
+                en: n.en,
+                urgency: enum_text(&urgency),
+                created_at: now.timestamp_millis(),
+            });
         }
         state = after;
     }
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", placeholders(r * 9 + 1, 9)))
-            .collect();
-        batch.push(
-            format!(
-                "INSERT INTO notifications (id, user_id, task, task_seq, kind, zh, en, urgency, created_at) \
-                 VALUES {} ON CONFLICT DO NOTHING",
-                values.join(", ")
-            ),
-            chunk.iter().flatten().cloned().collect(),
-        );
-    }
+    store::queue_notifications(batch, &rows);
     for ((at, channel), notifications) in steps {
         let dedupe = format!(
             "{DELIVER}:{}:{}:{}",
@@ -178,17 +165,6 @@ pub struct DeliveryReport {
     pub unreachable: usize,
 }
 
-struct Notification {
-    user: String,
-    task: String,
-    kind: String,
-    zh: String,
-    en: String,
-    urgency: Urgency,
-    read: bool,
-    phone: Option<String>,
-}
-
 struct Outgoing {
     job: usize,
     notification: String,
@@ -198,7 +174,7 @@ struct Outgoing {
     message: Message,
 }
 
-fn message(n: &Notification, id: &str, token: String) -> Message {
+fn message(n: &Outbound, id: &str, token: String) -> Message {
     let title = match n.urgency {
         Urgency::Normal => "督办通知",
         Urgency::Urgent => "【紧急】督办通知",
@@ -335,11 +311,7 @@ pub async fn deliver_due(
             Err(PushError::DeadToken(why)) => {
                 report.dead += 1;
                 if s.channel == Channel::Push {
-                    tx.exec(
-                        "DELETE FROM devices WHERE provider = $1 AND token = $2",
-                        args![s.provider, s.message.token.as_str()],
-                    )
-                    .await?;
+                    store::forget_token(&mut tx, s.provider, &s.message.token).await?;
                 }
                 ("dead", why.clone())
             }
@@ -356,20 +328,16 @@ pub async fn deliver_due(
                 ("failed", why.clone())
             }
         };
-        tx.exec(
-            "INSERT INTO deliveries (notification, channel, target, provider, outcome, detail, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-            args![
-                s.notification.as_str(),
-                s.channel.as_str(),
-                s.target.as_str(),
-                s.provider,
-                outcome,
-                detail.chars().take(500).collect::<String>(),
-                at
-            ],
-        )
-        .await?;
+        let delivery = NewDelivery {
+            notification: &s.notification,
+            channel: s.channel,
+            target: &s.target,
+            provider: s.provider,
+            outcome,
+            detail: &detail,
+            at,
+        };
+        store::record_delivery(&mut tx, &delivery).await?;
     }
     for (i, job) in claimed.iter().enumerate() {
         if steps[i].is_none() {
@@ -388,65 +356,28 @@ pub async fn deliver_due(
 async fn load_notifications(
     state: &AppState,
     ids: &[String],
-) -> Result<HashMap<String, Notification>, DbError> {
-    let mut out = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT n.id, n.user_id, n.task, n.kind, n.zh, n.en, n.urgency, n.read_at, u.phone \
-         FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN ({})",
-        placeholders(1, ids.len())
-    );
-    let rows = state
-        .db
-        .rows(&sql, ids.iter().map(Val::from).collect())
-        .await?;
-    for r in rows {
-        let urgency: Urgency = from_code(&r.text(6)?)?;
-        out.insert(
-            r.text(0)?,
-            Notification {
-                user: r.text(1)?,
-                task: r.text(2)?,
-                kind: r.text(3)?,
-                zh: r.text(4)?,
-                en: r.text(5)?,
-                urgency,
-                read: r.opt_int(7)?.is_some(),
-                phone: r.opt_text(8)?.filter(|p| !p.trim().is_empty()),
-            },
-        );
-    }
-    Ok(out)
+) -> Result<HashMap<String, Outbound>, DbError> {
+    Ok(store::outbound(&state.db, ids)
+        .await?
+        .into_iter()
+        .map(|n| (n.id.clone(), n))
+        .collect())
 }
 
 type Devices = HashMap<String, Vec<(String, &'static str, String)>>;
 
 async fn load_devices(state: &AppState, users: &[String]) -> Result<Devices, DbError> {
     let mut out: Devices = HashMap::new();
-    if users.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT user_id, device, provider, token FROM devices WHERE user_id IN ({}) \
-         ORDER BY user_id, device",
-        placeholders(1, users.len())
-    );
-    let rows = state
-        .db
-        .rows(&sql, users.iter().map(Val::from).collect())
-        .await?;
-    for r in rows {
-        let provider = match r.text(2)?.as_str() {
+    for t in store::push_targets(&state.db, users).await? {
+        let provider = match t.provider.as_str() {
             "fcm" => "fcm",
             "apns" => "apns",
             "hms" => "hms",
             _ => continue,
         };
-        out.entry(r.text(0)?)
+        out.entry(t.user)
             .or_default()
-            .push((r.text(1)?, provider, r.text(3)?));
+            .push((t.device, provider, t.token));
     }
     Ok(out)
 }
@@ -455,24 +386,10 @@ async fn load_done(
     state: &AppState,
     ids: &[String],
 ) -> Result<HashSet<(String, Channel, String)>, DbError> {
-    let mut out = HashSet::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT notification, channel, target FROM deliveries WHERE notification IN ({})",
-        placeholders(1, ids.len())
-    );
-    for r in state
-        .db
-        .rows(&sql, ids.iter().map(Val::from).collect())
+    Ok(store::delivered(&state.db, ids)
         .await?
-    {
-        if let Some(c) = Channel::parse(&r.text(1)?) {
-            out.insert((r.text(0)?, c, r.text(2)?));
-        }
-    }
-    Ok(out)
+        .into_iter()
+        .collect())
 }
 
 /// Runs [`deliver_due`] whenever a command queued something to send (or every `every`,
@@ -524,9 +441,4 @@ fn count(state: &AppState, r: &DeliveryReport) {
             );
         }
     }
-}
-
-/// The kind as stored.
-pub fn kind_of(text: &str) -> Result<NoticeKind, DbError> {
-    from_json(text)
 }

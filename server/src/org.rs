@@ -13,7 +13,8 @@ use duban_core::domain::{
 use duban_core::protocol::{Person, UnitRecord};
 use tokio::sync::RwLock;
 
-use crate::db::{Db, DbError, Row, Tx};
+use crate::db::audience::AudienceRow;
+use crate::db::{self, Db, DbError, Tx};
 
 /// A snapshot of the organisation.
 #[derive(Clone, Debug)]
@@ -76,100 +77,24 @@ pub fn actor_of(p: &Person) -> Actor {
     }
 }
 
-fn parse_uuid(s: &str) -> Result<uuid::Uuid, DbError> {
-    uuid::Uuid::parse_str(s).map_err(|e| DbError::Corrupt(format!("uuid {s:?}: {e}")))
-}
-
-/// Decodes JSON stored by this server.
-pub fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbError> {
-    serde_json::from_str(s).map_err(|e| DbError::Corrupt(format!("json: {e}")))
-}
-
-/// A unit enum stored by its serde name (`dispatched`, `fcm`, `urgent`, …).
-pub fn from_code<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbError> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|e| DbError::Corrupt(format!("code {s:?}: {e}")))
-}
-
-/// A time stored as milliseconds since the epoch.
-pub fn time_of(ms: i64) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
-
-/// Encodes for storage.
-pub fn to_json<T: serde::Serialize>(v: &T) -> String {
-    // Every stored type serialises: no maps with non-string keys, no failing Serialize impls.
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
-}
-
-/// The column list [`person_of`] reads.
-pub const PERSON_COLUMNS: &str = "id, username, name, unit, position, roles, in_charge, active";
-
-/// A person from a row of [`PERSON_COLUMNS`].
-pub fn person_of(r: &Row) -> Result<Person, DbError> {
-    Ok(Person {
-        id: UserId(parse_uuid(&r.text(0)?)?),
-        username: r.text(1)?,
-        name: r.text(2)?,
-        unit: r
-            .opt_text(3)?
-            .map(|u| parse_uuid(&u).map(UnitId))
-            .transpose()?,
-        position: r.text(4)?,
-        roles: from_json::<Vec<Role>>(&r.text(5)?)?,
-        in_charge: from_json::<Vec<UnitId>>(&r.text(6)?)?,
-        active: r.int(7)? != 0,
-    })
-}
-
-/// A unit from `id, parent, name, name_en, sort`.
-pub fn unit_of(r: &Row) -> Result<UnitRecord, DbError> {
-    Ok(UnitRecord {
-        id: UnitId(parse_uuid(&r.text(0)?)?),
-        parent: r
-            .opt_text(1)?
-            .map(|u| parse_uuid(&u).map(UnitId))
-            .transpose()?,
-        name: r.text(2)?,
-        name_en: r.text(3)?,
-        sort: r.int(4)?,
-    })
-}
+pub use crate::db::codec::{from_code, from_json, time_of, to_json};
+pub use crate::db::org::{person_of, PERSON_COLUMNS};
 
 async fn load(db: &Db) -> Result<Org, DbError> {
-    let version = db
-        .row("SELECT value FROM counters WHERE name = 'org'", vec![])
-        .await?
-        .map(|r| r.int(0))
-        .transpose()?
-        .unwrap_or(0);
-    let mut units = Vec::new();
-    for r in db
-        .rows(
-            "SELECT id, parent, name, name_en, sort FROM units ORDER BY sort, name",
-            vec![],
-        )
-        .await?
-    {
-        units.push(unit_of(&r)?);
-    }
+    let version = db::org::version(db).await?;
+    let units = db::org::units(db).await?;
     let mut tree = UnitTree::default();
     for u in &units {
         tree.insert(u.id, u.parent);
     }
     let mut people = HashMap::new();
-    for r in db
-        .rows(&format!("SELECT {PERSON_COLUMNS} FROM users"), vec![])
-        .await?
-    {
-        let p = person_of(&r)?;
+    for p in db::org::people(db).await? {
         people.insert(p.id, p);
     }
     let mut policy = Policy::default();
     let mut calendar = Calendar::builtin();
-    for r in db.rows("SELECT key, value FROM settings", vec![]).await? {
-        let key = r.text(0)?;
-        let value = r.text(1)?;
+    for setting in db::org::settings(db).await? {
+        let (key, value) = (setting.key, setting.value);
         if key == "policy" {
             policy = Policy::from_json(&value).map_err(|e| DbError::Corrupt(e.to_string()))?;
         } else if key.starts_with("calendar:") {
@@ -230,24 +155,14 @@ impl OrgCache {
 
     /// The organisation as of now (reads the counter).
     pub async fn latest(&self, db: &Db) -> Result<Arc<Org>, DbError> {
-        let version = db
-            .row("SELECT value FROM counters WHERE name = 'org'", vec![])
-            .await?
-            .map(|r| r.int(0))
-            .transpose()?
-            .unwrap_or(0);
+        let version = db::org::version(db).await?;
         self.at(db, version).await
     }
 }
 
 /// Bumps the `org` counter inside a transaction that changed reference data.
 pub async fn bump(tx: &mut Tx) -> Result<(), DbError> {
-    tx.exec(
-        "UPDATE counters SET value = value + 1 WHERE name = 'org'",
-        vec![],
-    )
-    .await?;
-    Ok(())
+    db::org::bump(tx).await
 }
 
 /// A new or changed unit.
@@ -446,19 +361,7 @@ pub async fn write_unit(
         name_en: input.name_en.trim().to_owned(),
         sort: input.sort,
     };
-    tx.exec(
-        "INSERT INTO units (id, parent, name, name_en, sort) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (id) DO UPDATE SET parent = excluded.parent, name = excluded.name, \
-         name_en = excluded.name_en, sort = excluded.sort",
-        crate::args![
-            id.to_string(),
-            record.parent.map(|p| p.to_string()),
-            record.name.as_str(),
-            record.name_en.as_str(),
-            record.sort
-        ],
-    )
-    .await?;
+    db::org::put_unit(tx, &record).await?;
     let mut feed = vec![reference_change(
         &duban_core::protocol::Reference::Unit(record.clone()),
         at,
@@ -483,25 +386,22 @@ pub async fn write_unit(
 
 async fn recompute_audiences(tx: &mut Tx, tree: &UnitTree) -> Result<(), DbError> {
     use duban_core::domain::permission::{audience, confidential_audience};
-    let rows = tx.rows("SELECT id, state FROM tasks", vec![]).await?;
-    tx.exec("DELETE FROM task_audience", vec![]).await?;
-    for r in rows {
-        let id = r.text(0)?;
-        let state: duban_core::domain::TaskState = from_json(&r.text(1)?)?;
+    let mut rows = Vec::new();
+    for (task, state) in db::audience::task_states(tx).await? {
         for (tier, keys) in [
             ("view", audience(&state, tree)),
             ("secret", confidential_audience(&state, tree)),
         ] {
             for k in keys {
-                tx.exec(
-                    "INSERT INTO task_audience (task, tier, key) VALUES ($1, $2, $3)",
-                    crate::args![id.as_str(), tier, k.to_string()],
-                )
-                .await?;
+                rows.push(AudienceRow {
+                    task: task.clone(),
+                    tier,
+                    key: k.to_string(),
+                });
             }
         }
     }
-    Ok(())
+    db::audience::replace_all(tx, &rows).await
 }
 
 /// Writes an account (insert or update) with its feed row; a change of the person's roles or
@@ -525,49 +425,18 @@ pub async fn write_person(
         in_charge: input.in_charge.clone(),
         active: input.active,
     };
-    let roles = to_json(&person.roles);
-    let in_charge = to_json(&person.in_charge);
     if before.is_some() {
-        tx.exec(
-            "UPDATE users SET username = $2, name = $3, unit = $4, position = $5, roles = $6, \
-             in_charge = $7, phone = $8, active = $9 WHERE id = $1",
-            crate::args![
-                id.to_string(),
-                person.username.as_str(),
-                person.name.as_str(),
-                person.unit.map(|u| u.to_string()),
-                person.position.as_str(),
-                roles,
-                in_charge,
-                input.phone.clone(),
-                i64::from(person.active)
-            ],
-        )
-        .await?;
+        db::org::update_person(tx, &person, input.phone.as_deref()).await?;
         if let Some(hash) = &password_hash {
-            tx.exec(
-                "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
-                crate::args![id.to_string(), hash.as_str()],
-            )
-            .await?;
+            db::org::set_password(tx, &id.to_string(), hash).await?;
         }
     } else {
-        tx.exec(
-            "INSERT INTO users (id, username, name, unit, position, roles, in_charge, phone, password_hash, active, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            crate::args![
-                id.to_string(),
-                person.username.as_str(),
-                person.name.as_str(),
-                person.unit.map(|u| u.to_string()),
-                person.position.as_str(),
-                roles,
-                in_charge,
-                input.phone.clone(),
-                password_hash.unwrap_or_default(),
-                i64::from(person.active),
-                at
-            ],
+        db::org::insert_person(
+            tx,
+            &person,
+            input.phone.as_deref(),
+            &password_hash.unwrap_or_default(),
+            at,
         )
         .await?;
     }

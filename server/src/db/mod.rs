@@ -3,10 +3,25 @@
 //! and BLOB/BYTEA columns only) and run on either backend; what truly differs — connecting,
 //! migrations, how a write transaction starts and how change sequence numbers are allocated —
 //! lives in [`sqlite`] and [`postgres`]. See docs/adr/0003-one-query-set.md.
+//!
+//! Each table family has a module of named functions that take a [`Tx`], a [`Db`] or either
+//! ([`Conn`]) and typed arguments, and return structs decoded by column name: [`org`] (units,
+//! users, sessions, settings), [`notifications`] (the inbox, deliveries, devices, jobs),
+//! [`blobs`], [`bulletins`], [`trail`] (an item's stored trail), [`audience`] (who may read
+//! each item) and [`gauges`] (the metrics' counts). The rest of the server writes no SQL and
+//! does not know which backend it runs on.
 
+pub mod audience;
+pub mod blobs;
+pub mod bulletins;
+pub mod codec;
+pub mod gauges;
+pub mod notifications;
+pub mod org;
 pub mod postgres;
 pub mod schema;
 pub mod sqlite;
+pub mod trail;
 
 use std::path::Path;
 
@@ -355,6 +370,47 @@ impl Tx {
             Tx::Sqlite(..) => sqlite::append_changes(self, rows).await,
             Tx::Postgres(_) => postgres::append_changes(self, rows).await,
         }
+    }
+}
+
+/// Where the table modules' statements run: on the pool (each statement on its own) or in a
+/// transaction. Their functions take `impl Into<Conn>`, so a caller passes `&db` or `&mut tx`.
+pub enum Conn<'a> {
+    /// On the pool.
+    Pool(&'a Db),
+    /// In a transaction.
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Conn<'a> {
+    fn from(db: &'a Db) -> Conn<'a> {
+        Conn::Pool(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Conn<'a> {
+    fn from(tx: &'a mut Tx) -> Conn<'a> {
+        Conn::Tx(tx)
+    }
+}
+
+impl Conn<'_> {
+    async fn exec(&mut self, sql: &str, args: Vec<Val>) -> Result<u64, DbError> {
+        match self {
+            Conn::Pool(db) => db.exec(sql, args).await,
+            Conn::Tx(tx) => tx.exec(sql, args).await,
+        }
+    }
+
+    async fn rows(&mut self, sql: &str, args: Vec<Val>) -> Result<Vec<Row>, DbError> {
+        match self {
+            Conn::Pool(db) => db.rows(sql, args).await,
+            Conn::Tx(tx) => tx.rows(sql, args).await,
+        }
+    }
+
+    async fn row(&mut self, sql: &str, args: Vec<Val>) -> Result<Option<Row>, DbError> {
+        Ok(self.rows(sql, args).await?.into_iter().next())
     }
 }
 

@@ -2,8 +2,9 @@
 //! enqueued in the same transaction as the change it follows, so a rolled-back change leaves
 //! no job and a committed one always has its job.
 //!
-//! Any replica may claim due jobs: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so two
-//! replicas never take the same job; on SQLite the one writer does the same. A claim is a
+//! Any replica may claim due jobs: on PostgreSQL a claim skips the rows another claimer has
+//! locked, so two replicas never take the same job; on SQLite the one writer does the same
+//! (the table and its statements: [`crate::db::notifications`]). A claim is a
 //! lease: a replica that dies mid-job lets the lease run out and another takes the job
 //! again. A failed job waits (the service's `Retry-After`, else an exponential backoff);
 //! after [`MAX_ATTEMPTS`] it is set aside as `dead` with its last error. A job enqueued twice
@@ -11,7 +12,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::db::{Backend, Batch, Db, DbError, Tx, Val};
+use crate::db::notifications::{self as store, NewJob};
+use crate::db::{Batch, Db, DbError, Tx};
+
+pub use crate::db::notifications::Job;
 
 /// Attempts before a job is set aside as dead.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -19,46 +23,10 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// How long a claim holds a job.
 pub const LEASE: Duration = Duration::minutes(5);
 
-/// A claimed job.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Job {
-    /// Its id.
-    pub id: String,
-    /// What to do, e.g. `deliver`.
-    pub kind: String,
-    /// Its data (JSON).
-    pub payload: String,
-    /// This is attempt number…
-    pub attempts: i64,
-}
-
 /// The wait before attempt `attempts + 1`: 30 s, doubling, at most an hour.
 pub fn backoff(attempts: i64) -> Duration {
     let exp = attempts.clamp(1, 8) as u32 - 1;
     Duration::seconds(30 * 2i64.pow(exp)).min(Duration::hours(1))
-}
-
-/// The statement that enqueues a job (for a caller's [`Batch`]); `dedupe` keeps a second
-/// one with the same key out.
-pub fn insert(
-    kind: &str,
-    payload: &str,
-    dedupe: Option<&str>,
-    run_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> (&'static str, Vec<Val>) {
-    (
-        "INSERT INTO jobs (id, kind, payload, dedupe, state, run_at, attempts, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'queued', $5, 0, $6, $6) ON CONFLICT (dedupe) DO NOTHING",
-        vec![
-            Val::from(uuid::Uuid::new_v4().to_string()),
-            Val::from(kind),
-            Val::from(payload),
-            Val::from(dedupe.map(str::to_owned)),
-            Val::from(run_at.timestamp_millis()),
-            Val::from(now.timestamp_millis()),
-        ],
-    )
 }
 
 /// Enqueues a job in the caller's transaction; `dedupe` keeps a second one with the same
@@ -70,11 +38,17 @@ pub async fn enqueue(
     dedupe: Option<&str>,
     run_at: DateTime<Utc>,
 ) -> Result<bool, DbError> {
-    let (sql, args) = insert(kind, payload, dedupe, run_at, Utc::now());
-    Ok(tx.exec(sql, args).await? == 1)
+    let job = NewJob {
+        kind,
+        payload,
+        dedupe,
+        run_at: run_at.timestamp_millis(),
+        now: Utc::now().timestamp_millis(),
+    };
+    store::insert_job(tx, &job).await
 }
 
-/// Queues [`insert`] in a batch.
+/// Queues [`enqueue`] in a batch.
 pub fn enqueue_in(
     batch: &mut Batch,
     kind: &str,
@@ -83,44 +57,25 @@ pub fn enqueue_in(
     run_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) {
-    let (sql, args) = insert(kind, payload, dedupe, run_at, now);
-    batch.push(sql, args);
+    let job = NewJob {
+        kind,
+        payload,
+        dedupe,
+        run_at: run_at.timestamp_millis(),
+        now: now.timestamp_millis(),
+    };
+    store::queue_job(batch, &job);
 }
 
 /// Claims up to `limit` jobs due at `now` (queued and due, or running with a lapsed lease).
 pub async fn claim(db: &Db, now: DateTime<Utc>, limit: usize) -> Result<Vec<Job>, DbError> {
-    let lock = match db.backend() {
-        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
-    let sql = format!(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_until = $2, updated_at = $1 \
-         WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $1) \
-         OR (state = 'running' AND locked_until < $1) ORDER BY run_at LIMIT $3{lock}) \
-         RETURNING id, kind, payload, attempts"
-    );
-    let mut tx = db.write().await?;
-    let rows = tx
-        .rows(
-            &sql,
-            vec![
-                Val::from(now.timestamp_millis()),
-                Val::from((now + LEASE).timestamp_millis()),
-                Val::from(limit as i64),
-            ],
-        )
-        .await?;
-    tx.commit().await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Job {
-                id: r.text(0)?,
-                kind: r.text(1)?,
-                payload: r.text(2)?,
-                attempts: r.int(3)?,
-            })
-        })
-        .collect()
+    store::claim_jobs(
+        db,
+        now.timestamp_millis(),
+        (now + LEASE).timestamp_millis(),
+        limit,
+    )
+    .await
 }
 
 /// The job is done.
@@ -132,12 +87,7 @@ pub async fn complete(db: &Db, id: &str, now: DateTime<Utc>) -> Result<(), DbErr
 
 /// [`complete`] in the caller's transaction.
 pub async fn complete_in(tx: &mut Tx, id: &str, now: DateTime<Utc>) -> Result<(), DbError> {
-    tx.exec(
-        "UPDATE jobs SET state = 'done', locked_until = NULL, updated_at = $2 WHERE id = $1",
-        vec![Val::from(id), Val::from(now.timestamp_millis())],
-    )
-    .await?;
-    Ok(())
+    store::complete_job(tx, id, now.timestamp_millis()).await
 }
 
 /// The job failed: it waits `after` (else [`backoff`]) and runs again, or, past
@@ -169,16 +119,13 @@ pub async fn fail_in(
     let wait = after
         .and_then(|a| Duration::from_std(a).ok())
         .unwrap_or_else(|| backoff(job.attempts));
-    tx.exec(
-        "UPDATE jobs SET state = $2, run_at = $3, locked_until = NULL, last_error = $4, updated_at = $5 \
-         WHERE id = $1",
-        vec![
-            Val::from(job.id.as_str()),
-            Val::from(if dead { "dead" } else { "queued" }),
-            Val::from((now + wait).timestamp_millis()),
-            Val::from(error.chars().take(500).collect::<String>()),
-            Val::from(now.timestamp_millis()),
-        ],
+    store::fail_job(
+        tx,
+        &job.id,
+        dead,
+        (now + wait).timestamp_millis(),
+        error,
+        now.timestamp_millis(),
     )
     .await?;
     Ok(dead)

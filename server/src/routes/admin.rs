@@ -33,13 +33,14 @@ use duban_core::protocol::{Person, Reference, UnitRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{self, check_password_rules, hash_password, Session};
-use crate::db::{NewChange, Tx};
+use crate::db::org::AccountRow;
+use crate::db::{self, NewChange, Tx};
 use crate::error::{ApiError, Json, Path};
 use crate::org::{
-    bump, check_person, check_unit, person_of, to_json, write_person, write_unit, Org, OrgRefusal,
-    PersonInput, UnitInput, PERSON_COLUMNS,
+    bump, check_person, check_unit, to_json, write_person, write_unit, Org, OrgRefusal,
+    PersonInput, UnitInput,
 };
-use crate::{args, AppState};
+use crate::AppState;
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -141,17 +142,7 @@ async fn begin(state: &AppState) -> Result<(Tx, Arc<Org>), ApiError> {
     for _ in 0..8 {
         let org = state.org.latest(&state.db).await?;
         let mut tx = state.db.write().await?;
-        tx.exec(
-            "UPDATE counters SET value = value WHERE name = 'org'",
-            vec![],
-        )
-        .await?;
-        let version = tx
-            .row("SELECT value FROM counters WHERE name = 'org'", vec![])
-            .await?
-            .map(|r| r.int(0))
-            .transpose()?
-            .unwrap_or(0);
+        let version = db::org::lock_version(&mut tx).await?;
         if version == org.version {
             return Ok((tx, org));
         }
@@ -171,12 +162,7 @@ fn reference_row(reference: &Reference, at: i64) -> NewChange {
 }
 
 async fn put_setting(tx: &mut Tx, key: &str, value: String) -> Result<(), ApiError> {
-    tx.exec(
-        "INSERT INTO settings (key, value) VALUES ($1, $2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        args![key, value],
-    )
-    .await?;
+    db::org::put_setting(tx, key, &value).await?;
     Ok(())
 }
 
@@ -234,29 +220,23 @@ async fn update_unit(
 
 // ----- accounts ------------------------------------------------------------------------------
 
-fn account_sql(filter: &str) -> String {
-    format!("SELECT {PERSON_COLUMNS}, phone, failed_logins, locked_until FROM users {filter}")
-}
-
-fn account_of(r: &crate::db::Row, now: i64) -> Result<Account, ApiError> {
-    Ok(Account {
-        person: person_of(r)?,
-        phone: r.opt_text(8)?,
-        failed_logins: r.int(9)?,
+fn account_of(r: AccountRow, now: i64) -> Account {
+    Account {
+        person: r.person,
+        phone: r.phone,
+        failed_logins: r.failed_logins,
         locked_until: r
-            .opt_int(10)?
+            .locked_until
             .filter(|t| *t > now)
             .and_then(DateTime::<Utc>::from_timestamp_millis),
-    })
+    }
 }
 
 async fn account(state: &AppState, id: UserId) -> Result<Account, ApiError> {
-    let row = state
-        .db
-        .row(&account_sql("WHERE id = $1"), args![id.to_string()])
+    let row = db::org::account(&state.db, &id.to_string())
         .await?
         .ok_or_else(|| ApiError::not_found("账号", "account"))?;
-    account_of(&row, now_millis())
+    Ok(account_of(row, now_millis()))
 }
 
 async fn list_users(
@@ -264,14 +244,8 @@ async fn list_users(
     _: Admin,
 ) -> Result<Json<Vec<Account>>, ApiError> {
     let now = now_millis();
-    let rows = state
-        .db
-        .rows(&account_sql("ORDER BY username"), vec![])
-        .await?;
-    rows.iter()
-        .map(|r| account_of(r, now))
-        .collect::<Result<Vec<_>, _>>()
-        .map(Json)
+    let rows = db::org::accounts(&state.db).await?;
+    Ok(Json(rows.into_iter().map(|r| account_of(r, now)).collect()))
 }
 
 /// Checks and hashes a new password (argon2 runs off the async threads, within the bound on
@@ -326,13 +300,7 @@ async fn save_user(
             "this would leave no active administrator",
         ));
     }
-    let taken = tx
-        .row(
-            "SELECT id FROM users WHERE username = $1 AND id <> $2",
-            args![input.username.as_str(), id.to_string()],
-        )
-        .await?;
-    if taken.is_some() {
+    if db::org::username_taken(&mut tx, &input.username, &id.to_string()).await? {
         return Err(username_taken());
     }
     write_person(&mut tx, &org, &input, id, hash, now_millis()).await?;
@@ -375,14 +343,7 @@ async fn unlock_user(
     Admin(admin): Admin,
     Path(id): Path<UserId>,
 ) -> Result<Json<Account>, ApiError> {
-    let n = state
-        .db
-        .exec(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
-            args![id.to_string()],
-        )
-        .await?;
-    if n == 0 {
+    if !db::org::unlock(&state.db, &id.to_string()).await? {
         return Err(ApiError::not_found("账号", "account"));
     }
     tracing::info!(admin = %admin.user(), user = %id, "account unlocked");
@@ -411,13 +372,7 @@ async fn lock_user(
     }
     let user = id.to_string();
     let mut tx = state.db.write().await?;
-    let n = tx
-        .exec(
-            "UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1",
-            args![user.as_str(), auth::LOCKED_BY_ADMIN],
-        )
-        .await?;
-    if n == 0 {
+    if !db::org::lock(&mut tx, &user, auth::LOCKED_BY_ADMIN).await? {
         return Err(ApiError::not_found("账号", "account"));
     }
     let revoked = auth::revoke_sessions(&mut tx, &user, None, now_millis()).await?;
@@ -455,11 +410,7 @@ async fn revoke_sessions(
         })?
     };
     let user = id.to_string();
-    let exists = state
-        .db
-        .row("SELECT 1 FROM users WHERE id = $1", args![user.as_str()])
-        .await?;
-    if exists.is_none() {
+    if !db::org::user_exists(&state.db, &user).await? {
         return Err(ApiError::not_found("账号", "account"));
     }
     let mut tx = state.db.write().await?;

@@ -10,8 +10,9 @@ use duban_core::protocol::{LoginRequest, LoginResponse, Person};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{end_session, login, revoke_sessions, Session};
+use crate::db;
 use crate::error::{ApiError, Json};
-use crate::{args, AppState};
+use crate::AppState;
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -65,23 +66,21 @@ async fn sessions(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Json<Vec<SessionInfo>>, ApiError> {
-    let rows = state
-        .db
-        .rows(
-            "SELECT device, created_at, expires_at, token_hash FROM sessions \
-             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at",
-            args![session.user().to_string(), Utc::now().timestamp_millis()],
-        )
-        .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        out.push(SessionInfo {
-            device: r.text(0)?,
-            created_at: DateTime::from_timestamp_millis(r.int(1)?).unwrap_or_default(),
-            expires_at: DateTime::from_timestamp_millis(r.int(2)?).unwrap_or_default(),
-            current: r.text(3)? == session.token_hash,
-        });
-    }
+    let rows = db::org::sessions_of(
+        &state.db,
+        &session.user().to_string(),
+        Utc::now().timestamp_millis(),
+    )
+    .await?;
+    let out = rows
+        .into_iter()
+        .map(|r| SessionInfo {
+            device: r.device,
+            created_at: DateTime::from_timestamp_millis(r.created_at).unwrap_or_default(),
+            expires_at: DateTime::from_timestamp_millis(r.expires_at).unwrap_or_default(),
+            current: r.token_hash == session.token_hash,
+        })
+        .collect();
     Ok(Json(out))
 }
 

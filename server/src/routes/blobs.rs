@@ -28,15 +28,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
-use duban_core::domain::permission::actor_keys;
 use duban_core::domain::Actor;
 use serde::Serialize;
 
 use crate::auth::Session;
-use crate::db::{Backend, Row, Tx, Val};
+use crate::db::blobs::{self as store, NewBlob, NewChunk, StoredBlob};
+use crate::db::Tx;
 use crate::error::{ApiError, Json, Path};
-use crate::feed::visible_sql;
-use crate::{args, AppState};
+use crate::AppState;
 
 /// The largest request body `PUT /blobs/{hash}` reads: files larger than this are sent in
 /// chunks of at most this many bytes.
@@ -238,53 +237,23 @@ fn content_length(headers: &HeaderMap) -> Option<u64> {
         .and_then(number)
 }
 
-/// Serialises every write about one file: SQLite's write transaction already holds the
-/// database's one write lock; on PostgreSQL an advisory lock on the hash does it.
+/// Serialises every write about one file (see [`store::lock`]).
 async fn lock(tx: &mut Tx, hash: &str) -> Result<(), ApiError> {
-    if tx.backend() == Backend::Postgres {
-        tx.exec(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            args![format!("blob:{hash}")],
-        )
-        .await?;
-    }
-    Ok(())
+    Ok(store::lock(tx, hash).await?)
 }
 
 async fn existing(tx: &mut Tx, hash: &str) -> Result<Option<Stored>, ApiError> {
-    let row = tx
-        .row("SELECT size, mime FROM blobs WHERE hash = $1", args![hash])
-        .await?;
-    stored_row(hash, row)
+    Ok(store::stored(tx, hash).await?.map(|b| stored_of(hash, b)))
 }
 
-/// The query of [`usable`]: the file's size and type, if it is stored and the actor sent its
-/// content or may read an item citing it (checked in SQL against the items' audiences, as
-/// the feed does).
-fn usable_query(hash: &str, actor: &Actor) -> (String, Vec<Val>) {
-    let keys: Vec<String> = actor_keys(actor).iter().map(ToString::to_string).collect();
-    let sql = format!(
-        "SELECT b.size, b.mime FROM blobs b WHERE b.hash = $1 AND \
-         (EXISTS (SELECT 1 FROM blob_holders h WHERE h.hash = b.hash AND h.user_id = $2) \
-         OR EXISTS (SELECT 1 FROM blob_refs r WHERE r.hash = b.hash AND {}))",
-        visible_sql("r.task", "view", 3, keys.len())
-    );
-    let mut params = args![hash, actor.id.to_string()];
-    params.extend(keys.iter().map(Val::from));
-    (sql, params)
-}
-
-/// A stored file from its `size, mime` row, if there is one.
-fn stored_row(hash: &str, row: Option<Row>) -> Result<Option<Stored>, ApiError> {
-    row.map(|r| {
-        Ok(Stored {
-            hash: hash.to_owned(),
-            size: r.int(0)?,
-            mime: r.text(1)?,
-            complete: true,
-        })
-    })
-    .transpose()
+/// The answer for a stored file.
+fn stored_of(hash: &str, b: StoredBlob) -> Stored {
+    Stored {
+        hash: hash.to_owned(),
+        size: b.size,
+        mime: b.mime,
+        complete: true,
+    }
 }
 
 /// The stored file, if the actor may use it — download it and cite it in a command: they
@@ -295,36 +264,26 @@ pub(crate) async fn usable(
     hash: &str,
     actor: &Actor,
 ) -> Result<Option<Stored>, ApiError> {
-    let (sql, params) = usable_query(hash, actor);
-    stored_row(hash, tx.row(&sql, params).await?)
+    Ok(store::usable(tx, hash, actor)
+        .await?
+        .map(|b| stored_of(hash, b)))
 }
 
 /// Records that the person sent the file's whole content (checked against its hash).
 async fn hold(tx: &mut Tx, hash: &str, user: &str) -> Result<(), ApiError> {
-    tx.exec(
-        "INSERT INTO blob_holders (hash, user_id) VALUES ($1, $2) ON CONFLICT (hash, user_id) DO NOTHING",
-        args![hash, user],
-    )
-    .await?;
-    Ok(())
+    Ok(store::add_holder(tx, hash, user).await?)
 }
 
 /// The uploader's bytes so far (contiguous from 0) and the total they announced.
 async fn progress(tx: &mut Tx, hash: &str, user: &str) -> Result<(i64, Option<i64>), ApiError> {
-    let rows = tx
-        .rows(
-            "SELECT offset_at, CAST(length(data) AS BIGINT), total FROM blob_chunks \
-             WHERE hash = $1 AND uploaded_by = $2 ORDER BY offset_at",
-            args![hash, user],
-        )
-        .await?;
-    let total = rows.first().map(|r| r.int(2)).transpose()?;
+    let chunks = store::chunks(tx, hash, user).await?;
+    let total = chunks.first().map(|c| c.total);
     let mut received = 0;
-    for r in &rows {
-        if r.int(0)? != received {
+    for c in &chunks {
+        if c.offset != received {
             break;
         }
-        received += r.int(1)?;
+        received += c.length;
     }
     Ok((received, total))
 }
@@ -340,27 +299,18 @@ async fn store(
     user: &str,
 ) -> Result<(StatusCode, Stored), ApiError> {
     let size = i64::try_from(content.len()).map_err(ApiError::internal)?;
-    let inserted = tx
-        .exec(
-            "INSERT INTO blobs (hash, size, mime, content, uploaded_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hash) DO NOTHING",
-            args![
-                hash,
-                size,
-                mime,
-                content,
-                user,
-                Utc::now().timestamp_millis()
-            ],
-        )
-        .await?;
-    tx.exec(
-        "DELETE FROM blob_chunks WHERE hash = $1 AND uploaded_by = $2",
-        args![hash, user],
-    )
-    .await?;
+    let blob = NewBlob {
+        hash,
+        size,
+        mime,
+        content,
+        uploaded_by: user,
+        at: Utc::now().timestamp_millis(),
+    };
+    let inserted = store::insert(tx, blob).await?;
+    store::drop_chunks(tx, hash, user).await?;
     hold(tx, hash, user).await?;
-    if inserted == 1 {
+    if inserted {
         let stored = Stored {
             hash: hash.to_owned(),
             size,
@@ -479,22 +429,12 @@ async fn chunk(
             return Err(bad_total(announced));
         }
         // A new upload of a different length: the old one cannot also be right.
-        tx.exec(
-            "DELETE FROM blob_chunks WHERE hash = $1 AND uploaded_by = $2",
-            args![hash, user],
-        )
-        .await?;
+        store::drop_chunks(&mut tx, hash, user).await?;
         received = 0;
     }
     if start < received {
-        let same = tx
-            .row(
-                "SELECT data FROM blob_chunks WHERE hash = $1 AND uploaded_by = $2 AND offset_at = $3",
-                args![hash, user, start],
-            )
+        let same = store::chunk_at(&mut tx, hash, user, start)
             .await?
-            .map(|r| r.bytes(0))
-            .transpose()?
             .is_some_and(|data| data == body.as_ref());
         if same {
             // A retry of a chunk already kept.
@@ -504,40 +444,23 @@ async fn chunk(
     if start != received {
         return Err(bad_offset(received));
     }
-    tx.exec(
-        "INSERT INTO blob_chunks (hash, uploaded_by, offset_at, data, total, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        args![
-            hash,
-            user,
-            start,
-            body.to_vec(),
-            total,
-            Utc::now().timestamp_millis()
-        ],
-    )
-    .await?;
+    let kept = NewChunk {
+        hash,
+        uploaded_by: user,
+        offset: start,
+        data: body.to_vec(),
+        total,
+        at: Utc::now().timestamp_millis(),
+    };
+    store::insert_chunk(&mut tx, kept).await?;
     received += i64::try_from(body.len()).map_err(ApiError::internal)?;
     if received < total {
         tx.commit().await?;
         return Ok((StatusCode::ACCEPTED, Json(partial(received))).into_response());
     }
-    let mut content = Vec::with_capacity(range.total as usize);
-    for r in tx
-        .rows(
-            "SELECT data FROM blob_chunks WHERE hash = $1 AND uploaded_by = $2 ORDER BY offset_at",
-            args![hash, user],
-        )
-        .await?
-    {
-        content.extend_from_slice(&r.bytes(0)?);
-    }
+    let content = store::assembled(&mut tx, hash, user, range.total as usize).await?;
     if content.len() as u64 != range.total || blake3::hash(&content).to_hex().as_str() != hash {
-        tx.exec(
-            "DELETE FROM blob_chunks WHERE hash = $1 AND uploaded_by = $2",
-            args![hash, user],
-        )
-        .await?;
+        store::drop_chunks(&mut tx, hash, user).await?;
         tx.commit().await?;
         return Err(hash_mismatch());
     }
@@ -581,8 +504,10 @@ pub(crate) async fn download(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let hash = checked(hash)?;
-    let (sql, params) = usable_query(&hash, &session.actor);
-    let stored = stored_row(&hash, state.db.row(&sql, params).await?)?.ok_or_else(not_found)?;
+    let stored = store::usable(&state.db, &hash, &session.actor)
+        .await?
+        .map(|b| stored_of(&hash, b))
+        .ok_or_else(not_found)?;
     let mime = HeaderValue::from_str(&stored.mime).map_err(ApiError::internal)?;
     let etag = format!("\"{hash}\"");
     let cache = [
@@ -602,15 +527,9 @@ pub(crate) async fn download(
     if fresh {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     }
-    let content = state
-        .db
-        .row(
-            "SELECT content FROM blobs WHERE hash = $1",
-            args![hash.as_str()],
-        )
+    let content = store::content(&state.db, &hash)
         .await?
-        .ok_or_else(not_found)?
-        .bytes(0)?;
+        .ok_or_else(not_found)?;
     let headers = [
         (header::CONTENT_TYPE, mime),
         (header::CONTENT_LENGTH, HeaderValue::from(content.len())),

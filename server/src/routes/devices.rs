@@ -12,10 +12,9 @@ use duban_core::protocol::{Device, DeviceRegistration, Platform, PushProvider};
 
 use crate::auth::Session;
 use crate::authority::enum_text;
-use crate::db::Row;
+use crate::db::notifications as store;
 use crate::error::{ApiError, Json};
-use crate::org::{from_code, time_of};
-use crate::{args, AppState};
+use crate::AppState;
 
 /// The longest token accepted (FCM's are about 160 characters, APNs' 64 hex digits, HMS's
 /// about 130).
@@ -69,19 +68,6 @@ pub fn check(r: &DeviceRegistration) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn device(r: &Row) -> Result<Device, ApiError> {
-    Ok(Device {
-        device: r.text(0)?,
-        platform: from_code(&r.text(1)?)?,
-        provider: from_code(&r.text(2)?)?,
-        app_version: r.text(3)?,
-        registered_at: time_of(r.int(4)?),
-        updated_at: time_of(r.int(5)?),
-    })
-}
-
-const COLUMNS: &str = "device, platform, provider, app_version, created_at, updated_at";
-
 async fn register(
     State(state): State<AppState>,
     session: Session,
@@ -92,36 +78,9 @@ async fn register(
     let user = session.actor.id.to_string();
     let mut tx = state.db.write().await?;
     // The token leaves whichever other device held it.
-    tx.exec(
-        "DELETE FROM devices WHERE provider = $1 AND token = $2 AND NOT (user_id = $3 AND device = $4)",
-        args![enum_text(&r.provider), r.token.as_str(), user.as_str(), session.device.as_str()],
-    )
-    .await?;
-    tx.exec(
-        "INSERT INTO devices (user_id, device, platform, provider, token, app_version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-         ON CONFLICT (user_id, device) DO UPDATE SET platform = excluded.platform, \
-         provider = excluded.provider, token = excluded.token, app_version = excluded.app_version, \
-         updated_at = excluded.updated_at",
-        args![
-            user.as_str(),
-            session.device.as_str(),
-            enum_text(&r.platform),
-            enum_text(&r.provider),
-            r.token.as_str(),
-            r.app_version.trim(),
-            now
-        ],
-    )
-    .await?;
-    let row = tx
-        .row(
-            &format!("SELECT {COLUMNS} FROM devices WHERE user_id = $1 AND device = $2"),
-            args![user.as_str(), session.device.as_str()],
-        )
+    let out = store::register_device(&mut tx, &user, &session.device, &r, now)
         .await?
         .ok_or_else(|| ApiError::internal("the device just written is missing"))?;
-    let out = device(&row)?;
     tx.commit().await?;
     tracing::info!(user = %user, provider = enum_text(&r.provider), "device registered");
     Ok(Json(out))
@@ -131,28 +90,15 @@ async fn list(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Json<Vec<Device>>, ApiError> {
-    let rows = state
-        .db
-        .rows(
-            &format!(
-                "SELECT {COLUMNS} FROM devices WHERE user_id = $1 ORDER BY created_at, device"
-            ),
-            args![session.actor.id.to_string()],
-        )
-        .await?;
-    rows.iter().map(device).collect::<Result<_, _>>().map(Json)
+    let devices = store::devices_of(&state.db, &session.actor.id.to_string()).await?;
+    Ok(Json(devices))
 }
 
 async fn forget(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let removed = state
-        .db
-        .exec(
-            "DELETE FROM devices WHERE user_id = $1 AND device = $2",
-            args![session.actor.id.to_string(), session.device.as_str()],
-        )
-        .await?;
-    Ok(Json(serde_json::json!({"removed": removed > 0})))
+    let removed =
+        store::forget_device(&state.db, &session.actor.id.to_string(), &session.device).await?;
+    Ok(Json(serde_json::json!({"removed": removed})))
 }

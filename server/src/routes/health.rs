@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::json;
 
+use crate::db::gauges;
 use crate::AppState;
 
 /// The routes.
@@ -81,39 +82,17 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// One number from the database, or -1 if it cannot be read.
-async fn gauge(state: &AppState, sql: &str, args: Vec<crate::db::Val>) -> i64 {
-    state
-        .db
-        .row(sql, args)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|r| r.int(0).ok())
-        .unwrap_or(-1)
+/// A number read from the database, or -1 if it cannot be read.
+fn gauge(n: Result<Option<i64>, crate::db::DbError>) -> i64 {
+    n.ok().flatten().unwrap_or(-1)
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let seq = gauge(
-        &state,
-        "SELECT value FROM counters WHERE name = 'changes'",
-        vec![],
-    )
-    .await;
-    let tasks = gauge(&state, "SELECT COUNT(*) FROM tasks", vec![]).await;
+    let seq = gauge(gauges::feed_sequence(&state.db).await);
+    let tasks = gauge(gauges::items(&state.db).await);
     let now = chrono::Utc::now().timestamp_millis();
-    let due = gauge(
-        &state,
-        "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND run_at <= $1",
-        vec![crate::db::Val::from(now)],
-    )
-    .await;
-    let dead = gauge(
-        &state,
-        "SELECT COUNT(*) FROM jobs WHERE state = 'dead'",
-        vec![],
-    )
-    .await;
+    let due = gauge(gauges::jobs_due(&state.db, now).await);
+    let dead = gauge(gauges::jobs_dead(&state.db).await);
     let body = state.metrics.render(&[
         (
             "duban_feed_sequence",

@@ -9,19 +9,17 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
-use duban_core::domain::{Role, TaskId};
+use duban_core::domain::Role;
 use duban_core::protocol::{
     DeliveryRecord, InboxNotification, InboxPage, NotificationTrace, ReadOutcome, ReadReceipts,
 };
 use serde::Deserialize;
 
 use crate::auth::Session;
-use crate::db::{placeholders, Row, Val};
+use crate::db::{notifications as store, trail};
 use crate::error::{ApiError, Json, Path, Query};
-use crate::feed::{keys_of, visible_sql};
-use crate::notify::kind_of;
-use crate::org::{from_code, time_of};
-use crate::{args, AppState};
+use crate::feed::keys_of;
+use crate::AppState;
 
 /// The most notifications one page holds.
 pub const MAX_PAGE: i64 = 200;
@@ -50,35 +48,10 @@ pub struct InboxQuery {
     pub before: Option<i64>,
 }
 
-fn uuid_of(s: &str) -> Result<uuid::Uuid, ApiError> {
-    uuid::Uuid::parse_str(s).map_err(ApiError::internal)
-}
-
-fn notification(r: &Row) -> Result<InboxNotification, ApiError> {
-    Ok(InboxNotification {
-        id: uuid_of(&r.text(0)?)?,
-        task: TaskId(uuid_of(&r.text(1)?)?),
-        task_seq: r.int(2)? as u64,
-        kind: kind_of(&r.text(3)?)?,
-        zh: r.text(4)?,
-        en: r.text(5)?,
-        urgency: from_code(&r.text(6)?)?,
-        at: time_of(r.int(7)?),
-        read_at: r.opt_int(8)?.map(time_of),
-    })
-}
-
 /// The person's unread notifications on items they may still read.
 pub(crate) async fn unread(state: &AppState, session: &Session) -> Result<u64, ApiError> {
     let keys = keys_of(session);
-    let sql = format!(
-        "SELECT COUNT(*) FROM notifications n WHERE n.user_id = $1 AND n.read_at IS NULL AND {}",
-        visible_sql("n.task", "view", 2, keys.len())
-    );
-    let mut args = args![session.actor.id.to_string()];
-    args.extend(keys.iter().map(Val::from));
-    let row = state.db.row(&sql, args).await?;
-    Ok(row.map(|r| r.int(0)).transpose()?.unwrap_or(0) as u64)
+    Ok(store::unread(&state.db, session.user(), &keys).await?)
 }
 
 async fn list(
@@ -95,30 +68,13 @@ async fn list(
         ));
     }
     let keys = keys_of(&session);
-    let mut sql = format!(
-        "SELECT n.id, n.task, n.task_seq, n.kind, n.zh, n.en, n.urgency, n.created_at, n.read_at \
-         FROM notifications n WHERE n.user_id = $1 AND {}",
-        visible_sql("n.task", "view", 2, keys.len())
-    );
-    let mut args = args![session.actor.id.to_string()];
-    args.extend(keys.iter().map(Val::from));
-    if q.unread {
-        sql.push_str(" AND n.read_at IS NULL");
-    }
-    if let Some(before) = q.before {
-        sql.push_str(&format!(" AND n.created_at < ${}", args.len() + 1));
-        args.push(Val::from(before));
-    }
-    sql.push_str(&format!(
-        " ORDER BY n.created_at DESC, n.task, n.task_seq DESC LIMIT ${}",
-        args.len() + 1
-    ));
-    args.push(Val::from(limit));
-    let rows = state.db.rows(&sql, args).await?;
-    let items = rows
-        .iter()
-        .map(notification)
-        .collect::<Result<Vec<_>, _>>()?;
+    let page = store::InboxFilter {
+        unread_only: q.unread,
+        before: q.before,
+        limit,
+    };
+    let items: Vec<InboxNotification> =
+        store::inbox(&state.db, session.user(), &keys, page).await?;
     Ok(Json(InboxPage {
         unread: unread(&state, &session).await?,
         items,
@@ -137,35 +93,18 @@ async fn read(
             format!("at most {MAX_RECEIPTS} receipts at once"),
         ));
     }
-    let user = session.actor.id.to_string();
+    let user = session.user();
     let now = Utc::now().timestamp_millis();
     let mut tx = state.db.write().await?;
     let mut marked = 0;
     if r.all {
-        marked += tx
-            .exec(
-                "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL",
-                args![user.as_str(), now],
-            )
-            .await?;
+        marked += store::mark_all_read(&mut tx, user, now).await?;
     }
     if !r.ids.is_empty() {
-        let sql = format!(
-            "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL AND id IN ({})",
-            placeholders(3, r.ids.len())
-        );
-        let mut args = args![user.as_str(), now];
-        args.extend(r.ids.iter().map(|id| Val::from(id.to_string())));
-        marked += tx.exec(&sql, args).await?;
+        marked += store::mark_read(&mut tx, user, &r.ids, now).await?;
     }
     for e in &r.events {
-        marked += tx
-            .exec(
-                "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL \
-                 AND task = $3 AND task_seq = $4",
-                args![user.as_str(), now, e.task.to_string(), e.task_seq as i64],
-            )
-            .await?;
+        marked += store::mark_event_read(&mut tx, user, e.task, e.task_seq, now).await?;
     }
     tx.commit().await?;
     Ok(Json(ReadOutcome {
@@ -193,57 +132,17 @@ async fn trace(
     let task = uuid::Uuid::parse_str(id.trim())
         .map_err(|_| missing())?
         .to_string();
-    state
-        .db
-        .row("SELECT 1 FROM tasks WHERE id = $1", args![task.as_str()])
-        .await?
-        .ok_or_else(missing)?;
-    let rows = state
-        .db
-        .rows(
-            "SELECT n.id, n.user_id, COALESCE(u.name, ''), n.task_seq, n.kind, n.zh, n.en, n.created_at, n.read_at \
-             FROM notifications n LEFT JOIN users u ON u.id = n.user_id WHERE n.task = $1 \
-             ORDER BY n.task_seq, n.user_id",
-            args![task.as_str()],
-        )
-        .await?;
-    let sends = state
-        .db
-        .rows(
-            "SELECT d.notification, d.channel, d.provider, d.outcome, d.detail, d.at FROM deliveries d \
-             JOIN notifications n ON n.id = d.notification WHERE n.task = $1 ORDER BY d.at, d.channel",
-            args![task.as_str()],
-        )
-        .await?;
+    if !trail::exists(&state.db, &task).await? {
+        return Err(missing());
+    }
+    let mut out = store::item_notifications(&state.db, &task).await?;
     let mut by_note: std::collections::HashMap<String, Vec<DeliveryRecord>> =
         std::collections::HashMap::new();
-    for r in &sends {
-        let Some(channel) = duban_core::domain::delivery::Channel::parse(&r.text(1)?) else {
-            continue;
-        };
-        by_note.entry(r.text(0)?).or_default().push(DeliveryRecord {
-            channel,
-            provider: r.text(2)?,
-            outcome: r.text(3)?,
-            detail: r.text(4)?,
-            at: time_of(r.int(5)?),
-        });
+    for (note, record) in store::item_deliveries(&state.db, &task).await? {
+        by_note.entry(note).or_default().push(record);
     }
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id = r.text(0)?;
-        out.push(NotificationTrace {
-            id: uuid_of(&id)?,
-            person: duban_core::domain::UserId(uuid_of(&r.text(1)?)?),
-            name: r.text(2)?,
-            task_seq: r.int(3)? as u64,
-            kind: kind_of(&r.text(4)?)?,
-            zh: r.text(5)?,
-            en: r.text(6)?,
-            at: time_of(r.int(7)?),
-            read_at: r.opt_int(8)?.map(time_of),
-            deliveries: by_note.remove(&id).unwrap_or_default(),
-        });
+    for n in &mut out {
+        n.deliveries = by_note.remove(&n.id.to_string()).unwrap_or_default();
     }
     Ok(Json(out))
 }

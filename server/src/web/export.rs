@@ -15,7 +15,7 @@
 //! A bad filter (a date not YYYY-MM-DD, `from` after `to`, an unknown unit) is refused with
 //! the API's own 400 and stable code (`query.bad_filter`), on the page as in the downloads.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -26,7 +26,7 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use duban_core::domain::derived::{item_score, quality_card, Colour};
-use duban_core::domain::event::{Event, EventKind};
+use duban_core::domain::event::EventKind;
 use duban_core::domain::model::Source;
 use duban_core::domain::trail::{Hash, TrailEntry};
 use duban_core::domain::Code;
@@ -36,9 +36,9 @@ use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, X
 use super::{page, signin, Chrome, Shown, SignedIn};
 use crate::archive::{self, ArchiveInput, ArchivedItem, Evidence};
 use crate::auth::Session;
-use crate::db::{placeholders, Val};
+use crate::db;
 use crate::error::{ApiError, Path};
-use crate::org::{from_json, Org};
+use crate::org::Org;
 use crate::routes::query::{self, Bucket, LedgerItem, Stats, StatsQuery};
 use crate::AppState;
 
@@ -134,32 +134,7 @@ async fn latest_reports(
     }
     let mut tx = state.db.read().await?;
     for chunk in wanted.chunks(REPORT_CHUNK) {
-        let seqs: BTreeSet<u64> = chunk.iter().map(|(_, s)| *s).collect();
-        let pairs: BTreeSet<(String, i64)> = chunk
-            .iter()
-            .map(|(t, s)| (t.to_string(), i64::try_from(*s).unwrap_or(i64::MAX)))
-            .collect();
-        let sql = format!(
-            "SELECT task, task_seq, body FROM changes WHERE kind = 'event' AND task IN ({}) \
-             AND task_seq IN ({})",
-            placeholders(1, chunk.len()),
-            placeholders(chunk.len() + 1, seqs.len())
-        );
-        let mut args: Vec<Val> = chunk
-            .iter()
-            .map(|(t, _)| Val::from(t.to_string()))
-            .collect();
-        args.extend(
-            seqs.iter()
-                .map(|s| Val::from(i64::try_from(*s).unwrap_or(i64::MAX))),
-        );
-        for r in tx.rows(&sql, args).await? {
-            let task = r.text(0)?;
-            let seq = r.opt_int(1)?.unwrap_or_default();
-            if !pairs.contains(&(task.clone(), seq)) {
-                continue;
-            }
-            let event: Event = from_json(&r.text(2)?)?;
+        for (task, _, event) in db::trail::events_at(&mut tx, chunk).await? {
             let day = org.calendar.to_local(event.at).date();
             let text = match &event.kind {
                 EventKind::ProgressReported {
@@ -170,8 +145,7 @@ async fn latest_reports(
                 }
                 _ => continue,
             };
-            let id = uuid::Uuid::parse_str(&task).map_err(ApiError::internal)?;
-            out.insert(TaskId(id), text);
+            out.insert(task, text);
         }
     }
     Ok(out)
@@ -959,57 +933,34 @@ pub async fn archive_bytes(
         return Ok(None);
     };
     let org = &session.org;
-    let id = task.to_string();
     let mut tx = state.db.read().await?;
-    let Some(head_row) = tx
-        .row(
-            "SELECT version, head FROM tasks WHERE id = $1",
-            vec![Val::from(id.as_str())],
-        )
-        .await?
-    else {
+    let Some(head_row) = db::trail::head(&mut tx, task).await? else {
         return Ok(None);
     };
-    let length = u64::try_from(head_row.int(0)?).unwrap_or_default();
-    let head = Hash::from_hex(&head_row.text(1)?)
+    let length = u64::try_from(head_row.version).unwrap_or_default();
+    let head = Hash::from_hex(&head_row.head)
         .ok_or_else(|| ApiError::internal("stored trail head is not hex"))?;
     let mut trail: Vec<TrailEntry> = Vec::new();
-    for r in tx
-        .rows(
-            "SELECT task_seq, hash, body FROM changes WHERE task = $1 AND kind = 'event' \
-             ORDER BY seq",
-            vec![Val::from(id.as_str())],
-        )
-        .await?
-    {
+    for r in db::trail::events(&mut tx, task).await? {
         let prev = trail.last().map_or(Hash::GENESIS, |e| e.hash);
         let hash = r
-            .opt_text(1)?
+            .hash
             .as_deref()
             .and_then(Hash::from_hex)
             .ok_or_else(|| ApiError::internal("stored event hash is not hex"))?;
         trail.push(TrailEntry {
             task,
-            seq: u64::try_from(r.opt_int(0)?.unwrap_or_default()).unwrap_or_default(),
+            seq: u64::try_from(r.task_seq.unwrap_or_default()).unwrap_or_default(),
             prev,
             hash,
-            event: from_json(&r.text(2)?)?,
+            event: r.event,
         });
     }
     let mut evidence = Vec::new();
     let mut missing = Vec::new();
     for blob in archive::cited(&trail) {
-        match tx
-            .row(
-                "SELECT content FROM blobs WHERE hash = $1",
-                vec![Val::from(blob.hash.as_str())],
-            )
-            .await?
-        {
-            Some(r) => evidence.push(Evidence {
-                content: r.bytes(0)?,
-                blob,
-            }),
+        match db::blobs::content(&mut tx, &blob.hash).await? {
+            Some(content) => evidence.push(Evidence { content, blob }),
             None => missing.push(blob.hash),
         }
     }

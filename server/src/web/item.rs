@@ -42,7 +42,7 @@ use serde::Deserialize;
 use super::{colour_class, office, page, signed_in, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::authority;
-use crate::db::Val;
+use crate::db::trail;
 use crate::error::{ApiError, Form, Path};
 use crate::org::Org;
 use crate::routes::{blobs, query};
@@ -488,15 +488,9 @@ async fn view(
     let org = session.org.clone();
     let cal = &org.calendar;
     // The head first: the trail read after it reaches at least as far.
-    let head = state
-        .db
-        .row(
-            "SELECT version, head FROM tasks WHERE id = $1",
-            vec![Val::from(task.to_string())],
-        )
+    let head = trail::head(&state.db, task)
         .await?
-        .map(|r| Ok::<_, ApiError>((u64::try_from(r.int(0)?).unwrap_or(0), r.text(1)?)))
-        .transpose()?;
+        .map(|h| (u64::try_from(h.version).unwrap_or(0), h.head));
     let d = match query::detail(
         State(state.clone()),
         session.clone(),
