@@ -30,7 +30,7 @@ use duban_core::domain::model::Urgency;
 use duban_core::domain::{audience, evolve, Context, Event, TaskId, TaskState, UserId};
 use futures_util::StreamExt;
 
-use crate::authority::enum_text;
+use crate::db::enum_text;
 use crate::db::{placeholders, Batch, DbError, Val};
 use crate::error::ApiError;
 use crate::jobs;

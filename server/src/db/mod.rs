@@ -4,8 +4,10 @@
 //! migrations, how a write transaction starts and how change sequence numbers are allocated —
 //! lives in [`sqlite`] and [`postgres`]. See docs/adr/0003-one-query-set.md.
 
+pub mod commands;
 pub mod postgres;
 pub mod sqlite;
+pub mod tasks;
 
 use std::path::Path;
 
@@ -32,6 +34,15 @@ pub enum DbError {
     /// The data directory cannot be created.
     #[error("data directory: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl DbError {
+    /// Whether a uniqueness or reference constraint refused the write (a concurrent write
+    /// got there first, or a reference names a missing record).
+    pub fn is_constraint(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(d))
+            if d.is_unique_violation() || d.is_foreign_key_violation())
+    }
 }
 
 /// Which backend a [`Db`] runs on.
@@ -446,6 +457,14 @@ pub fn placeholders(from: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A unit-like enum as stored: its serde name (`in_progress`).
+pub fn enum_text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

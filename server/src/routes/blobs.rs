@@ -33,7 +33,7 @@ use duban_core::domain::Actor;
 use serde::Serialize;
 
 use crate::auth::Session;
-use crate::db::{Backend, Row, Tx, Val};
+use crate::db::{Backend, DbError, Row, Tx, Val};
 use crate::error::{ApiError, Json, Path};
 use crate::feed::visible_sql;
 use crate::{args, AppState};
@@ -255,7 +255,7 @@ async fn existing(tx: &mut Tx, hash: &str) -> Result<Option<Stored>, ApiError> {
     let row = tx
         .row("SELECT size, mime FROM blobs WHERE hash = $1", args![hash])
         .await?;
-    stored_row(hash, row)
+    Ok(stored_row(hash, row)?)
 }
 
 /// The query of [`usable`]: the file's size and type, if it is stored and the actor sent its
@@ -275,7 +275,7 @@ fn usable_query(hash: &str, actor: &Actor) -> (String, Vec<Val>) {
 }
 
 /// A stored file from its `size, mime` row, if there is one.
-fn stored_row(hash: &str, row: Option<Row>) -> Result<Option<Stored>, ApiError> {
+fn stored_row(hash: &str, row: Option<Row>) -> Result<Option<Stored>, DbError> {
     row.map(|r| {
         Ok(Stored {
             hash: hash.to_owned(),
@@ -294,7 +294,7 @@ pub(crate) async fn usable(
     tx: &mut Tx,
     hash: &str,
     actor: &Actor,
-) -> Result<Option<Stored>, ApiError> {
+) -> Result<Option<Stored>, DbError> {
     let (sql, params) = usable_query(hash, actor);
     stored_row(hash, tx.row(&sql, params).await?)
 }

@@ -30,10 +30,11 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use duban_core::domain::state::Status;
 use duban_core::domain::{Command, Role, TaskId};
-use duban_core::protocol::{CommandEnvelope, PushOutcome};
+use duban_core::protocol::CommandEnvelope;
 
 use super::{office, page, signed_in, to_login, Chrome, Shown};
 use crate::auth::Session;
+use crate::authority::Outcome;
 use crate::error::{ApiError, Form, Multipart, Path};
 use crate::register::{self as reg, Draft, MilestoneDraft, Problem};
 use crate::routes::query;
@@ -377,8 +378,8 @@ async fn apply_items(
         for env in &envelopes {
             let outcome =
                 crate::authority::apply(state, &session.org, &session.actor, env, now).await?;
-            if let PushOutcome::Rejected { code, zh, en, .. } = outcome {
-                error = Some(Shown { code, zh, en });
+            if let Outcome::Refused(r) = outcome {
+                error = Some(Shown { code: r.code, zh: r.zh, en: r.en });
                 break;
             }
         }
@@ -874,8 +875,8 @@ async fn dispatch_submit(
         command: Command::Dispatch(Box::new(order)),
     };
     match crate::authority::apply(&state, &session.org, &session.actor, &env, now).await {
-        Ok(PushOutcome::Accepted { .. }) => Redirect::to("/workbench").into_response(),
-        Ok(PushOutcome::Rejected { code, zh, en, .. }) => {
+        Ok(Outcome::Accepted(_)) => Redirect::to("/workbench").into_response(),
+        Ok(Outcome::Refused(r)) => {
             // The same id would be refused the same way: a new one for the next try.
             let t = dispatch_view(
                 &session,
@@ -884,10 +885,10 @@ async fn dispatch_submit(
                 uuid::Uuid::new_v4().to_string(),
                 d,
                 &[],
-                Some(Shown { code, zh, en }),
+                Some(Shown { code: r.code, zh: r.zh, en: r.en }),
             );
             page(StatusCode::UNPROCESSABLE_ENTITY, &t)
         }
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
