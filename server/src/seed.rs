@@ -8,10 +8,10 @@ use chrono::Utc;
 use duban_core::protocol::CommandEnvelope;
 
 use crate::auth::hash_password;
+use crate::authority::{self, Outcome};
 use crate::demo::{accounts, organisation, scenario, DEMO_PASSWORD};
 use crate::error::ApiError;
 use crate::org::{write_person, write_unit, PersonInput, UnitInput};
-use crate::authority::{self, Outcome};
 use crate::AppState;
 
 /// What seeding did.

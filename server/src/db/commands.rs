@@ -482,7 +482,12 @@ pub async fn visible_secrets(
     tx.rows(&sql, keys.iter().map(Val::from).collect())
         .await?
         .iter()
-        .map(|r| Ok((task_id(&r.get_text("task")?)?, json(&r.get_text("fields")?)?)))
+        .map(|r| {
+            Ok((
+                task_id(&r.get_text("task")?)?,
+                json(&r.get_text("fields")?)?,
+            ))
+        })
         .collect()
 }
 

@@ -52,10 +52,7 @@ pub async fn lock(tx: &mut Tx, task: TaskId) -> Result<Option<StoredTask>, DbErr
     let Some(row) = tx.row(sql, args![task.to_string()]).await? else {
         return Ok(None);
     };
-    stored(
-        Some(row.get_text("state")?),
-        Some(row.get_text("head")?),
-    )
+    stored(Some(row.get_text("state")?), Some(row.get_text("head")?))
 }
 
 /// The item's state, not locked.

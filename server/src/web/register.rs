@@ -379,7 +379,11 @@ async fn apply_items(
             let outcome =
                 crate::authority::apply(state, &session.org, &session.actor, env, now).await?;
             if let Outcome::Refused(r) = outcome {
-                error = Some(Shown { code: r.code, zh: r.zh, en: r.en });
+                error = Some(Shown {
+                    code: r.code,
+                    zh: r.zh,
+                    en: r.en,
+                });
                 break;
             }
         }
@@ -885,7 +889,11 @@ async fn dispatch_submit(
                 uuid::Uuid::new_v4().to_string(),
                 d,
                 &[],
-                Some(Shown { code: r.code, zh: r.zh, en: r.en }),
+                Some(Shown {
+                    code: r.code,
+                    zh: r.zh,
+                    en: r.en,
+                }),
             );
             page(StatusCode::UNPROCESSABLE_ENTITY, &t)
         }
