@@ -45,7 +45,7 @@ use duban_core::domain::calendar::Calendar;
 use duban_core::domain::command::UrgeChannel;
 use duban_core::domain::derived::Colour;
 use duban_core::domain::model::Urgency;
-use duban_core::domain::{Command, Role, TaskId};
+use duban_core::domain::{Command, Rejection, Role, TaskId};
 use duban_core::protocol::{CommandEnvelope, LoginRequest};
 use serde::Deserialize;
 
@@ -271,6 +271,16 @@ struct Shown {
     code: String,
     zh: String,
     en: String,
+}
+
+impl From<Rejection> for Shown {
+    fn from(r: Rejection) -> Shown {
+        Shown {
+            code: r.code,
+            zh: r.zh,
+            en: r.en,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -839,11 +849,7 @@ async fn urge(
         Outcome::Accepted(_) => r.urged_now = true,
         Outcome::Refused(rejection) => {
             // The same id again would be refused the same way: a new one for the next try.
-            r.error = Some(Shown {
-                code: rejection.code,
-                zh: rejection.zh,
-                en: rejection.en,
-            });
+            r.error = Some(rejection.into());
         }
     }
     page(StatusCode::OK, &UrgeFragment { r })

@@ -379,11 +379,7 @@ async fn apply_items(
             let outcome =
                 crate::authority::apply(state, &session.org, &session.actor, env, now).await?;
             if let Outcome::Refused(r) = outcome {
-                error = Some(Shown {
-                    code: r.code,
-                    zh: r.zh,
-                    en: r.en,
-                });
+                error = Some(r.into());
                 break;
             }
         }
@@ -889,11 +885,7 @@ async fn dispatch_submit(
                 uuid::Uuid::new_v4().to_string(),
                 d,
                 &[],
-                Some(Shown {
-                    code: r.code,
-                    zh: r.zh,
-                    en: r.en,
-                }),
+                Some(r.into()),
             );
             page(StatusCode::UNPROCESSABLE_ENTITY, &t)
         }

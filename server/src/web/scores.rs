@@ -445,11 +445,7 @@ async fn adjust(
             };
             match crate::authority::apply(&state, &session.org, &session.actor, &env, now).await {
                 Ok(Outcome::Accepted(_)) => None,
-                Ok(Outcome::Refused(r)) => Some(Shown {
-                    code: r.code,
-                    zh: r.zh,
-                    en: r.en,
-                }),
+                Ok(Outcome::Refused(r)) => Some(r.into()),
                 Err(e) => return ApiError::from(e).into_response(),
             }
         }
