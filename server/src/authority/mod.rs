@@ -21,11 +21,10 @@ use duban_core::domain::{
     decide, evolve, Actor, Command, Context, Event, EventKind, Rejection, TaskId, TaskState,
 };
 use duban_core::protocol::CommandEnvelope;
-use serde_json::value::RawValue;
 
 use crate::db::commands::{self, CommandKey};
 use crate::db::tasks::{self, StoredTask};
-use crate::db::{Batch, DbError, NewChange, Tx};
+use crate::db::{Batch, DbError, Tx};
 use crate::org::{to_json, Org};
 use crate::AppState;
 
@@ -77,10 +76,6 @@ fn fingerprint(env: &CommandEnvelope) -> String {
     blake3::hash(to_json(&(&env.task, &env.command)).as_bytes())
         .to_hex()
         .to_string()
-}
-
-fn raw(json: String) -> Result<Box<RawValue>, DbError> {
-    RawValue::from_string(json).map_err(|e| DbError::Corrupt(format!("json: {e}")))
 }
 
 /// A file the actor may not cite: not stored, cited with another size, or stored but neither
@@ -363,35 +358,19 @@ pub async fn apply(
             now,
             &mut feed,
             &mut records,
-        );
+        )?;
     }
-    // The events with their feed positions, once the first is known.
-    let mut events_error = None;
-    let events = |first_seq: i64| -> Vec<commands::Recorded> {
-        let mut events = Vec::with_capacity(records.len());
-        for (i, (task, task_seq, hash, json)) in records.into_iter().enumerate() {
-            if let Some(offset) = feed_offsets(&feed, i) {
-                match raw(json) {
-                    Ok(event) => events.push(Recorded {
-                        seq: first_seq + offset as i64,
-                        task,
-                        task_seq,
-                        hash,
-                        event,
-                    }),
-                    Err(e) => {
-                        events_error = Some(e);
-                        break;
-                    }
-                }
-            }
-        }
-        events
+    // The events' feed numbers, once the first is known.
+    let events = |first_seq: i64| -> Vec<Recorded> {
+        records
+            .into_iter()
+            .map(|r| Recorded {
+                seq: first_seq + r.seq,
+                ..r
+            })
+            .collect()
     };
     let events = commands::record_accepted(&mut tx, &claim, &key, batch, &feed, events).await?;
-    if let Some(e) = events_error {
-        return Err(e.into());
-    }
     tx.commit().await?;
     if notified > 0 {
         state.deliveries.notify_one();
@@ -400,13 +379,4 @@ pub async fn apply(
         .metrics
         .count("duban_commands_total{outcome=\"accepted\"}");
     Ok(Outcome::Accepted(events))
-}
-
-/// The position in `feed` of the `i`-th event row.
-fn feed_offsets(feed: &[NewChange], i: usize) -> Option<usize> {
-    feed.iter()
-        .enumerate()
-        .filter(|(_, c)| c.kind == "event")
-        .nth(i)
-        .map(|(pos, _)| pos)
 }

@@ -10,17 +10,17 @@ use duban_core::domain::batch::next_wake;
 use duban_core::domain::derived::view::{relations, Party};
 use duban_core::domain::permission::{audience, confidential_audience};
 use duban_core::domain::trail::{entry_hash, Hash};
-use duban_core::domain::{TaskId, TaskState};
+use duban_core::domain::TaskState;
+use serde_json::value::RawValue;
 
 use super::Applied;
-use crate::db::{enum_text, tasks, Batch, NewChange};
+use crate::db::commands::Recorded;
+use crate::db::{enum_text, tasks, Batch, DbError, NewChange};
 use crate::org::{to_json, Org};
 
-/// An event as written, for the outcome: the item, its place in the trail, hash, JSON.
-pub(super) type Record = (TaskId, u64, String, String);
-
 /// Queues one item's new events, row, audience and relations; adds its feed rows to `feed`
-/// and its events to `records`.
+/// and its events to `records`, each with its position in `feed` as its `seq` (the feed's
+/// numbers are given when it is appended).
 pub(super) fn write_item(
     batch: &mut Batch,
     org: &Org,
@@ -28,8 +28,8 @@ pub(super) fn write_item(
     hidden: Option<&BTreeMap<String, String>>,
     now: DateTime<Utc>,
     feed: &mut Vec<NewChange>,
-    records: &mut Vec<Record>,
-) {
+    records: &mut Vec<Recorded>,
+) -> Result<(), DbError> {
     let task = a.task.to_string();
     let at = now.timestamp_millis();
     let old = a.before.as_ref().map(|s| &s.state);
@@ -73,15 +73,22 @@ pub(super) fn write_item(
         let hash = entry_hash(a.task, task_seq, prev, e);
         prev = hash;
         let json = to_json(e);
+        records.push(Recorded {
+            seq: feed.len() as i64,
+            task: a.task,
+            task_seq,
+            hash: hash.to_hex(),
+            event: RawValue::from_string(json.clone())
+                .map_err(|e| DbError::Corrupt(format!("json: {e}")))?,
+        });
         feed.push(NewChange {
             kind: "event",
             task: Some(task.clone()),
             task_seq: Some(task_seq as i64),
             hash: Some(hash.to_hex()),
-            body: json.clone(),
+            body: json,
             at,
         });
-        records.push((a.task, task_seq, hash.to_hex(), json));
         for b in e.kind.files() {
             tasks::queue_blob_ref(batch, &b.hash.to_ascii_lowercase(), &task);
         }
@@ -141,6 +148,7 @@ pub(super) fn write_item(
     if units_before != units_after {
         tasks::queue_units(batch, &task, &units_after);
     }
+    Ok(())
 }
 
 type Named = (
