@@ -517,3 +517,60 @@ pub async fn people(tx: &mut Tx) -> Result<Vec<Person>, DbError> {
     })
     .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(print: &str) -> CommandKey<'_> {
+        CommandKey {
+            id: Uuid::from_u128(1),
+            user: UserId(Uuid::from_u128(2)),
+            task: TaskId(Uuid::from_u128(3)),
+            fingerprint: print,
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn outcomes_are_kept_in_the_push_answers_shape_and_read_back() {
+        let key = key("f");
+        let events = vec![Recorded {
+            seq: 7,
+            task: key.task,
+            task_seq: 1,
+            hash: "ab".into(),
+            event: raw(r#"{"kind":"received"}"#.into()).unwrap(),
+        }];
+        let stored = encode_accepted(&key, &events);
+        let wire: PushOutcome<serde_json::Value> = serde_json::from_str(&stored).unwrap();
+        assert_eq!(
+            wire,
+            PushOutcome::Accepted {
+                id: key.id,
+                task: key.task,
+                events: vec![EventRecord {
+                    seq: 7,
+                    task: key.task,
+                    task_seq: 1,
+                    hash: "ab".into(),
+                    event: serde_json::json!({"kind": "received"}),
+                }],
+            }
+        );
+        let Outcome::Accepted(back) = decode(&stored).unwrap() else {
+            panic!("accepted");
+        };
+        assert_eq!(back.len(), 1);
+        assert_eq!((back[0].seq, back[0].task_seq), (7, 1));
+        assert_eq!(back[0].event.get(), r#"{"kind":"received"}"#);
+
+        let no = Rejection::new("perm.denied", "不", "no");
+        let stored = encode_refusal(&key, &no);
+        assert!(stored.contains(r#""status":"rejected""#), "{stored}");
+        let Outcome::Refused(back) = decode(&stored).unwrap() else {
+            panic!("refused");
+        };
+        assert_eq!(back, no);
+    }
+}
