@@ -2,7 +2,7 @@
 //! past the feed's head), and the snapshot for a first sync. What a person may see is decided in SQL against each item's audience keys
 //! (see `duban_core::domain::permission::audience`), which the authority keeps current.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use duban_core::domain::permission::actor_keys;
 use duban_core::domain::{TaskId, UserId};
@@ -11,10 +11,15 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::auth::Session;
-use crate::db::{placeholders, Tx, Val};
+use crate::db::commands;
+use crate::db::Tx;
 use crate::error::ApiError;
-use crate::org::{from_json, person_of, PERSON_COLUMNS};
+use crate::org::from_json;
 use crate::AppState;
+
+/// The visibility condition, now in [`crate::db::commands`]; kept here for the modules that
+/// still name it by this path.
+pub use crate::db::commands::visible_sql;
 
 /// A change with stored JSON payloads.
 pub type RawChange = Change<Box<RawValue>>;
@@ -25,16 +30,6 @@ pub fn keys_of(session: &Session) -> Vec<String> {
         .iter()
         .map(ToString::to_string)
         .collect()
-}
-
-/// `task_col IN (…)`: the item has a key of the tier among the person's keys, which are
-/// bound from parameter `$from` on. (A semi-join on the audience's key index: both
-/// planners hash it once instead of probing per row.)
-pub fn visible_sql(task_col: &str, tier: &str, from: usize, n: usize) -> String {
-    format!(
-        "{task_col} IN (SELECT a.task FROM task_audience a WHERE a.tier = '{tier}' AND a.key IN ({}))",
-        placeholders(from, n)
-    )
 }
 
 fn raw(s: String) -> Result<Box<RawValue>, ApiError> {
@@ -71,71 +66,11 @@ async fn history(
     task: &str,
     before_seq: i64,
 ) -> Result<Vec<EventRecord<Box<RawValue>>>, ApiError> {
-    let mut out = Vec::new();
-    for r in tx
-        .rows(
-            "SELECT seq, task_seq, hash, body FROM changes WHERE task = $1 AND kind = 'event' AND seq < $2 ORDER BY seq",
-            vec![Val::from(task), Val::from(before_seq)],
-        )
+    Ok(commands::history(tx, task, before_seq)
         .await?
-    {
-        out.push(EventRecord {
-            seq: r.int(0)?,
-            task: task_id(task)?,
-            task_seq: r.int(1)? as u64,
-            hash: r.opt_text(2)?.unwrap_or_default(),
-            event: raw(r.text(3)?)?,
-        });
-    }
-    Ok(out)
-}
-
-async fn secrets_of(tx: &mut Tx, task: &str) -> Result<Option<BTreeMap<String, String>>, ApiError> {
-    tx.row(
-        "SELECT fields FROM task_secrets WHERE task = $1",
-        vec![Val::from(task)],
-    )
-    .await?
-    .map(|r| {
-        r.text(0)
-            .map_err(ApiError::from)
-            .and_then(|t| from_json(&t).map_err(ApiError::from))
-    })
-    .transpose()
-}
-
-/// The (task, tier) pairs among `tasks` that the person holds a key of now: one query per
-/// thousand items rather than two per item.
-async fn visible_now(
-    tx: &mut Tx,
-    keys: &[String],
-    tasks: &BTreeSet<String>,
-) -> Result<HashSet<(String, String)>, ApiError> {
-    let mut out = HashSet::new();
-    let tasks: Vec<&String> = tasks.iter().collect();
-    for chunk in tasks.chunks(1000) {
-        let sql = format!(
-            "SELECT DISTINCT task, tier FROM task_audience WHERE key IN ({}) AND task IN ({})",
-            placeholders(1, keys.len()),
-            placeholders(keys.len() + 1, chunk.len())
-        );
-        let mut args: Vec<Val> = keys.iter().map(Val::from).collect();
-        args.extend(chunk.iter().map(|t| Val::from(t.as_str())));
-        for r in tx.rows(&sql, args).await? {
-            out.insert((r.text(0)?, r.text(1)?));
-        }
-    }
-    Ok(out)
-}
-
-/// The feed's last sequence number (the `changes` counter), as seen by `tx`.
-async fn head_of(tx: &mut Tx) -> Result<i64, ApiError> {
-    Ok(tx
-        .row("SELECT value FROM counters WHERE name = 'changes'", vec![])
-        .await?
-        .map(|r| r.int(0))
-        .transpose()?
-        .unwrap_or(0))
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 /// 410 `sync.cursor_gone`: the client holds a feed position past this server's head — the
@@ -161,50 +96,41 @@ pub async fn pull(
     let keys = keys_of(session);
     let mine: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
     let mut tx = state.db.read().await?;
-    let head = head_of(&mut tx).await?;
+    let head = commands::head(&mut tx).await?;
     if after > head {
         return Err(cursor_gone());
     }
-    let n = keys.len();
-    let sql = format!(
-        "SELECT c.seq, c.kind, c.task, c.task_seq, c.hash, c.body FROM changes c \
-         WHERE c.seq > $1 AND c.seq <= $2 AND (c.task IS NULL OR c.kind = 'access' \
-           OR (c.kind = 'secret' AND {}) OR (c.kind = 'event' AND {})) \
-         ORDER BY c.seq LIMIT {}",
-        visible_sql("c.task", "secret", 3, n),
-        visible_sql("c.task", "view", 3, n),
-        limit + 1
-    );
-    let mut args = vec![Val::from(after), Val::from(head)];
-    args.extend(keys.iter().map(Val::from));
-    let rows = tx.rows(&sql, args).await?;
+    let rows = commands::changes_after(&mut tx, after, head, &keys, limit + 1).await?;
     let more = rows.len() > limit;
     let mut next = if more { after } else { head.max(after) };
     let mut changes = Vec::new();
     let rows: Vec<_> = rows.into_iter().take(limit).collect();
     let mut access_tasks = BTreeSet::new();
     for r in &rows {
-        if r.text(1)? == "access" {
-            if let Some(t) = r.opt_text(2)? {
-                access_tasks.insert(t);
+        if r.kind == "access" {
+            if let Some(t) = &r.task {
+                access_tasks.insert(t.clone());
             }
         }
     }
-    let current = visible_now(&mut tx, &keys, &access_tasks).await?;
+    let current = commands::visible_now(&mut tx, &keys, &access_tasks).await?;
     for r in rows {
-        let seq = r.int(0)?;
+        let seq = r.seq;
         if more {
             next = seq;
         }
-        let kind = r.text(1)?;
-        let task = r.opt_text(2)?;
-        let body = r.text(5)?;
+        let kind = r.kind;
+        let task = r.task;
+        let body = r.body;
         match (kind.as_str(), task) {
             ("event", Some(task)) => changes.push(Change::Event(EventRecord {
                 seq,
                 task: task_id(&task)?,
-                task_seq: r.int(3)? as u64,
-                hash: r.opt_text(4)?.unwrap_or_default(),
+                task_seq: r
+                    .task_seq
+                    .ok_or_else(|| ApiError::internal("an event row without its place"))?
+                    as u64,
+                hash: r.hash.unwrap_or_default(),
                 event: raw(body)?,
             })),
             ("secret", Some(task)) => changes.push(Change::Confidential {
@@ -228,7 +154,7 @@ pub async fn pull(
                 let secret_now = current.contains(&(task.clone(), "secret".to_owned()));
                 if !vb && va {
                     let confidential = if secret_now {
-                        secrets_of(&mut tx, &task).await?
+                        commands::secrets(&mut tx, &task).await?
                     } else {
                         None
                     };
@@ -244,7 +170,7 @@ pub async fn pull(
                         confidential,
                     });
                 } else if !sb && sa && secret_now {
-                    if let Some(fields) = secrets_of(&mut tx, &task).await? {
+                    if let Some(fields) = commands::secrets(&mut tx, &task).await? {
                         changes.push(Change::Confidential {
                             seq,
                             task: id,
@@ -287,17 +213,8 @@ pub async fn snapshot(
     let keys = keys_of(session);
     let org = &session.org;
     let mut tx = state.db.read().await?;
-    let seq = head_of(&mut tx).await?;
-    let mut people = Vec::new();
-    for r in tx
-        .rows(
-            &format!("SELECT {PERSON_COLUMNS} FROM users ORDER BY username"),
-            vec![],
-        )
-        .await?
-    {
-        people.push(person_of(&r)?);
-    }
+    let seq = commands::head(&mut tx).await?;
+    let people = commands::people(&mut tx).await?;
     let me = people
         .iter()
         .find(|p| p.id == session.actor.id)
@@ -327,44 +244,22 @@ async fn visible_tasks(
     keys: &[String],
     seq: i64,
 ) -> Result<Vec<TaskSnapshot<Box<RawValue>>>, ApiError> {
-    let n = keys.len();
-    let mut args = vec![Val::from(seq)];
-    args.extend(keys.iter().map(Val::from));
-    let sql = format!(
-        "SELECT c.task, c.seq, c.task_seq, c.hash, c.body FROM changes c \
-         WHERE c.kind = 'event' AND c.seq <= $1 AND {} ORDER BY c.task, c.seq",
-        visible_sql("c.task", "view", 2, n)
-    );
     let mut tasks: Vec<TaskSnapshot<Box<RawValue>>> = Vec::new();
-    for r in tx.rows(&sql, args).await? {
-        let task = task_id(&r.text(0)?)?;
-        let record = EventRecord {
-            seq: r.int(1)?,
-            task,
-            task_seq: r.int(2)? as u64,
-            hash: r.opt_text(3)?.unwrap_or_default(),
-            event: raw(r.text(4)?)?,
-        };
+    for record in commands::visible_events(tx, keys, seq).await? {
+        let task = record.task;
         match tasks.last_mut() {
-            Some(t) if t.task == task => t.events.push(record),
+            Some(t) if t.task == task => t.events.push(record.into()),
             _ => tasks.push(TaskSnapshot {
                 task,
-                events: vec![record],
+                events: vec![record.into()],
                 confidential: None,
             }),
         }
     }
-    let sql = format!(
-        "SELECT s.task, s.fields FROM task_secrets s WHERE {}",
-        visible_sql("s.task", "secret", 1, n)
-    );
-    let mut secrets = HashMap::new();
-    for r in tx.rows(&sql, keys.iter().map(Val::from).collect()).await? {
-        secrets.insert(
-            task_id(&r.text(0)?)?,
-            from_json::<BTreeMap<String, String>>(&r.text(1)?)?,
-        );
-    }
+    let mut secrets: HashMap<_, _> = commands::visible_secrets(tx, keys)
+        .await?
+        .into_iter()
+        .collect();
     for t in &mut tasks {
         t.confidential = secrets.remove(&t.task);
     }

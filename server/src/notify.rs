@@ -30,7 +30,7 @@ use duban_core::domain::model::Urgency;
 use duban_core::domain::{audience, evolve, Context, Event, TaskId, TaskState, UserId};
 use futures_util::StreamExt;
 
-use crate::authority::enum_text;
+use crate::db::codec::enum_text;
 use crate::db::notifications::{self as store, NewDelivery, NewNotification, Outbound};
 use crate::db::{Batch, DbError};
 use crate::error::ApiError;

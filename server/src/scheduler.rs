@@ -17,14 +17,27 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use duban_core::domain::batch::{due_commands, next_wake};
-use duban_core::domain::{Actor, Command, TaskId, TaskState};
-use duban_core::protocol::{CommandEnvelope, PushOutcome};
+use duban_core::domain::{Actor, Command, TaskId};
+use duban_core::protocol::CommandEnvelope;
 
-use crate::authority::apply;
-use crate::db::Val;
-use crate::error::ApiError;
-use crate::org::from_json;
+use crate::authority::{apply, AuthorityError, Outcome};
+use crate::db::{tasks, DbError};
 use crate::AppState;
+
+/// The wake time as stored, now in [`crate::db::tasks`]; kept here for the modules that
+/// still name it by this path.
+pub use crate::db::tasks::wake_millis;
+
+/// Why a tick stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SchedulerError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A command could not be applied.
+    #[error(transparent)]
+    Authority(#[from] AuthorityError),
+}
 
 /// Items looked at in one tick, at most.
 pub const BATCH: usize = 500;
@@ -40,17 +53,6 @@ pub struct TickReport {
     pub refused: usize,
 }
 
-/// A wake time as stored: milliseconds since the epoch, rounded up, so that a tick at the
-/// stored time is never a hair before the instant the rules name.
-pub fn wake_millis(t: DateTime<Utc>) -> i64 {
-    let ms = t.timestamp_millis();
-    if t.timestamp_subsec_nanos() % 1_000_000 == 0 {
-        ms
-    } else {
-        ms + 1
-    }
-}
-
 /// The command's id: the same for the same item, version and command, on every replica.
 pub fn command_id(task: TaskId, version: u64, command: &Command) -> uuid::Uuid {
     let json = serde_json::to_string(command).unwrap_or_default();
@@ -63,22 +65,15 @@ pub fn command_id(task: TaskId, version: u64, command: &Command) -> uuid::Uuid {
 }
 
 /// One pass at `now`: every item due (up to [`BATCH`]) gets its due commands.
-pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, ApiError> {
-    let rows = state
-        .db
-        .rows(
-            "SELECT id, state FROM tasks WHERE wake_at IS NOT NULL AND wake_at <= $1 \
-             ORDER BY wake_at LIMIT $2",
-            vec![Val::from(now.timestamp_millis()), Val::from(BATCH as i64)],
-        )
-        .await?;
+pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, SchedulerError> {
+    let due = tasks::due(&state.db, now.timestamp_millis(), BATCH).await?;
     let org = state.org.latest(&state.db).await?;
     let system = Actor::system();
     let mut report = TickReport::default();
-    for row in rows {
+    for row in due {
         report.items += 1;
-        let id = row.text(0)?;
-        let mut item: TaskState = from_json(&row.text(1)?)?;
+        let id = row.id;
+        let mut item = row.state;
         let Ok(task) = id.parse().map(TaskId) else {
             continue;
         };
@@ -97,21 +92,16 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, Ap
                 command,
             };
             match apply(state, &org, &system, &env, now).await {
-                Ok(PushOutcome::Accepted { .. }) => report.accepted += 1,
-                Ok(PushOutcome::Rejected { .. }) => {
+                Ok(Outcome::Accepted(_)) => report.accepted += 1,
+                Ok(Outcome::Refused(_)) | Err(AuthorityError::Conflict(_)) => {
                     report.refused += 1;
                     refused = true;
                     break;
                 }
-                Err(e) if e.status == axum::http::StatusCode::CONFLICT => {
-                    report.refused += 1;
-                    refused = true;
-                    break;
-                }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
             issued += 1;
-            match reload(state, &id).await? {
+            match tasks::current_state(&state.db, &id).await? {
                 Some(s) => item = s,
                 None => break,
             }
@@ -127,29 +117,10 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> Result<TickReport, Ap
                     .filter(|t| *t > now)
                     .map(wake_millis)
             };
-            state
-                .db
-                .exec(
-                    "UPDATE tasks SET wake_at = $1 WHERE id = $2 AND version = $3",
-                    vec![
-                        Val::from(wake),
-                        Val::from(id.as_str()),
-                        Val::from(item.version as i64),
-                    ],
-                )
-                .await?;
+            tasks::set_wake(&state.db, &id, item.version, wake).await?;
         }
     }
     Ok(report)
-}
-
-async fn reload(state: &AppState, id: &str) -> Result<Option<TaskState>, ApiError> {
-    let row = state
-        .db
-        .row("SELECT state FROM tasks WHERE id = $1", vec![Val::from(id)])
-        .await?;
-    row.map(|r| Ok::<_, ApiError>(from_json(&r.text(0)?)?))
-        .transpose()
 }
 
 /// Runs [`tick`] every `every` with the clock `now` (and again at once after a full batch),
@@ -181,7 +152,7 @@ pub fn spawn(
                         }
                     }
                     Err(e) => {
-                        tracing::warn!(code = %e.code, "scheduler tick failed");
+                        tracing::warn!(error = %e, "scheduler tick failed");
                         break;
                     }
                 }

@@ -6,13 +6,14 @@ use std::net::SocketAddr;
 
 use chrono::Utc;
 use duban_core::domain::Code;
-use duban_core::protocol::{CommandEnvelope, PushOutcome};
+use duban_core::protocol::CommandEnvelope;
 
 use crate::auth::hash_password;
+use crate::authority::{self, Outcome};
 use crate::demo::{accounts, organisation, scenario, DEMO_PASSWORD};
 use crate::error::ApiError;
 use crate::org::{write_person, write_unit, PersonInput, UnitInput};
-use crate::{authority, AppState};
+use crate::AppState;
 
 /// What seeding did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,14 +26,8 @@ pub enum Seeded {
 
 /// Seeds the demo into an empty database.
 pub async fn seed_demo(state: &AppState) -> Result<Seeded, ApiError> {
-    let existing = state
-        .db
-        .row("SELECT COUNT(*) FROM users", vec![])
-        .await?
-        .map(|r| r.int(0))
-        .transpose()?
-        .unwrap_or(0);
-    if existing > 0 {
+    // Every account is in the organisation as loaded (each change to people bumps it).
+    if !state.org.latest(&state.db).await?.people.is_empty() {
         return Ok(Seeded::AlreadyThere);
     }
     let demo = organisation();
@@ -86,12 +81,14 @@ pub async fn seed_demo(state: &AppState) -> Result<Seeded, ApiError> {
             command: step.command.clone(),
         };
         match authority::apply(state, &org, &actor, &env, step.at).await? {
-            PushOutcome::Accepted { .. } => {}
-            PushOutcome::Rejected { code, en, .. } => {
+            Outcome::Accepted(_) => {}
+            Outcome::Refused(r) => {
                 return Err(ApiError::internal(format!(
-                    "demo step {i} ({} on {}) refused: {code}: {en}",
+                    "demo step {i} ({} on {}) refused: {}: {}",
                     step.command.kind().en(),
-                    step.task
+                    step.task,
+                    r.code,
+                    r.en
                 )))
             }
         }

@@ -18,10 +18,12 @@ pub mod codec;
 pub mod gauges;
 pub mod notifications;
 pub mod org;
+pub mod commands;
 pub mod postgres;
 pub mod schema;
 pub mod sqlite;
 pub mod trail;
+pub mod tasks;
 
 use std::path::Path;
 
@@ -48,6 +50,15 @@ pub enum DbError {
     /// The data directory cannot be created.
     #[error("data directory: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl DbError {
+    /// Whether a uniqueness or reference constraint refused the write (a concurrent write
+    /// got there first, or a reference names a missing record).
+    pub fn is_constraint(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(d))
+            if d.is_unique_violation() || d.is_foreign_key_violation())
+    }
 }
 
 /// Which backend a [`Db`] runs on.
@@ -503,6 +514,14 @@ pub fn placeholders(from: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A unit-like enum as stored: its serde name (`in_progress`).
+pub fn enum_text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

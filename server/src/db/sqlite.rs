@@ -70,7 +70,7 @@ fn queue_rows(batch: &mut Batch, first: i64, rows: &[NewChange]) {
 
 /// Queues the feed rows numbered from `first` and the counter's move past them. Only for a
 /// transaction that read the counter after taking the write lock (so `first` is its value
-/// plus one); see `authority::apply`.
+/// plus one); see `db::commands::record_accepted`.
 pub fn queue_changes(batch: &mut Batch, first: i64, rows: &[NewChange]) {
     queue_rows(batch, first, rows);
     batch.push(

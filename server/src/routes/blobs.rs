@@ -33,7 +33,7 @@ use serde::Serialize;
 
 use crate::auth::Session;
 use crate::db::blobs::{self as store, NewBlob, NewChunk, StoredBlob};
-use crate::db::Tx;
+use crate::db::{DbError, Tx};
 use crate::error::{ApiError, Json, Path};
 use crate::AppState;
 
@@ -263,7 +263,7 @@ pub(crate) async fn usable(
     tx: &mut Tx,
     hash: &str,
     actor: &Actor,
-) -> Result<Option<Stored>, ApiError> {
+) -> Result<Option<Stored>, DbError> {
     Ok(store::usable(tx, hash, actor)
         .await?
         .map(|b| stored_of(hash, b)))

@@ -6,14 +6,16 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use duban_core::domain::Code;
+use duban_core::domain::Rejection;
 use duban_core::protocol::{
-    PullResponse, PushOutcome, PushRequest, PushResponse, Snapshot, MAX_PULL, MAX_PUSH,
+    CommandEnvelope, PullResponse, PushOutcome, PushRequest, PushResponse, Snapshot, MAX_PULL,
+    MAX_PUSH,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::auth::Session;
-use crate::authority::apply;
+use crate::authority::{apply, AuthorityError, Outcome};
 use crate::error::{ApiError, Json, Query};
 use crate::feed;
 use crate::AppState;
@@ -58,7 +60,9 @@ async fn push(
     session: Session,
     Json(raw): Json<serde_json::Value>,
 ) -> Result<Json<PushResponse<Box<RawValue>>>, ApiError> {
-    let req: PushRequest = serde_json::from_value(raw.clone()).map_err(|e| {
+    // The body was parsed once, by the extractor; the request is read from that value
+    // (not a copy of it), and the value also shows the fields each command was given.
+    let req = PushRequest::deserialize(&raw).map_err(|e| {
         let detail = e.to_string();
         ApiError::unprocessable(
             "request.invalid_body",
@@ -80,21 +84,42 @@ async fn push(
     let org = session.org.clone();
     let actor = session.actor.clone();
     for env in &req.commands {
-        match apply(&state, &org, &actor, env, state.clock.now()).await {
-            Ok(outcome) => results.push(outcome),
-            Err(e) if e.status == axum::http::StatusCode::CONFLICT => {
-                results.push(PushOutcome::Rejected {
-                    id: env.id,
-                    task: env.task,
-                    code: e.code,
-                    zh: e.zh,
-                    en: e.en,
-                })
-            }
-            Err(e) => return Err(e),
-        }
+        let outcome = match apply(&state, &org, &actor, env, state.clock.now()).await {
+            Ok(Outcome::Accepted(events)) => PushOutcome::Accepted {
+                id: env.id,
+                task: env.task,
+                events: events.into_iter().map(Into::into).collect(),
+            },
+            Ok(Outcome::Refused(r)) => rejected(env, r),
+            // An id used before for another command, a write that collided with another:
+            // that command is refused, the others go on.
+            Err(AuthorityError::Conflict(r)) => rejected(env, r),
+            Err(e) => return Err(e.into()),
+        };
+        results.push(outcome);
     }
     Ok(Json(PushResponse { results }))
+}
+
+fn rejected(env: &CommandEnvelope, r: Rejection) -> PushOutcome<Box<RawValue>> {
+    PushOutcome::Rejected {
+        id: env.id,
+        task: env.task,
+        code: r.code,
+        zh: r.zh,
+        en: r.en,
+    }
+}
+
+/// The authority's errors at the HTTP edge (the push, the pages): a command's conflict is
+/// 409 with its code, a failure of the database as any other.
+impl From<AuthorityError> for ApiError {
+    fn from(e: AuthorityError) -> ApiError {
+        match e {
+            AuthorityError::Conflict(r) => ApiError::conflict(&r.code, r.zh, r.en),
+            AuthorityError::Db(e) => e.into(),
+        }
+    }
 }
 
 /// Query of `GET /sync/pull`.

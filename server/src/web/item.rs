@@ -36,12 +36,12 @@ use duban_core::domain::model::{Assignee, BlobRef, NoteId, ReportId, Source, Vis
 use duban_core::domain::state::{ReportKind, ReportStatus, Status, TaskState};
 use duban_core::domain::trail::{verify, Hash, TrailEntry, TrailError};
 use duban_core::domain::{decide, Command, Context, Event, EventKind, TaskId, UserId};
-use duban_core::protocol::{CommandEnvelope, PushOutcome};
+use duban_core::protocol::CommandEnvelope;
 use serde::Deserialize;
 
 use super::{colour_class, office, page, signed_in, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
-use crate::authority;
+use crate::authority::{self, Outcome};
 use crate::db::trail;
 use crate::error::{ApiError, Form, Path};
 use crate::org::Org;
@@ -1149,9 +1149,9 @@ async fn act(
                 command,
             };
             match authority::apply(&state, &session.org, &session.actor, &env, now).await {
-                Ok(PushOutcome::Accepted { .. }) => None,
-                Ok(PushOutcome::Rejected { code, zh, en, .. }) => Some(Shown { code, zh, en }),
-                Err(e) => return e.into_response(),
+                Ok(Outcome::Accepted(_)) => None,
+                Ok(Outcome::Refused(r)) => Some(r.into()),
+                Err(e) => return ApiError::from(e).into_response(),
             }
         }
         Err(shown) => Some(shown),

@@ -47,12 +47,12 @@ use duban_core::domain::calendar::Calendar;
 use duban_core::domain::command::UrgeChannel;
 use duban_core::domain::derived::Colour;
 use duban_core::domain::model::Urgency;
-use duban_core::domain::{Command, Role, TaskId};
-use duban_core::protocol::{CommandEnvelope, LoginRequest, PushOutcome};
+use duban_core::domain::{Command, Rejection, Role, TaskId};
+use duban_core::protocol::{CommandEnvelope, LoginRequest};
 use serde::Deserialize;
 
 use crate::auth::{self, Session};
-use crate::authority::{self, enum_text};
+use crate::authority::{self, enum_text, Outcome};
 use crate::error::{ApiError, Form, Path, Query};
 use crate::routes::query::{self, Board, Bucket, ItemSummary, Overview, RankRow};
 use crate::AppState;
@@ -265,6 +265,16 @@ struct Shown {
     code: String,
     zh: String,
     en: String,
+}
+
+impl From<Rejection> for Shown {
+    fn from(r: Rejection) -> Shown {
+        Shown {
+            code: r.code,
+            zh: r.zh,
+            en: r.en,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -810,7 +820,7 @@ async fn urge(
     let now = state.clock.now();
     let outcome = match authority::apply(&state, &session.org, &session.actor, &env, now).await {
         Ok(o) => o,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     if headers.get("hx-request").is_none() {
         return Redirect::to("/workbench").into_response();
@@ -822,10 +832,10 @@ async fn urge(
     };
     let mut r = UrgeRow::of(&session, &item);
     match outcome {
-        PushOutcome::Accepted { .. } => r.urged_now = true,
-        PushOutcome::Rejected { code, zh, en, .. } => {
+        Outcome::Accepted(_) => r.urged_now = true,
+        Outcome::Refused(rejection) => {
             // The same id again would be refused the same way: a new one for the next try.
-            r.error = Some(Shown { code, zh, en });
+            r.error = Some(rejection.into());
         }
     }
     page(StatusCode::OK, &UrgeFragment { r })

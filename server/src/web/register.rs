@@ -30,10 +30,11 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use duban_core::domain::state::Status;
 use duban_core::domain::{Command, Role, TaskId};
-use duban_core::protocol::{CommandEnvelope, PushOutcome};
+use duban_core::protocol::CommandEnvelope;
 
 use super::{office, page, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
+use crate::authority::Outcome;
 use crate::error::{ApiError, Form, Multipart, Path};
 use crate::register::{self as reg, Draft, MilestoneDraft, Problem};
 use crate::routes::query;
@@ -370,8 +371,8 @@ async fn apply_items(
         for env in &envelopes {
             let outcome =
                 crate::authority::apply(state, &session.org, &session.actor, env, now).await?;
-            if let PushOutcome::Rejected { code, zh, en, .. } = outcome {
-                error = Some(Shown { code, zh, en });
+            if let Outcome::Refused(r) = outcome {
+                error = Some(r.into());
                 break;
             }
         }
@@ -862,8 +863,8 @@ async fn dispatch_submit(
         command: Command::Dispatch(Box::new(order)),
     };
     match crate::authority::apply(&state, &session.org, &session.actor, &env, now).await {
-        Ok(PushOutcome::Accepted { .. }) => Redirect::to("/workbench").into_response(),
-        Ok(PushOutcome::Rejected { code, zh, en, .. }) => {
+        Ok(Outcome::Accepted(_)) => Redirect::to("/workbench").into_response(),
+        Ok(Outcome::Refused(r)) => {
             // The same id would be refused the same way: a new one for the next try.
             let t = dispatch_view(
                 &session,
@@ -872,10 +873,10 @@ async fn dispatch_submit(
                 uuid::Uuid::new_v4().to_string(),
                 d,
                 &[],
-                Some(Shown { code, zh, en }),
+                Some(r.into()),
             );
             page(StatusCode::UNPROCESSABLE_ENTITY, &t)
         }
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }

@@ -28,11 +28,12 @@ use duban_core::domain::derived::score::{
 use duban_core::domain::model::AdjustmentId;
 use duban_core::domain::policy::Points;
 use duban_core::domain::{Command, TaskId, UnitId};
-use duban_core::protocol::{CommandEnvelope, PushOutcome};
+use duban_core::protocol::CommandEnvelope;
 use serde::Deserialize;
 
 use super::{office, page, percent, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
+use crate::authority::Outcome;
 use crate::bulletins::{self, Bulletin, Kind};
 use crate::error::{ApiError, Form, Path, Query};
 use crate::routes::query;
@@ -434,9 +435,9 @@ async fn adjust(
                 },
             };
             match crate::authority::apply(&state, &session.org, &session.actor, &env, now).await {
-                Ok(PushOutcome::Accepted { .. }) => None,
-                Ok(PushOutcome::Rejected { code, zh, en, .. }) => Some(Shown { code, zh, en }),
-                Err(e) => return e.into_response(),
+                Ok(Outcome::Accepted(_)) => None,
+                Ok(Outcome::Refused(r)) => Some(r.into()),
+                Err(e) => return ApiError::from(e).into_response(),
             }
         }
     };

@@ -1,0 +1,382 @@
+//! The authority: every command, from a phone, a web page, the scheduler or the demo seeder,
+//! is applied here, with the core's rules, in its own transaction.
+//!
+//! One transaction per command: claim the command's id (a retry finds the stored outcome
+//! and gets it back, never a second application), lock and load the item, allocate numbers,
+//! split off confidential attributes, check the actor may cite the files cited, `decide`,
+//! then write the events (hash-chained), the item's projection, who may see it, and the feed
+//! rows — the feed rows last, since allocating their sequence numbers serialises commits.
+
+mod number;
+mod project;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use duban_core::domain::batch::subtask_commands;
+use duban_core::domain::decide::parent_of;
+use duban_core::domain::model::BlobRef;
+use duban_core::domain::permission::split_confidential;
+use duban_core::domain::{
+    decide, evolve, Actor, Command, Context, Event, EventKind, Rejection, TaskId, TaskState,
+};
+use duban_core::protocol::CommandEnvelope;
+
+use crate::db::commands::{self, CommandKey};
+use crate::db::tasks::{self, StoredTask};
+use crate::db::{Batch, DbError, Tx};
+use crate::org::{to_json, Org};
+use crate::AppState;
+
+pub use crate::db::commands::{Outcome, Recorded};
+/// The storage encoding of a unit-like enum, now in [`crate::db`]; kept here for the
+/// modules that still name it by this path.
+pub use crate::db::enum_text;
+
+use number::Numbers;
+
+/// Why a command could not be applied (nothing was written). A refusal by the rules is not
+/// an error: it is an [`Outcome`].
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorityError {
+    /// The command conflicts with another: its id was used before, by another person or
+    /// for another command (`command.id_reused`), or its writes collided with data written
+    /// meanwhile (`conflict`, a uniqueness or reference constraint). A client treats it as
+    /// that command's refusal.
+    #[error("{0}")]
+    Conflict(Rejection),
+    /// The database failed, or what it holds does not decode.
+    #[error(transparent)]
+    Db(DbError),
+}
+
+impl From<DbError> for AuthorityError {
+    fn from(e: DbError) -> AuthorityError {
+        if e.is_constraint() {
+            AuthorityError::Conflict(Rejection::new(
+                "conflict",
+                "数据冲突(重复或引用不存在的记录)",
+                "conflict with existing data (a duplicate, or a reference to a missing record)",
+            ))
+        } else {
+            AuthorityError::Db(e)
+        }
+    }
+}
+
+fn id_reused() -> AuthorityError {
+    AuthorityError::Conflict(Rejection::new(
+        "command.id_reused",
+        "该命令编号已用于另一条命令",
+        "this command id was already used for a different command",
+    ))
+}
+
+fn fingerprint(env: &CommandEnvelope) -> String {
+    blake3::hash(to_json(&(&env.task, &env.command)).as_bytes())
+        .to_hex()
+        .to_string()
+}
+
+/// A file the actor may not cite: not stored, cited with another size, or stored but neither
+/// sent by the actor nor cited by an item they may read — one refusal for all, so that it
+/// tells nothing about whether someone else stored the file.
+fn missing_file(b: &BlobRef) -> Rejection {
+    Rejection::invalid(
+        "blob.missing",
+        format!(
+            "附件 {} 未由您上传(或大小不符),也不属于您可查阅的事项,请先上传文件",
+            b.name
+        ),
+        format!(
+            "the file {} was not uploaded by you (or its size differs) and no item you may read cites it; upload it first",
+            b.name
+        ),
+    )
+}
+
+/// The state of a command's parent item ([`parent_of`]), for the reach rules: from an item
+/// changed earlier in this transaction, else as stored (not locked: only its lead and
+/// handlers are consulted, and a command on the parent commits on its own).
+async fn load_parent(
+    tx: &mut Tx,
+    earlier: &[Applied],
+    parent: TaskId,
+) -> Result<Option<TaskState>, AuthorityError> {
+    if let Some(a) = earlier.iter().rev().find(|a| a.task == parent) {
+        return Ok(Some(a.after.clone()));
+    }
+    Ok(tasks::state(tx, parent).await?)
+}
+
+/// What an accepted command changes, item by item.
+struct Applied {
+    task: TaskId,
+    before: Option<StoredTask>,
+    after: TaskState,
+    events: Vec<Event>,
+}
+
+/// What a command's items allocate before they are written: numbers, and the confidential
+/// attributes split off their registrations.
+#[derive(Default)]
+struct Book {
+    numbers: Numbers,
+    secrets: BTreeMap<TaskId, BTreeMap<String, String>>,
+    /// The item as read together with the command's id (SQLite), to spare a second read.
+    preloaded: Option<(TaskId, Option<StoredTask>)>,
+}
+
+/// Who acts, when, in which organisation.
+struct Who<'a> {
+    org: &'a Org,
+    actor: &'a Actor,
+    now: DateTime<Utc>,
+}
+
+/// Prepares and decides one command on one item against its stored state; returns the
+/// events or the rule's refusal. Numbers given are kept in `book` for writing on success.
+/// `earlier`: the items this command changed before (not written yet).
+async fn decide_one(
+    tx: &mut Tx,
+    who: &Who<'_>,
+    task: TaskId,
+    mut command: Command,
+    allocate: bool,
+    book: &mut Book,
+    earlier: &[Applied],
+) -> Result<Result<Applied, Rejection>, AuthorityError> {
+    let (org, actor, now) = (who.org, who.actor, who.now);
+    let pending = earlier.iter().find(|x| x.task == task);
+
+    // An item created earlier in this transaction is not written yet: continue from memory.
+    let preloaded = match book.preloaded.take() {
+        Some((t, stored)) if t == task => Some(stored),
+        _ => None,
+    };
+    let (before, current) = match (pending, preloaded) {
+        (Some(p), _) => (None, p.after.clone()),
+        (None, Some(before)) => {
+            let current = before.as_ref().map(|s| s.state.clone()).unwrap_or_default();
+            (before, current)
+        }
+        (None, None) => {
+            let before = tasks::lock(tx, task).await?;
+            let current = before.as_ref().map(|s| s.state.clone()).unwrap_or_default();
+            (before, current)
+        }
+    };
+    let parent_id = parent_of(&current, &command);
+    let parent = match parent_id {
+        Some(p) => load_parent(tx, earlier, p).await?,
+        None => None,
+    };
+    let parent = parent_id.zip(parent.as_ref());
+    match &mut command {
+        Command::Register(r) if allocate => {
+            let category = r.category.clone();
+            book.numbers
+                .give(tx, org, &category, now, &mut r.number)
+                .await?;
+            let hidden = split_confidential(r, &org.policy);
+            if !hidden.is_empty() {
+                // Decide on the full registration (required attributes may be confidential),
+                // keep only the rest in the trail.
+                let mut full = (**r).clone();
+                full.attributes.extend(hidden.clone());
+                let ctx = Context {
+                    actor,
+                    now,
+                    calendar: &org.calendar,
+                    policy: &org.policy,
+                    units: &org.tree,
+                    parent,
+                };
+                if let Err(rejection) = decide(&current, &Command::Register(Box::new(full)), &ctx) {
+                    return Ok(Err(rejection));
+                }
+                book.secrets.insert(task, hidden);
+            }
+        }
+        Command::Decompose(spec) if allocate => {
+            book.numbers
+                .give(tx, org, &current.category, now, &mut spec.number)
+                .await?;
+        }
+        _ => {}
+    }
+    // A command may cite a file only if its actor may use it: they uploaded it, or may read
+    // an item that cites it already.
+    for b in command.files() {
+        let found = crate::routes::blobs::usable(tx, &b.hash.to_ascii_lowercase(), actor).await?;
+        if found.map(|f| f.size) != Some(b.size as i64) {
+            return Ok(Err(missing_file(b)));
+        }
+    }
+    let ctx = Context {
+        actor,
+        now,
+        calendar: &org.calendar,
+        policy: &org.policy,
+        units: &org.tree,
+        parent,
+    };
+    match decide(&current, &command, &ctx) {
+        Err(r) => Ok(Err(r)),
+        Ok(events) => {
+            let after = events.iter().fold(current, evolve);
+            Ok(Ok(Applied {
+                task,
+                before,
+                after,
+                events,
+            }))
+        }
+    }
+}
+
+/// Applies one command: claims its id (a command applied or refused before gets its stored
+/// outcome back), decides it, and writes what it changes. Refusals by the rules are
+/// outcomes, not errors; an `Err` means nothing was written.
+pub async fn apply(
+    state: &AppState,
+    org: &Org,
+    actor: &Actor,
+    env: &CommandEnvelope,
+    now: DateTime<Utc>,
+) -> Result<Outcome, AuthorityError> {
+    let mut tx = state.db.write().await?;
+    let print = fingerprint(env);
+    let key = CommandKey {
+        id: env.id,
+        user: actor.id,
+        task: env.task,
+        fingerprint: &print,
+        at: now.timestamp_millis(),
+    };
+    let mut claim = commands::claim(&mut tx, &key).await?;
+    if let Some(seen) = claim.seen() {
+        if seen.user != actor.id.to_string() || seen.fingerprint != print {
+            return Err(id_reused());
+        }
+        state
+            .metrics
+            .count("duban_commands_total{outcome=\"replayed\"}");
+        return Ok(seen.outcome()?);
+    }
+
+    let mut book = Book {
+        preloaded: claim.item().map(|item| (env.task, item)),
+        ..Book::default()
+    };
+    let mut applied = Vec::new();
+    let who = Who { org, actor, now };
+    let first = decide_one(
+        &mut tx,
+        &who,
+        env.task,
+        env.command.clone(),
+        true,
+        &mut book,
+        &[],
+    )
+    .await?;
+    let mut rejection = None;
+    match first {
+        Err(r) => rejection = Some(r),
+        Ok(a) => {
+            // A decomposition also creates the subtask, as the decomposer, at once.
+            let children: Vec<_> = a
+                .events
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Decomposed(spec) => Some((**spec).clone()),
+                    _ => None,
+                })
+                .collect();
+            let parent_state = a.after.clone();
+            applied.push(a);
+            for spec in children {
+                for command in subtask_commands(env.task, &parent_state, &spec, actor.id) {
+                    match decide_one(
+                        &mut tx, &who, spec.child, command, false, &mut book, &applied,
+                    )
+                    .await?
+                    {
+                        Ok(child) => {
+                            // Dispatch follows Register on the same (not yet written) item.
+                            if let Some(prev) = applied.iter_mut().find(|x| x.task == child.task) {
+                                prev.events.extend(child.events);
+                                prev.after = child.after;
+                            } else {
+                                applied.push(child);
+                            }
+                        }
+                        Err(r) => {
+                            rejection = Some(r);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(r) = rejection {
+        // Only the claim and the refusal are kept: retrying gets the same answer.
+        drop(tx);
+        let mut tx = state.db.write().await?;
+        if let Some(theirs) = commands::record_refusal(&mut tx, &key, &r).await? {
+            // Someone else applied it between our two transactions: theirs stands.
+            return Ok(theirs);
+        }
+        tx.commit().await?;
+        state
+            .metrics
+            .count("duban_commands_total{outcome=\"rejected\"}");
+        return Ok(Outcome::Refused(r));
+    }
+
+    let mut batch = Batch::default();
+    book.numbers.queue(&mut batch);
+    let mut feed = Vec::new();
+    let mut records = Vec::new();
+    let mut notified = 0;
+    for a in &applied {
+        let before = a
+            .before
+            .as_ref()
+            .map(|s| s.state.clone())
+            .unwrap_or_default();
+        notified += crate::notify::queue(&mut batch, org, a.task, &before, &a.events, now);
+    }
+    for a in &applied {
+        project::write_item(
+            &mut batch,
+            org,
+            a,
+            book.secrets.get(&a.task),
+            now,
+            &mut feed,
+            &mut records,
+        )?;
+    }
+    // The events' feed numbers, once the first is known.
+    let events = |first_seq: i64| -> Vec<Recorded> {
+        records
+            .into_iter()
+            .map(|r| Recorded {
+                seq: first_seq + r.seq,
+                ..r
+            })
+            .collect()
+    };
+    let events = commands::record_accepted(&mut tx, &claim, &key, batch, &feed, events).await?;
+    tx.commit().await?;
+    if notified > 0 {
+        state.deliveries.notify_one();
+    }
+    state
+        .metrics
+        .count("duban_commands_total{outcome=\"accepted\"}");
+    Ok(Outcome::Accepted(events))
+}
