@@ -19,7 +19,7 @@ use crate::AppState;
 
 /// The visibility condition, now in [`crate::db::commands`]; kept here for the modules that
 /// still name it by this path.
-pub use crate::db::commands::visible_sql;
+pub use crate::db::audience::visible_sql;
 
 /// A change with stored JSON payloads.
 pub type RawChange = Change<Box<RawValue>>;
@@ -214,7 +214,7 @@ pub async fn snapshot(
     let org = &session.org;
     let mut tx = state.db.read().await?;
     let seq = commands::head(&mut tx).await?;
-    let people = commands::people(&mut tx).await?;
+    let people = crate::db::org::people(&mut tx).await?;
     let me = people
         .iter()
         .find(|p| p.id == session.actor.id)

@@ -78,7 +78,6 @@ pub fn actor_of(p: &Person) -> Actor {
 }
 
 pub use crate::db::codec::{from_code, from_json, time_of, to_json};
-pub use crate::db::org::{person_of, PERSON_COLUMNS};
 
 async fn load(db: &Db) -> Result<Org, DbError> {
     let version = db::org::version(db).await?;

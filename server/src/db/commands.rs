@@ -5,24 +5,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use duban_core::domain::{Rejection, Role, TaskId, UnitId, UserId};
-use duban_core::protocol::{EventRecord, Person, PushOutcome};
+use duban_core::domain::{Rejection, TaskId, UserId};
+use duban_core::protocol::{EventRecord, PushOutcome};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use super::audience::visible_sql;
 use super::tasks::{json, stored, StoredTask};
 use super::{placeholders, sqlite, Backend, Batch, DbError, NewChange, Row, Tx, Val};
 use crate::args;
-
-/// `task_col IN (…)`: the item has a key of the tier among the person's keys, which are
-/// bound from parameter `$from` on. (A semi-join on the audience's key index: both
-/// planners hash it once instead of probing per row.)
-pub fn visible_sql(task_col: &str, tier: &str, from: usize, n: usize) -> String {
-    format!(
-        "{task_col} IN (SELECT a.task FROM task_audience a WHERE a.tier = '{tier}' AND a.key IN ({}))",
-        placeholders(from, n)
-    )
-}
 
 fn raw(json: String) -> Result<Box<RawValue>, DbError> {
     RawValue::from_string(json).map_err(|e| DbError::Corrupt(format!("json: {e}")))
@@ -489,33 +480,6 @@ pub async fn visible_secrets(
             ))
         })
         .collect()
-}
-
-/// Everyone with an account, by username, as a snapshot carries them.
-pub async fn people(tx: &mut Tx) -> Result<Vec<Person>, DbError> {
-    let uuid = |s: &str| Uuid::parse_str(s).map_err(|e| DbError::Corrupt(format!("id: {e}")));
-    tx.rows(
-        "SELECT id, username, name, unit, position, roles, in_charge, active FROM users ORDER BY username",
-        vec![],
-    )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Person {
-            id: UserId(uuid(&r.get_text("id")?)?),
-            username: r.get_text("username")?,
-            name: r.get_text("name")?,
-            unit: r
-                .get_opt_text("unit")?
-                .map(|u| uuid(&u).map(UnitId))
-                .transpose()?,
-            position: r.get_text("position")?,
-            roles: json::<Vec<Role>>(&r.get_text("roles")?)?,
-            in_charge: json::<Vec<UnitId>>(&r.get_text("in_charge")?)?,
-            active: r.get_int("active")? != 0,
-        })
-    })
-    .collect()
 }
 
 #[cfg(test)]

@@ -15,15 +15,15 @@ pub mod audience;
 pub mod blobs;
 pub mod bulletins;
 pub mod codec;
+pub mod commands;
 pub mod gauges;
 pub mod notifications;
 pub mod org;
-pub mod commands;
 pub mod postgres;
 pub mod schema;
 pub mod sqlite;
-pub mod trail;
 pub mod tasks;
+pub mod trail;
 
 use std::path::Path;
 
