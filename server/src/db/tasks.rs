@@ -455,8 +455,8 @@ pub async fn trail(tx: &mut Tx, task: TaskId) -> Result<Vec<TrailRow>, DbError> 
         .collect()
 }
 
-/// The latest events of the items among `tasks`: of every [`CHUNK`] of them, the `limit`
-/// newest (so at least the `limit` newest of all), in no particular order.
+/// The latest events of the items among `tasks`: of every 500 of them, the `limit` newest
+/// (so at least the `limit` newest of all), in no particular order.
 pub async fn latest_events(
     tx: &mut Tx,
     tasks: &[TaskId],

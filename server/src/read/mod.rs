@@ -2,17 +2,17 @@
 //! routes (`routes::items`) and the pages (`web`) both read through here, so a page and its
 //! endpoint cannot disagree. One module per view, each returning typed records:
 //!
-//! - [`items`]: the item list (a view of R8.2, filters, sorting and paging), one item's
+//! - `items`: the item list (a view of R8.2, filters, sorting and paging), one item's
 //!   summary, and the parsing of the list's and the statistics' query ([`ListQuery`],
 //!   [`StatsQuery`]);
-//! - [`detail`]: one item — its summary, whole state, quality card, score once completed,
+//! - `detail`: one item — its summary, whole state, quality card, score once completed,
 //!   the confidential attributes for those who must see them, the trail and its evidence;
-//! - [`stats`]: counts by status, category, urgency, lead unit, lead handler and light, the
+//! - `stats`: counts by status, category, urgency, lead unit, lead handler and light, the
 //!   overdue and escalated counts and the on-time completion rate;
-//! - [`overview`]: the leader's overview (R8.1) and the monthly unit ranking (R6.5);
-//! - [`board`]: the public board (R9.3), what anyone may read without signing in;
-//! - [`workbench`]: the supervisor's workbench, the office's duties now;
-//! - [`ledger`]: the ledger (台账), the list's rows over all its pages with their states.
+//! - `overview`: the leader's overview (R8.1) and the monthly unit ranking (R6.5);
+//! - `board`: the public board (R9.3), what anyone may read without signing in;
+//! - `workbench`: the supervisor's workbench, the office's duties now;
+//! - `ledger`: the ledger (台账), the list's rows over all its pages with their states.
 //!
 //! Only items the person may read are ever counted or shown: the visibility test runs in SQL
 //! against the item's audience keys (`db::tasks`), so a handler of unit B learns nothing of
