@@ -320,7 +320,7 @@ pub fn period_of(kind: Kind, text: &str) -> Option<(DateRange, String, String)> 
 
 /// Every item's id and state, as the assessment counts them (whoever looks).
 pub async fn every_item(state: &AppState) -> Result<Vec<(TaskId, Arc<TaskState>)>, ApiError> {
-    crate::routes::query::every_state(state).await
+    Ok(crate::read::every_state(state).await?)
 }
 
 fn unit_name(org: &Org, id: UnitId) -> String {
@@ -349,12 +349,8 @@ pub fn generate(
         .find(|u| u.parent.is_none())
         .map(|u| u.name.clone())
         .unwrap_or_default();
-    let scores = crate::routes::query::period_scores(
-        org,
-        items.iter().map(|(id, s)| (*id, &**s)),
-        period,
-        now,
-    );
+    let scores =
+        crate::read::period_scores(org, items.iter().map(|(id, s)| (*id, &**s)), period, now);
     let ranking = rank(&scores);
     let rate = completion_rate(items.iter().map(|(_, s)| &**s), period, now, cal);
     // Per unit: the overdue items named, and how many in all.

@@ -16,6 +16,7 @@ use duban_core::domain::Rejection;
 use serde::Serialize;
 
 use crate::db::DbError;
+use crate::read::ReadError;
 
 /// An error answered to a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,6 +251,32 @@ impl From<DbError> for ApiError {
             return ApiError::unavailable();
         }
         ApiError::internal(e)
+    }
+}
+
+impl From<ReadError> for ApiError {
+    fn from(e: ReadError) -> ApiError {
+        match e {
+            ReadError::BadView => {
+                let names: Vec<&str> = duban_core::domain::derived::view::View::NAMES
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect();
+                ApiError::bad_request(
+                    "query.bad_view",
+                    format!("未知的视图,可选:{}", names.join("、")),
+                    format!("unknown view; use one of {}", names.join(", ")),
+                )
+            }
+            ReadError::BadFilter { param, zh, en } => ApiError::bad_request(
+                "query.bad_filter",
+                format!("查询参数 {param} 有误:{zh}"),
+                format!("the query parameter {param} is invalid: {en}"),
+            ),
+            ReadError::NotFound => ApiError::not_found("事项", "item"),
+            ReadError::Db(e) => ApiError::from(e),
+            ReadError::Internal(detail) => ApiError::internal(detail),
+        }
     }
 }
 

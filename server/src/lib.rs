@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod notify;
 pub mod org;
 pub mod push;
+pub mod read;
 pub mod register;
 pub mod routes;
 pub mod scheduler;
@@ -147,7 +148,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(routes::blobs::router())
                 .merge(routes::devices::router())
                 .merge(routes::notifications::router())
-                .merge(routes::query::router()),
+                .merge(routes::items::router()),
         )
         .merge(routes::openapi::router())
         .merge(

@@ -27,10 +27,10 @@ use chrono::{DateTime, Utc};
 use duban_core::domain::delivery::{climb, urgency_of, Channel};
 use duban_core::domain::derived::describe::notice;
 use duban_core::domain::model::Urgency;
+use duban_core::domain::Code;
 use duban_core::domain::{audience, evolve, Context, Event, TaskId, TaskState, UserId};
 use futures_util::StreamExt;
 
-use crate::db::codec::enum_text;
 use crate::db::notifications::{self as store, NewDelivery, NewNotification, Outbound};
 use crate::db::{Batch, DbError};
 use crate::error::ApiError;
@@ -122,7 +122,7 @@ pub fn queue(
                 kind: n.kind,
                 zh: n.zh,
                 en: n.en,
-                urgency: enum_text(&urgency),
+                urgency: urgency.code().to_owned(),
                 created_at: now.timestamp_millis(),
             });
         }

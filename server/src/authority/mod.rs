@@ -31,8 +31,6 @@ use crate::AppState;
 pub use crate::db::commands::{Outcome, Recorded};
 /// The storage encoding of a unit-like enum, now in [`crate::db`]; kept here for the
 /// modules that still name it by this path.
-pub use crate::db::enum_text;
-
 use number::Numbers;
 
 /// Why a command could not be applied (nothing was written). A refusal by the rules is not

@@ -10,12 +10,13 @@ use duban_core::domain::batch::next_wake;
 use duban_core::domain::derived::view::{relations, Party};
 use duban_core::domain::permission::{audience, confidential_audience};
 use duban_core::domain::trail::{entry_hash, Hash};
+use duban_core::domain::Code;
 use duban_core::domain::TaskState;
 use serde_json::value::RawValue;
 
 use super::Applied;
 use crate::db::commands::Recorded;
-use crate::db::{enum_text, tasks, Batch, DbError, NewChange};
+use crate::db::{tasks, Batch, DbError, NewChange};
 use crate::org::{to_json, Org};
 
 /// Queues one item's new events, row, audience and relations; adds its feed rows to `feed`
@@ -115,10 +116,10 @@ pub(super) fn write_item(
             version: s.version as i64,
             head: prev.to_hex(),
             state: to_json(s),
-            status: enum_text(&s.status),
+            status: s.status.code().to_owned(),
             category: &s.category,
-            urgency: enum_text(&s.urgency),
-            visibility: enum_text(&s.visibility),
+            urgency: s.urgency.code().to_owned(),
+            visibility: s.visibility.code().to_owned(),
             number: s
                 .number
                 .as_ref()

@@ -1,6 +1,8 @@
-//! How values are encoded in the tables: JSON for structured values, a unit enum by its
-//! serde name (`urgent`, `fcm`, …), times as milliseconds since the epoch, ids as UUID text.
+//! How values are encoded in the tables: JSON for structured values, a simple enum by its
+//! code (`urgent`, `fcm`, …), times as milliseconds since the epoch, ids as UUID text.
 //! Decoding failures are [`DbError::Corrupt`]: stored data this server did not write.
+
+use duban_core::domain::Code;
 
 use super::DbError;
 
@@ -14,19 +16,9 @@ pub fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbError> 
     serde_json::from_str(s).map_err(|e| DbError::Corrupt(format!("json: {e}")))
 }
 
-/// A unit enum stored by its serde name (`dispatched`, `fcm`, `urgent`, …).
-pub fn from_code<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbError> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|e| DbError::Corrupt(format!("code {s:?}: {e}")))
-}
-
-/// The serde name a unit enum is stored by (the inverse of [`from_code`]; empty for a value
-/// that does not serialise to a string).
-pub fn enum_text<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// A simple enum stored by its code (`dispatched`, `fcm`, `urgent`, …: [`Code::code`]).
+pub fn from_code<T: Code>(s: &str) -> Result<T, DbError> {
+    T::from_code(s).ok_or_else(|| DbError::Corrupt(format!("unknown code {s:?}")))
 }
 
 /// A time stored as milliseconds since the epoch.

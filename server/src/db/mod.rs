@@ -516,14 +516,6 @@ pub fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// A unit-like enum as stored: its serde name (`in_progress`).
-pub fn enum_text<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

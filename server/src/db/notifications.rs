@@ -5,13 +5,14 @@
 use duban_core::domain::delivery::Channel;
 use duban_core::domain::derived::describe::NoticeKind;
 use duban_core::domain::model::Urgency;
+use duban_core::domain::Code;
 use duban_core::domain::{TaskId, UserId};
 use duban_core::protocol::{
     DeliveryRecord, Device, DeviceRegistration, InboxNotification, NotificationTrace,
 };
 
 use super::audience::visible_sql;
-use super::codec::{enum_text, from_code, from_json, parse_uuid, time_of, to_json};
+use super::codec::{from_code, from_json, parse_uuid, time_of, to_json};
 use super::{placeholders, Backend, Batch, Conn, Db, DbError, Row, Tx, Val};
 use crate::args;
 
@@ -428,7 +429,7 @@ pub async fn register_device(
 ) -> Result<Option<Device>, DbError> {
     tx.exec(
         "DELETE FROM devices WHERE provider = $1 AND token = $2 AND NOT (user_id = $3 AND device = $4)",
-        args![enum_text(&r.provider), r.token.as_str(), user, device],
+        args![r.provider.code().to_owned(), r.token.as_str(), user, device],
     )
     .await?;
     tx.exec(
@@ -440,8 +441,8 @@ pub async fn register_device(
         args![
             user,
             device,
-            enum_text(&r.platform),
-            enum_text(&r.provider),
+            r.platform.code().to_owned(),
+            r.provider.code().to_owned(),
             r.token.as_str(),
             r.app_version.trim(),
             now

@@ -8,10 +8,10 @@ use axum::extract::State;
 use axum::routing::{get, put};
 use axum::Router;
 use chrono::Utc;
+use duban_core::domain::Code;
 use duban_core::protocol::{Device, DeviceRegistration, Platform, PushProvider};
 
 use crate::auth::Session;
-use crate::authority::enum_text;
 use crate::db::notifications as store;
 use crate::error::{ApiError, Json};
 use crate::AppState;
@@ -82,7 +82,7 @@ async fn register(
         .await?
         .ok_or_else(|| ApiError::internal("the device just written is missing"))?;
     tx.commit().await?;
-    tracing::info!(user = %user, provider = enum_text(&r.provider), "device registered");
+    tracing::info!(user = %user, provider = r.provider.code().to_owned(), "device registered");
     Ok(Json(out))
 }
 

@@ -5,7 +5,7 @@ pub mod auth;
 pub mod blobs;
 pub mod devices;
 pub mod health;
+pub mod items;
 pub mod notifications;
 pub mod openapi;
-pub mod query;
 pub mod sync;

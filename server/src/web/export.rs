@@ -39,7 +39,7 @@ use crate::auth::Session;
 use crate::db;
 use crate::error::{ApiError, Path};
 use crate::org::Org;
-use crate::routes::query::{self, Bucket, LedgerItem, Stats, StatsQuery};
+use crate::read::{self, Bucket, LedgerItem, Stats, StatsQuery};
 use crate::AppState;
 
 /// Rows the ledger page shows at most; the export always holds every row.
@@ -201,9 +201,9 @@ fn ledger_rows(
                 effective: m.effective_deadline.map(|d| cal.due_date(d)),
                 status: m.status_zh,
                 progress: m.progress,
-                colour: query::colour_names(colour).0,
+                colour: read::colour_names(colour).0,
                 light: match colour {
-                    Some(_) => query::colour_names(colour).1,
+                    Some(_) => read::colour_names(colour).1,
                     None => "",
                 },
                 light_reason: m.light.as_ref().map(|l| l.zh.clone()).unwrap_or_default(),
@@ -411,7 +411,7 @@ async fn ledger_page(
             &period.status,
             Status::ALL
                 .iter()
-                .map(|s| (crate::authority::enum_text(s), s.zh().to_owned())),
+                .map(|s| (s.code().to_owned(), s.zh().to_owned())),
         ),
         period,
         error: error.map(|e| Shown {
@@ -479,7 +479,7 @@ async fn ledger_of(
     q: &StatsQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<LedgerRow>, ApiError> {
-    let items = query::ledger(state, session, q, now).await?;
+    let items = read::ledger(state, session, q, now).await?;
     let latest = latest_reports(state, &session.org, &items).await?;
     Ok(ledger_rows(&session.org, &items, &latest, now))
 }
@@ -553,11 +553,7 @@ fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
     let status_names = |codes: &str| {
         codes
             .split(',')
-            .filter_map(|c| {
-                Status::ALL
-                    .iter()
-                    .find(|s| crate::authority::enum_text(*s) == c.trim())
-            })
+            .filter_map(|c| Status::ALL.iter().find(|s| s.code().to_owned() == c.trim()))
             .map(|s| s.zh())
             .collect::<Vec<_>>()
             .join("、")
@@ -907,7 +903,7 @@ async fn stats_xlsx(
     let now = state.clock.now();
     let result = async {
         let filters = filters_of(q, &raw, &session.org, now)?;
-        let st = query::stats_for(&state, &session, &filters, now).await?;
+        let st = read::stats_for(&state, &session, &filters, now).await?;
         workbook(
             st,
             stamp(&session, &filters, now),
@@ -929,7 +925,7 @@ pub async fn archive_bytes(
     task: TaskId,
     now: DateTime<Utc>,
 ) -> Result<Option<(Vec<u8>, String)>, ApiError> {
-    let Some(item) = query::item_summary(state, session, task, now).await? else {
+    let Some(item) = read::item_summary(state, session, task, now).await? else {
         return Ok(None);
     };
     let org = &session.org;

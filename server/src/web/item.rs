@@ -15,7 +15,7 @@
 //! - `GET /files/{hash}`: a file for the browser's `<img>` (which sends the cookie, not a
 //!   bearer token), under exactly the permission of `GET /api/v1/blobs/{hash}`.
 //!
-//! The data comes from the API's own detail (`routes::query::detail`), so the page shows what
+//! The data comes from the API's own detail (`read::item_detail`), so the page shows what
 //! the API shows and nothing more.
 
 use std::collections::{BTreeMap, HashMap};
@@ -45,7 +45,8 @@ use crate::authority::{self, Outcome};
 use crate::db::trail;
 use crate::error::{ApiError, Form, Path};
 use crate::org::Org;
-use crate::routes::{blobs, query};
+use crate::read;
+use crate::routes::blobs;
 use crate::AppState;
 
 /// The routes of these pages.
@@ -491,14 +492,11 @@ async fn view(
     let head = trail::head(&state.db, task)
         .await?
         .map(|h| (u64::try_from(h.version).unwrap_or(0), h.head));
-    let d = match query::detail(
-        State(state.clone()),
-        session.clone(),
-        crate::error::Path(task.to_string()),
-    )
-    .await
+    let d = match read::item_detail(state, session, task, now)
+        .await
+        .map_err(ApiError::from)
     {
-        Ok(crate::error::Json(d)) => d,
+        Ok(d) => d,
         Err(e) if e.status == StatusCode::NOT_FOUND => return Ok(None),
         Err(e) => return Err(e),
     };
@@ -664,7 +662,7 @@ async fn view(
         .collect();
 
     // Linked items the person may read.
-    let linked = |i: &query::ItemSummary| Linked {
+    let linked = |i: &read::ItemSummary| Linked {
         id: i.id.to_string(),
         number: i.number.clone(),
         title: i.title.clone(),
@@ -673,19 +671,19 @@ async fn view(
         progress: i.progress,
     };
     let parent = match s.parent {
-        Some(p) => query::item_summary(state, session, p, now)
+        Some(p) => read::item_summary(state, session, p, now)
             .await?
             .map(|i| linked(&i)),
         None => None,
     };
     let mut subtasks = Vec::new();
     for c in &s.subtasks {
-        if let Some(i) = query::item_summary(state, session, *c, now).await? {
+        if let Some(i) = read::item_summary(state, session, *c, now).await? {
             subtasks.push(linked(&i));
         }
     }
 
-    let urgency = query::urgency_names(sum.urgency);
+    let urgency = read::urgency_names(sum.urgency);
     let category = sum
         .category_zh
         .clone()

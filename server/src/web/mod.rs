@@ -23,7 +23,7 @@
 //!   every point, bulletins), `export` (the ledger and its xlsx, the statistics' xlsx, the
 //!   item archive).
 //!
-//! The pages read through the same functions as the JSON API (`routes::query`), so a page
+//! The pages read through the same functions as the JSON API (`crate::read`), so a page
 //! and `GET /api/v1/overview` never disagree.
 
 pub mod assets;
@@ -47,14 +47,15 @@ use duban_core::domain::calendar::Calendar;
 use duban_core::domain::command::UrgeChannel;
 use duban_core::domain::derived::Colour;
 use duban_core::domain::model::Urgency;
+use duban_core::domain::Code;
 use duban_core::domain::{Command, Rejection, Role, TaskId};
 use duban_core::protocol::{CommandEnvelope, LoginRequest};
 use serde::Deserialize;
 
 use crate::auth::{self, Session};
-use crate::authority::{self, enum_text, Outcome};
+use crate::authority::{self, Outcome};
 use crate::error::{ApiError, Form, Path, Query};
-use crate::routes::query::{self, Board, Bucket, ItemSummary, Overview, RankRow};
+use crate::read::{self, Board, Bucket, ItemSummary, Overview, RankRow};
 use crate::AppState;
 pub use signin::SignedIn;
 
@@ -464,12 +465,12 @@ fn percent(p: Option<f64>) -> String {
 
 /// A light's CSS class (`green`, `yellow`, `red`, `none`).
 fn colour_class(c: Option<Colour>) -> &'static str {
-    query::colour_names(c).0
+    read::colour_names(c).0
 }
 
 /// An urgency in zh-CN (普通, 紧急, 特急).
 fn urgency_zh(u: Urgency) -> &'static str {
-    query::urgency_names(u).0
+    read::urgency_names(u).0
 }
 
 fn row(session: &Session, i: &ItemSummary) -> Row {
@@ -490,7 +491,7 @@ fn row(session: &Session, i: &ItemSummary) -> Row {
             .unwrap_or_default(),
         colour: colour_class(i.light.as_ref().map(|l| l.colour)),
         light: i.light.as_ref().map(|l| l.zh.clone()).unwrap_or_default(),
-        urgency: enum_text(&i.urgency),
+        urgency: i.urgency.code().to_owned(),
         urgency_zh: urgency_zh(i.urgency),
         progress: i.progress,
     }
@@ -539,7 +540,7 @@ pub async fn overview_html(
     session: &Session,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
-    let o: Overview = query::overview(state, session, now).await?;
+    let o: Overview = read::overview(state, session, now).await?;
     let leader = session
         .actor
         .roles
@@ -663,7 +664,7 @@ pub async fn board_html(
     session: Option<&Session>,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
-    let b: Board = query::public_board(state, now).await?;
+    let b: Board = read::public_board(state, now).await?;
     let org = state.org.latest(&state.db).await?;
     let t = BoardPage {
         chrome: Chrome::new(session, &org.calendar, "/board", now),
@@ -680,7 +681,7 @@ pub async fn board_html(
                 due: i.due.map(|d| d.to_string()).unwrap_or_default(),
                 colour: colour_class(i.colour),
                 light: i.light_zh.clone(),
-                urgency: enum_text(&i.urgency),
+                urgency: i.urgency.code().to_owned(),
                 urgency_zh: urgency_zh(i.urgency),
                 progress: i.progress,
             })
@@ -763,7 +764,7 @@ pub async fn workbench_html(
     session: &Session,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
-    let w = query::workbench(state, session, now).await?;
+    let w = read::workbench(state, session, now).await?;
     WorkbenchPage {
         chrome: Chrome::new(Some(session), &session.org.calendar, "/workbench", now),
         to_dispatch: w.to_dispatch.iter().map(|i| row(session, i)).collect(),
@@ -825,7 +826,10 @@ async fn urge(
     if headers.get("hx-request").is_none() {
         return Redirect::to("/workbench").into_response();
     }
-    let item = match query::item_summary(&state, &session, TaskId(task), now).await {
+    let item = match read::item_summary(&state, &session, TaskId(task), now)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(Some(i)) => i,
         Ok(None) => return ApiError::not_found("事项", "item").into_response(),
         Err(e) => return e.into_response(),

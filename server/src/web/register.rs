@@ -36,8 +36,8 @@ use super::{office, page, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::authority::Outcome;
 use crate::error::{ApiError, Form, Multipart, Path};
+use crate::read;
 use crate::register::{self as reg, Draft, MilestoneDraft, Problem};
-use crate::routes::query;
 use crate::AppState;
 
 /// The routes of these pages.
@@ -376,7 +376,7 @@ async fn apply_items(
                 break;
             }
         }
-        let summary = query::item_summary(state, session, task, now).await?;
+        let summary = read::item_summary(state, session, task, now).await?;
         out.push(match summary {
             Some(i) => Done {
                 id: i.id.to_string(),
@@ -772,10 +772,10 @@ async fn item_of(
     session: &Session,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<query::ItemSummary, ApiError> {
+) -> Result<read::ItemSummary, ApiError> {
     let task = uuid::Uuid::parse_str(id.trim())
         .map_err(|_| ApiError::bad_request("request.bad_id", "编号无效", "not an id"))?;
-    query::item_summary(state, session, TaskId(task), now)
+    read::item_summary(state, session, TaskId(task), now)
         .await?
         .ok_or_else(|| ApiError::not_found("事项", "item"))
 }
@@ -783,7 +783,7 @@ async fn item_of(
 fn dispatch_view(
     session: &Session,
     now: DateTime<Utc>,
-    item: &query::ItemSummary,
+    item: &read::ItemSummary,
     form: String,
     d: Draft,
     problems: &[Problem],

@@ -36,7 +36,7 @@ use crate::auth::Session;
 use crate::authority::Outcome;
 use crate::bulletins::{self, Bulletin, Kind};
 use crate::error::{ApiError, Form, Path, Query};
-use crate::routes::query;
+use crate::read;
 use crate::AppState;
 
 /// The routes of these pages.
@@ -166,13 +166,9 @@ async fn ranking(
     ApiError,
 > {
     let org = &session.org;
-    let items = query::every_state(state).await?;
-    let scores = crate::routes::query::period_scores(
-        org,
-        items.iter().map(|(id, s)| (*id, &**s)),
-        period,
-        now,
-    );
+    let items = read::every_state(state).await?;
+    let scores =
+        crate::read::period_scores(org, items.iter().map(|(id, s)| (*id, &**s)), period, now);
     let rows = rank(&scores)
         .into_iter()
         .map(|r| {
@@ -292,7 +288,7 @@ async fn breakdown_html(
     let score = scores
         .first()
         .ok_or_else(|| ApiError::internal("a unit's score"))?;
-    let readable: BTreeSet<TaskId> = query::readable(state, session, now)
+    let readable: BTreeSet<TaskId> = read::readable(state, session, now)
         .await?
         .into_iter()
         .map(|(i, _)| i.id)
@@ -517,7 +513,7 @@ pub(super) async fn public_bulletins(
     let mut list = bulletins::list(&state.db, true, false).await?;
     if !list.is_empty() {
         // Published before the rule, or an item made non-public since: not shown.
-        let items = query::every_state(state).await?;
+        let items = read::every_state(state).await?;
         list.retain(|b| {
             let clean = bulletins::non_public_named(&items, &[&b.title, &b.body])
                 .is_ok_and(|named| named.is_empty());
@@ -610,7 +606,7 @@ async fn create(
                 )
                 .into_response();
             };
-            let items = match query::every_state(&state).await {
+            let items = match read::every_state(&state).await.map_err(ApiError::from) {
                 Ok(i) => i,
                 Err(e) => return e.into_response(),
             };

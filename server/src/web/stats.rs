@@ -11,7 +11,7 @@
 //!   the office and inspectors;
 //! - `GET /unit`: the unit head's portal; `GET /me`: everyone's own portal.
 //!
-//! Every page reads only the items the person may read (`routes::query`).
+//! Every page reads only the items the person may read (`crate::read`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -34,8 +34,8 @@ use super::{chart, colour_class, monitors, page, percent, row, signin, Chrome, S
 use super::{ChartData, Ranked, Row, Shown};
 use crate::auth::Session;
 use crate::error::{ApiError, Path, Query};
+use crate::read::{self, Bucket, ItemSummary, Stats, StatsQuery};
 use crate::routes::notifications;
-use crate::routes::query::{self, Bucket, ItemSummary, Stats, StatsQuery};
 use crate::AppState;
 
 /// How many steps a person's timeline shows.
@@ -261,7 +261,10 @@ async fn stats_page(
 ) -> Response {
     let now = state.clock.now();
     let org = &session.org;
-    let (stats, error) = match query::stats_for(&state, &session, &form.query(), now).await {
+    let (stats, error) = match read::stats_for(&state, &session, &form.query(), now)
+        .await
+        .map_err(ApiError::from)
+    {
         Ok(s) => (Some(s), None),
         Err(e) if e.status.is_client_error() => (
             None,
@@ -283,7 +286,7 @@ async fn stats_page(
         total: 0,
         overdue: 0,
         escalated: 0,
-        completion: query::CompletionStats {
+        completion: read::CompletionStats {
             counts: Default::default(),
             percent: None,
         },
@@ -380,8 +383,8 @@ async fn stats_page(
             ]
             .into_iter()
             .map(|u| {
-                let (zh, en) = query::urgency_names(u);
-                (crate::authority::enum_text(&u), format!("{zh} {en}"))
+                let (zh, en) = read::urgency_names(u);
+                (u.code().to_owned(), format!("{zh} {en}"))
             }),
         ),
         statuses: choices(
@@ -389,7 +392,7 @@ async fn stats_page(
             duban_core::domain::Status::ALL
                 .into_iter()
                 .filter(|s| *s != duban_core::domain::Status::New)
-                .map(|s| (crate::authority::enum_text(&s), s.zh().to_owned())),
+                .map(|s| (s.code().to_owned(), s.zh().to_owned())),
         ),
         total: s.total,
         overdue: s.overdue,
@@ -520,7 +523,7 @@ async fn person_html(
     };
     let next_first = add_months(first, 1);
     let actor = crate::org::actor_of(person);
-    let items: Vec<(ItemSummary, Arc<TaskState>)> = query::readable(state, session, now)
+    let items: Vec<(ItemSummary, Arc<TaskState>)> = read::readable(state, session, now)
         .await?
         .into_iter()
         .filter(|(_, s)| concerns(s, &actor))
@@ -570,7 +573,7 @@ async fn person_html(
     // The latest steps on those items.
     let by_id: BTreeMap<_, _> = items.iter().map(|(i, _)| (i.id, i)).collect();
     let ids: Vec<_> = by_id.keys().copied().collect();
-    let steps = query::latest_events(state, &ids, TIMELINE)
+    let steps = read::latest_events(state, &ids, TIMELINE)
         .await?
         .into_iter()
         .filter_map(|(task, e)| {
@@ -661,7 +664,7 @@ async fn monitor_html(
             items: Vec::new(),
         })
         .collect();
-    for (i, s) in query::readable(state, session, now).await? {
+    for (i, s) in read::readable(state, session, now).await? {
         for a in anomalies(&s, now, &org.calendar, &org.policy) {
             if let Some(g) = groups.iter_mut().find(|g| g.code == a.kind.code()) {
                 g.items.push(Flagged {
@@ -778,7 +781,7 @@ async fn unit_html(
         .filter(|p| p.active && p.unit.is_some_and(|u| org.tree.is_within(u, mine)))
         .map(crate::org::actor_of)
         .collect();
-    let ours: Vec<(ItemSummary, Arc<TaskState>)> = query::readable(state, session, now)
+    let ours: Vec<(ItemSummary, Arc<TaskState>)> = read::readable(state, session, now)
         .await?
         .into_iter()
         .filter(|(_, s)| s.lead.is_some_and(|l| org.tree.is_within(l.unit, mine)))
@@ -794,7 +797,7 @@ async fn unit_html(
         .filter(|(i, _)| is_overdue(i))
         .map(|(i, _)| row(session, i))
         .collect();
-    let (period, ranking) = query::published_ranking(state, now).await?;
+    let (period, ranking) = read::published_ranking(state, now).await?;
     let place = ranking.iter().find(|r| r.unit.id == mine).map(|r| Ranked {
         rank: r.rank,
         unit: r.unit.name.clone(),
@@ -804,7 +807,7 @@ async fn unit_html(
         unit: Some(mine.to_string()),
         ..StatsQuery::default()
     };
-    let s = query::stats_for(state, session, &q, now).await?;
+    let s = read::stats_for(state, session, &q, now).await?;
     let t = UnitPortal {
         chrome: Chrome::new(Some(session), &org.calendar, "/unit", now),
         unit: org.unit(mine).map(|u| u.name.clone()).unwrap_or_default(),
@@ -858,7 +861,7 @@ async fn me_html(
     let org = &session.org;
     let cal = &org.calendar;
     let me = &session.actor;
-    let items = query::readable(state, session, now).await?;
+    let items = read::readable(state, session, now).await?;
     let mut duty_rows = Vec::new();
     let mut followed = Vec::new();
     let mut upcoming: Vec<(DateTime<Utc>, Upcoming)> = Vec::new();

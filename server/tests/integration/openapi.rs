@@ -79,7 +79,7 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("GET", "/api/v1/notifications", Auth::Session),
     ("POST", "/api/v1/notifications/read", Auth::Session),
     ("GET", "/api/v1/tasks/{id}/notifications", Auth::Roles),
-    // routes/query.rs
+    // routes/items.rs
     ("GET", "/api/v1/tasks", Auth::Session),
     ("GET", "/api/v1/tasks/{id}", Auth::Session),
     ("GET", "/api/v1/stats", Auth::Session),
