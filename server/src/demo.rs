@@ -2257,6 +2257,107 @@ mod tests {
         }
     }
 
+    /// Everything the demo module gives out, for one `now`, as JSON: the organisation, the
+    /// accounts and the scenario's steps (times, items, actors and commands in full).
+    fn snapshot(now: DateTime<Utc>) -> serde_json::Value {
+        let org = organisation();
+        let units: Vec<serde_json::Value> = org
+            .units
+            .iter()
+            .map(|u| {
+                serde_json::json!({
+                    "id": u.id, "parent": u.parent, "name": u.name, "name_en": u.name_en,
+                })
+            })
+            .collect();
+        let people: Vec<serde_json::Value> = org
+            .people
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.id, "username": p.username, "name": p.name, "unit": p.unit,
+                    "position": p.position, "roles": p.roles, "in_charge": p.in_charge,
+                })
+            })
+            .collect();
+        let steps: Vec<serde_json::Value> = scenario(now, &Calendar::builtin(), &Policy::default())
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "actor": s.actor, "at": s.at, "task": s.task, "command": s.command,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "now": now,
+            "organisation": {"name": org.name, "units": units, "people": people},
+            "accounts": accounts(),
+            "scenario": steps,
+        })
+    }
+
+    /// The times the snapshot is taken at: one in full, the others (a spring after the Spring
+    /// Festival, a summer before the Dragon Boat Festival, the day after the National Day
+    /// week) by the BLAKE3 hash of their JSON.
+    const SNAPSHOT_AT: (i32, u32, u32, u32) = (2026, 11, 20, 10);
+    const HASHED_AT: [(i32, u32, u32, u32); 3] =
+        [(2026, 6, 15, 10), (2025, 3, 3, 9), (2026, 10, 9, 16)];
+
+    fn hash_of(v: &serde_json::Value) -> String {
+        blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
+    }
+
+    /// The demo's content is fixed: what the module gives out equals the snapshot taken when
+    /// the scenario was still written as code (`expected.json`), to the byte.
+    #[test]
+    fn the_demo_gives_out_exactly_the_snapshot() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("demo/expected.json")).expect("the snapshot");
+        let expected = &file["snapshot"];
+        let (y, m, d, h) = SNAPSHOT_AT;
+        let actual = snapshot(local(y, m, d, h));
+        assert_eq!(actual["organisation"], expected["organisation"]);
+        assert_eq!(actual["accounts"], expected["accounts"]);
+        let (a, e) = (
+            actual["scenario"].as_array().expect("steps"),
+            expected["scenario"].as_array().expect("steps"),
+        );
+        for (i, (a, e)) in a.iter().zip(e).enumerate() {
+            assert_eq!(a, e, "step {i}");
+        }
+        assert_eq!(a.len(), e.len());
+        assert_eq!(&actual, expected);
+        for ((y, m, d, h), hash) in HASHED_AT
+            .iter()
+            .zip(file["hashes"].as_array().expect("hashes"))
+        {
+            assert_eq!(
+                Some(hash_of(&snapshot(local(*y, *m, *d, *h))).as_str()),
+                hash.as_str(),
+                "{y}-{m}-{d} {h}:00"
+            );
+        }
+    }
+
+    /// Writes `expected.json` (run once, from the scenario written as code):
+    /// `cargo test -p duban-server --lib -- --ignored write_the_snapshot`.
+    #[test]
+    #[ignore]
+    fn write_the_snapshot() {
+        let (y, m, d, h) = SNAPSHOT_AT;
+        let hashes: Vec<String> = HASHED_AT
+            .iter()
+            .map(|(y, m, d, h)| hash_of(&snapshot(local(*y, *m, *d, *h))))
+            .collect();
+        let out = serde_json::json!({"snapshot": snapshot(local(y, m, d, h)), "hashes": hashes});
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/demo/expected.json");
+        std::fs::write(
+            path,
+            serde_json::to_string_pretty(&out).expect("json") + "\n",
+        )
+        .expect("write");
+    }
+
     /// `cargo test -- --ignored --nocapture` prints the items and their final statuses.
     #[test]
     #[ignore]
