@@ -4,7 +4,7 @@
 //! believable trails.
 //!
 //! The content is data, `demo.toml` beside this module (its header explains the format),
-//! compiled in and read once ([`file`] parses and checks it). This module gives it out: the
+//! compiled in and read once (`file.rs` parses and checks it). This module gives it out: the
 //! server creates the units and accounts from [`organisation`] and then issues every
 //! [`DemoStep`] of [`scenario`] through the ordinary rules (`decide` at the step's time, as the
 //! step's actor; see `seed.rs`). Identifiers are fixed, so the demo is the same on every run;
@@ -28,7 +28,6 @@ use duban_core::domain::command::{DispatchOrder, DraftPatch, Registration, Subta
 use duban_core::domain::model::{Assignee, MilestoneSpec, NumberBook, TaskNumber};
 use duban_core::domain::{Calendar, Command, Policy, Role, TaskId, UnitId, UserId};
 
-pub use file::DemoError;
 use file::{Act, Demo, DispatchPlan, RegisterPlan, Rel};
 
 /// The password of every demo account. For demonstrations only: the server prints it at start.
