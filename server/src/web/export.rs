@@ -553,7 +553,7 @@ fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
     let status_names = |codes: &str| {
         codes
             .split(',')
-            .filter_map(|c| Status::ALL.iter().find(|s| s.code().to_owned() == c.trim()))
+            .filter_map(|c| Status::ALL.iter().find(|s| s.code() == c.trim()))
             .map(|s| s.zh())
             .collect::<Vec<_>>()
             .join("、")
