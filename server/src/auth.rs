@@ -15,7 +15,7 @@ use duban_core::domain::{Actor, Role, UserId};
 use duban_core::protocol::{LoginRequest, LoginResponse};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::db::{self, DbError, Tx};
+use crate::db::{self, DbError};
 use crate::error::ApiError;
 use crate::org::{actor_of, Org};
 use crate::AppState;
@@ -412,30 +412,7 @@ impl FromRequestParts<AppState> for Session {
     }
 }
 
-/// Revokes a person's live sessions — every one, or one device's — and forgets those
-/// devices' push registrations, so a signed-out phone gets no more notices. Used when an
-/// administrator signs a person out, locks or deactivates the account, and when a person
-/// signs one of their devices out. Returns how many sessions were revoked.
-pub async fn revoke_sessions(
-    tx: &mut Tx,
-    user: &str,
-    device: Option<&str>,
-    at: i64,
-) -> Result<u64, DbError> {
-    let n = match device {
-        Some(device) => {
-            let n = db::org::revoke_device_sessions(tx, user, device, at).await?;
-            db::notifications::forget_device(&mut *tx, user, device).await?;
-            n
-        }
-        None => {
-            let n = db::org::revoke_all_sessions(tx, user, at).await?;
-            db::notifications::forget_devices(tx, user).await?;
-            n
-        }
-    };
-    Ok(n)
-}
+pub use crate::db::org::revoke_sessions;
 
 /// Ends a session: its token stops working and its phone gets no more pushes, together.
 pub async fn end_session(state: &AppState, session: &Session) -> Result<(), ApiError> {

@@ -456,7 +456,7 @@ where
         // The content type, the body limit and the syntax as axum checks them; then the keys.
         let axum::Json(raw) =
             axum::Json::<Box<serde_json::value::RawValue>>::from_request(req, state).await?;
-        crate::json::check(raw.get().as_bytes())?;
+        crate::json::check(raw.get().as_bytes()).map_err(ApiError::from)?;
         let axum::Json(value) = axum::Json::<T>::from_bytes(raw.get().as_bytes())?;
         Ok(Json(value))
     }
@@ -477,3 +477,21 @@ pub struct Path<T>(pub T);
 #[derive(Debug, axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
+
+impl From<crate::json::JsonError> for ApiError {
+    fn from(e: crate::json::JsonError) -> ApiError {
+        use crate::json::{JsonError, MAX_DEPTH};
+        match e {
+            JsonError::DuplicateKey => ApiError::bad_request(
+                e.code(),
+                "请求内容中同一对象的某个键出现了两次",
+                "a key appears twice in one object of the request body",
+            ),
+            JsonError::TooDeep => ApiError::bad_request(
+                e.code(),
+                format!("请求内容嵌套过深(最多 {MAX_DEPTH} 层)"),
+                format!("the request body is nested too deeply (at most {MAX_DEPTH} levels)"),
+            ),
+        }
+    }
+}

@@ -11,8 +11,6 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use crate::error::ApiError;
-
 /// The deepest nesting of arrays and objects a request body may have (`serde_json` stops at
 /// 128 on its own; no request of the API comes near either).
 pub const MAX_DEPTH: usize = 64;
@@ -23,23 +21,36 @@ const TOO_DEEP: &str = "nested too deeply";
 /// Refuses JSON text with a duplicate key in one object, or nested deeper than
 /// [`MAX_DEPTH`]. Text that is not JSON is left to the parser that follows (which names the
 /// problem in its own words).
-pub fn check(text: &[u8]) -> Result<(), ApiError> {
+pub fn check(text: &[u8]) -> Result<(), JsonError> {
     let mut de = serde_json::Deserializer::from_slice(text);
     match (Walk { depth: 0 }).deserialize(&mut de) {
         Ok(()) => Ok(()),
         Err(e) if e.is_data() && e.to_string().starts_with(DUPLICATE) => {
-            Err(ApiError::bad_request(
-                "request.duplicate_key",
-                "请求内容中同一对象的某个键出现了两次",
-                "a key appears twice in one object of the request body",
-            ))
+            Err(JsonError::DuplicateKey)
         }
-        Err(e) if e.is_data() && e.to_string().starts_with(TOO_DEEP) => Err(ApiError::bad_request(
-            "request.too_deep",
-            format!("请求内容嵌套过深(最多 {MAX_DEPTH} 层)"),
-            format!("the request body is nested too deeply (at most {MAX_DEPTH} levels)"),
-        )),
+        Err(e) if e.is_data() && e.to_string().starts_with(TOO_DEEP) => Err(JsonError::TooDeep),
         Err(_) => Ok(()),
+    }
+}
+
+/// Why a body was refused before it was parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum JsonError {
+    /// An object holds one key twice (`request.duplicate_key`).
+    #[error("a key appears twice in one object of the request body")]
+    DuplicateKey,
+    /// Arrays and objects nest deeper than [`MAX_DEPTH`] (`request.too_deep`).
+    #[error("the request body is nested too deeply (at most {MAX_DEPTH} levels)")]
+    TooDeep,
+}
+
+impl JsonError {
+    /// The stable code the API answers with.
+    pub fn code(self) -> &'static str {
+        match self {
+            JsonError::DuplicateKey => "request.duplicate_key",
+            JsonError::TooDeep => "request.too_deep",
+        }
     }
 }
 
@@ -147,7 +158,7 @@ mod tests {
     use super::*;
 
     fn code(text: &str) -> Option<String> {
-        check(text.as_bytes()).err().map(|e| e.code)
+        check(text.as_bytes()).err().map(|e| e.code().to_owned())
     }
 
     #[test]

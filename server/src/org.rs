@@ -440,7 +440,7 @@ pub async fn write_person(
         .await?;
     }
     if !person.active {
-        crate::auth::revoke_sessions(tx, &id.to_string(), None, at).await?;
+        crate::db::org::revoke_sessions(tx, &id.to_string(), None, at).await?;
     }
     let mut feed = vec![reference_change(
         &duban_core::protocol::Reference::Person(person.clone()),

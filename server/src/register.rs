@@ -14,6 +14,7 @@ use duban_core::domain::model::{
     TaskNumber, Urgency, Visibility,
 };
 use duban_core::domain::policy::Policy;
+use duban_core::domain::Code;
 use duban_core::domain::{Command, Role, TaskId, UnitId, UserId};
 use duban_core::protocol::CommandEnvelope;
 use serde::{Deserialize, Serialize};
@@ -129,54 +130,15 @@ fn word(s: &str) -> &str {
     &s[..end]
 }
 
-fn choice<T: Copy>(text: &str, options: &[(&str, &str, T)], default: Option<T>) -> Option<T> {
+/// The value a cell or field names (by the core's codes, names and aliases); `default` when
+/// it is empty.
+fn choice<T: Code>(text: &str, default: Option<T>) -> Option<T> {
     let w = word(text);
     if w.is_empty() {
         return default;
     }
-    options
-        .iter()
-        .find(|(code, zh, _)| w.eq_ignore_ascii_case(code) || w == *zh)
-        .map(|(_, _, v)| *v)
+    T::from_text(w)
 }
-
-const SOURCES: &[(&str, &str, Source)] = &[
-    ("meeting", "会议", Source::Meeting),
-    ("meeting", "会议决定", Source::Meeting),
-    ("document", "文件", Source::Document),
-    ("instruction", "批示", Source::Instruction),
-    ("instruction", "领导批示", Source::Instruction),
-    ("on_site", "现场", Source::OnSite),
-    ("on_site", "现场发现", Source::OnSite),
-    ("other", "其他", Source::Other),
-];
-
-const URGENCIES: &[(&str, &str, Urgency)] = &[
-    ("normal", "普通", Urgency::Normal),
-    ("urgent", "紧急", Urgency::Urgent),
-    ("extra_urgent", "特急", Urgency::ExtraUrgent),
-];
-
-const VISIBILITIES: &[(&str, &str, Visibility)] = &[
-    ("public", "公开", Visibility::Public),
-    ("internal", "内部", Visibility::Internal),
-    ("confidential", "保密", Visibility::Confidential),
-];
-
-const KINDS: &[(&str, &str, MilestoneKind)] = &[
-    ("final", "最终", MilestoneKind::Final),
-    ("final", "最终节点", MilestoneKind::Final),
-    ("key", "关键", MilestoneKind::Key),
-    ("key", "关键节点", MilestoneKind::Key),
-    ("regular", "常规", MilestoneKind::Regular),
-    ("regular", "常规节点", MilestoneKind::Regular),
-];
-
-const PERIODS: &[(&str, &str, Period)] = &[
-    ("weekly", "每周", Period::Weekly),
-    ("monthly", "每月", Period::Monthly),
-    ("quarterly", "每季度", Period::Quarterly),
-];
 
 /// A local date or date and time: `2026-12-31` (the end of that working day's clock, as
 /// deadlines are), `2026-12-31 18:00`, `2026-12-31T18:00`, `2026/12/31`.
@@ -266,15 +228,14 @@ impl Checker<'_> {
     }
 
     /// One of `options` (empty text takes `default`).
-    fn pick<T: Copy>(
+    fn pick<T: Code>(
         &mut self,
         field: &str,
         text: &str,
-        options: &[(&str, &str, T)],
         default: T,
         (zh, en): (&str, &str),
     ) -> Option<T> {
-        let found = choice(text, options, Some(default));
+        let found = choice(text, Some(default));
         if found.is_none() {
             self.bad(
                 field,
@@ -387,7 +348,6 @@ impl Checker<'_> {
             let kind = self.pick(
                 &field,
                 &m.kind,
-                KINDS,
                 MilestoneKind::Regular,
                 ("节点类型", "milestone kind"),
             );
@@ -449,7 +409,6 @@ impl Checker<'_> {
         let period = self.pick(
             "recurrence",
             &draft.recurrence,
-            PERIODS,
             Period::Monthly,
             ("周期", "period"),
         )?;
@@ -520,24 +479,16 @@ pub fn check(draft: &Draft, org: &Org, now: DateTime<Utc>) -> Result<Entry, Vec<
             ),
         );
     }
-    let source = c.pick(
-        "source",
-        &draft.source,
-        SOURCES,
-        Source::Other,
-        ("来源", "source"),
-    );
+    let source = c.pick("source", &draft.source, Source::Other, ("来源", "source"));
     let urgency = c.pick(
         "urgency",
         &draft.urgency,
-        URGENCIES,
         Urgency::Normal,
         ("紧急程度", "urgency"),
     );
     let visibility = c.pick(
         "visibility",
         &draft.visibility,
-        VISIBILITIES,
         Visibility::Internal,
         ("公开程度", "confidentiality"),
     );
@@ -968,11 +919,11 @@ pub fn template(org: &Org, now: DateTime<Utc>) -> Result<Vec<u8>, rust_xlsxwrite
         ),
         (
             "紧急程度 Urgency",
-            URGENCIES.iter().map(|u| u.1.to_owned()).collect(),
+            Urgency::ALL.iter().map(|u| u.zh().to_owned()).collect(),
         ),
         (
             "公开程度 Confidentiality",
-            VISIBILITIES.iter().map(|v| v.1.to_owned()).collect(),
+            Visibility::ALL.iter().map(|v| v.zh().to_owned()).collect(),
         ),
     ];
     for (col, (head, values)) in columns.iter().enumerate() {

@@ -31,16 +31,34 @@ pub trait Code: Copy + Eq + 'static {
     /// The name in English, as screens show it (e.g. `in progress`).
     fn en(self) -> &'static str;
 
+    /// Other names people write for the value (a short form such as `会议` for `会议决定`);
+    /// none for most.
+    fn aliases(self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The value whose code is `s`; none for an unknown code.
     fn from_code(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|v| v.code() == s)
     }
+
+    /// The value a person wrote, by its code or English name (any case), its zh-CN name or
+    /// one of its aliases; none when nothing matches. For forms and imported sheets.
+    fn from_text(text: &str) -> Option<Self> {
+        let t = text.trim();
+        Self::ALL.iter().copied().find(|v| {
+            t.eq_ignore_ascii_case(v.code())
+                || t.eq_ignore_ascii_case(v.en())
+                || t == v.zh()
+                || v.aliases().contains(&t)
+        })
+    }
 }
 
 /// Implements [`Code`] for a unit-only enum from one line per variant:
-/// `Variant => "code", "zh", "en";`.
+/// `Variant => "code", "zh", "en";`, with aliases after bars: `… "en" | "alias";`.
 macro_rules! codes {
-    ($t:ident { $($v:ident => $code:literal, $zh:literal, $en:literal;)+ }) => {
+    ($t:ident { $($v:ident => $code:literal, $zh:literal, $en:literal $(| $alias:literal)*;)+ }) => {
         impl Code for $t {
             const ALL: &'static [Self] = &[$($t::$v),+];
 
@@ -54,6 +72,10 @@ macro_rules! codes {
 
             fn en(self) -> &'static str {
                 match self { $($t::$v => $en),+ }
+            }
+
+            fn aliases(self) -> &'static [&'static str] {
+                match self { $($t::$v => &[$($alias),*]),+ }
             }
         }
     };
@@ -87,17 +109,17 @@ codes!(Visibility {
 });
 
 codes!(Source {
-    Meeting => "meeting", "会议决定", "Meeting";
+    Meeting => "meeting", "会议决定", "Meeting" | "会议";
     Document => "document", "文件", "Document";
-    Instruction => "instruction", "领导批示", "Instruction";
-    OnSite => "on_site", "现场发现", "On site";
+    Instruction => "instruction", "领导批示", "Instruction" | "批示";
+    OnSite => "on_site", "现场发现", "On site" | "现场";
     Other => "other", "其他", "Other";
 });
 
 codes!(MilestoneKind {
-    Final => "final", "最终节点", "Final";
-    Key => "key", "关键节点", "Key";
-    Regular => "regular", "常规节点", "Regular";
+    Final => "final", "最终节点", "Final" | "最终";
+    Key => "key", "关键节点", "Key" | "关键";
+    Regular => "regular", "常规节点", "Regular" | "常规";
 });
 
 codes!(PhotoSource {
@@ -300,6 +322,11 @@ mod tests {
             );
             assert_ne!(v.zh(), v.en(), "{v:?}");
             assert!(codes.insert(v.code()), "{v:?}: code used twice");
+            assert_eq!(T::from_text(v.zh()), Some(v), "{v:?}");
+            assert_eq!(T::from_text(&v.code().to_uppercase()), Some(v), "{v:?}");
+            for a in v.aliases() {
+                assert_eq!(T::from_text(a), Some(v), "{v:?}: alias {a}");
+            }
         }
         assert_eq!(T::from_code("no_such_code"), None);
     }
@@ -329,6 +356,20 @@ mod tests {
         check::<PushProvider>(3);
         check::<CommandKind>(CommandKind::ALL.len());
         check::<View>(View::NAMES.len());
+    }
+
+    #[test]
+    fn what_people_write_is_read_by_name_code_or_alias() {
+        assert_eq!(Source::from_text(" 会议 "), Some(Source::Meeting));
+        assert_eq!(Source::from_text("会议决定"), Some(Source::Meeting));
+        assert_eq!(Source::from_text("ON_SITE"), Some(Source::OnSite));
+        assert_eq!(
+            Urgency::from_text("Extra urgent"),
+            Some(Urgency::ExtraUrgent)
+        );
+        assert_eq!(MilestoneKind::from_text("关键"), Some(MilestoneKind::Key));
+        assert_eq!(Urgency::from_text("很急"), None);
+        assert_eq!(Urgency::from_text(""), None);
     }
 
     #[test]

@@ -206,7 +206,7 @@ async fn decide_one(
     // A command may cite a file only if its actor may use it: they uploaded it, or may read
     // an item that cites it already.
     for b in command.files() {
-        let found = crate::routes::blobs::usable(tx, &b.hash.to_ascii_lowercase(), actor).await?;
+        let found = crate::db::blobs::usable(&mut *tx, &b.hash.to_ascii_lowercase(), actor).await?;
         if found.map(|f| f.size) != Some(b.size as i64) {
             return Ok(Err(missing_file(b)));
         }

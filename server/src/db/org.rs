@@ -545,3 +545,28 @@ pub async fn sessions_of(db: &Db, user: &str, now: i64) -> Result<Vec<SessionRow
     })
     .collect()
 }
+
+/// Revokes a person's live sessions — every one, or one device's — and forgets those
+/// devices' push registrations, so a signed-out phone gets no more notices. Used when an
+/// administrator signs a person out, locks or deactivates the account, and when a person
+/// signs one of their devices out. Returns how many sessions were revoked.
+pub async fn revoke_sessions(
+    tx: &mut Tx,
+    user: &str,
+    device: Option<&str>,
+    at: i64,
+) -> Result<u64, DbError> {
+    let n = match device {
+        Some(device) => {
+            let n = revoke_device_sessions(tx, user, device, at).await?;
+            super::notifications::forget_device(&mut *tx, user, device).await?;
+            n
+        }
+        None => {
+            let n = revoke_all_sessions(tx, user, at).await?;
+            super::notifications::forget_devices(tx, user).await?;
+            n
+        }
+    };
+    Ok(n)
+}

@@ -533,7 +533,7 @@ impl Select {
         let n = reader.keys.len();
         s.args.extend(reader.keys.iter().map(Val::from));
         s.conds
-            .push(crate::feed::visible_sql("t.id", "view", from, n));
+            .push(super::audience::visible_sql("t.id", "view", from, n));
 
         // The same rule as the core's `views_of` on one item, which the phone runs; the
         // integration test `views` checks that the two agree on the demo.
@@ -674,7 +674,7 @@ pub async fn visible_head(
 ) -> Result<Option<TaskHead>, DbError> {
     let sql = format!(
         "SELECT {HEAD_COLUMNS} FROM tasks t WHERE t.id = $1 AND {}",
-        crate::feed::visible_sql("t.id", "view", 2, keys.len())
+        super::audience::visible_sql("t.id", "view", 2, keys.len())
     );
     let mut args = vec![Val::from(task.to_string())];
     args.extend(keys.iter().map(Val::from));

@@ -49,7 +49,7 @@ pub use items::{
 pub(crate) use ledger::{ledger, LedgerItem};
 pub use overview::{overview, Overview, RankRow, OVERVIEW_LIST};
 pub(crate) use overview::{period_scores, published_ranking};
-pub(crate) use stats::{colour_names, stats_for, urgency_names};
+pub(crate) use stats::stats_for;
 pub use stats::{Bucket, CompletionStats, Stats};
 pub use workbench::{workbench, Workbench};
 

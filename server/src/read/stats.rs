@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use duban_core::domain::derived::light_names;
 use duban_core::domain::derived::{
     completion_rate, timeliness_light, Colour, CompletionRate, DateRange,
 };
@@ -84,25 +85,6 @@ fn bucket(key: impl Into<String>, zh: Option<String>, en: Option<String>, count:
     }
 }
 
-/// An urgency's names: (zh-CN, English).
-pub(crate) fn urgency_names(u: Urgency) -> (&'static str, &'static str) {
-    match u {
-        Urgency::Normal => ("普通", "normal"),
-        Urgency::Urgent => ("紧急", "urgent"),
-        Urgency::ExtraUrgent => ("特急", "extra urgent"),
-    }
-}
-
-/// A light's names: (key, zh-CN, English); `none` where no clock runs.
-pub(crate) fn colour_names(c: Option<Colour>) -> (&'static str, &'static str, &'static str) {
-    match c {
-        Some(Colour::Green) => ("green", "绿灯", "green"),
-        Some(Colour::Yellow) => ("yellow", "黄灯", "yellow"),
-        Some(Colour::Red) => ("red", "红灯", "red"),
-        None => ("none", "无灯(未计时)", "no light (no clock runs)"),
-    }
-}
-
 pub(super) fn compute_stats(org: &Org, items: &[Loaded], f: &Filters, now: DateTime<Utc>) -> Stats {
     let cal = &org.calendar;
     let mut by_status: BTreeMap<Status, u64> = BTreeMap::new();
@@ -165,7 +147,7 @@ pub(super) fn compute_stats(org: &Org, items: &[Loaded], f: &Filters, now: DateT
         .into_iter()
         .filter_map(|u| {
             by_urgency.get(&u).map(|n| {
-                let (zh, en) = urgency_names(u);
+                let (zh, en) = (u.zh(), u.en());
                 bucket(u.code().to_owned(), Some(zh.into()), Some(en.into()), *n)
             })
         })
@@ -229,7 +211,7 @@ pub(super) fn compute_stats(org: &Org, items: &[Loaded], f: &Filters, now: DateT
     .into_iter()
     .filter_map(|c| {
         by_light.get(&c).map(|n| {
-            let (key, zh, en) = colour_names(c);
+            let (key, zh, en) = light_names(c);
             bucket(key, Some(zh.into()), Some(en.into()), *n)
         })
     })

@@ -25,9 +25,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use duban_core::domain::derived::light_names;
 use duban_core::domain::derived::{item_score, quality_card, Colour};
 use duban_core::domain::event::EventKind;
-use duban_core::domain::model::Source;
 use duban_core::domain::trail::{Hash, TrailEntry};
 use duban_core::domain::Code;
 use duban_core::domain::{Status, TaskId, UserId};
@@ -85,17 +85,6 @@ struct LedgerRow {
     score_text: String,
     closed: Option<NaiveDate>,
     latest: String,
-}
-
-/// A source's name (zh-CN).
-fn source_zh(s: Source) -> &'static str {
-    match s {
-        Source::Meeting => "会议决定",
-        Source::Document => "文件",
-        Source::Instruction => "领导批示",
-        Source::OnSite => "现场发现",
-        Source::Other => "其他",
-    }
 }
 
 /// A quality card's name (zh-CN).
@@ -174,7 +163,7 @@ fn ledger_rows(
                 number: m.number.clone(),
                 category: m.category_zh.clone().unwrap_or_else(|| m.category.clone()),
                 title: m.title.clone(),
-                source: source_zh(s.source),
+                source: s.source.zh(),
                 instructing: name_of(org, s.instructing_leader),
                 responsible: name_of(org, s.responsible_leader),
                 lead_unit: m
@@ -201,9 +190,9 @@ fn ledger_rows(
                 effective: m.effective_deadline.map(|d| cal.due_date(d)),
                 status: m.status_zh,
                 progress: m.progress,
-                colour: read::colour_names(colour).0,
+                colour: light_names(colour).0,
                 light: match colour {
-                    Some(_) => read::colour_names(colour).1,
+                    Some(_) => light_names(colour).1,
                     None => "",
                 },
                 light_reason: m.light.as_ref().map(|l| l.zh.clone()).unwrap_or_default(),

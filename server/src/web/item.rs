@@ -35,6 +35,7 @@ use duban_core::domain::derived::evidence::EvidenceWarning;
 use duban_core::domain::model::{Assignee, BlobRef, NoteId, ReportId, Source, Visibility};
 use duban_core::domain::state::{ReportKind, ReportStatus, Status, TaskState};
 use duban_core::domain::trail::{verify, Hash, TrailEntry, TrailError};
+use duban_core::domain::Code;
 use duban_core::domain::{decide, Command, Context, Event, EventKind, TaskId, UserId};
 use duban_core::protocol::CommandEnvelope;
 use serde::Deserialize;
@@ -683,7 +684,7 @@ async fn view(
         }
     }
 
-    let urgency = read::urgency_names(sum.urgency);
+    let urgency = (sum.urgency.zh(), sum.urgency.en());
     let category = sum
         .category_zh
         .clone()

@@ -45,6 +45,7 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use duban_core::domain::calendar::Calendar;
 use duban_core::domain::command::UrgeChannel;
+use duban_core::domain::derived::signal::{light_names, NO_LIGHT_SHORT};
 use duban_core::domain::derived::Colour;
 use duban_core::domain::model::Urgency;
 use duban_core::domain::Code;
@@ -465,12 +466,12 @@ fn percent(p: Option<f64>) -> String {
 
 /// A light's CSS class (`green`, `yellow`, `red`, `none`).
 fn colour_class(c: Option<Colour>) -> &'static str {
-    read::colour_names(c).0
+    light_names(c).0
 }
 
 /// An urgency in zh-CN (普通, 紧急, 特急).
 fn urgency_zh(u: Urgency) -> &'static str {
-    read::urgency_names(u).0
+    u.zh()
 }
 
 fn row(session: &Session, i: &ItemSummary) -> Row {
@@ -579,32 +580,17 @@ pub async fn overview_html(
         overdue: o.stats.overdue,
         escalated: o.stats.escalated,
         completion: percent(o.stats.completion.percent),
-        lights: vec![
-            LightCount {
-                colour: "green",
-                zh: "绿灯",
-                en: "green",
-                count: light("green"),
-            },
-            LightCount {
-                colour: "yellow",
-                zh: "黄灯",
-                en: "yellow",
-                count: light("yellow"),
-            },
-            LightCount {
-                colour: "red",
-                zh: "红灯",
-                en: "red",
-                count: light("red"),
-            },
-            LightCount {
-                colour: "none",
-                zh: "未计时",
-                en: "no clock",
-                count: light("none"),
-            },
-        ],
+        lights: Colour::ALL
+            .iter()
+            .map(|c| (c.code(), c.zh(), c.en()))
+            .chain([NO_LIGHT_SHORT])
+            .map(|(colour, zh, en)| LightCount {
+                colour,
+                zh,
+                en,
+                count: light(colour),
+            })
+            .collect(),
         by_unit: chart(&o.stats.by_unit),
         by_status: chart(&o.stats.by_status),
         overdue_rows: o.overdue.iter().map(|i| row(session, i)).collect(),

@@ -383,7 +383,7 @@ async fn stats_page(
             ]
             .into_iter()
             .map(|u| {
-                let (zh, en) = read::urgency_names(u);
+                let (zh, en) = (u.zh(), u.en());
                 (u.code().to_owned(), format!("{zh} {en}"))
             }),
         ),

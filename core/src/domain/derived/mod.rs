@@ -16,4 +16,4 @@ pub use score::{
     completion_rate, item_score, rank, unit_scores, CompletionRate, DateRange, ItemScore, Ranked,
     ScoreLine, UnitScore,
 };
-pub use signal::{quality_card, timeliness_light, Colour, Signal};
+pub use signal::{light_names, quality_card, timeliness_light, Colour, Signal, NO_LIGHT};

@@ -10,6 +10,19 @@ use crate::domain::decide::effective_deadline;
 use crate::domain::policy::Policy;
 use crate::domain::state::{Status, TaskState};
 
+/// The code and names (zh-CN, English) shown where an item has no light because no clock
+/// runs for it (not yet received, suspended, finished): in full, for figures and filters.
+pub const NO_LIGHT: (&str, &str, &str) = ("none", "无灯(未计时)", "no light (no clock runs)");
+
+/// [`NO_LIGHT`] in short, for a chart's legend.
+pub const NO_LIGHT_SHORT: (&str, &str, &str) = ("none", "未计时", "no clock");
+
+/// A light's code and names (zh-CN, English), or [`NO_LIGHT`]'s.
+pub fn light_names(c: Option<Colour>) -> (&'static str, &'static str, &'static str) {
+    use crate::domain::Code;
+    c.map_or(NO_LIGHT, |c| (c.code(), c.zh(), c.en()))
+}
+
 /// A colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
