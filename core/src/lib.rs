@@ -8,6 +8,8 @@
 //! With the `client` feature (which includes `photo`), the phone side: `store` (the offline SQLite store and its
 //! projections), `sync` (the outbox, the sync engine and its HTTP client) and `client` (the
 //! API the mobile shells call).
+//!
+//! Requirement numbers in comments (R1–R11, R8.2, …) are those of `docs/requirements.md`.
 
 pub mod domain;
 pub mod protocol;

@@ -3,6 +3,11 @@
 //! (axum), on an embedded SQLite database or on PostgreSQL.
 //!
 //! [`app`] builds the router from an [`AppState`]; [`serve`] runs it until a shutdown signal.
+//! The modules are in layers (docs/adr/0008): the edge (`routes`, `web`), the read model
+//! (`read`) and the authority (`authority`) with the services beside them, and storage
+//! (`db`, the only module that writes SQL or knows the backend).
+//!
+//! Requirement numbers in comments (R1–R11, R8.2, …) are those of `docs/requirements.md`.
 
 pub mod archive;
 pub mod auth;
