@@ -43,7 +43,7 @@ fn no_unknown_fields(raw: &serde_json::Value, req: &PushRequest) -> Result<(), A
             if let Some(extra) = given.keys().find(|k| !known.contains_key(*k)) {
                 return Err(ApiError::unprocessable(
                     "request.invalid_body",
-                    format!("请求内容不符合格式:命令 {} 没有字段 `{extra}`", env.command.kind().en()),
+                    format!("请求内容不符合格式:命令“{}”没有字段 `{extra}`", env.command.kind().zh()),
                     format!(
                         "the request body does not match the expected shape: command {} has no field `{extra}`",
                         env.command.kind().en()
