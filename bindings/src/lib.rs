@@ -24,7 +24,7 @@ use duban_core::domain::model::{
     Visibility,
 };
 use duban_core::domain::offer::{act_for, may_register};
-use duban_core::domain::{Code, CommandKind};
+use duban_core::domain::Code;
 use duban_core::domain::{Command, TaskId, UserId};
 use duban_core::protocol::{Person, Platform, PushProvider};
 use duban_core::store::{InboxEntry, ItemSummary, NotificationEntry, OutboxState};
@@ -248,6 +248,104 @@ ffi_enum! {
     }
 }
 
+ffi_enum! {
+    /// A report's kind.
+    ReportKind = duban_core::domain::state::ReportKind {
+        /// 进展汇报.
+        Progress,
+        /// 完成汇报.
+        Completion,
+    }
+}
+
+ffi_enum! {
+    /// Where a report stands.
+    ReportStatus = duban_core::domain::state::ReportStatus {
+        /// Waiting for approval.
+        PendingApproval,
+        /// Filed (approved where approval is needed).
+        Filed,
+        /// Returned by its approver.
+        Returned,
+        /// Accepted by the review (completion reports).
+        Accepted,
+        /// Returned for rework by the review (completion reports).
+        Reworked,
+    }
+}
+
+ffi_enum! {
+    /// The kind of an act of this device (see [`PendingRow`]).
+    CommandKind = duban_core::domain::CommandKind {
+        /// Register (立项).
+        Register,
+        /// Amend the draft.
+        AmendDraft,
+        /// Submit for registration approval.
+        SubmitForApproval,
+        /// Decide the registration.
+        DecideRegistration,
+        /// Dispatch.
+        Dispatch,
+        /// Receive.
+        Receive,
+        /// Decline.
+        Decline,
+        /// Decompose into sub-items.
+        Decompose,
+        /// Share.
+        Share,
+        /// Stop sharing.
+        Unshare,
+        /// Report progress.
+        ReportProgress,
+        /// Report completion.
+        ReportCompletion,
+        /// Decide a report.
+        DecideReport,
+        /// Review.
+        Review,
+        /// Rate.
+        Rate,
+        /// Adjust the score.
+        AdjustScore,
+        /// Request an extension.
+        RequestExtension,
+        /// Decide an extension.
+        DecideExtension,
+        /// Request a suspension.
+        RequestSuspension,
+        /// Decide a suspension.
+        DecideSuspension,
+        /// Request resumption.
+        RequestResumption,
+        /// Decide resumption.
+        DecideResumption,
+        /// Revoke.
+        Revoke,
+        /// Close.
+        Close,
+        /// Archive.
+        Archive,
+        /// Urge.
+        Urge,
+        /// Escalate.
+        Escalate,
+        /// Instruct.
+        Instruct,
+        /// Comment.
+        Comment,
+        /// Follow.
+        Follow,
+        /// Unfollow.
+        Unfollow,
+        /// Request a report.
+        RequestReport,
+        /// Remind.
+        Remind,
+    }
+}
+
 /// An act the app offers on an item (see [`ItemScreen`]'s `acts`): each is one call of
 /// [`DubanApp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
@@ -294,8 +392,8 @@ pub enum Act {
 
 impl Act {
     /// The act of a command kind the app offers; none for the others.
-    fn of(kind: CommandKind) -> Option<Act> {
-        use CommandKind as K;
+    fn of(kind: duban_core::domain::CommandKind) -> Option<Act> {
+        use duban_core::domain::CommandKind as K;
         Some(match kind {
             K::Receive => Act::Receive,
             K::Decline => Act::Decline,
@@ -371,6 +469,21 @@ pub fn visibility_name(is_public: bool, english: bool) -> String {
         Visibility::Internal
     };
     name_in(v, english)
+}
+
+/// A report kind's name (zh-CN, or English when `english`).
+#[uniffi::export]
+pub fn report_kind_name(kind: ReportKind, english: bool) -> String {
+    name_in(duban_core::domain::state::ReportKind::from(kind), english)
+}
+
+/// A report status's name (zh-CN, or English when `english`).
+#[uniffi::export]
+pub fn report_status_name(status: ReportStatus, english: bool) -> String {
+    name_in(
+        duban_core::domain::state::ReportStatus::from(status),
+        english,
+    )
 }
 
 /// A duty's name (zh-CN, or English when `english`), as the inbox shows it.
@@ -726,8 +839,8 @@ pub struct PhotoPairRow {
 pub struct ReportRow {
     /// Its id (for [`DubanApp::decide_report`]).
     pub id: String,
-    /// `progress` or `completion`.
-    pub kind: String,
+    /// Progress or completion.
+    pub kind: ReportKind,
     /// Who filed it.
     pub by_name: String,
     /// When (milliseconds since the epoch).
@@ -736,8 +849,8 @@ pub struct ReportRow {
     pub text: String,
     /// Progress claimed (progress reports), 0–100.
     pub percent: Option<u8>,
-    /// Where it stands: `pending_approval`, `filed`, `returned`, `accepted`, `reworked`.
-    pub status: String,
+    /// Where it stands.
+    pub status: ReportStatus,
     /// Its files.
     pub evidence: Vec<Evidence>,
 }
@@ -791,8 +904,8 @@ pub struct PendingRow {
     pub id: String,
     /// The item.
     pub task: String,
-    /// What kind of act (stable name, e.g. `report_completion`).
-    pub kind: String,
+    /// What kind of act.
+    pub kind: CommandKind,
     /// Its name in zh-CN.
     pub name_zh: String,
     /// Its name in English.
@@ -1083,12 +1196,12 @@ impl DubanApp {
                 .iter()
                 .map(|r| ReportRow {
                     id: r.record.id.to_string(),
-                    kind: r.record.kind.code().to_owned(),
+                    kind: r.record.kind.into(),
                     by_name: r.by_name.clone(),
                     at_ms: millis(r.record.at),
                     text: r.text.clone(),
                     percent: r.record.percent,
-                    status: r.record.status.code().to_owned(),
+                    status: r.record.status.into(),
                     evidence: r.evidence.iter().map(Evidence::of).collect(),
                 })
                 .collect(),
@@ -1197,7 +1310,7 @@ impl DubanApp {
             .map(|p| PendingRow {
                 id: p.id.to_string(),
                 task: p.task.to_string(),
-                kind: p.kind.code().to_owned(),
+                kind: p.kind.into(),
                 name_zh: p.name_zh,
                 name_en: p.name_en,
                 issued_ms: millis(p.issued_at),

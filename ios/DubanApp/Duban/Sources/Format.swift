@@ -31,6 +31,16 @@ extension Light {
     var name: String { lightName(light: self, english: !Lang.isChinese) }
 }
 
+extension ReportKind {
+    /// The report kind's name in the app's language, from the core.
+    var name: String { reportKindName(kind: self, english: !Lang.isChinese) }
+}
+
+extension ReportStatus {
+    /// The report status's name in the app's language, from the core.
+    var name: String { reportStatusName(status: self, english: !Lang.isChinese) }
+}
+
 extension Int64 {
     /// Milliseconds since the epoch as a date.
     var date: Date { Date(timeIntervalSince1970: TimeInterval(self) / 1000) }

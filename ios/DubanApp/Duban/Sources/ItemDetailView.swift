@@ -300,7 +300,7 @@ struct ItemDetailView: View {
                     Label("审批立项", systemImage: "doc.badge.plus")
                 }
             case .decideReport:
-                ForEach(screen.reports.filter { $0.status == "pending_approval" }, id: \.id) { report in
+                ForEach(screen.reports.filter { $0.status == .pendingApproval }, id: \.id) { report in
                     Button { sheet = .decide(.report(report.id), report) } label: {
                         Label("审批汇报:\(report.byName)", systemImage: "doc.text.magnifyingglass")
                     }
@@ -325,7 +325,7 @@ struct ItemDetailView: View {
     private func reportRow(_ report: ReportRow, screen: ItemScreen) -> some View {
         VStack(alignment: .leading, spacing: 6) {
             HStack {
-                (report.kind == "completion" ? Text("完成汇报") : Text("进展汇报"))
+                Text(verbatim: report.kind.name)
                     .font(.subheadline.weight(.semibold))
                 if let percent = report.percent {
                     Text(verbatim: "\(percent)%")
@@ -403,14 +403,15 @@ struct ItemDetailView: View {
         .padding(.vertical, 4)
     }
 
-    private func reportStatus(_ status: String) -> Text {
+    /// A report's status by the core's name, coloured by what it asks.
+    private func reportStatus(_ status: ReportStatus) -> Text {
+        let name = Text(verbatim: status.name)
         switch status {
-        case "pending_approval": return Text("待审批").foregroundColor(.orange)
-        case "filed": return Text("已报送").foregroundColor(.secondary)
-        case "returned": return Text("已退回").foregroundColor(.red)
-        case "accepted": return Text("已通过").foregroundColor(.green)
-        case "reworked": return Text("已重办").foregroundColor(.secondary)
-        default: return Text(verbatim: status).foregroundColor(.secondary)
+        case .pendingApproval: return name.foregroundColor(.orange)
+        case .filed: return name.foregroundColor(.secondary)
+        case .returned: return name.foregroundColor(.red)
+        case .accepted: return name.foregroundColor(.green)
+        case .reworked: return name.foregroundColor(.secondary)
         }
     }
 

@@ -11,11 +11,6 @@ import DubanCore
 import SwiftUI
 import UIKit
 
-/// Which report.
-enum ReportKind: Hashable {
-    case progress, completion
-}
-
 @MainActor
 struct ReportSheet: View {
     let task: String

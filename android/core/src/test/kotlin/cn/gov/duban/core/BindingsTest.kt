@@ -10,16 +10,21 @@ package cn.gov.duban.core
 
 import kotlinx.coroutines.runBlocking
 import uniffi.duban_ffi.Capture
+import uniffi.duban_ffi.CommandKind
 import uniffi.duban_ffi.Act
 import uniffi.duban_ffi.DubanApp
 import uniffi.duban_ffi.DubanException
 import uniffi.duban_ffi.Duty
 import uniffi.duban_ffi.NewItem
 import uniffi.duban_ffi.Observer
+import uniffi.duban_ffi.ReportKind
+import uniffi.duban_ffi.ReportStatus
 import uniffi.duban_ffi.Role
 import uniffi.duban_ffi.Status
 import uniffi.duban_ffi.SyncStatus
 import uniffi.duban_ffi.Urgency
+import uniffi.duban_ffi.reportKindName
+import uniffi.duban_ffi.reportStatusName
 import uniffi.duban_ffi.roleName
 import uniffi.duban_ffi.statusName
 import uniffi.duban_ffi.urgencyName
@@ -128,7 +133,7 @@ fun main() {
             }
             expect(head.pendingCount() >= 1u) { "the report is not kept" }
             val waitingActs = head.pending()
-            expect(waitingActs.any { it.task == task && it.kind == "report_completion" && !it.sent && it.nameZh.isNotBlank() }) {
+            expect(waitingActs.any { it.task == task && it.kind == CommandKind.REPORT_COMPLETION && !it.sent && it.nameZh.isNotBlank() }) {
                 "not in the waiting list: $waitingActs"
             }
             val waiting = head.item(task)!!
@@ -375,7 +380,7 @@ fun main() {
                 "no report to approve"
             }
             val report = head.item(task)!!.reports.last()
-            expect(report.status == "pending_approval" && report.percent == 60.toUByte()) { "$report" }
+            expect(report.status == ReportStatus.PENDING_APPROVAL && report.kind == ReportKind.PROGRESS && report.percent == 60.toUByte()) { "$report" }
             expect(report.text.startsWith("桩基")) { report.text }
             try {
                 head.decideReport(task, "not-a-report", true, "")
@@ -386,7 +391,7 @@ fun main() {
             head.decideReport(task, report.id, true, "情况属实。")
             head.syncNow()
             val after = head.item(task)!!.reports.first { it.id == report.id }
-            expect(after.status == "filed") { after.status }
+            expect(after.status == ReportStatus.FILED) { "${after.status}" }
         }
 
         check("a unit head decomposes an item to a section; its staff receive the sub-item") {
@@ -474,6 +479,10 @@ fun main() {
             expect(urgencyName(Urgency.EXTRA_URGENT, false) == "特急") { urgencyName(Urgency.EXTRA_URGENT, false) }
             expect(roleName(Role.DEPUTY_LEADER, false) == "分管领导") { roleName(Role.DEPUTY_LEADER, false) }
             expect(Urgency.entries.map { urgencyName(it, false) } == listOf("普通", "紧急", "特急")) { "urgency order" }
+            expect(reportStatusName(ReportStatus.PENDING_APPROVAL, true) == "Awaiting approval") {
+                reportStatusName(ReportStatus.PENDING_APPROVAL, true)
+            }
+            expect(reportKindName(ReportKind.COMPLETION, true) == "Completion") { reportKindName(ReportKind.COMPLETION, true) }
         }
 
         check("a push token is registered for the signed-in phone") {

@@ -1,4 +1,4 @@
-// The approvals the app decides, and the codes the core gives reports and categories. Which
+// The approvals the app decides, and the codes the core gives categories. Which
 // duty an item asks of whom, and which acts a person may take, are the core's rules
 // (`ItemScreen.acts`); the app only maps them to its buttons.
 package cn.gov.duban.app.data
@@ -22,13 +22,6 @@ enum class Approval(val duty: Duty, val act: Act) {
         /** The approval an act decides, if it is one. */
         fun of(act: Act): Approval? = entries.firstOrNull { it.act == act }
     }
-}
-
-/** Report codes (`ReportRow.kind`, `ReportRow.status`). */
-object Report {
-    const val PROGRESS = "progress"
-    const val COMPLETION = "completion"
-    const val PENDING_APPROVAL = "pending_approval"
 }
 
 /** Category codes the screens treat specially (`CategoryRow.code`). */

@@ -4,8 +4,13 @@ package cn.gov.duban.app.data
 
 import java.util.Locale
 import uniffi.duban_ffi.DubanException
+import uniffi.duban_ffi.ReportKind
+import uniffi.duban_ffi.ReportStatus
 import uniffi.duban_ffi.Urgency
+import uniffi.duban_ffi.reportKindName
+import uniffi.duban_ffi.reportStatusName
 import uniffi.duban_ffi.urgencyName
+import uniffi.duban_ffi.visibilityName
 
 /** True when the app runs in English; Chinese otherwise. */
 fun english(): Boolean = Locale.getDefault().language == "en"
@@ -15,6 +20,15 @@ fun pick(zh: String, en: String): String = if (english()) en else zh
 
 /** The urgency's name in the app's language, as the core gives it. */
 fun Urgency.label(): String = urgencyName(this, english())
+
+/** The report kind's name in the app's language, as the core gives it. */
+fun ReportKind.label(): String = reportKindName(this, english())
+
+/** The report status's name in the app's language, as the core gives it. */
+fun ReportStatus.label(): String = reportStatusName(this, english())
+
+/** The visibility's name in the app's language, as the core gives it: public or internal. */
+fun visibilityLabel(isPublic: Boolean): String = visibilityName(isPublic, english())
 
 /** The error's stable code. */
 val DubanException.errorCode: String

@@ -58,8 +58,8 @@ import androidx.lifecycle.viewmodel.compose.viewModel
 import cn.gov.duban.app.R
 import cn.gov.duban.app.data.AppRepository
 import cn.gov.duban.app.data.Approval
-import cn.gov.duban.app.data.Report
 import cn.gov.duban.app.data.english
+import cn.gov.duban.app.data.label
 import cn.gov.duban.app.data.pick
 import cn.gov.duban.app.data.unitsBelow
 import cn.gov.duban.core.Screen
@@ -69,7 +69,9 @@ import uniffi.duban_ffi.EvidenceRow
 import uniffi.duban_ffi.ItemScreen
 import uniffi.duban_ffi.Me
 import uniffi.duban_ffi.PhotoPairRow
+import uniffi.duban_ffi.ReportKind
 import uniffi.duban_ffi.ReportRow
+import uniffi.duban_ffi.ReportStatus
 import uniffi.duban_ffi.TrailRow
 import uniffi.duban_ffi.UnitRow
 
@@ -89,7 +91,7 @@ private sealed interface ItemDialog {
 /** The item screen for [task]. */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-fun ItemPage(repo: AppRepository, me: Me, task: String, onBack: () -> Unit, onReport: (kind: String) -> Unit) {
+fun ItemPage(repo: AppRepository, me: Me, task: String, onBack: () -> Unit, onReport: (kind: ReportKind) -> Unit) {
     val model = viewModel(key = "item-$task") { ItemModel(repo, task) }
     val screen by model.screen.collectAsStateWithLifecycle()
     val busy by model.busy.collectAsStateWithLifecycle()
@@ -262,7 +264,7 @@ private fun ItemContent(
     busy: Boolean,
     padding: PaddingValues,
     model: ItemModel,
-    onReport: (String) -> Unit,
+    onReport: (ReportKind) -> Unit,
     onDialog: (ItemDialog) -> Unit,
     onView: (Evidence) -> Unit,
 ) {
@@ -342,7 +344,7 @@ private fun ItemContent(
                         repo = repo,
                         report = report,
                         evidence = screen.evidence.filter { it.report == report.id },
-                        canDecide = canApproveReports && report.status == Report.PENDING_APPROVAL,
+                        canDecide = canApproveReports && report.status == ReportStatus.PENDING_APPROVAL,
                         busy = busy,
                         onView = onView,
                         onDecide = { title -> onDialog(ItemDialog.Decide(Approval.Report, title, report.id)) },
@@ -431,15 +433,15 @@ private fun DutyActions(
     screen: ItemScreen,
     busy: Boolean,
     model: ItemModel,
-    onReport: (String) -> Unit,
+    onReport: (ReportKind) -> Unit,
     onDialog: (ItemDialog) -> Unit,
 ) {
     for (row in screen.acts) {
         when (row.act) {
             Act.RECEIVE -> Button(onClick = model::receive, enabled = !busy) { Text(stringResource(R.string.act_receive)) }
             Act.DECLINE -> OutlinedButton(onClick = { onDialog(ItemDialog.Decline) }, enabled = !busy) { Text(stringResource(R.string.act_decline)) }
-            Act.REPORT_PROGRESS -> Button(onClick = { onReport(Report.PROGRESS) }, enabled = !busy) { Text(stringResource(R.string.act_report_progress)) }
-            Act.REPORT_COMPLETION -> Button(onClick = { onReport(Report.COMPLETION) }, enabled = !busy) { Text(stringResource(R.string.act_report_completion)) }
+            Act.REPORT_PROGRESS -> Button(onClick = { onReport(ReportKind.PROGRESS) }, enabled = !busy) { Text(stringResource(R.string.act_report_progress)) }
+            Act.REPORT_COMPLETION -> Button(onClick = { onReport(ReportKind.COMPLETION) }, enabled = !busy) { Text(stringResource(R.string.act_report_completion)) }
             Act.REVIEW -> Button(onClick = { onDialog(ItemDialog.Review) }, enabled = !busy) { Text(stringResource(R.string.act_review)) }
             Act.RATE -> Button(onClick = { onDialog(ItemDialog.Rate) }, enabled = !busy) { Text(stringResource(R.string.act_rate)) }
             else -> {
@@ -468,17 +470,14 @@ private fun ReportCard(
     onView: (Evidence) -> Unit,
     onDecide: (title: String) -> Unit,
 ) {
-    val kind = if (report.kind == Report.COMPLETION) {
-        stringResource(R.string.report_completion)
-    } else {
-        report.percent?.let { stringResource(R.string.report_progress_percent, it.toInt()) }
-            ?: stringResource(R.string.report_progress)
-    }
+    val kind = report.percent?.takeIf { report.kind == ReportKind.PROGRESS }
+        ?.let { stringResource(R.string.report_percent, report.kind.label(), it.toInt()) }
+        ?: report.kind.label()
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalAlignment = Alignment.CenterVertically) {
                 Text(kind, style = MaterialTheme.typography.titleSmall)
-                Tag(reportStatus(report.status))
+                Tag(report.status.label())
             }
             Text(
                 stringResource(R.string.report_by, report.byName, formatDateTime(report.atMs)),
@@ -493,17 +492,6 @@ private fun ReportCard(
             }
         }
     }
-}
-
-/** A report status code in words. */
-@Composable
-private fun reportStatus(status: String): String = when (status) {
-    "pending_approval" -> stringResource(R.string.report_status_pending_approval)
-    "filed" -> stringResource(R.string.report_status_filed)
-    "returned" -> stringResource(R.string.report_status_returned)
-    "accepted" -> stringResource(R.string.report_status_accepted)
-    "reworked" -> stringResource(R.string.report_status_reworked)
-    else -> status
 }
 
 /** Files in a row, each with its warnings in the app's language. */

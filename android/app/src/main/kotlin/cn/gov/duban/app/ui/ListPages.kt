@@ -46,7 +46,7 @@ import androidx.lifecycle.viewmodel.compose.viewModel
 import cn.gov.duban.app.R
 import cn.gov.duban.app.data.AppRepository
 import cn.gov.duban.app.data.Approval
-import cn.gov.duban.app.data.Report
+import cn.gov.duban.app.data.label
 import cn.gov.duban.app.data.pick
 import cn.gov.duban.core.Screen
 import uniffi.duban_ffi.NotificationRow
@@ -115,11 +115,7 @@ fun ApprovalsPage(repo: AppRepository, tabs: @Composable () -> Unit, onOpen: (St
                         val words = pick(duty.zh, duty.en)
                         if (approval == Approval.Report) {
                             for (report in entry.reports) {
-                                val kind = if (report.kind == Report.COMPLETION) {
-                                    stringResource(R.string.report_completion)
-                                } else {
-                                    stringResource(R.string.report_progress)
-                                }
+                                val kind = report.kind.label()
                                 val title = stringResource(R.string.decide_report_by, kind, report.byName)
                                 Button(onClick = { deciding = Deciding(item.id, approval, title, report.id) }, enabled = !busy) {
                                     Text(title)

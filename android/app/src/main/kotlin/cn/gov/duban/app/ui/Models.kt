@@ -11,7 +11,6 @@ import cn.gov.duban.app.Session
 import cn.gov.duban.app.data.AppRepository
 import cn.gov.duban.app.data.Approval
 import cn.gov.duban.app.data.Category
-import cn.gov.duban.app.data.Report
 import cn.gov.duban.app.data.firstUnanswered
 import cn.gov.duban.app.device.Locator
 import cn.gov.duban.core.InboxViewModel
@@ -39,7 +38,9 @@ import uniffi.duban_ffi.NotificationRow
 import uniffi.duban_ffi.PendingRow
 import uniffi.duban_ffi.Urgency
 import uniffi.duban_ffi.PhotoPairRow
+import uniffi.duban_ffi.ReportKind
 import uniffi.duban_ffi.ReportRow
+import uniffi.duban_ffi.ReportStatus
 import uniffi.duban_ffi.SyncStatus
 import uniffi.duban_ffi.UnitRow
 
@@ -196,7 +197,7 @@ class ApprovalsModel(repo: AppRepository) : ReadingModel<List<ApprovalEntry>>(re
             rows.map { row ->
                 val reports = if (row.duties.any { it.duty == Duty.APPROVE_REPORT }) {
                     repo.item(row.item.id).valueOrNull()?.reports.orEmpty()
-                        .filter { it.status == Report.PENDING_APPROVAL }
+                        .filter { it.status == ReportStatus.PENDING_APPROVAL }
                 } else {
                     emptyList()
                 }
@@ -348,8 +349,8 @@ class ReportModel(
     repo: AppRepository,
     locator: Locator,
     val task: String,
-    /** [Report.PROGRESS] or [Report.COMPLETION]. */
-    val kind: String,
+    /** Progress or completion. */
+    val kind: ReportKind,
 ) : FieldModel(repo, locator) {
     private val _draft = MutableStateFlow(ReportDraft())
     private val _sent = MutableStateFlow(false)
@@ -413,7 +414,7 @@ class ReportModel(
         val draft = _draft.value
         val evidence = draft.photos.map { it.evidence }
         act(R.string.done_reported, then = { _sent.value = true }) {
-            if (kind == Report.COMPLETION) {
+            if (kind == ReportKind.COMPLETION) {
                 repo.reportCompletion(task, draft.text.trim(), evidence)
             } else {
                 repo.reportProgress(task, draft.text.trim(), draft.percent, evidence)
@@ -433,7 +434,7 @@ data class RegisterDraft(
     val urgency: Urgency = Urgency.NORMAL,
     val withDeadline: Boolean = false,
     val deadlineMs: Long? = null,
-    /** 公开 (true) or 内部. */
+    /** Public (true) or internal. */
     val isPublic: Boolean = false,
     /** The "before" photos. */
     val photos: List<Evidence> = emptyList(),

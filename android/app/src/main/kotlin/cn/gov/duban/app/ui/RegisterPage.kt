@@ -46,6 +46,7 @@ import androidx.lifecycle.viewmodel.compose.viewModel
 import cn.gov.duban.app.R
 import cn.gov.duban.app.data.AppRepository
 import cn.gov.duban.app.data.pick
+import cn.gov.duban.app.data.visibilityLabel
 import cn.gov.duban.app.device.Locator
 import cn.gov.duban.core.Screen
 
@@ -139,9 +140,9 @@ fun RegisterPage(repo: AppRepository, onBack: () -> Unit, onRegistered: (String)
             )
             Row(verticalAlignment = Alignment.CenterVertically) {
                 Column(Modifier.weight(1f)) {
-                    Text(stringResource(R.string.register_public))
+                    Text(visibilityLabel(true))
                     Text(
-                        stringResource(if (draft.isPublic) R.string.register_public_on else R.string.register_public_off),
+                        stringResource(if (draft.isPublic) R.string.register_public_on else R.string.register_public_off, visibilityLabel(draft.isPublic)),
                         style = MaterialTheme.typography.bodySmall,
                         color = MaterialTheme.colorScheme.onSurfaceVariant,
                     )

@@ -55,18 +55,18 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import cn.gov.duban.app.R
 import cn.gov.duban.app.data.AppRepository
-import cn.gov.duban.app.data.Report
 import cn.gov.duban.app.device.Locator
 import kotlin.math.roundToInt
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import uniffi.duban_ffi.PhotoPairRow
+import uniffi.duban_ffi.ReportKind
 
-/** The report screen for [task]; [kind] is `progress` or `completion`. */
+/** The report screen for [task], of [kind]. */
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-fun ReportPage(repo: AppRepository, task: String, kind: String, onDone: () -> Unit) {
+fun ReportPage(repo: AppRepository, task: String, kind: ReportKind, onDone: () -> Unit) {
     val context = LocalContext.current
     val model = viewModel(key = "report-$task-$kind") {
         ReportModel(repo, Locator(context.applicationContext), task, kind)
@@ -96,7 +96,7 @@ fun ReportPage(repo: AppRepository, task: String, kind: String, onDone: () -> Un
         topBar = {
             TopAppBar(
                 title = {
-                    Text(stringResource(if (kind == Report.COMPLETION) R.string.act_report_completion else R.string.act_report_progress))
+                    Text(stringResource(if (kind == ReportKind.COMPLETION) R.string.act_report_completion else R.string.act_report_progress))
                 },
                 navigationIcon = {
                     IconButton(onClick = onDone) {
@@ -167,7 +167,7 @@ fun ReportPage(repo: AppRepository, task: String, kind: String, onDone: () -> Un
                 minLines = 4,
                 modifier = Modifier.fillMaxWidth(),
             )
-            if (kind == Report.PROGRESS) {
+            if (kind == ReportKind.PROGRESS) {
                 Text(stringResource(R.string.progress, draft.percent))
                 Slider(
                     value = draft.percent.toFloat(),

@@ -44,6 +44,7 @@ import cn.gov.duban.app.data.AppRepository
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.filterNotNull
 import uniffi.duban_ffi.Me
+import uniffi.duban_ffi.ReportKind
 
 /** The routes of the signed-in app. */
 object Routes {
@@ -57,7 +58,7 @@ object Routes {
     const val PENDING = "pending"
 
     fun item(task: String) = "item/$task"
-    fun report(task: String, kind: String) = "report/$task/$kind"
+    fun report(task: String, kind: ReportKind) = "report/$task/${kind.name}"
 }
 
 /** The top of the app: follows the session. */
@@ -170,7 +171,8 @@ fun SignedInApp(session: Session, repo: AppRepository, me: Me, openTask: Mutable
             ReportPage(
                 repo = repo,
                 task = entry.arguments?.getString("task").orEmpty(),
-                kind = entry.arguments?.getString("kind").orEmpty(),
+                kind = entry.arguments?.getString("kind")
+                    ?.let { k -> ReportKind.entries.firstOrNull { it.name == k } } ?: ReportKind.PROGRESS,
                 onDone = { nav.popBackStack() },
             )
         }
