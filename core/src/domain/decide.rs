@@ -1212,12 +1212,20 @@ fn dispatch(
 }
 
 /// The countdown (倒计时, R4.2): working time until the deadline (positive) or since it
-/// passed (negative). Stands still while the item is suspended.
+/// passed (negative). Stands still while the item is suspended. None where no deadline is
+/// set, and once the work is over — completed, closed, revoked or archived — since nothing
+/// is then due.
 pub fn working_time_left(
     state: &TaskState,
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> Option<Duration> {
+    if matches!(
+        state.status,
+        Status::Completed | Status::Closed | Status::Revoked | Status::Archived
+    ) {
+        return None;
+    }
     let d = effective_deadline(state, now, calendar)?;
     Some(if d >= now {
         calendar.working_time_between(now, d)

@@ -1877,3 +1877,26 @@ fn the_countdown_counts_working_time_and_stops_while_suspended() {
         Some(-Duration::hours(6))
     );
 }
+
+#[test]
+fn the_countdown_ends_when_the_work_is_over() {
+    use duban_core::domain::decide::working_time_left;
+    // Reported complete, under review: the deadline still stands, so the countdown runs.
+    let mut w = in_progress();
+    w.set_now(local(2026, 3, 6, 15, 0));
+    w.ok(HANDLER, completion(1));
+    assert_eq!(w.state.status, Status::UnderReview);
+    assert!(working_time_left(&w.state, w.now, &w.calendar).is_some());
+    // Accepted: completed, nothing is due any more, even after the deadline.
+    w.ok(SUPERVISOR, accept());
+    assert_eq!(w.state.status, Status::Completed);
+    assert_eq!(working_time_left(&w.state, w.now, &w.calendar), None);
+    w.set_now(local(2026, 3, 20, 9, 0));
+    assert_eq!(working_time_left(&w.state, w.now, &w.calendar), None);
+    // Revoked while in progress: none either.
+    let mut r = in_progress();
+    r.set_now(local(2026, 3, 6, 15, 0));
+    r.ok(SUPERVISOR, Command::Revoke { reason: "重复立项".into() });
+    assert_eq!(r.state.status, Status::Revoked);
+    assert_eq!(working_time_left(&r.state, r.now, &r.calendar), None);
+}

@@ -108,6 +108,40 @@ fn command_in(html: &str, form_id: &str) -> String {
 }
 
 both!(
+    the_countdown_runs_until_the_review_and_stops_once_completed,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let (t, _, _) = completed_item(&s, &f).await;
+        let web = browser();
+        let cookie = sign_in(&s, &web, "supervisor").await;
+        let url = format!("{}/items/{t}", s.base);
+        let (status, html) = page(&web, &url, Some(&cookie)).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("id=\"countdown\""),
+            "under review the deadline still stands"
+        );
+        let sup = s.login("supervisor").await;
+        s.ok(
+            &sup,
+            simple(
+                &t,
+                "review",
+                json!({"accept": true, "opinion": "符合要求", "new_deadline": null}),
+            ),
+        )
+        .await;
+        let (status, html) = page(&web, &url, Some(&cookie)).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("已完成"), "the page shows the item completed");
+        assert!(
+            !html.contains("id=\"countdown\""),
+            "nothing is due once the item is completed"
+        );
+    }
+);
+
+both!(
     the_page_shows_the_trail_verified_and_nothing_to_others,
     |s: Server| async move {
         let f = s.fixture().await;
