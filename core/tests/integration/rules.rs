@@ -1896,7 +1896,12 @@ fn the_countdown_ends_when_the_work_is_over() {
     // Revoked while in progress: none either.
     let mut r = in_progress();
     r.set_now(local(2026, 3, 6, 15, 0));
-    r.ok(SUPERVISOR, Command::Revoke { reason: "重复立项".into() });
+    r.ok(
+        SUPERVISOR,
+        Command::Revoke {
+            reason: "重复立项".into(),
+        },
+    );
     assert_eq!(r.state.status, Status::Revoked);
     assert_eq!(working_time_left(&r.state, r.now, &r.calendar), None);
 }

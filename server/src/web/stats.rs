@@ -25,7 +25,7 @@ use axum::Router;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use duban_core::domain::derived::anomaly::{anomalies, AnomalyKind};
 use duban_core::domain::derived::describe::describe;
-use duban_core::domain::derived::duty::{duties, Duty};
+use duban_core::domain::derived::duty::duties;
 use duban_core::domain::Code;
 use duban_core::domain::{effective_deadline, Actor, Context, Role, TaskState, UnitId, UserId};
 use serde::Deserialize;
@@ -693,23 +693,6 @@ struct DutyRow {
     who: String,
 }
 
-fn duty_code(d: Duty) -> &'static str {
-    match d {
-        Duty::Submit => "submit",
-        Duty::ApproveRegistration => "approve_registration",
-        Duty::Dispatch => "dispatch",
-        Duty::Receive => "receive",
-        Duty::Handle => "handle",
-        Duty::ApproveReport => "approve_report",
-        Duty::Review => "review",
-        Duty::DecideExtension => "decide_extension",
-        Duty::DecideSuspension => "decide_suspension",
-        Duty::DecideResumption => "decide_resumption",
-        Duty::Rate => "rate",
-        Duty::Close => "close",
-    }
-}
-
 fn duties_of(
     session: &Session,
     actor: &Actor,
@@ -730,7 +713,7 @@ fn duties_of(
         .into_iter()
         .map(|d| DutyRow {
             row: row(session, i),
-            duty: duty_code(d),
+            duty: d.code(),
             duty_zh: d.zh(),
             duty_en: d.en(),
             who: org
@@ -786,10 +769,21 @@ async fn unit_html(
         .into_iter()
         .filter(|(_, s)| s.lead.is_some_and(|l| org.tree.is_within(l.unit, mine)))
         .collect();
-    let mut duty_rows = Vec::new();
+    // One row per item and duty, naming every member who holds it (a unit's duty, such as
+    // receiving, is every member's at once).
+    let mut duty_rows: Vec<DutyRow> = Vec::new();
     for (i, s) in &ours {
+        let first = duty_rows.len();
         for m in &members {
-            duty_rows.extend(duties_of(session, m, i, s, now));
+            for d in duties_of(session, m, i, s, now) {
+                match duty_rows[first..].iter_mut().find(|r| r.duty == d.duty) {
+                    Some(r) => {
+                        r.who.push('、');
+                        r.who.push_str(&d.who);
+                    }
+                    None => duty_rows.push(d),
+                }
+            }
         }
     }
     let overdue_rows = ours

@@ -396,7 +396,8 @@ fn duty_rows(html: &str) -> Vec<(String, String)> {
 }
 
 /// The duties the core's rule gives these people on the items `token` may read whose lead
-/// unit is within `within` (every item with `None`), as (item, duty code) pairs, sorted.
+/// unit is within `within` (every item with `None`), as (item, duty code) pairs, sorted,
+/// each once however many of the people hold it.
 async fn expected_duties(
     s: &Server,
     token: &str,
@@ -436,8 +437,51 @@ async fn expected_duties(
         }
     }
     out.sort();
+    out.dedup();
     out
 }
+
+both!(
+    a_duty_every_member_holds_is_shown_once_on_the_unit_portal,
+    |s: Server| async move {
+        // Dispatched to unit A with no handler named: every member of A may receive it.
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let t = tid();
+        s.ok(&sup, register(&t, "背街小巷照明整改")).await;
+        s.ok(&sup, dispatch(&t, f.unit_a, None)).await;
+        let web = browser();
+        let cookie = sign_in(&s, &web, "head-a").await;
+        let (status, html) = page(&web, &format!("{}/unit", s.base), Some(&cookie)).await;
+        assert_eq!(status, 200, "{html}");
+        let shown: Vec<(String, String)> = duty_rows(&html)
+            .into_iter()
+            .filter(|(item, _)| *item == t)
+            .collect();
+        assert_eq!(
+            shown,
+            vec![(t.clone(), "receive".to_owned())],
+            "once, not per member"
+        );
+        let table = section(&html, "duties");
+        let row = &table[table.find(&format!("data-item=\"{t}\"")).expect("the row")..];
+        let row = &row[..row.find("</tr>").expect("the row's end")];
+        for name in ["staff-a", "staff-a2"] {
+            let person = s
+                .state
+                .org
+                .latest(&s.state.db)
+                .await
+                .unwrap()
+                .people
+                .values()
+                .find(|p| p.username == name)
+                .map(|p| p.name.clone())
+                .expect("a member");
+            assert!(row.contains(&person), "{name} named in {row}");
+        }
+    }
+);
 
 both!(
     the_portals_show_the_duties_of_the_core_rule_and_home_goes_by_role,
@@ -496,6 +540,12 @@ both!(
         assert_eq!(status, 200, "{html}");
         let shown = duty_rows(&html);
         assert!(!shown.is_empty(), "the demo gives 发改局 something to do");
+        let mut once = shown.clone();
+        once.dedup();
+        assert_eq!(
+            shown, once,
+            "each duty of an item once, however many members hold it"
+        );
         assert_eq!(
             shown,
             expected_duties(&s, &token, &members, Some(unit)).await
