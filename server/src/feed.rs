@@ -17,10 +17,6 @@ use crate::error::ApiError;
 use crate::org::from_json;
 use crate::AppState;
 
-/// The visibility condition, now in [`crate::db::commands`]; kept here for the modules that
-/// still name it by this path.
-pub use crate::db::audience::visible_sql;
-
 /// A change with stored JSON payloads.
 pub type RawChange = Change<Box<RawValue>>;
 

@@ -39,8 +39,6 @@ use crate::org::{actor_of, to_json, Org};
 use crate::push::{Message, Providers, PushError};
 use crate::AppState;
 
-pub use crate::db::notifications::kind_of;
-
 /// The job kind of a push or SMS step.
 pub const DELIVER: &str = "deliver";
 

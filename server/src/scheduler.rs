@@ -24,9 +24,7 @@ use crate::authority::{apply, AuthorityError, Outcome};
 use crate::db::{tasks, DbError};
 use crate::AppState;
 
-/// The wake time as stored, now in [`crate::db::tasks`]; kept here for the modules that
-/// still name it by this path.
-pub use crate::db::tasks::wake_millis;
+use crate::db::tasks::wake_millis;
 
 /// Why a tick stopped.
 #[derive(Debug, thiserror::Error)]
