@@ -172,7 +172,7 @@ fn not_found() -> ApiError {
 }
 
 /// Only 64 lower-case hex digits name a file.
-fn checked(hash: String) -> Result<String, ApiError> {
+pub(crate) fn checked(hash: String) -> Result<String, ApiError> {
     let ok = hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     if ok {
         Ok(hash)
@@ -332,11 +332,25 @@ async fn upload(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    put(&state, &session.actor, hash, &headers, body).await
+}
+
+/// An upload by `actor` (the whole file, or one chunk of it with `Content-Range`), as
+/// `PUT /blobs/{hash}` takes it; the pages' `PUT /uploads/{hash}` takes it the same way.
+/// The declared size (`Content-Range`'s total, else `Content-Length`) is checked against
+/// `config.max_blob` before the body is read.
+pub(crate) async fn put(
+    state: &AppState,
+    actor: &Actor,
+    hash: String,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let hash = checked(hash)?;
-    let mime = mime_of(&headers)?;
-    let range = range_of(&headers)?;
+    let mime = mime_of(headers)?;
+    let range = range_of(headers)?;
     let max = state.config.max_blob;
-    let announced = range.map(|r| r.total).or(content_length(&headers));
+    let announced = range.map(|r| r.total).or(content_length(headers));
     if announced.is_some_and(|n| n > max) {
         return Err(too_large(max));
     }
@@ -368,20 +382,23 @@ async fn upload(
         },
     };
     if range.start == 0 && len == range.total {
-        whole(&state, &hash, &mime, body, &session.user().to_string()).await
+        let (status, stored) = whole(state, &hash, &mime, body, &actor.id.to_string()).await?;
+        Ok((status, Json(stored)).into_response())
     } else {
-        chunk(&state, &hash, &mime, range, body, &session.actor).await
+        chunk(state, &hash, &mime, range, body, actor).await
     }
 }
 
-/// A request carrying the whole file.
-async fn whole(
+/// A whole file sent by `user`: checked against its hash, stored unless it is already, and
+/// `user` made one of its holders. 201 stored, 200 stored already. The pages store the
+/// photo pipeline's evidence image and thumbnail through it too.
+pub(crate) async fn whole(
     state: &AppState,
     hash: &str,
     mime: &str,
     body: Bytes,
     user: &str,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, Stored), ApiError> {
     if blake3::hash(&body).to_hex().as_str() != hash {
         return Err(hash_mismatch());
     }
@@ -391,11 +408,11 @@ async fn whole(
         // The same content again: nothing to store, but the sender now holds it too.
         hold(&mut tx, hash, user).await?;
         tx.commit().await?;
-        return Ok((StatusCode::OK, Json(stored)).into_response());
+        return Ok((StatusCode::OK, stored));
     }
     let (status, stored) = store(&mut tx, hash, mime, body.to_vec(), user).await?;
     tx.commit().await?;
-    Ok((status, Json(stored)).into_response())
+    Ok((status, stored))
 }
 
 /// One chunk of a resumable upload; the last one completes it. A file the sender may use
@@ -476,23 +493,33 @@ async fn status(
     session: Session,
     Path(hash): Path<String>,
 ) -> Result<Json<UploadStatus>, ApiError> {
+    Ok(Json(upload_status(&state, &session.actor, hash).await?))
+}
+
+/// How far `actor`'s upload of `hash` is (`GET /blobs/{hash}/status`, and the pages'
+/// `GET /uploads/{hash}/status`).
+pub(crate) async fn upload_status(
+    state: &AppState,
+    actor: &Actor,
+    hash: String,
+) -> Result<UploadStatus, ApiError> {
     let hash = checked(hash)?;
     let mut tx = state.db.read().await?;
-    if let Some(stored) = usable(&mut tx, &hash, &session.actor).await? {
-        return Ok(Json(UploadStatus {
+    if let Some(stored) = usable(&mut tx, &hash, actor).await? {
+        return Ok(UploadStatus {
             hash,
             complete: true,
             received: stored.size,
             total: Some(stored.size),
-        }));
+        });
     }
-    let (received, total) = progress(&mut tx, &hash, &session.user().to_string()).await?;
-    Ok(Json(UploadStatus {
+    let (received, total) = progress(&mut tx, &hash, &actor.id.to_string()).await?;
+    Ok(UploadStatus {
         hash,
         complete: false,
         received,
         total,
-    }))
+    })
 }
 
 /// `GET /blobs/{hash}`: for those who may use the file ([`usable`]: who sent it, and whoever

@@ -1,6 +1,6 @@
-//! The pages' static files, compiled into the binary: the vendored htmx and Chart.js (see
-//! `server/assets/vendor/README.md`), the stylesheet and the small script that draws the
-//! charts. Served under `/assets/` with long caching: each name carries its version (bump it
+//! The pages' static files, compiled into the binary: the vendored htmx, Chart.js and
+//! `@noble/hashes`' blake3 (see `server/assets/vendor/README.md`), the stylesheet, the small
+//! script that draws the charts and the uploads' script. Served under `/assets/` with long caching: each name carries its version (bump it
 //! with every change of the file).
 
 use axum::extract::Path;
@@ -15,6 +15,11 @@ pub const CHART: &str = "/assets/chart-4.6.1.umd.min.js";
 pub const CSS: &str = "/assets/duban-4.css";
 /// The pages' script (charts from `data-` attributes).
 pub const JS: &str = "/assets/duban-4.js";
+/// The uploads' script (an ES module: hashes, resumes, shows progress; see `upload.js`).
+pub const UPLOAD: &str = "/assets/upload-1.js";
+/// Where the vendored `@noble/hashes` modules are served (`upload.js` imports its blake3
+/// from here; the modules import each other by relative names).
+pub const NOBLE: &str = "/assets/noble-hashes-2.4.0/";
 
 /// (name under /assets/, content type, bytes).
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -38,11 +43,59 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/duban.js"),
     ),
+    (
+        "upload-1.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/upload.js"),
+    ),
+];
+
+/// The vendored `@noble/hashes` ES modules blake3 needs, unmodified (under [`NOBLE`]).
+const NOBLE_FILES: &[(&str, &str, &[u8])] = &[
+    (
+        "blake3.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/noble-hashes-2.4.0/blake3.js"),
+    ),
+    (
+        "blake2.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/noble-hashes-2.4.0/blake2.js"),
+    ),
+    (
+        "_blake.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/noble-hashes-2.4.0/_blake.js"),
+    ),
+    (
+        "_md.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/noble-hashes-2.4.0/_md.js"),
+    ),
+    (
+        "_u64.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/noble-hashes-2.4.0/_u64.js"),
+    ),
+    (
+        "utils.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/noble-hashes-2.4.0/utils.js"),
+    ),
 ];
 
 /// `GET /assets/{name}`.
 pub async fn serve(Path(name): Path<String>) -> Response {
-    match FILES.iter().find(|(n, _, _)| *n == name) {
+    serve_from(FILES, &name)
+}
+
+/// `GET /assets/noble-hashes-2.4.0/{name}`.
+pub async fn serve_noble(Path(name): Path<String>) -> Response {
+    serve_from(NOBLE_FILES, &name)
+}
+
+fn serve_from(files: &[(&str, &str, &'static [u8])], name: &str) -> Response {
+    match files.iter().find(|(n, _, _)| *n == name) {
         Some((_, mime, bytes)) => (
             [
                 (header::CONTENT_TYPE, *mime),

@@ -1,7 +1,8 @@
 //! The edge every answer leaves through: errors in the right shape for where they were
 //! asked, and the pages' security headers.
 //!
-//! - On the API (`/api/…`, and the machine endpoints `/healthz`, `/readyz`, `/metrics`), a
+//! - On the API (`/api/…`, the machine endpoints `/healthz`, `/readyz`, `/metrics`, and the
+//!   pages' upload endpoints `/uploads/…`, which answer a script), a
 //!   4xx or 5xx is JSON `{code, message, zh, en}` ([`ApiError`]), whatever produced it: a
 //!   handler, an extractor's rejection, an unknown route or method.
 //! - On every other path (the pages, their forms, files and assets), it is a small HTML page
@@ -33,7 +34,9 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub fn is_page(path: &str) -> bool {
     !(path == "/api"
         || path.starts_with("/api/")
-        || matches!(path, "/healthz" | "/readyz" | "/metrics"))
+        || matches!(path, "/healthz" | "/readyz" | "/metrics")
+        // The pages' upload endpoints answer their script, in the API's JSON.
+        || path.starts_with("/uploads/"))
 }
 
 #[derive(Template)]

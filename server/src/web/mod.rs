@@ -21,7 +21,8 @@
 //!   (the item page and its acts, its files), `stats` (statistics, a person's calendar and
 //!   timeline, monitoring, the unit head's and personal portals), `scores` (rankings with
 //!   every point, bulletins), `export` (the ledger and its xlsx, the statistics' xlsx, the
-//!   item archive).
+//!   item archive), `uploads` (photos and files from the browser: `PUT /uploads/{hash}`,
+//!   `GET /uploads/{hash}/status`, `POST /uploads/{hash}/evidence`).
 //!
 //! The pages read through the same functions as the JSON API (`crate::read`), so a page
 //! and `GET /api/v1/overview` never disagree.
@@ -35,6 +36,7 @@ mod register;
 mod scores;
 pub mod signin;
 mod stats;
+mod uploads;
 
 use askama::Template;
 use axum::extract::State;
@@ -74,11 +76,16 @@ pub fn router() -> Router<AppState> {
         .route("/items/{id}/urge", axum::routing::post(urge))
         .route("/board", get(board_page))
         .route("/assets/{name}", get(assets::serve))
+        .route(
+            "/assets/noble-hashes-2.4.0/{name}",
+            get(assets::serve_noble),
+        )
         .merge(register::router())
         .merge(item::router())
         .merge(stats::router())
         .merge(scores::router())
         .merge(export::router())
+        .merge(uploads::router())
 }
 
 /// A link of the top bar.
@@ -94,6 +101,8 @@ pub struct Chrome {
     htmx: &'static str,
     chart: &'static str,
     js: &'static str,
+    /// The uploads' script (an ES module).
+    upload: &'static str,
     nav: Vec<NavLink>,
     who: Option<String>,
     at: String,
@@ -141,6 +150,7 @@ impl Chrome {
             htmx: assets::HTMX,
             chart: assets::CHART,
             js: assets::JS,
+            upload: assets::UPLOAD,
             nav: nav
                 .into_iter()
                 .map(|(href, zh)| NavLink {

@@ -28,10 +28,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
+use duban_core::domain::model::BlobRef;
 use duban_core::domain::state::Status;
 use duban_core::domain::{Command, Role, TaskId};
 use duban_core::protocol::CommandEnvelope;
 
+use super::uploads::{files_of, UploadBox};
 use super::{office, page, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::authority::Outcome;
@@ -172,6 +174,7 @@ fn field_zh(field: &str) -> &'static str {
         "milestones" => "节点",
         "attributes" => "类别属性",
         "file" => "文件",
+        "attachments" => "附件",
         _ => "字段",
     }
 }
@@ -205,6 +208,8 @@ struct RegisterPage {
     problems: Vec<FieldProblem>,
     bad: BTreeSet<String>,
     c: Choices,
+    /// The attachments' photo and file inputs (`templates/upload.html`).
+    up: UploadBox,
 }
 
 fn register_page(
@@ -213,6 +218,7 @@ fn register_page(
     form: String,
     d: Draft,
     problems: &[Problem],
+    attachments: &[BlobRef],
 ) -> RegisterPage {
     let mut milestones = d.milestones.clone();
     milestones.resize(
@@ -239,6 +245,7 @@ fn register_page(
         problems: shown(problems),
         bad: problems.iter().map(|p| p.field.clone()).collect(),
         d,
+        up: UploadBox::new("attachments", None, attachments),
     }
 }
 
@@ -262,6 +269,7 @@ async fn form_page(State(state): State<AppState>, SignedIn(session, _): SignedIn
         state.clock.now(),
         uuid::Uuid::new_v4().to_string(),
         Draft::default(),
+        &[],
         &[],
     );
     page(StatusCode::OK, &t)
@@ -429,12 +437,35 @@ async fn submit(
     let (Some(form), d) = draft_of(&fields) else {
         return bad_form();
     };
-    let planned = reg::check(&d, &session.org, now)
-        .and_then(|entry| reg::plan(&entry, &session.org.policy, form, 0).map_err(|p| vec![p]));
+    // The files uploaded on the page (`templates/upload.html`): the registration cites them.
+    let values = fields
+        .iter()
+        .filter(|(k, _)| k == "attachments")
+        .map(|(_, v)| v.as_str());
+    let (attachments, bad_files) = match files_of(values) {
+        Ok(files) => (files, None),
+        Err((code, zh, en)) => {
+            let p = Problem {
+                field: "attachments".to_owned(),
+                code,
+                zh: zh.to_owned(),
+                en: en.to_owned(),
+            };
+            (Vec::new(), Some(p))
+        }
+    };
+    let planned = reg::check(&d, &session.org, now).and_then(|mut entry| {
+        if let Some(p) = bad_files.clone() {
+            return Err(vec![p]);
+        }
+        entry.registration.attachments = attachments.clone();
+        reg::plan(&entry, &session.org.policy, form, 0).map_err(|p| vec![p])
+    });
     let items = match planned {
         Ok(items) => items,
-        Err(problems) => {
-            let t = register_page(&session, now, form.to_string(), d, &problems);
+        Err(mut problems) => {
+            problems.extend(bad_files.filter(|p| !problems.contains(p)));
+            let t = register_page(&session, now, form.to_string(), d, &problems, &attachments);
             return page(StatusCode::UNPROCESSABLE_ENTITY, &t);
         }
     };
