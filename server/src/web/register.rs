@@ -442,18 +442,13 @@ async fn submit(
         .iter()
         .filter(|(k, _)| k == "attachments")
         .map(|(_, v)| v.as_str());
-    let (attachments, bad_files) = match files_of(values) {
-        Ok(files) => (files, None),
-        Err((code, zh, en)) => {
-            let p = Problem {
-                field: "attachments".to_owned(),
-                code,
-                zh: zh.to_owned(),
-                en: en.to_owned(),
-            };
-            (Vec::new(), Some(p))
-        }
-    };
+    let (attachments, bad_files) = files_of(values);
+    let bad_files = bad_files.map(|(code, zh, en)| Problem {
+        field: "attachments".to_owned(),
+        code,
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    });
     let planned = reg::check(&d, &session.org, now).and_then(|mut entry| {
         if let Some(p) = bad_files.clone() {
             return Err(vec![p]);

@@ -158,24 +158,30 @@ impl UploadBox {
     }
 }
 
-/// The files a form's `field` carries (each a hidden input of [`BlobRef`] JSON), or the
-/// problem with one that is not a file reference.
+/// The files a form's `field` carries (each a hidden input of [`BlobRef`] JSON), and the
+/// problem (code, zh, en) if one of them is not a file reference (the others are kept, so
+/// a form shown again still has them).
 pub fn files_of<'a>(
     values: impl IntoIterator<Item = &'a str>,
-) -> Result<Vec<BlobRef>, (&'static str, &'static str, &'static str)> {
-    values
-        .into_iter()
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| {
-            serde_json::from_str::<BlobRef>(v).map_err(|_| {
-                (
+) -> (
+    Vec<BlobRef>,
+    Option<(&'static str, &'static str, &'static str)>,
+) {
+    let mut files = Vec::new();
+    let mut problem = None;
+    for v in values.into_iter().filter(|v| !v.trim().is_empty()) {
+        match serde_json::from_str::<BlobRef>(v) {
+            Ok(f) => files.push(f),
+            Err(_) => {
+                problem = Some((
                     "input.bad_file",
                     "附件引用无效,请移除后重新上传",
                     "a file reference is not valid; remove it and upload the file again",
-                )
-            })
-        })
-        .collect()
+                ))
+            }
+        }
+    }
+    (files, problem)
 }
 
 fn not_found() -> ApiError {

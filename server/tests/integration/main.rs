@@ -36,3 +36,4 @@ mod web_register;
 mod web_scores;
 mod web_signin;
 mod web_stats;
+mod web_uploads;
