@@ -12,6 +12,10 @@
 //! - `GET /blobs/{hash}` downloads, for those who may use the file; anyone else gets the same
 //!   404 as for a file that does not exist.
 //!
+//! The pages' uploads (`web::uploads`: `PUT /uploads/{hash}`, `GET /uploads/{hash}/status`)
+//! are these same functions ([`put`], [`upload_status`]) with the browser's cookie session,
+//! and the photo pipeline's output from the browser is stored through [`whole`].
+//!
 //! Who may use a file ([`usable`]): whoever sent its content — the first uploader, and anyone
 //! who sent the same content again later (kept in `blob_holders`) — and whoever may read an
 //! item citing it. They may download it and cite it in a command; nobody else may do either,
