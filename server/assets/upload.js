@@ -14,8 +14,20 @@
 //   5. add `<input type="hidden" name="{data-field}" value="{BlobRef JSON}">` to the list,
 //      inside the form, with a button to remove it again.
 // A form is not sent while one of its files is still on its way.
-import { blake3 } from "./noble-hashes-2.4.0/blake3.js";
-import { bytesToHex } from "./noble-hashes-2.4.0/utils.js";
+//
+// Every page loads this module; the hash's modules only when a file is first hashed.
+
+/** The vendored @noble/hashes' blake3 and bytesToHex, imported on first use. */
+let noble = null;
+function hasher() {
+  if (!noble) {
+    noble = Promise.all([
+      import("./noble-hashes-2.4.0/blake3.js"),
+      import("./noble-hashes-2.4.0/utils.js"),
+    ]).then(([b, u]) => ({ blake3: b.blake3, hex: u.bytesToHex }));
+  }
+  return noble;
+}
 
 // Bytes per upload request (the server takes up to 8 MiB): the bar moves within a request
 // too, and a failure costs at most this much again.
@@ -27,17 +39,24 @@ const TRIES = 5;
 
 /** The hex BLAKE3 hash of a Blob (or File), read a slice at a time. */
 async function hashBlob(blob, progress) {
+  const { blake3, hex } = await hasher();
   const h = blake3.create();
   for (let at = 0; at < blob.size; at += SLICE) {
     const end = Math.min(at + SLICE, blob.size);
     h.update(new Uint8Array(await blob.slice(at, end).arrayBuffer()));
     if (progress) progress(end);
   }
-  return bytesToHex(h.digest());
+  return hex(h.digest());
 }
 
-// For the browser test, which checks it against the server's hash.
-window.dubanUpload = { hashBlob: hashBlob, hashBytes: (b) => bytesToHex(blake3(b)) };
+/** The hex BLAKE3 hash of bytes in one call. */
+async function hashBytes(bytes) {
+  const { blake3, hex } = await hasher();
+  return hex(blake3(bytes));
+}
+
+// For the browser test, which checks both against the server's hash.
+window.dubanUpload = { hashBlob: hashBlob, hashBytes: hashBytes };
 
 /** The page's form token: the form's `csrf` field, else the header htmx sends. */
 function csrfOf(form) {

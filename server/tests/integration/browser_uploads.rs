@@ -64,7 +64,7 @@ async fn in_a_browser_photos_and_files_upload_resume_and_register() {
            for (let i = 0; i < n; i++) b[i] = (i * 7 + Math.floor(i / 251)) & 255; return b; };
          Promise.all(sizes.map(async (n) => {
            const b = bytes(n);
-           return [await window.dubanUpload.hashBlob(new Blob([b])), window.dubanUpload.hashBytes(b)];
+           return [await window.dubanUpload.hashBlob(new Blob([b])), await window.dubanUpload.hashBytes(b)];
          })).then((r) => { window.hashes = r; }, (e) => { window.hashes = String(e); });",
     )
     .await;
