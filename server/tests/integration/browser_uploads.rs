@@ -2,8 +2,8 @@
 //! BLAKE3 (the vendored `@noble/hashes`) names files as the server does; a camera JPEG sent
 //! through the camera input goes through the photo pipeline and lands in the form as a
 //! hidden `attachments` field; a 3 MB file through the file input resumes an upload begun
-//! before, in chunks, with the progress shown; one is removed again, and the registration
-//! cites the other. Screenshots go to `target/screenshots/`.
+//! before, in chunks, with the progress shown, and goes on after the network drops a chunk;
+//! one is removed again, and the registration cites the other. Screenshots go to `target/screenshots/`.
 
 use std::time::{Duration, Instant};
 
@@ -168,6 +168,20 @@ async fn in_a_browser_photos_and_files_upload_resume_and_register() {
         .expect("first chunk");
     assert_eq!(first.status(), 202);
     let kept_before = answered(&s, "PUT", "/uploads/{hash}", 202);
+    let asked_before = answered(&s, "GET", "/uploads/{hash}/status", 200);
+    // The network fails under the first chunk the page sends: it asks again and goes on.
+    b.script(&format!(
+        "window.dropped = 0;
+         const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
+         XMLHttpRequest.prototype.open = function (m, u) {{ this.target = m + ' ' + u; return open.apply(this, arguments); }};
+         XMLHttpRequest.prototype.send = function (body) {{
+           if (this.target === 'PUT /uploads/{hash}' && window.dropped === 0) {{
+             window.dropped = 1; setTimeout(() => this.onerror(), 0); return;
+           }}
+           return send.apply(this, arguments);
+         }};"
+    ))
+    .await;
     b.type_into(
         ".uploads[data-field=\"attachments\"] input[data-source=\"gallery\"]",
         plan.to_str().expect("path"),
@@ -182,9 +196,19 @@ async fn in_a_browser_photos_and_files_upload_resume_and_register() {
     b.script("clearInterval(window.watch)").await;
     // 3 MiB + 9 bytes from byte 1 MiB: two more chunks kept, the last one completes it.
     assert_eq!(
+        b.script("return window.dropped").await,
+        1,
+        "a chunk was lost"
+    );
+    assert_eq!(
         answered(&s, "PUT", "/uploads/{hash}", 202) - kept_before,
         2,
-        "resumed after the first MiB, in 1 MiB chunks"
+        "resumed after the first MiB, in 1 MiB chunks, the lost one sent again"
+    );
+    assert_eq!(
+        answered(&s, "GET", "/uploads/{hash}/status", 200) - asked_before,
+        2,
+        "asked where to go on, before and after the failure"
     );
     let seen = b.script("return window.seen").await;
     let seen = seen.as_array().expect("samples");
