@@ -232,6 +232,35 @@ async fn in_a_browser_photos_and_files_upload_resume_and_register() {
         .await;
     b.screenshot("upload-photo-and-file").await;
 
+    // A photo the pipeline refuses: its code and both sentences at its line, to retry or
+    // remove.
+    let cut = dir.join("cut-short.jpg");
+    std::fs::write(&cut, &jpeg[..jpeg.len() / 2]).expect("write the damaged photo");
+    b.type_into(
+        ".uploads[data-field=\"attachments\"] input[data-source=\"camera\"]",
+        cut.to_str().expect("path"),
+    )
+    .await;
+    wait_long(
+        &b,
+        "return !!document.querySelector('.upload-item[data-state=failed][data-code=\"photo.corrupt\"] button.upload-retry')",
+        "the refusal at the damaged photo",
+    )
+    .await;
+    let said = b
+        .script("return document.querySelector('.upload-item[data-state=failed] .upload-state').textContent")
+        .await;
+    assert!(
+        said.as_str()
+            .is_some_and(|t| t.contains("损坏") && t.contains("damaged")),
+        "{said}"
+    );
+    b.script("document.querySelector('.upload-item[data-state=failed]').scrollIntoView()")
+        .await;
+    b.screenshot("upload-refused").await;
+    b.click(".upload-item[data-state=failed] button.upload-remove")
+        .await;
+
     // Removed again; the registration cites what is left.
     b.click(&format!(
         ".upload-item[data-hash=\"{hash}\"] button.upload-remove"
