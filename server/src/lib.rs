@@ -29,6 +29,7 @@ pub mod read;
 pub mod register;
 pub mod routes;
 pub mod scheduler;
+pub mod search;
 pub mod seed;
 pub mod sheet;
 pub mod states;
@@ -94,6 +95,7 @@ impl AppState {
     /// Uses an open database.
     pub async fn with_db(db: Db, config: Config) -> Result<AppState, DbError> {
         let org = OrgCache::new(&db).await?;
+        search::backfill(&db).await?;
         let hashing = auth::Hashing::new(
             config.hash_concurrency,
             std::time::Duration::from_millis(config.hash_wait_ms),
