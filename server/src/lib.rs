@@ -159,10 +159,15 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(routes::openapi::router())
         .merge(
-            web::router().route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                web::guard::guard,
-            )),
+            web::router()
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    web::inbox::badge,
+                ))
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    web::guard::guard,
+                )),
         )
         .fallback(web::errors::not_found)
         .method_not_allowed_fallback(web::errors::method_not_allowed)

@@ -30,6 +30,7 @@ pub mod assets;
 pub mod errors;
 mod export;
 pub mod guard;
+pub mod inbox;
 mod item;
 mod register;
 mod scores;
@@ -74,6 +75,7 @@ pub fn router() -> Router<AppState> {
         .route("/items/{id}/urge", axum::routing::post(urge))
         .route("/board", get(board_page))
         .route("/assets/{name}", get(assets::serve))
+        .merge(inbox::router())
         .merge(register::router())
         .merge(item::router())
         .merge(stats::router())
@@ -100,6 +102,10 @@ pub struct Chrome {
     /// The session's form token (empty when not signed in): a hidden field of each form,
     /// and the header htmx sends.
     csrf: String,
+    /// The person's unread notifications (signed in only): the header's link to `/inbox`.
+    unread: Option<u64>,
+    /// Whether this page is the inbox.
+    inbox_here: bool,
 }
 
 impl Chrome {
@@ -152,6 +158,8 @@ impl Chrome {
             who,
             at,
             csrf: session.map(guard::form_token).unwrap_or_default(),
+            unread: session.and_then(|_| inbox::unread_now()),
+            inbox_here: here == "/inbox",
         }
     }
 }
