@@ -32,6 +32,7 @@ mod export;
 pub mod guard;
 pub mod inbox;
 mod item;
+mod list;
 mod register;
 mod scores;
 pub mod signin;
@@ -76,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/board", get(board_page))
         .route("/assets/{name}", get(assets::serve))
         .merge(inbox::router())
+        .merge(list::router())
         .merge(register::router())
         .merge(item::router())
         .merge(stats::router())
@@ -118,6 +120,7 @@ impl Chrome {
         let mut nav = Vec::new();
         if let Some(s) = session {
             nav.push(("/overview", "总览 Overview"));
+            nav.push(("/items", "事项 Items"));
             if office(s) {
                 nav.push(("/workbench", "工作台 Workbench"));
                 nav.push(("/register", "立项 Register"));
