@@ -196,7 +196,9 @@ async fn mark(
     session: &crate::auth::Session,
     receipts: ReadReceipts,
 ) -> Result<(), ApiError> {
-    notifications::mark(state, session, &receipts).await.map(drop)
+    notifications::mark(state, session, &receipts)
+        .await
+        .map(drop)
 }
 
 /// `POST /inbox/{id}/open`: marks the notification read, then goes to its item.

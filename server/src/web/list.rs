@@ -128,8 +128,7 @@ async fn list_page(
 ) -> Response {
     let now = state.clock.now();
     let current = View::parse(form.view.trim()).unwrap_or_default();
-    let (rows, total, page_no, error) = match read::list(&state, &session, form.query(), now)
-        .await
+    let (rows, total, page_no, error) = match read::list(&state, &session, form.query(), now).await
     {
         Ok(p) => (
             p.items.iter().map(|i| row(&session, i)).collect(),
