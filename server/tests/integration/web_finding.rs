@@ -652,3 +652,179 @@ both!(
         assert_eq!(r.status(), 303);
     }
 );
+
+/// Sets the browser window's size (WebDriver `POST /window/rect`).
+async fn resize(b: &crate::browser::Browser, width: u32, height: u32) {
+    b.call(
+        reqwest::Method::POST,
+        "/window/rect",
+        Some(json!({"width": width, "height": height})),
+    )
+    .await;
+}
+
+/// Checks that the page does not scroll sideways at the window's width.
+async fn fits(b: &crate::browser::Browser, what: &str) {
+    let wide = b
+        .script("return document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(wide, true, "{what} scrolls sideways");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_browser_the_inbox_opens_an_urging_and_search_finds_by_pinyin() {
+    let s = start(Backend::Sqlite).await;
+    duban_server::seed::seed_demo(&s.state).await.expect("demo");
+    let pw = duban_server::demo::DEMO_PASSWORD;
+    let sup = s.login_with("supervisor", pw).await;
+    let staff = s.login_with("staff-fgj", pw).await;
+    // The office urges one of staff-fgj's items in progress.
+    let mine = s
+        .get(
+            &staff,
+            "/api/v1/tasks?view=responsible&status=in_progress&per_page=50",
+        )
+        .await
+        .expect(200);
+    let mut urged = None;
+    for item in mine["items"].as_array().expect("items") {
+        let task = item["id"].as_str().unwrap().to_owned();
+        let out = s
+            .push(
+                &sup,
+                vec![simple(
+                    &task,
+                    "urge",
+                    json!({"channel": "message", "note": "请今天报送进度"}),
+                )],
+            )
+            .await
+            .remove(0);
+        if out["status"] == "accepted" {
+            urged = Some((task, item["title"].as_str().unwrap().to_owned()));
+            break;
+        }
+    }
+    let (task, title) = urged.expect("an item of staff-fgj the office may urge");
+    let inbox = s.get(&staff, "/api/v1/notifications").await.expect(200);
+    let urging = inbox["items"][0].clone();
+    assert_eq!(urging["task"], json!(task), "the urging is the newest");
+    assert!(urging["read_at"].is_null());
+
+    let b = crate::browser::Browser::start().await;
+    for (width, height, size) in [(1440, 900, "pc"), (390, 844, "phone")] {
+        resize(&b, width, height).await;
+        b.sign_in(&s.base, "staff-fgj").await;
+        b.wait_for(
+            "return !!document.querySelector('#inbox-link')",
+            "the header's inbox link",
+        )
+        .await;
+
+        // The inbox shows the urging first; opening it marks it read and shows the item.
+        b.go(&format!("{}/inbox", s.base)).await;
+        b.wait_for(
+            "return !!document.querySelector('ul.inbox li.note')",
+            "the inbox",
+        )
+        .await;
+        if size == "pc" {
+            let first = b
+                .script("return document.querySelector('ul.inbox li.note').dataset.task")
+                .await;
+            assert_eq!(first, json!(task));
+            let unread = b
+                .script("return document.querySelector('ul.inbox li.note').classList.contains('unread')")
+                .await;
+            assert_eq!(unread, true, "marked unread");
+            b.screenshot(&format!("inbox-{size}")).await;
+            b.click("ul.inbox li.note .open-note").await;
+            b.wait_for(
+                &format!("return location.pathname === '/items/{task}'"),
+                "the item",
+            )
+            .await;
+            let api = s.get(&staff, "/api/v1/notifications").await.expect(200);
+            let n = api["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["id"] == urging["id"])
+                .expect("still listed")
+                .clone();
+            assert!(n["read_at"].is_string(), "opening it read it: {n}");
+            b.go(&format!("{}/inbox", s.base)).await;
+            let read = b
+                .script(&format!(
+                    "return document.querySelector('li.note[data-note=\"{}\"]').classList.contains('read')",
+                    urging["id"].as_str().unwrap()
+                ))
+                .await;
+            assert_eq!(read, true, "shown read");
+        } else {
+            fits(&b, "the inbox").await;
+            b.screenshot(&format!("inbox-{size}")).await;
+        }
+
+        // Search by keyword and by the title's pinyin initials.
+        let initials = duban_server::search::pinyin_of(&title).0;
+        let probe: String = initials
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        for q in [
+            title
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<String>(),
+            probe,
+        ] {
+            b.go(&format!("{}/items", s.base)).await;
+            b.type_into("#q", &q).await;
+            b.click("#search").await;
+            b.wait_for(
+                &format!("return location.search.includes('q=') && !!document.querySelector('#item-list tr[data-item=\"{task}\"]')"),
+                &format!("{q} finds the item"),
+            )
+            .await;
+            if size == "phone" {
+                fits(&b, "the item list").await;
+            }
+            b.screenshot(&format!(
+                "search-{}-{size}",
+                if q.is_ascii() { "pinyin" } else { "keyword" }
+            ))
+            .await;
+        }
+        // The views switch, the current one marked.
+        b.click("#views a[data-view=\"responsible\"]").await;
+        b.wait_for(
+            "return document.querySelector('#views a[aria-current=\"page\"]').dataset.view === 'responsible'",
+            "the responsible view",
+        )
+        .await;
+        if size == "phone" {
+            fits(&b, "a view").await;
+        }
+    }
+
+    // The deputy leader's portal as home, at phone width.
+    b.sign_in(&s.base, "deputy1").await;
+    b.wait_for(
+        "return location.pathname === '/leader'",
+        "the portal as home",
+    )
+    .await;
+    fits(&b, "the deputy leader's portal").await;
+    b.screenshot("portal-leader-phone").await;
+    resize(&b, 1440, 900).await;
+    b.screenshot("portal-leader-pc").await;
+}
