@@ -117,11 +117,8 @@ pub async fn backfill(db: &Db) -> Result<usize, DbError> {
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default();
-            let mut text = item_text(&number, &state.title);
-            if text.trim().is_empty() {
-                // Nothing to find it by; mark it done all the same.
-                text = "\n".to_owned();
-            }
+            // Never empty (its lines are separated), so the item is not picked again.
+            let text = item_text(&number, &state.title);
             tasks::set_search(&mut tx, *id, &text, &content_text(content)).await?;
         }
         tx.commit().await?;
