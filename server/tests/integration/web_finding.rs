@@ -764,6 +764,30 @@ async fn in_a_browser_the_inbox_opens_an_urging_and_search_finds_by_pinyin() {
         } else {
             fits(&b, "the inbox").await;
             b.screenshot(&format!("inbox-{size}")).await;
+            // Mark one read in place (htmx swaps the list and the header's count).
+            let before = b
+                .script("return document.querySelectorAll('ul.inbox li.note.unread').length")
+                .await
+                .as_u64()
+                .expect("a count");
+            assert!(before > 0, "the dispatch is still unread");
+            b.script("document.body.dataset.stay = 'yes'; return true")
+                .await;
+            b.click("ul.inbox li.note.unread .mark-read").await;
+            b.wait_for(
+                &format!(
+                    "return document.querySelectorAll('ul.inbox li.note.unread').length === {} \
+                     && document.querySelector('#unread-count').textContent.trim() === '{}'",
+                    before - 1,
+                    before - 1
+                ),
+                "the list and the count swapped in",
+            )
+            .await;
+            let stayed = b
+                .script("return document.body.dataset.stay === 'yes'")
+                .await;
+            assert_eq!(stayed, true, "swapped in place, not reloaded");
         }
 
         // Search by keyword and by the title's pinyin initials.
