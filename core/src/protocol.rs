@@ -225,6 +225,16 @@ pub enum Change<E = Event> {
         /// Position in the feed.
         seq: i64,
     },
+    /// The person read these notifications elsewhere (on the web, through the API, on
+    /// another phone): mark this device's copies read, sending no receipt back. Only to
+    /// that person, and only to a client that asks for them (`reads=true` on the pull), so
+    /// that older clients, which do not know this change, never receive it.
+    Read {
+        /// Position in the feed.
+        seq: i64,
+        /// The notifications, by the event each came from.
+        events: Vec<EventRef>,
+    },
 }
 
 /// `GET /api/v1/sync/pull`.

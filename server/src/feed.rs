@@ -1,12 +1,15 @@
 //! The change feed as one person sees it: pull after a sequence number (refused with 410
-//! past the feed's head), and the snapshot for a first sync. What a person may see is decided in SQL against each item's audience keys
+//! past the feed's head), and the snapshot for a first sync. Rows for one person only
+//! (`changes.user_id`: the notifications they read) reach no one else. What a person may see is decided in SQL against each item's audience keys
 //! (see `duban_core::domain::permission::audience`), which the authority keeps current.
 
 use std::collections::{BTreeSet, HashMap};
 
 use duban_core::domain::permission::actor_keys;
 use duban_core::domain::{TaskId, UserId};
-use duban_core::protocol::{Change, EventRecord, PullResponse, Reference, Snapshot, TaskSnapshot};
+use duban_core::protocol::{
+    Change, EventRecord, EventRef, PullResponse, Reference, Snapshot, TaskSnapshot,
+};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -57,6 +60,12 @@ struct Reset {
     all: bool,
 }
 
+/// A `read` row's body (the row is for its person only: `changes.user_id`).
+#[derive(Deserialize)]
+struct Reads {
+    events: Vec<EventRef>,
+}
+
 async fn history(
     tx: &mut Tx,
     task: &str,
@@ -82,12 +91,15 @@ pub fn cursor_gone() -> ApiError {
 }
 
 /// The changes after `after` that the person may see, at most `limit` rows examined.
-/// A position past the feed's head is refused with [`cursor_gone`].
+/// A position past the feed's head is refused with [`cursor_gone`]. `reads`: the client
+/// knows [`Change::Read`] (the notifications the person read elsewhere); an older client,
+/// which does not, is not sent them.
 pub async fn pull(
     state: &AppState,
     session: &Session,
     after: i64,
     limit: usize,
+    reads: bool,
 ) -> Result<PullResponse<Box<RawValue>>, ApiError> {
     let keys = keys_of(session);
     let mine: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
@@ -96,7 +108,8 @@ pub async fn pull(
     if after > head {
         return Err(cursor_gone());
     }
-    let rows = commands::changes_after(&mut tx, after, head, &keys, limit + 1).await?;
+    let user = session.user().to_string();
+    let rows = commands::changes_after(&mut tx, after, head, &user, &keys, limit + 1).await?;
     let more = rows.len() > limit;
     let mut next = if more { after } else { head.max(after) };
     let mut changes = Vec::new();
@@ -180,6 +193,13 @@ pub async fn pull(
             ("reference", None) => {
                 let reference: Reference = from_json(&body)?;
                 changes.push(Change::Reference { seq, reference });
+            }
+            ("read", None) if reads => {
+                let read: Reads = from_json(&body)?;
+                changes.push(Change::Read {
+                    seq,
+                    events: read.events,
+                });
             }
             ("reset", None) => {
                 let reset: Reset = from_json(&body)?;

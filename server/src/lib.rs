@@ -29,6 +29,7 @@ pub mod read;
 pub mod register;
 pub mod routes;
 pub mod scheduler;
+pub mod search;
 pub mod seed;
 pub mod sheet;
 pub mod states;
@@ -94,6 +95,7 @@ impl AppState {
     /// Uses an open database.
     pub async fn with_db(db: Db, config: Config) -> Result<AppState, DbError> {
         let org = OrgCache::new(&db).await?;
+        search::backfill(&db).await?;
         let hashing = auth::Hashing::new(
             config.hash_concurrency,
             std::time::Duration::from_millis(config.hash_wait_ms),
@@ -157,10 +159,15 @@ pub fn app(state: AppState) -> Router {
         )
         .merge(routes::openapi::router())
         .merge(
-            web::router().route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                web::guard::guard,
-            )),
+            web::router()
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    web::inbox::badge,
+                ))
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    web::guard::guard,
+                )),
         )
         .fallback(web::errors::not_found)
         .method_not_allowed_fallback(web::errors::method_not_allowed)

@@ -19,7 +19,9 @@ use crate::domain::derived::view::{views_of, Viewer};
 use crate::domain::trail::{entry_hash, Hash};
 use crate::domain::Code;
 use crate::domain::{decide, evolve, Context, Event, Rejection, TaskId, TaskState, UnitId};
-use crate::protocol::{Change, EventRecord, PullResponse, PushOutcome, PushResponse, Reference};
+use crate::protocol::{
+    Change, EventRecord, EventRef, PullResponse, PushOutcome, PushResponse, Reference,
+};
 
 /// What a page of the feed did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,6 +32,8 @@ pub struct PageOutcome {
     pub purged: Vec<TaskId>,
     /// Events taken in.
     pub events: usize,
+    /// Notifications read elsewhere that this page marked read.
+    pub read: usize,
 }
 
 /// What a push's outcomes did.
@@ -184,6 +188,7 @@ impl Store {
         let mut held: HashMap<TaskId, Held> = HashMap::new();
         let mut org_changed = false;
         let mut notices = Vec::new();
+        let mut read_elsewhere: Vec<EventRef> = Vec::new();
         for change in &page.changes {
             match change {
                 Change::Event(rec) => {
@@ -256,6 +261,8 @@ impl Store {
                 // A reset older than the reference data held is already reflected in it
                 // (the feed from 0 holds every reset there ever was).
                 Change::Resync { seq } => out.resync |= *seq > ref_seq,
+                // Marked once this page's own notifications are in (below).
+                Change::Read { events, .. } => read_elsewhere.extend(events.iter().cloned()),
             }
         }
         if org_changed {
@@ -324,6 +331,15 @@ impl Store {
                     millis(event.at)
                 ])?;
             }
+        }
+        // Read on the web or another device: read here too, and the server needs no receipt.
+        for e in &read_elsewhere {
+            tx.prepare_cached(
+                "UPDATE notifications SET read_at = COALESCE(read_at, ?3), receipt_sent = 1 \
+                 WHERE task = ?1 AND task_seq = ?2",
+            )?
+            .execute(params![e.task.to_string(), e.task_seq as i64, millis(now)])?;
+            out.read += 1;
         }
         crate::fault::point("store.page");
         tx.commit()?;

@@ -143,7 +143,7 @@ impl Http {
     ) -> Result<PullResponse<Event>, SyncError> {
         self.json(self.request(
             Method::GET,
-            &format!("/sync/pull?after={after}&limit={limit}"),
+            &format!("/sync/pull?after={after}&limit={limit}&reads=true"),
             Some(token),
         ))
         .await

@@ -6,7 +6,8 @@ use chrono::Duration;
 use duban_core::domain::trail::{entry_hash, Hash};
 use duban_core::domain::{Command, TaskState};
 use duban_core::protocol::{
-    Change, EventRecord, Person, PullResponse, PushOutcome, PushResponse, Snapshot, UnitRecord,
+    Change, EventRecord, EventRef, Person, PullResponse, PushOutcome, PushResponse, Snapshot,
+    UnitRecord,
 };
 use duban_core::store::{Store, StoreError, MIGRATIONS};
 
@@ -216,6 +217,52 @@ fn a_revocation_purges_the_item() {
     assert!(store.view_state(TASK).unwrap().is_none());
     assert!(store.trail(TASK).unwrap().is_empty());
     assert!(store.inbox(10, w.now).unwrap().is_empty());
+}
+
+#[test]
+fn notifications_read_elsewhere_are_read_here_with_no_receipt_even_in_the_same_page() {
+    let mut store = store_as(HANDLER);
+    let w = dispatched();
+    let dispatch_seq = w.events.len() as u64;
+    let mut p = page(&w, 0, 1);
+    // The dispatch's notification and, later in the same page, its reading on the web.
+    p.changes.push(Change::Read {
+        seq: p.next + 1,
+        events: vec![EventRef {
+            task: TASK,
+            task_seq: dispatch_seq,
+        }],
+    });
+    p.next += 1;
+    p.head = p.next;
+    let out = store.apply_page(&p, w.now).unwrap();
+    assert_eq!(out.read, 1);
+    let notes = store.notifications(10).unwrap();
+    let n = notes
+        .iter()
+        .find(|n| n.task_seq == dispatch_seq)
+        .expect("the dispatch notifies the handler");
+    assert!(n.read, "{n:?}");
+    assert_eq!(store.unread().unwrap(), 0);
+    assert!(
+        store.unsent_receipts(10).unwrap().is_empty(),
+        "the server told it: no receipt goes back"
+    );
+    // A reading of something this phone never held changes nothing.
+    let other = PullResponse {
+        changes: vec![Change::Read {
+            seq: p.next + 1,
+            events: vec![EventRef {
+                task: TASK,
+                task_seq: 99,
+            }],
+        }],
+        next: p.next + 1,
+        more: false,
+        head: p.next + 1,
+    };
+    store.apply_page(&other, w.now).unwrap();
+    assert_eq!(store.notifications(10).unwrap(), notes);
 }
 
 #[test]

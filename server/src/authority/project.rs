@@ -18,6 +18,7 @@ use super::Applied;
 use crate::db::commands::Recorded;
 use crate::db::{tasks, Batch, DbError, NewChange};
 use crate::org::{to_json, Org};
+use crate::search;
 
 /// Queues one item's new events, row, audience and relations; adds its feed rows to `feed`
 /// and its events to `records`, each with its position in `feed` as its `seq` (the feed's
@@ -109,6 +110,11 @@ pub(super) fn write_item(
 
     // The item's row.
     let s = &a.after;
+    let number = s
+        .number
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     tasks::queue_task(
         batch,
         tasks::TaskRow {
@@ -120,11 +126,10 @@ pub(super) fn write_item(
             category: &s.category,
             urgency: s.urgency.code().to_owned(),
             visibility: s.visibility.code().to_owned(),
-            number: s
-                .number
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
+            search: search::item_text(&number, &s.title),
+            search_content: search::content_of(a.events.iter().map(|e| &e.kind))
+                .map(search::content_text),
+            number,
             title: &s.title,
             lead_unit: s.lead.map(|l| l.unit.to_string()),
             parent: s.parent.map(|p| p.to_string()),

@@ -346,26 +346,28 @@ pub struct ChangeRow {
     pub body: String,
 }
 
-/// The rows after `after` up to `head`, at most `limit`, that may concern a person holding
-/// `keys`: every row not about one item, every access change, and the events and
-/// confidential fields of items the keys see now.
+/// The rows after `after` up to `head`, at most `limit`, that may concern `user`, a person
+/// holding `keys`: every row not about one item (those for one person only if for them),
+/// every access change, and the events and confidential fields of items the keys see now.
 pub async fn changes_after(
     tx: &mut Tx,
     after: i64,
     head: i64,
+    user: &str,
     keys: &[String],
     limit: usize,
 ) -> Result<Vec<ChangeRow>, DbError> {
     let n = keys.len();
     let sql = format!(
         "SELECT c.seq, c.kind, c.task, c.task_seq, c.hash, c.body FROM changes c \
-         WHERE c.seq > $1 AND c.seq <= $2 AND (c.task IS NULL OR c.kind = 'access' \
+         WHERE c.seq > $1 AND c.seq <= $2 AND (c.user_id IS NULL OR c.user_id = $3) \
+           AND (c.task IS NULL OR c.kind = 'access' \
            OR (c.kind = 'secret' AND {}) OR (c.kind = 'event' AND {})) \
          ORDER BY c.seq LIMIT {limit}",
-        visible_sql("c.task", "secret", 3, n),
-        visible_sql("c.task", "view", 3, n),
+        visible_sql("c.task", "secret", 4, n),
+        visible_sql("c.task", "view", 4, n),
     );
-    let mut args = args![after, head];
+    let mut args = args![after, head, user];
     args.extend(keys.iter().map(Val::from));
     tx.rows(&sql, args)
         .await?

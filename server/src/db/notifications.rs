@@ -152,45 +152,100 @@ pub async fn inbox(
         .collect()
 }
 
-/// Marks every unread notification of the person read; returns how many.
-pub async fn mark_all_read(tx: &mut Tx, user: UserId, at: i64) -> Result<u64, DbError> {
-    tx.exec(
-        "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL",
-        args![user.to_string(), at],
-    )
-    .await
+/// The events of the notifications a read marked (as a phone knows them: item and event).
+pub type Marked = Vec<(TaskId, u64)>;
+
+fn marked(rows: Vec<Row>) -> Result<Marked, DbError> {
+    rows.iter()
+        .map(|r| {
+            Ok((
+                TaskId(parse_uuid(&r.get_text("task")?)?),
+                r.get_int("task_seq")? as u64,
+            ))
+        })
+        .collect()
 }
 
-/// Marks the person's unread notifications with these ids read; returns how many.
+/// Marks every unread notification of the person read; returns those it marked.
+pub async fn mark_all_read(tx: &mut Tx, user: UserId, at: i64) -> Result<Marked, DbError> {
+    let rows = tx
+        .rows(
+            "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL \
+             RETURNING task, task_seq",
+            args![user.to_string(), at],
+        )
+        .await?;
+    marked(rows)
+}
+
+/// Marks the person's unread notifications with these ids read; returns those it marked.
 pub async fn mark_read(
     tx: &mut Tx,
     user: UserId,
     ids: &[uuid::Uuid],
     at: i64,
-) -> Result<u64, DbError> {
+) -> Result<Marked, DbError> {
     let sql = format!(
-        "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL AND id IN ({})",
+        "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL AND id IN ({}) \
+         RETURNING task, task_seq",
         placeholders(3, ids.len())
     );
     let mut params = args![user.to_string(), at];
     params.extend(ids.iter().map(|id| Val::from(id.to_string())));
-    tx.exec(&sql, params).await
+    marked(tx.rows(&sql, params).await?)
 }
 
-/// Marks the person's unread notification of one event read; returns how many.
+/// Marks the person's unread notification of one event read; returns those it marked.
 pub async fn mark_event_read(
     tx: &mut Tx,
     user: UserId,
     task: TaskId,
     task_seq: u64,
     at: i64,
-) -> Result<u64, DbError> {
-    tx.exec(
-        "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL \
-         AND task = $3 AND task_seq = $4",
-        args![user.to_string(), at, task.to_string(), task_seq as i64],
-    )
-    .await
+) -> Result<Marked, DbError> {
+    let rows = tx
+        .rows(
+            "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL \
+             AND task = $3 AND task_seq = $4 RETURNING task, task_seq",
+            args![user.to_string(), at, task.to_string(), task_seq as i64],
+        )
+        .await?;
+    marked(rows)
+}
+
+/// Events per `read` change of the feed.
+const READS_PER_CHANGE: usize = 500;
+
+/// Appends to the feed, for the person only, that they read the notifications of these
+/// events (`changes.user_id`; see `crate::feed`), so that their phones mark their copies.
+pub async fn queue_read_changes(
+    tx: &mut Tx,
+    user: UserId,
+    events: &[(TaskId, u64)],
+    at: i64,
+) -> Result<(), DbError> {
+    for chunk in events.chunks(READS_PER_CHANGE) {
+        let body: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|(task, seq)| serde_json::json!({"task": task, "task_seq": seq}))
+            .collect();
+        let seq = tx
+            .append_changes(&[super::NewChange {
+                kind: "read",
+                task: None,
+                task_seq: None,
+                hash: None,
+                body: serde_json::json!({ "events": body }).to_string(),
+                at,
+            }])
+            .await?;
+        tx.exec(
+            "UPDATE changes SET user_id = $1 WHERE seq = $2",
+            args![user.to_string(), seq],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// An item's notifications, by event and person, each with whom it reached (the person's

@@ -184,19 +184,26 @@ pub struct TaskRow<'a> {
     pub updated_at: i64,
     /// When the scheduler is to look at it next (see [`wake_millis`]).
     pub wake_at: Option<i64>,
+    /// What a keyword search looks in (`crate::search::item_text`).
+    pub search: String,
+    /// The content as searched (`crate::search::content_text`), when the events set it;
+    /// `None` keeps what is stored.
+    pub search_content: Option<String>,
 }
 
 /// Queues the item's row, inserted or updated.
 pub fn queue_task(batch: &mut Batch, r: TaskRow<'_>) {
     batch.push(
         "INSERT INTO tasks (id, version, head, state, status, category, urgency, visibility, number, title, \
-         lead_unit, parent, creator, deadline, created_at, updated_at, wake_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         lead_unit, parent, creator, deadline, created_at, updated_at, wake_at, search, search_content) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+         COALESCE($19, '')) \
          ON CONFLICT (id) DO UPDATE SET version = excluded.version, head = excluded.head, state = excluded.state, \
          status = excluded.status, category = excluded.category, urgency = excluded.urgency, \
          visibility = excluded.visibility, number = excluded.number, title = excluded.title, \
          lead_unit = excluded.lead_unit, parent = excluded.parent, creator = excluded.creator, \
-         deadline = excluded.deadline, updated_at = excluded.updated_at, wake_at = excluded.wake_at",
+         deadline = excluded.deadline, updated_at = excluded.updated_at, wake_at = excluded.wake_at, \
+         search = excluded.search, search_content = COALESCE($19, tasks.search_content)",
         args![
             r.id,
             r.version,
@@ -214,7 +221,9 @@ pub fn queue_task(batch: &mut Batch, r: TaskRow<'_>) {
             r.deadline,
             r.created_at,
             r.updated_at,
-            r.wake_at
+            r.wake_at,
+            r.search,
+            r.search_content
         ],
     );
 }
@@ -418,8 +427,11 @@ pub struct TaskFilter<'a> {
     pub created_from: Option<i64>,
     /// Registered before (Unix milliseconds).
     pub created_before: Option<i64>,
-    /// Text found in the title or the number (case-insensitive for Latin letters).
+    /// A keyword (lower-cased, `crate::search::needle`) found in the number, the title, its
+    /// pinyin or the content, or naming one of `text_units`.
     pub text: Option<&'a str>,
+    /// The lead units whose name holds the keyword (`crate::search::units_named`).
+    pub text_units: &'a [UnitId],
 }
 
 /// The order of a selection; ties are broken by id.
@@ -618,12 +630,48 @@ impl Select {
             }
             pattern.push('%');
             let p = s.arg(pattern);
-            s.conds.push(format!(
-                "(LOWER(t.title) LIKE LOWER({p}) ESCAPE '\\' OR LOWER(t.number) LIKE LOWER({p}) ESCAPE '\\')"
-            ));
+            let mut any = vec![
+                format!("t.search LIKE {p} ESCAPE '\\'"),
+                format!("t.search_content LIKE {p} ESCAPE '\\'"),
+            ];
+            if !f.text_units.is_empty() {
+                any.push(s.within(
+                    "t.lead_unit",
+                    f.text_units.iter().map(ToString::to_string).collect(),
+                ));
+            }
+            s.conds.push(format!("({})", any.join(" OR ")));
         }
         s
     }
+}
+
+/// Up to `limit` items whose searchable text is not filled in yet (written before it was
+/// kept).
+pub async fn unindexed(db: &Db, limit: i64) -> Result<Vec<TaskId>, DbError> {
+    db.rows(
+        "SELECT id FROM tasks WHERE search = '' ORDER BY id LIMIT $1",
+        args![limit],
+    )
+    .await?
+    .iter()
+    .map(|r| task_id(&r.get_text("id")?))
+    .collect()
+}
+
+/// Sets an item's searchable text.
+pub async fn set_search(
+    tx: &mut Tx,
+    task: TaskId,
+    search: &str,
+    content: &str,
+) -> Result<(), DbError> {
+    tx.exec(
+        "UPDATE tasks SET search = $2, search_content = $3 WHERE id = $1",
+        args![task.to_string(), search, content],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The items `reader` may read that `filter` keeps, in `order`; a page of them if `page`

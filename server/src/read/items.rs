@@ -62,7 +62,9 @@ pub struct StatsQuery {
     /// Which date `from`/`to` apply to: `created` (default) or `deadline` (the local day the
     /// effective deadline falls due).
     pub date_field: Option<String>,
-    /// Text searched in the title and the number (case-insensitive for Latin letters).
+    /// A keyword, searched in the number, the title, the content and the lead unit's name,
+    /// and in the pinyin of the title, initials (`dljb` finds 道路结冰) or whole syllables
+    /// (case-insensitive; see `crate::search`).
     pub q: Option<String>,
 }
 
@@ -158,6 +160,8 @@ pub(super) struct Filters {
     pub(super) from: Option<NaiveDate>,
     pub(super) to: Option<NaiveDate>,
     q: Option<String>,
+    /// The units whose name holds the keyword.
+    q_units: Vec<UnitId>,
 }
 
 impl Filters {
@@ -319,9 +323,8 @@ pub(super) fn parse_filters(q: &StatsQuery, org: &Org) -> Result<Filters, ReadEr
     }
     let q_text =
         q.q.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
+            .map(crate::search::needle)
+            .filter(|s| !s.is_empty());
     if q_text.as_ref().is_some_and(|s| s.chars().count() > MAX_Q) {
         return Err(ReadError::bad_filter(
             "q",
@@ -343,6 +346,10 @@ pub(super) fn parse_filters(q: &StatsQuery, org: &Org) -> Result<Filters, ReadEr
         },
         from,
         to,
+        q_units: q_text
+            .as_deref()
+            .map(|q| crate::search::units_named(org, q))
+            .unwrap_or_default(),
         q: q_text,
     })
 }
@@ -462,6 +469,7 @@ impl Selection {
                 .filter(|_| created)
                 .map(|to| cal.end_of_day(to).timestamp_millis()),
             text: f.q.as_deref(),
+            text_units: &f.q_units,
         }
     }
 }

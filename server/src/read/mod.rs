@@ -12,6 +12,8 @@
 //! - `overview`: the leader's overview (R8.1) and the monthly unit ranking (R6.5);
 //! - `board`: the public board (R9.3), what anyone may read without signing in;
 //! - `workbench`: the supervisor's workbench, the office's duties now;
+//! - `portal`: the leaders' portals — the decisions awaiting them, a deputy leader's units
+//!   with their lights and overdue items;
 //! - `ledger`: the ledger (台账), the list's rows over all its pages with their states.
 //!
 //! Only items the person may read are ever counted or shown: the visibility test runs in SQL
@@ -35,6 +37,7 @@ mod detail;
 mod items;
 mod ledger;
 mod overview;
+mod portal;
 mod stats;
 mod workbench;
 
@@ -49,6 +52,7 @@ pub use items::{
 pub(crate) use ledger::{ledger, LedgerItem};
 pub use overview::{overview, Overview, RankRow, OVERVIEW_LIST};
 pub(crate) use overview::{period_scores, published_ranking};
+pub use portal::{leader_portal, Decision, LeaderPortal, UnitLights};
 pub(crate) use stats::stats_for;
 pub use stats::{Bucket, CompletionStats, Stats};
 pub use workbench::{workbench, Workbench};

@@ -1,7 +1,8 @@
 //! The inbox (站内通知) and its read receipts: `GET /notifications` lists the person's
 //! notifications, newest first, with the unread count; `POST /notifications/read` records
 //! that they were read (by id, by the event they came from — as a phone knows them — or
-//! all), which also stops their climb to push and SMS. `GET /tasks/{id}/notifications`
+//! all), which also stops their climb to push and SMS, and reaches the person's phones
+//! through the feed (a `read` change, see `crate::feed`). `GET /tasks/{id}/notifications`
 //! shows the office and the leaders whom an item's notifications reached, through which
 //! channels, and when each was read.
 
@@ -93,24 +94,39 @@ async fn read(
             format!("at most {MAX_RECEIPTS} receipts at once"),
         ));
     }
+    Ok(Json(mark(&state, &session, &r).await?))
+}
+
+/// Marks read what the receipts name — which also stops those notifications' climb to
+/// push and SMS (a delivery step sends nothing for a read notification) — and tells the
+/// person's phones through the feed (a `read` change for them only), in one transaction.
+/// The one path of `POST /notifications/read` and of the inbox page (`/inbox`).
+pub(crate) async fn mark(
+    state: &AppState,
+    session: &Session,
+    r: &ReadReceipts,
+) -> Result<ReadOutcome, ApiError> {
     let user = session.user();
     let now = Utc::now().timestamp_millis();
     let mut tx = state.db.write().await?;
-    let mut marked = 0;
+    let mut marked = Vec::new();
     if r.all {
-        marked += store::mark_all_read(&mut tx, user, now).await?;
+        marked.extend(store::mark_all_read(&mut tx, user, now).await?);
     }
     if !r.ids.is_empty() {
-        marked += store::mark_read(&mut tx, user, &r.ids, now).await?;
+        marked.extend(store::mark_read(&mut tx, user, &r.ids, now).await?);
     }
     for e in &r.events {
-        marked += store::mark_event_read(&mut tx, user, e.task, e.task_seq, now).await?;
+        marked.extend(store::mark_event_read(&mut tx, user, e.task, e.task_seq, now).await?);
+    }
+    if !marked.is_empty() {
+        store::queue_read_changes(&mut tx, user, &marked, now).await?;
     }
     tx.commit().await?;
-    Ok(Json(ReadOutcome {
-        marked,
-        unread: unread(&state, &session).await?,
-    }))
+    Ok(ReadOutcome {
+        marked: marked.len() as u64,
+        unread: unread(state, session).await?,
+    })
 }
 
 /// Who may see whom an item's notifications reached.

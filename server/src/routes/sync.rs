@@ -131,6 +131,10 @@ pub struct PullQuery {
     pub after: i64,
     /// Most changes to examine (default 1000, at most 20000).
     pub limit: Option<usize>,
+    /// Whether the client takes `read` changes (notifications the person read elsewhere);
+    /// default false, for clients older than them.
+    #[serde(default)]
+    pub reads: bool,
 }
 
 async fn pull(
@@ -146,7 +150,9 @@ async fn pull(
             format!("after must not be negative and limit must be 1 to {MAX_PULL}"),
         ));
     }
-    feed::pull(&state, &session, q.after, limit).await.map(Json)
+    feed::pull(&state, &session, q.after, limit, q.reads)
+        .await
+        .map(Json)
 }
 
 /// Query of `GET /sync/snapshot`.

@@ -7,8 +7,8 @@
 //!   refused from another site (see [`guard`]); after signing in, back to `next` only if it
 //!   is a plain path of this site ([`safe_next`]); a page for people signed in takes
 //!   [`SignedIn`], which sends anyone else there, coming back afterwards ([`signin`]);
-//! - `GET /`: the portal for the person's role; `GET /overview`: the overview at a glance
-//!   (R8.1) — item and light counts, charts by unit and status, the overdue and escalated
+//! - `GET /`: the portal for the person's role (`portal`: a deputy leader's `/leader`);
+//!   `GET /overview`: the overview at a glance (R8.1), a leader's approvals above it — item and light counts, charts by unit and status, the overdue and escalated
 //!   items, this month's unit ranking — over exactly the items the person may read;
 //! - `GET /workbench`: the supervisor's workbench — items to dispatch and to review (the
 //!   core's duty rule, as the phones' inbox) and every overdue item, each urged in one click
@@ -17,7 +17,9 @@
 //! - `GET /board`: the public board (督办网, R9.3), readable without signing in: only items
 //!   marked public, with no person named, units' progress on them, the unit ranking and the
 //!   published public bulletins;
-//! - the other pages, one module each: `register` (registration, import, dispatch), `item`
+//! - the other pages, one module each: `inbox` (`/inbox`, and the unread count in the
+//!   header), `list` (`/items`: the views, keyword search), `portal` (the leaders'
+//!   portals), `register` (registration, import, dispatch), `item`
 //!   (the item page and its acts, its files), `stats` (statistics, a person's calendar and
 //!   timeline, monitoring, the unit head's and personal portals), `scores` (rankings with
 //!   every point, bulletins), `export` (the ledger and its xlsx, the statistics' xlsx, the
@@ -31,7 +33,10 @@ pub mod assets;
 pub mod errors;
 mod export;
 pub mod guard;
+pub mod inbox;
 mod item;
+mod list;
+mod portal;
 mod register;
 mod scores;
 pub mod signin;
@@ -80,6 +85,9 @@ pub fn router() -> Router<AppState> {
             "/assets/noble-hashes-2.4.0/{name}",
             get(assets::serve_noble),
         )
+        .merge(inbox::router())
+        .merge(list::router())
+        .merge(portal::router())
         .merge(register::router())
         .merge(item::router())
         .merge(stats::router())
@@ -109,6 +117,10 @@ pub struct Chrome {
     /// The session's form token (empty when not signed in): a hidden field of each form,
     /// and the header htmx sends.
     csrf: String,
+    /// The person's unread notifications (signed in only): the header's link to `/inbox`.
+    unread: Option<u64>,
+    /// Whether this page is the inbox.
+    inbox_here: bool,
 }
 
 impl Chrome {
@@ -121,12 +133,16 @@ impl Chrome {
         let mut nav = Vec::new();
         if let Some(s) = session {
             nav.push(("/overview", "总览 Overview"));
+            nav.push(("/items", "事项 Items"));
             if office(s) {
                 nav.push(("/workbench", "工作台 Workbench"));
                 nav.push(("/register", "立项 Register"));
             }
             if s.actor.roles.any(&[Role::UnitHead]) {
                 nav.push(("/unit", "本单位 My unit"));
+            }
+            if s.actor.roles.has(Role::DeputyLeader) {
+                nav.push(("/leader", "分管 My units"));
             }
             nav.push(("/me", "我的 Mine"));
             nav.push(("/stats", "统计 Statistics"));
@@ -162,6 +178,8 @@ impl Chrome {
             who,
             at,
             csrf: session.map(guard::form_token).unwrap_or_default(),
+            unread: session.and_then(|_| inbox::unread_now()),
+            inbox_here: here == "/inbox",
         }
     }
 }
@@ -256,12 +274,15 @@ fn monitors(session: &Session) -> bool {
     ])
 }
 
-/// `GET /`: the portal for the person's role (the workbench for the office, the overview
-/// for leaders and inspectors, the unit's portal for a unit head, the personal portal for
+/// `GET /`: the portal for the person's role (the workbench for the office, the deputy
+/// leader's portal for a deputy leader, the overview — the approvals waiting above it —
+/// for main leaders and inspectors, the unit's portal for a unit head, the personal portal for
 /// everyone else), or the sign-in page.
 async fn home(SignedIn(s, _): SignedIn) -> Response {
     let to = if office(&s) {
         "/workbench"
+    } else if s.actor.roles.has(Role::DeputyLeader) {
+        "/leader"
     } else if monitors(&s) {
         "/overview"
     } else if s.actor.roles.has(Role::UnitHead) {
@@ -543,6 +564,10 @@ struct OverviewPage {
     escalated_rows: Vec<Row>,
     period: String,
     ranking: Vec<Ranked>,
+    /// The approvals waiting for a leader (listed above the overview).
+    decisions: Vec<portal::DecisionRow>,
+    /// Whether the person is a leader (the approvals' panel is shown).
+    leader: bool,
 }
 
 /// The overview page's record for `session` at `now` (the bench renders it directly).
@@ -573,7 +598,15 @@ pub async fn overview_html(
             .find(|b| b.key == key)
             .map_or(0, |b| b.count)
     };
+    let decisions = if leader {
+        let p = read::leader_portal(state, session, now).await?;
+        portal::decision_rows(session, &p.decisions)
+    } else {
+        Vec::new()
+    };
     let t = OverviewPage {
+        decisions,
+        leader,
         chrome: Chrome::new(Some(session), &session.org.calendar, "/overview", now),
         heading: if leader {
             "领导总览"

@@ -32,6 +32,7 @@ mod sync;
 mod views;
 mod web;
 mod web_export;
+mod web_finding;
 mod web_item;
 mod web_register;
 mod web_scores;

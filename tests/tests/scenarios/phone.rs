@@ -456,3 +456,56 @@ both!(
         assert_eq!(phones().await, 0, "signing out removes it");
     }
 );
+
+both!(
+    a_notification_read_elsewhere_is_read_on_the_phone_with_no_receipt_back,
+    |s: duban_tests::TestServer| async move {
+        let sup = phone(&s, "supervisor").await;
+        let worker = phone(&s, "worker").await;
+        let task = dispatched(
+            &sup,
+            s.unit("a"),
+            Some(s.user("worker")),
+            None,
+            "修补破损护栏",
+        )
+        .await;
+        worker.sync_now().await.expect("sync");
+        let held = worker.notifications().expect("notifications");
+        let n = held
+            .iter()
+            .find(|n| n.task == task)
+            .expect("the dispatch is on the phone")
+            .clone();
+        assert!(!n.read);
+
+        // Read on the PC (the inbox page marks through the same path as the API).
+        let token = s.login("worker").await;
+        let (status, out) = s
+            .send(
+                &token,
+                reqwest::Method::POST,
+                "/api/v1/notifications/read",
+                serde_json::json!({"events": [{"task": task, "task_seq": n.task_seq}]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{out}");
+        assert_eq!(out["marked"], 1, "{out}");
+
+        // The phone's next sync brings the read change: its copy is read, nothing goes back.
+        let r = worker.sync_now().await.expect("sync");
+        assert_eq!(r.receipts, 0, "no receipt for what the server told: {r:?}");
+        let now = worker.notifications().expect("notifications");
+        let same = now.iter().find(|x| x.id == n.id).expect("still listed");
+        assert!(same.read, "read on the phone too: {same:?}");
+        let again = worker.sync_now().await.expect("sync");
+        assert_eq!(again.receipts, 0);
+        // The supervisor's phone holds nothing of the worker's reading.
+        sup.sync_now().await.expect("sync");
+        assert!(sup
+            .notifications()
+            .expect("notifications")
+            .iter()
+            .all(|x| x.task != task || !x.read));
+    }
+);
