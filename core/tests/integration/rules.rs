@@ -996,6 +996,7 @@ fn sample(kind: CommandKind) -> Command {
         K::Urge => Command::Urge {
             channel: UrgeChannel::Phone,
             note: "请尽快办理".into(),
+            call: None,
         },
         K::Escalate => Command::Escalate {
             reason: "多次催办无果".into(),
@@ -1676,6 +1677,7 @@ fn overdue_items_are_urged_then_escalated() {
         Command::Urge {
             channel: UrgeChannel::Message,
             note: String::new(),
+            call: None,
         },
         "urge.not_due",
     );
@@ -1756,6 +1758,7 @@ fn system_urging_and_escalation_wait_for_their_time_people_do_not() {
     let urge = Command::Urge {
         channel: UrgeChannel::Message,
         note: "请加快进度".into(),
+        call: None,
     };
     w.refused(UserId::SYSTEM, urge.clone(), "urge.not_due");
     w.refused(
@@ -1827,6 +1830,7 @@ fn a_completion_waiting_for_report_approval_counts_as_reported() {
         Command::Urge {
             channel: UrgeChannel::Message,
             note: String::new(),
+            call: None,
         },
         "urge.not_due",
     );

@@ -802,6 +802,7 @@ async fn urge(
         command: Command::Urge {
             channel: UrgeChannel::Message,
             note: form.note,
+            call: None,
         },
     };
     let now = state.clock.now();

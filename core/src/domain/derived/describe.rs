@@ -312,9 +312,21 @@ pub fn describe(kind: &EventKind, calendar: &Calendar) -> Description {
         E::Revoked { reason } => line("撤销", "Revoked", reason),
         E::Closed => line("办结", "Closed", ""),
         E::Archived => line("归档", "Archived", ""),
-        E::Urged { channel, note } => match channel {
-            UrgeChannel::Message => line("催办(消息)", "Urged (message)", note),
-            UrgeChannel::Phone => line("催办(电话)", "Urged (by phone)", note),
+        E::Urged {
+            channel,
+            note,
+            call,
+        } => match (channel, call) {
+            (UrgeChannel::Message, _) => line("催办(消息)", "Urged (message)", note),
+            (UrgeChannel::Phone, None) => line("催办(电话)", "Urged (by phone)", note),
+            (UrgeChannel::Phone, Some(c)) => {
+                let at = calendar.to_local(c.at).format("%Y-%m-%d %H:%M");
+                line(
+                    format!("催办(电话,{at},接听人 {})", c.answered_by),
+                    format!("Urged (by phone at {at}, answered by {})", c.answered_by),
+                    note,
+                )
+            }
         },
         E::Escalated { reason } => line("督办升级", "Escalated", reason),
         E::Instructed { text, .. } => line("领导批示", "Instruction", text),
