@@ -1640,6 +1640,40 @@ async fn act(
     }
 }
 
+/// What was typed in an urge form.
+pub(super) struct UrgeTyped {
+    pub(super) note: String,
+    pub(super) channel: String,
+    pub(super) call_at: String,
+    pub(super) answered_by: String,
+}
+
+/// The item page with its urge form asking to confirm an urging (the item was last urged at
+/// `last`, within the policy's interval), with what was typed.
+pub(super) async fn confirm_urge_page(
+    state: &AppState,
+    session: &Session,
+    task: TaskId,
+    now: DateTime<Utc>,
+    last: DateTime<Utc>,
+    typed: UrgeTyped,
+) -> Response {
+    let attempt = Attempt {
+        key: "urge".to_owned(),
+        note: typed.note,
+        channel: typed.channel,
+        call_at: typed.call_at,
+        answered_by: typed.answered_by,
+        confirm: Some(local(&session.org.calendar, last)),
+        ..Attempt::default()
+    };
+    match view(state, session, task, now, attempt, None).await {
+        Ok(Some(v)) => full(session, v, now, StatusCode::OK),
+        Ok(None) => not_found(),
+        Err(e) => e.into_response(),
+    }
+}
+
 /// When the item was last urged, if within the policy's interval (`Some(None)`: not lately;
 /// `None`: the person may not read the item).
 pub(super) async fn urged_lately_of(
