@@ -811,3 +811,209 @@ both!(
         assert_eq!(urges(&events(&s, &sup, other).await), 1);
     }
 );
+
+/// The item's status and trail as the API gives them to `token`.
+async fn detail(s: &Server, token: &str, task: &str) -> Value {
+    s.get(token, &format!("/api/v1/tasks/{task}"))
+        .await
+        .expect(200)
+}
+
+/// In a real browser, at a PC's size and at a phone's: a unit head receives an item and
+/// decomposes it to a staff member, then asks for more time; a second unit declines an item
+/// and the office dispatches it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_declines() {
+    use crate::browser::Browser;
+
+    let s = start(Backend::Sqlite).await;
+    duban_server::seed::seed_demo(&s.state).await.expect("demo");
+    let org = s.state.org.latest(&s.state.db).await.expect("org");
+    let person = |username: &str| {
+        org.people
+            .values()
+            .find(|p| p.username == username)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {username}"))
+    };
+    let (head, staff, head2) = (person("head-jtj"), person("staff-jtj"), person("head-jyj"));
+    let (unit, unit2) = (head.unit.expect("unit"), head2.unit.expect("unit"));
+    let sup = s
+        .login_with("supervisor", duban_server::demo::DEMO_PASSWORD)
+        .await;
+    let (due, _) = local_date(&org, 20);
+    let deadline = org.calendar.end_of_day(due);
+    let (_, until) = local_date(&org, 30);
+    let b = Browser::start().await;
+
+    for (width, height, size) in [(1440, 900, "pc"), (390, 844, "phone")] {
+        b.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+        let mut items = Vec::new();
+        for (lead, title) in [(unit, "桥梁安全隐患排查"), (unit2, "校园周边交通秩序整治")] {
+            let t = tid();
+            s.ok(&sup, register(&t, &format!("{title}({size})"))).await;
+            let mut d = dispatch(&t, lead, None);
+            d["command"]["deadline"] = json!(deadline);
+            s.ok(&sup, d).await;
+            items.push(t);
+        }
+        let (t1, t2) = (&items[0], &items[1]);
+        let no_sideways = format!("return document.documentElement.scrollWidth <= {width}");
+
+        // The unit head receives the item …
+        b.sign_in(&s.base, "head-jtj").await;
+        b.go(&format!("{}/items/{t1}", s.base)).await;
+        b.wait_for(
+            "return !!document.querySelector('#act-receive')",
+            "签收 offered",
+        )
+        .await;
+        assert_eq!(b.script(&no_sideways).await, true, "{size}: no sideways scroll");
+        b.screenshot(&format!("acts-{size}-to-receive")).await;
+        b.click("#act-receive button").await;
+        b.wait_for(
+            "return !document.querySelector('#act-receive') && !!document.querySelector('#act-decompose')",
+            "received; decomposing offered",
+        )
+        .await;
+        // … and gives a part of it to a staff member.
+        b.type_into("#act-decompose input[name=title]", "逐座排查危桥")
+            .await;
+        b.script(&format!(
+            "document.querySelector('#act-decompose select[name=handler]').value = 'user:{}'; return true;",
+            staff.id
+        ))
+        .await;
+        b.click("#act-decompose button").await;
+        b.wait_for(
+            "const t = document.querySelector('#subtasks'); return !!t && t.textContent.includes('逐座排查危桥')",
+            "the sub-item listed",
+        )
+        .await;
+        assert_eq!(b.script(&no_sideways).await, true, "{size}: no sideways scroll");
+        b.screenshot(&format!("acts-{size}-decomposed")).await;
+        let d = detail(&s, &sup, t1).await;
+        assert_eq!(d["state"]["status"], "in_progress", "{d}");
+        let child = d["state"]["subtasks"][0].as_str().expect("a sub-item");
+        let c = detail(&s, &sup, child).await;
+        assert_eq!(c["state"]["lead"]["user"], json!(staff.id), "the staff member handles it");
+
+        // The head, handling the item, asks for more time.
+        b.script(&format!(
+            "document.querySelector('#act-request_extension input[name=until]').value = '{until}'; return true;"
+        ))
+        .await;
+        b.type_into(
+            "#act-request_extension textarea[name=reason]",
+            "汛期施工窗口受限,需延后",
+        )
+        .await;
+        b.click("#act-request_extension button").await;
+        b.wait_for(
+            "const n = document.querySelector('.notice'); return !!n && n.textContent.includes('已申请延时')",
+            "the extension requested",
+        )
+        .await;
+        b.screenshot(&format!("acts-{size}-extension-requested")).await;
+        let d = detail(&s, &sup, t1).await;
+        assert!(
+            d["trail"]
+                .as_array()
+                .expect("trail")
+                .iter()
+                .any(|e| e["event"]["kind"]["event"] == "extension_requested"),
+            "{d}"
+        );
+
+        // A second unit declines its item …
+        b.sign_in(&s.base, "head-jyj").await;
+        b.go(&format!("{}/items/{t2}", s.base)).await;
+        b.wait_for(
+            "return !!document.querySelector('#act-decline')",
+            "拒签 offered",
+        )
+        .await;
+        b.type_into(
+            "#act-decline textarea[name=reason]",
+            "道路交通秩序属交通运输局职责",
+        )
+        .await;
+        b.click("#act-decline button").await;
+        b.wait_for(
+            "const n = document.querySelector('.notice'); return !!n && n.textContent.includes('已拒签')",
+            "declined",
+        )
+        .await;
+        assert_eq!(b.script(&no_sideways).await, true, "{size}: no sideways scroll");
+        b.screenshot(&format!("acts-{size}-declined")).await;
+        assert_eq!(detail(&s, &sup, t2).await["state"]["status"], "declined");
+
+        // … and the office dispatches it again, to the unit it names.
+        b.sign_in(&s.base, "supervisor").await;
+        b.go(&format!("{}/dispatch/{t2}", s.base)).await;
+        b.wait_for(
+            "return !!document.querySelector('#dispatch-form')",
+            "the dispatch form",
+        )
+        .await;
+        b.click(&format!("#leads input[value='{unit}']")).await;
+        b.screenshot(&format!("acts-{size}-redispatch")).await;
+        b.click("#submit").await;
+        b.wait_for(
+            "return location.pathname === '/workbench'",
+            "back on the workbench",
+        )
+        .await;
+        let d = detail(&s, &sup, t2).await;
+        assert_eq!(d["state"]["status"], "dispatched", "{d}");
+        assert_eq!(d["state"]["lead"]["unit"], json!(unit));
+        b.go(&format!("{}/items/{t2}", s.base)).await;
+        b.wait_for(
+            "return document.querySelectorAll('#trail tr.step').length >= 4",
+            "the trail",
+        )
+        .await;
+        b.screenshot(&format!("acts-{size}-redispatched")).await;
+    }
+
+    // The workbench's quick urge: once at a click; again, only once confirmed.
+    b.go(&format!("{}/workbench", s.base)).await;
+    b.wait_for(
+        "return document.querySelectorAll('#overdue-list button.urge').length > 0",
+        "an overdue item to urge",
+    )
+    .await;
+    let urges = "return Number(document.querySelector('#overdue-list tbody tr .urges').textContent)";
+    let before = b.script(urges).await.as_f64().expect("urges");
+    b.click("#overdue-list tbody tr button.urge").await;
+    b.wait_for(
+        "return document.querySelector('#overdue-list tbody tr button.urge').textContent.includes('已催办')",
+        "urged at once",
+    )
+    .await;
+    assert_eq!(b.script(urges).await.as_f64(), Some(before + 1.0));
+    b.click("#overdue-list tbody tr button.urge").await;
+    b.wait_for(
+        "return !!document.querySelector('#overdue-list tbody tr .notice.confirm')",
+        "asked to confirm",
+    )
+    .await;
+    assert_eq!(
+        b.script(urges).await.as_f64(),
+        Some(before + 1.0),
+        "not urged before confirming"
+    );
+    b.screenshot("acts-workbench-urge-confirm").await;
+    b.click("#overdue-list tbody tr button.urge").await;
+    b.wait_for(
+        "return document.querySelector('#overdue-list tbody tr button.urge').textContent.includes('已催办')",
+        "urged once confirmed",
+    )
+    .await;
+    assert_eq!(b.script(urges).await.as_f64(), Some(before + 2.0));
+}
