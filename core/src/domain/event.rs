@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::command::{
-    DispatchOrder, DraftPatch, Registration, PhoneCall, ReminderKind, ReportBody, SubtaskSpec,
+    DispatchOrder, DraftPatch, PhoneCall, Registration, ReminderKind, ReportBody, SubtaskSpec,
     UrgeChannel,
 };
 use super::model::{AdjustmentId, BlobRef, NoteId, Period, ReportId, UserId};

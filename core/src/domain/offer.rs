@@ -50,7 +50,11 @@ pub const OFFERED: [CommandKind; 24] = [
 
 /// When the item was last urged, if that was less than the policy's interval
 /// (`urge_interval_hours`) before `now`: a second urging then asks the person to confirm.
-pub fn urged_lately(state: &TaskState, now: DateTime<Utc>, policy: &Policy) -> Option<DateTime<Utc>> {
+pub fn urged_lately(
+    state: &TaskState,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Option<DateTime<Utc>> {
     let last = state.urges.iter().map(|u| u.mark.at).max()?;
     (now - last < Duration::hours(i64::from(policy.urge_interval_hours))).then_some(last)
 }
@@ -222,9 +226,16 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
             })
             .collect(),
         CommandKind::Share => {
-            // Someone not handling it yet: an id no person has.
-            let someone = UserId(Uuid::from_u128(2));
-            vec![Command::Share { with: vec![someone] }]
+            // Someone not handling it yet (the rule refuses sharing with a handler).
+            let lead_user = state.lead.and_then(|l| l.user);
+            (2..u128::from(u8::MAX))
+                .map(|n| UserId(Uuid::from_u128(n)))
+                .find(|u| !state.sharers.contains(u) && Some(*u) != lead_user)
+                .map(|someone| Command::Share {
+                    with: vec![someone],
+                })
+                .into_iter()
+                .collect()
         }
         CommandKind::Unshare => state
             .sharers

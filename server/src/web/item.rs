@@ -28,17 +28,15 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use duban_core::domain::calendar::Calendar;
+use duban_core::domain::command::{CommandKind, PhoneCall, ReportBody, SubtaskSpec, UrgeChannel};
 use duban_core::domain::decide::working_time_left;
 use duban_core::domain::derived::describe::describe;
-use duban_core::domain::command::{
-    CommandKind, PhoneCall, ReportBody, SubtaskSpec, UrgeChannel,
-};
-use duban_core::domain::offer::{acts_on_offer, urged_lately};
-use duban_core::domain::permission::may_assign;
 use duban_core::domain::derived::evidence::EvidenceWarning;
 use duban_core::domain::model::{
     Assignee, BlobRef, NoteId, ReportId, Source, TaskNumber, UnitId, Visibility,
 };
+use duban_core::domain::offer::{acts_on_offer, urged_lately};
+use duban_core::domain::permission::may_assign;
 use duban_core::domain::state::{ReportKind, ReportStatus, Status, TaskState};
 use duban_core::domain::trail::{verify, Hash, TrailEntry, TrailError};
 use duban_core::domain::Code;

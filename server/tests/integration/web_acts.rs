@@ -212,7 +212,15 @@ both!(
         // 拒签: declined with a reason.
         let mut p = pair(&s, &f, &sup, &org, "拒签对照").await;
         let reason = "该事项属教育局职责,不属本单位。";
-        page_act(&s, &web, &staff_web, &p.web_item, "decline", &[("reason", reason)]).await;
+        page_act(
+            &s,
+            &web,
+            &staff_web,
+            &p.web_item,
+            "decline",
+            &[("reason", reason)],
+        )
+        .await;
         s.ok(
             &staff,
             simple(&p.api_item, "decline", json!({ "reason": reason })),
@@ -224,7 +232,8 @@ both!(
         let mut p = pair(&s, &f, &sup, &org, "全流程对照").await;
         // 签收.
         page_act(&s, &web, &staff_web, &p.web_item, "receive", &[]).await;
-        s.ok(&staff, simple(&p.api_item, "receive", json!({}))).await;
+        s.ok(&staff, simple(&p.api_item, "receive", json!({})))
+            .await;
         assert_eq!(p.same(&s, &sup, "receive").await[0]["event"], "received");
 
         // 分解: a sub-item for staff-a2, due in ten days.
@@ -268,7 +277,10 @@ both!(
             .get(&sup, &format!("/api/v1/tasks/{}", p.web_item))
             .await
             .expect(200);
-        let web_child = d["state"]["subtasks"][0].as_str().expect("a sub-item").to_owned();
+        let web_child = d["state"]["subtasks"][0]
+            .as_str()
+            .expect("a sub-item")
+            .to_owned();
         let (a, b) = (
             events(&s, &sup, &web_child).await,
             events(&s, &sup, &api_child).await,
@@ -286,15 +298,29 @@ both!(
             .get(&sup, &format!("/api/v1/tasks/{api_child}"))
             .await
             .expect(200)["number"];
-        assert_ne!(web_number, api_number, "each sub-item has a number of its own");
+        assert_ne!(
+            web_number, api_number,
+            "each sub-item has a number of its own"
+        );
 
         // 共享 and its withdrawal.
         let a2 = f.staff_a2.to_string();
         page_act(&s, &web, &staff_web, &p.web_item, "share", &[("with", &a2)]).await;
-        s.ok(&staff, simple(&p.api_item, "share", json!({"with": [f.staff_a2]})))
-            .await;
+        s.ok(
+            &staff,
+            simple(&p.api_item, "share", json!({"with": [f.staff_a2]})),
+        )
+        .await;
         assert_eq!(p.same(&s, &sup, "share").await[0]["event"], "shared");
-        page_act(&s, &web, &staff_web, &p.web_item, "unshare", &[("with", &a2)]).await;
+        page_act(
+            &s,
+            &web,
+            &staff_web,
+            &p.web_item,
+            "unshare",
+            &[("with", &a2)],
+        )
+        .await;
         s.ok(
             &staff,
             simple(&p.api_item, "unshare", json!({"with": [f.staff_a2]})),
@@ -363,7 +389,11 @@ both!(
         for t in [&p.web_item, &p.api_item] {
             s.ok(
                 &deputy,
-                simple(t, "decide_extension", json!({"approve": true, "opinion": ""})),
+                simple(
+                    t,
+                    "decide_extension",
+                    json!({"approve": true, "opinion": ""}),
+                ),
             )
             .await;
         }
@@ -390,7 +420,11 @@ both!(
         for t in [&p.web_item, &p.api_item] {
             s.ok(
                 &leader,
-                simple(t, "decide_suspension", json!({"approve": true, "opinion": ""})),
+                simple(
+                    t,
+                    "decide_suspension",
+                    json!({"approve": true, "opinion": ""}),
+                ),
             )
             .await;
         }
@@ -414,7 +448,11 @@ both!(
         for t in [&p.web_item, &p.api_item] {
             s.ok(
                 &leader,
-                simple(t, "decide_resumption", json!({"approve": true, "opinion": ""})),
+                simple(
+                    t,
+                    "decide_resumption",
+                    json!({"approve": true, "opinion": ""}),
+                ),
             )
             .await;
         }
@@ -522,7 +560,10 @@ both!(
         )
         .await;
         assert_eq!(status, 422);
-        assert!(body.contains("data-code=\"input.subtask_deadline\""), "{body}");
+        assert!(
+            body.contains("data-code=\"input.subtask_deadline\""),
+            "{body}"
+        );
         assert!(body.contains("value=\"晚于上级的子事项\""));
         assert!(body.contains(&format!("value=\"{late}\"")));
         assert!(body.contains(&format!("<option value=\"{a2}\" selected>")));
@@ -552,8 +593,9 @@ both!(
         let (status, _) = post_act(&s, &web, &cookie, t, &fields).await;
         assert_eq!(status, 422);
         // A file the person never uploaded: the authority's refusal, as for the API.
-        let ghost = json!({"hash": "ab".repeat(32), "mime": "image/jpeg", "size": 10, "name": "x.jpg"})
-            .to_string();
+        let ghost =
+            json!({"hash": "ab".repeat(32), "mime": "image/jpeg", "size": 10, "name": "x.jpg"})
+                .to_string();
         let (status, body) = post_act(
             &s,
             &web,
@@ -572,7 +614,9 @@ both!(
         assert!(body.contains("data-code=\"blob.missing\""), "{body}");
         // Nothing of it reached the trail.
         let e = events(&s, &sup, t).await;
-        assert!(!e.iter().any(|k| k["event"] == "progress_reported" || k["event"] == "decomposed"));
+        assert!(!e
+            .iter()
+            .any(|k| k["event"] == "progress_reported" || k["event"] == "decomposed"));
     }
 );
 
@@ -725,7 +769,11 @@ both!(
         assert!(body.contains("data-code=\"urge.confirm\""), "{body}");
         assert!(body.contains("name=\"confirm\" value=\"1\""));
         assert!(body.contains(">再次催办</textarea>"), "the note is kept");
-        assert_eq!(urges(&events(&s, &sup, t).await), 1, "not urged unconfirmed");
+        assert_eq!(
+            urges(&events(&s, &sup, t).await),
+            1,
+            "not urged unconfirmed"
+        );
         // Confirmed: urged once.
         let command = command_in(&body, "act-urge");
         let (status, _) = post_act(
@@ -765,7 +813,10 @@ both!(
         };
         let (status, row) = quick(vec![("command", cid())]).await;
         assert_eq!(status, 200);
-        assert!(row.contains("data-code=\"urge.confirm\"") && row.contains("确认催办"), "{row}");
+        assert!(
+            row.contains("data-code=\"urge.confirm\"") && row.contains("确认催办"),
+            "{row}"
+        );
         assert_eq!(urges(&events(&s, &sup, t).await), 2);
         let (status, row) = quick(vec![("command", cid()), ("confirm", "1".into())]).await;
         assert_eq!(status, 200);
@@ -854,7 +905,8 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
         )
         .await;
         let mut items = Vec::new();
-        for (lead, title) in [(unit, "桥梁安全隐患排查"), (unit2, "校园周边交通秩序整治")] {
+        for (lead, title) in [(unit, "桥梁安全隐患排查"), (unit2, "校园周边交通秩序整治")]
+        {
             let t = tid();
             s.ok(&sup, register(&t, &format!("{title}({size})"))).await;
             let mut d = dispatch(&t, lead, None);
@@ -873,7 +925,11 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
             "签收 offered",
         )
         .await;
-        assert_eq!(b.script(&no_sideways).await, true, "{size}: no sideways scroll");
+        assert_eq!(
+            b.script(&no_sideways).await,
+            true,
+            "{size}: no sideways scroll"
+        );
         b.screenshot(&format!("acts-{size}-to-receive")).await;
         b.click("#act-receive button").await;
         b.wait_for(
@@ -895,13 +951,21 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
             "the sub-item listed",
         )
         .await;
-        assert_eq!(b.script(&no_sideways).await, true, "{size}: no sideways scroll");
+        assert_eq!(
+            b.script(&no_sideways).await,
+            true,
+            "{size}: no sideways scroll"
+        );
         b.screenshot(&format!("acts-{size}-decomposed")).await;
         let d = detail(&s, &sup, t1).await;
         assert_eq!(d["state"]["status"], "in_progress", "{d}");
         let child = d["state"]["subtasks"][0].as_str().expect("a sub-item");
         let c = detail(&s, &sup, child).await;
-        assert_eq!(c["state"]["lead"]["user"], json!(staff.id), "the staff member handles it");
+        assert_eq!(
+            c["state"]["lead"]["user"],
+            json!(staff.id),
+            "the staff member handles it"
+        );
 
         // The head, handling the item, asks for more time.
         b.script(&format!(
@@ -919,7 +983,8 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
             "the extension requested",
         )
         .await;
-        b.screenshot(&format!("acts-{size}-extension-requested")).await;
+        b.screenshot(&format!("acts-{size}-extension-requested"))
+            .await;
         let d = detail(&s, &sup, t1).await;
         assert!(
             d["trail"]
@@ -949,7 +1014,11 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
             "declined",
         )
         .await;
-        assert_eq!(b.script(&no_sideways).await, true, "{size}: no sideways scroll");
+        assert_eq!(
+            b.script(&no_sideways).await,
+            true,
+            "{size}: no sideways scroll"
+        );
         b.screenshot(&format!("acts-{size}-declined")).await;
         assert_eq!(detail(&s, &sup, t2).await["state"]["status"], "declined");
 
@@ -988,7 +1057,8 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
         "an overdue item to urge",
     )
     .await;
-    let urges = "return Number(document.querySelector('#overdue-list tbody tr .urges').textContent)";
+    let urges =
+        "return Number(document.querySelector('#overdue-list tbody tr .urges').textContent)";
     let before = b.script(urges).await.as_f64().expect("urges");
     b.click("#overdue-list tbody tr button.urge").await;
     b.wait_for(
