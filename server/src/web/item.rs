@@ -5,13 +5,23 @@
 //!   on it, milestones, sub-items, reports with their photos and the reviewer's warnings,
 //!   before/after pairs, instructions and comments, and the trail (流程留痕) with each step's
 //!   local time, who and what, and whether its hash chain verifies;
-//! - `POST /items/{id}/act`: one act from the page's forms (review, rating, instruction,
-//!   comment or reply, the approvals, close, revoke), each a core command through the
-//!   authority with the command id the form was rendered with, so a resent form acts once.
-//!   A form is shown only when the core's duty rule lists it or its rules accept it. From
-//!   htmx the item's part of the page is answered and swapped; from a plain form, 303 back
-//!   to the page. A refusal is shown at its form with code, zh-CN and English, and what was
-//!   typed stays;
+//! - `POST /items/{id}/act`: one act from the page's forms, each a core command through the
+//!   authority (the path of the API's `/sync/push`, so page and API make the same events)
+//!   with the command id the form was rendered with, so a resent form acts once. The unit's
+//!   acts: receive (签收), decline with a reason (拒签), decompose into a sub-item for a unit
+//!   or a person with a local due date (分解; the sub-item's id is the command's, its number
+//!   the server's, as for a phone), share and unshare with chosen people (共享), progress and
+//!   completion reports with their files (`evidence` fields, each a `BlobRef`'s JSON, at most
+//!   [`MAX_EVIDENCE`] of at most [`MAX_EVIDENCE_JSON`] bytes; the authority checks the person
+//!   may cite them), and the requests for an extension, a suspension or resumption; the
+//!   office's and leaders': review, rating, instruction, the approvals, urging (a note, and
+//!   for a phone call its local time and who answered), close, revoke; anyone's comment or
+//!   reply, follow and unfollow. The forms shown are exactly the acts the core offers the
+//!   person now (`offer::acts_on_offer`, as the phones' screens), never chosen by role. An
+//!   urging within the policy's `urge_interval_hours` of the last is not sent unless the form
+//!   confirms it (`confirm=1`): the form comes back asking. From htmx the item's part of the
+//!   page is answered and swapped; from a plain form, 303 back to the page. A refusal is shown
+//!   at its form with code, zh-CN and English, and what was typed stays;
 //! - `GET /files/{hash}`: a file for the browser's `<img>` (which sends the cookie, not a
 //!   bearer token), under exactly the permission of `GET /api/v1/blobs/{hash}`.
 //!

@@ -13,7 +13,8 @@
 //! - `GET /workbench`: the supervisor's workbench — items to dispatch and to review (the
 //!   core's duty rule, as the phones' inbox) and every overdue item, each urged in one click
 //!   (`POST /items/{id}/urge`, htmx swapping the row; the form carries its command id, so a
-//!   double click urges once);
+//!   double click urges once; an item urged within the policy's `urge_interval_hours` asks
+//!   to confirm first, and urges only with `confirm=1`);
 //! - `GET /board`: the public board (督办网, R9.3), readable without signing in: only items
 //!   marked public, with no person named, units' progress on them, the unit ranking and the
 //!   published public bulletins;
