@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::audience::visible_sql;
 use super::tasks::{json, stored, StoredTask};
-use super::{placeholders, sqlite, Backend, Batch, DbError, NewChange, Row, Tx, Val};
+use super::{placeholders, sqlite, Backend, Batch, Db, DbError, NewChange, Row, Tx, Val};
 use crate::args;
 
 fn raw(json: String) -> Result<Box<RawValue>, DbError> {
@@ -191,6 +191,18 @@ pub async fn claim(tx: &mut Tx, key: &CommandKey<'_>) -> Result<Claim, DbError> 
             })
         }
     }
+}
+
+/// Whether a command was sent before under `id` (a resent form): its outcome stands, so a
+/// page answers with it rather than asking anything again.
+pub async fn sent_before(db: &Db, id: Uuid) -> Result<bool, DbError> {
+    Ok(db
+        .row(
+            "SELECT id FROM commands WHERE id = $1",
+            args![id.to_string()],
+        )
+        .await?
+        .is_some())
 }
 
 /// Records a refusal in a transaction of its own (the claim's was rolled back). `None`:

@@ -1588,7 +1588,7 @@ async fn act(
     let htmx = headers.get("hx-request").is_some();
     let now = state.clock.now();
     if form.act == "urge" && !form.confirm {
-        match urged_lately_of(&state, &session, task, now).await {
+        match urged_lately_of(&state, &session, task, command_id, now).await {
             Ok(Some(Some(last))) => {
                 let mut attempt = form.attempt(None);
                 attempt.confirm = Some(local(&session.org.calendar, last));
@@ -1682,14 +1682,19 @@ pub(super) async fn confirm_urge_page(
     }
 }
 
-/// When the item was last urged, if within the policy's interval (`Some(None)`: not lately;
-/// `None`: the person may not read the item).
+/// Whether the urging `command` should first be confirmed: when the item was last urged, if
+/// within the policy's interval and `command` was not sent before (a resent form gets its
+/// outcome, as any act's) — `Some(None)`: urge now; `None`: the person may not read the item.
 pub(super) async fn urged_lately_of(
     state: &AppState,
     session: &Session,
     task: TaskId,
+    command: uuid::Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<Option<DateTime<Utc>>>, ApiError> {
+    if crate::db::commands::sent_before(&state.db, command).await? {
+        return Ok(Some(None));
+    }
     match read::item_detail(state, session, task, now)
         .await
         .map_err(ApiError::from)

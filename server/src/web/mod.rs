@@ -844,7 +844,7 @@ async fn urge(
         }
     };
     if form.confirm != "1" {
-        match item::urged_lately_of(&state, &session, task, now).await {
+        match item::urged_lately_of(&state, &session, task, command, now).await {
             Ok(Some(Some(last))) if htmx => {
                 let last = session.org.calendar.to_local(last);
                 return row(None, Some(last.format("%Y-%m-%d %H:%M:%S").to_string())).await;

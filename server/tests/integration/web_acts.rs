@@ -66,7 +66,7 @@ async fn post_act(
 }
 
 /// Does `act` through the item page's own form (its command id), as a browser without
-/// JavaScript would, and expects it accepted (303 back to the page).
+/// JavaScript would, and expects it accepted (303 back to the page); returns the command id.
 async fn page_act(
     s: &Server,
     web: &reqwest::Client,
@@ -74,7 +74,7 @@ async fn page_act(
     task: &str,
     act: &str,
     fields: &[(&str, &str)],
-) {
+) -> String {
     let (status, html) = page(web, &format!("{}/items/{task}", s.base), Some(cookie)).await;
     assert_eq!(status, 200);
     let command = command_in(&html, &format!("act-{act}"));
@@ -90,6 +90,7 @@ async fn page_act(
             .and_then(|r| r.split('"').next())
             .unwrap_or(&body)
     );
+    command
 }
 
 /// The item's events' kinds (the `kind` of each trail entry), as the API gives them.
@@ -722,20 +723,18 @@ both!(
         // By phone, the call recorded: the trail says when and who answered.
         let at = org.calendar.to_local(Utc::now() - Duration::minutes(30));
         let at_text = at.format("%Y-%m-%dT%H:%M").to_string();
-        page_act(
-            &s,
-            &web,
-            &cookie,
-            t,
-            "urge",
-            &[
-                ("channel", "phone"),
-                ("note", "请尽快上报进展"),
-                ("call_at", &at_text),
-                ("answered_by", "李主任"),
-            ],
-        )
-        .await;
+        let fields = [
+            ("channel", "phone"),
+            ("note", "请尽快上报进展"),
+            ("call_at", at_text.as_str()),
+            ("answered_by", "李主任"),
+        ];
+        let first = page_act(&s, &web, &cookie, t, "urge", &fields).await;
+        // The same form sent again: its outcome, not a second urging nor a question.
+        let mut again = vec![("command", first.as_str()), ("act", "urge")];
+        again.extend_from_slice(&fields);
+        let (status, _) = post_act(&s, &web, &cookie, t, &again).await;
+        assert_eq!(status, 303);
         let e = events(&s, &sup, t).await;
         assert_eq!(urges(&e), 1);
         let urged = e.iter().find(|k| k["event"] == "urged").expect("urged");
