@@ -1,5 +1,5 @@
 //! The organisation's policy: the numbers the rules use (deadlines, reminders, escalation,
-//! scoring). Defaults come from the seed documents; every field is editable per
+//! the interval within which a second urging is confirmed first, scoring). Defaults come from the seed documents; every field is editable per
 //! organisation and the whole struct is plain serde data.
 
 use std::fmt;

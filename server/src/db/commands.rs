@@ -1,7 +1,8 @@
 //! The commands and the change feed: `commands` (each command's id claimed once, with its
 //! outcome, so that a retry gets the stored answer and never a second application) and
 //! `changes` (the numbered feed every client pulls: events, access changes, confidential
-//! fields, reference data and resets), with the queries of a pull and of a snapshot.
+//! fields, reference data and resets), with the queries of a pull and of a snapshot, and
+//! whether a command id was sent before (a page's resent form).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 

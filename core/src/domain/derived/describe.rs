@@ -2,7 +2,8 @@
 //! what an event tells a given person as a short phone notification ([`notice`]).
 //!
 //! Descriptions carry no names (the core knows ids, not names): the app adds who acted and
-//! when from the event. Deadlines read as local dates through the organisation's calendar.
+//! when from the event. Deadlines read as local dates through the organisation's calendar,
+//! and so does a recorded phone call's time (an urging by phone names who answered).
 
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
