@@ -1315,7 +1315,11 @@ impl ActForm {
         let evidence = || {
             self.evidence
                 .iter()
-                .map(|e| serde_json::from_str::<BlobRef>(e))
+                // Read as strictly as the API reads a body: no key twice, not too deep.
+                .map(|e| match crate::json::check(e.as_bytes()) {
+                    Ok(()) => serde_json::from_str::<BlobRef>(e).map_err(|_| ()),
+                    Err(_) => Err(()),
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|_| {
                     bad(

@@ -587,6 +587,24 @@ both!(
         assert_eq!(status, 422);
         assert!(body.contains("data-code=\"input.evidence\""));
         assert!(body.contains(">进展文字</textarea>"));
+        // A key twice in a file's reference: refused as the API refuses such a body.
+        let twice = r#"{"hash": "a", "hash": "b", "mime": "image/jpeg", "size": 1, "name": "x"}"#;
+        let (status, body) = post_act(
+            &s,
+            &web,
+            &cookie,
+            t,
+            &[
+                ("command", &cid()),
+                ("act", "report_progress"),
+                ("text", "进展文字"),
+                ("percent", "20"),
+                ("evidence", twice),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(body.contains("data-code=\"input.evidence\""));
         // Too many files in one form: refused whole.
         let many: Vec<(&str, &str)> = std::iter::repeat_n(("evidence", "{}"), 51).collect();
         let mut fields = vec![("command", command.as_str()), ("act", "report_progress")];
