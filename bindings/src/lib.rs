@@ -1242,7 +1242,12 @@ impl DubanApp {
             office_duties: d
                 .duties
                 .iter()
-                .filter(|l| !d.acts.contains(&act_for(l.duty)))
+                // A duty the app has no button for (closing is offered in the browser)
+                // stays named here.
+                .filter(|l| {
+                    let act = act_for(l.duty);
+                    !(d.acts.contains(&act) && Act::of(act).is_some())
+                })
                 .map(|l| DutyRow {
                     duty: l.duty.into(),
                     zh: l.zh.clone(),

@@ -180,6 +180,7 @@ fn busy(i: u32, who: &(Actor, Actor, Actor)) -> (Actor, Command) {
             Command::Urge {
                 channel: UrgeChannel::Message,
                 note: "请按期汇报".into(),
+                call: None,
             },
         ),
         _ => {

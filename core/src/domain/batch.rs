@@ -280,6 +280,7 @@ pub fn due_urging(
             channel: UrgeChannel::Message,
             note: "已超过办理期限,请尽快办理并汇报 / past the deadline: please finish and report"
                 .into(),
+            call: None,
         });
     }
     out

@@ -132,6 +132,17 @@ pub enum UrgeChannel {
     Phone,
 }
 
+/// A phone call made to urge (电话催办): when it was made and who answered, as the caller
+/// records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneCall {
+    /// When the call was made (UTC; entered as the organisation's local time).
+    pub at: DateTime<Utc>,
+    /// Who answered, as they gave their name (e.g. `张科长`).
+    pub answered_by: String,
+}
+
 /// What an automatic reminder was about (R2.3, R4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "about", rename_all = "snake_case")]
@@ -291,6 +302,9 @@ pub enum Command {
         channel: UrgeChannel,
         /// What was said.
         note: String,
+        /// The call, when urged by phone and recorded (absent from older commands).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call: Option<PhoneCall>,
     },
     /// 督办升级 (R4.4).
     Escalate {

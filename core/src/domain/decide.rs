@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Timelike, Utc};
 
 use super::calendar::Calendar;
-use super::command::{Command, CommandKind, DispatchOrder, ReminderKind, ReportBody};
+use super::command::{Command, CommandKind, DispatchOrder, ReminderKind, ReportBody, UrgeChannel};
 use super::event::{Event, EventKind};
 use super::model::{Actor, BlobRef, MilestoneKind, MilestoneSpec, Role, TaskId, UnitTree, UserId};
 use super::permission::{authorize, authorize_reach, may_view, Relation};
@@ -896,8 +896,35 @@ fn rules(
         }
         Command::Close => one(EventKind::Closed),
         Command::Archive => one(EventKind::Archived),
-        Command::Urge { channel, note } => {
+        Command::Urge {
+            channel,
+            note,
+            call,
+        } => {
             optional_text(note, "input.note", "催办内容", "the note", MAX_TEXT)?;
+            if let Some(call) = call {
+                if *channel != UrgeChannel::Phone {
+                    return Err(Rejection::invalid(
+                        "urge.call_not_phone",
+                        "只有电话催办才记录通话",
+                        "a call is recorded only for an urging by phone",
+                    ));
+                }
+                text(
+                    &call.answered_by,
+                    "input.answered_by",
+                    "接听人",
+                    "who answered",
+                    MAX_TITLE,
+                )?;
+                if call.at > now {
+                    return Err(Rejection::invalid(
+                        "urge.call_future",
+                        "通话时间不能晚于当前时间",
+                        "the call cannot be later than now",
+                    ));
+                }
+            }
             if ctx.actor.roles.has(Role::System) {
                 let due = effective_deadline(state, now, cal).is_some_and(|d| now > d)
                     && state.pending_completion().is_none();
@@ -912,6 +939,7 @@ fn rules(
             one(EventKind::Urged {
                 channel: *channel,
                 note: note.clone(),
+                call: call.clone(),
             })
         }
         Command::Escalate { reason: why } => {

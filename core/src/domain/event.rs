@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::command::{
-    DispatchOrder, DraftPatch, Registration, ReminderKind, ReportBody, SubtaskSpec, UrgeChannel,
+    DispatchOrder, DraftPatch, PhoneCall, Registration, ReminderKind, ReportBody, SubtaskSpec,
+    UrgeChannel,
 };
 use super::model::{AdjustmentId, BlobRef, NoteId, Period, ReportId, UserId};
 use super::policy::Points;
@@ -204,6 +205,9 @@ pub enum EventKind {
         channel: UrgeChannel,
         /// What was said.
         note: String,
+        /// The phone call recorded, if any (absent from older events, so their hashes hold).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call: Option<PhoneCall>,
     },
     /// Escalated (督办升级).
     Escalated {

@@ -3,20 +3,25 @@
 //! show). A screen shows a button for an act on offer and none for the others; the shells
 //! never choose from roles. A sample carries plausible input (a text, a later deadline on the
 //! hour, a well-formed file reference), so that only the rules about who and when refuse it.
+//! [`urged_lately`] says when a second urging should first be confirmed (the policy's
+//! `urge_interval_hours`).
 
-use chrono::{Duration, Timelike};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use uuid::Uuid;
 
-use super::command::{Command, CommandKind, Registration, ReportBody, SubtaskSpec};
+use super::command::{Command, CommandKind, Registration, ReportBody, SubtaskSpec, UrgeChannel};
 use super::decide::{decide, effective_deadline, Context};
 use super::derived::duty::Duty;
 use super::model::{Actor, Assignee, BlobRef, NoteId, ReportId, TaskNumber, UnitTree};
 use super::permission::authorize;
+use super::policy::Policy;
 use super::state::{ReportStatus, TaskState};
-use super::TaskId;
+use super::{TaskId, UserId};
 
-/// The acts a phone offers on an item, in the order a screen lists them.
-pub const OFFERED: [CommandKind; 19] = [
+/// The acts offered on an item, in the order a screen lists them. The phones show a button
+/// for those they know (the bindings' `Act`) and leave the office's (share, unshare, urge,
+/// close, revoke) to the browser's item page, which offers every one.
+pub const OFFERED: [CommandKind; 24] = [
     CommandKind::Receive,
     CommandKind::Decline,
     CommandKind::ReportProgress,
@@ -32,11 +37,27 @@ pub const OFFERED: [CommandKind; 19] = [
     CommandKind::RequestSuspension,
     CommandKind::RequestResumption,
     CommandKind::Decompose,
+    CommandKind::Share,
+    CommandKind::Unshare,
+    CommandKind::Urge,
     CommandKind::Instruct,
     CommandKind::Comment,
+    CommandKind::Close,
+    CommandKind::Revoke,
     CommandKind::Follow,
     CommandKind::Unfollow,
 ];
+
+/// When the item was last urged, if that was less than the policy's interval
+/// (`urge_interval_hours`) before `now`: a second urging then asks the person to confirm.
+pub fn urged_lately(
+    state: &TaskState,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Option<DateTime<Utc>> {
+    let last = state.urges.iter().map(|u| u.mark.at).max()?;
+    (now - last < Duration::hours(i64::from(policy.urge_interval_hours))).then_some(last)
+}
 
 /// The acts of [`OFFERED`] that `ctx.actor` may take on the item now: those for which
 /// [`decide`] accepts a sample.
@@ -204,6 +225,30 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
                 }))
             })
             .collect(),
+        CommandKind::Share => {
+            // Someone not handling it yet (the rule refuses sharing with a handler).
+            let lead_user = state.lead.and_then(|l| l.user);
+            (2..u128::from(u8::MAX))
+                .map(|n| UserId(Uuid::from_u128(n)))
+                .find(|u| !state.sharers.contains(u) && Some(*u) != lead_user)
+                .map(|someone| Command::Share {
+                    with: vec![someone],
+                })
+                .into_iter()
+                .collect()
+        }
+        CommandKind::Unshare => state
+            .sharers
+            .iter()
+            .map(|u| Command::Unshare { with: vec![*u] })
+            .collect(),
+        CommandKind::Urge => vec![Command::Urge {
+            channel: UrgeChannel::Message,
+            note: WORDS.to_owned(),
+            call: None,
+        }],
+        CommandKind::Close => vec![Command::Close],
+        CommandKind::Revoke => vec![Command::Revoke { reason: opinion() }],
         CommandKind::Instruct => vec![Command::Instruct {
             id: note,
             text: WORDS.to_owned(),

@@ -1,5 +1,5 @@
 //! The organisation's policy: the numbers the rules use (deadlines, reminders, escalation,
-//! scoring). Defaults come from the seed documents; every field is editable per
+//! the interval within which a second urging is confirmed first, scoring). Defaults come from the seed documents; every field is editable per
 //! organisation and the whole struct is plain serde data.
 
 use std::fmt;
@@ -196,6 +196,10 @@ pub struct Policy {
     pub remind_before_working_days: Vec<u32>,
     /// Escalate after this many urgings without result (R4.4): 2.
     pub escalate_after_urges: u32,
+    /// A second urging of the same item within this many hours of the last asks the person
+    /// to confirm (催办间隔): 24.
+    #[serde(default = "default_urge_interval_hours")]
+    pub urge_interval_hours: u32,
     /// The timeliness light is yellow this many working days before the deadline.
     pub yellow_within_working_days: u32,
     /// The light is yellow when progress lags the schedule by more than this many points.
@@ -210,6 +214,10 @@ pub struct Policy {
     /// How notifications reach people beyond the inbox: push, SMS, quiet hours.
     #[serde(default)]
     pub delivery: DeliveryRules,
+}
+
+fn default_urge_interval_hours() -> u32 {
+    24
 }
 
 /// When a notification climbs from the inbox to push and SMS, for one urgency: minutes
@@ -356,6 +364,7 @@ impl Default for Policy {
             decline_within_working_days: 2,
             remind_before_working_days: vec![3, 1],
             escalate_after_urges: 2,
+            urge_interval_hours: default_urge_interval_hours(),
             yellow_within_working_days: 3,
             behind_schedule_tolerance: 10,
             scoring: Scoring {
@@ -530,6 +539,9 @@ impl Policy {
         if self.escalate_after_urges == 0 || self.escalate_after_urges > 100 {
             return Err(PolicyError::OutOfRange("escalate_after_urges"));
         }
+        if self.urge_interval_hours > 24 * 365 {
+            return Err(PolicyError::OutOfRange("urge_interval_hours"));
+        }
         if self.behind_schedule_tolerance > 100 {
             return Err(PolicyError::OutOfRange("behind_schedule_tolerance"));
         }
@@ -601,6 +613,11 @@ mod tests {
         );
         let p = Policy {
             escalate_after_urges: 0,
+            ..Policy::default()
+        };
+        assert_eq!(p.check().map_err(|e| e.code()), Err("policy.out_of_range"));
+        let p = Policy {
+            urge_interval_hours: 24 * 366,
             ..Policy::default()
         };
         assert_eq!(p.check().map_err(|e| e.code()), Err("policy.out_of_range"));

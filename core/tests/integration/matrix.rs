@@ -318,6 +318,7 @@ fn representative(kind: CommandKind, w: &World) -> (UserId, Command) {
             Command::Urge {
                 channel: UrgeChannel::Phone,
                 note: "请加快进度".into(),
+                call: None,
             },
         ),
         K::Escalate => (

@@ -127,3 +127,34 @@ fn a_staff_member_is_not_offered_what_only_leaders_do() {
     assert!(!may_register(&actor(HANDLER), &w.units));
     assert!(may_register(&actor(SUPERVISOR), &w.units));
 }
+
+#[test]
+fn sharing_urging_closing_and_revoking_are_offered_to_whom_the_rules_allow() {
+    let w = fixture(Status::InProgress);
+    let handler = offered(&w, HANDLER);
+    assert!(handler.contains(&CommandKind::Share), "{handler:?}");
+    assert!(!handler.contains(&CommandKind::Urge), "{handler:?}");
+    assert!(!handler.contains(&CommandKind::Close), "{handler:?}");
+    let supervisor = offered(&w, SUPERVISOR);
+    assert!(supervisor.contains(&CommandKind::Urge), "{supervisor:?}");
+    assert!(supervisor.contains(&CommandKind::Revoke), "{supervisor:?}");
+    assert!(!supervisor.contains(&CommandKind::Share), "{supervisor:?}");
+    // Withdrawing a share is offered only while someone shares it.
+    let unshare = |w: &World| offered(w, HANDLER).contains(&CommandKind::Unshare);
+    let mut shared = fixture(Status::InProgress);
+    assert_eq!(
+        unshare(&shared),
+        !shared.state.sharers.is_empty(),
+        "{:?}",
+        shared.state.sharers
+    );
+    if shared.state.sharers.is_empty() {
+        shared.ok(
+            HANDLER,
+            Command::Share {
+                with: vec![SHARER1],
+            },
+        );
+        assert!(unshare(&shared));
+    }
+}

@@ -230,6 +230,7 @@ fn command(s: &Step, w: &World) -> Command {
                 UrgeChannel::Phone
             },
             note: text(b),
+            call: None,
         },
         CommandKind::Escalate => Command::Escalate { reason: text(a) },
         CommandKind::Instruct => Command::Instruct {

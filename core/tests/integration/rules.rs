@@ -996,6 +996,7 @@ fn sample(kind: CommandKind) -> Command {
         K::Urge => Command::Urge {
             channel: UrgeChannel::Phone,
             note: "请尽快办理".into(),
+            call: None,
         },
         K::Escalate => Command::Escalate {
             reason: "多次催办无果".into(),
@@ -1676,6 +1677,7 @@ fn overdue_items_are_urged_then_escalated() {
         Command::Urge {
             channel: UrgeChannel::Message,
             note: String::new(),
+            call: None,
         },
         "urge.not_due",
     );
@@ -1756,6 +1758,7 @@ fn system_urging_and_escalation_wait_for_their_time_people_do_not() {
     let urge = Command::Urge {
         channel: UrgeChannel::Message,
         note: "请加快进度".into(),
+        call: None,
     };
     w.refused(UserId::SYSTEM, urge.clone(), "urge.not_due");
     w.refused(
@@ -1827,6 +1830,7 @@ fn a_completion_waiting_for_report_approval_counts_as_reported() {
         Command::Urge {
             channel: UrgeChannel::Message,
             note: String::new(),
+            call: None,
         },
         "urge.not_due",
     );
@@ -1904,4 +1908,105 @@ fn the_countdown_ends_when_the_work_is_over() {
     );
     assert_eq!(r.state.status, Status::Revoked);
     assert_eq!(working_time_left(&r.state, r.now, &r.calendar), None);
+}
+
+#[test]
+fn an_urging_by_phone_records_the_call_and_the_trail_tells_it() {
+    use duban_core::domain::command::PhoneCall;
+    use duban_core::domain::derived::describe::describe;
+
+    let mut w = in_progress();
+    w.set_now(local(2026, 3, 5, 10, 0));
+    let call = PhoneCall {
+        at: local(2026, 3, 5, 9, 40),
+        answered_by: "张科长".into(),
+    };
+    let urge = |channel: UrgeChannel, call: Option<PhoneCall>| Command::Urge {
+        channel,
+        note: "请本周内报送进展".into(),
+        call,
+    };
+    // Only a phone call is recorded as one, with who answered, never later than now.
+    w.refused(
+        SUPERVISOR,
+        urge(UrgeChannel::Message, Some(call.clone())),
+        "urge.call_not_phone",
+    );
+    w.refused(
+        SUPERVISOR,
+        urge(
+            UrgeChannel::Phone,
+            Some(PhoneCall {
+                answered_by: " ".into(),
+                ..call.clone()
+            }),
+        ),
+        "input.answered_by",
+    );
+    w.refused(
+        SUPERVISOR,
+        urge(
+            UrgeChannel::Phone,
+            Some(PhoneCall {
+                at: local(2026, 3, 5, 10, 5),
+                ..call.clone()
+            }),
+        ),
+        "urge.call_future",
+    );
+    w.ok(SUPERVISOR, urge(UrgeChannel::Phone, Some(call.clone())));
+    let last = w.events.last().expect("urged");
+    let EventKind::Urged { call: recorded, .. } = &last.kind else {
+        panic!("{last:?}");
+    };
+    assert_eq!(recorded.as_ref(), Some(&call));
+    let words = describe(&last.kind, &w.calendar);
+    assert_eq!(words.title_zh, "催办(电话,2026-03-05 09:40,接听人 张科长)");
+    assert_eq!(
+        words.title_en,
+        "Urged (by phone at 2026-03-05 09:40, answered by 张科长)"
+    );
+    assert_eq!(words.detail, "请本周内报送进展");
+}
+
+#[test]
+fn an_urging_without_a_call_reads_and_hashes_as_before() {
+    // Written before calls were recorded: no `call` key, and none is written back, so the
+    // trail's hashes of old urgings still verify.
+    let old = serde_json::json!({"event": "urged", "channel": "message", "note": "请加快"});
+    let kind: EventKind = serde_json::from_value(old.clone()).expect("reads");
+    assert_eq!(serde_json::to_value(&kind).expect("writes"), old);
+    let old = serde_json::json!({"command": "urge", "channel": "phone", "note": "已电话催办"});
+    let cmd: Command = serde_json::from_value(old.clone()).expect("reads");
+    assert_eq!(serde_json::to_value(&cmd).expect("writes"), old);
+}
+
+#[test]
+fn a_second_urging_within_the_interval_is_urged_lately() {
+    use duban_core::domain::offer::urged_lately;
+
+    let mut w = in_progress();
+    w.set_now(local(2026, 3, 5, 10, 0));
+    assert_eq!(urged_lately(&w.state, w.now, &w.policy), None);
+    w.ok(
+        SUPERVISOR,
+        Command::Urge {
+            channel: UrgeChannel::Message,
+            note: String::new(),
+            call: None,
+        },
+    );
+    let at = w.now;
+    w.set_now(local(2026, 3, 6, 9, 59));
+    assert_eq!(urged_lately(&w.state, w.now, &w.policy), Some(at));
+    w.set_now(local(2026, 3, 6, 10, 0));
+    assert_eq!(
+        urged_lately(&w.state, w.now, &w.policy),
+        None,
+        "24 hours on"
+    );
+    w.policy.urge_interval_hours = 48;
+    assert_eq!(urged_lately(&w.state, w.now, &w.policy), Some(at));
+    w.policy.urge_interval_hours = 0;
+    assert_eq!(urged_lately(&w.state, w.now, &w.policy), None, "never asks");
 }

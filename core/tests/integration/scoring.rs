@@ -629,6 +629,7 @@ fn every_score_line_points_at_the_events_behind_it() {
         Command::Urge {
             channel: duban_core::domain::command::UrgeChannel::Phone,
             note: "请尽快报送".into(),
+            call: None,
         },
     ); // 5
     w.set_now(local(2026, 3, 10, 10, 0)).ok(

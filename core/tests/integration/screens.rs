@@ -907,6 +907,7 @@ fn tour() -> (World, World) {
             Command::Urge {
                 channel: UrgeChannel::Phone,
                 note: "请加快进度".into(),
+                call: None,
             },
         )
         .ok(
@@ -1149,6 +1150,7 @@ fn an_urging_tells_the_handler_and_the_head_of_the_lead_unit() {
         Command::Urge {
             channel: UrgeChannel::Message,
             note: "请加快进度".into(),
+            call: None,
         },
     );
     assert_eq!(told_only(&n), ["HANDLER", "HEAD_A"]);

@@ -1,7 +1,8 @@
 //! The commands and the change feed: `commands` (each command's id claimed once, with its
 //! outcome, so that a retry gets the stored answer and never a second application) and
 //! `changes` (the numbered feed every client pulls: events, access changes, confidential
-//! fields, reference data and resets), with the queries of a pull and of a snapshot.
+//! fields, reference data and resets), with the queries of a pull and of a snapshot, and
+//! whether a command id was sent before (a page's resent form).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use super::audience::visible_sql;
 use super::tasks::{json, stored, StoredTask};
-use super::{placeholders, sqlite, Backend, Batch, DbError, NewChange, Row, Tx, Val};
+use super::{placeholders, sqlite, Backend, Batch, Db, DbError, NewChange, Row, Tx, Val};
 use crate::args;
 
 fn raw(json: String) -> Result<Box<RawValue>, DbError> {
@@ -191,6 +192,18 @@ pub async fn claim(tx: &mut Tx, key: &CommandKey<'_>) -> Result<Claim, DbError> 
             })
         }
     }
+}
+
+/// Whether a command was sent before under `id` (a resent form): its outcome stands, so a
+/// page answers with it rather than asking anything again.
+pub async fn sent_before(db: &Db, id: Uuid) -> Result<bool, DbError> {
+    Ok(db
+        .row(
+            "SELECT id FROM commands WHERE id = $1",
+            args![id.to_string()],
+        )
+        .await?
+        .is_some())
 }
 
 /// Records a refusal in a transaction of its own (the claim's was rolled back). `None`:

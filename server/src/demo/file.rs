@@ -749,6 +749,7 @@ impl Reader<'_> {
             FileAct::Urge { channel, note } => ready(Command::Urge {
                 channel: *channel,
                 note: note.clone(),
+                call: None,
             }),
             FileAct::Escalate { reason } => ready(Command::Escalate {
                 reason: reason.clone(),

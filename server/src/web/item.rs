@@ -5,13 +5,23 @@
 //!   on it, milestones, sub-items, reports with their photos and the reviewer's warnings,
 //!   before/after pairs, instructions and comments, and the trail (流程留痕) with each step's
 //!   local time, who and what, and whether its hash chain verifies;
-//! - `POST /items/{id}/act`: one act from the page's forms (review, rating, instruction,
-//!   comment or reply, the approvals, close, revoke), each a core command through the
-//!   authority with the command id the form was rendered with, so a resent form acts once.
-//!   A form is shown only when the core's duty rule lists it or its rules accept it. From
-//!   htmx the item's part of the page is answered and swapped; from a plain form, 303 back
-//!   to the page. A refusal is shown at its form with code, zh-CN and English, and what was
-//!   typed stays;
+//! - `POST /items/{id}/act`: one act from the page's forms, each a core command through the
+//!   authority (the path of the API's `/sync/push`, so page and API make the same events)
+//!   with the command id the form was rendered with, so a resent form acts once. The unit's
+//!   acts: receive (签收), decline with a reason (拒签), decompose into a sub-item for a unit
+//!   or a person with a local due date (分解; the sub-item's id is the command's, its number
+//!   the server's, as for a phone), share and unshare with chosen people (共享), progress and
+//!   completion reports with their files (`evidence` fields, each a `BlobRef`'s JSON, at most
+//!   [`MAX_EVIDENCE`] of at most [`MAX_EVIDENCE_JSON`] bytes; the authority checks the person
+//!   may cite them), and the requests for an extension, a suspension or resumption; the
+//!   office's and leaders': review, rating, instruction, the approvals, urging (a note, and
+//!   for a phone call its local time and who answered), close, revoke; anyone's comment or
+//!   reply, follow and unfollow. The forms shown are exactly the acts the core offers the
+//!   person now (`offer::acts_on_offer`, as the phones' screens), never chosen by role. An
+//!   urging within the policy's `urge_interval_hours` of the last is not sent unless the form
+//!   confirms it (`confirm=1`): the form comes back asking. From htmx the item's part of the
+//!   page is answered and swapped; from a plain form, 303 back to the page. A refusal is shown
+//!   at its form with code, zh-CN and English, and what was typed stays;
 //! - `GET /files/{hash}`: a file for the browser's `<img>` (which sends the cookie, not a
 //!   bearer token), under exactly the permission of `GET /api/v1/blobs/{hash}`.
 //!
@@ -26,21 +36,24 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use duban_core::domain::calendar::Calendar;
+use duban_core::domain::command::{CommandKind, PhoneCall, ReportBody, SubtaskSpec, UrgeChannel};
 use duban_core::domain::decide::working_time_left;
 use duban_core::domain::derived::describe::describe;
-use duban_core::domain::derived::duty::{duties, Duty};
 use duban_core::domain::derived::evidence::EvidenceWarning;
-use duban_core::domain::model::{Assignee, BlobRef, NoteId, ReportId, Source, Visibility};
+use duban_core::domain::model::{
+    Assignee, BlobRef, NoteId, ReportId, Source, TaskNumber, UnitId, Visibility,
+};
+use duban_core::domain::offer::{acts_on_offer, urged_lately};
+use duban_core::domain::permission::may_assign;
 use duban_core::domain::state::{ReportKind, ReportStatus, Status, TaskState};
 use duban_core::domain::trail::{verify, Hash, TrailEntry, TrailError};
 use duban_core::domain::Code;
 use duban_core::domain::{decide, Command, Context, Event, EventKind, TaskId, UserId};
 use duban_core::protocol::CommandEnvelope;
-use serde::Deserialize;
 
-use super::{colour_class, office, page, signed_in, signin, Chrome, Shown, SignedIn};
+use super::{colour_class, page, signed_in, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::authority::{self, Outcome};
 use crate::db::trail;
@@ -184,6 +197,29 @@ struct Attempt {
     text: String,
     stars: String,
     new_deadline: String,
+    reason: String,
+    title: String,
+    content: String,
+    handler: String,
+    deadline: String,
+    percent: String,
+    milestone: String,
+    until: String,
+    note: String,
+    channel: String,
+    call_at: String,
+    answered_by: String,
+    with: Vec<String>,
+    /// The evidence as sent (each a `BlobRef`'s JSON), sent again with the form.
+    evidence: Vec<String>,
+    /// When an urging waits for confirmation: when the item was last urged (local time).
+    confirm: Option<String>,
+}
+
+/// A choice in a picker: its value and what it shows.
+struct Choice {
+    value: String,
+    label: String,
 }
 
 /// The item's part of the page (swapped whole by htmx after an act).
@@ -223,6 +259,30 @@ struct ItemView {
     decide_registration: Option<String>,
     close: Option<String>,
     revoke: Option<String>,
+    receive: Option<String>,
+    decline: Option<String>,
+    decompose: Option<String>,
+    share: Option<String>,
+    unshare: Option<String>,
+    report_progress: Option<String>,
+    report_completion: Option<String>,
+    request_extension: Option<String>,
+    request_suspension: Option<String>,
+    request_resumption: Option<String>,
+    urge: Option<String>,
+    follow: Option<String>,
+    unfollow: Option<String>,
+    /// Whom a sub-item may be given to: units (`unit:<id>`) and people (`user:<id>`).
+    handlers: Vec<Choice>,
+    /// Whom the item may be shared with (the lead unit's people not handling it yet).
+    share_people: Vec<Choice>,
+    /// Who shares it now.
+    sharers: Vec<Choice>,
+    /// The milestones not met yet, which a progress report may say it meets.
+    open_milestones: Vec<Choice>,
+    /// When the item was last urged, if within the policy's interval (a new urging asks to
+    /// be confirmed).
+    urged_lately: Option<String>,
     /// What an act just did, for the notice at the top.
     done: Option<String>,
     attempt: Attempt,
@@ -246,6 +306,11 @@ impl ItemView {
         }
     }
 
+    /// Whether `value` was chosen in the failed form `key` (a person to share with).
+    fn chosen(&self, key: &str, value: &str) -> bool {
+        self.kept(key).with.iter().any(|w| w == value)
+    }
+
     /// Whether any form is shown.
     fn acts(&self) -> bool {
         [
@@ -256,6 +321,19 @@ impl ItemView {
             &self.decide_registration,
             &self.close,
             &self.revoke,
+            &self.receive,
+            &self.decline,
+            &self.decompose,
+            &self.share,
+            &self.unshare,
+            &self.report_progress,
+            &self.report_completion,
+            &self.request_extension,
+            &self.request_suspension,
+            &self.request_resumption,
+            &self.urge,
+            &self.follow,
+            &self.unfollow,
         ]
         .iter()
         .any(|f| f.is_some())
@@ -520,15 +598,13 @@ async fn view(
         units: &org.tree,
         parent: None,
     };
-    let mine = duties(s, &ctx);
+    // The forms shown: exactly the acts the core offers this person now (as the phones'
+    // screens), each with a fresh command id.
+    let offered = acts_on_offer(s, &ctx);
     let fresh = || uuid::Uuid::new_v4().to_string();
-    let duty = |d: Duty| mine.contains(&d).then(fresh);
+    let on = |k: CommandKind| offered.contains(&k).then(fresh);
     let may = |c: Command| decide(s, &c, &ctx).is_ok();
-    let may_comment = may(Command::Comment {
-        id: NoteId(uuid::Uuid::new_v4()),
-        text: "评论".into(),
-        reply_to: None,
-    });
+    let may_comment = offered.contains(&CommandKind::Comment);
 
     // The steps.
     let steps = rows
@@ -623,7 +699,7 @@ async fn view(
             None => attachments.push(f),
         }
     }
-    let pending_approval = mine.contains(&Duty::ApproveReport);
+    let pending_approval = offered.contains(&CommandKind::DecideReport);
     let reports = s
         .reports
         .iter()
@@ -834,35 +910,107 @@ async fn view(
             "decide_extension",
             "延时审批",
             "Decide the extension",
-            Duty::DecideExtension,
+            CommandKind::DecideExtension,
             extension,
         ),
         (
             "decide_suspension",
             "暂停审批",
             "Decide the suspension",
-            Duty::DecideSuspension,
+            CommandKind::DecideSuspension,
             suspension,
         ),
         (
             "decide_resumption",
             "恢复审批",
             "Decide the resumption",
-            Duty::DecideResumption,
+            CommandKind::DecideResumption,
             resumption,
         ),
     ]
     .into_iter()
-    .filter_map(|(act, zh, en, d, request)| {
+    .filter_map(|(act, zh, en, k, request)| {
         Some(Decision {
             act,
             zh,
             en,
             request: request?,
-            command: duty(d)?,
+            command: on(k)?,
         })
     })
     .collect();
+
+    // The pickers of the unit's acts.
+    let person_label = |p: &duban_core::protocol::Person| {
+        let unit = p
+            .unit
+            .and_then(|u| org.unit(u))
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        format!("{} · {unit}", p.name)
+    };
+    let mut handlers = Vec::new();
+    if offered.contains(&CommandKind::Decompose) {
+        for u in &org.units {
+            if !may_assign(&session.actor, &org.tree, Some(s), u.id) {
+                continue;
+            }
+            handlers.push(Choice {
+                value: format!("unit:{}", u.id),
+                label: format!("{}(单位 unit)", u.name),
+            });
+            let mut people: Vec<_> = org
+                .people
+                .values()
+                .filter(|p| p.active && p.unit == Some(u.id) && p.id != UserId::SYSTEM)
+                .collect();
+            people.sort_by(|a, b| a.username.cmp(&b.username));
+            handlers.extend(people.into_iter().map(|p| Choice {
+                value: format!("user:{}", p.id),
+                label: format!("{}(人员 person)", person_label(p)),
+            }));
+        }
+    }
+    let lead_user = s.lead.and_then(|l| l.user);
+    let mut share_people: Vec<Choice> = Vec::new();
+    if let (true, Some(lead)) = (offered.contains(&CommandKind::Share), s.lead) {
+        let mut people: Vec<_> = org
+            .people
+            .values()
+            .filter(|p| {
+                p.active
+                    && p.unit.is_some_and(|u| org.tree.is_within(u, lead.unit))
+                    && !s.sharers.contains(&p.id)
+                    && Some(p.id) != lead_user
+            })
+            .collect();
+        people.sort_by(|a, b| a.username.cmp(&b.username));
+        share_people = people
+            .into_iter()
+            .map(|p| Choice {
+                value: p.id.to_string(),
+                label: person_label(p),
+            })
+            .collect();
+    }
+    let sharers = s
+        .sharers
+        .iter()
+        .map(|u| Choice {
+            value: u.to_string(),
+            label: name(&org, *u),
+        })
+        .collect();
+    let open_milestones = s
+        .milestones
+        .iter()
+        .filter(|m| m.met.is_none())
+        .map(|m| Choice {
+            value: m.spec.id.to_string(),
+            label: format!("{}({})", m.spec.title, due(cal, m.spec.due)),
+        })
+        .collect();
+    let urged_lately = urged_lately(s, now, &org.policy).map(|t| local(cal, t));
 
     let score = d.score.as_ref().map(|sc| {
         (
@@ -904,21 +1052,31 @@ async fn view(
         steps,
         verdict,
         decisions,
-        review: duty(Duty::Review),
-        rate: duty(Duty::Rate),
-        instruct: may(Command::Instruct {
-            id: NoteId(uuid::Uuid::new_v4()),
-            text: "批示".into(),
-        })
-        .then(fresh),
-        comment: may_comment.then(fresh),
-        decide_registration: duty(Duty::ApproveRegistration),
-        close: may(Command::Close).then(fresh),
-        revoke: (office(session)
-            && may(Command::Revoke {
-                reason: "撤销".into(),
-            }))
-        .then(fresh),
+        review: on(CommandKind::Review),
+        rate: on(CommandKind::Rate),
+        instruct: on(CommandKind::Instruct),
+        comment: on(CommandKind::Comment),
+        decide_registration: on(CommandKind::DecideRegistration),
+        close: on(CommandKind::Close),
+        revoke: on(CommandKind::Revoke),
+        receive: on(CommandKind::Receive),
+        decline: on(CommandKind::Decline),
+        decompose: on(CommandKind::Decompose),
+        share: on(CommandKind::Share),
+        unshare: on(CommandKind::Unshare),
+        report_progress: on(CommandKind::ReportProgress),
+        report_completion: on(CommandKind::ReportCompletion),
+        request_extension: on(CommandKind::RequestExtension),
+        request_suspension: on(CommandKind::RequestSuspension),
+        request_resumption: on(CommandKind::RequestResumption),
+        urge: on(CommandKind::Urge),
+        follow: on(CommandKind::Follow),
+        unfollow: on(CommandKind::Unfollow),
+        handlers,
+        share_people,
+        sharers,
+        open_milestones,
+        urged_lately,
         done,
         attempt,
         blank: Attempt::default(),
@@ -961,38 +1119,124 @@ fn full(session: &Session, v: ItemView, now: DateTime<Utc>, status: StatusCode) 
 
 // ----- acting -------------------------------------------------------------------------------
 
+/// At most this many fields in one act's form (a share picks people, a report cites files).
+const MAX_FIELDS: usize = 300;
+/// At most this many files cited by one report's form.
+pub(crate) const MAX_EVIDENCE: usize = 50;
+/// At most this many bytes of one cited file's reference (its JSON, with a photo's metadata).
+pub(crate) const MAX_EVIDENCE_JSON: usize = 16 * 1024;
+
 /// Any act's form: which act, its command id, and the fields the act reads.
-#[derive(Deserialize)]
+#[derive(Default)]
 struct ActForm {
     /// The command's id, made when the page was rendered.
     command: String,
-    /// `review`, `rate`, `instruct`, `comment`, `decide_extension`, `decide_suspension`,
-    /// `decide_resumption`, `decide_registration`, `decide_report`, `close` or `revoke`.
+    /// The act: the core's command kind in snake case (`review`, `receive`, `decompose`,
+    /// `report_progress`, `urge` …, see [`ActForm::command`]).
     act: String,
     /// `approve` or `return` (the button pressed), for the decisions.
-    #[serde(default)]
     decision: String,
-    /// The opinion, reason or words of a rating.
-    #[serde(default)]
+    /// The opinion of a decision or the words of a rating.
     opinion: String,
-    /// An instruction's or comment's text.
-    #[serde(default)]
+    /// An instruction's, comment's or report's text.
     text: String,
     /// A rating's stars, 1–5.
-    #[serde(default)]
     stars: String,
     /// A return's new due date (local, `YYYY-MM-DD`).
-    #[serde(default)]
     new_deadline: String,
     /// The note a reply answers.
-    #[serde(default)]
     reply_to: String,
     /// The report decided.
-    #[serde(default)]
     report: String,
+    /// The reason of a decline, a request or a revocation.
+    reason: String,
+    /// A sub-item's title, content, handler (`unit:<id>` or `user:<id>`) and local due date.
+    title: String,
+    content: String,
+    handler: String,
+    deadline: String,
+    /// A progress report's percent and the milestone it says is met.
+    percent: String,
+    milestone: String,
+    /// An extension's new local due date.
+    until: String,
+    /// An urging's note, channel (`message` or `phone`), the call's local time
+    /// (`YYYY-MM-DDTHH:MM`) and who answered; `confirm=1` urges again within the interval.
+    note: String,
+    channel: String,
+    call_at: String,
+    answered_by: String,
+    confirm: bool,
+    /// The people shared with or unshared.
+    with: Vec<String>,
+    /// The files a report cites, each a `BlobRef`'s JSON.
+    evidence: Vec<String>,
 }
 
 impl ActForm {
+    /// The form from its fields (the field `with` and `evidence` may repeat; others count
+    /// once, the last one standing). Too many fields, too many files or a file's reference
+    /// too long: refused before anything is read.
+    fn parse(fields: Vec<(String, String)>) -> Result<ActForm, ApiError> {
+        let too_many = || {
+            ApiError::unprocessable(
+                "input.too_many_fields",
+                "表单字段过多或附件过多",
+                "the form has too many fields or files",
+            )
+        };
+        if fields.len() > MAX_FIELDS {
+            return Err(too_many());
+        }
+        let mut f = ActForm::default();
+        for (k, v) in fields {
+            let slot = match k.as_str() {
+                "command" => &mut f.command,
+                "act" => &mut f.act,
+                "decision" => &mut f.decision,
+                "opinion" => &mut f.opinion,
+                "text" => &mut f.text,
+                "stars" => &mut f.stars,
+                "new_deadline" => &mut f.new_deadline,
+                "reply_to" => &mut f.reply_to,
+                "report" => &mut f.report,
+                "reason" => &mut f.reason,
+                "title" => &mut f.title,
+                "content" => &mut f.content,
+                "handler" => &mut f.handler,
+                "deadline" => &mut f.deadline,
+                "percent" => &mut f.percent,
+                "milestone" => &mut f.milestone,
+                "until" => &mut f.until,
+                "note" => &mut f.note,
+                "channel" => &mut f.channel,
+                "call_at" => &mut f.call_at,
+                "answered_by" => &mut f.answered_by,
+                "confirm" => {
+                    f.confirm = v == "1";
+                    continue;
+                }
+                "with" => {
+                    f.with.push(v);
+                    continue;
+                }
+                "evidence" => {
+                    if f.evidence.len() >= MAX_EVIDENCE || v.len() > MAX_EVIDENCE_JSON {
+                        return Err(too_many());
+                    }
+                    // An empty field is an upload component with nothing in it yet.
+                    if !v.trim().is_empty() {
+                        f.evidence.push(v);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            *slot = v;
+        }
+        Ok(f)
+    }
+
     /// Which form on the page it came from (a reply's and a report's carry their target).
     fn key(&self) -> String {
         match self.act.as_str() {
@@ -1004,20 +1248,36 @@ impl ActForm {
         }
     }
 
-    fn attempt(&self, error: Shown) -> Attempt {
+    fn attempt(&self, error: Option<Shown>) -> Attempt {
         Attempt {
             key: self.key(),
-            error: Some(error),
+            error,
             opinion: self.opinion.clone(),
             text: self.text.clone(),
             stars: self.stars.clone(),
             new_deadline: self.new_deadline.clone(),
+            reason: self.reason.clone(),
+            title: self.title.clone(),
+            content: self.content.clone(),
+            handler: self.handler.clone(),
+            deadline: self.deadline.clone(),
+            percent: self.percent.clone(),
+            milestone: self.milestone.clone(),
+            until: self.until.clone(),
+            note: self.note.clone(),
+            channel: self.channel.clone(),
+            call_at: self.call_at.clone(),
+            answered_by: self.answered_by.clone(),
+            with: self.with.clone(),
+            evidence: self.evidence.clone(),
+            confirm: None,
         }
     }
 
-    /// The core command the form asks for; the note an instruction or comment makes is
-    /// named by the command's id, so a resent form names the same note.
-    fn command(&self, id: uuid::Uuid, cal: &Calendar) -> Result<Command, Shown> {
+    /// The core command the form asks for. What the act creates is named by the command's
+    /// id (a note, a report, a sub-item), so a resent form names the same thing.
+    fn command(&self, id: uuid::Uuid, org: &Org, now: DateTime<Utc>) -> Result<Command, Shown> {
+        let cal = &org.calendar;
         let bad = |code: &str, zh: &str, en: &str| Shown {
             code: code.to_owned(),
             zh: zh.to_owned(),
@@ -1032,30 +1292,59 @@ impl ActForm {
                 "choose to approve or to return",
             )),
         };
+        // A local date, as the end of that day.
+        let date = |d: &str| match d.trim() {
+            "" => Ok(None),
+            d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map(|d| Some(cal.end_of_day(d)))
+                .map_err(|_| {
+                    bad(
+                        "input.deadline",
+                        "日期应为年-月-日",
+                        "a date reads YYYY-MM-DD",
+                    )
+                }),
+        };
+        let people = || {
+            self.with
+                .iter()
+                .map(|w| uuid::Uuid::parse_str(w.trim()).map(UserId))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| bad("input.share", "人员编号无效", "not a person's id"))
+        };
+        let evidence = || {
+            self.evidence
+                .iter()
+                // Read as strictly as the API reads a body: no key twice, not too deep.
+                .map(|e| match crate::json::check(e.as_bytes()) {
+                    Ok(()) => serde_json::from_str::<BlobRef>(e).map_err(|_| ()),
+                    Err(_) => Err(()),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| {
+                    bad(
+                        "input.evidence",
+                        "附件信息无效,请重新上传",
+                        "a file's reference is not valid; upload it again",
+                    )
+                })
+        };
+        let report = |text: &str| -> Result<ReportBody, Shown> {
+            Ok(ReportBody {
+                id: ReportId(id),
+                text: text.to_owned(),
+                evidence: evidence()?,
+            })
+        };
         let opinion = self.opinion.trim().to_owned();
         let text = self.text.trim().to_owned();
+        let reason = self.reason.trim().to_owned();
         Ok(match self.act.as_str() {
-            "review" => {
-                let new_deadline = match self.new_deadline.trim() {
-                    "" => None,
-                    d => Some(
-                        NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                            .map(|d| cal.end_of_day(d))
-                            .map_err(|_| {
-                                bad(
-                                    "input.deadline",
-                                    "新的办理期限应为日期(年-月-日)",
-                                    "the new deadline is a date (YYYY-MM-DD)",
-                                )
-                            })?,
-                    ),
-                };
-                Command::Review {
-                    accept: approve()?,
-                    opinion,
-                    new_deadline,
-                }
-            }
+            "review" => Command::Review {
+                accept: approve()?,
+                opinion,
+                new_deadline: date(&self.new_deadline)?,
+            },
             "rate" => Command::Rate {
                 // Not a number is no star: the core's rule says how many may be given.
                 stars: self.stars.trim().parse().unwrap_or(0),
@@ -1100,10 +1389,153 @@ impl ActForm {
                 opinion,
             },
             "close" => Command::Close,
-            "revoke" => Command::Revoke { reason: opinion },
+            // Older pages sent the reason as `opinion`.
+            "revoke" => Command::Revoke {
+                reason: if reason.is_empty() { opinion } else { reason },
+            },
+            "receive" => Command::Receive,
+            "decline" => Command::Decline { reason },
+            "decompose" => {
+                let lead = match self.handler.trim().split_once(':') {
+                    Some(("unit", u)) => uuid::Uuid::parse_str(u).ok().map(|u| Assignee {
+                        unit: UnitId(u),
+                        user: None,
+                    }),
+                    Some(("user", p)) => uuid::Uuid::parse_str(p)
+                        .ok()
+                        .and_then(|p| org.people.get(&UserId(p)))
+                        .and_then(|p| {
+                            p.unit.map(|unit| Assignee {
+                                unit,
+                                user: Some(p.id),
+                            })
+                        }),
+                    _ => None,
+                }
+                .ok_or_else(|| {
+                    bad(
+                        "input.handler",
+                        "请选择子事项的承办单位或人员",
+                        "choose the unit or person to handle the sub-item",
+                    )
+                })?;
+                Command::Decompose(Box::new(SubtaskSpec {
+                    child: TaskId(id),
+                    // The server gives the number, as for a phone's decomposition.
+                    number: TaskNumber {
+                        prefix: String::new(),
+                        year: cal.to_local(now).date().year(),
+                        seq: 1,
+                    },
+                    title: self.title.trim().to_owned(),
+                    content: self.content.trim().to_owned(),
+                    lead,
+                    deadline: date(&self.deadline)?,
+                }))
+            }
+            "share" => Command::Share { with: people()? },
+            "unshare" => Command::Unshare { with: people()? },
+            "report_progress" => Command::ReportProgress {
+                report: report(&text)?,
+                percent: self.percent.trim().parse().map_err(|_| {
+                    bad(
+                        "input.percent",
+                        "进度应为0到100之间的整数",
+                        "progress is a whole number from 0 to 100",
+                    )
+                })?,
+                milestone: match self.milestone.trim() {
+                    "" => None,
+                    m => Some(m.parse().map_err(|_| {
+                        bad("input.unknown_milestone", "节点不存在", "no such milestone")
+                    })?),
+                },
+                answers: None,
+            },
+            "report_completion" => Command::ReportCompletion {
+                report: report(&text)?,
+            },
+            "request_extension" => Command::RequestExtension {
+                until: date(&self.until)?.ok_or_else(|| {
+                    bad(
+                        "input.deadline",
+                        "请填写延至的日期",
+                        "give the date to extend to",
+                    )
+                })?,
+                reason,
+            },
+            "request_suspension" => Command::RequestSuspension { reason },
+            "request_resumption" => Command::RequestResumption { reason },
+            "follow" => Command::Follow,
+            "unfollow" => Command::Unfollow,
+            "urge" => urge_command(
+                cal,
+                &self.channel,
+                &self.note,
+                &self.call_at,
+                &self.answered_by,
+            )?,
             _ => return Err(bad("input.act", "不认识的操作", "not an act of this page")),
         })
     }
+}
+
+/// An urging as a form gives it: the channel (`message` or `phone`), the note, and for a
+/// call its local time (`YYYY-MM-DDTHH:MM`) and who answered — both or neither.
+pub(super) fn urge_command(
+    cal: &Calendar,
+    channel: &str,
+    note: &str,
+    call_at: &str,
+    answered_by: &str,
+) -> Result<Command, Shown> {
+    let bad = |code: &str, zh: &str, en: &str| Shown {
+        code: code.to_owned(),
+        zh: zh.to_owned(),
+        en: en.to_owned(),
+    };
+    let channel = match channel.trim() {
+        "" | "message" => UrgeChannel::Message,
+        "phone" => UrgeChannel::Phone,
+        _ => {
+            return Err(bad(
+                "input.channel",
+                "催办方式应为消息或电话",
+                "urge by message or by phone",
+            ))
+        }
+    };
+    let call = match (call_at.trim(), answered_by.trim()) {
+        ("", "") => None,
+        ("", _) | (_, "") => {
+            return Err(bad(
+                "input.call",
+                "记录电话催办须同时填写通话时间和接听人",
+                "a recorded call needs both its time and who answered",
+            ))
+        }
+        (at, who) => {
+            let at = NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M")
+                .or_else(|_| NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S"))
+                .map_err(|_| {
+                    bad(
+                        "input.call_at",
+                        "通话时间应为年-月-日 时:分",
+                        "the call's time reads YYYY-MM-DD HH:MM",
+                    )
+                })?;
+            Some(PhoneCall {
+                at: cal.from_local(at),
+                answered_by: who.to_owned(),
+            })
+        }
+    };
+    Ok(Command::Urge {
+        channel,
+        note: note.trim().to_owned(),
+        call,
+    })
 }
 
 /// What an accepted act did, for the notice.
@@ -1120,27 +1552,63 @@ fn done_text(act: &str) -> &'static str {
         "decide_report" => "已审批汇报 Report decided",
         "close" => "已办结 Closed",
         "revoke" => "已撤销 Revoked",
+        "receive" => "已签收 Received",
+        "decline" => "已拒签 Declined",
+        "decompose" => "已分解 Sub-item created",
+        "share" => "已共享 Shared",
+        "unshare" => "已取消共享 Share withdrawn",
+        "report_progress" => "已提交进展汇报 Progress reported",
+        "report_completion" => "已提交完成汇报 Completion reported",
+        "request_extension" => "已申请延时 Extension requested",
+        "request_suspension" => "已申请暂停 Suspension requested",
+        "request_resumption" => "已申请恢复 Resumption requested",
+        "urge" => "已催办 Urged",
+        "follow" => "已关注 Following",
+        "unfollow" => "已取消关注 No longer following",
         _ => "已完成 Done",
     }
 }
 
-/// `POST /items/{id}/act`: one act from the page, as the person signed in.
+/// `POST /items/{id}/act`: one act from the page, as the person signed in. An urging within
+/// the policy's interval of the last one is not sent unless confirmed (`confirm=1`): the
+/// form comes back asking.
 async fn act(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
     SignedIn(session, _): SignedIn<signin::ToItem>,
-    Form(form): Form<ActForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let Some(task) = task_of(&id) else {
         return not_found();
+    };
+    let form = match ActForm::parse(fields) {
+        Ok(f) => f,
+        Err(e) => return e.into_response(),
     };
     let Ok(command_id) = uuid::Uuid::parse_str(form.command.trim()) else {
         return ApiError::bad_request("request.bad_id", "编号无效", "not an id").into_response();
     };
     let htmx = headers.get("hx-request").is_some();
     let now = state.clock.now();
-    let refused = match form.command(command_id, &session.org.calendar) {
+    if form.act == "urge" && !form.confirm {
+        match urged_lately_of(&state, &session, task, command_id, now).await {
+            Ok(Some(Some(last))) => {
+                let mut attempt = form.attempt(None);
+                attempt.confirm = Some(local(&session.org.calendar, last));
+                return match view(&state, &session, task, now, attempt, None).await {
+                    Ok(Some(v)) if htmx => page(StatusCode::OK, &ItemFragment { v }),
+                    Ok(Some(v)) => full(&session, v, now, StatusCode::OK),
+                    Ok(None) => not_found(),
+                    Err(e) => e.into_response(),
+                };
+            }
+            Ok(Some(None)) => {}
+            Ok(None) => return not_found(),
+            Err(e) => return e.into_response(),
+        }
+    }
+    let refused = match form.command(command_id, &session.org, now) {
         Ok(command) => {
             let env = CommandEnvelope {
                 id: command_id,
@@ -1162,7 +1630,7 @@ async fn act(
     // one would be refused the same way), after an act from htmx with what it did.
     let (attempt, done, status) = match refused {
         Some(shown) => (
-            form.attempt(shown),
+            form.attempt(Some(shown)),
             None,
             if htmx {
                 StatusCode::OK
@@ -1181,6 +1649,63 @@ async fn act(
         Ok(Some(v)) => full(&session, v, now, status),
         Ok(None) => not_found(),
         Err(e) => e.into_response(),
+    }
+}
+
+/// What was typed in an urge form.
+pub(super) struct UrgeTyped {
+    pub(super) note: String,
+    pub(super) channel: String,
+    pub(super) call_at: String,
+    pub(super) answered_by: String,
+}
+
+/// The item page with its urge form asking to confirm an urging (the item was last urged at
+/// `last`, within the policy's interval), with what was typed.
+pub(super) async fn confirm_urge_page(
+    state: &AppState,
+    session: &Session,
+    task: TaskId,
+    now: DateTime<Utc>,
+    last: DateTime<Utc>,
+    typed: UrgeTyped,
+) -> Response {
+    let attempt = Attempt {
+        key: "urge".to_owned(),
+        note: typed.note,
+        channel: typed.channel,
+        call_at: typed.call_at,
+        answered_by: typed.answered_by,
+        confirm: Some(local(&session.org.calendar, last)),
+        ..Attempt::default()
+    };
+    match view(state, session, task, now, attempt, None).await {
+        Ok(Some(v)) => full(session, v, now, StatusCode::OK),
+        Ok(None) => not_found(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Whether the urging `command` should first be confirmed: when the item was last urged, if
+/// within the policy's interval and `command` was not sent before (a resent form gets its
+/// outcome, as any act's) — `Some(None)`: urge now; `None`: the person may not read the item.
+pub(super) async fn urged_lately_of(
+    state: &AppState,
+    session: &Session,
+    task: TaskId,
+    command: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Option<DateTime<Utc>>>, ApiError> {
+    if crate::db::commands::sent_before(&state.db, command).await? {
+        return Ok(Some(None));
+    }
+    match read::item_detail(state, session, task, now)
+        .await
+        .map_err(ApiError::from)
+    {
+        Ok(d) => Ok(Some(urged_lately(&d.state, now, &session.org.policy))),
+        Err(e) if e.status == StatusCode::NOT_FOUND => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

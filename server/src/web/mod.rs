@@ -13,7 +13,8 @@
 //! - `GET /workbench`: the supervisor's workbench — items to dispatch and to review (the
 //!   core's duty rule, as the phones' inbox) and every overdue item, each urged in one click
 //!   (`POST /items/{id}/urge`, htmx swapping the row; the form carries its command id, so a
-//!   double click urges once);
+//!   double click urges once; an item urged within the policy's `urge_interval_hours` asks
+//!   to confirm first, and urges only with `confirm=1`);
 //! - `GET /board`: the public board (督办网, R9.3), readable without signing in: only items
 //!   marked public, with no person named, units' progress on them, the unit ranking and the
 //!   published public bulletins;
@@ -51,12 +52,11 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use duban_core::domain::calendar::Calendar;
-use duban_core::domain::command::UrgeChannel;
 use duban_core::domain::derived::signal::{light_names, NO_LIGHT_SHORT};
 use duban_core::domain::derived::Colour;
 use duban_core::domain::model::Urgency;
 use duban_core::domain::Code;
-use duban_core::domain::{Command, Rejection, Role, TaskId};
+use duban_core::domain::{Rejection, Role, TaskId};
 use duban_core::protocol::{CommandEnvelope, LoginRequest};
 use serde::Deserialize;
 
@@ -750,6 +750,11 @@ struct UrgeRow {
     error: Option<Shown>,
     /// The session's form token.
     csrf: String,
+    /// When the item was last urged, if within the policy's interval and not confirmed yet:
+    /// the row asks to confirm instead of urging.
+    confirm: Option<String>,
+    /// The note sent with the urging (kept while asking to confirm).
+    note: String,
 }
 
 impl UrgeRow {
@@ -761,6 +766,8 @@ impl UrgeRow {
             urged_now: false,
             error: None,
             csrf: guard::form_token(session),
+            confirm: None,
+            note: String::new(),
         }
     }
 }
@@ -821,11 +828,25 @@ struct UrgeForm {
     command: String,
     #[serde(default)]
     note: String,
+    /// `message` (the default) or `phone`.
+    #[serde(default)]
+    channel: String,
+    /// A recorded call's local time (`YYYY-MM-DDTHH:MM`) and who answered.
+    #[serde(default)]
+    call_at: String,
+    #[serde(default)]
+    answered_by: String,
+    /// `1`: urge even though the item was urged within the policy's interval.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// `POST /items/{id}/urge`: urges the item (催办, R4.3) as the person signed in, through the
-/// authority like any command. From htmx, answers the item's new row; from a plain form,
-/// goes back to the workbench.
+/// authority like any command, with an optional note (and a recorded phone call, as the item
+/// page's form sends it). An item urged within the policy's interval (`urge_interval_hours`)
+/// is not urged again unless the form confirms (`confirm=1`): the row comes back asking.
+/// From htmx, answers the item's new row; from a plain form, goes back to the workbench (or,
+/// to confirm, to the item page with its urge form asking).
 async fn urge(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -839,37 +860,76 @@ async fn urge(
     ) else {
         return ApiError::bad_request("request.bad_id", "编号无效", "not an id").into_response();
     };
+    let task = TaskId(task);
+    let now = state.clock.now();
+    let htmx = headers.get("hx-request").is_some();
+    let row = |outcome: Option<Outcome>, confirm: Option<String>| {
+        let (state, session, note) = (&state, &session, form.note.clone());
+        async move {
+            let item = match read::item_summary(state, session, task, now)
+                .await
+                .map_err(ApiError::from)
+            {
+                Ok(Some(i)) => i,
+                Ok(None) => return ApiError::not_found("事项", "item").into_response(),
+                Err(e) => return e.into_response(),
+            };
+            let mut r = UrgeRow::of(session, &item);
+            match outcome {
+                Some(Outcome::Accepted(_)) => r.urged_now = true,
+                // The same id again would be refused the same way: a new one for the next try.
+                Some(Outcome::Refused(rejection)) => r.error = Some(rejection.into()),
+                None => {}
+            }
+            r.confirm = confirm;
+            r.note = note;
+            page(StatusCode::OK, &UrgeFragment { r })
+        }
+    };
+    if form.confirm != "1" {
+        match item::urged_lately_of(&state, &session, task, command, now).await {
+            Ok(Some(Some(last))) if htmx => {
+                let last = session.org.calendar.to_local(last);
+                return row(None, Some(last.format("%Y-%m-%d %H:%M:%S").to_string())).await;
+            }
+            Ok(Some(Some(last))) => {
+                // A plain form: the item page, its urge form asking to confirm.
+                let typed = item::UrgeTyped {
+                    note: form.note.clone(),
+                    channel: form.channel.clone(),
+                    call_at: form.call_at.clone(),
+                    answered_by: form.answered_by.clone(),
+                };
+                return item::confirm_urge_page(&state, &session, task, now, last, typed).await;
+            }
+            Ok(Some(None)) => {}
+            Ok(None) => return ApiError::not_found("事项", "item").into_response(),
+            Err(e) => return e.into_response(),
+        }
+    }
+    let urge = match item::urge_command(
+        &session.org.calendar,
+        &form.channel,
+        &form.note,
+        &form.call_at,
+        &form.answered_by,
+    ) {
+        Ok(c) => c,
+        Err(shown) => {
+            return ApiError::unprocessable(&shown.code, shown.zh, shown.en).into_response()
+        }
+    };
     let env = CommandEnvelope {
         id: command,
-        task: TaskId(task),
-        command: Command::Urge {
-            channel: UrgeChannel::Message,
-            note: form.note,
-        },
+        task,
+        command: urge,
     };
-    let now = state.clock.now();
     let outcome = match authority::apply(&state, &session.org, &session.actor, &env, now).await {
         Ok(o) => o,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    if headers.get("hx-request").is_none() {
+    if !htmx {
         return Redirect::to("/workbench").into_response();
     }
-    let item = match read::item_summary(&state, &session, TaskId(task), now)
-        .await
-        .map_err(ApiError::from)
-    {
-        Ok(Some(i)) => i,
-        Ok(None) => return ApiError::not_found("事项", "item").into_response(),
-        Err(e) => return e.into_response(),
-    };
-    let mut r = UrgeRow::of(&session, &item);
-    match outcome {
-        Outcome::Accepted(_) => r.urged_now = true,
-        Outcome::Refused(rejection) => {
-            // The same id again would be refused the same way: a new one for the next try.
-            r.error = Some(rejection.into());
-        }
-    }
-    page(StatusCode::OK, &UrgeFragment { r })
+    row(Some(outcome), None).await
 }

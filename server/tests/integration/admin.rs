@@ -461,11 +461,14 @@ both!(
         card["card"]["red_max_stars"] = json!(5);
         let mut urges = original.clone();
         urges["escalate_after_urges"] = json!(0);
+        let mut interval = original.clone();
+        interval["urge_interval_hours"] = json!(24 * 366);
         for (bad, code) in [
             (empty, "policy.no_category"),
             (duplicate, "policy.duplicate_category"),
             (card, "policy.out_of_range"),
             (urges, "policy.out_of_range"),
+            (interval, "policy.out_of_range"),
         ] {
             let r = put(&s, &admin, "/api/v1/admin/policy", bad).await;
             assert!(r.body["code"].as_str().unwrap().starts_with("policy."));

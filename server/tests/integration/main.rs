@@ -31,6 +31,7 @@ mod sec_web;
 mod sync;
 mod views;
 mod web;
+mod web_acts;
 mod web_export;
 mod web_finding;
 mod web_item;

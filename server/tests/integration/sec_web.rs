@@ -302,14 +302,14 @@ both!(
         )
         .await;
         assert_eq!(status, 303);
-        // As htmx sends it: the header.
+        // As htmx sends it: the header (a second urging, confirmed).
         let command = cid();
         let (status, row) = urge(
             &s,
             &web,
             &cookie,
             &task,
-            &[("command", command.as_str())],
+            &[("command", command.as_str()), ("confirm", "1")],
             &[
                 ("Origin", s.base.as_str()),
                 ("HX-Request", "true"),

@@ -510,8 +510,29 @@ both!(
         assert_eq!(urges(&row), 1);
         let (_, again) = post_urge(&s, &web, &cookie, &late, &command, true).await;
         assert_eq!(urges(&again), 1, "a resent form urged twice");
-        let (status, _) = post_urge(&s, &web, &cookie, &late, &cid(), false).await;
-        assert_eq!(status, 303, "a plain form goes back to the workbench");
+        // Another urging within the policy's interval asks to confirm first (a plain form:
+        // the item page, its urge form asking), and urges only once confirmed.
+        let (status, asking) = post_urge(&s, &web, &cookie, &late, &cid(), false).await;
+        assert_eq!(status, 200);
+        assert!(asking.contains("data-code=\"urge.confirm\""), "{asking}");
+        let token = form_token(&s, &web, &cookie).await;
+        let r = web
+            .post(format!("{}/items/{late}/urge", s.base))
+            .header(COOKIE, &cookie)
+            .form(&[
+                ("command", cid().as_str()),
+                ("note", "请加快办理"),
+                ("confirm", "1"),
+                ("csrf", &token),
+            ])
+            .send()
+            .await
+            .expect("urge");
+        assert_eq!(
+            r.status().as_u16(),
+            303,
+            "a plain form goes back to the workbench"
+        );
         let detail = s
             .get(&sup, &format!("/api/v1/tasks/{late}"))
             .await

@@ -388,6 +388,7 @@ both!(
             Command::Urge {
                 channel: duban_core::domain::command::UrgeChannel::Message,
                 note: "请尽快处理".into(),
+                call: None,
             },
         )
         .expect("urge");

@@ -2,7 +2,8 @@
 //! what an event tells a given person as a short phone notification ([`notice`]).
 //!
 //! Descriptions carry no names (the core knows ids, not names): the app adds who acted and
-//! when from the event. Deadlines read as local dates through the organisation's calendar.
+//! when from the event. Deadlines read as local dates through the organisation's calendar,
+//! and so does a recorded phone call's time (an urging by phone names who answered).
 
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -312,9 +313,21 @@ pub fn describe(kind: &EventKind, calendar: &Calendar) -> Description {
         E::Revoked { reason } => line("撤销", "Revoked", reason),
         E::Closed => line("办结", "Closed", ""),
         E::Archived => line("归档", "Archived", ""),
-        E::Urged { channel, note } => match channel {
-            UrgeChannel::Message => line("催办(消息)", "Urged (message)", note),
-            UrgeChannel::Phone => line("催办(电话)", "Urged (by phone)", note),
+        E::Urged {
+            channel,
+            note,
+            call,
+        } => match (channel, call) {
+            (UrgeChannel::Message, _) => line("催办(消息)", "Urged (message)", note),
+            (UrgeChannel::Phone, None) => line("催办(电话)", "Urged (by phone)", note),
+            (UrgeChannel::Phone, Some(c)) => {
+                let at = calendar.to_local(c.at).format("%Y-%m-%d %H:%M");
+                line(
+                    format!("催办(电话,{at},接听人 {})", c.answered_by),
+                    format!("Urged (by phone at {at}, answered by {})", c.answered_by),
+                    note,
+                )
+            }
         },
         E::Escalated { reason } => line("督办升级", "Escalated", reason),
         E::Instructed { text, .. } => line("领导批示", "Instruction", text),
