@@ -53,6 +53,7 @@ use duban_core::domain::Code;
 use duban_core::domain::{decide, Command, Context, Event, EventKind, TaskId, UserId};
 use duban_core::protocol::CommandEnvelope;
 
+use super::uploads::{files_of, UploadBox};
 use super::{colour_class, page, signed_in, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::authority::{self, Outcome};
@@ -304,6 +305,13 @@ impl ItemView {
         } else {
             &self.blank
         }
+    }
+
+    /// The photo and file box of the report form `key`, with the files it carried if it
+    /// just failed.
+    fn up(&self, key: &str) -> UploadBox {
+        let (files, _) = files_of(self.kept(key).evidence.iter().map(String::as_str));
+        UploadBox::new("evidence", task_of(&self.id), &files)
     }
 
     /// Whether `value` was chosen in the failed form `key` (a person to share with).
