@@ -63,8 +63,7 @@ impl Drop for Browser {
             if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread {
                 tokio::task::block_in_place(|| {
                     handle.block_on(async {
-                        let _ = tokio::time::timeout(Duration::from_secs(20), client.close())
-                            .await;
+                        let _ = tokio::time::timeout(Duration::from_secs(20), client.close()).await;
                     })
                 });
             }
@@ -455,7 +454,8 @@ async fn in_a_browser_sign_in_overview_workbench_urge_and_the_board() {
             "an overdue item to urge",
         )
         .await;
-        let urges = "return Number(document.querySelector('#overdue-list tbody tr .urges').textContent)";
+        let urges =
+            "return Number(document.querySelector('#overdue-list tbody tr .urges').textContent)";
         let before = b.script(urges).await.as_f64().expect("urges");
         b.check_page("workbench-supervisor").await;
         b.click("#overdue-list tbody tr button.urge").await;
@@ -490,14 +490,15 @@ async fn in_a_browser_sign_in_overview_workbench_urge_and_the_board() {
 /// Links on a page to one of each kind of detail page, besides the top bar's.
 const DETAILS: &str = "return [...new Set([...document.querySelectorAll('main a[href]')] \
     .map(a => a.getAttribute('href')) \
-    .filter(h => /^\\/(items|dispatch|people|scores\\/units|bulletins)\\/[^/?#.]+$/.test(h)))]";
+    .filter(h => /^\\/((items|dispatch|people|scores\\/units|bulletins)\\/[^/?#.]+(\\?[^#]*)?|register\\/import)$/.test(h)))]";
 
-/// The kind of a detail page (`/items/…` → `items`).
+/// The kind of a page: its path, or for a detail page the path of its kind (`/items/…` →
+/// `/items/*`).
 fn kind_of(path: &str) -> String {
-    let rest = path.trim_start_matches('/');
-    match rest.rsplit_once('/') {
-        Some((kind, _)) => kind.to_owned(),
-        None => rest.to_owned(),
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    match path.trim_start_matches('/').rsplit_once('/') {
+        Some((kind, _)) if kind != "register" => format!("/{kind}/*"),
+        _ => path.to_owned(),
     }
 }
 
@@ -522,8 +523,10 @@ async fn the_menu_opens_and_closes(b: &Browser) {
     let shown = "return getComputedStyle(document.querySelector('#site-menu')).display !== 'none'";
     assert_eq!(b.script(shown).await, false, "the menu starts closed");
     assert_eq!(
-        b.script("return document.querySelector('button.menu-toggle').getAttribute('aria-expanded')")
-            .await,
+        b.script(
+            "return document.querySelector('button.menu-toggle').getAttribute('aria-expanded')"
+        )
+        .await,
         "false"
     );
     let height = b
@@ -535,8 +538,10 @@ async fn the_menu_opens_and_closes(b: &Browser) {
     b.click("button.menu-toggle").await;
     b.wait_for(shown, "the menu open").await;
     assert_eq!(
-        b.script("return document.querySelector('button.menu-toggle').getAttribute('aria-expanded')")
-            .await,
+        b.script(
+            "return document.querySelector('button.menu-toggle').getAttribute('aria-expanded')"
+        )
+        .await,
         "true"
     );
     b.check_page("menu-open").await;
@@ -554,10 +559,23 @@ async fn every_page_of_every_demo_role_at_desktop_and_phone_width() {
     duban_server::seed::seed_demo(&s.state).await.expect("demo");
     let b = Browser::start().await;
     let missing = format!("{}/items/0a5e4d2c-3f1b-4c9e-8d7a-1b2c3d4e5f60", s.base);
+    // A bulletin's draft, for the office's bulletin page.
+    b.sign_in(&s.base, "supervisor").await;
+    b.go(&format!("{}/bulletins", s.base)).await;
+    b.click("#generate-monthly").await;
+    b.wait_for(
+        "return /^\\/bulletins\\/[^/]+$/.test(location.pathname)",
+        "the monthly bulletin's draft",
+    )
+    .await;
     for (width, height) in [DESKTOP, PHONE] {
         b.resize(width, height).await;
         b.sign_out_cookies().await;
-        for (path, name) in [("/login", "login"), ("/no-such-page", "404"), ("/board", "board")] {
+        for (path, name) in [
+            ("/login", "login"),
+            ("/no-such-page", "404"),
+            ("/board", "board"),
+        ] {
             b.go(&format!("{}{path}", s.base)).await;
             b.check_page(&format!("anon-{name}")).await;
         }
@@ -572,8 +590,11 @@ async fn every_page_of_every_demo_role_at_desktop_and_phone_width() {
         .await;
         b.check_page("anon-offline").await;
         b.script("window.dispatchEvent(new Event('online'))").await;
-        b.wait_for("return document.querySelector('#offline').textContent === ''", "the notice gone")
-            .await;
+        b.wait_for(
+            "return document.querySelector('#offline').textContent === ''",
+            "the notice gone",
+        )
+        .await;
 
         for who in [
             "leader",
@@ -621,7 +642,7 @@ async fn every_page_of_every_demo_role_at_desktop_and_phone_width() {
                 }
             }
             println!("{who} at {width}: {seen:?}");
-            assert!(seen.contains("items"), "{who} reaches an item: {seen:?}");
+            assert!(seen.contains("/items/*"), "{who} reaches an item: {seen:?}");
 
             // A missing item and, for those outside the office, a page of the office.
             b.go(&missing).await;
