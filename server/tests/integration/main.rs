@@ -30,6 +30,7 @@ mod sec_web;
 mod sync;
 mod views;
 mod web;
+mod web_errors;
 mod web_export;
 mod web_item;
 mod web_register;
