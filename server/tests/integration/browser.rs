@@ -4,7 +4,7 @@
 //! whole ([`Browser::check_page`]): a screenshot to `target/screenshots/` as an artefact,
 //! axe-core's accessibility rules (the npm package, installed by `scripts/test` into
 //! `target/tools`; no serious or critical violation passes), and, at phone width, nothing
-//! wider than the screen.
+//! wider than the screen and no tap target under 44 px.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -298,6 +298,30 @@ impl Browser {
         );
     }
 
+    /// Asserts that every control on the page one taps — buttons, button-like links, fields,
+    /// the top bar's links, the labels of check boxes — is at least 44 px high (visible
+    /// ones; links inside running text are exempt, as in WCAG 2.5.5).
+    pub(crate) async fn tap_targets(&self) {
+        let small = self
+            .script(
+                "return [...document.querySelectorAll('button, a.button, select, textarea, \
+                   input:not([type=hidden]):not([type=checkbox]):not([type=radio]), \
+                   header.top a, label:has(> input[type=checkbox]), label:has(> input[type=radio])')] \
+                 .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden') \
+                 .filter(e => e.getBoundingClientRect().height < 43.5) \
+                 .slice(0, 8).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') \
+                   + (e.getAttribute('name') ? '[name=' + e.getAttribute('name') + ']' : '') \
+                   + ' ' + Math.round(e.getBoundingClientRect().height) + 'px ' \
+                   + (e.textContent || '').trim().slice(0, 20));",
+            )
+            .await;
+        assert!(
+            small.as_array().is_some_and(|a| a.is_empty()),
+            "{}: tap targets under 44 px: {small}",
+            self.url().await
+        );
+    }
+
     /// Runs axe-core on the page and fails on any serious or critical violation, listing
     /// them (rule, impact, help and the elements); the whole report goes to
     /// `target/screenshots/<name>.axe.json`.
@@ -358,7 +382,8 @@ impl Browser {
     }
 
     /// The whole check of the page as it is now: a screenshot (`<name>-<width>.png`),
-    /// axe-core, and at phone width that nothing is wider than the screen.
+    /// axe-core, and at phone width that nothing is wider than the screen and every tap
+    /// target is at least 44 px high.
     pub(crate) async fn check_page(&self, name: &str) {
         let width = self.width.load(Ordering::Relaxed);
         let name = format!("{name}-{width}");
@@ -366,6 +391,7 @@ impl Browser {
         self.axe(&name).await;
         if width <= NARROW {
             self.fits(width).await;
+            self.tap_targets().await;
         }
     }
 
