@@ -144,3 +144,56 @@
     wrapTables(e.target.closest ? (e.target.closest("main") || document) : document);
   });
 })();
+
+// Errors of htmx's requests are shown, not swallowed: htmx swaps only 2xx answers, so a
+// refusal answered as an error page (403, 404, 409, 422, 500 …) is shown at the form that
+// asked — its message and stable code taken from the page — and a request sent to sign in
+// (the session ended) takes the whole window to the sign-in page.
+(function () {
+  "use strict";
+  function at(elt) { return (elt && elt.closest && elt.closest("form")) || elt; }
+  function clear(elt) {
+    var place = at(elt);
+    if (!place || !place.querySelectorAll) return;
+    place.querySelectorAll(".htmx-refusal").forEach(function (n) { n.remove(); });
+  }
+  function show(elt, node) {
+    var place = at(elt);
+    if (!place) return;
+    clear(elt);
+    node.classList.add("htmx-refusal");
+    node.setAttribute("role", "alert");
+    place.appendChild(node);
+  }
+  function refusalOf(xhr) {
+    var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    var found = doc.querySelector(".error[data-code]");
+    if (found) return document.importNode(found, true);
+    var box = document.createElement("div");
+    box.className = "error";
+    box.dataset.status = String(xhr.status);
+    box.textContent = "请求未成功（" + xhr.status + "），请刷新页面后重试。" +
+      "The request failed (" + xhr.status + "); reload the page and try again.";
+    return box;
+  }
+  document.addEventListener("htmx:beforeRequest", function (e) { clear(e.detail.elt); });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    var url = xhr.responseURL ? new URL(xhr.responseURL) : null;
+    if (url && url.origin === location.origin && url.pathname === "/login") {
+      e.detail.shouldSwap = false;
+      location.assign("/login?next=" + encodeURIComponent(location.pathname));
+    }
+  });
+  document.addEventListener("htmx:responseError", function (e) {
+    show(e.detail.elt, refusalOf(e.detail.xhr));
+  });
+  document.addEventListener("htmx:sendError", function (e) {
+    var box = document.createElement("div");
+    box.className = "error";
+    box.dataset.code = "network";
+    box.textContent = "网络不通，未能提交：手机网页版需联网使用。" +
+      "Not sent: the network is down, and the mobile web needs it.";
+    show(e.detail.elt, box);
+  });
+})();

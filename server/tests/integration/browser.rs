@@ -510,6 +510,45 @@ async fn in_a_browser_sign_in_overview_workbench_urge_and_the_board() {
         )
         .await;
         b.check_page("board").await;
+
+        // An htmx request refused is shown at its form, not swallowed: with a stale form
+        // token the urge is refused (403) and the refusal's code shows in the row; with the
+        // session gone, the window goes to the sign-in page.
+        b.sign_in(&s.base, "supervisor").await;
+        b.go(&format!("{}/workbench", s.base)).await;
+        b.wait_for(
+            "return document.querySelectorAll('#overdue-list button.urge').length > 0",
+            "an overdue item to urge",
+        )
+        .await;
+        b.script("document.body.setAttribute('hx-headers', '{\"X-CSRF-Token\": \"stale\"}')")
+            .await;
+        b.click("#overdue-list tbody tr button.urge").await;
+        b.wait_for(
+            "return !!document.querySelector('#overdue-list .htmx-refusal[role=alert][data-code]')",
+            "the refusal shown in the row",
+        )
+        .await;
+        assert_eq!(b.url().await, format!("{}/workbench", s.base));
+        let code = b
+            .script("return document.querySelector('#overdue-list .htmx-refusal').dataset.code")
+            .await;
+        println!("a stale form token: {code}");
+        assert!(code.as_str().is_some_and(|c| !c.is_empty()), "{code}");
+        b.check_page("workbench-refused").await;
+        b.go(&format!("{}/workbench", s.base)).await;
+        b.wait_for(
+            "return document.querySelectorAll('#overdue-list button.urge').length > 0",
+            "an overdue item to urge",
+        )
+        .await;
+        b.sign_out_cookies().await;
+        b.click("#overdue-list tbody tr button.urge").await;
+        b.wait_for(
+            "return location.pathname === '/login' && location.search === '?next=%2Fworkbench'",
+            "the sign-in page, coming back to the workbench",
+        )
+        .await;
     }
 }
 
