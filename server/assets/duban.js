@@ -126,8 +126,11 @@
     function show() {
       if (slot.firstChild) return;
       var p = document.createElement("p");
-      p.textContent = "网络已断开：手机网页版需联网使用，离线办理请用督办 App。" +
-        "You are offline: the mobile web needs the network; offline work is the Duban app's job.";
+      p.textContent = "网络已断开：手机网页版需联网使用，离线办理请用督办 App。";
+      var en = document.createElement("span");
+      en.className = "en";
+      en.textContent = "You are offline: the mobile web needs the network; offline work is the Duban app's job.";
+      p.appendChild(en);
       slot.appendChild(p);
     }
     function hide() { slot.textContent = ""; }

@@ -644,22 +644,27 @@ async fn every_page_of_every_demo_role_at_desktop_and_phone_width() {
             b.go(&format!("{}{path}", s.base)).await;
             b.check_page(&format!("anon-{name}")).await;
         }
-        // Signed out, offline: the banner says the mobile web needs the network.
-        b.script("window.dispatchEvent(new Event('offline'))").await;
-        b.wait_for(
-            "const n = document.querySelector('#offline'); \
-             return !!n && n.getAttribute('role') === 'status' && n.offsetHeight > 0 \
-               && n.textContent.includes('离线')",
-            "the offline notice",
-        )
-        .await;
-        b.check_page("anon-offline").await;
-        b.script("window.dispatchEvent(new Event('online'))").await;
-        b.wait_for(
-            "return document.querySelector('#offline').textContent === ''",
-            "the notice gone",
-        )
-        .await;
+        // Offline: the banner says the mobile web needs the network; back online, it goes.
+        for page in ["/login", "/board"] {
+            b.go(&format!("{}{page}", s.base)).await;
+            b.wait_for("return document.readyState === 'complete'", "the page")
+                .await;
+            b.script("window.dispatchEvent(new Event('offline'))").await;
+            b.wait_for(
+                "const n = document.querySelector('#offline'); \
+                 return !!n && n.getAttribute('role') === 'status' && n.offsetHeight > 0 \
+                   && n.textContent.includes('离线') && n.textContent.includes('offline')",
+                "the offline notice",
+            )
+            .await;
+            b.check_page(&format!("anon-offline-{}", slug(page))).await;
+            b.script("window.dispatchEvent(new Event('online'))").await;
+            b.wait_for(
+                "return document.querySelector('#offline').textContent === ''",
+                "the notice gone",
+            )
+            .await;
+        }
 
         for who in [
             "leader",
