@@ -253,6 +253,7 @@ impl Browser {
     /// Sets the viewport (the page's CSS pixels, not the window's) to `width` × `height`.
     pub(crate) async fn resize(&self, width: u32, height: u32) {
         let (mut w, mut h) = (width, height);
+        let mut viewport = (0, 0);
         for _ in 0..3 {
             self.client
                 .set_window_size(w, h)
@@ -261,17 +262,18 @@ impl Browser {
             let inner = self
                 .script("return [window.innerWidth, window.innerHeight]")
                 .await;
-            let (iw, ih) = (
+            viewport = (
                 inner[0].as_u64().expect("innerWidth") as u32,
                 inner[1].as_u64().expect("innerHeight") as u32,
             );
-            if (iw, ih) == (width, height) {
+            if viewport == (width, height) {
                 break;
             }
             // The window's frame, if any, is added on.
-            w = (i64::from(w) + i64::from(width) - i64::from(iw)).max(1) as u32;
-            h = (i64::from(h) + i64::from(height) - i64::from(ih)).max(1) as u32;
+            w = (i64::from(w) + i64::from(width) - i64::from(viewport.0)).max(1) as u32;
+            h = (i64::from(h) + i64::from(height) - i64::from(viewport.1)).max(1) as u32;
         }
+        assert_eq!(viewport, (width, height), "the viewport's size");
         self.width.store(width, Ordering::Relaxed);
     }
 
