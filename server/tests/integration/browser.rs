@@ -132,7 +132,7 @@ impl Browser {
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", "--disable-crash-reporter",
+                         "--disable-dev-shm-usage", "--disable-crash-reporter", "--disable-breakpad",
                          "--window-size=1280,1000", "--lang=zh-CN"]
             }
         });
