@@ -204,7 +204,6 @@ impl Browser {
 
     /// Chooses the file at `path` in the file input `css` (as a person picks it, or takes a
     /// photo on a phone).
-    #[allow(dead_code)] // for the upload tests of the item acts and the registration
     pub(crate) async fn upload(&self, css: &str, path: &Path) {
         let path = path
             .canonicalize()
@@ -667,6 +666,23 @@ async fn every_page_of_every_demo_role_at_desktop_and_phone_width() {
             )
             .await;
         }
+
+        // A file chosen in a file input (Browser::upload): a spreadsheet that is none is
+        // refused in the import's preview with its code.
+        b.sign_in(&s.base, "supervisor").await;
+        b.go(&format!("{}/register/import", s.base)).await;
+        let dir = crate::support::temp_dir();
+        let file = dir.join("not-a-sheet.xlsx");
+        std::fs::write(&file, "这不是表格 not a spreadsheet").expect("write");
+        b.upload("#file", &file).await;
+        b.click("#check").await;
+        b.wait_for(
+            "return !!document.querySelector('#import-preview .error[data-code=\"import.not_xlsx\"]')",
+            "the file refused in the preview",
+        )
+        .await;
+        b.check_page("import-not-xlsx").await;
+        let _ = std::fs::remove_dir_all(dir);
 
         for who in [
             "leader",
