@@ -41,10 +41,11 @@ struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let group = format!("-{}", self.0.id());
-        for signal in ["-TERM", "-KILL"] {
-            let _ = Command::new("kill")
-                .args([signal, "--", &group])
+        // The shell's own `kill` (no procps needed) signals the group: `kill -- -pgid`.
+        let group = self.0.id().to_string();
+        for signal in ["TERM", "KILL"] {
+            let _ = Command::new("sh")
+                .args(["-c", "kill -s \"$1\" -- -\"$2\"", "kill", signal, &group])
                 .stderr(Stdio::null())
                 .status();
             std::thread::sleep(Duration::from_millis(200));
