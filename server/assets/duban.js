@@ -66,3 +66,137 @@
     }
   });
 })();
+
+// Phone width: the top bar's menu button (its aria-expanded opens the menu, see the CSS),
+// tables scrolling inside their own labelled box instead of the page, and the notice that
+// the mobile web needs the network.
+(function () {
+  "use strict";
+  function menu() {
+    var button = document.querySelector("header.top .menu-toggle");
+    if (!button) return;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") === "true";
+      button.setAttribute("aria-expanded", open ? "false" : "true");
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        button.setAttribute("aria-expanded", "false");
+        button.focus();
+      }
+    });
+  }
+  // The name of a table's box: its caption, else the heading of its section, else the
+  // nearest heading before it.
+  function nameOf(table) {
+    if (table.caption && table.caption.textContent.trim()) return table.caption.textContent.trim();
+    if (table.getAttribute("aria-label")) return table.getAttribute("aria-label");
+    var box = table.closest("section, article, details");
+    var h = box && box.querySelector("h1, h2, h3, h4, summary");
+    if (h && h.textContent.trim()) return h.textContent.trim();
+    var all = Array.prototype.slice.call(document.querySelectorAll("main h1, main h2, main h3"));
+    for (var i = all.length - 1; i >= 0; i--) {
+      if (all[i].compareDocumentPosition(table) & Node.DOCUMENT_POSITION_FOLLOWING) {
+        return all[i].textContent.trim();
+      }
+    }
+    return "表格 Table";
+  }
+  function wrapTables(root) {
+    (root || document).querySelectorAll("main table").forEach(function (table) {
+      var parent = table.parentElement;
+      var box = parent.classList.contains("table-wrap") || parent.classList.contains("ledger-wrap")
+        ? parent : null;
+      if (!box) {
+        box = document.createElement("div");
+        box.className = "table-wrap";
+        parent.insertBefore(box, table);
+        box.appendChild(table);
+      }
+      if (!box.hasAttribute("role")) {
+        box.setAttribute("role", "region");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("aria-label", nameOf(table));
+      }
+    });
+  }
+  function offline() {
+    var slot = document.querySelector("#offline");
+    if (!slot) return;
+    function show() {
+      if (slot.firstChild) return;
+      var p = document.createElement("p");
+      p.textContent = "网络已断开：手机网页版需联网使用，离线办理请用督办 App。";
+      var en = document.createElement("span");
+      en.className = "en";
+      en.textContent = "You are offline: the mobile web needs the network; offline work is the Duban app's job.";
+      p.appendChild(en);
+      slot.appendChild(p);
+    }
+    function hide() { slot.textContent = ""; }
+    window.addEventListener("offline", show);
+    window.addEventListener("online", hide);
+    if (navigator.onLine === false) show();
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    menu();
+    wrapTables(document);
+    offline();
+  });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    wrapTables(e.target.closest ? (e.target.closest("main") || document) : document);
+  });
+})();
+
+// Errors of htmx's requests are shown, not swallowed: htmx swaps only 2xx answers, so a
+// refusal answered as an error page (403, 404, 409, 422, 500 …) is shown at the form that
+// asked — its message and stable code taken from the page — and a request sent to sign in
+// (the session ended) takes the whole window to the sign-in page.
+(function () {
+  "use strict";
+  function at(elt) { return (elt && elt.closest && elt.closest("form")) || elt; }
+  function clear(elt) {
+    var place = at(elt);
+    if (!place || !place.querySelectorAll) return;
+    place.querySelectorAll(".htmx-refusal").forEach(function (n) { n.remove(); });
+  }
+  function show(elt, node) {
+    var place = at(elt);
+    if (!place) return;
+    clear(elt);
+    node.classList.add("htmx-refusal");
+    node.setAttribute("role", "alert");
+    place.appendChild(node);
+  }
+  function refusalOf(xhr) {
+    var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    var found = doc.querySelector(".error[data-code]");
+    if (found) return document.importNode(found, true);
+    var box = document.createElement("div");
+    box.className = "error";
+    box.dataset.status = String(xhr.status);
+    box.textContent = "请求未成功（" + xhr.status + "），请刷新页面后重试。" +
+      "The request failed (" + xhr.status + "); reload the page and try again.";
+    return box;
+  }
+  document.addEventListener("htmx:beforeRequest", function (e) { clear(e.detail.elt); });
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    var url = xhr.responseURL ? new URL(xhr.responseURL) : null;
+    if (url && url.origin === location.origin && url.pathname === "/login") {
+      e.detail.shouldSwap = false;
+      location.assign("/login?next=" + encodeURIComponent(location.pathname));
+    }
+  });
+  document.addEventListener("htmx:responseError", function (e) {
+    show(e.detail.elt, refusalOf(e.detail.xhr));
+  });
+  document.addEventListener("htmx:sendError", function (e) {
+    var box = document.createElement("div");
+    box.className = "error";
+    box.dataset.code = "network";
+    box.textContent = "网络不通，未能提交：手机网页版需联网使用。" +
+      "Not sent: the network is down, and the mobile web needs it.";
+    show(e.detail.elt, box);
+  });
+})();

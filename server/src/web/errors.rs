@@ -6,8 +6,8 @@
 //!   4xx or 5xx is JSON `{code, message, zh, en}` ([`ApiError`]), whatever produced it: a
 //!   handler, an extractor's rejection, an unknown route or method.
 //! - On every other path (the pages, their forms, files and assets), it is a small HTML page
-//!   with the status, the stable code, the message in zh-CN with English beside it, and a
-//!   link home. A page that renders its own refusal (the sign-in form's "wrong password", an
+//!   with the status, the stable code, the message in zh-CN with English beside it, a link
+//!   home, and a link back to the page of this site the browser came from (its `Referer`). A page that renders its own refusal (the sign-in form's "wrong password", an
 //!   act refused on the item page) answers HTML already and is left as it is.
 //! - Pages also carry `X-Frame-Options`, a `Content-Security-Policy` that admits only this
 //!   site's own scripts and styles (the vendored htmx and Chart.js; no inline script, style
@@ -48,10 +48,16 @@ struct ErrorPage<'a> {
     code: &'a str,
     zh: &'a str,
     en: &'a str,
+    back: Option<&'a str>,
 }
 
 /// The HTML error page of `e`.
 pub fn error_page(e: &ApiError) -> Response {
+    error_page_back(e, None)
+}
+
+/// The HTML error page of `e`, with a link `back` to a page of this site (a path).
+fn error_page_back(e: &ApiError, back: Option<&str>) -> Response {
     let page = ErrorPage {
         css: assets::CSS,
         status: e.status.as_u16(),
@@ -59,6 +65,7 @@ pub fn error_page(e: &ApiError) -> Response {
         code: &e.code,
         zh: &e.zh,
         en: &e.en,
+        back,
     };
     match page.render() {
         Ok(html) => {
@@ -78,9 +85,32 @@ fn content_type(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
+/// The page of this site the request came from, as a path to link back to: the `Referer`
+/// when it names this host (the pages' `Referrer-Policy` sends it only within the site) and
+/// is not the page that failed itself (`here`, a `GET`'s path and query; a form posted
+/// goes back to its page).
+fn came_from(headers: &HeaderMap, here: Option<&str>) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let authority = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str()?),
+        None => url.host_str()?.to_owned(),
+    };
+    if !matches!(url.scheme(), "http" | "https") || !authority.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let back = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    (back.starts_with('/') && !back.starts_with("//") && Some(back.as_str()) != here)
+        .then_some(back)
+}
+
 /// Puts an error answer in the shape of where it was asked (see the module's text). The
 /// other headers (`Allow`, `Retry-After`, `Set-Cookie`, …) are kept.
-fn shape(page: bool, response: Response) -> Response {
+fn shape(page: bool, back: Option<&str>, response: Response) -> Response {
     let known = response.extensions().get::<ApiError>().cloned();
     let kind = content_type(response.headers()).to_ascii_lowercase();
     let error = match (page, known) {
@@ -93,7 +123,7 @@ fn shape(page: bool, response: Response) -> Response {
     };
     let (mut parts, _) = response.into_parts();
     let shaped = if page {
-        error_page(&error)
+        error_page_back(&error, back)
     } else {
         error.into_response()
     };
@@ -115,9 +145,17 @@ fn set_default(headers: &mut HeaderMap, name: header::HeaderName, value: &'stati
 /// The outermost layer: shapes errors and adds the security headers (see the module's text).
 pub async fn edge(req: Request, next: Next) -> Response {
     let page = is_page(req.uri().path());
+    let back = if page {
+        let here = (req.method() == axum::http::Method::GET)
+            .then(|| req.uri().path_and_query().map(|p| p.as_str()))
+            .flatten();
+        came_from(req.headers(), here)
+    } else {
+        None
+    };
     let mut response = next.run(req).await;
     if response.status().is_client_error() || response.status().is_server_error() {
-        response = shape(page, response);
+        response = shape(page, back.as_deref(), response);
     }
     let headers = response.headers_mut();
     set_default(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");

@@ -211,6 +211,20 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<Session> {
     Session::of_token(state, token).await.ok()
 }
 
+/// The session of the request's cookie, as [`signed_in`], but an error when it could not be
+/// looked up (the database failing): the page then answers that error instead of sending a
+/// person who is signed in to sign in again.
+async fn session_of(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, ApiError> {
+    let Some(token) = cookie_named(headers, COOKIE) else {
+        return Ok(None);
+    };
+    match Session::of_token(state, token).await {
+        Ok(session) => Ok(Some(session)),
+        Err(e) if e.status.is_server_error() => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
 /// The longest `next` kept after signing in.
 const NEXT_MAX: usize = 1024;
 
@@ -813,7 +827,11 @@ pub async fn workbench_html(
 
 async fn workbench_page(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> Response {
     if !office(&session) {
-        return Redirect::to("/overview").into_response();
+        return ApiError::forbidden(
+            "工作台只供督查办使用",
+            "the workbench is the supervision office's",
+        )
+        .into_response();
     }
     match workbench_html(&state, &session, state.clock.now()).await {
         Ok(html) => Html(html).into_response(),

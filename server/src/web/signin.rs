@@ -12,7 +12,7 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::signed_in;
+use super::session_of;
 use crate::auth::Session;
 use crate::AppState;
 
@@ -20,7 +20,8 @@ use crate::AppState;
 ///
 /// Anyone else (no cookie, or the cookie of a session that has expired or was signed out or
 /// revoked, or of an account that was disabled) is sent to sign in: `303` to
-/// `/login?next=…`, coming back afterwards to the page `B` names (by default [`Here`]).
+/// `/login?next=…`, coming back afterwards to the page `B` names (by default [`Here`]). When
+/// the session cannot be looked up (the database failing), the page is that error (500).
 ///
 /// Axum runs a handler's extractors in order: a page takes this one after its path and
 /// query, which are refused first when malformed, and before its form, which comes last.
@@ -30,8 +31,11 @@ impl<B: Back> FromRequestParts<AppState> for SignedIn<B> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        if let Some(session) = signed_in(state, &parts.headers).await {
-            return Ok(SignedIn(session, PhantomData));
+        match session_of(state, &parts.headers).await {
+            Ok(Some(session)) => return Ok(SignedIn(session, PhantomData)),
+            Ok(None) => {}
+            // The session could not be looked up: an error page, not the sign-in form.
+            Err(e) => return Err(e.into_response()),
         }
         let id = RawPathParams::from_request_parts(parts, state)
             .await

@@ -110,7 +110,7 @@ async fn in_a_browser_an_item_goes_from_the_unit_to_its_staff_and_back_to_the_of
     std::fs::write(&photo, camera_jpeg()).expect("photo");
     let report = files.join("整改报告.pdf");
     std::fs::write(&report, pdf()).expect("pdf");
-    let today = org.calendar.to_local(Utc::now()).date_naive();
+    let today = org.calendar.to_local(Utc::now()).date();
     let deadline = org.calendar.end_of_day(today + Duration::days(30));
     let until = (today + Duration::days(45)).format("%Y-%m-%d").to_string();
 

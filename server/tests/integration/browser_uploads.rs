@@ -142,7 +142,7 @@ async fn in_a_browser_photos_and_files_upload_resume_and_register() {
     .await;
     b.script("document.querySelector('.uploads').scrollIntoView()")
         .await;
-    b.screenshot("upload-photo").await;
+    b.check_page("upload-photo").await;
 
     // A 3 MB file through the file input, its first chunk sent before (an interrupted
     // upload of this browser's session): the page asks, and sends only the rest.
@@ -230,7 +230,7 @@ async fn in_a_browser_photos_and_files_upload_resume_and_register() {
     assert_eq!(stored.as_ref(), pdf.as_slice(), "stored byte for byte");
     b.script("document.querySelector('.uploads').scrollIntoView()")
         .await;
-    b.screenshot("upload-photo-and-file").await;
+    b.check_page("upload-photo-and-file").await;
 
     // A photo the pipeline refuses: its code and both sentences at its line, to retry or
     // remove.
@@ -257,7 +257,7 @@ async fn in_a_browser_photos_and_files_upload_resume_and_register() {
     );
     b.script("document.querySelector('.upload-item[data-state=failed]').scrollIntoView()")
         .await;
-    b.screenshot("upload-refused").await;
+    b.check_page("upload-refused").await;
     b.click(".upload-item[data-state=failed] button.upload-remove")
         .await;
 
@@ -284,7 +284,7 @@ async fn in_a_browser_photos_and_files_upload_resume_and_register() {
         "the registration done",
     )
     .await;
-    b.screenshot("upload-registered").await;
+    b.check_page("upload-registered").await;
     let token = s
         .login_with("supervisor", duban_server::demo::DEMO_PASSWORD)
         .await;

@@ -33,6 +33,7 @@ mod sync;
 mod views;
 mod web;
 mod web_acts;
+mod web_errors;
 mod web_export;
 mod web_finding;
 mod web_item;

@@ -539,7 +539,8 @@ both!(
             .expect(200);
         assert_eq!(detail["urges"], 2, "{detail}");
 
-        // Someone outside the office: no workbench, and the rules refuse the urge with a reason.
+        // Someone outside the office: no workbench (a 403 page), and the rules refuse the
+        // urge with a reason.
         let staff = sign_in(&s, &web, "staff-b").await;
         let r = web
             .get(format!("{}/workbench", s.base))
@@ -547,7 +548,12 @@ both!(
             .send()
             .await
             .unwrap();
-        assert_eq!(r.headers()[LOCATION], "/overview");
+        assert_eq!(r.status(), 403);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("data-code=\"perm.denied\""));
         let (status, body) = post_urge(&s, &web, &staff, &late, &cid(), true).await;
         assert_ne!(status, 200, "staff-b cannot even read the item");
         assert!(

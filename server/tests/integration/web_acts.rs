@@ -915,12 +915,7 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
     let b = Browser::start().await;
 
     for (width, height, size) in [(1440, 900, "pc"), (390, 844, "phone")] {
-        b.call(
-            reqwest::Method::POST,
-            "/window/rect",
-            Some(json!({"width": width, "height": height})),
-        )
-        .await;
+        b.resize(width, height).await;
         let mut items = Vec::new();
         for (lead, title) in [(unit, "桥梁安全隐患排查"), (unit2, "校园周边交通秩序整治")]
         {
@@ -947,7 +942,7 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
             true,
             "{size}: no sideways scroll"
         );
-        b.screenshot(&format!("acts-{size}-to-receive")).await;
+        b.check_page(&format!("acts-{size}-to-receive")).await;
         b.click("#act-receive button").await;
         b.wait_for(
             "return !document.querySelector('#act-receive') && !!document.querySelector('#act-decompose')",
@@ -973,7 +968,7 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
             true,
             "{size}: no sideways scroll"
         );
-        b.screenshot(&format!("acts-{size}-decomposed")).await;
+        b.check_page(&format!("acts-{size}-decomposed")).await;
         let d = detail(&s, &sup, t1).await;
         assert_eq!(d["state"]["status"], "in_progress", "{d}");
         let child = d["state"]["subtasks"][0].as_str().expect("a sub-item");
@@ -1000,7 +995,7 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
             "the extension requested",
         )
         .await;
-        b.screenshot(&format!("acts-{size}-extension-requested"))
+        b.check_page(&format!("acts-{size}-extension-requested"))
             .await;
         let d = detail(&s, &sup, t1).await;
         assert!(
@@ -1036,7 +1031,7 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
             true,
             "{size}: no sideways scroll"
         );
-        b.screenshot(&format!("acts-{size}-declined")).await;
+        b.check_page(&format!("acts-{size}-declined")).await;
         assert_eq!(detail(&s, &sup, t2).await["state"]["status"], "declined");
 
         // … and the office dispatches it again, to the unit it names.
@@ -1048,7 +1043,7 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
         )
         .await;
         b.click(&format!("#leads input[value='{unit}']")).await;
-        b.screenshot(&format!("acts-{size}-redispatch")).await;
+        b.check_page(&format!("acts-{size}-redispatch")).await;
         b.click("#submit").await;
         b.wait_for(
             "return location.pathname === '/workbench'",
@@ -1064,7 +1059,7 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
             "the trail",
         )
         .await;
-        b.screenshot(&format!("acts-{size}-redispatched")).await;
+        b.check_page(&format!("acts-{size}-redispatched")).await;
     }
 
     // The workbench's quick urge: once at a click; again, only once confirmed.
@@ -1095,7 +1090,7 @@ async fn in_a_browser_a_unit_receives_decomposes_asks_for_time_and_another_decli
         Some(before + 1.0),
         "not urged before confirming"
     );
-    b.screenshot("acts-workbench-urge-confirm").await;
+    b.check_page("acts-workbench-urge-confirm").await;
     b.click("#overdue-list tbody tr button.urge").await;
     b.wait_for(
         "return document.querySelector('#overdue-list tbody tr button.urge').textContent.includes('已催办')",

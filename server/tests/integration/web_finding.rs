@@ -653,16 +653,6 @@ both!(
     }
 );
 
-/// Sets the browser window's size (WebDriver `POST /window/rect`).
-async fn resize(b: &crate::browser::Browser, width: u32, height: u32) {
-    b.call(
-        reqwest::Method::POST,
-        "/window/rect",
-        Some(json!({"width": width, "height": height})),
-    )
-    .await;
-}
-
 /// Checks that the page does not scroll sideways at the window's width.
 async fn fits(b: &crate::browser::Browser, what: &str) {
     let wide = b
@@ -713,7 +703,7 @@ async fn in_a_browser_the_inbox_opens_an_urging_and_search_finds_by_pinyin() {
 
     let b = crate::browser::Browser::start().await;
     for (width, height, size) in [(1440, 900, "pc"), (390, 844, "phone")] {
-        resize(&b, width, height).await;
+        b.resize(width, height).await;
         b.sign_in(&s.base, "staff-fgj").await;
         b.wait_for(
             "return !!document.querySelector('#inbox-link')",
@@ -737,7 +727,7 @@ async fn in_a_browser_the_inbox_opens_an_urging_and_search_finds_by_pinyin() {
                 .script("return document.querySelector('ul.inbox li.note').classList.contains('unread')")
                 .await;
             assert_eq!(unread, true, "marked unread");
-            b.screenshot(&format!("inbox-{size}")).await;
+            b.check_page(&format!("inbox-{size}")).await;
             b.click("ul.inbox li.note .open-note").await;
             b.wait_for(
                 &format!("return location.pathname === '/items/{task}'"),
@@ -763,7 +753,7 @@ async fn in_a_browser_the_inbox_opens_an_urging_and_search_finds_by_pinyin() {
             assert_eq!(read, true, "shown read");
         } else {
             fits(&b, "the inbox").await;
-            b.screenshot(&format!("inbox-{size}")).await;
+            b.check_page(&format!("inbox-{size}")).await;
             // Mark one read in place (htmx swaps the list and the header's count).
             let before = b
                 .script("return document.querySelectorAll('ul.inbox li.note.unread').length")
@@ -822,7 +812,7 @@ async fn in_a_browser_the_inbox_opens_an_urging_and_search_finds_by_pinyin() {
             if size == "phone" {
                 fits(&b, "the item list").await;
             }
-            b.screenshot(&format!(
+            b.check_page(&format!(
                 "search-{}-{size}",
                 if q.is_ascii() { "pinyin" } else { "keyword" }
             ))
@@ -848,7 +838,7 @@ async fn in_a_browser_the_inbox_opens_an_urging_and_search_finds_by_pinyin() {
     )
     .await;
     fits(&b, "the deputy leader's portal").await;
-    b.screenshot("portal-leader-phone").await;
-    resize(&b, 1440, 900).await;
-    b.screenshot("portal-leader-pc").await;
+    b.check_page("portal-leader-phone").await;
+    b.resize(1440, 900).await;
+    b.check_page("portal-leader-pc").await;
 }
