@@ -487,6 +487,19 @@ async fn in_a_browser_sign_in_overview_workbench_urge_and_the_board() {
         let before = b.script(urges).await.as_f64().expect("urges");
         b.check_page("workbench-supervisor").await;
         b.click("#overdue-list tbody tr button.urge").await;
+        if (width, height) == PHONE {
+            // Urged at the desktop's size a moment ago: a second urge within the policy's
+            // interval asks first, and urges only once confirmed.
+            b.wait_for(
+                "return !!document.querySelector('#overdue-list tbody tr .notice.confirm')",
+                "asked to confirm a second urge",
+            )
+            .await;
+            let asked = b.script(urges).await.as_f64().expect("urges");
+            assert_eq!(asked, before, "not urged before confirming");
+            b.check_page("workbench-urge-confirm").await;
+            b.click("#overdue-list tbody tr button.urge").await;
+        }
         b.wait_for(
             "return document.querySelector('#overdue-list tbody tr button.urge').textContent.includes('已催办')",
             "the urged row swapped in by htmx",

@@ -184,6 +184,12 @@ async fn in_a_browser_an_item_goes_from_the_unit_to_its_staff_and_back_to_the_of
         b.sign_in(&s.base, "staff-jtj").await;
         b.go(&format!("{}/items/{child}", s.base)).await;
         b.wait_for(
+            "return !!document.querySelector('#act-receive')",
+            "the part to receive",
+        )
+        .await;
+        b.click("#act-receive button").await;
+        b.wait_for(
             "return !!document.querySelector('#act-report_progress')",
             "a progress report offered",
         )
