@@ -49,7 +49,9 @@ fn pdf() -> Vec<u8> {
 
 /// The item's detail through the API.
 async fn detail(s: &Server, token: &str, task: &str) -> Value {
-    s.get(token, &format!("/api/v1/tasks/{task}")).await.expect(200)
+    s.get(token, &format!("/api/v1/tasks/{task}"))
+        .await
+        .expect(200)
 }
 
 /// Whether the item's trail holds an event of `kind`.
@@ -230,7 +232,10 @@ async fn in_a_browser_an_item_goes_from_the_unit_to_its_staff_and_back_to_the_of
             .and_then(|e| e.first())
             .cloned()
             .unwrap_or_else(|| panic!("the photo cited: {c}"));
-        assert_eq!(cited["file"]["photo"]["width"], 900, "turned upright: {cited}");
+        assert_eq!(
+            cited["file"]["photo"]["width"], 900,
+            "turned upright: {cited}"
+        );
         assert_eq!(cited["file"]["photo"]["height"], 1200, "{cited}");
         assert_eq!(cited["file"]["photo"]["time_source"], "exif", "{cited}");
         assert!(
@@ -274,9 +279,13 @@ async fn in_a_browser_an_item_goes_from_the_unit_to_its_staff_and_back_to_the_of
         assert!(pdf_cited, "the PDF cited unchanged: {c}");
 
         // The office urges the item; everything else the head had is read already.
-        s.post(&head_api, "/api/v1/notifications/read", json!({"all": true}))
-            .await
-            .expect(200);
+        s.post(
+            &head_api,
+            "/api/v1/notifications/read",
+            json!({"all": true}),
+        )
+        .await
+        .expect(200);
         s.ok(
             &sup,
             simple(
@@ -312,12 +321,14 @@ async fn in_a_browser_an_item_goes_from_the_unit_to_its_staff_and_back_to_the_of
             .await
             .expect("deliver");
         assert_eq!(later.sent, 0, "{later:?}");
-        assert!(sms_seen.lock().unwrap().is_empty(), "no SMS for a read urging");
+        assert!(
+            sms_seen.lock().unwrap().is_empty(),
+            "no SMS for a read urging"
+        );
 
         // The head accepts the part.
         b.go(&format!("{}/items/{child}", s.base)).await;
-        if b
-            .script("return !!document.querySelector('form[id^=\"act-report-\"]')")
+        if b.script("return !!document.querySelector('form[id^=\"act-report-\"]')")
             .await
             == true
         {
