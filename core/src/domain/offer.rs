@@ -21,7 +21,7 @@ use super::{TaskId, UserId};
 /// The acts offered on an item, in the order a screen lists them. The phones show a button
 /// for those they know (the bindings' `Act`) and leave the office's (share, unshare, urge,
 /// close, revoke) to the browser's item page, which offers every one.
-pub const OFFERED: [CommandKind; 24] = [
+pub const OFFERED: [CommandKind; 26] = [
     CommandKind::Receive,
     CommandKind::Decline,
     CommandKind::ReportProgress,
@@ -40,10 +40,12 @@ pub const OFFERED: [CommandKind; 24] = [
     CommandKind::Share,
     CommandKind::Unshare,
     CommandKind::Urge,
+    CommandKind::Escalate,
     CommandKind::Instruct,
     CommandKind::Comment,
     CommandKind::Close,
     CommandKind::Revoke,
+    CommandKind::Archive,
     CommandKind::Follow,
     CommandKind::Unfollow,
 ];
@@ -247,7 +249,9 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
             note: WORDS.to_owned(),
             call: None,
         }],
+        CommandKind::Escalate => vec![Command::Escalate { reason: opinion() }],
         CommandKind::Close => vec![Command::Close],
+        CommandKind::Archive => vec![Command::Archive],
         CommandKind::Revoke => vec![Command::Revoke { reason: opinion() }],
         CommandKind::Instruct => vec![Command::Instruct {
             id: note,

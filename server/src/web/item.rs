@@ -15,7 +15,8 @@
 //!   [`MAX_EVIDENCE`] of at most [`MAX_EVIDENCE_JSON`] bytes; the authority checks the person
 //!   may cite them), and the requests for an extension, a suspension or resumption; the
 //!   office's and leaders': review, rating, instruction, the approvals, urging (a note, and
-//!   for a phone call its local time and who answered), close, revoke; anyone's comment or
+//!   for a phone call its local time and who answered), escalation (升级督办), close, revoke,
+//!   archive (归档); anyone's comment or
 //!   reply, follow and unfollow. The forms shown are exactly the acts the core offers the
 //!   person now (`offer::acts_on_offer`, as the phones' screens), never chosen by role. An
 //!   urging within the policy's `urge_interval_hours` of the last is not sent unless the form
@@ -260,6 +261,8 @@ struct ItemView {
     decide_registration: Option<String>,
     close: Option<String>,
     revoke: Option<String>,
+    escalate: Option<String>,
+    archive: Option<String>,
     receive: Option<String>,
     decline: Option<String>,
     decompose: Option<String>,
@@ -329,6 +332,8 @@ impl ItemView {
             &self.decide_registration,
             &self.close,
             &self.revoke,
+            &self.escalate,
+            &self.archive,
             &self.receive,
             &self.decline,
             &self.decompose,
@@ -1067,6 +1072,8 @@ async fn view(
         decide_registration: on(CommandKind::DecideRegistration),
         close: on(CommandKind::Close),
         revoke: on(CommandKind::Revoke),
+        escalate: on(CommandKind::Escalate),
+        archive: on(CommandKind::Archive),
         receive: on(CommandKind::Receive),
         decline: on(CommandKind::Decline),
         decompose: on(CommandKind::Decompose),
@@ -1401,6 +1408,8 @@ impl ActForm {
             "revoke" => Command::Revoke {
                 reason: if reason.is_empty() { opinion } else { reason },
             },
+            "escalate" => Command::Escalate { reason },
+            "archive" => Command::Archive,
             "receive" => Command::Receive,
             "decline" => Command::Decline { reason },
             "decompose" => {
@@ -1560,6 +1569,8 @@ fn done_text(act: &str) -> &'static str {
         "decide_report" => "已审批汇报 Report decided",
         "close" => "已办结 Closed",
         "revoke" => "已撤销 Revoked",
+        "escalate" => "已升级督办 Escalated",
+        "archive" => "已归档 Archived",
         "receive" => "已签收 Received",
         "decline" => "已拒签 Declined",
         "decompose" => "已分解 Sub-item created",

@@ -530,6 +530,74 @@ both!(
 );
 
 both!(
+    the_office_escalates_and_archives_through_the_page_as_through_the_api,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let org = s.state.org.latest(&s.state.db).await.expect("org");
+        let sup = s.login("supervisor").await;
+        let web = browser();
+        let sup_web = sign_in(&s, &web, "supervisor").await;
+        let staff_web = sign_in(&s, &web, "staff-a").await;
+
+        // 升级督办 (R4.4), by hand with a reason.
+        let mut p = pair(&s, &f, &sup, &org, "升级督办对照").await;
+        let (_, html) = page(
+            &web,
+            &format!("{}/items/{}", s.base, p.web_item),
+            Some(&staff_web),
+        )
+        .await;
+        assert!(
+            !html.contains("id=\"act-escalate\""),
+            "a handler may not escalate"
+        );
+        let reason = "两次催办仍无进展";
+        page_act(
+            &s,
+            &web,
+            &sup_web,
+            &p.web_item,
+            "escalate",
+            &[("reason", reason)],
+        )
+        .await;
+        s.ok(
+            &sup,
+            simple(&p.api_item, "escalate", json!({ "reason": reason })),
+        )
+        .await;
+        assert_eq!(p.same(&s, &sup, "escalate").await[0]["event"], "escalated");
+
+        // 归档: offered once the item is over (here revoked), not before.
+        let (_, html) = page(
+            &web,
+            &format!("{}/items/{}", s.base, p.web_item),
+            Some(&sup_web),
+        )
+        .await;
+        assert!(!html.contains("id=\"act-archive\""), "archived while open");
+        for t in [&p.web_item, &p.api_item] {
+            s.ok(&sup, simple(t, "revoke", json!({"reason": "重复立项"})))
+                .await;
+        }
+        p.skip(&s, &sup).await;
+        page_act(&s, &web, &sup_web, &p.web_item, "archive", &[]).await;
+        s.ok(&sup, simple(&p.api_item, "archive", json!({}))).await;
+        assert_eq!(p.same(&s, &sup, "archive").await[0]["event"], "archived");
+        let (_, html) = page(
+            &web,
+            &format!("{}/items/{}", s.base, p.web_item),
+            Some(&sup_web),
+        )
+        .await;
+        assert!(
+            !html.contains("name=\"act\""),
+            "nothing left to do on an archived item"
+        );
+    }
+);
+
+both!(
     a_refused_unit_act_is_shown_at_its_form_with_what_was_typed,
     |s: Server| async move {
         let f = s.fixture().await;
