@@ -10,18 +10,29 @@
 //!   called in-process, median of 21 after 3 warm-up calls;
 //! - **over HTTP**: `GET /overview` with the session cookie on loopback, the same count.
 //!
+//! Then the item list and its keyword search (issue 18), for the same leader, each timed the
+//! same way (in-process median of 21 after 3 warm-ups, then 21 requests over loopback):
+//! `crate::read::list` (what `GET /api/v1/tasks` and `GET /items` both call) with a title
+//! word in Chinese (`道路结冰`), the same title's pinyin initials (`dljb`), a unit's name
+//! (`交通运输局`), a word found nowhere, and no keyword; over loopback the API for the three
+//! searches and the `GET /items` page (20 a page) with and without a keyword. Last, the
+//! unread count every page's header reads (`web::inbox::badge` calls
+//! `db::notifications::unread`), in-process, for the leader and for a unit head.
+//!
 //! On SQLite (a temporary directory), or on PostgreSQL when `DUBAN_BENCH_PG` names a server
 //! (`scripts/bench-pg overview`). Run: `cargo bench -p duban-server --bench overview`.
 
 mod common;
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::{open_db, serve};
 use duban_server::auth::Session;
 use duban_server::config::Config;
-use duban_server::{app, seed, web, AppState};
+use duban_server::read::{self, ListQuery};
+use duban_server::{app, db, feed, seed, web, AppState};
 use serde_json::{json, Value};
 
 const ITEMS: usize = 10_000;
@@ -31,6 +42,73 @@ const RUNS: usize = 21;
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
+}
+
+/// The titles' topics: every item's title is one of these with its number, so a word of a
+/// topic finds a sixteenth of the items.
+const TOPICS: [&str; 16] = [
+    "冬季道路结冰路段除冰保畅",
+    "老旧小区改造项目推进",
+    "农村生活污水治理",
+    "校园周边交通安全整治",
+    "城区背街小巷环境整治",
+    "防汛物资储备检查",
+    "重点项目用地报批",
+    "企业安全生产隐患排查",
+    "农贸市场升级改造",
+    "秸秆禁烧巡查",
+    "河道清淤疏浚",
+    "医保基金监管专项检查",
+    "营商环境投诉办理",
+    "城区集中供暖保障",
+    "乡村振兴示范村建设",
+    "大气污染防治攻坚",
+];
+
+/// `median ms (min–max)` of the timings.
+fn ms(v: &[Duration]) -> String {
+    let f = |d: Duration| d.as_secs_f64() * 1e3;
+    format!(
+        "{:.1} ms ({:.1}–{:.1})",
+        f(median(v.to_vec())),
+        f(*v.iter().min().unwrap()),
+        f(*v.iter().max().unwrap())
+    )
+}
+
+/// `f` timed: 3 warm-up calls, then [`RUNS`] timed ones; the timings and the last answer.
+async fn timed<T, Fut: Future<Output = T>>(mut f: impl FnMut() -> Fut) -> (Vec<Duration>, T) {
+    for _ in 0..3 {
+        f().await;
+    }
+    let mut times = Vec::with_capacity(RUNS);
+    let mut last = None;
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let answer = f().await;
+        times.push(t.elapsed());
+        last = Some(answer);
+    }
+    (times, last.expect("runs"))
+}
+
+/// `GET url` over loopback with `header`, timed like [`timed`]; the last body.
+async fn timed_get(
+    http: &reqwest::Client,
+    url: &str,
+    header: (&str, &str),
+) -> (Vec<Duration>, String) {
+    timed(move || async move {
+        let r = http
+            .get(url)
+            .header(header.0, header.1)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(r.status(), 200, "GET {url}");
+        r.text().await.expect("body")
+    })
+    .await
 }
 
 fn id() -> String {
@@ -121,7 +199,8 @@ async fn main() {
         commands.push(json!({"id": id(), "task": task, "command": {
             "command": "register", "category": "meeting_decision",
             "number": {"prefix": "议", "year": 2026, "seq": 1},
-            "title": format!("县政府常务会议议定事项第{i}项"), "content": "请抓好落实。",
+            "title": format!("{}（县政府常务会议议定事项第{i}项）", TOPICS[i % TOPICS.len()]),
+            "content": "请抓好落实。",
             "source": "meeting", "urgency": if i % 7 == 0 { "urgent" } else { "normal" },
             "visibility": if i % 5 == 0 { "public" } else { "internal" },
             "deadline": null, "attributes": {}, "attachments": [], "milestones": [],
@@ -215,4 +294,89 @@ async fn main() {
         median(over_http).as_secs_f64() * 1e3,
         html.len() / 1024
     );
+
+    // The item list and its keyword search (issue 18): `read::list` is what both
+    // `GET /api/v1/tasks` and `GET /items` call, 20 a page (the default of both).
+    let bearer = format!("Bearer {token}");
+    let searches = [
+        ("a title word", "道路结冰"),
+        ("its pinyin initials", "dljb"),
+        ("a unit's name", "交通运输局"),
+        ("a word found nowhere", "无此事项"),
+    ];
+    let mut first_search = Vec::new();
+    for (label, word) in searches {
+        let query = || ListQuery {
+            q: Some(word.to_owned()),
+            ..ListQuery::default()
+        };
+        let (server, page) = timed(|| read::list(&state, &session, query(), Utc::now())).await;
+        let page = page.expect("list");
+        let url = reqwest::Url::parse_with_params(&format!("{base}/api/v1/tasks"), [("q", word)])
+            .expect("url");
+        let (loopback, body) = timed_get(&http, url.as_str(), ("authorization", &bearer)).await;
+        let answer: Value = serde_json::from_str(&body).expect("tasks answer");
+        assert_eq!(
+            answer["total"].as_u64(),
+            Some(page.total),
+            "API and read agree"
+        );
+        if first_search.is_empty() {
+            first_search = server.clone();
+        }
+        println!(
+            "{backend}: GET /api/v1/tasks?q={word} ({label}): {} found — server time (read::list) {}; over loopback {}",
+            page.total,
+            ms(&server),
+            ms(&loopback)
+        );
+    }
+    let (server, page) =
+        timed(|| read::list(&state, &session, ListQuery::default(), Utc::now())).await;
+    let all = page.expect("list").total;
+    assert_eq!(all, demo_items + ITEMS as u64, "the list holds every item");
+    println!(
+        "{backend}: read::list with no keyword ({all} items, first page) — server time {}",
+        ms(&server)
+    );
+    let pages = [
+        (
+            "GET /items?q=道路结冰",
+            reqwest::Url::parse_with_params(&format!("{base}/items"), [("q", "道路结冰")])
+                .expect("url")
+                .to_string(),
+            first_search,
+        ),
+        ("GET /items", format!("{base}/items"), server),
+    ];
+    for (name, url, server) in pages {
+        let (loopback, body) = timed_get(&http, &url, ("cookie", &cookie)).await;
+        assert!(body.contains("id=\"total\""), "{name} lists");
+        println!(
+            "{backend}: {name} page — server time of its read (as above) {}; page over loopback {}; page {} KB",
+            ms(&server),
+            ms(&loopback),
+            body.len() / 1024
+        );
+    }
+
+    // The unread count in every page's header: `web::inbox::badge` reads it per request.
+    let (_, _, head) = &heads[0];
+    let head_token = login(&http, &base, head).await;
+    for who in ["leader", head.as_str()] {
+        let s = if who == "leader" {
+            session.clone()
+        } else {
+            Session::of_token(&state, &head_token)
+                .await
+                .expect("session")
+        };
+        let keys = feed::keys_of(&s);
+        let (times, n) = timed(|| db::notifications::unread(&state.db, s.user(), &keys)).await;
+        println!(
+            "{backend}: the header's unread count for {who} ({} unread, db::notifications::unread) — {}",
+            n.expect("unread"),
+            ms(&times)
+        );
+    }
 }
