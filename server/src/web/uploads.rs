@@ -264,21 +264,35 @@ async fn evidence(
     let file = store::usable(&state.db, &hash, &s.actor)
         .await?
         .ok_or_else(not_found)?;
+    let size = u64::try_from(file.size).map_err(ApiError::internal)?;
+    let options = Options::default();
+    let jpeg_declared = file.mime.eq_ignore_ascii_case("image/jpeg");
+    // Nothing is read for a plain file; a photo's size is checked before it is read (a file
+    // too large for the pipeline that does not say it is a JPEG is cited as a plain file).
+    let too_large = size > options.max_bytes as u64;
+    if req.source == Source::File || (too_large && !jpeg_declared) {
+        let cited = BlobRef::file(hash, file.mime, size, clean_name(&req.name));
+        return Ok(Json(cited).into_response());
+    }
+    if too_large {
+        return Err(refused(PhotoError::TooLarge {
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+            max: options.max_bytes,
+        }));
+    }
     let content = store::content(&state.db, &hash)
         .await?
         .ok_or_else(not_found)?;
-    if req.source == Source::File || !is_jpeg(&content) {
-        let size = u64::try_from(file.size).map_err(ApiError::internal)?;
+    if !is_jpeg(&content) {
         let cited = BlobRef::file(hash, file.mime, size, clean_name(&req.name));
         return Ok(Json(cited).into_response());
     }
     let capture = capture(&state, &s, &req).await?;
-    let processed = tokio::task::spawn_blocking(move || {
-        photo::process(&content, &capture, &Options::default())
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(refused)?;
+    let processed =
+        tokio::task::spawn_blocking(move || photo::process(&content, &capture, &options))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(refused)?;
     let user = s.user().to_string();
     let thumb = &processed
         .evidence
