@@ -5,12 +5,12 @@
 use std::net::SocketAddr;
 
 use chrono::Utc;
-use duban_core::domain::Code;
+use duban_core::domain::{Code, UnitId};
 use duban_core::protocol::CommandEnvelope;
 
 use crate::auth::hash_password;
 use crate::authority::{self, Outcome};
-use crate::demo::{accounts, organisation, scenario, DEMO_PASSWORD};
+use crate::demo::{accounts_by_role, organisation, scenario, DEMO_PASSWORD};
 use crate::error::ApiError;
 use crate::org::{write_person, write_unit, PersonInput, UnitInput};
 use crate::AppState;
@@ -112,8 +112,22 @@ pub fn banner(seeded: Seeded, listen: SocketAddr) -> String {
          API: http://{listen}/api/v1/   OpenAPI: http://{listen}/api/openapi.json\n\
          演示账号密码均为 / every demo account's password: {DEMO_PASSWORD}\n\n"
     ));
-    for (user, zh, en) in accounts() {
-        out.push_str(&format!("  {user:<12} {zh} / {en}\n"));
+    let org = organisation();
+    let unit = |id: Option<UnitId>| {
+        id.and_then(|id| org.units.iter().find(|u| u.id == id))
+            .map_or("", |u| u.name.as_str())
+    };
+    for (role, people) in accounts_by_role() {
+        out.push_str(&format!("{} / {}:\n", role.zh(), role.en()));
+        for p in people {
+            out.push_str(&format!(
+                "  {:<14} {} {} {}\n",
+                p.username,
+                p.name,
+                p.position,
+                unit(p.unit)
+            ));
+        }
     }
     out.push_str(&format!(
         "\n登录 / sign in:\n  curl -s -X POST http://{listen}/api/v1/auth/login -H 'content-type: application/json' \\\n    -d '{{\"username\":\"supervisor\",\"password\":\"{DEMO_PASSWORD}\"}}'\n"

@@ -108,6 +108,34 @@ pub fn accounts() -> Vec<(String, String, String)> {
     DEMO.accounts.clone()
 }
 
+/// Every demo account grouped by role, in the order a newcomer meets them (administrator,
+/// leaders, the office, the inspector, unit heads, staff): each person under the first of
+/// those roles they hold, in the file's order. Every password is [`DEMO_PASSWORD`].
+pub fn accounts_by_role() -> Vec<(Role, Vec<DemoPerson>)> {
+    const ORDER: [Role; 7] = [
+        Role::Admin,
+        Role::MainLeader,
+        Role::DeputyLeader,
+        Role::Supervisor,
+        Role::Inspector,
+        Role::UnitHead,
+        Role::Staff,
+    ];
+    let people = &DEMO.org.people;
+    ORDER
+        .iter()
+        .map(|&role| {
+            let group = people
+                .iter()
+                .filter(|p| ORDER.iter().find(|r| p.roles.contains(r)) == Some(&role))
+                .cloned()
+                .collect();
+            (role, group)
+        })
+        .filter(|(_, group): &(Role, Vec<DemoPerson>)| !group.is_empty())
+        .collect()
+}
+
 /// The scenario: about two months of supervision work before `now`, in time order, leaving
 /// items in every status (draft, awaiting approval, dispatched, declined, in progress on time
 /// and overdue, under review, completed, suspended, closed, revoked, archived). Every step

@@ -475,3 +475,49 @@ fn relative_times_read_as_documented() {
         assert!(Rel::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn the_banner_prints_every_account_once_grouped_by_role() {
+    let banner = crate::seed::banner(
+        crate::seed::Seeded::Fresh(1),
+        "127.0.0.1:8080".parse().expect("address"),
+    );
+    let org = organisation();
+    for p in &org.people {
+        let lines = banner
+            .lines()
+            .filter(|l| l.split_whitespace().next() == Some(p.username.as_str()))
+            .count();
+        assert_eq!(lines, 1, "{} in the banner:\n{banner}", p.username);
+    }
+    // The groups in order, each named once, each person under the first role they hold.
+    let headers: Vec<usize> = [
+        Role::Admin,
+        Role::MainLeader,
+        Role::DeputyLeader,
+        Role::Supervisor,
+        Role::Inspector,
+        Role::UnitHead,
+        Role::Staff,
+    ]
+    .iter()
+    .map(|r| {
+        let header = format!("{} / {}:", r.zh(), r.en());
+        assert_eq!(banner.matches(&header).count(), 1, "{header}:\n{banner}");
+        banner.find(&header).expect("a header")
+    })
+    .collect();
+    assert!(headers.windows(2).all(|w| w[0] < w[1]), "{banner}");
+    let staff = banner
+        .find(&format!("{}:", Role::Staff.en()))
+        .expect("staff");
+    let head = banner.find("  head-jtj ").expect("head-jtj");
+    assert!(head < staff, "a unit head is listed as a head:\n{banner}");
+    assert_eq!(
+        accounts_by_role()
+            .iter()
+            .map(|(_, g)| g.len())
+            .sum::<usize>(),
+        org.people.len()
+    );
+}
