@@ -186,7 +186,8 @@ fn unit_of(text: &str, org: &Org) -> Result<UnitId, Why> {
     }
 }
 
-/// The active person named by id, username or (unique) name.
+/// The active person named by id, username, (unique) name, or name with their position as
+/// the template's list of leaders writes it (`张志强 副县长`, with or without the space).
 fn person_of(text: &str, org: &Org) -> Result<UserId, Why> {
     let t = text.trim();
     if let Ok(id) = uuid::Uuid::parse_str(t) {
@@ -194,10 +195,15 @@ fn person_of(text: &str, org: &Org) -> Result<UserId, Why> {
             return Ok(UserId(id));
         }
     }
+    let titled = |name: &str, position: &str| {
+        !position.trim().is_empty()
+            && t.strip_prefix(name)
+                .is_some_and(|rest| rest.trim() == position.trim())
+    };
     let found: Vec<_> = org
         .people
         .values()
-        .filter(|p| p.active && (p.username == t || p.name == t))
+        .filter(|p| p.active && (p.username == t || p.name == t || titled(&p.name, &p.position)))
         .collect();
     match found.as_slice() {
         [p] => Ok(p.id),

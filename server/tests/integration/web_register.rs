@@ -742,3 +742,79 @@ async fn in_a_browser_the_lights_change_as_the_clock_passes_the_deadline() {
     assert_eq!(board_light(&b, &s.base, title).await, "red", "overdue");
     b.screenshot("lights-red").await;
 }
+
+/// The template's list of leaders writes each as name and position (`张志强 副县长`): the
+/// registration takes a leader written that way, with or without the space, as it takes a
+/// name or an account, and still refuses a position that is not the person's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_is_taken_by_name_with_position_as_the_template_lists_them() {
+    let s = start(Backend::Sqlite).await;
+    duban_server::seed::seed_demo(&s.state).await.expect("demo");
+    let org = s.state.org.latest(&s.state.db).await.expect("org");
+    let deputy = org
+        .people
+        .values()
+        .find(|p| p.username == "deputy2")
+        .cloned()
+        .expect("deputy2");
+    assert!(!deputy.position.is_empty(), "the demo gives positions");
+    let unit = org
+        .people
+        .values()
+        .find(|p| p.username == "head-jtj")
+        .and_then(|p| p.unit)
+        .expect("a unit");
+    let web = browser();
+    let cookie = crate::web::demo_sign_in(&s, &web, "supervisor").await;
+    let token = s
+        .login_with("supervisor", duban_server::demo::DEMO_PASSWORD)
+        .await;
+    let written = [
+        format!("{} {}", deputy.name, deputy.position),
+        format!("{}{}", deputy.name, deputy.position),
+        format!("{}\u{3000}{}", deputy.name, deputy.position),
+    ];
+    for (n, leader) in written.iter().enumerate() {
+        let (_, html) = page(&web, &format!("{}/register", s.base), Some(&cookie)).await;
+        let title = format!("领导写法核对{n}");
+        let fields = vec![
+            ("form", form_id(&html)),
+            ("category", "meeting_decision".to_owned()),
+            ("title", title.clone()),
+            ("content", "按模板的领导名单填写".to_owned()),
+            ("deadline", ahead(20)),
+            ("leads", unit.to_string()),
+            ("responsible_leader", leader.clone()),
+        ];
+        let (status, html) = post(&s, &web, &cookie, "/register", &fields, false).await;
+        assert_eq!(status, 200, "{leader}: {html}");
+        let made = items(&s, &token, &title).await;
+        assert_eq!(made.len(), 1, "{leader}");
+        let id = made[0]["id"].as_str().expect("id");
+        let d = s
+            .get(&token, &format!("/api/v1/tasks/{id}"))
+            .await
+            .expect(200);
+        assert_eq!(
+            d["state"]["responsible_leader"],
+            deputy.id.to_string(),
+            "{leader}"
+        );
+    }
+    let (_, html) = page(&web, &format!("{}/register", s.base), Some(&cookie)).await;
+    let fields = vec![
+        ("form", form_id(&html)),
+        ("category", "meeting_decision".to_owned()),
+        ("title", "领导职务不符".to_owned()),
+        ("content", "职务写错".to_owned()),
+        ("deadline", ahead(20)),
+        ("leads", unit.to_string()),
+        ("responsible_leader", format!("{} 县长", deputy.name)),
+    ];
+    let (status, html) = post(&s, &web, &cookie, "/register", &fields, false).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("data-code=\"input.unknown_person\""),
+        "{html}"
+    );
+}
