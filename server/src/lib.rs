@@ -9,6 +9,7 @@
 //!
 //! Requirement numbers in comments (R1–R11, R8.2, …) are those of `docs/requirements.md`.
 
+pub mod admin_trail;
 pub mod archive;
 pub mod auth;
 pub mod authority;
@@ -19,6 +20,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod feed;
+pub mod i18n;
 pub mod jobs;
 pub mod json;
 pub mod metrics;
@@ -172,6 +174,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(web::errors::not_found)
         .method_not_allowed_fallback(web::errors::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::language::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), record))
         .layer(axum::middleware::from_fn(to_completion))
         .layer(axum::middleware::from_fn(web::errors::edge))

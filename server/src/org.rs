@@ -37,6 +37,15 @@ pub struct Org {
 }
 
 impl Org {
+    /// The organisation's name: its root unit's (empty before `duban init`).
+    pub fn name(&self) -> String {
+        self.units
+            .iter()
+            .find(|u| u.parent.is_none())
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    }
+
     /// The actor for a person.
     pub fn actor(&self, id: UserId) -> Option<Actor> {
         self.people.get(&id).map(actor_of)

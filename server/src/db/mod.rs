@@ -11,6 +11,7 @@
 //! each item) and [`gauges`] (the metrics' counts). The rest of the server writes no SQL and
 //! does not know which backend it runs on.
 
+pub mod admin_trail;
 pub mod audience;
 pub mod blobs;
 pub mod bulletins;

@@ -265,6 +265,43 @@ pub async fn accounts(db: &Db) -> Result<Vec<AccountRow>, DbError> {
         .collect()
 }
 
+// ----- a person's own settings ----------------------------------------------------------------
+
+/// The interface language the person chose (`users.locale`), if they chose one.
+pub async fn locale(db: &Db, id: &str) -> Result<Option<String>, DbError> {
+    match db
+        .row("SELECT locale FROM users WHERE id = $1", args![id])
+        .await?
+    {
+        Some(r) => r.get_opt_text("locale"),
+        None => Ok(None),
+    }
+}
+
+/// Remembers the person's interface language.
+pub async fn set_locale(db: &Db, id: &str, locale: &str) -> Result<(), DbError> {
+    db.exec(
+        "UPDATE users SET locale = $1 WHERE id = $2",
+        args![locale, id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The chosen languages of these people (those who chose one), for notices in each
+/// recipient's language.
+pub async fn locales<'a>(on: impl Into<Conn<'a>>) -> Result<Vec<(String, String)>, DbError> {
+    on.into()
+        .rows(
+            "SELECT id, locale FROM users WHERE locale IS NOT NULL",
+            vec![],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((r.get_text("id")?, r.get_text("locale")?)))
+        .collect()
+}
+
 // ----- settings ------------------------------------------------------------------------------
 
 /// A stored setting: `policy`, or `calendar:{year}`, with its JSON.

@@ -309,11 +309,7 @@ fn filters_of(
 
 /// The organisation's name (its root unit's).
 fn organisation(org: &Org) -> String {
-    org.units
-        .iter()
-        .find(|u| u.parent.is_none())
-        .map(|u| u.name.clone())
-        .unwrap_or_default()
+    org.name()
 }
 
 // ----- the page -----------------------------------------------------------------------------

@@ -30,12 +30,14 @@
 //! The pages read through the same functions as the JSON API (`crate::read`), so a page
 //! and `GET /api/v1/overview` never disagree.
 
+mod admin;
 pub mod assets;
 pub mod errors;
 mod export;
 pub mod guard;
 pub mod inbox;
 mod item;
+pub mod language;
 mod list;
 mod portal;
 mod register;
@@ -63,6 +65,7 @@ use serde::Deserialize;
 use crate::auth::{self, Session};
 use crate::authority::{self, Outcome};
 use crate::error::{ApiError, Form, Path, Query};
+use crate::i18n::{self, Lang};
 use crate::read::{self, Board, Bucket, ItemSummary, Overview, RankRow};
 use crate::AppState;
 pub use signin::SignedIn;
@@ -85,7 +88,9 @@ pub fn router() -> Router<AppState> {
             "/assets/noble-hashes-2.4.0/{name}",
             get(assets::serve_noble),
         )
+        .merge(admin::router())
         .merge(inbox::router())
+        .merge(language::router())
         .merge(list::router())
         .merge(portal::router())
         .merge(register::router())
@@ -99,12 +104,16 @@ pub fn router() -> Router<AppState> {
 /// A link of the top bar.
 pub struct NavLink {
     href: &'static str,
-    zh: &'static str,
+    label: String,
     here: bool,
 }
 
 /// What every page's frame shows: the assets, the top bar, who is signed in, when.
 pub struct Chrome {
+    /// The language of the page ([`i18n::current`]): every label comes from its catalog.
+    pub lang: Lang,
+    /// The organisation's name (its root unit's), shown in the header.
+    org_name: String,
     css: &'static str,
     htmx: &'static str,
     chart: &'static str,
@@ -121,6 +130,8 @@ pub struct Chrome {
     unread: Option<u64>,
     /// Whether this page is the inbox.
     inbox_here: bool,
+    /// The page's path and query: where the language form comes back to.
+    path: String,
 }
 
 impl Chrome {
@@ -132,28 +143,32 @@ impl Chrome {
     ) -> Chrome {
         let mut nav = Vec::new();
         if let Some(s) = session {
-            nav.push(("/overview", "总览 Overview"));
-            nav.push(("/items", "事项 Items"));
+            nav.push(("/overview", "nav-overview"));
+            nav.push(("/items", "nav-items"));
             if office(s) {
-                nav.push(("/workbench", "工作台 Workbench"));
-                nav.push(("/register", "立项 Register"));
+                nav.push(("/workbench", "nav-workbench"));
+                nav.push(("/register", "nav-register"));
             }
             if s.actor.roles.any(&[Role::UnitHead]) {
-                nav.push(("/unit", "本单位 My unit"));
+                nav.push(("/unit", "nav-unit"));
             }
             if s.actor.roles.has(Role::DeputyLeader) {
-                nav.push(("/leader", "分管 My units"));
+                nav.push(("/leader", "nav-leader"));
             }
-            nav.push(("/me", "我的 Mine"));
-            nav.push(("/stats", "统计 Statistics"));
+            nav.push(("/me", "nav-me"));
+            nav.push(("/stats", "nav-stats"));
             if monitors(s) {
-                nav.push(("/monitor", "监测 Monitoring"));
+                nav.push(("/monitor", "nav-monitor"));
             }
-            nav.push(("/scores", "考核 Scores"));
-            nav.push(("/bulletins", "通报 Bulletins"));
-            nav.push(("/ledger", "台账 Ledger"));
+            nav.push(("/scores", "nav-scores"));
+            nav.push(("/bulletins", "nav-bulletins"));
+            nav.push(("/ledger", "nav-ledger"));
+            if s.actor.roles.has(Role::Admin) {
+                nav.push(("/admin", "nav-admin"));
+            }
         }
-        nav.push(("/board", "公开督办网 Public board"));
+        nav.push(("/board", "nav-board"));
+        let lang = i18n::current();
         let who = session.and_then(|s| {
             s.org
                 .people
@@ -162,6 +177,8 @@ impl Chrome {
         });
         let at = calendar.to_local(now).format("%Y-%m-%d %H:%M").to_string();
         Chrome {
+            lang,
+            org_name: session.map(|s| s.org.name()).unwrap_or_default(),
             css: assets::CSS,
             htmx: assets::HTMX,
             chart: assets::CHART,
@@ -169,10 +186,10 @@ impl Chrome {
             upload: assets::UPLOAD,
             nav: nav
                 .into_iter()
-                .map(|(href, zh)| NavLink {
+                .map(|(href, key)| NavLink {
                     href,
-                    zh,
-                    here: href == here,
+                    label: lang.t(key),
+                    here: href == here || (href != "/" && here.starts_with(&format!("{href}/"))),
                 })
                 .collect(),
             who,
@@ -180,7 +197,50 @@ impl Chrome {
             csrf: session.map(guard::form_token).unwrap_or_default(),
             unread: session.and_then(|_| inbox::unread_now()),
             inbox_here: here == "/inbox",
+            path: language::here(),
         }
+    }
+}
+
+impl Chrome {
+    /// The message `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// The message `key` with one argument.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.lang.t_args(key, &[(name, &value)])
+    }
+
+    /// The message `key` with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        a: &str,
+        va: impl std::fmt::Display,
+        b: &str,
+        vb: impl std::fmt::Display,
+    ) -> String {
+        self.lang.t_args(key, &[(a, &va), (b, &vb)])
+    }
+
+    /// One of a pair the domain carries in both languages.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(zh, en)
+    }
+
+    /// The other language, offered in the footer.
+    pub fn other_lang(&self) -> Lang {
+        match self.lang {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// The organisation's name, for the header (empty before signing in).
+    pub fn org_name(&self) -> &str {
+        &self.org_name
     }
 }
 
