@@ -1,0 +1,322 @@
+//! One language at a time, on every page of the demo for every role (issue 19).
+//!
+//! For one account of each role, the pages reachable from the person's home page (links of
+//! this site, followed breadth-first, at most two pages of each shape, e.g. two items) are
+//! read twice: with `Accept-Language: zh-CN` no text a person reads (text, `title`,
+//! `aria-label`, `placeholder`, `alt`, a button's `value`) holds an English word, but for a
+//! short list of names of formats and protocols, codes in `<code>`, and the data people
+//! entered (accounts' user names); with `Accept-Language: en` no text is a sentence of the
+//! zh-CN catalog or a zh-CN name of the domain (a status, an urgency…) — data (names of units
+//! and people, titles) is Chinese and exempt.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::Path;
+
+use duban_core::domain::model::{Role, Source, Urgency, Visibility};
+use duban_core::domain::state::Status;
+use duban_core::domain::Code;
+use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, LOCATION};
+use scraper::{ElementRef, Html, Node};
+
+use crate::support::*;
+use crate::web::{browser, demo_sign_in};
+
+/// Pages read per role, at most.
+const MAX_PAGES: usize = 80;
+/// Pages of one shape (a path with its ids and numbers replaced) read per role, at most.
+const PER_SHAPE: usize = 2;
+
+/// English words a Chinese page may show: names of formats, protocols and products.
+const ALLOWED_LATIN: &[&str] = &[
+    "xlsx", "Excel", "PDF", "CSV", "JSON", "ID", "GPS", "EXIF", "SMS", "APNs", "FCM", "HMS",
+    "OA", "QR", "PNG", "JPEG", "JPG", "KB", "MB", "GB", "UTC", "App", "WPS", "HarmonyOS",
+    "Android", "iOS", "Push", "Kit", "Aliyun", "Tencent", "BLAKE", "blake",
+];
+
+/// The shape of a path: ids and numbers replaced, the query dropped.
+fn shape(path: &str) -> String {
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    path.split('/')
+        .map(|seg| {
+            if seg.chars().any(|c| c.is_ascii_digit()) && seg.len() > 3 {
+                "*"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether a link is one to follow: a page of this site that only reads.
+fn follow(href: &str) -> bool {
+    href.starts_with('/')
+        && !href.starts_with("//")
+        && !href.starts_with("/assets/")
+        && !href.starts_with("/api/")
+        && !href.starts_with("/uploads/")
+        && !href.contains(".xlsx")
+        && !href.contains(".zip")
+        && !href.contains("/files/")
+        && !href.contains("/export")
+        && !href.contains("/archive")
+        && !href.contains("/template")
+        && href != "/logout"
+}
+
+/// What a person reads on a page: every text outside `script`, `style` and `code`, and the
+/// attributes read aloud or shown.
+fn readable(html: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let mut out = Vec::new();
+    for node in doc.tree.nodes() {
+        match node.value() {
+            Node::Text(text) => {
+                let hidden = node.ancestors().any(|a| {
+                    ElementRef::wrap(a).is_some_and(|e| {
+                        matches!(e.value().name(), "script" | "style" | "code")
+                            || e.value().attr("translate") == Some("no")
+                    })
+                });
+                let t = text.trim();
+                if !hidden && !t.is_empty() {
+                    out.push(t.to_owned());
+                }
+            }
+            Node::Element(e) => {
+                for attr in ["title", "aria-label", "placeholder", "alt"] {
+                    if let Some(v) = e.attr(attr) {
+                        out.push(v.trim().to_owned());
+                    }
+                }
+                let button = e.name() == "input"
+                    && matches!(e.attr("type"), Some("submit" | "button" | "reset"));
+                if button {
+                    if let Some(v) = e.attr("value") {
+                        out.push(v.trim().to_owned());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The English words of `text` that are not allowed on a Chinese page.
+fn english_words<'a>(text: &'a str, allowed: &BTreeSet<String>) -> Vec<&'a str> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 2 && !allowed.contains(*w))
+        .collect()
+}
+
+/// The zh-CN texts an English page must not show: the catalog's (the literal parts of each
+/// message, each of at least two characters), and the domain's zh-CN names.
+struct ZhTexts {
+    /// The catalog's texts.
+    catalog: BTreeSet<String>,
+    /// The domain's names (a status, an urgency…), which data such as a title may contain.
+    names: BTreeSet<String>,
+}
+
+fn zh_texts() -> ZhTexts {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales/zh-CN");
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).expect("catalog") {
+        let path = entry.expect("file").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let Ok(resource) = fluent_syntax::parser::parse(text.as_str()) else {
+            panic!("{} does not parse", path.display());
+        };
+        for entry in resource.body {
+            if let fluent_syntax::ast::Entry::Message(m) = entry {
+                let patterns = m.value.into_iter().chain(m.attributes.into_iter().map(|a| a.value));
+                for p in patterns {
+                    for el in p.elements {
+                        if let fluent_syntax::ast::PatternElement::TextElement { value } = el {
+                            let v = value.trim();
+                            if v.chars().filter(|c| !c.is_ascii()).count() >= 2 {
+                                out.insert(v.to_owned());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    fn names<C: Code>(out: &mut BTreeSet<String>) {
+        for v in C::ALL {
+            out.insert(v.zh().to_owned());
+        }
+    }
+    let mut domain = BTreeSet::new();
+    names::<Status>(&mut domain);
+    names::<Urgency>(&mut domain);
+    names::<Visibility>(&mut domain);
+    names::<Source>(&mut domain);
+    names::<Role>(&mut domain);
+    ZhTexts {
+        catalog: out,
+        names: domain,
+    }
+}
+
+/// The zh-CN texts a text of an English page shows: the whole text is a catalog text or a
+/// domain name, or it holds a catalog text of four characters or more.
+fn untranslated<'a>(text: &str, zh: &'a ZhTexts) -> Vec<&'a str> {
+    zh.catalog
+        .iter()
+        .filter(|z| text == z.as_str() || (z.chars().count() >= 4 && text.contains(z.as_str())))
+        .chain(zh.names.iter().filter(|z| text == z.as_str()))
+        .map(String::as_str)
+        .collect()
+}
+
+/// The pages a person reaches from home, in `lang`: path → HTML.
+async fn crawl(
+    s: &Server,
+    cookie: &str,
+    lang: &str,
+    broken: &mut Vec<String>,
+) -> BTreeMap<String, String> {
+    let web = browser();
+    let mut seen_shapes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut queued: BTreeSet<String> = BTreeSet::new();
+    let mut queue = VecDeque::from(["/".to_owned()]);
+    let mut pages = BTreeMap::new();
+    while let Some(path) = queue.pop_front() {
+        if pages.len() >= MAX_PAGES {
+            break;
+        }
+        let mut url = path.clone();
+        let mut html = None;
+        for _ in 0..5 {
+            let r = web
+                .get(format!("{}{url}", s.base))
+                .header(COOKIE, cookie)
+                .header(ACCEPT_LANGUAGE, lang)
+                .send()
+                .await
+                .expect("get");
+            if r.status().is_redirection() {
+                url = r.headers()[LOCATION].to_str().expect("location").to_owned();
+                continue;
+            }
+            let is_html = r
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html"));
+            let status = r.status().as_u16();
+            if is_html {
+                html = Some(r.text().await.expect("body"));
+            }
+            assert!(status < 500, "{url} answered {status}");
+            if status >= 400 {
+                broken.push(format!("{url}, linked from a page, answered {status}"));
+            }
+            break;
+        }
+        let Some(html) = html else { continue };
+        let doc = Html::parse_document(&html);
+        let links = scraper::Selector::parse("a[href]").expect("selector");
+        for a in doc.select(&links) {
+            let href = a.value().attr("href").unwrap_or("");
+            let href = href.split('#').next().unwrap_or("").to_owned();
+            if !follow(&href) || queued.contains(&href) {
+                continue;
+            }
+            let n = seen_shapes.entry(shape(&href)).or_default();
+            if *n >= PER_SHAPE {
+                continue;
+            }
+            *n += 1;
+            queued.insert(href.clone());
+            queue.push_back(href);
+        }
+        pages.insert(url, html);
+    }
+    pages
+}
+
+/// One account of each role of the demo.
+fn one_per_role() -> Vec<(Role, String)> {
+    duban_server::demo::accounts_by_role()
+        .into_iter()
+        .filter_map(|(role, people)| people.first().map(|p| (role, p.username.clone())))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_of_every_role_speaks_one_language() {
+    let s = start(Backend::Sqlite).await;
+    duban_server::seed::seed_demo(&s.state)
+        .await
+        .expect("demo");
+    let mut allowed: BTreeSet<String> = ALLOWED_LATIN.iter().map(|w| (*w).to_owned()).collect();
+    for (_, people) in duban_server::demo::accounts_by_role() {
+        for p in people {
+            for w in p.username.split(|c: char| !c.is_ascii_alphabetic()) {
+                allowed.insert(w.to_owned());
+            }
+        }
+    }
+    let zh = zh_texts();
+    let web = browser();
+    let mut problems = Vec::new();
+    let mut read = 0;
+    for (role, username) in one_per_role() {
+        let cookie = demo_sign_in(&s, &web, &username).await;
+        let zh_pages = crawl(&s, &cookie, "zh-CN", &mut problems).await;
+        assert!(zh_pages.len() >= 5, "{role:?} reaches {} pages", zh_pages.len());
+        read += zh_pages.len();
+        for (path, html) in &zh_pages {
+            for text in readable(html) {
+                let words = english_words(&text, &allowed);
+                if !words.is_empty() {
+                    problems.push(format!("zh {role:?} {path}: {text:?} ({words:?})"));
+                }
+            }
+        }
+        let en_pages = crawl(&s, &cookie, "en", &mut problems).await;
+        read += en_pages.len();
+        for (path, html) in &en_pages {
+            if !html.contains("<html lang=\"en\"") {
+                problems.push(format!("en {role:?} {path}: the page is not marked English"));
+            }
+            for text in readable(html) {
+                let found = untranslated(&text, &zh);
+                if !found.is_empty() {
+                    problems.push(format!("en {role:?} {path}: {text:?} ({found:?})"));
+                }
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    assert!(
+        problems.is_empty(),
+        "{} texts in the wrong language over {read} pages:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_checks_find_what_they_look_for() {
+    let allowed: BTreeSet<String> = ALLOWED_LATIN.iter().map(|w| (*w).to_owned()).collect();
+    assert_eq!(english_words("紧急 urgent", &allowed), vec!["urgent"]);
+    assert!(english_words("导出 xlsx 文件", &allowed).is_empty());
+    let texts = readable(
+        "<html><head><title>x</title><script>var Overview;</script></head><body>\
+         <h1>总览 Overview</h1><code>input.unknown_person</code>\
+         <button aria-label=\"Close\">关闭</button></body></html>",
+    );
+    assert!(texts.contains(&"总览 Overview".to_owned()), "{texts:?}");
+    assert!(texts.contains(&"Close".to_owned()), "{texts:?}");
+    assert!(!texts.iter().any(|t| t.contains("unknown_person") || t.contains("var")));
+    let zh = zh_texts();
+    assert!(!untranslated("办理中", &zh).is_empty());
+    assert!(untranslated("In progress", &zh).is_empty());
+    assert_eq!(shape("/items/7b1c2d3e-aaaa/report?x=1"), "/items/*/report");
+}
