@@ -1,6 +1,7 @@
 //! The HTTP edge's one error: a status and `{code, message, zh, en}`. `message` is the
-//! Chinese sentence and the English one joined (`中文 / English`); `zh` and `en` carry them
-//! apart for screens. A 500 is logged with its detail and answered without it.
+//! sentence in the request's language (`Accept-Language`, zh-CN by default: see
+//! [`crate::i18n`]); `zh` and `en` carry both, so that a client shows the one its person
+//! reads. A 500 is logged with its detail and answered without it.
 //!
 //! Every extractor's rejection becomes an [`ApiError`] here (the wrappers [`Json`], [`Form`],
 //! [`Multipart`], [`Path`], [`Query`]); the answer carries the error in its extensions, so
@@ -220,7 +221,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             code: &self.code,
-            message: format!("{} / {}", self.zh, self.en),
+            message: crate::i18n::current().pick(&self.zh, &self.en).to_owned(),
             zh: &self.zh,
             en: &self.en,
         };

@@ -73,7 +73,9 @@ both!(
         };
         let shape = |status: u16, body: serde_json::Value, code: &str| {
             assert_eq!(body["code"], code, "{body}");
-            assert!(body["message"].as_str().is_some_and(|m| m.contains(" / ")));
+            // Without Accept-Language, the message is the zh-CN sentence, alone.
+            assert_eq!(body["message"], body["zh"], "{body}");
+            assert_ne!(body["zh"], body["en"], "{body}");
             assert!((400..500).contains(&status), "{status}");
         };
         // Malformed JSON.

@@ -320,3 +320,26 @@ fn the_checks_find_what_they_look_for() {
     assert!(untranslated("In progress", &zh).is_empty());
     assert_eq!(shape("/items/7b1c2d3e-aaaa/report?x=1"), "/items/*/report");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_error_speaks_the_requests_language_and_carries_both() {
+    let s = start(Backend::Sqlite).await;
+    let login = |lang: Option<&'static str>| {
+        let mut req = s
+            .http
+            .post(format!("{}/api/v1/auth/login", s.base))
+            .json(&serde_json::json!({"username": "nobody", "password": "wrong-password-1", "device": "d"}));
+        if let Some(l) = lang {
+            req = req.header(ACCEPT_LANGUAGE, l);
+        }
+        req.send()
+    };
+    for (lang, key) in [(None, "zh"), (Some("zh-CN"), "zh"), (Some("en-GB,en;q=0.9"), "en")] {
+        let r = login(lang).await.expect("login");
+        assert_eq!(r.status(), 401);
+        let body: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(body["code"], "auth.bad_credentials", "{body}");
+        assert_eq!(body["message"], body[key], "{lang:?}: {body}");
+        assert_ne!(body["zh"], body["en"], "{body}");
+    }
+}
