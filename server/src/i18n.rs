@@ -87,7 +87,7 @@ impl Lang {
                 .find_map(|f| f.trim().strip_prefix("q="))
                 .and_then(|q| q.trim().parse::<f32>().ok())
                 .unwrap_or(1.0);
-            if !(q > 0.0) {
+            if q.is_nan() || q <= 0.0 {
                 continue;
             }
             let lang = if tag == "*" {
