@@ -194,7 +194,9 @@ both!(
             html.contains("data-code=\"auth.bad_credentials\""),
             "{html}"
         );
-        assert!(html.contains("用户名或密码错误") && html.contains("wrong username or password"));
+        // One language: the refusal in zh-CN, its code apart, no English beside it.
+        assert!(html.contains("用户名或密码错误") && !html.contains("wrong username or password"));
+        assert!(html.contains("<code class=\"err-code\">auth.bad_credentials</code>"));
 
         // Somewhere else after signing in is not allowed: home instead.
         let r = post_login(
@@ -357,7 +359,7 @@ both!(
                 "the board names {username}"
             );
         }
-        assert!(html.contains("Public items (2)"), "two public items listed");
+        assert!(html.contains("公开事项(2)"), "two public items listed");
         // Signed in, the board is the same board.
         let cookie = sign_in(&s, &web, "leader").await;
         let (_, signed) = page(&web, &format!("{}/board", s.base), Some(&cookie)).await;

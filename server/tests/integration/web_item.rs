@@ -168,7 +168,7 @@ both!(
         assert!(html.contains("交通运输局"), "the lead unit");
         assert_eq!(html.matches("class=\"step\"").count(), steps, "every step");
         assert_eq!(
-            html.matches("✓ 已验证 verified").count(),
+            html.matches("✓ 已验证<").count(),
             steps,
             "each step marked"
         );
@@ -216,7 +216,7 @@ both!(
         let (_, html) = page(&web, &format!("{}/items/{t}", s.base), Some(&cookie)).await;
         assert!(html.contains("data-code=\"trail.altered\""), "{html}");
         assert_eq!(
-            html.matches("✓ 已验证 verified").count(),
+            html.matches("✓ 已验证<").count(),
             1,
             "only the first"
         );
@@ -280,7 +280,7 @@ both!(
             "{html}"
         );
         assert!(html.contains("退办须给出新的办理期限"));
-        assert!(html.contains("a return for rework needs a new deadline"));
+        assert!(!html.contains("a return for rework needs a new deadline"), "one language");
         assert!(html.contains(">照片不清楚,请补充</textarea>"), "kept");
         let detail = s.get(&sup, &format!("/api/v1/tasks/{t}")).await.expect(200);
         assert_eq!(detail["state"]["status"], "under_review");
