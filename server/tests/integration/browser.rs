@@ -134,7 +134,10 @@ impl Browser {
                 "binary": chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
                          "--disable-dev-shm-usage", "--disable-crash-reporter", "--disable-breakpad",
-                         "--window-size=1280,1000", "--lang=zh-CN"]
+                         "--window-size=1280,1000", "--lang=zh-CN", "--accept-lang=zh-CN,zh"],
+                // The pages speak the browser's `Accept-Language` (zh-CN, as the county's
+                // PCs): headless Chromium sends en-US unless told.
+                "prefs": {"intl.accept_languages": "zh-CN,zh"}
             }
         });
         let serde_json::Value::Object(caps) = caps else {
