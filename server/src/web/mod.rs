@@ -1,7 +1,11 @@
 //! The office's pages, rendered on the server (askama templates in `server/templates`, htmx
-//! and Chart.js vendored under `/assets/`), in zh-CN with English beside it:
+//! and Chart.js vendored under `/assets/`), in one language at a time: the request's
+//! ([`crate::i18n`], chosen in [`language`]), every label from the Fluent catalogs, the
+//! domain's names and refusals picked from the pairs the core carries, a refusal's stable
+//! code shown apart (`<code class="err-code">`); names and titles are data, shown as entered:
 //!
-//! - `GET /login`, `POST /login`, `POST /logout`: sign-in with the same accounts, lockout
+//! - `GET /login`, `POST /login`, `POST /logout`: sign-in — the page names the organisation
+//!   and offers the other language, as every page's footer does — with the same accounts, lockout
 //!   and sessions as the API; the session's token travels in an `HttpOnly`, `SameSite=Strict`
 //!   cookie, and every form that changes something carries a token of the session and is
 //!   refused from another site (see [`guard`]); after signing in, back to `next` only if it
