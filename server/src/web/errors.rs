@@ -186,7 +186,11 @@ pub async fn edge(req: Request, next: Next) -> Response {
     );
     let mut response = next.run(req).await;
     if response.status().is_client_error() || response.status().is_server_error() {
-        let lang = response.extensions().get::<Lang>().copied().unwrap_or(asked);
+        let lang = response
+            .extensions()
+            .get::<Lang>()
+            .copied()
+            .unwrap_or(asked);
         response = shape(page, back.as_deref(), lang, response);
     }
     let headers = response.headers_mut();

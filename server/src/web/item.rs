@@ -841,22 +841,14 @@ async fn view(
             &ext_reason,
         )
     });
-    let suspension = s.suspension_request.as_ref().map(|r| {
-        request(
-            r.by,
-            r.at,
-            i18n::t("item-suspension-request"),
-            &susp_reason,
-        )
-    });
-    let resumption = s.resumption_request.as_ref().map(|r| {
-        request(
-            r.by,
-            r.at,
-            i18n::t("item-resumption-request"),
-            &res_reason,
-        )
-    });
+    let suspension = s
+        .suspension_request
+        .as_ref()
+        .map(|r| request(r.by, r.at, i18n::t("item-suspension-request"), &susp_reason));
+    let resumption = s
+        .resumption_request
+        .as_ref()
+        .map(|r| request(r.by, r.at, i18n::t("item-resumption-request"), &res_reason));
 
     let decisions = [
         (

@@ -594,7 +594,7 @@ both!(
 );
 
 /// A page as a browser asking for `accept` (`Accept-Language`) gets it.
-async fn page_in(
+pub(crate) async fn page_in(
     web: &reqwest::Client,
     url: &str,
     cookie: Option<&str>,
@@ -618,7 +618,7 @@ fn chinese(c: char) -> bool {
 
 /// Asserts that `html`, once the data in `data` (names and titles, shown as entered) is
 /// taken out, has no Chinese left: every label is English.
-fn all_english(what: &str, html: &str, data: &[String]) {
+pub(crate) fn all_english(what: &str, html: &str, data: &[String]) {
     let mut text = html.to_owned();
     let mut data = data.to_vec();
     // The longest first, so that a name inside another goes with it.
@@ -626,17 +626,19 @@ fn all_english(what: &str, html: &str, data: &[String]) {
     for d in &data {
         text = text.replace(d.as_str(), "");
     }
-    let left: Vec<String> = text
-        .char_indices()
-        .filter(|(_, c)| chinese(*c))
+    let chars: Vec<char> = text.chars().collect();
+    let left: Vec<String> = (0..chars.len())
+        .filter(|&i| chinese(chars[i]))
         .take(5)
-        .map(|(i, _)| {
-            let from = text.floor_char_boundary(i.saturating_sub(80));
-            let to = text.ceil_char_boundary((i + 80).min(text.len()));
-            text[from..to].to_owned()
+        .map(|i| {
+            let (from, to) = (i.saturating_sub(60), (i + 60).min(chars.len()));
+            chars[from..to].iter().collect()
         })
         .collect();
-    assert!(left.is_empty(), "{what} shows Chinese in English: {left:#?}");
+    assert!(
+        left.is_empty(),
+        "{what} shows Chinese in English: {left:#?}"
+    );
 }
 
 /// The language form's fields (a page's footer form, or the sign-in page's).
@@ -666,7 +668,13 @@ both!(
         s.ok(&sup, dispatch(&a, f.unit_a, Some(f.staff_a))).await;
         s.ok(
             &sup,
-            register_with(&b, "公开事项:修缮老城区人行道", "meeting_decision", "public", json!({})),
+            register_with(
+                &b,
+                "公开事项:修缮老城区人行道",
+                "meeting_decision",
+                "public",
+                json!({}),
+            ),
         )
         .await;
         s.ok(&sup, dispatch(&b, f.unit_b, None)).await;
@@ -690,7 +698,10 @@ both!(
         let (status, zh) = page_in(&web, &url("/login"), None, None).await;
         assert_eq!(status, 200);
         assert!(zh.contains("<html lang=\"zh-CN\">"), "{zh}");
-        assert!(zh.contains("id=\"org-name\">县政府<"), "the organisation: {zh}");
+        assert!(
+            zh.contains("id=\"org-name\">县政府<"),
+            "the organisation: {zh}"
+        );
         assert!(zh.contains(">账号</label>") && zh.contains(">登录</button>"));
         assert!(!zh.contains("Sign in") && !zh.contains("Password"), "{zh}");
         let (_, en) = page_in(&web, &url("/login"), None, Some("en-GB,en;q=0.9")).await;
@@ -702,7 +713,11 @@ both!(
         let r = post_login_with(
             &s,
             &web,
-            &[("username", "supervisor"), ("password", "wrong"), ("next", "/")],
+            &[
+                ("username", "supervisor"),
+                ("password", "wrong"),
+                ("next", "/"),
+            ],
             &[("accept-language", "en")],
         )
         .await;
@@ -720,7 +735,10 @@ both!(
         assert!(en.contains("404 Not found") && en.contains("<code class=\"err-code\">"));
         all_english("the error page", &en, &data);
         let (_, zh) = page_in(&web, &url("/no-such-page"), None, None).await;
-        assert!(zh.contains("404 未找到") && !zh.contains("Not found"), "{zh}");
+        assert!(
+            zh.contains("404 未找到") && !zh.contains("Not found"),
+            "{zh}"
+        );
 
         // Signed in: every page of the office in English when the browser asks for it, and
         // in zh-CN with no English label otherwise.
@@ -741,11 +759,23 @@ both!(
             assert!(zh.contains(chinese), "{path}: {zh}");
             assert!(!zh.contains(english), "{path}: {zh}");
         }
-        let (_, en) = page_in(&web, &url(&format!("/items/{a}")), Some(&cookie), Some("en")).await;
-        assert!(en.contains("The trail verifies") && en.contains(">Urge</button>"), "{en}");
+        let (_, en) = page_in(
+            &web,
+            &url(&format!("/items/{a}")),
+            Some(&cookie),
+            Some("en"),
+        )
+        .await;
+        assert!(
+            en.contains("The trail verifies") && en.contains(">Urge</button>"),
+            "{en}"
+        );
         all_english("the item page", &en, &data);
         let (_, zh) = page_in(&web, &url(&format!("/items/{a}")), Some(&cookie), None).await;
-        assert!(zh.contains("留痕完整") && zh.contains(">催办</button>"), "{zh}");
+        assert!(
+            zh.contains("留痕完整") && zh.contains(">催办</button>"),
+            "{zh}"
+        );
         for word in ["The trail", "Urge", "Countdown", "Category"] {
             assert!(!zh.contains(word), "{word} on the zh-CN item page");
         }
@@ -766,7 +796,10 @@ both!(
         assert!(lang.starts_with("duban_lang=en;"), "{lang}");
         let lang = lang.split(';').next().unwrap().to_owned();
         let (_, en) = page_in(&web, &url("/login"), Some(&lang), Some("zh-CN")).await;
-        assert!(en.contains(">Sign in</button>"), "the cookie over the browser's");
+        assert!(
+            en.contains(">Sign in</button>"),
+            "the cookie over the browser's"
+        );
 
         // A signed-in person's choice is kept on their account: a new session on another
         // browser (no cookie of the choice, asking for zh-CN) speaks it.
@@ -777,7 +810,10 @@ both!(
         let again = sign_in(&s, &other, "supervisor").await;
         assert_ne!(again, cookie, "a new session");
         let (_, en) = page_in(&other, &url("/workbench"), Some(&again), Some("zh-CN")).await;
-        assert!(en.contains("Supervisor&#39;s workbench"), "remembered: {en}");
+        assert!(
+            en.contains("Supervisor&#39;s workbench"),
+            "remembered: {en}"
+        );
         all_english("/workbench, remembered", &en, &data);
         // Someone else is not affected; and back to zh-CN, remembered too.
         let (_, zh) = page_in(&other, &url("/leader"), Some(&deputy), None).await;
