@@ -216,3 +216,23 @@ pub async fn not_found(uri: axum::http::Uri) -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::of_status(StatusCode::METHOD_NOT_ALLOWED)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_is_named_in_the_pages_language() {
+        assert_eq!(status_title(Lang::Zh, StatusCode::NOT_FOUND), "404 未找到");
+        assert_eq!(
+            status_title(Lang::En, StatusCode::NOT_FOUND),
+            "404 Not found"
+        );
+        assert_eq!(
+            status_title(Lang::En, StatusCode::SERVICE_UNAVAILABLE),
+            "503 Service unavailable"
+        );
+        assert_eq!(status_title(Lang::En, StatusCode::IM_A_TEAPOT), "Error 418");
+        assert_eq!(status_title(Lang::Zh, StatusCode::IM_A_TEAPOT), "错误 418");
+    }
+}

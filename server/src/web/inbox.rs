@@ -277,3 +277,17 @@ impl super::signin::Back for ToInbox {
         "/inbox".to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::stored_text;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_notice_reads_in_the_pages_language_or_in_the_one_stored() {
+        assert_eq!(stored_text(Lang::Zh, "已交办", "dispatched"), "已交办");
+        assert_eq!(stored_text(Lang::En, "已交办", "dispatched"), "dispatched");
+        assert_eq!(stored_text(Lang::En, "已交办", ""), "已交办");
+        assert_eq!(stored_text(Lang::Zh, "", "dispatched"), "dispatched");
+    }
+}

@@ -1685,6 +1685,33 @@ mod tests {
     use super::*;
     use duban_core::domain::trail::append;
 
+    #[test]
+    fn the_pages_words_are_in_one_language_with_their_numbers() {
+        assert_eq!(Lang::En.t("item-list-separator"), ", ", "kept whole");
+        assert_eq!(Lang::Zh.t("item-list-separator"), "、");
+        let left = |lang: Lang, days: i64| lang.t_args("item-countdown-left", &[("days", &days)]);
+        assert_eq!(left(Lang::En, 1), "1 working day left");
+        assert_eq!(left(Lang::En, 3), "3 working days left");
+        assert_eq!(left(Lang::Zh, 3), "剩余 3 个工作日");
+        let total = |lang: Lang, n: u64| lang.t_args("items-total", &[("n", &n)]);
+        assert_eq!(total(Lang::En, 1), "1 item");
+        assert_eq!(total(Lang::En, 20), "20 items");
+        assert_eq!(total(Lang::Zh, 20), "共 20 项");
+        // Every act's notice is in the catalog (never the key itself); outside a request,
+        // in zh-CN.
+        for act in [
+            "review",
+            "report_progress",
+            "decide_report",
+            "unfollow",
+            "other",
+        ] {
+            let said = done_text(act);
+            assert!(!said.starts_with("item-done"), "{act}: {said}");
+        }
+        assert_eq!(done_text("report_progress"), "已提交进展汇报");
+    }
+
     fn event(text: &str) -> Event {
         Event {
             at: DateTime::from_timestamp(1_700_000_000, 0).expect("time"),
