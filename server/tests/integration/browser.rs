@@ -697,7 +697,7 @@ async fn every_page_of_every_demo_role_at_desktop_and_phone_width() {
             b.wait_for(
                 "const n = document.querySelector('#offline'); \
                  return !!n && n.getAttribute('role') === 'status' && n.offsetHeight > 0 \
-                   && n.textContent.includes('离线') && n.textContent.includes('offline')",
+                   && n.textContent.includes('离线') && !n.textContent.includes('offline')",
                 "the offline notice",
             )
             .await;
