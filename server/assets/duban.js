@@ -100,7 +100,7 @@
         return all[i].textContent.trim();
       }
     }
-    return "表格 Table";
+    return said("tTable");
   }
   function wrapTables(root) {
     (root || document).querySelectorAll("main table").forEach(function (table) {
@@ -126,11 +126,7 @@
     function show() {
       if (slot.firstChild) return;
       var p = document.createElement("p");
-      p.textContent = "网络已断开：手机网页版需联网使用，离线办理请用督办 App。";
-      var en = document.createElement("span");
-      en.className = "en";
-      en.textContent = "You are offline: the mobile web needs the network; offline work is the Duban app's job.";
-      p.appendChild(en);
+      p.textContent = said("tOffline");
       slot.appendChild(p);
     }
     function hide() { slot.textContent = ""; }
@@ -147,6 +143,13 @@
     wrapTables(e.target.closest ? (e.target.closest("main") || document) : document);
   });
 })();
+
+// A sentence of the page's language for the scripts: the page's <body> carries them as
+// `data-t-*` attributes from the server's catalog (base.html, login.html); the scripts have
+// none of their own.
+function said(name) {
+  return (document.body && document.body.dataset[name]) || "";
+}
 
 // Errors of htmx's requests are shown, not swallowed: htmx swaps only 2xx answers, so a
 // refusal answered as an error page (403, 404, 409, 422, 500 …) is shown at the form that
@@ -175,8 +178,7 @@
     var box = document.createElement("div");
     box.className = "error";
     box.dataset.status = String(xhr.status);
-    box.textContent = "请求未成功（" + xhr.status + "），请刷新页面后重试。" +
-      "The request failed (" + xhr.status + "); reload the page and try again.";
+    box.textContent = said("tFailed").replace("{status}", String(xhr.status));
     return box;
   }
   document.addEventListener("htmx:beforeRequest", function (e) { clear(e.detail.elt); });
@@ -195,8 +197,7 @@
     var box = document.createElement("div");
     box.className = "error";
     box.dataset.code = "network";
-    box.textContent = "网络不通，未能提交：手机网页版需联网使用。" +
-      "Not sent: the network is down, and the mobile web needs it.";
+    box.textContent = said("tNotSent");
     show(e.detail.elt, box);
   });
 })();

@@ -97,8 +97,10 @@ class Failure extends Error {
     super(b.en || "network");
     this.status = reply ? reply.status : 0;
     this.code = b.code || (this.status ? "http." + this.status : "network");
-    this.zh = b.zh || (this.status ? "服务器拒绝了请求" : "网络中断");
-    this.en = b.en || (this.status ? "the server refused the request" : "the network failed");
+    // The sentences the server sent, both languages; without them (the network failed, an
+    // answer that is not ours), the box's own words from the catalog (see `words`).
+    this.zh = b.zh || null;
+    this.en = b.en || null;
     // Worth trying again: the network, a server error, or a chunk out of step (ask anew).
     this.transient = this.status === 0 || this.status >= 500 || this.code === "blob.bad_offset";
   }
@@ -191,12 +193,35 @@ function size(n) {
   return (n / 1024 / 1024).toFixed(1) + " MB";
 }
 
-const STATES = {
-  hashing: "校验中 Hashing",
-  uploading: "上传中 Uploading",
-  retrying: "网络中断,正在重试 Connection lost, retrying",
-  processing: "处理中 Processing",
-};
+/**
+ * The box's words in the page's language: the page puts them on the box as `data-t-*`
+ * attributes from the server's catalog (templates/upload.html); the script has none of its
+ * own.
+ */
+function words(box) {
+  const t = (box && box.dataset) || {};
+  return {
+    hashing: t.tHashing || "",
+    uploading: t.tUploading || "",
+    retrying: t.tRetrying || "",
+    processing: t.tProcessing || "",
+    uploaded: t.tUploaded || "",
+    remove: t.tRemove || "",
+    retry: t.tRetry || "",
+    photo: t.tPhoto || "",
+    gallery: t.tGallery || "",
+    thumb: t.tThumb || "",
+    refused: t.tRefused || "",
+    network: t.tNetwork || "",
+  };
+}
+
+/** A failure's sentence in the page's language (`<html lang>`). */
+function sentence(f, w) {
+  const en = (document.documentElement.lang || "").toLowerCase().startsWith("en");
+  const said = en ? f.en : f.zh;
+  return said || (f.status ? w.refused : w.network);
+}
 
 let serial = 0;
 
@@ -207,8 +232,9 @@ function job(box, file, source) {
   const name = el("span", { class: "upload-name", id: id + "-name" }, file.name + " (" + size(file.size) + ")");
   const bar = el("progress", { max: String(Math.max(file.size, 1)), value: "0", "aria-labelledby": id + "-name " + id + "-state" });
   const state = el("span", { class: "upload-state", id: id + "-state", role: "status" });
-  const remove = el("button", { type: "button", class: "upload-remove" }, "移除 Remove");
-  remove.setAttribute("aria-label", "移除 Remove " + file.name);
+  const w = words(box);
+  const remove = el("button", { type: "button", class: "upload-remove" }, w.remove);
+  remove.setAttribute("aria-label", w.remove + " " + file.name);
   line.append(name, bar, state, remove);
   box.querySelector(".upload-list").append(line);
   const form = box.closest("form");
@@ -220,9 +246,9 @@ function job(box, file, source) {
       if (bytes !== null && bytes !== undefined) {
         bar.value = bytes;
         const pct = file.size ? Math.floor((bytes * 100) / file.size) : 100;
-        state.textContent = STATES[what] + " " + pct + "%";
+        state.textContent = w[what] + " " + pct + "%";
       } else {
-        state.textContent = STATES[what];
+        state.textContent = w[what];
       }
     },
   };
@@ -267,6 +293,7 @@ async function run(j) {
 /** The file is ready: its hidden field, its thumbnail and what the photo records. */
 function done(j, blob) {
   const field = j.box.dataset.field;
+  const w = words(j.box);
   const note = j.box.querySelector(".upload-wait");
   if (note) note.hidden = true;
   j.line.replaceChildren();
@@ -275,18 +302,18 @@ function done(j, blob) {
   if (blob.photo) {
     j.line.append(el("img", {
       src: "/files/" + blob.photo.thumbnail.hash,
-      alt: "照片缩略图 Thumbnail of " + j.file.name,
+      alt: w.thumb + " " + j.file.name,
       width: "64", height: "64",
     }));
   }
   const label = blob.photo
-    ? j.file.name + " · 照片 Photo " + blob.photo.width + "×" + blob.photo.height +
-      (blob.photo.source === "gallery" ? " · 相册 gallery" : "")
+    ? j.file.name + " · " + w.photo + " " + blob.photo.width + "×" + blob.photo.height +
+      (blob.photo.source === "gallery" ? " · " + w.gallery : "")
     : blob.name + " (" + size(blob.size) + ")";
   j.line.append(
     el("span", { class: "upload-name" }, label),
-    el("span", { class: "upload-state", role: "status" }, "已上传 Uploaded"),
-    el("button", { type: "button", class: "upload-remove", "aria-label": "移除 Remove " + j.file.name }, "移除 Remove"),
+    el("span", { class: "upload-state", role: "status" }, w.uploaded),
+    el("button", { type: "button", class: "upload-remove", "aria-label": w.remove + " " + j.file.name }, w.remove),
     el("input", { type: "hidden", name: field, value: JSON.stringify(blob) }));
 }
 
@@ -294,9 +321,13 @@ function failed(j, f) {
   j.line.dataset.state = "failed";
   j.line.dataset.code = f.code;
   j.bar.value = 0;
-  j.line.querySelector(".upload-state").textContent = f.zh + " " + f.en + " (" + f.code + ")";
+  const w = words(j.box);
+  // The sentence, and the stable code marked apart.
+  j.line.querySelector(".upload-state").replaceChildren(
+    sentence(f, w) + " ",
+    el("code", { class: "err-code" }, f.code));
   if (!j.line.querySelector(".upload-retry")) {
-    const retry = el("button", { type: "button", class: "upload-retry" }, "重试 Retry");
+    const retry = el("button", { type: "button", class: "upload-retry" }, w.retry);
     retry.addEventListener("click", () => {
       retry.remove();
       run(j);

@@ -26,16 +26,22 @@ pub struct BoardItem {
     pub title: String,
     /// Category name (zh-CN).
     pub category_zh: String,
+    /// Category name (English).
+    pub category_en: String,
     /// The lead unit's name; empty before dispatch.
     pub lead_unit: String,
     /// Status name (zh-CN).
     pub status_zh: &'static str,
+    /// Status name (English).
+    pub status_en: &'static str,
     /// The local day the item falls due (the deadline in force).
     pub due: Option<NaiveDate>,
     /// The timeliness light's colour now.
     pub colour: Option<Colour>,
     /// The light's reason (zh-CN).
     pub light_zh: String,
+    /// The light's reason (English).
+    pub light_en: String,
     /// Urgency.
     pub urgency: Urgency,
     /// Progress 0–100.
@@ -118,6 +124,7 @@ pub async fn public_board(state: &AppState, now: DateTime<Utc>) -> Result<Board,
                 u.overdue += 1;
             }
         }
+        let category = org.policy.category(&s.category);
         items.push(BoardItem {
             number: s
                 .number
@@ -125,20 +132,19 @@ pub async fn public_board(state: &AppState, now: DateTime<Utc>) -> Result<Board,
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             title: s.title.clone(),
-            category_zh: org
-                .policy
-                .category(&s.category)
-                .map(|c| c.name_zh.clone())
-                .unwrap_or_default(),
+            category_zh: category.map(|c| c.name_zh.clone()).unwrap_or_default(),
+            category_en: category.map(|c| c.name_en.clone()).unwrap_or_default(),
             lead_unit: s
                 .lead
                 .and_then(|l| org.unit(l.unit))
                 .map(|u| u.name.clone())
                 .unwrap_or_default(),
             status_zh: s.status.zh(),
+            status_en: s.status.en(),
             due: effective_deadline(s, now, cal).map(|d| cal.due_date(d)),
             colour: light.as_ref().map(|l| l.colour),
-            light_zh: light.map(|l| l.zh).unwrap_or_default(),
+            light_zh: light.as_ref().map(|l| l.zh.clone()).unwrap_or_default(),
+            light_en: light.map(|l| l.en).unwrap_or_default(),
             urgency: s.urgency,
             progress: own_progress(s),
         });

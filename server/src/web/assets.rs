@@ -12,11 +12,11 @@ pub const HTMX: &str = "/assets/htmx-2.0.11.min.js";
 /// Chart.js, as the pages name it.
 pub const CHART: &str = "/assets/chart-4.6.1.umd.min.js";
 /// The stylesheet.
-pub const CSS: &str = "/assets/duban-4.css";
+pub const CSS: &str = "/assets/duban-5.css";
 /// The pages' script (charts from `data-` attributes).
-pub const JS: &str = "/assets/duban-4.js";
+pub const JS: &str = "/assets/duban-5.js";
 /// The uploads' script (an ES module: hashes, resumes, shows progress; see `upload.js`).
-pub const UPLOAD: &str = "/assets/upload-1.js";
+pub const UPLOAD: &str = "/assets/upload-2.js";
 /// Where the vendored `@noble/hashes` modules are served (`upload.js` imports its blake3
 /// from here; the modules import each other by relative names).
 pub const NOBLE: &str = "/assets/noble-hashes-2.4.0/";
@@ -34,17 +34,17 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/vendor/chart-4.6.1.umd.min.js"),
     ),
     (
-        "duban-4.css",
+        "duban-5.css",
         "text/css; charset=utf-8",
         include_bytes!("../../assets/duban.css"),
     ),
     (
-        "duban-4.js",
+        "duban-5.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/duban.js"),
     ),
     (
-        "upload-1.js",
+        "upload-2.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/upload.js"),
     ),

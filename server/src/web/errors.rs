@@ -6,8 +6,9 @@
 //!   4xx or 5xx is JSON `{code, message, zh, en}` ([`ApiError`]), whatever produced it: a
 //!   handler, an extractor's rejection, an unknown route or method.
 //! - On every other path (the pages, their forms, files and assets), it is a small HTML page
-//!   with the status, the stable code, the message in zh-CN with English beside it, a link
-//!   home, and a link back to the page of this site the browser came from (its `Referer`). A page that renders its own refusal (the sign-in form's "wrong password", an
+//!   with the status, the message in the request's language (its `duban_lang` cookie or
+//!   `Accept-Language`, or the signed-in person's choice as [`super::language`] resolved it),
+//!   the stable code marked apart (`<code class="err-code">`), a link home, and a link back to the page of this site the browser came from (its `Referer`). A page that renders its own refusal (the sign-in form's "wrong password", an
 //!   act refused on the item page) answers HTML already and is left as it is.
 //! - Pages also carry `X-Frame-Options`, a `Content-Security-Policy` that admits only this
 //!   site's own scripts and styles (the vendored htmx and Chart.js; no inline script, style
@@ -22,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::assets;
 use crate::error::ApiError;
+use crate::i18n::{self, Lang};
 
 /// The pages' Content-Security-Policy: this site's scripts, styles, images and requests only;
 /// no inline code; no framing; forms post here only.
@@ -42,29 +44,48 @@ pub fn is_page(path: &str) -> bool {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    /// The page's language.
+    lang: Lang,
     css: &'static str,
     status: u16,
-    reason: &'a str,
+    /// The status and its name in the page's language (`404 未找到`).
+    title: String,
     code: &'a str,
-    zh: &'a str,
-    en: &'a str,
+    /// The error's sentence in the page's language.
+    sentence: &'a str,
     back: Option<&'a str>,
 }
 
-/// The HTML error page of `e`.
-pub fn error_page(e: &ApiError) -> Response {
-    error_page_back(e, None)
+/// The statuses whose names the catalog has (`error-status-<n>`); any other reads as
+/// `error-status` with its number.
+const NAMED_STATUSES: [u16; 14] = [
+    400, 401, 403, 404, 405, 406, 408, 409, 410, 413, 415, 422, 429, 500,
+];
+
+/// A status as the error page's heading names it, in `lang`.
+fn status_title(lang: Lang, status: StatusCode) -> String {
+    let n = status.as_u16();
+    if NAMED_STATUSES.contains(&n) || n == 503 {
+        format!("{n} {}", lang.t(&format!("error-status-{n}")))
+    } else {
+        lang.t_args("error-status", &[("status", &n)])
+    }
 }
 
-/// The HTML error page of `e`, with a link `back` to a page of this site (a path).
-fn error_page_back(e: &ApiError, back: Option<&str>) -> Response {
+/// The HTML error page of `e`, in the request's language ([`i18n::current`]).
+pub fn error_page(e: &ApiError) -> Response {
+    error_page_back(e, None, i18n::current())
+}
+
+/// The HTML error page of `e` in `lang`, with a link `back` to a page of this site (a path).
+fn error_page_back(e: &ApiError, back: Option<&str>, lang: Lang) -> Response {
     let page = ErrorPage {
+        lang,
         css: assets::CSS,
         status: e.status.as_u16(),
-        reason: e.status.canonical_reason().unwrap_or(""),
+        title: status_title(lang, e.status),
         code: &e.code,
-        zh: &e.zh,
-        en: &e.en,
+        sentence: lang.pick(&e.zh, &e.en),
         back,
     };
     match page.render() {
@@ -110,7 +131,7 @@ fn came_from(headers: &HeaderMap, here: Option<&str>) -> Option<String> {
 
 /// Puts an error answer in the shape of where it was asked (see the module's text). The
 /// other headers (`Allow`, `Retry-After`, `Set-Cookie`, …) are kept.
-fn shape(page: bool, back: Option<&str>, response: Response) -> Response {
+fn shape(page: bool, back: Option<&str>, lang: Lang, response: Response) -> Response {
     let known = response.extensions().get::<ApiError>().cloned();
     let kind = content_type(response.headers()).to_ascii_lowercase();
     let error = match (page, known) {
@@ -123,7 +144,7 @@ fn shape(page: bool, back: Option<&str>, response: Response) -> Response {
     };
     let (mut parts, _) = response.into_parts();
     let shaped = if page {
-        error_page_back(&error, back)
+        error_page_back(&error, back, lang)
     } else {
         error.into_response()
     };
@@ -153,9 +174,24 @@ pub async fn edge(req: Request, next: Next) -> Response {
     } else {
         None
     };
+    // The language as far as the request's own headers tell (cookie, `Accept-Language`), for
+    // an error raised before the language layer ran; the layer's answer says it better (the
+    // signed-in person's choice).
+    let asked = i18n::resolve(
+        None,
+        super::cookie_named(req.headers(), i18n::COOKIE),
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
     let mut response = next.run(req).await;
     if response.status().is_client_error() || response.status().is_server_error() {
-        response = shape(page, back.as_deref(), response);
+        let lang = response
+            .extensions()
+            .get::<Lang>()
+            .copied()
+            .unwrap_or(asked);
+        response = shape(page, back.as_deref(), lang, response);
     }
     let headers = response.headers_mut();
     set_default(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
@@ -179,4 +215,24 @@ pub async fn not_found(uri: axum::http::Uri) -> ApiError {
 /// The answer to a method a route does not take.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::of_status(StatusCode::METHOD_NOT_ALLOWED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_is_named_in_the_pages_language() {
+        assert_eq!(status_title(Lang::Zh, StatusCode::NOT_FOUND), "404 未找到");
+        assert_eq!(
+            status_title(Lang::En, StatusCode::NOT_FOUND),
+            "404 Not found"
+        );
+        assert_eq!(
+            status_title(Lang::En, StatusCode::SERVICE_UNAVAILABLE),
+            "503 Service unavailable"
+        );
+        assert_eq!(status_title(Lang::En, StatusCode::IM_A_TEAPOT), "Error 418");
+        assert_eq!(status_title(Lang::Zh, StatusCode::IM_A_TEAPOT), "错误 418");
+    }
 }

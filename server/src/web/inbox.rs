@@ -68,12 +68,22 @@ pub fn unread_now() -> Option<u64> {
     UNREAD.try_with(|n| *n).ok().flatten()
 }
 
+/// A notification's stored text in `lang`: its text in that language when it is stored, else
+/// the one stored (a notice written before both were kept).
+fn stored_text<'a>(lang: crate::i18n::Lang, zh: &'a str, en: &'a str) -> &'a str {
+    match lang.pick(zh, en) {
+        "" if zh.is_empty() => en,
+        "" => zh,
+        text => text,
+    }
+}
+
 /// A notification as the inbox shows it.
 struct Entry {
     id: String,
     task: String,
-    zh: String,
-    en: String,
+    /// Its text in the page's language (the other one when only that one is stored).
+    text: String,
     at: String,
     urgency: &'static str,
     urgency_code: String,
@@ -107,10 +117,9 @@ fn entry(session: &crate::auth::Session, n: &InboxNotification) -> Entry {
     Entry {
         id: n.id.to_string(),
         task: n.task.to_string(),
-        zh: n.zh.clone(),
-        en: n.en.clone(),
+        text: stored_text(crate::i18n::current(), &n.zh, &n.en).to_owned(),
         at: cal.to_local(n.at).format("%Y-%m-%d %H:%M").to_string(),
-        urgency: n.urgency.zh(),
+        urgency: crate::i18n::current().name(n.urgency),
         urgency_code: n.urgency.code().to_owned(),
         unread: n.read_at.is_none(),
     }
@@ -266,5 +275,19 @@ pub struct ToInbox;
 impl super::signin::Back for ToInbox {
     fn next(_: &str, _: &str) -> String {
         "/inbox".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stored_text;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_notice_reads_in_the_pages_language_or_in_the_one_stored() {
+        assert_eq!(stored_text(Lang::Zh, "已交办", "dispatched"), "已交办");
+        assert_eq!(stored_text(Lang::En, "已交办", "dispatched"), "dispatched");
+        assert_eq!(stored_text(Lang::En, "已交办", ""), "已交办");
+        assert_eq!(stored_text(Lang::Zh, "", "dispatched"), "dispatched");
     }
 }

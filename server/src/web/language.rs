@@ -51,7 +51,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "/".to_owned());
     let lang = of_request(&state, req.headers()).await;
-    i18n::with(lang, PATH.scope(here, next.run(req))).await
+    let mut response = i18n::with(lang, PATH.scope(here, next.run(req))).await;
+    // The answer says its language, for the error pages made outside this layer
+    // (`errors::edge`).
+    response.extensions_mut().insert(lang);
+    response
 }
 
 /// The language of a request's headers (see the module's header).

@@ -1,7 +1,11 @@
 //! The office's pages, rendered on the server (askama templates in `server/templates`, htmx
-//! and Chart.js vendored under `/assets/`), in zh-CN with English beside it:
+//! and Chart.js vendored under `/assets/`), in one language at a time: the request's
+//! ([`crate::i18n`], chosen in [`language`]), every label from the Fluent catalogs, the
+//! domain's names and refusals picked from the pairs the core carries, a refusal's stable
+//! code shown apart (`<code class="err-code">`); names and titles are data, shown as entered:
 //!
-//! - `GET /login`, `POST /login`, `POST /logout`: sign-in with the same accounts, lockout
+//! - `GET /login`, `POST /login`, `POST /logout`: sign-in — the page names the organisation
+//!   and offers the other language, as every page's footer does — with the same accounts, lockout
 //!   and sessions as the API; the session's token travels in an `HttpOnly`, `SameSite=Strict`
 //!   cookie, and every form that changes something carries a token of the session and is
 //!   refused from another site (see [`guard`]); after signing in, back to `next` only if it
@@ -387,12 +391,57 @@ impl From<Rejection> for Shown {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    /// The page's language ([`i18n::current`]).
+    lang: Lang,
+    /// The other language, which the footer's form switches to.
+    other: Lang,
+    /// The organisation's name (its root unit's).
+    org: String,
     css: &'static str,
     error: Option<Shown>,
     username: String,
     next: String,
     /// The pre-session form token (see [`guard`]).
     csrf: String,
+    /// The language form's token: the session's when a session cookie is sent (the guard
+    /// then asks for it), else empty (a choice before signing in needs none).
+    lang_csrf: String,
+    /// Where the language form comes back to (this page, its `next` kept).
+    here: String,
+}
+
+impl LoginPage {
+    /// The sign-in page in the request's language, for the organisation `org`.
+    fn new(org: String, session: Option<&Session>, csrf: String, next: &str) -> LoginPage {
+        let lang = i18n::current();
+        LoginPage {
+            lang,
+            other: match lang {
+                Lang::Zh => Lang::En,
+                Lang::En => Lang::Zh,
+            },
+            org,
+            css: assets::CSS,
+            error: None,
+            username: String::new(),
+            next: safe_next(next).to_owned(),
+            csrf,
+            lang_csrf: session.map(guard::form_token).unwrap_or_default(),
+            here: language::here(),
+        }
+    }
+}
+
+/// The organisation's name for the sign-in page (empty if it cannot be read: the page still
+/// lets people sign in).
+async fn org_name(state: &AppState) -> String {
+    match state.org.latest(&state.db).await {
+        Ok(org) => org.name(),
+        Err(e) => {
+            tracing::warn!(error = %e, "the organisation could not be read for the sign-in page");
+            String::new()
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -402,20 +451,19 @@ struct NextQuery {
 }
 
 /// `GET /login`: the sign-in form, with its pre-session cookie and token.
-async fn login_page(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let (csrf, cookie) = match guard::login_form(&headers, secure(&headers)) {
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
+    let session = signed_in(&state, &headers).await;
     let mut response = page(
         StatusCode::OK,
-        &LoginPage {
-            css: assets::CSS,
-            error: None,
-            username: String::new(),
-            next: safe_next(&q.next).to_owned(),
-            csrf,
-        },
+        &LoginPage::new(org_name(&state).await, session.as_ref(), csrf, &q.next),
     );
     if let Some(c) = cookie {
         response.headers_mut().insert(header::SET_COOKIE, c);
@@ -479,20 +527,20 @@ async fn login_submit(
         Err(e) => {
             // A busy server (503 `auth.busy`) says when to retry, as the API does.
             let retry_after = e.retry_after;
-            let mut response = page(
-                e.status,
-                &LoginPage {
-                    css: assets::CSS,
-                    error: Some(Shown {
-                        code: e.code,
-                        zh: e.zh,
-                        en: e.en,
-                    }),
-                    username: form.username,
-                    next: safe_next(&form.next).to_owned(),
-                    csrf: guard::login_token(&headers),
-                },
+            let session = signed_in(&state, &headers).await;
+            let mut shown = LoginPage::new(
+                org_name(&state).await,
+                session.as_ref(),
+                guard::login_token(&headers),
+                &form.next,
             );
+            shown.error = Some(Shown {
+                code: e.code,
+                zh: e.zh,
+                en: e.en,
+            });
+            shown.username = form.username;
+            let mut response = page(e.status, &shown);
             if let Some(seconds) = retry_after {
                 response
                     .headers_mut()
@@ -529,10 +577,29 @@ struct ChartData {
     values: String,
 }
 
+/// A chart's figures, each bucket labelled in the page's language, a bucket without a label
+/// as unspecified.
 fn chart(buckets: &[Bucket]) -> ChartData {
+    chart_of(buckets, false)
+}
+
+/// A chart's figures as [`chart`]; `named`: each bucket by the name its data holds (units',
+/// whose names are data, shown as entered).
+fn chart_of(buckets: &[Bucket], named: bool) -> ChartData {
+    let lang = i18n::current();
     let labels: Vec<String> = buckets
         .iter()
-        .map(|b| b.zh.clone().unwrap_or_else(|| "未指定".to_owned()))
+        .map(|b| {
+            let label = if named {
+                b.zh.clone()
+            } else {
+                match (&b.zh, &b.en) {
+                    (Some(zh), Some(en)) => Some(lang.pick(zh, en).to_owned()),
+                    (zh, en) => zh.clone().or_else(|| en.clone()),
+                }
+            };
+            label.unwrap_or_else(|| lang.t("pg-unspecified"))
+        })
         .collect();
     let values: Vec<u64> = buckets.iter().map(|b| b.count).collect();
     ChartData {
@@ -544,8 +611,8 @@ fn chart(buckets: &[Bucket]) -> ChartData {
 /// A light and how many items show it.
 struct LightCount {
     colour: &'static str,
-    zh: &'static str,
-    en: &'static str,
+    /// The light's name in the page's language.
+    name: &'static str,
     count: u64,
 }
 
@@ -560,7 +627,8 @@ struct Row {
     colour: &'static str,
     light: String,
     urgency: String,
-    urgency_zh: &'static str,
+    /// The urgency's name in the page's language.
+    urgency_name: &'static str,
     progress: u8,
 }
 
@@ -574,18 +642,20 @@ fn colour_class(c: Option<Colour>) -> &'static str {
     light_names(c).0
 }
 
-/// An urgency in zh-CN (普通, 紧急, 特急).
-fn urgency_zh(u: Urgency) -> &'static str {
-    u.zh()
+/// An urgency's name in the page's language (普通, 紧急, 特急).
+fn urgency_name(u: Urgency) -> &'static str {
+    i18n::current().name(u)
 }
 
+/// An item as the tables show it, its names (status, light, urgency) in the page's language.
 fn row(session: &Session, i: &ItemSummary) -> Row {
     let cal = &session.org.calendar;
+    let lang = i18n::current();
     Row {
         id: i.id.to_string(),
         number: i.number.clone(),
         title: i.title.clone(),
-        status: i.status_zh,
+        status: lang.name(i.status),
         unit: i
             .lead_unit
             .as_ref()
@@ -596,9 +666,13 @@ fn row(session: &Session, i: &ItemSummary) -> Row {
             .map(|d| cal.due_date(d).to_string())
             .unwrap_or_default(),
         colour: colour_class(i.light.as_ref().map(|l| l.colour)),
-        light: i.light.as_ref().map(|l| l.zh.clone()).unwrap_or_default(),
+        light: i
+            .light
+            .as_ref()
+            .map(|l| lang.pick(&l.zh, &l.en).to_owned())
+            .unwrap_or_default(),
         urgency: i.urgency.code().to_owned(),
-        urgency_zh: urgency_zh(i.urgency),
+        urgency_name: urgency_name(i.urgency),
         progress: i.progress,
     }
 }
@@ -624,9 +698,8 @@ fn ranked(rows: &[RankRow]) -> Vec<Ranked> {
 #[template(path = "overview.html")]
 struct OverviewPage {
     chrome: Chrome,
-    heading: &'static str,
-    heading_en: &'static str,
-    scope: &'static str,
+    heading: String,
+    scope: String,
     total: u64,
     overdue: u64,
     escalated: u64,
@@ -661,9 +734,9 @@ pub async fn overview_html(
         Role::Inspector,
         Role::Admin,
     ]) {
-        "全部事项 All items"
+        i18n::t("overview-scope-all")
     } else {
-        "我有权查看的事项 Items I may read"
+        i18n::t("overview-scope-mine")
     };
     let light = |key: &str| {
         o.stats
@@ -682,16 +755,11 @@ pub async fn overview_html(
         decisions,
         leader,
         chrome: Chrome::new(Some(session), &session.org.calendar, "/overview", now),
-        heading: if leader {
-            "领导总览"
+        heading: i18n::t(if leader {
+            "overview-heading-leader"
         } else {
-            "工作总览"
-        },
-        heading_en: if leader {
-            "Leader's overview"
-        } else {
-            "Overview"
-        },
+            "overview-heading"
+        }),
         scope,
         total: o.stats.total,
         overdue: o.stats.overdue,
@@ -703,12 +771,11 @@ pub async fn overview_html(
             .chain([NO_LIGHT_SHORT])
             .map(|(colour, zh, en)| LightCount {
                 colour,
-                zh,
-                en,
+                name: i18n::current().pick(zh, en),
                 count: light(colour),
             })
             .collect(),
-        by_unit: chart(&o.stats.by_unit),
+        by_unit: chart_of(&o.stats.by_unit, true),
         by_status: chart(&o.stats.by_status),
         overdue_rows: o.overdue.iter().map(|i| row(session, i)).collect(),
         escalated_rows: o.escalated.iter().map(|i| row(session, i)).collect(),
@@ -737,7 +804,8 @@ struct BoardRow {
     colour: &'static str,
     light: String,
     urgency: String,
-    urgency_zh: &'static str,
+    /// The urgency's name in the page's language.
+    urgency_name: &'static str,
     progress: u8,
 }
 
@@ -769,6 +837,7 @@ pub async fn board_html(
 ) -> Result<String, ApiError> {
     let b: Board = read::public_board(state, now).await?;
     let org = state.org.latest(&state.db).await?;
+    let lang = i18n::current();
     let t = BoardPage {
         chrome: Chrome::new(session, &org.calendar, "/board", now),
         org: b.organisation.clone(),
@@ -778,14 +847,14 @@ pub async fn board_html(
             .map(|i| BoardRow {
                 number: i.number.clone(),
                 title: i.title.clone(),
-                category: i.category_zh.clone(),
+                category: lang.pick(&i.category_zh, &i.category_en).to_owned(),
                 unit: i.lead_unit.clone(),
-                status: i.status_zh,
+                status: lang.pick(i.status_zh, i.status_en),
                 due: i.due.map(|d| d.to_string()).unwrap_or_default(),
                 colour: colour_class(i.colour),
-                light: i.light_zh.clone(),
+                light: lang.pick(&i.light_zh, &i.light_en).to_owned(),
                 urgency: i.urgency.code().to_owned(),
-                urgency_zh: urgency_zh(i.urgency),
+                urgency_name: urgency_name(i.urgency),
                 progress: i.progress,
             })
             .collect(),
@@ -817,6 +886,8 @@ async fn board_page(State(state): State<AppState>, headers: HeaderMap) -> Respon
 /// An overdue item's row on the workbench, with its one-click urge: the form carries a
 /// fresh command id, so a double click or a resent form urges once.
 struct UrgeRow {
+    /// The page's language.
+    lang: Lang,
     row: Row,
     urges: usize,
     command: String,
@@ -825,7 +896,7 @@ struct UrgeRow {
     /// The session's form token.
     csrf: String,
     /// When the item was last urged, if within the policy's interval and not confirmed yet:
-    /// the row asks to confirm instead of urging.
+    /// the row asks to confirm instead of urging (the question, in the page's language).
     confirm: Option<String>,
     /// The note sent with the urging (kept while asking to confirm).
     note: String,
@@ -834,6 +905,7 @@ struct UrgeRow {
 impl UrgeRow {
     fn of(session: &Session, i: &ItemSummary) -> UrgeRow {
         UrgeRow {
+            lang: i18n::current(),
             row: row(session, i),
             urges: i.urges,
             command: uuid::Uuid::new_v4().to_string(),
@@ -897,6 +969,11 @@ async fn workbench_page(State(state): State<AppState>, SignedIn(session, _): Sig
         Ok(html) => Html(html).into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// The question asked before urging an item urged at `last` (local time) again.
+fn confirm_question(last: &str) -> String {
+    i18n::t_args("urge-confirm-row", &[("at", &last)])
 }
 
 /// The urge form.
@@ -968,7 +1045,8 @@ async fn urge(
         match item::urged_lately_of(&state, &session, task, command, now).await {
             Ok(Some(Some(last))) if htmx => {
                 let last = session.org.calendar.to_local(last);
-                return row(None, Some(last.format("%Y-%m-%d %H:%M:%S").to_string())).await;
+                let question = confirm_question(&last.format("%Y-%m-%d %H:%M:%S").to_string());
+                return row(None, Some(question)).await;
             }
             Ok(Some(Some(last))) => {
                 // A plain form: the item page, its urge form asking to confirm.

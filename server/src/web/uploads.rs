@@ -44,6 +44,7 @@ use super::signed_in;
 use crate::auth::Session;
 use crate::db::blobs as store;
 use crate::error::{ApiError, Json, Path};
+use crate::i18n::{self, Lang};
 use crate::read;
 use crate::routes::blobs::{self, MAX_CHUNK};
 use crate::AppState;
@@ -119,6 +120,8 @@ pub struct UploadBox {
     pub item: String,
     /// The files already in the form (shown again with it).
     pub files: Vec<Uploaded>,
+    /// The page's language: the box's words, and its script's (`data-t-*`).
+    pub lang: Lang,
 }
 
 /// A file already in a form.
@@ -138,7 +141,9 @@ pub struct Uploaded {
 impl UploadBox {
     /// The inputs of `field`, for `item` (if any), with `files` in the form already.
     pub fn new(field: &'static str, item: Option<TaskId>, files: &[BlobRef]) -> UploadBox {
+        let lang = i18n::current();
         UploadBox {
+            lang,
             field,
             item: item.map(|t| t.to_string()).unwrap_or_default(),
             files: files
@@ -147,7 +152,13 @@ impl UploadBox {
                     hash: f.hash.clone(),
                     name: f.name.clone(),
                     label: match f.photo.as_deref() {
-                        Some(p) => format!("{} · 照片 Photo {}×{}", f.name, p.width, p.height),
+                        Some(p) => format!(
+                            "{} · {} {}×{}",
+                            f.name,
+                            lang.t("upload-photo"),
+                            p.width,
+                            p.height
+                        ),
                         None => format!("{} ({} B)", f.name, f.size),
                     },
                     thumb: f.photo.as_deref().map(|p| p.thumbnail.hash.clone()),

@@ -251,8 +251,9 @@ async fn in_a_browser_photos_and_files_upload_resume_and_register() {
         .script("return document.querySelector('.upload-item[data-state=failed] .upload-state').textContent")
         .await;
     assert!(
-        said.as_str()
-            .is_some_and(|t| t.contains("损坏") && t.contains("damaged")),
+        said.as_str().is_some_and(|t| t.contains("损坏")
+            && !t.contains("damaged")
+            && t.contains("photo.corrupt")),
         "{said}"
     );
     b.script("document.querySelector('.upload-item[data-state=failed]').scrollIntoView()")

@@ -194,7 +194,9 @@ both!(
             html.contains("data-code=\"auth.bad_credentials\""),
             "{html}"
         );
-        assert!(html.contains("用户名或密码错误") && html.contains("wrong username or password"));
+        // One language: the refusal in zh-CN, its code apart, no English beside it.
+        assert!(html.contains("用户名或密码错误") && !html.contains("wrong username or password"));
+        assert!(html.contains("<code class=\"err-code\">auth.bad_credentials</code>"));
 
         // Somewhere else after signing in is not allowed: home instead.
         let r = post_login(
@@ -357,7 +359,7 @@ both!(
                 "the board names {username}"
             );
         }
-        assert!(html.contains("Public items (2)"), "two public items listed");
+        assert!(html.contains("公开事项(2)"), "two public items listed");
         // Signed in, the board is the same board.
         let cookie = sign_in(&s, &web, "leader").await;
         let (_, signed) = page(&web, &format!("{}/board", s.base), Some(&cookie)).await;
@@ -588,5 +590,238 @@ both!(
             let cookie = r.headers()[SET_COOKIE].to_str().expect("cookie").to_owned();
             assert_eq!(cookie.contains("; Secure"), secure, "{proto:?}: {cookie}");
         }
+    }
+);
+
+/// A page as a browser asking for `accept` (`Accept-Language`) gets it.
+pub(crate) async fn page_in(
+    web: &reqwest::Client,
+    url: &str,
+    cookie: Option<&str>,
+    accept: Option<&str>,
+) -> (u16, String) {
+    let mut req = web.get(url);
+    if let Some(c) = cookie {
+        req = req.header(COOKIE, c);
+    }
+    if let Some(a) = accept {
+        req = req.header(reqwest::header::ACCEPT_LANGUAGE, a);
+    }
+    let r = req.send().await.expect("get");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+/// Whether `c` is a Chinese character or Chinese punctuation.
+fn chinese(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+}
+
+/// Asserts that `html`, once the data in `data` (names and titles, shown as entered) is
+/// taken out, has no Chinese left: every label is English.
+pub(crate) fn all_english(what: &str, html: &str, data: &[String]) {
+    let mut text = html.to_owned();
+    let mut data = data.to_vec();
+    // The longest first, so that a name inside another goes with it.
+    data.sort_by_key(|d| std::cmp::Reverse(d.chars().count()));
+    for d in &data {
+        text = text.replace(d.as_str(), "");
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let left: Vec<String> = (0..chars.len())
+        .filter(|&i| chinese(chars[i]))
+        .take(5)
+        .map(|i| {
+            let (from, to) = (i.saturating_sub(60), (i + 60).min(chars.len()));
+            chars[from..to].iter().collect()
+        })
+        .collect();
+    assert!(
+        left.is_empty(),
+        "{what} shows Chinese in English: {left:#?}"
+    );
+}
+
+/// The language form's fields (a page's footer form, or the sign-in page's).
+async fn choose_language(
+    s: &Server,
+    web: &reqwest::Client,
+    cookie: Option<&str>,
+    lang: &str,
+    next: &str,
+) -> reqwest::Response {
+    let mut form = vec![("lang", lang.to_owned()), ("next", next.to_owned())];
+    let mut req = web.post(format!("{}/language", s.base));
+    if let Some(c) = cookie {
+        form.push(("csrf", form_token(s, web, c).await));
+        req = req.header(COOKIE, c);
+    }
+    req.form(&form).send().await.expect("language")
+}
+
+both!(
+    the_pages_speak_one_language_the_browsers_or_the_one_a_person_chose,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = s.login("supervisor").await;
+        let (a, b) = (tid(), tid());
+        s.ok(&sup, register(&a, "甲单位事项")).await;
+        s.ok(&sup, dispatch(&a, f.unit_a, Some(f.staff_a))).await;
+        s.ok(
+            &sup,
+            register_with(
+                &b,
+                "公开事项:修缮老城区人行道",
+                "meeting_decision",
+                "public",
+                json!({}),
+            ),
+        )
+        .await;
+        s.ok(&sup, dispatch(&b, f.unit_b, None)).await;
+        // The data the pages show as entered: units, titles, numbers.
+        let mut data: Vec<String> = ["县政府", "督查室", "交通运输局", "公路股", "教育局"]
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        data.push("甲单位事项".into());
+        data.push("公开事项:修缮老城区人行道".into());
+        data.push("会议议定事项,请抓好落实。".into()); // the content `register` writes
+        for t in [&a, &b] {
+            let d = s.get(&sup, &format!("/api/v1/tasks/{t}")).await.expect(200);
+            data.push(d["number"].as_str().expect("number").to_owned());
+        }
+        let web = browser();
+        let url = |p: &str| format!("{}{p}", s.base);
+
+        // Before signing in: the sign-in page names the organisation, in the browser's
+        // language; zh-CN without a preference.
+        let (status, zh) = page_in(&web, &url("/login"), None, None).await;
+        assert_eq!(status, 200);
+        assert!(zh.contains("<html lang=\"zh-CN\">"), "{zh}");
+        assert!(
+            zh.contains("id=\"org-name\">县政府<"),
+            "the organisation: {zh}"
+        );
+        assert!(zh.contains(">账号</label>") && zh.contains(">登录</button>"));
+        assert!(!zh.contains("Sign in") && !zh.contains("Password"), "{zh}");
+        let (_, en) = page_in(&web, &url("/login"), None, Some("en-GB,en;q=0.9")).await;
+        assert!(en.contains("<html lang=\"en\">"), "{en}");
+        assert!(en.contains(">Account</label>") && en.contains(">Sign in</button>"));
+        assert!(en.contains("id=\"org-name\">县政府<"), "a name is data");
+        all_english("/login", &en, &data);
+        // A refusal in English, its code apart.
+        let r = post_login_with(
+            &s,
+            &web,
+            &[
+                ("username", "supervisor"),
+                ("password", "wrong"),
+                ("next", "/"),
+            ],
+            &[("accept-language", "en")],
+        )
+        .await;
+        assert_eq!(r.status(), 401);
+        let en = r.text().await.unwrap();
+        assert!(en.contains("wrong username or password") && !en.contains("用户名或密码错误"));
+        all_english("a refused sign-in", &en, &data);
+
+        // The public board and an error page.
+        let (_, en) = page_in(&web, &url("/board"), None, Some("en")).await;
+        assert!(en.contains("Public items (1)"), "{en}");
+        all_english("/board", &en, &data);
+        let (status, en) = page_in(&web, &url("/no-such-page"), None, Some("en")).await;
+        assert_eq!(status, 404);
+        assert!(en.contains("404 Not found") && en.contains("<code class=\"err-code\">"));
+        all_english("the error page", &en, &data);
+        let (_, zh) = page_in(&web, &url("/no-such-page"), None, None).await;
+        assert!(
+            zh.contains("404 未找到") && !zh.contains("Not found"),
+            "{zh}"
+        );
+
+        // Signed in: every page of the office in English when the browser asks for it, and
+        // in zh-CN with no English label otherwise.
+        let cookie = sign_in(&s, &web, "supervisor").await;
+        let pages = [
+            ("/overview", "Overview", "工作总览"),
+            ("/workbench", "Supervisor&#39;s workbench", "督办工作台"),
+            ("/items", "No items match", "共 "),
+            ("/inbox", "Inbox filter", "通知筛选"),
+        ];
+        for (path, english, chinese) in pages {
+            let (status, en) = page_in(&web, &url(path), Some(&cookie), Some("en")).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(en.contains(english) || path == "/items", "{path}: {en}");
+            assert!(!en.contains(chinese), "{path}");
+            all_english(path, &en, &data);
+            let (_, zh) = page_in(&web, &url(path), Some(&cookie), Some("zh-CN")).await;
+            assert!(zh.contains(chinese), "{path}: {zh}");
+            assert!(!zh.contains(english), "{path}: {zh}");
+        }
+        let (_, en) = page_in(
+            &web,
+            &url(&format!("/items/{a}")),
+            Some(&cookie),
+            Some("en"),
+        )
+        .await;
+        assert!(
+            en.contains("The trail verifies") && en.contains(">Urge</button>"),
+            "{en}"
+        );
+        all_english("the item page", &en, &data);
+        let (_, zh) = page_in(&web, &url(&format!("/items/{a}")), Some(&cookie), None).await;
+        assert!(
+            zh.contains("留痕完整") && zh.contains(">催办</button>"),
+            "{zh}"
+        );
+        for word in ["The trail", "Urge", "Countdown", "Category"] {
+            assert!(!zh.contains(word), "{word} on the zh-CN item page");
+        }
+        // The leader's portal, and a unit's person's inbox (the notice's stored text).
+        let deputy = sign_in(&s, &web, "deputy").await;
+        let (_, en) = page_in(&web, &url("/leader"), Some(&deputy), Some("en")).await;
+        assert!(en.contains("Deputy leader&#39;s portal"), "{en}");
+        all_english("/leader", &en, &data);
+        let staff = sign_in(&s, &web, "staff-a").await;
+        let (_, en) = page_in(&web, &url("/inbox"), Some(&staff), Some("en")).await;
+        assert!(en.contains("class=\"note unread\""), "a notice: {en}");
+        all_english("staff-a's inbox", &en, &data);
+
+        // A choice made before signing in is the cookie's.
+        let r = choose_language(&s, &web, None, "en", "/login").await;
+        assert_eq!(r.status(), 303);
+        let lang = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(lang.starts_with("duban_lang=en;"), "{lang}");
+        let lang = lang.split(';').next().unwrap().to_owned();
+        let (_, en) = page_in(&web, &url("/login"), Some(&lang), Some("zh-CN")).await;
+        assert!(
+            en.contains(">Sign in</button>"),
+            "the cookie over the browser's"
+        );
+
+        // A signed-in person's choice is kept on their account: a new session on another
+        // browser (no cookie of the choice, asking for zh-CN) speaks it.
+        let r = choose_language(&s, &web, Some(&cookie), "en", "/workbench").await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()[LOCATION], "/workbench");
+        let other = browser();
+        let again = sign_in(&s, &other, "supervisor").await;
+        assert_ne!(again, cookie, "a new session");
+        let (_, en) = page_in(&other, &url("/workbench"), Some(&again), Some("zh-CN")).await;
+        assert!(
+            en.contains("Supervisor&#39;s workbench"),
+            "remembered: {en}"
+        );
+        all_english("/workbench, remembered", &en, &data);
+        // Someone else is not affected; and back to zh-CN, remembered too.
+        let (_, zh) = page_in(&other, &url("/leader"), Some(&deputy), None).await;
+        assert!(zh.contains("分管领导门户"), "{zh}");
+        let r = choose_language(&s, &other, Some(&again), "zh-CN", "/workbench").await;
+        assert_eq!(r.status(), 303);
+        let third = sign_in(&s, &browser(), "supervisor").await;
+        let (_, zh) = page_in(&web, &url("/workbench"), Some(&third), Some("en")).await;
+        assert!(zh.contains("督办工作台") && !zh.contains("Supervisor&#39;s workbench"));
     }
 );

@@ -167,11 +167,7 @@ both!(
         assert!(html.contains("城区道路积水整治") && html.contains("积水点已全部疏通"));
         assert!(html.contains("交通运输局"), "the lead unit");
         assert_eq!(html.matches("class=\"step\"").count(), steps, "every step");
-        assert_eq!(
-            html.matches("✓ 已验证 verified").count(),
-            steps,
-            "each step marked"
-        );
+        assert_eq!(html.matches("✓ 已验证<").count(), steps, "each step marked");
         assert!(html.contains("data-code=\"trail.verified\""), "{html}");
         for (i, e) in detail["trail"].as_array().unwrap().iter().enumerate() {
             assert!(html.contains(&format!("data-seq=\"{}\"", i + 1)));
@@ -183,6 +179,28 @@ both!(
         // The reviewer's form is there; a rating is not (nothing to rate yet).
         assert!(html.contains("id=\"act-review\""));
         assert!(!html.contains("id=\"act-rate\""));
+        // In English when asked: every label, the trail's steps and verdict, the report's kind
+        // and status, the reviewer's warning; the item's own words as written.
+        let url = format!("{}/items/{t}", s.base);
+        let (status, en) = crate::web::page_in(&web, &url, Some(&cookie), Some("en")).await;
+        assert_eq!(status, 200);
+        assert!(en.contains("<h3>Review the completion</h3>"), "{en}");
+        assert!(en.contains("The trail verifies: 4 steps"), "{en}");
+        assert!(en.contains("data-code=\"evidence.unprocessed\""));
+        let number = detail["number"].as_str().expect("number").to_owned();
+        let data: Vec<String> = [
+            "城区道路积水整治",
+            "积水点已全部疏通",
+            "会议议定事项,请抓好落实。",
+            "整改后.jpg",
+            "交通运输局",
+            "县政府",
+            number.as_str(),
+        ]
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+        crate::web::all_english("the item page", &en, &data);
 
         // An altered step shows as such (the stored body edited behind the server's back).
         let seq: i64 = s
@@ -215,11 +233,7 @@ both!(
             .unwrap();
         let (_, html) = page(&web, &format!("{}/items/{t}", s.base), Some(&cookie)).await;
         assert!(html.contains("data-code=\"trail.altered\""), "{html}");
-        assert_eq!(
-            html.matches("✓ 已验证 verified").count(),
-            1,
-            "only the first"
-        );
+        assert_eq!(html.matches("✓ 已验证<").count(), 1, "only the first");
 
         // Unit B may not read it: the API's not-found, and nothing of the item.
         let other = sign_in(&s, &web, "staff-b").await;
@@ -280,7 +294,10 @@ both!(
             "{html}"
         );
         assert!(html.contains("退办须给出新的办理期限"));
-        assert!(html.contains("a return for rework needs a new deadline"));
+        assert!(
+            !html.contains("a return for rework needs a new deadline"),
+            "one language"
+        );
         assert!(html.contains(">照片不清楚,请补充</textarea>"), "kept");
         let detail = s.get(&sup, &format!("/api/v1/tasks/{t}")).await.expect(200);
         assert_eq!(detail["state"]["status"], "under_review");
