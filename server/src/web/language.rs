@@ -8,7 +8,7 @@
 //!   `duban_lang` cookie for the sign-in page — and goes back to `next`.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
@@ -45,11 +45,23 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if path.starts_with("/assets/") {
         return next.run(req).await;
     }
-    let here = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".to_owned());
+    let here = if req.method() == Method::GET || req.method() == Method::HEAD {
+        req.uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".to_owned())
+    } else {
+        // A form's answer (a refusal shown in place): back to the page the form was on.
+        req.headers()
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| url::Url::parse(r).ok())
+            .map(|u| match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_owned(),
+            })
+            .unwrap_or_else(|| "/".to_owned())
+    };
     let lang = of_request(&state, req.headers()).await;
     let mut response = i18n::with(lang, PATH.scope(here, next.run(req))).await;
     // The answer says its language, for the error pages made outside this layer
