@@ -340,3 +340,8 @@ xlsx-key = Key
 xlsx-total = Total
 xlsx-on-time = Finished on time
 xlsx-rate = On-time rate (%)
+
+# Push and SMS titles (notify.rs), in the recipient's language.
+push-title = Supervision notice
+push-title-urgent = [Urgent] Supervision notice
+push-title-extra-urgent = [Extra urgent] Supervision notice

@@ -331,3 +331,8 @@ xlsx-key = 标识
 xlsx-total = 合计
 xlsx-on-time = 按期办结
 xlsx-rate = 按期办结率（%）
+
+# Push and SMS titles (notify.rs), in the recipient's language.
+push-title = 督办通知
+push-title-urgent = 【紧急】督办通知
+push-title-extra-urgent = 【特急】督办通知
