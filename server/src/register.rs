@@ -459,16 +459,12 @@ pub fn check(draft: &Draft, org: &Org, now: DateTime<Utc>) -> Result<Entry, Vec<
     };
     let category = {
         let w = word(&draft.category);
-        org.policy
-            .categories
-            .iter()
-            .find(|k| {
-                k.code == w
-                    || k.name_zh == draft.category.trim()
-                    || k.name_zh == w
-                    || (!k.name_en.is_empty()
-                        && k.name_en.eq_ignore_ascii_case(draft.category.trim()))
-            })
+        org.policy.categories.iter().find(|k| {
+            k.code == w
+                || k.name_zh == draft.category.trim()
+                || k.name_zh == w
+                || (!k.name_en.is_empty() && k.name_en.eq_ignore_ascii_case(draft.category.trim()))
+        })
     };
     if category.is_none() {
         c.bad(

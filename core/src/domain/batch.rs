@@ -262,10 +262,7 @@ pub fn due_urging(
         out.push(Command::Escalate {
             // Stored in the item's trail: in the organisation's language, zh-CN, alone (the
             // trail's event says in both languages what it is; this is its reason's text).
-            reason: format!(
-                "催办{}次仍未办结，自动升级",
-                state.urges_since_result
-            ),
+            reason: format!("催办{}次仍未办结，自动升级", state.urges_since_result),
         });
         return out;
     }

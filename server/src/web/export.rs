@@ -606,7 +606,10 @@ fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
             }),
         ),
         (lang.t("xlsx-lead-unit"), all(unit_names(&period.unit))),
-        (lang.t("stats-category"), all(category_names(&period.category))),
+        (
+            lang.t("stats-category"),
+            all(category_names(&period.category)),
+        ),
         (lang.t("stats-status"), all(status_names(&period.status))),
         (lang.t("xlsx-other"), {
             let mut other = Vec::new();

@@ -326,14 +326,7 @@ async fn stats_page(
     let none = |_: &Bucket| None;
     let t = s.total;
     let dims = vec![
-        dim(
-            "unit",
-            "stats-by-unit",
-            "bar",
-            &s.by_unit,
-            t,
-            &unit_link,
-        ),
+        dim("unit", "stats-by-unit", "bar", &s.by_unit, t, &unit_link),
         dim(
             "person",
             "stats-by-person",
@@ -350,14 +343,7 @@ async fn stats_page(
             t,
             &none,
         ),
-        dim(
-            "status",
-            "stats-by-status",
-            "pie",
-            &s.by_status,
-            t,
-            &none,
-        ),
+        dim("status", "stats-by-status", "pie", &s.by_status, t, &none),
         dim(
             "urgency",
             "stats-by-urgency",
@@ -366,14 +352,7 @@ async fn stats_page(
             t,
             &none,
         ),
-        dim(
-            "light",
-            "stats-by-light",
-            "pie",
-            &s.by_light,
-            t,
-            &none,
-        ),
+        dim("light", "stats-by-light", "pie", &s.by_light, t, &none),
     ];
     let lang = i18n::current();
     let page_record = StatsPage {
@@ -571,9 +550,9 @@ async fn person_html(
                 .push(mark(lang.t("pcal-due")));
         }
         for m in &s.milestones {
-            due.entry(cal.due_date(m.spec.due))
-                .or_default()
-                .push(mark(lang.t_args("pcal-milestone", &[("title", &m.spec.title)])));
+            due.entry(cal.due_date(m.spec.due)).or_default().push(mark(
+                lang.t_args("pcal-milestone", &[("title", &m.spec.title)]),
+            ));
         }
     }
     let start = first - Duration::days(i64::from(first.weekday().num_days_from_monday()));
