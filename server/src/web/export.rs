@@ -199,7 +199,7 @@ fn ledger_rows(
                         None => unit_name(org, p.unit),
                     })
                     .collect::<Vec<_>>()
-                    .join("、"),
+                    .join(&lang.t("ledger-list-separator")),
                 registered: cal.to_local(m.created_at).date(),
                 deadline: s.deadline.map(|d| cal.due_date(d)),
                 effective: m.effective_deadline.map(|d| cal.due_date(d)),

@@ -571,7 +571,7 @@ fn preview(session: &Session, now: DateTime<Utc>, rows: &[(u32, Draft)]) -> Prev
         out.push(SheetRow {
             row: *row,
             title: d.title.clone(),
-            leads: d.leads.join("、"),
+            leads: d.leads.join(&i18n::t("ledger-list-separator")),
             problems,
         });
     }
