@@ -110,7 +110,10 @@ imp-bad-rows = { $n ->
 }
 imp-col-row = Row
 imp-col-check = Check
-imp-run = Import and dispatch { $n } items
+imp-run = { $n ->
+    [one] Import and dispatch 1 item
+   *[other] Import and dispatch { $n } items
+}
 imp-rows = rows
 imp-finished = Import finished
 imp-done-title = Imported
@@ -155,7 +158,10 @@ mon-none = None
 mon-reason = Reason
 mon-due = Due
 pcal-title = { $name }'s calendar
-pcal-sub = Calendar and timeline · { $n } items
+pcal-sub = { $n ->
+    [one] Calendar and timeline · 1 item
+   *[other] Calendar and timeline · { $n } items
+}
 pcal-prev = Previous month
 pcal-next = Next month
 pcal-this-month = This month
