@@ -198,8 +198,14 @@ portal-me-followed = Items I follow
 portal-unit-title = My unit
 portal-unit-sub = My unit's portal · with its sub-units
 portal-unit-led = Items led
-portal-unit-rank = Rank for { $period } · score { $score } · of { $units } units
-portal-unit-rank-none = Rank for { $period } · of { $units } units
+portal-unit-rank = { $units ->
+    [one] Rank for { $period } · score { $score } · of 1 unit
+   *[other] Rank for { $period } · score { $score } · of { $units } units
+}
+portal-unit-rank-none = { $units ->
+    [one] Rank for { $period } · of 1 unit
+   *[other] Rank for { $period } · of { $units } units
+}
 portal-unit-duties = Duties
 portal-unit-duties-sub = Duties in my unit, by the same rule as the phones' inbox
 portal-unit-no-overdue = Nothing overdue

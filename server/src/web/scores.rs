@@ -770,10 +770,16 @@ mod tests {
     #[test]
     fn periods_are_named_in_one_language() {
         let args: [(&str, &dyn std::fmt::Display); 2] = [("year", &2026), ("n", &4)];
-        assert_eq!(Lang::Zh.t_args("scores-label-quarter", &args), "2026年第4季度");
+        assert_eq!(
+            Lang::Zh.t_args("scores-label-quarter", &args),
+            "2026年第4季度"
+        );
         assert_eq!(Lang::En.t_args("scores-label-quarter", &args), "Q4 2026");
         assert_eq!(Lang::Zh.t_args("scores-label-month", &args), "2026年4月");
-        assert_eq!(Lang::En.t_args("scores-label-month", &args), "Month 4 of 2026");
+        assert_eq!(
+            Lang::En.t_args("scores-label-month", &args),
+            "Month 4 of 2026"
+        );
         let hidden: [(&str, &dyn std::fmt::Display); 2] = [("n", &1), ("points", &"-2.0")];
         assert_eq!(
             Lang::En.t_args("scores-hidden", &hidden),

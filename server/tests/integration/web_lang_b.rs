@@ -63,7 +63,7 @@ fn en_labels() -> Vec<(String, String)> {
 /// The labels of `labels` that `html` shows (outside `<code>` elements and attributes'
 /// values is not told apart: the check is of the whole text).
 fn shown(html: &str, labels: &[(String, String)], data: &[&str]) -> Vec<String> {
-    let mut text = without_uploads(html);
+    let mut text = without_lights(&without_uploads(html));
     for d in data {
         text = text.replace(d, "");
     }
@@ -84,6 +84,22 @@ fn without_uploads(html: &str) -> String {
         },
         None => html.to_owned(),
     }
+}
+
+/// The page without the item rows' light dots' titles (`web::row`, the shared item row of
+/// the lists, whose words are the lists' own).
+fn without_lights(html: &str) -> String {
+    let marker = "<span class=\"dot ";
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(marker) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The pages of this area a supervisor opens, with a draft and a dispatched item in place.
@@ -143,6 +159,19 @@ both!(
                 left.is_empty(),
                 "{path} in Chinese shows English labels {left:?}"
             );
+        }
+
+        // The unit head's portal (nothing overdue: no item rows there).
+        for (client, lang, labels) in [(&english, "en", &zh), (&chinese, "zh-CN", &en)] {
+            let cookie = sign_in(&s, client, "head-a").await;
+            for path in ["/unit", "/me"] {
+                let (status, html) =
+                    page(client, &format!("{}{path}", s.base), Some(&cookie)).await;
+                assert_eq!(status, 200, "{path}: {html}");
+                assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{path}");
+                let left = shown(&html, labels, &DATA);
+                assert!(left.is_empty(), "{path} in {lang} shows {left:?}");
+            }
         }
 
         // Some labels, to know the pages were not empty of both.
