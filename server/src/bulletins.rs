@@ -10,6 +10,11 @@
 //! ([`non_public_named`]): a hand-pasted internal title is refused with the items to remove
 //! (`bulletin.names_internal`).
 //!
+//! A bulletin is the organisation's document: generated once, in the organisation's language
+//! (zh-CN), stored, edited and published as written; it is shown to every reader as it is,
+//! in any interface language. Only its frame (its kind's name, the page's labels) follows the
+//! reader's language.
+//!
 //! Every write is one statement in its own transaction: a create is keyed by the form's id
 //! (a resent form creates one), an edit or a publication names the version it was made
 //! from (a stale one is refused and changes nothing).
@@ -62,13 +67,13 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.code() == code.trim())
     }
 
-    /// In Chinese and English.
-    pub fn names(self) -> (&'static str, &'static str) {
+    /// The catalog key of its name (`bulletin-kind-…`).
+    pub fn key(self) -> &'static str {
         match self {
-            Kind::Monthly => ("月度通报", "monthly bulletin"),
-            Kind::Quarterly => ("季度排名通报", "quarterly ranking"),
-            Kind::Special => ("专报", "special report"),
-            Kind::Notice => ("通知", "notice"),
+            Kind::Monthly => "bulletin-kind-monthly",
+            Kind::Quarterly => "bulletin-kind-quarterly",
+            Kind::Special => "bulletin-kind-special",
+            Kind::Notice => "bulletin-kind-notice",
         }
     }
 }
@@ -380,7 +385,9 @@ pub fn generate(
             entry.0.push(named);
         }
     }
-    let (kind_zh, _) = kind.names();
+    // The organisation's language: a bulletin is its document, stored and published as
+    // written, whoever reads it later.
+    let kind_zh = crate::i18n::Lang::Zh.t(kind.key());
     let title = format!("{organisation}督查督办{label}{kind_zh}");
     let mut body = String::new();
     let _ = writeln!(

@@ -16,6 +16,9 @@
 //!   and records each send to each device or number once (`deliveries`): a retried job
 //!   skips what already went out. A dead token removes the device; a busy service sends the
 //!   job back with its `Retry-After`.
+//! - **Language.** A notification row keeps the sentence in both languages (the phones read
+//!   either); what is pushed or sent by SMS is in its recipient's language alone (their
+//!   `users.locale`, else zh-CN).
 //! - **Receipts.** Reading in the app or on the web marks the notification read (by id or by
 //!   the event it came from), which stops the climb.
 
@@ -34,6 +37,7 @@ use futures_util::StreamExt;
 use crate::db::notifications::{self as store, NewDelivery, NewNotification, Outbound};
 use crate::db::{Batch, DbError};
 use crate::error::ApiError;
+use crate::i18n::Lang;
 use crate::jobs;
 use crate::org::{actor_of, to_json, Org};
 use crate::push::{Message, Providers, PushError};
@@ -172,22 +176,29 @@ struct Outgoing {
     message: Message,
 }
 
+/// The push or SMS of a notification, in its recipient's language (their `users.locale`,
+/// else zh-CN): one language, the title from the catalog, the sentence the one of the
+/// stored pair.
 fn message(n: &Outbound, id: &str, token: String) -> Message {
-    let title = match n.urgency {
-        Urgency::Normal => "督办通知",
-        Urgency::Urgent => "【紧急】督办通知",
-        Urgency::ExtraUrgent => "【特急】督办通知",
-    };
+    let lang = n
+        .locale
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_default();
+    let title = lang.t(match n.urgency {
+        Urgency::Normal => "push-title",
+        Urgency::Urgent => "push-title-urgent",
+        Urgency::ExtraUrgent => "push-title-extra-urgent",
+    });
     let data = BTreeMap::from([
         ("notification".to_owned(), id.to_owned()),
         ("task".to_owned(), n.task.clone()),
         ("kind".to_owned(), n.kind.clone()),
-        ("en".to_owned(), n.en.clone()),
     ]);
     Message {
         token,
-        title: title.to_owned(),
-        body: n.zh.clone(),
+        title,
+        body: lang.pick(&n.zh, &n.en).to_owned(),
         data,
         urgent: n.urgency != Urgency::Normal,
         collapse_id: Some(id.to_owned()),

@@ -459,10 +459,12 @@ pub fn check(draft: &Draft, org: &Org, now: DateTime<Utc>) -> Result<Entry, Vec<
     };
     let category = {
         let w = word(&draft.category);
-        org.policy
-            .categories
-            .iter()
-            .find(|k| k.code == w || k.name_zh == draft.category.trim() || k.name_zh == w)
+        org.policy.categories.iter().find(|k| {
+            k.code == w
+                || k.name_zh == draft.category.trim()
+                || k.name_zh == w
+                || (!k.name_en.is_empty() && k.name_en.eq_ignore_ascii_case(draft.category.trim()))
+        })
     };
     if category.is_none() {
         c.bad(
@@ -854,16 +856,30 @@ pub fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Draft)>, Problem> {
     Ok(out)
 }
 
-/// A spreadsheet to fill in: the columns, an example row, and a second sheet listing the
-/// categories, units and leaders as the organisation names them.
-pub fn template(org: &Org, now: DateTime<Utc>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+/// A category's name in `lang` (its Chinese one when it has no English one).
+fn category_name(c: &duban_core::domain::policy::CategoryDef, lang: crate::i18n::Lang) -> String {
+    if c.name_en.trim().is_empty() {
+        c.name_zh.clone()
+    } else {
+        lang.pick(&c.name_zh, &c.name_en).to_owned()
+    }
+}
+
+/// A spreadsheet to fill in, in `lang` (its headers, sheet names and example; the reader
+/// takes either language's headers and names): the columns, an example row, and a second
+/// sheet listing the categories, units and leaders as the organisation names them.
+pub fn template(
+    org: &Org,
+    now: DateTime<Utc>,
+    lang: crate::i18n::Lang,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = book.add_worksheet();
-    sheet.set_name("立项")?;
+    sheet.set_name(lang.t("reg-xlsx-sheet"))?;
     for (col, (zh, en, _)) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, format!("{zh} {en}"), &bold)?;
+        sheet.write_string_with_format(0, col as u16, lang.pick(zh, en), &bold)?;
         sheet.set_column_width(col as u16, 18)?;
     }
     sheet.set_freeze_panes(1, 0)?;
@@ -877,46 +893,48 @@ pub fn template(org: &Org, now: DateTime<Utc>) -> Result<Vec<u8>, rust_xlsxwrite
         .take(2)
         .map(|u| u.name.as_str())
         .collect();
+    let category = org
+        .policy
+        .categories
+        .first()
+        .map(|c| category_name(c, lang))
+        .unwrap_or_default();
     let example = [
-        org.policy
-            .categories
-            .first()
-            .map(|c| c.name_zh.as_str())
-            .unwrap_or(""),
-        "（示例，请替换）完成某项工作",
-        "工作要求……",
-        "会议",
-        "普通",
-        "内部",
-        &example_date.to_string(),
-        &units.join("、"),
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
+        category,
+        lang.t("reg-xlsx-example-title"),
+        lang.t("reg-xlsx-example-content"),
+        lang.name(Source::Meeting).to_owned(),
+        lang.name(Urgency::Normal).to_owned(),
+        lang.name(Visibility::Internal).to_owned(),
+        example_date.to_string(),
+        units.join(lang.pick("、", ", ")),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
     ];
     for (col, text) in example.iter().enumerate() {
-        sheet.write_string(1, col as u16, *text)?;
+        sheet.write_string(1, col as u16, text)?;
     }
     let lists = book.add_worksheet();
-    lists.set_name("可选值 Choices")?;
-    let columns: [(&str, Vec<String>); 5] = [
+    lists.set_name(lang.t("reg-xlsx-choices"))?;
+    let columns: [(String, Vec<String>); 5] = [
         (
-            "类别 Category",
+            lang.t("reg-xlsx-categories"),
             org.policy
                 .categories
                 .iter()
-                .map(|c| c.name_zh.clone())
+                .map(|c| category_name(c, lang))
                 .collect(),
         ),
         (
-            "单位 Units",
+            lang.t("reg-xlsx-units"),
             org.units.iter().map(|u| u.name.clone()).collect(),
         ),
         (
-            "领导 Leaders",
+            lang.t("reg-xlsx-leaders"),
             org.people
                 .values()
                 .filter(|p| p.active && p.roles.iter().any(|r| LEADERS.contains(r)))
@@ -924,16 +942,22 @@ pub fn template(org: &Org, now: DateTime<Utc>) -> Result<Vec<u8>, rust_xlsxwrite
                 .collect(),
         ),
         (
-            "紧急程度 Urgency",
-            Urgency::ALL.iter().map(|u| u.zh().to_owned()).collect(),
+            lang.t("reg-xlsx-urgency"),
+            Urgency::ALL
+                .iter()
+                .map(|u| lang.name(*u).to_owned())
+                .collect(),
         ),
         (
-            "公开程度 Confidentiality",
-            Visibility::ALL.iter().map(|v| v.zh().to_owned()).collect(),
+            lang.t("reg-xlsx-visibility"),
+            Visibility::ALL
+                .iter()
+                .map(|v| lang.name(*v).to_owned())
+                .collect(),
         ),
     ];
     for (col, (head, values)) in columns.iter().enumerate() {
-        lists.write_string_with_format(0, col as u16, *head, &bold)?;
+        lists.write_string_with_format(0, col as u16, head, &bold)?;
         lists.set_column_width(col as u16, 24)?;
         for (row, v) in values.iter().enumerate() {
             lists.write_string(row as u32 + 1, col as u16, v)?;

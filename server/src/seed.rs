@@ -43,7 +43,8 @@ pub async fn seed_demo(state: &AppState) -> Result<Seeded, ApiError> {
             id: Some(u.id),
             parent: u.parent,
             name: u.name.clone(),
-            name_en: u.name_en.clone(),
+            // Names are data: the demo's units have no second name.
+            name_en: String::new(),
             sort: 0,
         };
         write_unit(&mut tx, &org, &input, u.id, at).await?;

@@ -260,10 +260,9 @@ pub fn due_urging(
     }
     if state.escalated.is_none() && state.urges_since_result >= policy.escalate_after_urges {
         out.push(Command::Escalate {
-            reason: format!(
-                "催办{}次仍未办结,自动升级 / urged {} times without result; escalated automatically",
-                state.urges_since_result, state.urges_since_result
-            ),
+            // Stored in the item's trail: in the organisation's language, zh-CN, alone (the
+            // trail's event says in both languages what it is; this is its reason's text).
+            reason: format!("催办{}次仍未办结，自动升级", state.urges_since_result),
         });
         return out;
     }
@@ -278,8 +277,7 @@ pub fn due_urging(
     if first_due || a_working_day(calendar.working_time_between(last, now)) {
         out.push(Command::Urge {
             channel: UrgeChannel::Message,
-            note: "已超过办理期限,请尽快办理并汇报 / past the deadline: please finish and report"
-                .into(),
+            note: "已超过办理期限，请尽快办理并汇报".into(),
             call: None,
         });
     }

@@ -332,6 +332,8 @@ pub struct Outbound {
     pub read: bool,
     /// The person's mobile number, if they have one (not blank).
     pub phone: Option<String>,
+    /// The person's interface language (`users.locale`), if they chose one.
+    pub locale: Option<String>,
 }
 
 /// The notifications with these ids.
@@ -340,7 +342,7 @@ pub async fn outbound(db: &Db, ids: &[String]) -> Result<Vec<Outbound>, DbError>
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT n.id, n.user_id, n.task, n.kind, n.zh, n.en, n.urgency, n.read_at, u.phone \
+        "SELECT n.id, n.user_id, n.task, n.kind, n.zh, n.en, n.urgency, n.read_at, u.phone, u.locale \
          FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN ({})",
         placeholders(1, ids.len())
     );
@@ -359,6 +361,7 @@ pub async fn outbound(db: &Db, ids: &[String]) -> Result<Vec<Outbound>, DbError>
                 urgency,
                 read: r.get_opt_int("read_at")?.is_some(),
                 phone: r.get_opt_text("phone")?.filter(|p| !p.trim().is_empty()),
+                locale: r.get_opt_text("locale")?,
             })
         })
         .collect()

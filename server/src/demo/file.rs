@@ -57,7 +57,6 @@ struct FileUnit {
     id: u64,
     parent: Option<String>,
     name: String,
-    name_en: String,
 }
 
 #[derive(Deserialize)]
@@ -392,7 +391,6 @@ impl Demo {
                 id,
                 parent,
                 name: u.name.clone(),
-                name_en: u.name_en.clone(),
             });
         }
 

@@ -40,10 +40,8 @@ pub struct DemoUnit {
     pub id: UnitId,
     /// The unit above it; `None` for the county government itself.
     pub parent: Option<UnitId>,
-    /// Name in Chinese, e.g. `县交通运输局`.
+    /// Its name, e.g. `县交通运输局` (data, shown as entered in every interface language).
     pub name: String,
-    /// Name in English.
-    pub name_en: String,
 }
 
 /// A person with a demo account.

@@ -267,7 +267,7 @@ fn snapshot(now: DateTime<Utc>) -> serde_json::Value {
         .iter()
         .map(|u| {
             serde_json::json!({
-                "id": u.id, "parent": u.parent, "name": u.name, "name_en": u.name_en,
+                "id": u.id, "parent": u.parent, "name": u.name,
             })
         })
         .collect();
@@ -379,7 +379,6 @@ name = "x"
 key = "root"
 id = 0x1001
 name = "x"
-name_en = "x"
 [[person]]
 id = 0x2001
 username = "sup"

@@ -38,6 +38,7 @@ use crate::archive::{self, ArchiveInput, ArchivedItem, Evidence};
 use crate::auth::Session;
 use crate::db;
 use crate::error::{ApiError, Path};
+use crate::i18n::{self, Lang};
 use crate::org::Org;
 use crate::read::{self, Bucket, LedgerItem, Stats, StatsQuery};
 use crate::AppState;
@@ -79,7 +80,7 @@ struct LedgerRow {
     colour: &'static str,
     light: &'static str,
     light_reason: String,
-    card: &'static str,
+    card: String,
     card_reason: String,
     score: Option<f64>,
     score_text: String,
@@ -87,13 +88,13 @@ struct LedgerRow {
     latest: String,
 }
 
-/// A quality card's name (zh-CN).
-fn card_zh(c: Colour) -> &'static str {
-    match c {
-        Colour::Green => "绿牌",
-        Colour::Yellow => "黄牌",
-        Colour::Red => "红牌",
-    }
+/// A quality card's name in `lang`.
+fn card_name(lang: Lang, c: Colour) -> String {
+    lang.t(match c {
+        Colour::Green => "ledger-card-green",
+        Colour::Yellow => "ledger-card-yellow",
+        Colour::Red => "ledger-card-red",
+    })
 }
 
 fn name_of(org: &Org, id: Option<UserId>) -> String {
@@ -121,6 +122,7 @@ async fn latest_reports(
     if wanted.is_empty() {
         return Ok(out);
     }
+    let lang = i18n::current();
     let mut tx = state.db.read().await?;
     for chunk in wanted.chunks(REPORT_CHUNK) {
         for (task, _, event) in db::trail::events_at(&mut tx, chunk).await? {
@@ -128,10 +130,18 @@ async fn latest_reports(
             let text = match &event.kind {
                 EventKind::ProgressReported {
                     report, percent, ..
-                } => format!("{day} 进展汇报 {percent}%:{}", report.text.trim()),
-                EventKind::CompletionReported { report, .. } => {
-                    format!("{day} 完成汇报:{}", report.text.trim())
-                }
+                } => lang.t_args(
+                    "ledger-latest-progress",
+                    &[
+                        ("day", &day),
+                        ("percent", percent),
+                        ("text", &report.text.trim()),
+                    ],
+                ),
+                EventKind::CompletionReported { report, .. } => lang.t_args(
+                    "ledger-latest-completion",
+                    &[("day", &day), ("text", &report.text.trim())],
+                ),
                 _ => continue,
             };
             out.insert(task, text);
@@ -147,6 +157,7 @@ fn ledger_rows(
     now: DateTime<Utc>,
 ) -> Vec<LedgerRow> {
     let cal = &org.calendar;
+    let lang = i18n::current();
     items
         .iter()
         .map(|i| {
@@ -161,9 +172,13 @@ fn ledger_rows(
             LedgerRow {
                 id: m.id.to_string(),
                 number: m.number.clone(),
-                category: m.category_zh.clone().unwrap_or_else(|| m.category.clone()),
+                category: match (&m.category_zh, &m.category_en) {
+                    (Some(zh), Some(en)) if !en.trim().is_empty() => lang.pick(zh, en).to_owned(),
+                    (Some(zh), _) => zh.clone(),
+                    _ => m.category.clone(),
+                },
                 title: m.title.clone(),
-                source: s.source.zh(),
+                source: lang.name(s.source),
                 instructing: name_of(org, s.instructing_leader),
                 responsible: name_of(org, s.responsible_leader),
                 lead_unit: m
@@ -184,20 +199,32 @@ fn ledger_rows(
                         None => unit_name(org, p.unit),
                     })
                     .collect::<Vec<_>>()
-                    .join("、"),
+                    .join(&lang.t("ledger-list-separator")),
                 registered: cal.to_local(m.created_at).date(),
                 deadline: s.deadline.map(|d| cal.due_date(d)),
                 effective: m.effective_deadline.map(|d| cal.due_date(d)),
-                status: m.status_zh,
+                status: lang.name(m.status),
                 progress: m.progress,
                 colour: light_names(colour).0,
                 light: match colour {
-                    Some(_) => light_names(colour).1,
+                    Some(_) => {
+                        let (_, zh, en) = light_names(colour);
+                        lang.pick(zh, en)
+                    }
                     None => "",
                 },
-                light_reason: m.light.as_ref().map(|l| l.zh.clone()).unwrap_or_default(),
-                card: card.as_ref().map_or("", |c| card_zh(c.colour)),
-                card_reason: card.map(|c| c.zh).unwrap_or_default(),
+                light_reason: m
+                    .light
+                    .as_ref()
+                    .map(|l| lang.pick(&l.zh, &l.en).to_owned())
+                    .unwrap_or_default(),
+                card: card
+                    .as_ref()
+                    .map(|c| card_name(lang, c.colour))
+                    .unwrap_or_default(),
+                card_reason: card
+                    .map(|c| lang.pick(&c.zh, &c.en).to_owned())
+                    .unwrap_or_default(),
                 score: score.map(|p| p.as_f64()),
                 score_text: score.map(|p| p.to_string()).unwrap_or_default(),
                 closed: s.closed.map(|c| cal.to_local(c.at).date()),
@@ -263,16 +290,25 @@ impl Period {
         Period { query, ..p }
     }
 
-    /// `2026-01-01 至 2026-12-31`, with 不限 for an open end.
-    fn words(&self) -> String {
+    /// `2026-01-01 至 2026-12-31` (`2026-01-01 to 2026-12-31`), with 不限 (any) for an open
+    /// end, in `lang`.
+    fn words_in(&self, lang: Lang) -> String {
         let end = |s: &str| {
             if s.is_empty() {
-                "不限".to_owned()
+                lang.t("ledger-open-end")
             } else {
                 s.to_owned()
             }
         };
-        format!("{} 至 {}", end(&self.from), end(&self.to))
+        lang.t_args(
+            "ledger-period-words",
+            &[("from", &end(&self.from)), ("to", &end(&self.to))],
+        )
+    }
+
+    /// [`Period::words_in`] the request's language.
+    fn words(&self) -> String {
+        self.words_in(i18n::current())
     }
 
     /// The file name's period part: `2026-01-01-2026-12-31` (`all` for an open end).
@@ -377,6 +413,7 @@ async fn ledger_page(
         None => Period::of(&filters),
     };
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let lang = i18n::current();
     let t = LedgerPage {
         chrome: Chrome::new(Some(&session), &org.calendar, "/ledger", now),
         org: organisation(&org),
@@ -390,13 +427,13 @@ async fn ledger_page(
             org.policy
                 .categories
                 .iter()
-                .map(|c| (c.code.clone(), c.name_zh.clone())),
+                .map(|c| (c.code.clone(), category_name(lang, c))),
         ),
         statuses: choices(
             &period.status,
             Status::ALL
                 .iter()
-                .map(|s| (s.code().to_owned(), s.zh().to_owned())),
+                .map(|s| (s.code().to_owned(), lang.name(*s).to_owned())),
         ),
         period,
         error: error.map(|e| Shown {
@@ -508,56 +545,73 @@ fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
     )
 }
 
-/// Who exported and when, for the exports' last sheet.
+/// Who exported and when, for the exports' last sheet; and the language of the workbook
+/// (the requester's: the workbook is built off the request's task, where
+/// [`i18n::current`] is not set).
 struct Stamp {
+    lang: Lang,
     org: String,
     at: String,
     by: String,
     period: Period,
-    filters: Vec<(&'static str, String)>,
+    filters: Vec<(String, String)>,
+}
+
+/// A category's name in `lang` (its Chinese one when it has no English one).
+fn category_name(lang: Lang, c: &duban_core::domain::policy::CategoryDef) -> String {
+    if c.name_en.trim().is_empty() {
+        c.name_zh.clone()
+    } else {
+        lang.pick(&c.name_zh, &c.name_en).to_owned()
+    }
 }
 
 fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
     let org = &session.org;
+    let lang = i18n::current();
     let period = Period::of(q);
+    let list = lang.t("ledger-list-separator");
     let unit_names = |ids: &str| {
         ids.split(',')
             .filter_map(|u| uuid::Uuid::parse_str(u.trim()).ok())
             .map(|u| unit_name(org, duban_core::domain::UnitId(u)))
             .collect::<Vec<_>>()
-            .join("、")
+            .join(&list)
     };
     let category_names = |codes: &str| {
         codes
             .split(',')
             .filter_map(|c| org.policy.category(c.trim()))
-            .map(|c| c.name_zh.clone())
+            .map(|c| category_name(lang, c))
             .collect::<Vec<_>>()
-            .join("、")
+            .join(&list)
     };
     let status_names = |codes: &str| {
         codes
             .split(',')
             .filter_map(|c| Status::ALL.iter().find(|s| s.code() == c.trim()))
-            .map(|s| s.zh())
+            .map(|s| lang.name(*s))
             .collect::<Vec<_>>()
-            .join("、")
+            .join(&list)
     };
-    let all = |s: String| if s.is_empty() { "全部".to_owned() } else { s };
+    let all = |s: String| if s.is_empty() { lang.t("stats-all") } else { s };
     let filters = vec![
-        ("期间 Period", period.words()),
+        (lang.t("xlsx-period"), period.words_in(lang)),
         (
-            "日期口径 Date field",
-            if period.date_field == "deadline" {
-                "截止日期 deadline".to_owned()
+            lang.t("xlsx-date-field"),
+            lang.t(if period.date_field == "deadline" {
+                "ledger-date-deadline"
             } else {
-                "立项日期 registered".to_owned()
-            },
+                "ledger-date-created"
+            }),
         ),
-        ("主办单位 Lead unit", all(unit_names(&period.unit))),
-        ("类别 Category", all(category_names(&period.category))),
-        ("状态 Status", all(status_names(&period.status))),
-        ("其他条件 Other", {
+        (lang.t("xlsx-lead-unit"), all(unit_names(&period.unit))),
+        (
+            lang.t("stats-category"),
+            all(category_names(&period.category)),
+        ),
+        (lang.t("stats-status"), all(status_names(&period.status))),
+        (lang.t("xlsx-other"), {
             let mut other = Vec::new();
             for (k, v) in [
                 ("view", &q.view),
@@ -571,7 +625,7 @@ fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
                 }
             }
             if other.is_empty() {
-                "无".to_owned()
+                lang.t("xlsx-none")
             } else {
                 other.join(" ")
             }
@@ -579,6 +633,7 @@ fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
     ];
     let me = org.people.get(&session.user());
     Stamp {
+        lang,
         org: organisation(org),
         at: format!(
             "{} (UTC{})",
@@ -595,58 +650,60 @@ fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
 
 /// The sheet saying what was exported, when and by whom.
 fn stamp_sheet(ws: &mut Worksheet, s: &Stamp, rows: usize, bold: &Format) -> Result<(), XlsxError> {
-    ws.set_name("导出信息 Export")?;
+    let t = |key: &str| s.lang.t(key);
+    ws.set_name(t("xlsx-sheet-export"))?;
     ws.set_column_width(0, 22)?;
     ws.set_column_width(1, 60)?;
-    ws.write_string_with_format(0, 0, "项目 Field", bold)?;
-    ws.write_string_with_format(0, 1, "内容 Value", bold)?;
+    ws.write_string_with_format(0, 0, t("xlsx-field"), bold)?;
+    ws.write_string_with_format(0, 1, t("xlsx-value"), bold)?;
     let mut r = 1;
-    ws.write_string(r, 0, "单位 Organisation")?;
+    ws.write_string(r, 0, t("xlsx-organisation"))?;
     ws.write_string(r, 1, &s.org)?;
     for (k, v) in &s.filters {
         r += 1;
-        ws.write_string(r, 0, *k)?;
+        ws.write_string(r, 0, k)?;
         ws.write_string(r, 1, v)?;
     }
     r += 1;
-    ws.write_string(r, 0, "行数 Rows")?;
+    ws.write_string(r, 0, t("xlsx-rows"))?;
     ws.write_number(r, 1, rows as f64)?;
     r += 1;
-    ws.write_string(r, 0, "导出时间 Exported at")?;
+    ws.write_string(r, 0, t("xlsx-exported-at"))?;
     ws.write_string(r, 1, &s.at)?;
     r += 1;
-    ws.write_string(r, 0, "导出人 Exported by")?;
+    ws.write_string(r, 0, t("xlsx-exported-by"))?;
     ws.write_string(r, 1, &s.by)?;
     Ok(())
 }
 
-/// The ledger's columns: header and width.
+/// The ledger's columns: the header's catalog key and the width.
 const COLUMNS: [(&str, f64); 21] = [
-    ("序号", 6.0),
-    ("编号", 16.0),
-    ("类别", 14.0),
-    ("事项名称", 36.0),
-    ("来源", 10.0),
-    ("批示领导", 10.0),
-    ("责任领导", 10.0),
-    ("主办单位", 16.0),
-    ("主办人", 10.0),
-    ("协办单位", 22.0),
-    ("立项日期", 12.0),
-    ("要求完成时间", 13.0),
-    ("实际截止日期", 13.0),
-    ("状态", 10.0),
-    ("进度", 8.0),
-    ("亮灯", 8.0),
-    ("亮牌", 8.0),
-    ("得分", 8.0),
-    ("办结日期", 12.0),
-    ("最新进展", 50.0),
-    ("事项标识 Id", 38.0),
+    ("ledger-col-seq", 6.0),
+    ("ledger-col-number", 16.0),
+    ("ledger-col-category", 14.0),
+    ("ledger-col-title", 36.0),
+    ("ledger-col-source", 10.0),
+    ("ledger-col-instructing", 10.0),
+    ("ledger-col-responsible", 10.0),
+    ("ledger-col-lead", 16.0),
+    ("ledger-col-lead-user", 10.0),
+    ("ledger-col-participants", 22.0),
+    ("ledger-col-registered", 12.0),
+    ("ledger-col-deadline", 13.0),
+    ("ledger-col-effective", 13.0),
+    ("ledger-col-status", 10.0),
+    ("ledger-col-progress", 8.0),
+    ("ledger-col-light", 8.0),
+    ("ledger-col-card", 8.0),
+    ("ledger-col-score", 8.0),
+    ("ledger-col-closed", 12.0),
+    ("ledger-col-latest", 50.0),
+    ("ledger-col-id", 38.0),
 ];
 
 /// The ledger as an xlsx workbook.
 fn ledger_workbook(rows: &[LedgerRow], s: &Stamp) -> Result<Vec<u8>, XlsxError> {
+    let lang = s.lang;
     let mut wb = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
     let bold = Format::new()
@@ -660,20 +717,23 @@ fn ledger_workbook(rows: &[LedgerRow], s: &Stamp) -> Result<Vec<u8>, XlsxError> 
     let wrap = Format::new().set_text_wrap();
     {
         let ws = wb.add_worksheet();
-        ws.set_name("台账 Ledger")?;
+        ws.set_name(lang.t("xlsx-sheet-ledger"))?;
         let last = (COLUMNS.len() - 1) as u16;
         ws.merge_range(
             0,
             0,
             0,
             last,
-            &format!("{} 督办事项台账({})", s.org, s.period.words()),
+            &lang.t_args(
+                "xlsx-ledger-title",
+                &[("org", &s.org), ("period", &s.period.words_in(lang))],
+            ),
             &title,
         )?;
         ws.set_row_height(0, 24)?;
-        for (c, (name, width)) in COLUMNS.iter().enumerate() {
+        for (c, (key, width)) in COLUMNS.iter().enumerate() {
             let c = c as u16;
-            ws.write_string_with_format(1, c, *name, &bold)?;
+            ws.write_string_with_format(1, c, lang.t(key), &bold)?;
             ws.set_column_width(c, *width)?;
         }
         ws.set_freeze_panes(2, 0)?;
@@ -699,7 +759,7 @@ fn ledger_workbook(rows: &[LedgerRow], s: &Stamp) -> Result<Vec<u8>, XlsxError> 
             ws.write_string(row, 13, r.status)?;
             ws.write_number_with_format(row, 14, f64::from(r.progress), &percent)?;
             ws.write_string(row, 15, r.light)?;
-            ws.write_string(row, 16, r.card)?;
+            ws.write_string(row, 16, &r.card)?;
             if let Some(p) = r.score {
                 ws.write_number_with_format(row, 17, p, &score)?;
             }
@@ -718,14 +778,15 @@ fn ledger_workbook(rows: &[LedgerRow], s: &Stamp) -> Result<Vec<u8>, XlsxError> 
 }
 
 /// Builds a workbook from `data` off the async threads and answers it as a download named
-/// `<zh>-<period>.xlsx` (ASCII fallback `<en>-<period>.xlsx`).
+/// `<name>-<period>.xlsx` in the stamp's language (ASCII fallback `<ascii>-<period>.xlsx`).
 async fn workbook<T: Send + 'static>(
     data: T,
     s: Stamp,
     build: fn(&T, &Stamp) -> Result<Vec<u8>, XlsxError>,
-    (zh, en): (&str, &str),
+    (name_key, ascii): (&str, &str),
 ) -> Result<Response, ApiError> {
     let part = s.period.file_part();
+    let name = s.lang.t(name_key);
     let bytes = tokio::task::spawn_blocking(move || build(&data, &s))
         .await
         .map_err(ApiError::internal)?
@@ -733,8 +794,8 @@ async fn workbook<T: Send + 'static>(
     Ok(download(
         bytes,
         XLSX,
-        &format!("{zh}-{part}.xlsx"),
-        &format!("{en}-{part}.xlsx"),
+        &format!("{name}-{part}.xlsx"),
+        &format!("{ascii}-{part}.xlsx"),
     ))
 }
 
@@ -752,7 +813,7 @@ async fn ledger_xlsx(
             rows,
             stamp(&session, &filters, now),
             |r: &Vec<LedgerRow>, s| ledger_workbook(r, s),
-            ("台账", "ledger"),
+            ("xlsx-file-ledger", "ledger"),
         )
         .await
     };
@@ -760,8 +821,10 @@ async fn ledger_xlsx(
 }
 
 /// One breakdown of the statistics as a sheet: name, items, share, and a total row.
+#[allow(clippy::too_many_arguments)]
 fn bucket_sheet(
     ws: &mut Worksheet,
+    lang: Lang,
     name: &str,
     what: &str,
     buckets: &[Bucket],
@@ -772,22 +835,26 @@ fn bucket_sheet(
     ws.set_name(name)?;
     ws.write_string_with_format(0, 0, what, title)?;
     for (c, (h, w)) in [
-        ("名称 Name", 28.0),
-        ("事项数 Items", 12.0),
-        ("占比 Share", 10.0),
-        ("标识 Key", 38.0),
+        ("xlsx-name", 28.0),
+        ("xlsx-items", 12.0),
+        ("xlsx-share", 10.0),
+        ("xlsx-key", 38.0),
     ]
     .iter()
     .enumerate()
     {
-        ws.write_string_with_format(1, c as u16, *h, bold)?;
+        ws.write_string_with_format(1, c as u16, lang.t(h), bold)?;
         ws.set_column_width(c as u16, *w)?;
     }
     ws.set_freeze_panes(2, 0)?;
     let share = Format::new().set_num_format("0.0%");
     let mut r = 2;
     for b in buckets {
-        let label = b.zh.clone().unwrap_or_else(|| "未指定".to_owned());
+        let label = match (&b.zh, &b.en) {
+            (Some(zh), Some(en)) if !en.is_empty() => lang.pick(zh, en).to_owned(),
+            (Some(zh), _) => zh.clone(),
+            _ => lang.t("stats-none"),
+        };
         ws.write_string(r, 0, &label)?;
         ws.write_number(r, 1, b.count as f64)?;
         if total > 0 {
@@ -796,7 +863,7 @@ fn bucket_sheet(
         ws.write_string(r, 3, &b.key)?;
         r += 1;
     }
-    ws.write_string_with_format(r, 0, "合计 Total", bold)?;
+    ws.write_string_with_format(r, 0, lang.t("xlsx-total"), bold)?;
     ws.write_number_with_format(
         r,
         1,
@@ -808,39 +875,43 @@ fn bucket_sheet(
 
 /// The statistics as an xlsx workbook.
 fn stats_workbook(st: &Stats, s: &Stamp) -> Result<Vec<u8>, XlsxError> {
+    let lang = s.lang;
     let mut wb = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
     let bold = Format::new().set_bold().set_background_color("#F2F2F2");
     {
         let ws = wb.add_worksheet();
-        ws.set_name("总览 Summary")?;
+        ws.set_name(lang.t("xlsx-sheet-summary"))?;
         ws.set_column_width(0, 30)?;
         ws.set_column_width(1, 14)?;
         ws.write_string_with_format(
             0,
             0,
-            format!("{} 督办统计({})", s.org, s.period.words()),
+            lang.t_args(
+                "xlsx-stats-title",
+                &[("org", &s.org), ("period", &s.period.words_in(lang))],
+            ),
             &title,
         )?;
-        ws.write_string_with_format(1, 0, "指标 Figure", &bold)?;
-        ws.write_string_with_format(1, 1, "数值 Value", &bold)?;
+        ws.write_string_with_format(1, 0, lang.t("xlsx-figure"), &bold)?;
+        ws.write_string_with_format(1, 1, lang.t("xlsx-value"), &bold)?;
         let c = &st.completion.counts;
         let figures: [(&str, f64); 7] = [
-            ("事项总数 Items", st.total as f64),
-            ("逾期未报 Overdue", st.overdue as f64),
-            ("督办升级 Escalated", st.escalated as f64),
-            ("应办结 Due", f64::from(c.due)),
-            ("按期办结 On time", f64::from(c.on_time)),
-            ("逾期办结 Late", f64::from(c.late)),
-            ("未办结 Open", f64::from(c.open)),
+            ("stats-total", st.total as f64),
+            ("stats-overdue", st.overdue as f64),
+            ("stats-escalated", st.escalated as f64),
+            ("scores-due", f64::from(c.due)),
+            ("xlsx-on-time", f64::from(c.on_time)),
+            ("stats-late", f64::from(c.late)),
+            ("stats-open", f64::from(c.open)),
         ];
         let mut r = 2;
         for (k, v) in figures {
-            ws.write_string(r, 0, k)?;
+            ws.write_string(r, 0, lang.t(k))?;
             ws.write_number(r, 1, v)?;
             r += 1;
         }
-        ws.write_string(r, 0, "按期办结率 On-time rate (%)")?;
+        ws.write_string(r, 0, lang.t("xlsx-rate"))?;
         match st.completion.percent {
             Some(p) => {
                 ws.write_number_with_format(r, 1, p, &Format::new().set_num_format("0.0"))?
@@ -850,25 +921,18 @@ fn stats_workbook(st: &Stats, s: &Stamp) -> Result<Vec<u8>, XlsxError> {
     }
     let total = st.total;
     for (name, what, buckets) in [
-        ("按单位 By unit", "按主办单位 By lead unit", &st.by_unit),
-        (
-            "按人员 By person",
-            "按主办人 By lead handler",
-            &st.by_person,
-        ),
-        ("按类别 By category", "按类别 By category", &st.by_category),
-        ("按状态 By status", "按状态 By status", &st.by_status),
-        (
-            "按紧急程度 By urgency",
-            "按紧急程度 By urgency",
-            &st.by_urgency,
-        ),
-        ("按亮灯 By light", "按亮灯 By light", &st.by_light),
+        ("xlsx-sheet-unit", "stats-by-unit", &st.by_unit),
+        ("xlsx-sheet-person", "stats-by-person", &st.by_person),
+        ("xlsx-sheet-category", "stats-by-category", &st.by_category),
+        ("xlsx-sheet-status", "stats-by-status", &st.by_status),
+        ("xlsx-sheet-urgency", "stats-by-urgency", &st.by_urgency),
+        ("xlsx-sheet-light", "stats-by-light", &st.by_light),
     ] {
         bucket_sheet(
             wb.add_worksheet(),
-            name,
-            what,
+            lang,
+            &lang.t(name),
+            &lang.t(what),
             buckets,
             total,
             &title,
@@ -893,7 +957,7 @@ async fn stats_xlsx(
             st,
             stamp(&session, &filters, now),
             stats_workbook,
-            ("统计", "stats"),
+            ("xlsx-file-stats", "stats"),
         )
         .await
     };
@@ -948,7 +1012,7 @@ pub async fn archive_bytes(
     drop(tx);
     let name_of = |u: UserId| {
         if u == UserId::SYSTEM {
-            "系统 System".to_owned()
+            i18n::t("pcal-system")
         } else {
             org.people
                 .get(&u)
@@ -995,7 +1059,7 @@ async fn archive_zip(
             download(
                 bytes,
                 "application/zip",
-                &format!("归档-{stem}.zip"),
+                &format!("{}-{stem}.zip", i18n::t("ledger-archive-file")),
                 &format!("archive-{task}.zip"),
             )
         }

@@ -38,6 +38,7 @@ use super::{office, page, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::authority::Outcome;
 use crate::error::{ApiError, Form, Multipart, Path};
+use crate::i18n::{self, Lang};
 use crate::read;
 use crate::register::{self as reg, Draft, MilestoneDraft, Problem};
 use crate::AppState;
@@ -92,6 +93,7 @@ struct Choices {
 
 fn choices(session: &Session, d: &Draft) -> Choices {
     let org = &session.org;
+    let lang = i18n::current();
     let depth = |mut id| {
         let mut n: usize = 0;
         while let Some(parent) = org.unit(id).and_then(|u| u.parent) {
@@ -125,7 +127,11 @@ fn choices(session: &Session, d: &Draft) -> Choices {
             .iter()
             .map(|c| CategoryOpt {
                 code: c.code.clone(),
-                name: format!("{} {}", c.name_zh, c.name_en),
+                name: if c.name_en.trim().is_empty() {
+                    c.name_zh.clone()
+                } else {
+                    lang.pick(&c.name_zh, &c.name_en).to_owned()
+                },
                 attributes: c
                     .required_attributes
                     .iter()
@@ -155,38 +161,53 @@ fn choices(session: &Session, d: &Draft) -> Choices {
     }
 }
 
-/// A problem as the pages show it: the field's Chinese name, the reason in both languages.
+/// A problem as the pages show it, in the page's language: the field's name and the reason
+/// (its stable code shown apart).
 struct FieldProblem {
-    field: &'static str,
     code: &'static str,
-    zh: String,
-    en: String,
+    text: String,
 }
 
-/// The Chinese name of a draft's field.
-fn field_zh(field: &str) -> &'static str {
-    let base = field.split('.').next().unwrap_or(field);
-    if let Some((zh, _, _)) = reg::COLUMNS.iter().find(|c| c.2 == base) {
-        return zh;
-    }
-    match base {
-        "approvers" => "立项审批人",
-        "milestones" => "节点",
-        "attributes" => "类别属性",
-        "file" => "文件",
-        "attachments" => "附件",
-        _ => "字段",
+/// The catalog key of a draft's field's name (`milestones.2` is the milestones').
+fn field_key(field: &str) -> &'static str {
+    match field.split('.').next().unwrap_or(field) {
+        "category" => "reg-field-category",
+        "title" => "reg-field-title",
+        "content" => "reg-field-content",
+        "source" => "reg-field-source",
+        "urgency" => "reg-field-urgency",
+        "visibility" => "reg-field-visibility",
+        "deadline" => "reg-field-deadline",
+        "leads" => "reg-field-leads",
+        "participants" => "reg-field-participants",
+        "responsible_leader" => "reg-field-responsible",
+        "deputy_leader" => "reg-field-deputy",
+        "instructing_leader" => "reg-field-instructing",
+        "recurrence" => "reg-field-recurrence",
+        "recurrence_days" => "reg-field-recurrence-days",
+        "approvers" => "reg-field-approvers",
+        "milestones" => "reg-field-milestones",
+        "attributes" => "reg-field-attributes",
+        "file" => "reg-field-file",
+        "attachments" => "reg-field-attachments",
+        _ => "reg-field-other",
     }
 }
 
+/// The problems in the request's language.
 fn shown(problems: &[Problem]) -> Vec<FieldProblem> {
+    let lang = i18n::current();
     problems
         .iter()
         .map(|p| FieldProblem {
-            field: field_zh(&p.field),
             code: p.code,
-            zh: p.zh.clone(),
-            en: p.en.clone(),
+            text: lang.t_args(
+                "reg-problem",
+                &[
+                    ("field", &lang.t(field_key(&p.field))),
+                    ("reason", &lang.pick(&p.zh, &p.en)),
+                ],
+            ),
         })
         .collect()
 }
@@ -391,7 +412,7 @@ async fn apply_items(
                 number: i.number.clone(),
                 title: i.title.clone(),
                 unit: i.lead_unit.as_ref().map(|u| u.name.clone()).unwrap_or(unit),
-                status: i.status_zh.to_owned(),
+                status: i18n::current().name(i.status).to_owned(),
                 error,
             },
             None => Done {
@@ -399,7 +420,7 @@ async fn apply_items(
                 number: String::new(),
                 title,
                 unit,
-                status: "未登记 Not registered".to_owned(),
+                status: i18n::t("reg-not-registered"),
                 error,
             },
         });
@@ -489,15 +510,22 @@ struct Preview {
     file_problem: Option<FieldProblem>,
     rows: Vec<SheetRow>,
     bad_rows: usize,
-    items: usize,
     form: String,
     data: String,
+    /// How many rows, bad rows and items, in words.
+    summary: String,
+    /// Why nothing is imported (with bad rows).
+    bad_note: String,
+    /// The run button's label.
+    run_label: String,
 }
 
 #[derive(Template)]
 #[template(path = "import.html")]
 struct ImportPage {
     chrome: Chrome,
+    /// The page's language (the preview, also sent alone to htmx, speaks it).
+    lang: Lang,
     p: Option<Preview>,
     /// The session's form token (the preview's form carries it).
     csrf: String,
@@ -506,6 +534,7 @@ struct ImportPage {
 #[derive(Template)]
 #[template(path = "import_preview.html")]
 struct PreviewFragment {
+    lang: Lang,
     p: Option<Preview>,
     /// The session's form token (the preview's form carries it).
     csrf: String,
@@ -520,6 +549,7 @@ async fn import_page(State(state): State<AppState>, SignedIn(session, _): Signed
         StatusCode::OK,
         &ImportPage {
             chrome: Chrome::new(Some(&session), &session.org.calendar, "/register", now),
+            lang: i18n::current(),
             p: None,
             csrf: super::guard::form_token(&session),
         },
@@ -541,15 +571,22 @@ fn preview(session: &Session, now: DateTime<Utc>, rows: &[(u32, Draft)]) -> Prev
         out.push(SheetRow {
             row: *row,
             title: d.title.clone(),
-            leads: d.leads.join("、"),
+            leads: d.leads.join(&i18n::t("ledger-list-separator")),
             problems,
         });
     }
+    let bad_rows = out.iter().filter(|r| !r.problems.is_empty()).count();
+    let lang = i18n::current();
     Preview {
         file_problem: None,
-        bad_rows: out.iter().filter(|r| !r.problems.is_empty()).count(),
+        summary: lang.t_args(
+            "imp-counts",
+            &[("rows", &out.len()), ("bad", &bad_rows), ("items", &items)],
+        ),
+        bad_note: lang.t_args("imp-bad-rows", &[("n", &bad_rows)]),
+        run_label: lang.t_args("imp-run", &[("n", &items)]),
+        bad_rows,
         rows: out,
-        items,
         form: uuid::Uuid::new_v4().to_string(),
         data: serde_json::to_string(rows).unwrap_or_default(),
     }
@@ -560,9 +597,11 @@ fn file_problem(p: &Problem) -> Preview {
         file_problem: shown(std::slice::from_ref(p)).pop(),
         rows: Vec::new(),
         bad_rows: 0,
-        items: 0,
         form: String::new(),
         data: String::new(),
+        summary: String::new(),
+        bad_note: String::new(),
+        run_label: String::new(),
     }
 }
 
@@ -636,6 +675,7 @@ async fn import_upload(
         return page(
             StatusCode::OK,
             &PreviewFragment {
+                lang: i18n::current(),
                 p: Some(p),
                 csrf: super::guard::form_token(&session),
             },
@@ -645,6 +685,7 @@ async fn import_upload(
         status,
         &ImportPage {
             chrome: Chrome::new(Some(&session), &session.org.calendar, "/register", now),
+            lang: i18n::current(),
             p: Some(p),
             csrf: super::guard::form_token(&session),
         },
@@ -664,6 +705,7 @@ struct RunForm {
 #[derive(Template)]
 #[template(path = "import_run.html")]
 struct RunFragment {
+    lang: Lang,
     done: Vec<Done>,
     next: Option<usize>,
     finished: usize,
@@ -747,6 +789,7 @@ async fn import_run(
         return page(
             StatusCode::OK,
             &RunFragment {
+                lang: i18n::current(),
                 done,
                 next: (end < total).then_some(end),
                 finished: end,
@@ -768,10 +811,14 @@ async fn template(State(state): State<AppState>, SignedIn(session, _): SignedIn)
     if let Some(refused) = not_office(&session) {
         return refused;
     }
-    match reg::template(&session.org, state.clock.now()) {
-        Ok(bytes) => {
-            super::export::download(bytes, super::export::XLSX, "立项模板.xlsx", "register.xlsx")
-        }
+    let lang = i18n::current();
+    match reg::template(&session.org, state.clock.now(), lang) {
+        Ok(bytes) => super::export::download(
+            bytes,
+            super::export::XLSX,
+            &format!("{}.xlsx", lang.t("reg-xlsx-file")),
+            "register.xlsx",
+        ),
         Err(e) => ApiError::internal(e).into_response(),
     }
 }
@@ -820,7 +867,7 @@ fn dispatch_view(
         id: item.id.to_string(),
         number: item.number.clone(),
         title: item.title.clone(),
-        status: item.status_zh.to_owned(),
+        status: i18n::current().name(item.status).to_owned(),
         form,
         c: choices(session, &d),
         problems: shown(problems),

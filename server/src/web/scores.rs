@@ -36,6 +36,7 @@ use crate::auth::Session;
 use crate::authority::Outcome;
 use crate::bulletins::{self, Bulletin, Kind};
 use crate::error::{ApiError, Form, Path, Query};
+use crate::i18n;
 use crate::read;
 use crate::AppState;
 
@@ -105,7 +106,7 @@ fn period_of(q: &PeriodQuery, session: &Session, now: DateTime<Utc>) -> Result<P
             };
             Ok(Period {
                 range,
-                label: format!("{year}年{n}月"),
+                label: i18n::t_args("scores-label-month", &[("year", &year), ("n", &n)]),
                 query: q_of("month", year, n),
                 prev: q_of("month", py, pn),
                 next: q_of("month", ny, nn),
@@ -119,7 +120,7 @@ fn period_of(q: &PeriodQuery, session: &Session, now: DateTime<Utc>) -> Result<P
             let (ny, nn) = if n == 4 { (year + 1, 1) } else { (year, n + 1) };
             Ok(Period {
                 range,
-                label: format!("{year}年第{n}季度"),
+                label: i18n::t_args("scores-label-quarter", &[("year", &year), ("n", &n)]),
                 query: q_of("quarter", year, n),
                 prev: q_of("quarter", py, pn),
                 next: q_of("quarter", ny, nn),
@@ -128,7 +129,7 @@ fn period_of(q: &PeriodQuery, session: &Session, now: DateTime<Utc>) -> Result<P
         }
         "year" => Ok(Period {
             range: DateRange::year(year).ok_or_else(bad)?,
-            label: format!("{year}年"),
+            label: i18n::t_args("scores-label-year", &[("year", &year)]),
             query: q_of("year", year, 0),
             prev: q_of("year", year - 1, 0),
             next: q_of("year", year + 1, 0),
@@ -229,8 +230,8 @@ async fn scores_page(
 
 /// One line of an item's score.
 struct Line {
-    zh: String,
-    en: String,
+    /// Why, in the page's language.
+    text: String,
     points: String,
 }
 
@@ -318,8 +319,7 @@ async fn breakdown_html(
                 .lines
                 .iter()
                 .map(|l| Line {
-                    zh: l.zh.clone(),
-                    en: l.en.clone(),
+                    text: i18n::current().pick(&l.zh, &l.en).to_owned(),
                     points: l.points.to_string(),
                 })
                 .collect(),
@@ -463,7 +463,8 @@ async fn adjust(
 /// A bulletin as the pages show it.
 pub(super) struct BulletinView {
     pub(super) id: String,
-    pub(super) kind: &'static str,
+    /// The kind's name in the page's language.
+    pub(super) kind: String,
     pub(super) title: String,
     pub(super) paragraphs: Vec<String>,
     pub(super) body: String,
@@ -487,7 +488,7 @@ fn view(b: &Bulletin, session_or_org: &crate::org::Org) -> BulletinView {
         .unwrap_or_default();
     BulletinView {
         id: b.id.clone(),
-        kind: b.kind.names().0,
+        kind: i18n::t(b.kind.key()),
         title: b.title.clone(),
         paragraphs: b
             .body
@@ -759,5 +760,34 @@ async fn change(
                 },
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::Lang;
+
+    #[test]
+    fn periods_are_named_in_one_language() {
+        let args: [(&str, &dyn std::fmt::Display); 2] = [("year", &2026), ("n", &4)];
+        assert_eq!(
+            Lang::Zh.t_args("scores-label-quarter", &args),
+            "2026年第4季度"
+        );
+        assert_eq!(Lang::En.t_args("scores-label-quarter", &args), "Q4 2026");
+        assert_eq!(Lang::Zh.t_args("scores-label-month", &args), "2026年4月");
+        assert_eq!(
+            Lang::En.t_args("scores-label-month", &args),
+            "Month 4 of 2026"
+        );
+        let hidden: [(&str, &dyn std::fmt::Display); 2] = [("n", &1), ("points", &"-2.0")];
+        assert_eq!(
+            Lang::En.t_args("scores-hidden", &hidden),
+            "1 more item you may not read, -2.0 points"
+        );
+        assert_eq!(
+            Lang::Zh.t_args("scores-hidden", &hidden),
+            "另有1项您无权查看详情，合计 -2.0 分"
+        );
     }
 }

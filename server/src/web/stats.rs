@@ -30,10 +30,11 @@ use duban_core::domain::Code;
 use duban_core::domain::{effective_deadline, Actor, Context, Role, TaskState, UnitId, UserId};
 use serde::Deserialize;
 
-use super::{chart, colour_class, monitors, page, percent, row, signin, Chrome, SignedIn};
+use super::{colour_class, monitors, page, percent, row, signin, Chrome, SignedIn};
 use super::{ChartData, Ranked, Row, Shown};
 use crate::auth::Session;
 use crate::error::{ApiError, Path, Query};
+use crate::i18n::{self, Lang};
 use crate::read::{self, Bucket, ItemSummary, Stats, StatsQuery};
 use crate::routes::notifications;
 use crate::AppState;
@@ -166,8 +167,8 @@ struct DimRow {
 /// One dimension: its chart and its table.
 struct Dim {
     id: &'static str,
-    zh: &'static str,
-    en: &'static str,
+    /// Its name in the page's language.
+    name: String,
     kind: &'static str,
     /// The chart's height in pixels: a bar per row for bar charts.
     height: usize,
@@ -178,7 +179,7 @@ struct Dim {
 
 fn dim(
     id: &'static str,
-    (zh, en): (&'static str, &'static str),
+    name_key: &str,
     kind: &'static str,
     buckets: &[Bucket],
     total: u64,
@@ -198,27 +199,23 @@ fn dim(
     } else {
         String::new()
     };
+    let lang = i18n::current();
     Dim {
         id,
-        zh,
-        en,
+        name: lang.t(name_key),
         kind,
         height: if kind == "bar" {
             (40 + 24 * buckets.len()).max(280)
         } else {
             280
         },
-        chart: chart(buckets),
+        chart: chart_in(lang, buckets),
         colours,
         rows: buckets
             .iter()
             .map(|b| DimRow {
                 key: b.key.clone(),
-                label: match (&b.zh, &b.en) {
-                    (Some(zh), Some(en)) if zh != en && !en.is_empty() => format!("{zh} {en}"),
-                    (Some(zh), _) => zh.clone(),
-                    _ => b.key.clone(),
-                },
+                label: bucket_label(lang, b),
                 count: b.count,
                 share: if total == 0 {
                     "—".to_owned()
@@ -228,6 +225,27 @@ fn dim(
                 href: href(b),
             })
             .collect(),
+    }
+}
+
+/// A bucket's name in `lang`: a named value's name in that language (a unit's or a
+/// person's name as entered), "none" in words, else its key.
+fn bucket_label(lang: Lang, b: &Bucket) -> String {
+    match (&b.zh, &b.en) {
+        (Some(zh), Some(en)) if !en.is_empty() => lang.pick(zh, en).to_owned(),
+        (Some(zh), _) => zh.clone(),
+        _ if b.key == "none" => lang.t("stats-none"),
+        _ => b.key.clone(),
+    }
+}
+
+/// The chart's labels and values, the labels in `lang`.
+fn chart_in(lang: Lang, buckets: &[Bucket]) -> ChartData {
+    let labels: Vec<String> = buckets.iter().map(|b| bucket_label(lang, b)).collect();
+    let values: Vec<u64> = buckets.iter().map(|b| b.count).collect();
+    ChartData {
+        labels: serde_json::to_string(&labels).unwrap_or_default(),
+        values: serde_json::to_string(&values).unwrap_or_default(),
     }
 }
 
@@ -308,17 +326,10 @@ async fn stats_page(
     let none = |_: &Bucket| None;
     let t = s.total;
     let dims = vec![
-        dim(
-            "unit",
-            ("按主办单位", "By lead unit"),
-            "bar",
-            &s.by_unit,
-            t,
-            &unit_link,
-        ),
+        dim("unit", "stats-by-unit", "bar", &s.by_unit, t, &unit_link),
         dim(
             "person",
-            ("按主办人", "By lead handler"),
+            "stats-by-person",
             "bar",
             &s.by_person,
             t,
@@ -326,37 +337,24 @@ async fn stats_page(
         ),
         dim(
             "category",
-            ("按类别", "By category"),
+            "stats-by-category",
             "bar",
             &s.by_category,
             t,
             &none,
         ),
-        dim(
-            "status",
-            ("按状态", "By status"),
-            "pie",
-            &s.by_status,
-            t,
-            &none,
-        ),
+        dim("status", "stats-by-status", "pie", &s.by_status, t, &none),
         dim(
             "urgency",
-            ("按紧急程度", "By urgency"),
+            "stats-by-urgency",
             "pie",
             &s.by_urgency,
             t,
             &none,
         ),
-        dim(
-            "light",
-            ("按亮灯", "By light"),
-            "pie",
-            &s.by_light,
-            t,
-            &none,
-        ),
+        dim("light", "stats-by-light", "pie", &s.by_light, t, &none),
     ];
+    let lang = i18n::current();
     let page_record = StatsPage {
         chrome: Chrome::new(Some(&session), &org.calendar, "/stats", now),
         error,
@@ -369,10 +367,14 @@ async fn stats_page(
         ),
         categories: choices(
             &form.category,
-            org.policy
-                .categories
-                .iter()
-                .map(|c| (c.code.clone(), c.name_zh.clone())),
+            org.policy.categories.iter().map(|c| {
+                let name = if c.name_en.trim().is_empty() {
+                    &c.name_zh
+                } else {
+                    lang.pick(&c.name_zh, &c.name_en)
+                };
+                (c.code.clone(), name.to_owned())
+            }),
         ),
         urgencies: choices(
             &form.urgency,
@@ -382,17 +384,14 @@ async fn stats_page(
                 duban_core::domain::model::Urgency::ExtraUrgent,
             ]
             .into_iter()
-            .map(|u| {
-                let (zh, en) = (u.zh(), u.en());
-                (u.code().to_owned(), format!("{zh} {en}"))
-            }),
+            .map(|u| (u.code().to_owned(), lang.name(u).to_owned())),
         ),
         statuses: choices(
             &form.status,
             duban_core::domain::Status::ALL
                 .into_iter()
                 .filter(|s| *s != duban_core::domain::Status::New)
-                .map(|s| (s.code().to_owned(), s.zh().to_owned())),
+                .map(|s| (s.code().to_owned(), lang.name(s).to_owned())),
         ),
         total: s.total,
         overdue: s.overdue,
@@ -436,8 +435,8 @@ struct Step {
     number: String,
     title: String,
     who: String,
-    zh: String,
-    en: String,
+    /// What happened, in the page's language.
+    what: String,
     detail: String,
 }
 
@@ -498,6 +497,7 @@ async fn person_html(
 ) -> Result<Response, ApiError> {
     let org = &session.org;
     let cal = &org.calendar;
+    let lang = i18n::current();
     let missing = || ApiError::not_found("人员", "person");
     let person_id = uuid::Uuid::parse_str(id.trim())
         .map(UserId)
@@ -537,18 +537,22 @@ async fn person_html(
             number: i.number.clone(),
             title: i.title.clone(),
             colour: colour_class(i.light.as_ref().map(|l| l.colour)),
-            light: i.light.as_ref().map(|l| l.zh.clone()).unwrap_or_default(),
+            light: i
+                .light
+                .as_ref()
+                .map(|l| lang.pick(&l.zh, &l.en).to_owned())
+                .unwrap_or_default(),
             what,
         };
         if let Some(d) = effective_deadline(s, now, cal) {
             due.entry(cal.due_date(d))
                 .or_default()
-                .push(mark("截止 Due".to_owned()));
+                .push(mark(lang.t("pcal-due")));
         }
         for m in &s.milestones {
-            due.entry(cal.due_date(m.spec.due))
-                .or_default()
-                .push(mark(format!("节点 Milestone:{}", m.spec.title)));
+            due.entry(cal.due_date(m.spec.due)).or_default().push(mark(
+                lang.t_args("pcal-milestone", &[("title", &m.spec.title)]),
+            ));
         }
     }
     let start = first - Duration::days(i64::from(first.weekday().num_days_from_monday()));
@@ -587,9 +591,8 @@ async fn person_html(
                 who: org
                     .people
                     .get(&e.actor)
-                    .map_or_else(|| "系统 System".to_owned(), |p| p.name.clone()),
-                zh: d.title_zh,
-                en: d.title_en,
+                    .map_or_else(|| lang.t("pcal-system"), |p| p.name.clone()),
+                what: lang.pick(&d.title_zh, &d.title_en).to_owned(),
                 detail: d.detail,
             })
         })
@@ -620,15 +623,15 @@ async fn person_html(
 /// An item with the reason it is listed.
 struct Flagged {
     row: Row,
-    zh: String,
-    en: String,
+    /// Why, in the page's language.
+    reason: String,
 }
 
 /// One kind of anomaly and its items.
 struct Group {
     code: &'static str,
-    zh: &'static str,
-    en: &'static str,
+    /// Its name in the page's language.
+    name: &'static str,
     items: Vec<Flagged>,
 }
 
@@ -655,12 +658,12 @@ async fn monitor_html(
         ));
     }
     let org = &session.org;
+    let lang = i18n::current();
     let mut groups: Vec<Group> = AnomalyKind::ALL
         .into_iter()
         .map(|k| Group {
             code: k.code(),
-            zh: k.name_zh(),
-            en: k.name_en(),
+            name: lang.pick(k.name_zh(), k.name_en()),
             items: Vec::new(),
         })
         .collect();
@@ -669,8 +672,7 @@ async fn monitor_html(
             if let Some(g) = groups.iter_mut().find(|g| g.code == a.kind.code()) {
                 g.items.push(Flagged {
                     row: row(session, &i),
-                    zh: a.zh,
-                    en: a.en,
+                    reason: lang.pick(&a.zh, &a.en).to_owned(),
                 });
             }
         }
@@ -688,8 +690,8 @@ async fn monitor_html(
 struct DutyRow {
     row: Row,
     duty: &'static str,
-    duty_zh: &'static str,
-    duty_en: &'static str,
+    /// The duty's name in the page's language.
+    duty_name: &'static str,
     who: String,
 }
 
@@ -714,8 +716,7 @@ fn duties_of(
         .map(|d| DutyRow {
             row: row(session, i),
             duty: d.code(),
-            duty_zh: d.zh(),
-            duty_en: d.en(),
+            duty_name: i18n::current().name(d),
             who: org
                 .people
                 .get(&actor.id)
@@ -737,9 +738,9 @@ struct UnitPortal {
     unit_id: String,
     duties: Vec<DutyRow>,
     overdue_rows: Vec<Row>,
-    period: String,
     place: Option<Ranked>,
-    ranked_units: usize,
+    /// The published ranking's period, the unit's score and how many units, in words.
+    rank_line: String,
     total: u64,
     completion: String,
     dims: Vec<Dim>,
@@ -808,14 +809,26 @@ async fn unit_html(
         unit_id: mine.to_string(),
         duties: duty_rows,
         overdue_rows,
-        period,
-        ranked_units: ranking.len(),
+        rank_line: match &place {
+            Some(p) => i18n::t_args(
+                "portal-unit-rank",
+                &[
+                    ("period", &period),
+                    ("score", &p.score),
+                    ("units", &ranking.len()),
+                ],
+            ),
+            None => i18n::t_args(
+                "portal-unit-rank-none",
+                &[("period", &period), ("units", &ranking.len())],
+            ),
+        },
         place,
         total: s.total,
         completion: percent(s.completion.percent),
         dims: vec![dim(
             "status",
-            ("按状态", "By status"),
+            "stats-by-status",
             "pie",
             &s.by_status,
             s.total,
@@ -873,7 +886,7 @@ async fn me_html(
                 Upcoming {
                     row: row(session, i),
                     date: cal.due_date(d).to_string(),
-                    what: "截止 Due".to_owned(),
+                    what: i18n::t("pcal-due"),
                 },
             ));
         }
@@ -887,7 +900,7 @@ async fn me_html(
                 Upcoming {
                     row: row(session, i),
                     date: cal.due_date(m.spec.due).to_string(),
-                    what: format!("节点 Milestone:{}", m.spec.title),
+                    what: i18n::t_args("pcal-milestone", &[("title", &m.spec.title)]),
                 },
             ));
         }

@@ -37,6 +37,7 @@ mod web_errors;
 mod web_export;
 mod web_finding;
 mod web_item;
+mod web_lang_b;
 mod web_language;
 mod web_register;
 mod web_scores;

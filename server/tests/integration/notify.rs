@@ -142,6 +142,13 @@ both!(
             push["android"]["priority"], "HIGH",
             "urgent is high priority"
         );
+        // One language, the recipient's (zh-CN when they chose none).
+        assert_eq!(push["notification"]["title"], "【紧急】督办通知");
+        assert_eq!(push["notification"]["body"], n["zh"], "{push}");
+        assert!(
+            push["data"].get("en").is_none(),
+            "no second language: {push}"
+        );
         assert_eq!(
             push["android"]["notification"]["tag"],
             json!(id),
@@ -381,5 +388,112 @@ both!(
         let other = s.login("staff-a1").await;
         let theirs = s.get(&other, "/api/v1/notifications").await.expect(200);
         assert_eq!(theirs["unread"], 0, "{theirs}");
+    }
+);
+
+/// Whether `text` holds a Chinese character, outside item numbers (`议〔2026〕2号`: data, an
+/// identifier written the Chinese way in every language).
+fn has_han(text: &str) -> bool {
+    let mut rest = text.to_owned();
+    while let Some(open) = rest.find('〔') {
+        let start = rest[..open].char_indices().last().map_or(open, |(i, _)| i);
+        let Some(end) = rest[open..].find('号') else {
+            break;
+        };
+        rest.replace_range(start..open + end + '号'.len_utf8(), "");
+    }
+    rest.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+both!(
+    push_and_sms_speak_each_recipients_language,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        set_policy(&s, loud).await;
+        let (p, fcm, sms) = providers().await;
+        let sup = s.login("supervisor").await;
+        // staff-a chose nothing (zh-CN); staff-b chose English.
+        for (user, phone, locale) in [
+            (f.staff_a, "13800000001", None),
+            (f.staff_b, "13800000002", Some("en")),
+        ] {
+            s.state
+                .db
+                .exec(
+                    "UPDATE users SET phone = $1, locale = $2 WHERE id = $3",
+                    vec![
+                        Val::from(phone),
+                        Val::Text(locale.map(str::to_owned)),
+                        Val::from(user.to_string()),
+                    ],
+                )
+                .await
+                .expect("phone and language");
+        }
+        add_device(&s, f.staff_a, "phone-a", "tok-zh").await;
+        add_device(&s, f.staff_b, "phone-b", "tok-en").await;
+        let (ta, tb) = (tid(), tid());
+        s.ok(&sup, urgent(register(&ta, "清理河道垃圾"), "urgent"))
+            .await;
+        s.ok(&sup, dispatch(&ta, f.unit_a, Some(f.staff_a))).await;
+        s.ok(&sup, urgent(register(&tb, "校舍安全排查"), "urgent"))
+            .await;
+        s.ok(&sup, dispatch(&tb, f.unit_b, Some(f.staff_b))).await;
+        let now = Utc::now();
+        assert_eq!(pass(&s, &p, now + Duration::seconds(1)).await.sent, 2);
+        let sends = snapshot(&fcm).1;
+        let to = |token: &str| {
+            sends
+                .iter()
+                .map(|(_, b)| b["message"].clone())
+                .find(|m| m["token"] == token)
+                .unwrap_or_else(|| panic!("a push to {token}"))
+        };
+        let zh = to("tok-zh");
+        assert_eq!(zh["notification"]["title"], "【紧急】督办通知");
+        let body = zh["notification"]["body"].as_str().unwrap();
+        assert!(body.contains("清理河道垃圾"), "{body}");
+        assert!(
+            !body.chars().any(|c| c.is_ascii_alphabetic()),
+            "no English in the Chinese push: {body}"
+        );
+        let en = to("tok-en");
+        assert_eq!(en["notification"]["title"], "[Urgent] Supervision notice");
+        let body = en["notification"]["body"].as_str().unwrap();
+        assert!(body.contains("校舍安全排查"), "the title is data: {body}");
+        assert!(
+            !has_han(&body.replace("校舍安全排查", "")),
+            "no Chinese in the English push but the item's title: {body}"
+        );
+        // The inbox row keeps both sentences (the phones read either).
+        let staff_b = s.login("staff-b").await;
+        let inbox = s.get(&staff_b, "/api/v1/notifications").await.expect(200);
+        assert_eq!(inbox["items"][0]["en"], en["notification"]["body"]);
+        assert!(has_han(inbox["items"][0]["zh"].as_str().unwrap()));
+
+        // The SMS after its wait, each in its recipient's language.
+        let later = pass(&s, &p, now + Duration::minutes(31)).await;
+        // Both reach the gateway (the local one answers the second "busy": it is retried).
+        assert_eq!(later.sent + later.retried, 2, "{later:?}");
+        let texts = sms.lock().unwrap().clone();
+        let sms_to = |phone: &str| -> Value {
+            let t = texts
+                .iter()
+                .find(|t| t["PhoneNumbers"] == phone)
+                .unwrap_or_else(|| panic!("an SMS to {phone}"));
+            serde_json::from_str(&t["TemplateParam"]).expect("the template's parameters")
+        };
+        let zh = sms_to("13800000001");
+        assert_eq!(zh["title"], "【紧急】督办通知");
+        assert!(!zh["body"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .any(|c| c.is_ascii_alphabetic()));
+        let en = sms_to("13800000002");
+        assert_eq!(en["title"], "[Urgent] Supervision notice");
+        assert!(!has_han(
+            &en["body"].as_str().unwrap().replace("校舍安全排查", "")
+        ));
     }
 );

@@ -212,7 +212,11 @@ both!(
             );
         }
         assert!(html.contains("内容保留在表单里"), "what was typed is kept");
-        assert!(html.contains("标题不能为空") && html.contains("the title is empty"));
+        assert!(
+            html.contains("标题：标题不能为空"),
+            "the field and its reason"
+        );
+        assert!(!html.contains("the title is empty"), "one language");
         assert_eq!(
             s.get(&token, "/api/v1/tasks").await.expect(200)["total"],
             before,
@@ -478,7 +482,7 @@ both!(
         // The good sheet: a preview, then the run, a chunk at a time as htmx asks.
         let (status, html) = upload(&s, &web, &cookie, sheet(&as_refs(&rows)), true).await;
         assert_eq!(status, 200, "{html}");
-        assert!(html.contains("13 项待导入"), "{html}");
+        assert!(html.contains("13项待导入"), "{html}");
         let run = import_run(&html);
         let (status, first) =
             post(&s, &web, &cookie, "/register/import/run", &run("0"), true).await;
