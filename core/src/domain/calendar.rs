@@ -729,7 +729,10 @@ mod tests {
         assert_eq!(calendar.import_year(data.clone()), Ok(2027));
         assert!(calendar.is_provisional(2027));
         // 国庆节 1–3 October, 2 and 3 on a weekend: made up on Monday 4 and Tuesday 5.
-        assert_eq!(calendar.add_working_days(date(2027, 9, 30), 3), date(2027, 10, 8));
+        assert_eq!(
+            calendar.add_working_days(date(2027, 9, 30), 3),
+            date(2027, 10, 8)
+        );
         assert_eq!(calendar.day_kind(date(2027, 2, 10)), DayKind::Holiday);
         assert_eq!(calendar.day_kind(date(2027, 2, 11)), DayKind::Workday);
         // The flag survives the wire, and a notice's data (without it) is not provisional.
@@ -737,7 +740,9 @@ mod tests {
         assert!(json.contains("\"provisional\":true"));
         let mut official = data;
         official.provisional = false;
-        assert!(!serde_json::to_string(&official).unwrap().contains("provisional"));
+        assert!(!serde_json::to_string(&official)
+            .unwrap()
+            .contains("provisional"));
         calendar.import_year(official).unwrap();
         assert!(!calendar.is_provisional(2027));
     }

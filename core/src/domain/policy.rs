@@ -410,9 +410,18 @@ impl Default for Policy {
         let mut hotline = category("hotline", "12345热线工单", "12345 hotline ticket", "热");
         hotline.confidential_attributes = vec!["caller_name".into(), "caller_phone".into()];
         hotline.labels = BTreeMap::from([
-            ("caller_name".to_owned(), label("来电人姓名", "Caller's name")),
-            ("caller_phone".to_owned(), label("来电人电话", "Caller's phone")),
-            ("hotline_ticket".to_owned(), label("工单编号", "Ticket number")),
+            (
+                "caller_name".to_owned(),
+                label("来电人姓名", "Caller's name"),
+            ),
+            (
+                "caller_phone".to_owned(),
+                label("来电人电话", "Caller's phone"),
+            ),
+            (
+                "hotline_ticket".to_owned(),
+                label("工单编号", "Ticket number"),
+            ),
         ]);
         Policy {
             categories: vec![

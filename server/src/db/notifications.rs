@@ -736,7 +736,11 @@ pub async fn provider_outcomes(
         )
         .await?
         .map(|r| -> Result<_, DbError> {
-            Ok((r.get_text("outcome")?, r.get_text("detail")?, r.get_int("at")?))
+            Ok((
+                r.get_text("outcome")?,
+                r.get_text("detail")?,
+                r.get_int("at")?,
+            ))
         })
         .transpose()?;
     let mut out = ProviderOutcomes {

@@ -587,12 +587,7 @@ pub(crate) async fn change_calendar(
     let reference = Reference::Calendar(data.clone());
     tx.append_changes(&[reference_row(&reference, now_millis())])
         .await?;
-    let recorded = Recorded::of(
-        kind,
-        year.to_string(),
-        org.calendar.year(year),
-        Some(&data),
-    );
+    let recorded = Recorded::of(kind, year.to_string(), org.calendar.year(year), Some(&data));
     record(&mut tx, state, admin, &recorded).await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), year, kind, "calendar year written");

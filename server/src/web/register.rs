@@ -38,6 +38,7 @@ use super::{office, page, signin, Chrome, Shown, SignedIn};
 use crate::auth::Session;
 use crate::authority::Outcome;
 use crate::error::{ApiError, Form, Multipart, Path};
+use crate::i18n;
 use crate::read;
 use crate::register::{self as reg, Draft, MilestoneDraft, Problem};
 use crate::AppState;
@@ -78,7 +79,7 @@ struct UnitOpt {
 struct CategoryOpt {
     code: String,
     name: String,
-    attributes: Vec<(String, String)>,
+    attributes: Vec<(String, String, String)>,
 }
 
 /// What the form offers to choose from, with what was chosen.
@@ -130,7 +131,14 @@ fn choices(session: &Session, d: &Draft) -> Choices {
                     .required_attributes
                     .iter()
                     .chain(&c.confidential_attributes)
-                    .map(|k| (k.clone(), d.attributes.get(k).cloned().unwrap_or_default()))
+                    .map(|k| {
+                        let label = c.label(k, i18n::current() == i18n::Lang::En).to_owned();
+                        (
+                            k.clone(),
+                            label,
+                            d.attributes.get(k).cloned().unwrap_or_default(),
+                        )
+                    })
                     .collect(),
             })
             .collect(),

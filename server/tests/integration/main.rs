@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod admin;
+mod admin_settings;
 mod blobs;
 mod browser;
 mod browser_journey;

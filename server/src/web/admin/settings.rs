@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use duban_core::domain::calendar::{self, DayKind, SpecialDay, SpecialKind, Source, YearData};
+use duban_core::domain::calendar::{self, DayKind, Source, SpecialDay, SpecialKind, YearData};
 use duban_core::domain::policy::{attribute_key_ok, AttributeLabel, CategoryDef, PolicyError};
 use duban_core::domain::{Calendar, Policy};
 use serde::Deserialize;
@@ -536,10 +536,11 @@ fn meaning_key(path: &str) -> String {
 }
 
 fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(v, |v, k| match k.parse::<usize>() {
-        Ok(i) => v.get(i),
-        Err(_) => v.get(k),
-    })
+    path.split('.')
+        .try_fold(v, |v, k| match k.parse::<usize>() {
+            Ok(i) => v.get(i),
+            Err(_) => v.get(k),
+        })
 }
 
 fn set(v: &mut Value, path: &str, new: Value) {
@@ -819,9 +820,9 @@ fn blame(
         Some(PolicyError::OutOfRange(name)) => Some(*name),
         _ => None,
     };
-    let in_rule = changes.iter().find(|(p, _)| {
-        named.is_some_and(|n| *p == n || p.starts_with(&format!("{n}.")))
-    });
+    let in_rule = changes
+        .iter()
+        .find(|(p, _)| named.is_some_and(|n| *p == n || p.starts_with(&format!("{n}."))));
     let path = in_rule
         .or(changes.first())
         .map_or("deadline_days.normal", |(p, _)| p);
@@ -1140,11 +1141,10 @@ async fn calendar_day(
         }
         Some(d) => {
             let (name, name_en) = (day.name.clone(), day.name_en.clone());
-            let outcome =
-                admin::change_calendar(&state, &session, year, "calendar.day", |cal| {
-                    Ok(with_day(cal, d, kind, &name, &name_en))
-                })
-                .await;
+            let outcome = admin::change_calendar(&state, &session, year, "calendar.day", |cal| {
+                Ok(with_day(cal, d, kind, &name, &name_en))
+            })
+            .await;
             match outcome {
                 Ok(_) => return to_year(year, "day"),
                 Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
@@ -1221,9 +1221,13 @@ async fn calendar_provisional(
 ) -> Response {
     let data = calendar::provisional_2027();
     let year = data.year;
-    match admin::change_calendar(&state, &session, year, "calendar.import_provisional", |_| {
-        Ok(data)
-    })
+    match admin::change_calendar(
+        &state,
+        &session,
+        year,
+        "calendar.import_provisional",
+        |_| Ok(data),
+    )
     .await
     {
         Ok(_) => to_year(year, "provisional"),
@@ -1237,7 +1241,10 @@ fn notice_data(year: i32, n: &NoticeForm) -> Result<YearData, (String, String)> 
         NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
             .ok()
             .filter(|d| d.year() == year)
-            .ok_or((field, i18n::t_args("config-calendar-bad-date-in", &[("year", &year)])))
+            .ok_or((
+                field,
+                i18n::t_args("config-calendar-bad-date-in", &[("year", &year)]),
+            ))
     };
     let source = if n.title.trim().is_empty() {
         None
@@ -1245,9 +1252,8 @@ fn notice_data(year: i32, n: &NoticeForm) -> Result<YearData, (String, String)> 
         Some(Source {
             title: n.title.trim().to_owned(),
             number: n.number.trim().to_owned(),
-            published: NaiveDate::parse_from_str(n.published.trim(), "%Y-%m-%d").map_err(
-                |_| ("published".to_owned(), i18n::t("config-calendar-bad-date")),
-            )?,
+            published: NaiveDate::parse_from_str(n.published.trim(), "%Y-%m-%d")
+                .map_err(|_| ("published".to_owned(), i18n::t("config-calendar-bad-date")))?,
             url: None,
         })
     };
@@ -1366,10 +1372,8 @@ async fn calendar_notice(
             Err(bad) => notice.bad = Some(bad),
             Ok(data) => {
                 let outcome =
-                    admin::change_calendar(&state, &session, year, "calendar.notice", |_| {
-                        Ok(data)
-                    })
-                    .await;
+                    admin::change_calendar(&state, &session, year, "calendar.notice", |_| Ok(data))
+                        .await;
                 match outcome {
                     Ok(_) => return to_year(year, "notice"),
                     Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
