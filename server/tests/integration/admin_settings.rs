@@ -447,7 +447,7 @@ async fn providers_page(backend: Backend) {
     assert_eq!(status, 200);
     assert!(html.contains("app-10086"));
     assert!(html.contains("已设置(不显示)"));
-    assert!(html.contains("FCM(谷歌推送)"));
+    assert!(html.contains("谷歌推送 <code class=\"err-code\">fcm</code>"));
     for secret in [
         "HMS-SECRET-0xDEADBEEF",
         "SMS-SECRET-hunter2",

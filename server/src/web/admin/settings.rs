@@ -1402,6 +1402,8 @@ async fn calendar_notice(
 /// and its recent outcomes.
 struct ProviderLine {
     name: String,
+    /// The provider's code (`fcm`, `apns`, `hms`, `sms`), as the settings and devices name it.
+    code: &'static str,
     configured: bool,
     settings: Vec<(String, String)>,
     last_sent: Option<String>,
@@ -1416,6 +1418,9 @@ struct DeliveryPage {
     chrome: Chrome,
     providers: Vec<ProviderLine>,
 }
+
+/// A provider's setting as the page names it and its value, if set.
+type Setting = Option<(String, String)>;
 
 /// Replaces every configured secret that a text contains (a service's error may echo a
 /// request) with a mark.
@@ -1438,7 +1443,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
     .collect();
     let path = |v: &Option<std::path::PathBuf>| v.as_ref().map(|p| p.display().to_string());
     let s = |k: &str, v: Option<String>| v.map(|v| (i18n::t(&format!("config-setting-{k}")), v));
-    let configured: [(&str, bool, Vec<Option<(String, String)>>); 4] = [
+    let configured: [(&str, bool, Vec<Setting>); 4] = [
         (
             "fcm",
             p.fcm_service_account.is_some(),
@@ -1500,6 +1505,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
         };
         providers.push(ProviderLine {
             name: i18n::t(&format!("config-provider-{name}")),
+            code: name,
             configured: is_set,
             settings: settings
                 .into_iter()
