@@ -267,6 +267,49 @@ both!(
             .before
             .as_deref()
             .is_some_and(|b| !b.contains("所在街道")));
+
+        // A new category: a taken code is refused at the code field, what was typed kept;
+        // then a new code is created, and its creation is in the trail.
+        let new = |code: &'static str| {
+            [
+                ("code", code),
+                ("name_zh", "信访件"),
+                ("name_en", "Petition"),
+                ("prefix", "访"),
+                ("attr-key-0", "petitioner"),
+                ("attr-zh-0", "信访人"),
+                ("attr-en-0", ""),
+                ("attr-conf-0", "on"),
+            ]
+        };
+        let (status, html, _) =
+            post_form(&s, &web, &cookie, "/admin/categories", &new("hotline")).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("id=\"code-err\""), "{html}");
+        assert!(html.contains("value=\"信访件\""));
+        let (status, _, _) =
+            post_form(&s, &web, &cookie, "/admin/categories", &new("petition")).await;
+        assert_eq!(status, 303);
+        let org = s.state.org.latest(&s.state.db).await.expect("org");
+        let petition = org.policy.category("petition").expect("created");
+        assert_eq!(petition.confidential_attributes, ["petitioner"]);
+        assert_eq!(
+            petition.label("petitioner", true),
+            "信访人",
+            "English falls back to Chinese"
+        );
+        let trail = duban_server::admin_trail::page(&s.state.db, 1, 100)
+            .await
+            .expect("trail");
+        assert_eq!(trail.len(), 2);
+        assert_eq!(
+            (
+                trail[1].kind.as_str(),
+                trail[1].subject.as_str(),
+                trail[1].before.as_deref()
+            ),
+            ("category.create", "petition", None)
+        );
         duban_server::admin_trail::verify(&s.state.db)
             .await
             .expect("verifies");
@@ -494,3 +537,84 @@ fn the_holiday_reminder_starts_on_1_december() {
     // 2026's own notice is built in: no reminder in December 2025.
     assert_eq!(holidays_missing(&cal, at("2025-12-07T00:00:00Z")), None);
 }
+
+both!(
+    administrators_are_told_from_1_december_that_next_years_holidays_are_missing,
+    |s: Server| async move {
+        s.fixture().await;
+        // To 2 December (noon in Beijing), this year's or next.
+        let now = s.state.clock.now();
+        let this = now.format("%Y").to_string().parse::<i32>().expect("year");
+        let target = |y: i32| {
+            format!("{y}-12-02T04:00:00Z")
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .expect("instant")
+        };
+        let to = if target(this) > now {
+            target(this)
+        } else {
+            target(this + 1)
+        };
+        s.state.clock.advance(to - now);
+        let next = to.format("%Y").to_string().parse::<i32>().expect("year") + 1;
+
+        let web = browser();
+        let admin = sign_in(&s, &web, "admin").await;
+        let supervisor = sign_in(&s, &web, "supervisor").await;
+        for path in ["/admin", "/workbench", "/overview"] {
+            let (status, html) = page(&web, &format!("{}{path}", s.base), Some(&admin)).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(html.contains("id=\"holidays-missing-banner\""), "{path}");
+            assert!(
+                html.contains(&format!("尚无 {next} 年的节假日安排")),
+                "{path}"
+            );
+        }
+        let (_, html) = page(&web, &format!("{}/workbench", s.base), Some(&supervisor)).await;
+        assert!(
+            !html.contains("holidays-missing-banner"),
+            "administrators only"
+        );
+        let (_, html) = page(&web, &format!("{}/items", s.base), Some(&admin)).await;
+        assert!(
+            !html.contains("holidays-missing-banner"),
+            "not on every page"
+        );
+
+        // Provisional data do not end it; the notice's data do.
+        let token = s.login("admin").await;
+        let mut data = json!({"year": next, "provisional": true, "days": [
+            {"date": format!("{next}-01-01"), "kind": "holiday", "name": "元旦", "name_en": "New Year's Day"}
+        ]});
+        s.call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/admin/calendar/{next}"),
+            Some(&token),
+            Some(data.clone()),
+        )
+        .await
+        .expect(200);
+        let (_, html) = page(&web, &format!("{}/admin", s.base), Some(&admin)).await;
+        assert!(html.contains("holidays-missing-banner"));
+        data["provisional"] = json!(false);
+        s.call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/admin/calendar/{next}"),
+            Some(&token),
+            Some(data),
+        )
+        .await
+        .expect(200);
+        let (_, html) = page(&web, &format!("{}/admin", s.base), Some(&admin)).await;
+        assert!(!html.contains("holidays-missing-banner"));
+        let trail = duban_server::admin_trail::page(&s.state.db, 1, 100)
+            .await
+            .expect("trail");
+        assert_eq!(trail.len(), 2);
+        assert!(trail.iter().all(|r| r.kind == "calendar.import"));
+        assert!(trail[1]
+            .before
+            .as_deref()
+            .is_some_and(|b| b.contains("\"provisional\":true")));
+    }
+);
