@@ -107,6 +107,22 @@ both!(
         assert_eq!(status, 422);
         assert!(html.contains("id=\"urge_interval_hours-err\""));
         assert!(html.contains("value=\"一天\""));
+        // More than the type holds: out of range, at its field.
+        let fields = policy_fields(
+            &html,
+            &[
+                ("urge_interval_hours", "24"),
+                ("behind_schedule_tolerance", "300"),
+            ],
+        );
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (status, html, _) = post_form(&s, &web, &cookie, "/admin/policy", &refs).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("id=\"behind_schedule_tolerance-err\""));
+        assert!(html.contains("超出范围"));
         let admin = s.login("admin").await;
         assert_eq!(
             s.get(&admin, "/api/v1/admin/policy").await.expect(200)["escalate_after_urges"],
@@ -116,7 +132,11 @@ both!(
         // A good value is saved, through the API's path.
         let fields = policy_fields(
             &html,
-            &[("urge_interval_hours", "12"), ("escalate_after_urges", "3")],
+            &[
+                ("urge_interval_hours", "12"),
+                ("behind_schedule_tolerance", "10"),
+                ("escalate_after_urges", "3"),
+            ],
         );
         let refs: Vec<(&str, &str)> = fields
             .iter()
@@ -484,9 +504,66 @@ async fn providers_page(backend: Backend) {
     config.push.sms_secret = Some("SMS-SECRET-hunter2".into());
     let s = start_with(backend, config).await;
     s.fixture().await;
+    // Sends on record: an SMS delivered, one refused by the gateway (whose reason echoes the
+    // secret), and a dead FCM token two days ago.
+    let now = s.state.clock.now().timestamp_millis();
+    s.state
+        .db
+        .exec(
+            "INSERT INTO notifications (id, user_id, task, task_seq, kind, zh, en, urgency, created_at) \
+             VALUES ('n1', 'u1', 't1', 1, 'urged', '催办', 'urged', 'urgent', $1)",
+            vec![duban_server::db::Val::from(now)],
+        )
+        .await
+        .expect("notification");
+    for (channel, target, provider, outcome, detail, ago) in [
+        ("sms", "13800000001", "sms", "sent", "msg-1", 3_600_000_i64),
+        (
+            "sms",
+            "13800000002",
+            "sms",
+            "failed",
+            "refused: bad signature for SMS-SECRET-hunter2",
+            1_800_000,
+        ),
+        (
+            "push",
+            "device-1",
+            "fcm",
+            "dead",
+            "UNREGISTERED",
+            48 * 3_600_000,
+        ),
+    ] {
+        s.state
+            .db
+            .exec(
+                "INSERT INTO deliveries (notification, channel, target, provider, outcome, detail, at) \
+                 VALUES ('n1', $1, $2, $3, $4, $5, $6)",
+                vec![
+                    channel.into(),
+                    target.into(),
+                    provider.into(),
+                    outcome.into(),
+                    detail.into(),
+                    duban_server::db::Val::from(now - ago),
+                ],
+            )
+            .await
+            .expect("delivery");
+    }
     let web = browser();
     let cookie = sign_in(&s, &web, "admin").await;
     let (status, html) = page(&web, &format!("{}/admin/delivery", s.base), Some(&cookie)).await;
+    assert!(html.contains("送达 1 条,失败 1 条"), "{html}");
+    assert!(html.contains("发送失败"));
+    assert!(html.contains("refused: bad signature for •••"));
+    assert!(html.contains("设备令牌已失效"));
+    assert!(html.contains("UNREGISTERED"));
+    assert!(
+        html.contains("送达 0 条,失败 0 条"),
+        "the dead token is older than 24 hours"
+    );
     assert_eq!(status, 200);
     assert!(html.contains("app-10086"));
     assert!(html.contains("已设置(不显示)"));

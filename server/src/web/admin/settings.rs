@@ -806,16 +806,9 @@ fn blame(
     changes: &[(&'static str, Value)],
     refusal: Option<&PolicyError>,
 ) -> (&'static str, String) {
-    let message = match refusal {
-        Some(e) => said(&admin::policy_refusal(e)),
-        None => i18n::t("config-policy-not-count"),
-    };
     let alone = changes
         .iter()
         .find(|(p, v)| trial(saved, &[(p, v.clone())]).is_err());
-    if let Some((p, _)) = alone {
-        return (p, message);
-    }
     let named = match refusal {
         Some(PolicyError::OutOfRange(name)) => Some(*name),
         _ => None,
@@ -823,10 +816,17 @@ fn blame(
     let in_rule = changes
         .iter()
         .find(|(p, _)| named.is_some_and(|n| *p == n || p.starts_with(&format!("{n}."))));
-    let path = in_rule
+    let path = alone
+        .or(in_rule)
         .or(changes.first())
         .map_or("deadline_days.normal", |(p, _)| p);
-    (path, message)
+    // A value the policy's type cannot hold (e.g. 300 for a percentage) is out of range,
+    // as the API would say of it.
+    let fallback = PolicyError::OutOfRange(path);
+    (
+        path,
+        said(&admin::policy_refusal(refusal.unwrap_or(&fallback))),
+    )
 }
 
 // ----- the calendar ----------------------------------------------------------------------------
