@@ -25,6 +25,7 @@ config-attribute-confidential = Confidential
 config-policy-title = Policy
 config-policy-saved = The policy is saved and recorded in the administrative trail.
 config-policy-refused = A value is not acceptable, so nothing was saved; see the marked field.
+config-policy-out-of-range = Out of range: enter a value within the allowed range
 config-policy-not-count = Enter a whole number, 0 or more
 config-policy-not-points = Enter points with at most one decimal, e.g. -0.5
 config-policy-not-time = Enter a time, e.g. 22:00

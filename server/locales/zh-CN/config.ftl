@@ -25,6 +25,7 @@ config-attribute-confidential = 保密
 config-policy-title = 规则参数
 config-policy-saved = 规则参数已保存,并已记入管理留痕。
 config-policy-refused = 有一项取值不符合要求,未保存;请看标出的项目。
+config-policy-out-of-range = 取值超出范围,请改为允许范围内的数值
 config-policy-not-count = 请填写不小于 0 的整数
 config-policy-not-points = 请填写分值,最多一位小数,如 -0.5
 config-policy-not-time = 请填写时间,如 22:00

@@ -820,13 +820,13 @@ fn blame(
         .or(in_rule)
         .or(changes.first())
         .map_or("deadline_days.normal", |(p, _)| p);
-    // A value the policy's type cannot hold (e.g. 300 for a percentage) is out of range,
-    // as the API would say of it.
-    let fallback = PolicyError::OutOfRange(path);
-    (
-        path,
-        said(&admin::policy_refusal(refusal.unwrap_or(&fallback))),
-    )
+    // Out of range (the API's sentence names the rule by its code; here the field is
+    // marked), and so is a value the policy's type cannot hold (e.g. 300 for a percentage).
+    let message = match refusal {
+        None | Some(PolicyError::OutOfRange(_)) => i18n::t("config-policy-out-of-range"),
+        Some(e) => said(&admin::policy_refusal(e)),
+    };
+    (path, message)
 }
 
 // ----- the calendar ----------------------------------------------------------------------------
