@@ -1018,7 +1018,7 @@ fn calendar_view(
     let cal = &session.org.calendar;
     let data = cal.year(year);
     let source = data.and_then(|d| d.source.as_ref()).map(|s| {
-        format!("{} {}({})", s.title, s.number, s.published)
+        format!("{} {} · {}", s.title, s.number, s.published)
             .trim()
             .to_owned()
     });
