@@ -56,6 +56,19 @@ const BUILTIN_DATA: [&str; 3] = [
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
+/// The shipped provisional data for 2027 (`core/data/calendar/2027.json`), not loaded by
+/// [`Calendar::builtin`]: an administrator imports it knowingly, until the State Council's
+/// notice for 2027 is published and imported in its place.
+pub const PROVISIONAL_2027: &str = include_str!("../../data/calendar/2027.json");
+
+/// [`PROVISIONAL_2027`], parsed: the statutory holidays of 2027 (全国年节及纪念日放假办法,
+/// as amended by State Council Decree No. 795 of 2024) on their 2027 dates, each statutory
+/// day that falls on a Saturday or Sunday made up on the next working day (补休, Article 6),
+/// and no adjusted working days (调休上班 is set only by the notice). Marked provisional.
+pub fn provisional_2027() -> YearData {
+    serde_json::from_str(PROVISIONAL_2027).expect("the shipped 2027 data is valid (tested)")
+}
+
 /// What kind of day a local date is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -144,6 +157,12 @@ pub struct YearData {
     pub source: Option<Source>,
     /// The days that differ from the plain rule.
     pub days: Vec<SpecialDay>,
+    /// Whether the data is provisional: worked out in advance (e.g. from the statutory
+    /// holidays alone, before the State Council's notice for the year is published), to be
+    /// replaced by the notice's data. A provisional year counts as [`Calendar::is_provisional`]
+    /// even once imported. Absent (false) in the notices' files.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub provisional: bool,
 }
 
 /// Why a year's data was refused.
@@ -359,6 +378,7 @@ impl Calendar {
                     year,
                     source: None,
                     days: Vec::new(),
+                    provisional: false,
                 });
                 let day = SpecialDay {
                     date,
@@ -374,9 +394,11 @@ impl Calendar {
         }
     }
 
-    /// Whether a year has no imported data, so only the plain weekday/weekend rule applies.
+    /// Whether a year has no data from its State Council notice: none was imported (only the
+    /// plain weekday/weekend rule applies, with any days edited by hand), or the data imported
+    /// is itself provisional ([`YearData::provisional`], e.g. [`provisional_2027`]).
     pub fn is_provisional(&self, year: i32) -> bool {
-        !self.imported.contains(&year)
+        !self.imported.contains(&year) || self.years.get(&year).is_some_and(|d| d.provisional)
     }
 
     /// The special days of a year, sorted by date (empty for a provisional year without edits).
@@ -696,6 +718,33 @@ mod tests {
         }
         assert!(calendar.is_provisional(2027));
         assert_eq!(calendar.utc_offset().local_minus_utc(), 8 * 3600);
+    }
+
+    #[test]
+    fn the_shipped_2027_data_is_provisional_even_once_imported() {
+        let data = provisional_2027();
+        assert!(data.provisional);
+        assert!(data.days.iter().all(|d| d.kind == SpecialKind::Holiday));
+        let mut calendar = Calendar::builtin();
+        assert_eq!(calendar.import_year(data.clone()), Ok(2027));
+        assert!(calendar.is_provisional(2027));
+        // 国庆节 1–3 October, 2 and 3 on a weekend: made up on Monday 4 and Tuesday 5.
+        assert_eq!(
+            calendar.add_working_days(date(2027, 9, 30), 3),
+            date(2027, 10, 8)
+        );
+        assert_eq!(calendar.day_kind(date(2027, 2, 10)), DayKind::Holiday);
+        assert_eq!(calendar.day_kind(date(2027, 2, 11)), DayKind::Workday);
+        // The flag survives the wire, and a notice's data (without it) is not provisional.
+        let json = serde_json::to_string(&data).unwrap();
+        assert!(json.contains("\"provisional\":true"));
+        let mut official = data;
+        official.provisional = false;
+        assert!(!serde_json::to_string(&official)
+            .unwrap()
+            .contains("provisional"));
+        calendar.import_year(official).unwrap();
+        assert!(!calendar.is_provisional(2027));
     }
 
     #[test]

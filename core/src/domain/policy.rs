@@ -2,6 +2,7 @@
 //! the interval within which a second urging is confirmed first, scoring). Defaults come from the seed documents; every field is editable per
 //! organisation and the whole struct is plain serde data.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -94,6 +95,68 @@ pub struct CategoryDef {
     pub evidence_required: bool,
     /// Whether an item of this category without a deadline takes the instruction default.
     pub is_instruction: bool,
+    /// What people read for an attribute's key (e.g. `caller_name`: 来电人姓名, "Caller's
+    /// name"), by key: any attribute the category asks for or its items carry. A key without
+    /// a label is shown as the key. Absent in policies stored before labels existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, AttributeLabel>,
+}
+
+/// An attribute's name for people, in both languages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeLabel {
+    /// In Chinese.
+    pub zh: String,
+    /// In English (empty: the Chinese label, else the key, is shown).
+    #[serde(default)]
+    pub en: String,
+}
+
+impl CategoryDef {
+    /// The label of an attribute in Chinese (`en == false`) or English, falling back to the
+    /// other language's label and then to the key itself.
+    pub fn label<'a>(&'a self, key: &'a str, en: bool) -> &'a str {
+        let Some(l) = self.labels.get(key) else {
+            return key;
+        };
+        let (first, second) = if en { (&l.en, &l.zh) } else { (&l.zh, &l.en) };
+        [first, second]
+            .into_iter()
+            .map(|s| s.trim())
+            .find(|s| !s.is_empty())
+            .unwrap_or(key)
+    }
+
+    /// Every attribute the category names — required, confidential or labelled — each once,
+    /// required ones first.
+    pub fn attribute_keys(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let all = self
+            .required_attributes
+            .iter()
+            .chain(&self.confidential_attributes)
+            .map(String::as_str)
+            .chain(self.labels.keys().map(String::as_str));
+        for key in all {
+            if !out.contains(&key) {
+                out.push(key);
+            }
+        }
+        out
+    }
+}
+
+/// The longest attribute key.
+pub const MAX_ATTRIBUTE_KEY: usize = 64;
+
+/// Whether `key` can name an attribute: 1 to [`MAX_ATTRIBUTE_KEY`] characters, letters, digits
+/// and `_` or `-` only (it is a form field's and a JSON object's key).
+pub fn attribute_key_ok(key: &str) -> bool {
+    !key.is_empty()
+        && key.chars().count() <= MAX_ATTRIBUTE_KEY
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Default working days to the deadline by urgency (R4.5).
@@ -326,6 +389,14 @@ fn category(code: &str, zh: &str, en: &str, prefix: &str) -> CategoryDef {
         confidential_attributes: Vec::new(),
         evidence_required: false,
         is_instruction: false,
+        labels: BTreeMap::new(),
+    }
+}
+
+fn label(zh: &str, en: &str) -> AttributeLabel {
+    AttributeLabel {
+        zh: zh.to_owned(),
+        en: en.to_owned(),
     }
 }
 
@@ -338,6 +409,20 @@ impl Default for Policy {
         // A citizen's name and phone on a hotline item reach only those who must call back.
         let mut hotline = category("hotline", "12345热线工单", "12345 hotline ticket", "热");
         hotline.confidential_attributes = vec!["caller_name".into(), "caller_phone".into()];
+        hotline.labels = BTreeMap::from([
+            (
+                "caller_name".to_owned(),
+                label("来电人姓名", "Caller's name"),
+            ),
+            (
+                "caller_phone".to_owned(),
+                label("来电人电话", "Caller's phone"),
+            ),
+            (
+                "hotline_ticket".to_owned(),
+                label("工单编号", "Ticket number"),
+            ),
+        ]);
         Policy {
             categories: vec![
                 category(
@@ -430,6 +515,12 @@ pub enum PolicyError {
         "类别“{0}”缺少代码、名称或编号前缀 / category {0} lacks a code, a name or a number prefix"
     )]
     IncompleteCategory(String),
+    /// An attribute of a category (its place in the list, from 1) has a key that is empty, too
+    /// long or not letters, digits, `_` and `-`, or a label with a control character.
+    #[error(
+        "第{0}个类别的附加属性代码须为1至64个字母、数字、下划线或连字符,名称不得含控制字符 / category {0} has an attribute whose key is not 1 to 64 letters, digits, `_` or `-`, or whose label has a control character"
+    )]
+    BadAttribute(usize),
     /// A number is out of its sensible range.
     #[error("规则“{0}”的取值超出范围 / the value of {0} is out of range")]
     OutOfRange(&'static str),
@@ -450,6 +541,7 @@ impl PolicyError {
             PolicyError::DuplicateCategory(_) => "policy.duplicate_category",
             PolicyError::IncompleteCategory(_) => "policy.incomplete_category",
             PolicyError::OutOfRange(_) => "policy.out_of_range",
+            PolicyError::BadAttribute(_) => "policy.bad_attribute",
             PolicyError::ControlChar(_) => super::text::CODE,
         }
     }
@@ -484,6 +576,14 @@ impl Policy {
             }
             if !codes.insert(c.code.as_str()) {
                 return Err(PolicyError::DuplicateCategory(c.code.clone()));
+            }
+            let labels_ok = c.labels.values().all(|l| {
+                [&l.zh, &l.en]
+                    .iter()
+                    .all(|t| super::text::refused_char(t, true).is_none())
+            });
+            if !labels_ok || !c.attribute_keys().into_iter().all(attribute_key_ok) {
+                return Err(PolicyError::BadAttribute(i + 1));
             }
         }
         let d = &self.deadline_days;
@@ -638,6 +738,44 @@ mod tests {
             assert_eq!(p.check(), Err(PolicyError::ControlChar(3)), "{bad:?}");
             assert_eq!(PolicyError::ControlChar(3).code(), "input.control_char");
         }
+    }
+
+    #[test]
+    fn attribute_labels_fall_back_and_bad_keys_are_refused() {
+        let p = Policy::default();
+        let hotline = p.category("hotline").expect("the hotline category");
+        assert_eq!(hotline.label("caller_name", false), "来电人姓名");
+        assert_eq!(hotline.label("caller_name", true), "Caller's name");
+        assert_eq!(hotline.label("address", false), "address");
+        let mut zh_only = hotline.clone();
+        zh_only.labels.insert("x".into(), label("某", " "));
+        assert_eq!(zh_only.label("x", true), "某");
+        assert_eq!(
+            hotline.attribute_keys(),
+            ["caller_name", "caller_phone", "hotline_ticket"]
+        );
+        // A policy stored before labels existed still reads, and one without labels
+        // serialises as before.
+        let mut json = serde_json::to_value(&p).expect("serialises");
+        json["categories"][6]
+            .as_object_mut()
+            .expect("a category")
+            .remove("labels");
+        let old: Policy = serde_json::from_value(json).expect("reads");
+        assert!(old.categories[6].labels.is_empty());
+        assert!(!serde_json::to_string(&old.categories[0])
+            .expect("serialises")
+            .contains("labels"));
+        for bad in ["", "two words", "a\u{202E}b", &"k".repeat(65)] {
+            let mut p = Policy::default();
+            p.categories[1].required_attributes.push(bad.to_owned());
+            assert_eq!(p.check(), Err(PolicyError::BadAttribute(2)), "{bad:?}");
+        }
+        let mut p = Policy::default();
+        p.categories[6]
+            .labels
+            .insert("caller_name".into(), label("来电\n人", ""));
+        assert_eq!(p.check().map_err(|e| e.code()), Err("policy.bad_attribute"));
     }
 
     #[test]

@@ -682,6 +682,7 @@ fn hotline_policy() -> Policy {
         confidential_attributes: vec!["caller_name".into(), "caller_phone".into()],
         evidence_required: false,
         is_instruction: false,
+        labels: Default::default(),
     });
     policy
 }

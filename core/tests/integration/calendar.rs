@@ -357,6 +357,7 @@ fn an_imported_year_replaces_the_provisional_rule_and_can_be_replaced() {
             name: "春节".into(),
             name_en: "Spring Festival".into(),
         }],
+        provisional: false,
     };
     assert_eq!(calendar.import_year(replacement), Ok(2027));
     assert_eq!(calendar.day_kind(date(2027, 1, 1)), DayKind::Workday);

@@ -698,3 +698,73 @@ pub async fn fail_job(
     .await?;
     Ok(())
 }
+
+// ----- providers' outcomes (the console's push and SMS page) ---------------------------------
+
+/// What one provider's sends came to, for the administrators' page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProviderOutcomes {
+    /// When the last send that reached the service was (Unix milliseconds).
+    pub last_sent: Option<i64>,
+    /// The last send that did not: its outcome (`dead` or `failed`), the service's reason,
+    /// and when.
+    pub last_failure: Option<(String, String, i64)>,
+    /// Sends that reached the service since the time asked about.
+    pub sent_since: i64,
+    /// Sends that did not, since then.
+    pub failed_since: i64,
+}
+
+/// The outcomes of `provider`'s sends (`fcm`, `apns`, `hms`, `sms`): the last success, the
+/// last failure, and the counts since `since` (Unix milliseconds).
+pub async fn provider_outcomes(
+    db: &Db,
+    provider: &str,
+    since: i64,
+) -> Result<ProviderOutcomes, DbError> {
+    let last_sent = db
+        .row(
+            "SELECT MAX(at) AS at FROM deliveries WHERE provider = $1 AND outcome = 'sent'",
+            args![provider],
+        )
+        .await?
+        .map(|r| r.get_opt_int("at"))
+        .transpose()?
+        .flatten();
+    let last_failure = db
+        .row(
+            "SELECT outcome, detail, at FROM deliveries WHERE provider = $1 AND outcome <> 'sent' \
+             ORDER BY at DESC LIMIT 1",
+            args![provider],
+        )
+        .await?
+        .map(|r| -> Result<_, DbError> {
+            Ok((
+                r.get_text("outcome")?,
+                r.get_text("detail")?,
+                r.get_int("at")?,
+            ))
+        })
+        .transpose()?;
+    let mut out = ProviderOutcomes {
+        last_sent,
+        last_failure,
+        ..ProviderOutcomes::default()
+    };
+    for r in db
+        .rows(
+            "SELECT outcome, COUNT(*) AS n FROM deliveries WHERE provider = $1 AND at >= $2 \
+             GROUP BY outcome",
+            args![provider, since],
+        )
+        .await?
+    {
+        let n = r.get_int("n")?;
+        if r.get_text("outcome")? == "sent" {
+            out.sent_since += n;
+        } else {
+            out.failed_since += n;
+        }
+    }
+    Ok(out)
+}

@@ -10,6 +10,9 @@
 //! - `GET /admin/policy`, `PUT /admin/policy`
 //! - `GET /admin/calendar/{year}`, `PUT /admin/calendar/{year}`
 //!
+//! Policy and calendar changes are recorded in the administrative trail in their transaction
+//! ([`change_policy`], [`change_calendar`], shared with the console's pages).
+//!
 //! Every change is checked against the organisation it changes and written in one
 //! transaction with its `reference` row in the change feed and a bump of the `org` counter,
 //! so every device and every replica learns of it. Organisation changes are made one at a
@@ -32,6 +35,7 @@ use duban_core::domain::{Policy, Role, UnitId, UserId};
 use duban_core::protocol::{Person, Reference, UnitRecord};
 use serde::{Deserialize, Serialize};
 
+use crate::admin_trail;
 use crate::auth::{self, check_password_rules, hash_password, Session};
 use crate::db::org::AccountRow;
 use crate::db::{self, NewChange, Tx};
@@ -432,16 +436,90 @@ async fn put_policy(
     Admin(admin): Admin,
     Json(policy): Json<Policy>,
 ) -> Result<Json<Policy>, ApiError> {
+    change_policy(&state, &admin, |before| {
+        let trail = Recorded::of("policy.update", "policy", Some(before), Some(&policy));
+        Ok((policy, trail))
+    })
+    .await
+    .map(Json)
+}
+
+/// What a policy or calendar change records in the administrative trail: its kind, its
+/// subject, and the state before and after (as JSON).
+pub(crate) struct Recorded {
+    kind: &'static str,
+    subject: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+}
+
+impl Recorded {
+    /// A change of `kind` to `subject`, from `before` to `after`.
+    pub(crate) fn of<B: Serialize, A: Serialize>(
+        kind: &'static str,
+        subject: impl Into<String>,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Recorded {
+        let json = |v: Option<serde_json::Value>| v.filter(|v| !v.is_null());
+        Recorded {
+            kind,
+            subject: subject.into(),
+            before: json(before.and_then(|b| serde_json::to_value(b).ok())),
+            after: json(after.and_then(|a| serde_json::to_value(a).ok())),
+        }
+    }
+}
+
+async fn record(
+    tx: &mut Tx,
+    state: &AppState,
+    admin: &Session,
+    r: &Recorded,
+) -> Result<(), ApiError> {
+    let change = admin_trail::Change {
+        actor: &admin.user().to_string(),
+        kind: r.kind,
+        subject: &r.subject,
+        at: state.clock.now(),
+    };
+    admin_trail::record(tx, change, r.before.as_ref(), r.after.as_ref())
+        .await
+        .map_err(ApiError::internal)
+}
+
+/// Changes the policy, for the API and the console alike: `edit` makes the new policy from
+/// the one in force (read under the organisation's lock, so two administrators' changes
+/// never overwrite each other unseen) and says what to record; the result is checked
+/// ([`Policy::check`], refused as `policy.*` 422), written with its `reference` row in the
+/// feed, and recorded in the administrative trail, in one transaction.
+pub(crate) async fn change_policy(
+    state: &AppState,
+    admin: &Session,
+    edit: impl FnOnce(&Policy) -> Result<(Policy, Recorded), ApiError>,
+) -> Result<Policy, ApiError> {
+    let (mut tx, org) = begin(state).await?;
+    let (policy, recorded) = edit(&org.policy)?;
     policy.check().map_err(|e| policy_refused(&e))?;
-    let (mut tx, _org) = begin(&state).await?;
     put_setting(&mut tx, "policy", to_json(&policy)).await?;
     bump(&mut tx).await?;
     let reference = Reference::Policy(Box::new(policy.clone()));
     tx.append_changes(&[reference_row(&reference, now_millis())])
         .await?;
+    record(&mut tx, state, admin, &recorded).await?;
     tx.commit().await?;
-    tracing::info!(admin = %admin.user(), "policy changed");
-    Ok(Json(policy))
+    tracing::info!(admin = %admin.user(), kind = recorded.kind, "policy changed");
+    Ok(policy)
+}
+
+/// The policy's refusal as the API answers it (for the console to show at its field).
+pub(crate) fn policy_refusal(e: &PolicyError) -> ApiError {
+    policy_refused(e)
+}
+
+/// The calendar's refusal as the API answers it.
+pub(crate) fn calendar_refusal(e: &CalendarError) -> ApiError {
+    calendar_refused(e)
 }
 
 async fn get_calendar(
@@ -473,8 +551,29 @@ async fn put_calendar(
             ),
         ));
     }
-    let (mut tx, org) = begin(&state).await?;
-    // Validated (and its days sorted) the way the organisation will load it.
+    change_calendar(&state, &admin, year, "calendar.import", |_| Ok(data))
+        .await
+        .map(Json)
+}
+
+/// Replaces one year of the calendar, for the API and the console alike: `edit` makes the
+/// year's data from the calendar in force (read under the organisation's lock); it is
+/// validated and its days sorted the way the organisation will load it
+/// ([`duban_core::domain::Calendar::import_year`], refused as `calendar.*` 422), written
+/// with its `reference` row in the feed, and recorded in the administrative trail as `kind`
+/// (subject: the year; before and after: the year's data), in one transaction.
+pub(crate) async fn change_calendar(
+    state: &AppState,
+    admin: &Session,
+    year: i32,
+    kind: &'static str,
+    edit: impl FnOnce(&duban_core::domain::Calendar) -> Result<YearData, ApiError>,
+) -> Result<YearData, ApiError> {
+    let (mut tx, org) = begin(state).await?;
+    let data = edit(&org.calendar)?;
+    if data.year != year {
+        return Err(ApiError::internal("calendar data for another year"));
+    }
     let mut calendar = org.calendar.clone();
     calendar
         .import_year(data)
@@ -488,7 +587,9 @@ async fn put_calendar(
     let reference = Reference::Calendar(data.clone());
     tx.append_changes(&[reference_row(&reference, now_millis())])
         .await?;
+    let recorded = Recorded::of(kind, year.to_string(), org.calendar.year(year), Some(&data));
+    record(&mut tx, state, admin, &recorded).await?;
     tx.commit().await?;
-    tracing::info!(admin = %admin.user(), year, "calendar year imported");
-    Ok(Json(data))
+    tracing::info!(admin = %admin.user(), year, kind, "calendar year written");
+    Ok(data)
 }

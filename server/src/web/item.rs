@@ -976,11 +976,19 @@ async fn view(
         card: d.quality_card.as_ref().map(light_of),
         people,
         content,
-        confidential: d
-            .confidential
-            .clone()
-            .map(|m| m.into_iter().collect())
-            .unwrap_or_default(),
+        confidential: {
+            // Each attribute under its label in the page's language (the key if none).
+            let def = org.policy.category(&sum.category);
+            let en = crate::i18n::current() == crate::i18n::Lang::En;
+            d.confidential
+                .clone()
+                .map(|m| {
+                    m.into_iter()
+                        .map(|(k, v)| (def.map_or(k.clone(), |c| c.label(&k, en).to_owned()), v))
+                        .collect()
+                })
+                .unwrap_or_default()
+        },
         progress: sum.progress,
         scheduled: sum.scheduled_progress,
         milestones,

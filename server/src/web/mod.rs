@@ -35,6 +35,8 @@
 //! and `GET /api/v1/overview` never disagree.
 
 mod admin;
+
+pub use admin::holidays_missing;
 pub mod assets;
 pub mod errors;
 mod export;
@@ -136,6 +138,9 @@ pub struct Chrome {
     inbox_here: bool,
     /// The page's path and query: where the language form comes back to.
     path: String,
+    /// For an administrator on `/admin`, `/workbench` or `/overview` from 1 December: the
+    /// year whose holidays are missing ([`admin::holidays_missing`]).
+    pub holidays_missing: Option<i32>,
 }
 
 impl Chrome {
@@ -202,6 +207,10 @@ impl Chrome {
             unread: session.and_then(|_| inbox::unread_now()),
             inbox_here: here == "/inbox",
             path: language::here(),
+            holidays_missing: session
+                .filter(|s| s.actor.roles.has(Role::Admin))
+                .filter(|_| ["/admin", "/workbench", "/overview"].contains(&here))
+                .and_then(|_| admin::holidays_missing(calendar, now)),
         }
     }
 }

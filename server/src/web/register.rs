@@ -79,7 +79,7 @@ struct UnitOpt {
 struct CategoryOpt {
     code: String,
     name: String,
-    attributes: Vec<(String, String)>,
+    attributes: Vec<(String, String, String)>,
 }
 
 /// What the form offers to choose from, with what was chosen.
@@ -132,11 +132,18 @@ fn choices(session: &Session, d: &Draft) -> Choices {
                 } else {
                     lang.pick(&c.name_zh, &c.name_en).to_owned()
                 },
+                // Each attribute once, though it be both required and confidential.
                 attributes: c
-                    .required_attributes
-                    .iter()
-                    .chain(&c.confidential_attributes)
-                    .map(|k| (k.clone(), d.attributes.get(k).cloned().unwrap_or_default()))
+                    .attribute_keys()
+                    .into_iter()
+                    .map(|k| {
+                        let label = c.label(k, lang == Lang::En).to_owned();
+                        (
+                            k.to_owned(),
+                            label,
+                            d.attributes.get(k).cloned().unwrap_or_default(),
+                        )
+                    })
                     .collect(),
             })
             .collect(),

@@ -6,9 +6,11 @@ mod support;
 
 mod accounts;
 mod admin;
+mod admin_settings;
 mod blobs;
 mod browser;
 mod browser_journey;
+mod browser_settings;
 mod browser_uploads;
 mod cli;
 mod demo;

@@ -14,6 +14,8 @@
 mod people;
 mod settings;
 
+pub use settings::holidays_missing;
+
 use askama::Template;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
