@@ -134,12 +134,40 @@ both_with!(
     patient(),
     |s: Server| async move {
         s.fixture().await;
-        // The right password goes out in the middle of the burst, after 15 wrong guesses.
-        let mut attempts: Vec<(String, String)> = (0..29)
-            .map(|i| ("staff-a".to_owned(), format!("wrong-guess-{i}")))
-            .collect();
-        attempts.insert(15, ("staff-a".to_owned(), PASSWORD.to_owned()));
-        let replies = burst(&s, attempts).await;
+        // The right password goes out in the middle of the burst, after 15 wrong guesses,
+        // once the server has taken at least five of them in (tried or locked): requests
+        // sent at once reach it in no fixed order, and a right password that arrived before
+        // any wrong one would rightly sign in.
+        let wrong = |range: std::ops::Range<usize>| -> Vec<(String, String)> {
+            range
+                .map(|i| ("staff-a".to_owned(), format!("wrong-guess-{i}")))
+                .collect()
+        };
+        let first = {
+            let s = &s;
+            async move { burst(s, wrong(0..15)).await }
+        };
+        let rest = async {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            loop {
+                let tried = s
+                    .scalar(
+                        "SELECT failed_logins + CASE WHEN locked_until IS NULL THEN 0 ELSE 5 END \
+                         FROM users WHERE username = 'staff-a'",
+                        vec![],
+                    )
+                    .await;
+                if tried >= 5 || std::time::Instant::now() > deadline {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            let mut attempts = vec![("staff-a".to_owned(), PASSWORD.to_owned())];
+            attempts.extend(wrong(15..29));
+            burst(&s, attempts).await
+        };
+        let (mut replies, later) = tokio::join!(first, rest);
+        replies.extend(later);
         let right = &replies[15];
         assert_ne!(right.status, 200, "the right password won the race");
         right.clone().error(423, "auth.locked");

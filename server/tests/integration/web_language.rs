@@ -439,7 +439,10 @@ fn the_checks_find_what_they_look_for() {
     assert!(untranslated("In progress", &zh).is_empty());
     assert_eq!(shape("/items/7b1c2d3e-aaaa/report?x=1"), "/items/*/report");
     let data = vec!["已更换损坏LED灯具".to_owned()];
-    assert_eq!(without_data("完成汇报：已更换损坏LED灯具 041f38add6bb...", &data), "完成汇报：");
+    assert_eq!(
+        without_data("完成汇报：已更换损坏LED灯具 041f38add6bb...", &data),
+        "完成汇报："
+    );
     assert_eq!(without_data("Due 会议决定", &data), "Due 会议决定");
 }
 
