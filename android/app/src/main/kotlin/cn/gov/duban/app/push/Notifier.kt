@@ -40,7 +40,8 @@ object Notifier {
 
     /**
      * A push that reached the app (FCM or HMS, in the foreground or as a data message): syncs
-     * once and shows it. [data] is the server's payload (`task`, `notification`, `kind`, `en`).
+     * once and shows it. [data] is the server's payload (`task`, `notification`, `kind`); [title]
+     * and [body] come in the language the person chose in Duban (the server picks it).
      */
     fun received(context: Context, data: Map<String, String>, title: String?, body: String?) {
         SyncWorker.enqueueOnce(context)
@@ -48,7 +49,7 @@ object Notifier {
             context = context,
             id = data["notification"],
             title = title ?: context.getString(R.string.app_name),
-            body = body ?: data["en"].orEmpty(),
+            body = body.orEmpty(),
             task = data["task"],
         )
     }
