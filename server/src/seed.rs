@@ -45,6 +45,9 @@ pub async fn seed_demo(state: &AppState) -> Result<Seeded, ApiError> {
             name: u.name.clone(),
             name_en: u.name_en.clone(),
             sort: 0,
+            short_name: String::new(),
+            aliases: Vec::new(),
+            retired: false,
         };
         write_unit(&mut tx, &org, &input, u.id, at).await?;
         tx.commit().await?;
