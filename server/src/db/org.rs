@@ -230,6 +230,14 @@ pub async fn user_exists(db: &Db, id: &str) -> Result<bool, DbError> {
         .is_some())
 }
 
+/// Whether the account exists, read in a transaction.
+pub async fn user_exists_in(tx: &mut Tx, id: &str) -> Result<bool, DbError> {
+    Ok(tx
+        .row("SELECT 1 AS one FROM users WHERE id = $1", args![id])
+        .await?
+        .is_some())
+}
+
 /// An account as administrators see it.
 #[derive(Clone, Debug)]
 pub struct AccountRow {
@@ -257,8 +265,12 @@ fn account_of(r: &Row) -> Result<AccountRow, DbError> {
 }
 
 /// An account by id.
-pub async fn account(db: &Db, id: &str) -> Result<Option<AccountRow>, DbError> {
-    db.row(&account_sql("WHERE id = $1"), args![id])
+pub async fn account<'a>(
+    on: impl Into<Conn<'a>>,
+    id: &str,
+) -> Result<Option<AccountRow>, DbError> {
+    on.into()
+        .row(&account_sql("WHERE id = $1"), args![id])
         .await?
         .as_ref()
         .map(account_of)
@@ -480,8 +492,8 @@ pub async fn clear_tries(tx: &mut Tx, id: &str, now: i64) -> Result<bool, DbErro
 }
 
 /// Unlocks the account (an administrator's act); returns whether it exists.
-pub async fn unlock(db: &Db, id: &str) -> Result<bool, DbError> {
-    let n = db
+pub async fn unlock(tx: &mut Tx, id: &str) -> Result<bool, DbError> {
+    let n = tx
         .exec(
             "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
             args![id],
