@@ -26,6 +26,7 @@ pub mod json;
 pub mod metrics;
 pub mod notify;
 pub mod org;
+pub mod org_import;
 pub mod push;
 pub mod read;
 pub mod register;

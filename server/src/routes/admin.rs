@@ -190,12 +190,12 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
 /// What the trail keeps of an account: the person, their phone and whether a password was
 /// set by the change (never the password or its hash).
 #[derive(Serialize)]
-struct AccountState<'a> {
+pub(crate) struct AccountState<'a> {
     #[serde(flatten)]
-    person: &'a Person,
-    phone: Option<&'a str>,
+    pub(crate) person: &'a Person,
+    pub(crate) phone: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    password_set: bool,
+    pub(crate) password_set: bool,
 }
 
 /// Starts the write transaction of an organisation change and returns it with the
@@ -502,7 +502,7 @@ pub(crate) async fn unlock(
 
 /// A password made for a reset: 16 characters from an alphabet without look-alikes
 /// (no 0/O, 1/l/I), about 90 bits.
-fn random_password() -> Result<String, ApiError> {
+pub(crate) fn random_password() -> Result<String, ApiError> {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut out = String::with_capacity(16);
     while out.len() < 16 {
