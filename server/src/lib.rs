@@ -21,6 +21,7 @@ pub mod demo;
 pub mod error;
 pub mod feed;
 pub mod i18n;
+pub mod init;
 pub mod jobs;
 pub mod json;
 pub mod metrics;

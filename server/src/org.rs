@@ -88,6 +88,10 @@ pub fn actor_of(p: &Person) -> Actor {
 
 pub use crate::db::codec::{from_code, from_json, time_of, to_json};
 
+/// The setting holding the organisation's offset from UTC in minutes (`duban init`); absent:
+/// +08:00.
+pub const UTC_OFFSET_SETTING: &str = "utc_offset";
+
 async fn load(db: &Db) -> Result<Org, DbError> {
     let version = db::org::version(db).await?;
     let units = db::org::units(db).await?;
@@ -105,6 +109,12 @@ async fn load(db: &Db) -> Result<Org, DbError> {
         let (key, value) = (setting.key, setting.value);
         if key == "policy" {
             policy = Policy::from_json(&value).map_err(|e| DbError::Corrupt(e.to_string()))?;
+        } else if key == UTC_OFFSET_SETTING {
+            let minutes: i32 = value
+                .trim()
+                .parse()
+                .map_err(|_| DbError::Corrupt("the utc_offset setting is not minutes".into()))?;
+            calendar.set_utc_offset(minutes);
         } else if key.starts_with("calendar:") {
             calendar
                 .import_year_json(&value)
