@@ -408,7 +408,11 @@ pub fn check_people(org: &Org, rows: &[PersonRow]) -> Result<Vec<CheckedPerson>,
                 )),
             }
         }
-        if let Some(first) = out.iter().find(|p| p.input.username == r.username) {
+        if let Some(first) = rows
+            .iter()
+            .take_while(|o| o.row != r.row)
+            .find(|o| o.username == r.username)
+        {
             problems.push(problem(
                 r.row,
                 "username",

@@ -12,6 +12,7 @@ mod browser_journey;
 mod browser_uploads;
 mod cli;
 mod demo;
+mod first_day;
 mod devices;
 mod jobs;
 mod matrix;
