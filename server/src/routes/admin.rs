@@ -44,7 +44,7 @@ use crate::admin_trail::{self, AdminTrailError, Change};
 use crate::auth::{self, check_password_rules, hash_password, Session};
 use crate::db::org::AccountRow;
 use crate::db::{self, NewChange, Tx};
-use crate::error::{ApiError, Json, Path};
+use crate::error::{ApiError, Json, Path, Query};
 use crate::org::{
     bump, check_person, check_unit, to_json, write_person, write_unit, Org, OrgRefusal,
     PersonInput, UnitInput,
@@ -826,7 +826,7 @@ pub(crate) async fn trail_page(
 async fn trail(
     State(state): State<AppState>,
     _: AdminOrInspector,
-    axum::extract::Query(q): axum::extract::Query<TrailQuery>,
+    Query(q): Query<TrailQuery>,
 ) -> Result<Json<TrailPage>, ApiError> {
     let page = trail_page(&state, q.from.unwrap_or(1), q.limit.unwrap_or(100)).await?;
     Ok(Json(page))
