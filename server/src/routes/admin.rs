@@ -380,6 +380,19 @@ pub(crate) async fn save_user(
     id: UserId,
     is_new: bool,
 ) -> Result<Account, ApiError> {
+    save_user_with(state, admin, input, id, is_new, false).await
+}
+
+/// [`save_user`], and with `must_change` the person must replace the password it sets at
+/// their next sign-in (an administrator's initial password), in the same transaction.
+pub(crate) async fn save_user_with(
+    state: &AppState,
+    admin: &Session,
+    input: PersonInput,
+    id: UserId,
+    is_new: bool,
+    must_change: bool,
+) -> Result<Account, ApiError> {
     // Cheap checks first, so a refused request costs no password hash.
     let current = state.org.latest(&state.db).await?;
     check_person(&current, &input, is_new).map_err(refused)?;
@@ -406,6 +419,9 @@ pub(crate) async fn save_user(
     let before = db::org::account(&mut tx, &subject).await?;
     let password_set = hash.is_some();
     let person = write_person(&mut tx, &org, &input, id, hash, now_millis()).await?;
+    if must_change && password_set {
+        db::org::set_must_change_password(&mut tx, &subject, true).await?;
+    }
     let kind = match &before {
         None => "account.create",
         Some(b) if b.person.active && !person.active => "account.deactivate",

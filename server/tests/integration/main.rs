@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod blobs;
 mod browser;
+mod browser_admin;
 mod browser_journey;
 mod browser_uploads;
 mod cli;

@@ -568,19 +568,10 @@ async fn account_create(
     };
     let id = UserId(uuid::Uuid::new_v4());
     let input = form.input(id, true, Some(password.clone()));
-    match api::save_user(&state, &session, input, id, true).await {
+    match api::save_user_with(&state, &session, input, id, true, true).await {
         Ok(account) => {
             // The initial password is the administrator's, not the person's: they choose
             // their own at first sign-in.
-            let flagged = async {
-                let mut tx = state.db.write().await?;
-                crate::db::org::set_must_change_password(&mut tx, &id.to_string(), true).await?;
-                tx.commit().await
-            }
-            .await;
-            if let Err(e) = flagged {
-                return ApiError::from(e).into_response();
-            }
             let created = Some((account.person.username, password));
             accounts_view(&state, &session, AccountForm::default(), None, created).await
         }
