@@ -87,7 +87,9 @@ impl InitError {
             InitError::NotEmpty => {
                 "the database already holds an organisation; init is for an empty one".into()
             }
-            InitError::BadOffset(t) => format!("the time zone “{t}” is not a UTC offset like +08:00"),
+            InitError::BadOffset(t) => {
+                format!("the time zone “{t}” is not a UTC offset like +08:00")
+            }
             InitError::Refused { en, .. } => en.clone(),
         }
     }
@@ -209,7 +211,15 @@ pub async fn init(state: &AppState, new: &NewOrganisation) -> Result<Initialised
     .await?;
 
     let subject = root.to_string();
-    record(&mut tx, INIT, "unit.create", &subject, None::<&()>, Some(&root_unit)).await?;
+    record(
+        &mut tx,
+        INIT,
+        "unit.create",
+        &subject,
+        None::<&()>,
+        Some(&root_unit),
+    )
+    .await?;
     let after = crate::routes::admin::AccountState {
         person: &written,
         phone: None,

@@ -98,21 +98,81 @@ struct Column {
 }
 
 const UNIT_COLUMNS: &[Column] = &[
-    Column { key: "name", zh: "单位名称", en: "Name", required: true },
-    Column { key: "parent", zh: "上级单位", en: "Parent", required: false },
-    Column { key: "short_name", zh: "简称", en: "Short name", required: false },
-    Column { key: "aliases", zh: "别名", en: "Aliases", required: false },
+    Column {
+        key: "name",
+        zh: "单位名称",
+        en: "Name",
+        required: true,
+    },
+    Column {
+        key: "parent",
+        zh: "上级单位",
+        en: "Parent",
+        required: false,
+    },
+    Column {
+        key: "short_name",
+        zh: "简称",
+        en: "Short name",
+        required: false,
+    },
+    Column {
+        key: "aliases",
+        zh: "别名",
+        en: "Aliases",
+        required: false,
+    },
 ];
 
 const PEOPLE_COLUMNS: &[Column] = &[
-    Column { key: "username", zh: "用户名", en: "Username", required: true },
-    Column { key: "name", zh: "姓名", en: "Name", required: true },
-    Column { key: "unit", zh: "单位", en: "Unit", required: false },
-    Column { key: "position", zh: "职务", en: "Position", required: false },
-    Column { key: "roles", zh: "角色", en: "Roles", required: true },
-    Column { key: "in_charge", zh: "分管单位", en: "Units in charge", required: false },
-    Column { key: "phone", zh: "手机号", en: "Phone", required: false },
-    Column { key: "password", zh: "初始密码", en: "Initial password", required: false },
+    Column {
+        key: "username",
+        zh: "用户名",
+        en: "Username",
+        required: true,
+    },
+    Column {
+        key: "name",
+        zh: "姓名",
+        en: "Name",
+        required: true,
+    },
+    Column {
+        key: "unit",
+        zh: "单位",
+        en: "Unit",
+        required: false,
+    },
+    Column {
+        key: "position",
+        zh: "职务",
+        en: "Position",
+        required: false,
+    },
+    Column {
+        key: "roles",
+        zh: "角色",
+        en: "Roles",
+        required: true,
+    },
+    Column {
+        key: "in_charge",
+        zh: "分管单位",
+        en: "Units in charge",
+        required: false,
+    },
+    Column {
+        key: "phone",
+        zh: "手机号",
+        en: "Phone",
+        required: false,
+    },
+    Column {
+        key: "password",
+        zh: "初始密码",
+        en: "Initial password",
+        required: false,
+    },
 ];
 
 /// A unit row as read.
@@ -163,14 +223,18 @@ fn list(text: &str) -> Vec<String> {
 }
 
 /// The columns of a sheet's header row (matched by either language's header, any case).
-fn header(rows: &[sheet::Row], columns: &[Column]) -> Result<Vec<(u32, &'static str)>, ImportError> {
+fn header(
+    rows: &[sheet::Row],
+    columns: &[Column],
+) -> Result<Vec<(u32, &'static str)>, ImportError> {
     let head = rows.first().ok_or(ImportError::NoRows)?;
     let mut found = Vec::new();
     for (col, text) in &head.cells {
         let t = text.trim();
-        if let Some(c) = columns.iter().find(|c| {
-            t == c.zh || t.eq_ignore_ascii_case(c.en) || t.eq_ignore_ascii_case(c.key)
-        }) {
+        if let Some(c) = columns
+            .iter()
+            .find(|c| t == c.zh || t.eq_ignore_ascii_case(c.en) || t.eq_ignore_ascii_case(c.key))
+        {
             found.push((*col, c.key));
         }
     }
@@ -562,8 +626,7 @@ pub async fn apply_people(
                 format!("the username “{}” is already taken", p.input.username),
             )]));
         }
-        let person =
-            crate::org::write_person(&mut tx, &org, &p.input, id, Some(hash), now).await?;
+        let person = crate::org::write_person(&mut tx, &org, &p.input, id, Some(hash), now).await?;
         crate::db::org::set_must_change_password(&mut tx, &id.to_string(), true).await?;
         let after = crate::routes::admin::AccountState {
             person: &person,
@@ -583,7 +646,9 @@ pub async fn apply_people(
             row: p.row,
             username: person.username.clone(),
             name: person.name.clone(),
-            password: p.made_password.then(|| p.input.password.clone().unwrap_or_default()),
+            password: p
+                .made_password
+                .then(|| p.input.password.clone().unwrap_or_default()),
         });
     }
     tx.commit().await?;
@@ -615,7 +680,8 @@ pub fn template(
         Template::Units => (
             UNIT_COLUMNS,
             vec![
-                lang.pick("县住房和城乡建设局", "County Housing Bureau").to_owned(),
+                lang.pick("县住房和城乡建设局", "County Housing Bureau")
+                    .to_owned(),
                 String::new(),
                 lang.pick("住建局", "Housing").to_owned(),
                 lang.pick("建设局、住建", "Construction").to_owned(),

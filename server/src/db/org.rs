@@ -265,10 +265,7 @@ fn account_of(r: &Row) -> Result<AccountRow, DbError> {
 }
 
 /// An account by id.
-pub async fn account<'a>(
-    on: impl Into<Conn<'a>>,
-    id: &str,
-) -> Result<Option<AccountRow>, DbError> {
+pub async fn account<'a>(on: impl Into<Conn<'a>>, id: &str) -> Result<Option<AccountRow>, DbError> {
     on.into()
         .row(&account_sql("WHERE id = $1"), args![id])
         .await?
@@ -415,10 +412,7 @@ pub async fn set_must_change_password(tx: &mut Tx, id: &str, must: bool) -> Resu
 }
 
 /// Whether the account must choose a new password (false if it does not exist).
-pub async fn must_change_password<'a>(
-    on: impl Into<Conn<'a>>,
-    id: &str,
-) -> Result<bool, DbError> {
+pub async fn must_change_password<'a>(on: impl Into<Conn<'a>>, id: &str) -> Result<bool, DbError> {
     Ok(on
         .into()
         .row(

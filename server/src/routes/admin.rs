@@ -438,7 +438,15 @@ pub(crate) async fn save_user_with(
         phone: input.phone.as_deref(),
         password_set,
     };
-    record_change(&mut tx, admin, kind, &subject, before.as_ref(), Some(&after)).await?;
+    record_change(
+        &mut tx,
+        admin,
+        kind,
+        &subject,
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(
         admin = %admin.user(),
@@ -510,7 +518,15 @@ pub(crate) async fn unlock(
         failed_logins: 0,
         locked_until: None,
     };
-    record_change(&mut tx, admin, "account.unlock", &user, Some(&before), Some(&after)).await?;
+    record_change(
+        &mut tx,
+        admin,
+        "account.unlock",
+        &user,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), user = %id, "account unlocked");
     account(state, id).await
@@ -620,7 +636,15 @@ async fn lock_user(
         "locked_until": DateTime::<Utc>::from_timestamp_millis(auth::LOCKED_BY_ADMIN),
         "sessions_revoked": revoked,
     });
-    record_change(&mut tx, &admin, "account.lock", &user, None::<&()>, Some(&after)).await?;
+    record_change(
+        &mut tx,
+        &admin,
+        "account.lock",
+        &user,
+        None::<&()>,
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), user = %id, revoked, "account locked");
     account(&state, id).await.map(Json)

@@ -45,7 +45,8 @@ async fn in_a_browser_an_administrator_makes_a_unit_and_an_account_and_the_perso
         )
         .await;
         assert_eq!(
-            b.script("return document.querySelector('#unit-name').value").await,
+            b.script("return document.querySelector('#unit-name').value")
+                .await,
             "另一个单位"
         );
         b.check_page(&shot("unit-refused")).await;

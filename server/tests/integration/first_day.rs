@@ -23,7 +23,9 @@ fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
 }
 
 async fn trail(s: &Server, token: &str) -> Value {
-    s.get(token, "/api/v1/admin/trail?limit=1000").await.expect(200)
+    s.get(token, "/api/v1/admin/trail?limit=1000")
+        .await
+        .expect(200)
 }
 
 both!(
@@ -78,7 +80,11 @@ both!(
             .expect(201);
         let user_id = user["id"].as_str().unwrap().to_owned();
         let reset = s
-            .post(&admin, &format!("/api/v1/admin/users/{user_id}/password"), json!({}))
+            .post(
+                &admin,
+                &format!("/api/v1/admin/users/{user_id}/password"),
+                json!({}),
+            )
             .await
             .expect(200);
         let password = reset["password"].as_str().unwrap().to_owned();
@@ -96,15 +102,27 @@ both!(
             .expect(200);
         assert_eq!(answer["must_change_password"], true);
         let token = answer["token"].as_str().unwrap().to_owned();
-        s.post(&token, "/api/v1/auth/password", json!({"current": "wrong-password", "new": "my-own-password"}))
-            .await
-            .error(422, "auth.wrong_password");
-        s.post(&token, "/api/v1/auth/password", json!({"current": password, "new": "short"}))
-            .await
-            .error(422, "auth.weak_password");
-        s.post(&token, "/api/v1/auth/password", json!({"current": password, "new": "my-own-password"}))
-            .await
-            .expect(200);
+        s.post(
+            &token,
+            "/api/v1/auth/password",
+            json!({"current": "wrong-password", "new": "my-own-password"}),
+        )
+        .await
+        .error(422, "auth.wrong_password");
+        s.post(
+            &token,
+            "/api/v1/auth/password",
+            json!({"current": password, "new": "short"}),
+        )
+        .await
+        .error(422, "auth.weak_password");
+        s.post(
+            &token,
+            "/api/v1/auth/password",
+            json!({"current": password, "new": "my-own-password"}),
+        )
+        .await
+        .expect(200);
         let answer = s
             .call(
                 reqwest::Method::POST,
@@ -116,9 +134,13 @@ both!(
             .expect(200);
         assert_eq!(answer["must_change_password"], false);
 
-        s.post(&admin, &format!("/api/v1/admin/users/{user_id}/unlock"), json!({}))
-            .await
-            .expect(200);
+        s.post(
+            &admin,
+            &format!("/api/v1/admin/users/{user_id}/unlock"),
+            json!({}),
+        )
+        .await
+        .expect(200);
         s.call(
             reqwest::Method::PUT,
             &format!("/api/v1/admin/users/{user_id}"),
@@ -152,13 +174,18 @@ both!(
         assert_eq!(rows[1]["after"]["name"], "县住建局");
         assert!(rows.iter().all(|r| r["actor"] == json!(f.admin)));
         assert!(!t.to_string().contains("argon2"), "no hashes in the trail");
-        assert!(!t.to_string().contains(&password), "no passwords in the trail");
+        assert!(
+            !t.to_string().contains(&password),
+            "no passwords in the trail"
+        );
 
         // Inspectors read it too; others may not.
         let inspector = s.login("inspector").await;
         assert_eq!(trail(&s, &inspector).await["verified"], true);
         let staff = s.login("staff-b").await;
-        s.get(&staff, "/api/v1/admin/trail").await.error(403, "perm.denied");
+        s.get(&staff, "/api/v1/admin/trail")
+            .await
+            .error(403, "perm.denied");
 
         // Altering one row breaks the chain there.
         let original = s
@@ -218,7 +245,10 @@ both!(
             password: "short".into(),
             ..new.clone()
         };
-        assert_eq!(init(&s.state, &weak).await.unwrap_err().code(), "auth.weak_password");
+        assert_eq!(
+            init(&s.state, &weak).await.unwrap_err().code(),
+            "auth.weak_password"
+        );
         init(&s.state, &new).await.expect("init");
         assert_eq!(
             init(&s.state, &new).await.unwrap_err().code(),
@@ -243,10 +273,17 @@ both!(
             &["城建股", "住建局", "", ""],
         ]);
         let rows = org_import::read_units(&units).unwrap();
-        let written = org_import::apply_units(&s.state, &admin, &rows).await.unwrap();
+        let written = org_import::apply_units(&s.state, &admin, &rows)
+            .await
+            .unwrap();
         assert_eq!(written.len(), 3);
         let org = s.state.org.latest(&s.state.db).await.unwrap();
-        let housing = org.units.iter().find(|u| u.short_name == "住建局").unwrap().id;
+        let housing = org
+            .units
+            .iter()
+            .find(|u| u.short_name == "住建局")
+            .unwrap()
+            .id;
         let office = org.units.iter().find(|u| u.name == "县督查室").unwrap().id;
         let section = org.units.iter().find(|u| u.name == "城建股").unwrap();
         assert_eq!(section.parent, Some(housing), "a parent by its short name");
@@ -254,8 +291,26 @@ both!(
         // A file with bad rows: each refused with its row and column, nothing written.
         let people_before = s.scalar("SELECT COUNT(*) FROM users", vec![]).await;
         let bad = xlsx(&[
-            &["用户名", "姓名", "单位", "职务", "角色", "分管单位", "手机号", "初始密码"],
-            &["lisi", "李四", "住建", "科员", "承办人员", "", "", "a-good-password"],
+            &[
+                "用户名",
+                "姓名",
+                "单位",
+                "职务",
+                "角色",
+                "分管单位",
+                "手机号",
+                "初始密码",
+            ],
+            &[
+                "lisi",
+                "李四",
+                "住建",
+                "科员",
+                "承办人员",
+                "",
+                "",
+                "a-good-password",
+            ],
             &["wangwu", "王五", "水利局", "科员", "承办人员", "", "", ""],
             &["zhaoliu", "赵六", "督查室", "", "魔法师", "", "", ""],
             &["lisi", "李四二", "建设局", "", "承办人员", "", "", ""],
@@ -285,20 +340,66 @@ both!(
         );
 
         let good = xlsx(&[
-            &["用户名", "姓名", "单位", "职务", "角色", "分管单位", "手机号", "初始密码"],
-            &["duban1", "周督办", "督查室", "督办员", "督办员", "", "", "supervisor-pw-1"],
-            &["zhangzq", "张志强", "某某县人民政府", "副县长", "分管领导", "住建局、督查室", "", ""],
-            &["head-zj", "陈局长", "建设局", "局长", "单位负责人", "", "13900000000", ""],
+            &[
+                "用户名",
+                "姓名",
+                "单位",
+                "职务",
+                "角色",
+                "分管单位",
+                "手机号",
+                "初始密码",
+            ],
+            &[
+                "duban1",
+                "周督办",
+                "督查室",
+                "督办员",
+                "督办员",
+                "",
+                "",
+                "supervisor-pw-1",
+            ],
+            &[
+                "zhangzq",
+                "张志强",
+                "某某县人民政府",
+                "副县长",
+                "分管领导",
+                "住建局、督查室",
+                "",
+                "",
+            ],
+            &[
+                "head-zj",
+                "陈局长",
+                "建设局",
+                "局长",
+                "单位负责人",
+                "",
+                "13900000000",
+                "",
+            ],
         ]);
         let rows = org_import::read_people(&good).unwrap();
-        let done = org_import::apply_people(&s.state, &admin, &rows).await.unwrap();
+        let done = org_import::apply_people(&s.state, &admin, &rows)
+            .await
+            .unwrap();
         assert_eq!(done.len(), 3);
         assert!(done[0].password.is_none(), "the sheet's own password");
         assert!(done[1].password.as_ref().is_some_and(|p| p.len() == 16));
         let org = s.state.org.latest(&s.state.db).await.unwrap();
-        let leader = org.people.values().find(|p| p.username == "zhangzq").unwrap();
+        let leader = org
+            .people
+            .values()
+            .find(|p| p.username == "zhangzq")
+            .unwrap();
         assert_eq!(leader.in_charge, vec![housing, office]);
-        let head = org.people.values().find(|p| p.username == "head-zj").unwrap();
+        let head = org
+            .people
+            .values()
+            .find(|p| p.username == "head-zj")
+            .unwrap();
         assert_eq!(head.unit, Some(housing), "a unit by its alias");
 
         // The item import takes a unit by its short name or alias and a leader as the

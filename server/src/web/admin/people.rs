@@ -123,7 +123,12 @@ fn at<'a>(refusal: &'a Option<Refusal>, field: &str) -> Option<&'a Refusal> {
 }
 
 fn chrome(state: &AppState, session: &Session, here: &str) -> Chrome {
-    Chrome::new(Some(session), &session.org.calendar, here, state.clock.now())
+    Chrome::new(
+        Some(session),
+        &session.org.calendar,
+        here,
+        state.clock.now(),
+    )
 }
 
 /// A unit as an option or a tree line: its id, its name as entered, its depth.
@@ -198,9 +203,15 @@ impl UnitForm {
         let parent = if self.parent.trim().is_empty() {
             None
         } else {
-            Some(UnitId(uuid::Uuid::parse_str(self.parent.trim()).map_err(|_| {
-                ApiError::unprocessable("org.unknown_unit", "上级单位不存在", "no such parent unit")
-            })?))
+            Some(UnitId(uuid::Uuid::parse_str(self.parent.trim()).map_err(
+                |_| {
+                    ApiError::unprocessable(
+                        "org.unknown_unit",
+                        "上级单位不存在",
+                        "no such parent unit",
+                    )
+                },
+            )?))
         };
         Ok(UnitInput {
             id: Some(id),
@@ -271,7 +282,11 @@ async fn unit_create(
         Ok(_) => Redirect::to("/admin/units").into_response(),
         Err(e) if e.status.is_server_error() => e.into_response(),
         Err(e) => {
-            let org = state.org.latest(&state.db).await.unwrap_or(session.org.clone());
+            let org = state
+                .org
+                .latest(&state.db)
+                .await
+                .unwrap_or(session.org.clone());
             let chrome = chrome(&state, &session, "/admin/units");
             let refusal = Some(Refusal::of(&e, &chrome));
             let p = UnitsPage {
@@ -636,7 +651,9 @@ async fn account_view(
     } else {
         StatusCode::OK
     };
-    let form = view.form.unwrap_or_else(|| AccountForm::of_account(&account));
+    let form = view
+        .form
+        .unwrap_or_else(|| AccountForm::of_account(&account));
     let mut keep = form.in_charge.clone();
     keep.push(form.unit.clone());
     let p = AccountPage {
@@ -897,7 +914,9 @@ fn file_problem(kind: &'static str, e: &ImportError) -> Preview {
     let lang = crate::i18n::current();
     let text = match e {
         ImportError::Sheet(s) => lang.pick(&s.zh(), &s.en()).to_owned(),
-        ImportError::MissingColumn(c) => lang.t_args("people-import-missing-column", &[("column", c)]),
+        ImportError::MissingColumn(c) => {
+            lang.t_args("people-import-missing-column", &[("column", c)])
+        }
         ImportError::NoRows => lang.t("people-import-no-rows"),
         ImportError::Refused(_) => lang.t("people-import-refused"),
         ImportError::Api(a) => lang.pick(&a.zh, &a.en).to_owned(),
@@ -950,13 +969,16 @@ fn preview<R: serde::Serialize>(
 
 async fn upload_bytes(mut multipart: Multipart) -> Result<Option<Bytes>, ApiError> {
     let mut bytes = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| {
-        ApiError::bad_request("import.upload", "上传的表单无效", e.to_string())
-    })? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::bad_request("import.upload", "上传的表单无效", e.to_string()))?
+    {
         if field.name() == Some("file") {
-            bytes = Some(field.bytes().await.map_err(|e| {
-                ApiError::bad_request("import.upload", "上传中断", e.to_string())
-            })?);
+            bytes =
+                Some(field.bytes().await.map_err(|e| {
+                    ApiError::bad_request("import.upload", "上传中断", e.to_string())
+                })?);
         }
     }
     Ok(bytes.filter(|b| !b.is_empty()))
@@ -1022,7 +1044,9 @@ async fn import_units(
                 Ok(o) => o,
                 Err(e) => return ApiError::from(e).into_response(),
             };
-            let problems = org_import::check_units(&org, &rows).err().unwrap_or_default();
+            let problems = org_import::check_units(&org, &rows)
+                .err()
+                .unwrap_or_default();
             preview("units", &rows, unit_text, &problems)
         }
     };
@@ -1052,7 +1076,9 @@ async fn import_people(
                 Ok(o) => o,
                 Err(e) => return ApiError::from(e).into_response(),
             };
-            let problems = org_import::check_people(&org, &rows).err().unwrap_or_default();
+            let problems = org_import::check_people(&org, &rows)
+                .err()
+                .unwrap_or_default();
             preview("people", &rows, person_text, &problems)
         }
     };
@@ -1065,8 +1091,12 @@ async fn confirm_units(
     body: Bytes,
 ) -> Response {
     let Ok(rows) = serde_json::from_str::<Vec<UnitRow>>(&Fields::of(&body).get("data")) else {
-        return ApiError::bad_request("import.bad_data", "导入数据无效", "the import data is invalid")
-            .into_response();
+        return ApiError::bad_request(
+            "import.bad_data",
+            "导入数据无效",
+            "the import data is invalid",
+        )
+        .into_response();
     };
     match org_import::apply_units(&state, &session, &rows).await {
         Ok(written) => import_result(&state, &session, None, Some(written.len()), Vec::new()),
@@ -1075,7 +1105,13 @@ async fn confirm_units(
             import_result(&state, &session, Some(p), None, Vec::new())
         }
         Err(ImportError::Api(e)) => e.into_response(),
-        Err(e) => import_result(&state, &session, Some(file_problem("units", &e)), None, Vec::new()),
+        Err(e) => import_result(
+            &state,
+            &session,
+            Some(file_problem("units", &e)),
+            None,
+            Vec::new(),
+        ),
     }
 }
 
@@ -1085,8 +1121,12 @@ async fn confirm_people(
     body: Bytes,
 ) -> Response {
     let Ok(rows) = serde_json::from_str::<Vec<PersonRow>>(&Fields::of(&body).get("data")) else {
-        return ApiError::bad_request("import.bad_data", "导入数据无效", "the import data is invalid")
-            .into_response();
+        return ApiError::bad_request(
+            "import.bad_data",
+            "导入数据无效",
+            "the import data is invalid",
+        )
+        .into_response();
     };
     match org_import::apply_people(&state, &session, &rows).await {
         Ok(done) => {
@@ -1106,7 +1146,13 @@ async fn confirm_people(
             import_result(&state, &session, Some(p), None, Vec::new())
         }
         Err(ImportError::Api(e)) => e.into_response(),
-        Err(e) => import_result(&state, &session, Some(file_problem("people", &e)), None, Vec::new()),
+        Err(e) => import_result(
+            &state,
+            &session,
+            Some(file_problem("people", &e)),
+            None,
+            Vec::new(),
+        ),
     }
 }
 
@@ -1182,14 +1228,18 @@ async fn trail_page(
             })
             .unwrap_or_else(|| s.to_owned())
     };
-    let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+    let json =
+        |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
     let next = (t.rows.len() as i64 == TRAIL_PAGE).then(|| from + TRAIL_PAGE);
     let rows = t
         .rows
         .iter()
         .map(|r| TrailLine {
             seq: r.seq,
-            at: calendar.to_local(r.at).format("%Y-%m-%d %H:%M:%S").to_string(),
+            at: calendar
+                .to_local(r.at)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
             actor: who(&r.actor),
             kind: r.kind.clone(),
             subject: subject(&r.subject),
