@@ -39,6 +39,7 @@ mod web_errors;
 mod web_export;
 mod web_finding;
 mod web_item;
+mod web_people;
 mod web_register;
 mod web_scores;
 mod web_signin;
