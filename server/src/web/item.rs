@@ -964,7 +964,7 @@ async fn view(
     };
     let mut handlers = Vec::new();
     if offered.contains(&CommandKind::Decompose) {
-        for u in &org.units {
+        for u in org.units.iter().filter(|u| !u.retired) {
             if !may_assign(&session.actor, &org.tree, Some(s), u.id) {
                 continue;
             }
