@@ -712,8 +712,17 @@ async fn put_policy(
     Json(policy): Json<Policy>,
 ) -> Result<Json<Policy>, ApiError> {
     policy.check().map_err(|e| policy_refused(&e))?;
-    let (mut tx, _org) = begin(&state).await?;
+    let (mut tx, org) = begin(&state).await?;
     put_setting(&mut tx, "policy", to_json(&policy)).await?;
+    record_change(
+        &mut tx,
+        &admin,
+        "policy.update",
+        "policy",
+        Some(&org.policy),
+        Some(&policy),
+    )
+    .await?;
     bump(&mut tx).await?;
     let reference = Reference::Policy(Box::new(policy.clone()));
     tx.append_changes(&[reference_row(&reference, now_millis())])
@@ -763,6 +772,15 @@ async fn put_calendar(
         .cloned()
         .ok_or_else(|| ApiError::internal("an imported calendar year is missing"))?;
     put_setting(&mut tx, &format!("calendar:{year}"), to_json(&data)).await?;
+    record_change(
+        &mut tx,
+        &admin,
+        "calendar.import",
+        &year.to_string(),
+        org.calendar.year(year),
+        Some(&data),
+    )
+    .await?;
     bump(&mut tx).await?;
     let reference = Reference::Calendar(data.clone());
     tx.append_changes(&[reference_row(&reference, now_millis())])

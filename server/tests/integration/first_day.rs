@@ -445,3 +445,104 @@ both!(
         assert_eq!(rows[8]["kind"], "account.import");
     }
 );
+
+/// `duban init` as a process, on both backends: the password from a file (there is no flag
+/// for it on the command line), a second run refused, and the trail's first rows by `init`.
+async fn init_command(backend: Backend) {
+    let dir = temp_dir();
+    let database = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(
+            duban_server::db::postgres::create_database(&pg_url(), "duban_t")
+                .await
+                .expect("a database"),
+        ),
+    };
+    let password_file = dir.join("password");
+    std::fs::write(&password_file, "init-password-2\n").unwrap();
+    let data_dir = dir.join("data");
+    let mut args = vec![
+        "init".to_owned(),
+        "--name".into(),
+        "某某县人民政府".into(),
+        "--utc-offset".into(),
+        "+06:00".into(),
+        "--admin-username".into(),
+        "first".into(),
+        "--admin-name".into(),
+        "王管理".into(),
+        "--password-file".into(),
+        password_file.to_str().unwrap().into(),
+        "--data-dir".into(),
+        data_dir.to_str().unwrap().into(),
+    ];
+    if let Some(url) = &database {
+        args.extend(["--database".to_owned(), url.clone()]);
+    }
+    let run = |args: &[String]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_duban"))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("duban runs")
+    };
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("root="));
+    let again = run(&args);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("init.not_empty"));
+    let mut with_flag = args.clone();
+    with_flag.extend(["--password".to_owned(), "in-argv-1".into()]);
+    assert_eq!(
+        run(&with_flag).status.code(),
+        Some(2),
+        "no password on the command line"
+    );
+
+    let db = duban_server::db::Db::open(database.as_deref(), &data_dir, 2)
+        .await
+        .expect("open");
+    let state = duban_server::AppState::with_db(db, duban_server::config::Config::default())
+        .await
+        .expect("state");
+    let org = state.org.latest(&state.db).await.unwrap();
+    assert_eq!(org.name(), "某某县人民政府");
+    assert_eq!(org.calendar.utc_offset().local_minus_utc(), 6 * 3600);
+    let admin = org.people.values().next().expect("the administrator");
+    assert_eq!(admin.username, "first");
+    assert_eq!(
+        duban_server::admin_trail::verify(&state.db).await.unwrap(),
+        3,
+        "the root unit, the administrator and the time zone"
+    );
+    let rows = duban_server::admin_trail::page(&state.db, 1, 10)
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|r| r.actor == "init"));
+    let token = duban_server::auth::login(
+        &state,
+        duban_core::protocol::LoginRequest {
+            username: "first".into(),
+            password: "init-password-2".into(),
+            device: None,
+        },
+    )
+    .await
+    .expect("the administrator signs in");
+    assert!(!token.must_change_password, "they chose it themselves");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duban_init_as_a_process_on_sqlite() {
+    init_command(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duban_init_as_a_process_on_postgres() {
+    init_command(Backend::Postgres).await;
+}
