@@ -143,6 +143,17 @@ async fn in_a_browser_an_administrator_makes_a_unit_and_an_account_and_the_perso
         b.check_page(&shot("portal")).await;
         s.login_with(&username, "my-own-password-1").await;
     }
+    // The administrator reads it all in the administrative trail, verified.
+    b.sign_in(&s.base, "admin").await;
+    b.go(&format!("{}/admin/trail", s.base)).await;
+    b.wait_for(
+        "return document.querySelector('#trail-verified') !== null",
+        "the verified trail",
+    )
+    .await;
+    b.check_page("admin-phone-trail").await;
+    b.resize(1440, 900).await;
+    b.check_page("admin-pc-trail").await;
     let t = duban_server::admin_trail::verify(&s.state.db)
         .await
         .expect("the trail verifies");

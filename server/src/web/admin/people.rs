@@ -1158,12 +1158,44 @@ async fn confirm_people(
 
 // ----- the administrative trail ----------------------------------------------------------------
 
+/// The kinds of change this module and the API record, with their catalog keys; others
+/// (recorded by other parts of the console) are shown by their code.
+const KINDS: &[(&str, &str)] = &[
+    ("unit.create", "people-kind-unit-create"),
+    ("unit.rename", "people-kind-unit-rename"),
+    ("unit.move", "people-kind-unit-move"),
+    ("unit.retire", "people-kind-unit-retire"),
+    ("unit.reinstate", "people-kind-unit-reinstate"),
+    ("unit.update", "people-kind-unit-update"),
+    ("unit.import", "people-kind-unit-import"),
+    ("account.create", "people-kind-account-create"),
+    ("account.update", "people-kind-account-update"),
+    ("account.deactivate", "people-kind-account-deactivate"),
+    ("account.reactivate", "people-kind-account-reactivate"),
+    (
+        "account.reset_password",
+        "people-kind-account-reset-password",
+    ),
+    ("account.unlock", "people-kind-account-unlock"),
+    ("account.lock", "people-kind-account-lock"),
+    (
+        "account.revoke_sessions",
+        "people-kind-account-revoke-sessions",
+    ),
+    ("account.import", "people-kind-account-import"),
+    ("policy.update", "people-kind-policy-update"),
+    ("calendar.import", "people-kind-calendar-import"),
+    ("settings.utc_offset", "people-kind-settings-utc-offset"),
+];
+
 /// A trail row as shown.
 struct TrailLine {
     seq: i64,
     at: String,
     actor: String,
     kind: String,
+    /// The kind in the page's language, when this module knows it.
+    kind_name: Option<String>,
     subject: String,
     before: String,
     after: String,
@@ -1231,6 +1263,7 @@ async fn trail_page(
     let json =
         |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
     let next = (t.rows.len() as i64 == TRAIL_PAGE).then(|| from + TRAIL_PAGE);
+    let chrome_lang = crate::i18n::current();
     let rows = t
         .rows
         .iter()
@@ -1242,6 +1275,10 @@ async fn trail_page(
                 .to_string(),
             actor: who(&r.actor),
             kind: r.kind.clone(),
+            kind_name: KINDS
+                .iter()
+                .find(|(k, _)| *k == r.kind)
+                .map(|(_, key)| chrome_lang.t(key)),
             subject: subject(&r.subject),
             before: json(&r.before),
             after: json(&r.after),
@@ -1332,6 +1369,21 @@ async fn password_save(
                 done: false,
             };
             page(StatusCode::UNPROCESSABLE_ENTITY, &p)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KINDS;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn every_kind_of_change_is_named_in_both_languages() {
+        for (kind, key) in KINDS {
+            for lang in [Lang::Zh, Lang::En] {
+                assert_ne!(lang.t(key), *key, "{kind} has no name");
+            }
         }
     }
 }
