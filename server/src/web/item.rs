@@ -1738,7 +1738,11 @@ async fn file(
     headers: HeaderMap,
     Path(hash): Path<String>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
+    // A password an administrator set must be replaced first (see `SignedIn`).
+    let Some(session) = signed_in(&state, &headers)
+        .await
+        .filter(|s| !s.must_change_password)
+    else {
         return ApiError::unauthorized().into_response();
     };
     match blobs::download(State(state), session, crate::error::Path(hash), headers).await {
