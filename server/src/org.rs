@@ -327,6 +327,13 @@ pub fn check_unit(org: &Org, input: &UnitInput, id: UnitId) -> Result<(), OrgRef
     for alias in &input.aliases {
         one_line(alias, "单位别名", "a unit's alias")?;
     }
+    if input.parent.is_none() && input.retired {
+        return Err(refuse(
+            "org.retire_root",
+            "不能撤销组织本身(根单位)",
+            "the organisation itself (the root unit) cannot be retired",
+        ));
+    }
     // Every name a person may write for this unit must find it alone.
     let own = unit_names(&input.name, &input.short_name, &input.aliases);
     for other in org.units.iter().filter(|u| u.id != id) {
@@ -352,6 +359,14 @@ pub fn check_unit(org: &Org, input: &UnitInput, id: UnitId) -> Result<(), OrgRef
                 "org.unknown_unit",
                 "上级单位不存在",
                 "no such parent unit",
+            ));
+        }
+        let moved = org.unit(id).map(|u| u.parent) != Some(Some(parent));
+        if moved && org.unit(parent).is_some_and(|p| p.retired) {
+            return Err(refuse(
+                "org.retired_parent",
+                "上级单位已撤销,不能在其下新建或移入单位",
+                "the parent unit is retired: no unit may be created or moved under it",
             ));
         }
         if org.tree.is_within(parent, id) {

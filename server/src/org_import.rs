@@ -380,6 +380,7 @@ pub fn check_units(org: &Org, rows: &[UnitRow]) -> Result<Vec<(u32, UnitInput)>,
         if let Err(refusal) = check_unit(&org, &input, id) {
             let column = match refusal.code {
                 "org.bad_short_name" => "short_name",
+                "org.retired_parent" | "org.unknown_unit" | "org.cycle" => "parent",
                 "org.bad_alias" => "aliases",
                 _ => "name",
             };

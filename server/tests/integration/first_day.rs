@@ -70,6 +70,22 @@ both!(
         )
         .await
         .expect(200);
+        // Nothing new under a retired unit, and the organisation itself is never retired.
+        s.post(
+            &admin,
+            "/api/v1/admin/units",
+            json!({"parent": unit_id, "name": "城建股"}),
+        )
+        .await
+        .error(422, "org.retired_parent");
+        s.call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/admin/units/{}", f.root),
+            Some(&admin),
+            Some(json!({"parent": null, "name": "县政府", "retired": true})),
+        )
+        .await
+        .error(422, "org.retire_root");
         let user = s
             .post(
                 &admin,
