@@ -1194,6 +1194,8 @@ struct TrailLine {
     seq: i64,
     at: String,
     actor: String,
+    /// Whether `duban init` made the change.
+    by_init: bool,
     kind: String,
     /// The kind in the page's language, when this module knows it.
     kind_name: Option<String>,
@@ -1275,6 +1277,7 @@ async fn trail_page(
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
             actor: who(&r.actor),
+            by_init: r.actor == crate::admin_trail::INIT,
             kind: r.kind.clone(),
             kind_name: KINDS
                 .iter()
