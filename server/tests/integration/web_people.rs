@@ -320,3 +320,76 @@ async fn the_console_pages_check_as_the_api_does_and_keep_a_trail() {
     }
     assert!(!html.contains(&password));
 }
+
+/// The English words left in a page's visible text once tags, attributes, `<code>` and
+/// `<pre>` are taken out.
+fn english_words(html: &str) -> Vec<String> {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        let tag = &rest[start..];
+        let skip_to = ["<code", "<pre", "<script", "<style", "<title"]
+            .iter()
+            .find(|t| tag.starts_with(**t))
+            .map(|t| format!("</{}>", &t[1..]));
+        rest = match skip_to {
+            Some(end) => tag.find(&end).map(|i| &tag[i + end.len()..]).unwrap_or(""),
+            None => tag.find('>').map(|i| &tag[i + 1..]).unwrap_or(""),
+        };
+        text.push(' ');
+    }
+    text.push_str(rest);
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 3)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_speaks_one_language_at_a_time() {
+    let s = start(Backend::Sqlite).await;
+    duban_server::seed::seed_demo(&s.state).await.expect("demo");
+    let web = browser();
+    let admin = crate::web::demo_sign_in(&s, &web, "admin").await;
+    let org = s.state.org.latest(&s.state.db).await.unwrap();
+    let someone = org
+        .people
+        .values()
+        .find(|p| p.username == "staff-jtj")
+        .unwrap()
+        .id;
+    let unit = org.units[1].id;
+    for path in [
+        "/admin/units".to_owned(),
+        format!("/admin/units/{unit}"),
+        "/admin/accounts".to_owned(),
+        format!("/admin/accounts/{someone}"),
+        "/admin/import".to_owned(),
+        "/admin/trail".to_owned(),
+        "/password".to_owned(),
+    ] {
+        for (lang, cookie) in [("zh-CN", "duban_lang=zh-CN"), ("en", "duban_lang=en")] {
+            let r = web
+                .get(format!("{}{path}", s.base))
+                .header(COOKIE, format!("{admin}; {cookie}"))
+                .header("Accept-Language", lang)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{path}");
+            let html = r.text().await.unwrap();
+            if lang == "zh-CN" {
+                let words = english_words(&html);
+                assert!(
+                    words.is_empty(),
+                    "{path}: English in the Chinese page: {words:?}"
+                );
+            } else {
+                // The same reading finds the English page's words (the check can fail).
+                assert!(html.contains("lang=\"en\""), "{path}");
+                assert!(english_words(&html).len() > 5, "{path}");
+            }
+        }
+    }
+}
