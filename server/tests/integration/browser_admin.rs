@@ -154,6 +154,18 @@ async fn in_a_browser_an_administrator_makes_a_unit_and_an_account_and_the_perso
     b.check_page("admin-phone-trail").await;
     b.resize(1440, 900).await;
     b.check_page("admin-pc-trail").await;
+    // In Chinese, the administrator's choice, remembered.
+    b.click("form.lang button").await;
+    b.wait_for(
+        "return document.documentElement.lang === 'zh-CN'",
+        "the Chinese interface",
+    )
+    .await;
+    b.check_page("admin-pc-trail-zh").await;
+    b.go(&format!("{}/admin/units", s.base)).await;
+    b.check_page("admin-pc-units-zh").await;
+    b.go(&format!("{}/admin/accounts", s.base)).await;
+    b.check_page("admin-pc-accounts-zh").await;
     let t = duban_server::admin_trail::verify(&s.state.db)
         .await
         .expect("the trail verifies");
