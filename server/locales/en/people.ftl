@@ -121,3 +121,4 @@ people-kind-account-import = Person imported
 people-kind-policy-update = Policy changed
 people-kind-calendar-import = Calendar year imported
 people-kind-settings-utc-offset = Time zone set
+people-must-change = Password to be changed

@@ -121,3 +121,4 @@ people-kind-account-import = 导入人员
 people-kind-policy-update = 修改规则参数
 people-kind-calendar-import = 导入工作日历
 people-kind-settings-utc-offset = 设置时区
+people-must-change = 待本人改密码

@@ -249,10 +249,15 @@ pub struct AccountRow {
     pub failed_logins: i64,
     /// Locked until (Unix milliseconds), if a lock was ever set and not cleared.
     pub locked_until: Option<i64>,
+    /// Whether the person must replace a password an administrator set.
+    pub must_change_password: bool,
 }
 
 fn account_sql(filter: &str) -> String {
-    format!("SELECT {PERSON_COLUMNS}, phone, failed_logins, locked_until FROM users {filter}")
+    format!(
+        "SELECT {PERSON_COLUMNS}, phone, failed_logins, locked_until, must_change_password \
+         FROM users {filter}"
+    )
 }
 
 fn account_of(r: &Row) -> Result<AccountRow, DbError> {
@@ -261,6 +266,7 @@ fn account_of(r: &Row) -> Result<AccountRow, DbError> {
         phone: r.get_opt_text("phone")?,
         failed_logins: r.get_int("failed_logins")?,
         locked_until: r.get_opt_int("locked_until")?,
+        must_change_password: r.get_int("must_change_password")? != 0,
     })
 }
 

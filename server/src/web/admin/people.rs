@@ -392,6 +392,7 @@ struct AccountLine {
     roles: String,
     active: bool,
     locked: bool,
+    must_change: bool,
 }
 
 /// What an account form holds (as typed).
@@ -530,6 +531,7 @@ async fn account_lines(state: &AppState, org: &Org) -> Result<Vec<AccountLine>, 
                 .join("、"),
             active: a.person.active,
             locked: a.locked_until.is_some_and(|t| t > now),
+            must_change: a.must_change_password,
         })
         .collect())
 }
