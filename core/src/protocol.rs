@@ -50,6 +50,11 @@ pub struct LoginResponse {
     pub expires_at: DateTime<Utc>,
     /// Who signed in.
     pub user: Person,
+    /// An administrator set this password: the person must choose their own
+    /// (`POST /api/v1/auth/password`) before the web pages let them do anything else.
+    /// Absent from older servers' answers.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// A person as others see them (no password, no phone number).
@@ -82,10 +87,20 @@ pub struct UnitRecord {
     pub parent: Option<UnitId>,
     /// Name (zh-CN).
     pub name: String,
-    /// Name (English), may be empty.
+    /// Name (English), may be empty. Kept for old data; not shown (names are data).
     pub name_en: String,
     /// Order among siblings.
     pub sort: i64,
+    /// Short name (简称, e.g. 住建局), may be empty. Absent from older data.
+    #[serde(default)]
+    pub short_name: String,
+    /// Other names people write for the unit. Absent from older data.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// A unit no longer in use: offered for nothing new, kept for the items that name it.
+    /// Absent from older data.
+    #[serde(default)]
+    pub retired: bool,
 }
 
 /// One command from a device's outbox.

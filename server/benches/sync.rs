@@ -130,6 +130,9 @@ async fn main() {
             name: format!("单位{u}"),
             name_en: String::new(),
             sort: 0,
+            short_name: String::new(),
+            aliases: Vec::new(),
+            retired: false,
         };
         write_unit(&mut tx, &org, &input, *u, at).await.unwrap();
         tx.commit().await.unwrap();

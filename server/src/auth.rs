@@ -308,6 +308,7 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
     let id = account.id;
     let stored = account.password_hash;
     let active = account.active;
+    let must_change_password = account.must_change_password;
     let budget = i64::from(state.config.lockout_attempts);
     let try_number = reserve_try(state, &id, now).await?;
     if try_number > budget {
@@ -361,6 +362,7 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
         token,
         expires_at: expires,
         user,
+        must_change_password,
     })
 }
 
@@ -375,6 +377,8 @@ pub struct Session {
     pub token_hash: String,
     /// The organisation.
     pub org: Arc<Org>,
+    /// An administrator set the password: the pages allow nothing but choosing a new one.
+    pub must_change_password: bool,
 }
 
 impl Session {
@@ -452,6 +456,51 @@ impl Session {
             device: live.device,
             token_hash: hash,
             org,
+            must_change_password: live.must_change_password,
         })
     }
+}
+
+/// Changes the signed-in person's own password: the current one must be given, the new one
+/// follows [`check_password_rules`] and must differ from it. Clears
+/// `users.must_change_password` and signs the person out on every other device.
+pub async fn change_own_password(
+    state: &AppState,
+    session: &Session,
+    current: &str,
+    new: &str,
+) -> Result<(), ApiError> {
+    check_password_rules(new)?;
+    if current == new {
+        return Err(ApiError::unprocessable(
+            "auth.same_password",
+            "新密码不能与当前密码相同",
+            "the new password must differ from the current one",
+        ));
+    }
+    let id = session.user().to_string();
+    let stored = db::org::password_hash(&state.db, &id)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let current = current.to_owned();
+    let ok = state
+        .hashing
+        .run(move || verify_password(&current, &stored))
+        .await?;
+    if !ok {
+        return Err(ApiError::unprocessable(
+            "auth.wrong_password",
+            "当前密码不正确",
+            "the current password is wrong",
+        ));
+    }
+    let new = new.to_owned();
+    let hash = state.hashing.run(move || hash_password(&new)).await??;
+    let now = Utc::now().timestamp_millis();
+    let mut tx = state.db.write().await?;
+    db::org::set_password(&mut tx, &id, &hash).await?;
+    db::org::set_must_change_password(&mut tx, &id, false).await?;
+    db::org::revoke_other_sessions(&mut tx, &id, &session.token_hash, now).await?;
+    tx.commit().await?;
+    Ok(())
 }

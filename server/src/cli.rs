@@ -3,7 +3,8 @@
 //!
 //! Each area of the program is one subcommand of [`Command`]: `calendar`, `serve` (the HTTP
 //! server), `demo` (the server with demo data), `photo` (the on-site photo pipeline) and
-//! `verify-archive` (the offline check of an item's archive).
+//! `verify-archive` (the offline check of an item's archive), `init` (an empty organisation
+//! and its first administrator on an empty database).
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -49,6 +50,33 @@ pub enum Command {
         /// The archive, as downloaded from `/items/{id}/archive.zip`.
         file: PathBuf,
     },
+    /// Set up an empty organisation on an empty database: its name (the root unit's), its
+    /// time zone and its first administrator. The password is read from the terminal
+    /// (twice, without echo) or from `--password-file`, never from the command line.
+    Init(InitArgs),
+}
+
+/// `duban init …`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The organisation's name, e.g. 某某县人民政府.
+    #[arg(long = "name", value_name = "NAME")]
+    pub name: String,
+    /// Its time zone as a UTC offset [default: +08:00].
+    #[arg(long = "utc-offset", value_name = "±HH:MM", default_value = "+08:00")]
+    pub utc_offset: String,
+    /// The first administrator's username.
+    #[arg(long = "admin-username", value_name = "USERNAME")]
+    pub admin_username: String,
+    /// The first administrator's name.
+    #[arg(long = "admin-name", value_name = "NAME")]
+    pub admin_name: String,
+    /// Read the password from this file (its first line) instead of the terminal.
+    #[arg(long = "password-file", value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    /// Where the database is (as for `duban serve`).
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 /// `duban photo …`.
@@ -173,6 +201,10 @@ pub enum CliError {
     },
     /// An archive does not verify: the verifier's report, each mismatch on a line.
     ArchiveMismatch(String),
+    /// `duban init` refused.
+    Init(duban_server::init::InitError),
+    /// The password could not be read (terminal or file), or the two entries differ.
+    Password(String),
 }
 
 impl CliError {
@@ -194,6 +226,10 @@ impl CliError {
             CliError::Photo(e) => e.code(),
             CliError::ArchiveFile { .. } => "cli.archive_file",
             CliError::ArchiveMismatch(_) => "archive.mismatch",
+            CliError::Init(duban_server::init::InitError::NotEmpty) => "init.not_empty",
+            CliError::Init(duban_server::init::InitError::BadOffset(_)) => "init.bad_offset",
+            CliError::Init(_) => "init.refused",
+            CliError::Password(_) => "init.password",
         }
     }
 
@@ -226,6 +262,8 @@ impl CliError {
                 format!("无法读取归档文件 {}:{source}", path.display())
             }
             CliError::ArchiveMismatch(_) => "归档校验未通过,文件或留痕被改动".to_owned(),
+            CliError::Init(e) => format!("{}({})", e.zh(), e.code()),
+            CliError::Password(text) => format!("无法读取密码:{text}"),
         }
     }
 
@@ -264,6 +302,8 @@ impl CliError {
             CliError::ArchiveMismatch(_) => {
                 "the archive does not verify: files or the trail were altered".to_owned()
             }
+            CliError::Init(e) => format!("{} ({})", e.en(), e.code()),
+            CliError::Password(text) => format!("cannot read the password: {text}"),
         }
     }
 
@@ -339,7 +379,67 @@ pub fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Demo(args) => serve(args, true),
         Command::Photo(PhotoCommand::Process(args)) => process_photo(args),
         Command::VerifyArchive { file } => verify_archive(file),
+        Command::Init(args) => init(args),
     }
+}
+
+/// The password for `duban init`: the first line of `--password-file`, or typed twice at
+/// the terminal without echo (`rpassword`).
+fn init_password(args: &InitArgs) -> Result<String, CliError> {
+    if let Some(path) = &args.password_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::Password(format!("{}: {e}", path.display())))?;
+        return Ok(text.lines().next().unwrap_or("").to_owned());
+    }
+    let first = rpassword::prompt_password("密码 Password: ")
+        .map_err(|e| CliError::Password(e.to_string()))?;
+    let second = rpassword::prompt_password("再输一次 Again: ")
+        .map_err(|e| CliError::Password(e.to_string()))?;
+    if first != second {
+        return Err(CliError::Password(
+            "两次输入不一致 / the two entries differ".to_owned(),
+        ));
+    }
+    Ok(first)
+}
+
+/// `duban init`: see [`duban_server::init`].
+fn init(args: &InitArgs) -> Result<Output, CliError> {
+    let utc_offset_minutes =
+        duban_server::init::parse_utc_offset(&args.utc_offset).map_err(CliError::Init)?;
+    let config = args.serve.resolve().map_err(CliError::Config)?;
+    let password = init_password(args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Serve(ServeError::Io(e)))?;
+    let new = duban_server::init::NewOrganisation {
+        name: args.name.clone(),
+        utc_offset_minutes,
+        admin_username: args.admin_username.clone(),
+        admin_name: args.admin_name.clone(),
+        password,
+    };
+    let made = runtime.block_on(async {
+        let state = duban_server::AppState::open(config)
+            .await
+            .map_err(|e| CliError::Serve(e.into()))?;
+        duban_server::init::init(&state, &new)
+            .await
+            .map_err(CliError::Init)
+    })?;
+    Ok(Output {
+        stdout: format!(
+            "{name}: 已建立组织,系统管理员 {user}。请登录后在“系统管理”中导入单位和人员。\n\
+             {name}: organisation set up, administrator {user}. Sign in and import units and \
+             people under Administration.\nroot={root} admin={admin}\n",
+            name = new.name,
+            user = new.admin_username,
+            root = made.root,
+            admin = made.admin,
+        ),
+        stderr: String::new(),
+    })
 }
 
 /// `duban verify-archive`: the offline check of an item's archive.

@@ -88,6 +88,10 @@ pub fn actor_of(p: &Person) -> Actor {
 
 pub use crate::db::codec::{from_code, from_json, time_of, to_json};
 
+/// The setting holding the organisation's offset from UTC in minutes (`duban init`); absent:
+/// +08:00.
+pub const UTC_OFFSET_SETTING: &str = "utc_offset";
+
 async fn load(db: &Db) -> Result<Org, DbError> {
     let version = db::org::version(db).await?;
     let units = db::org::units(db).await?;
@@ -105,6 +109,12 @@ async fn load(db: &Db) -> Result<Org, DbError> {
         let (key, value) = (setting.key, setting.value);
         if key == "policy" {
             policy = Policy::from_json(&value).map_err(|e| DbError::Corrupt(e.to_string()))?;
+        } else if key == UTC_OFFSET_SETTING {
+            let minutes: i32 = value
+                .trim()
+                .parse()
+                .map_err(|_| DbError::Corrupt("the utc_offset setting is not minutes".into()))?;
+            calendar.set_utc_offset(minutes);
         } else if key.starts_with("calendar:") {
             calendar
                 .import_year_json(&value)
@@ -190,6 +200,31 @@ pub struct UnitInput {
     /// Order among siblings.
     #[serde(default)]
     pub sort: i64,
+    /// Short name (简称), may be empty.
+    #[serde(default)]
+    pub short_name: String,
+    /// Other names people write for the unit.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Retired: offered for nothing new, kept for the items that name it.
+    #[serde(default)]
+    pub retired: bool,
+}
+
+impl UnitInput {
+    /// The input that writes `unit` back unchanged (to change one field of it).
+    pub fn of(unit: &UnitRecord) -> UnitInput {
+        UnitInput {
+            id: Some(unit.id),
+            parent: unit.parent,
+            name: unit.name.clone(),
+            name_en: unit.name_en.clone(),
+            sort: unit.sort,
+            short_name: unit.short_name.clone(),
+            aliases: unit.aliases.clone(),
+            retired: unit.retired,
+        }
+    }
 }
 
 /// A new account or a change to one.
@@ -269,12 +304,69 @@ pub fn check_unit(org: &Org, input: &UnitInput, id: UnitId) -> Result<(), OrgRef
     }
     one_line(&input.name, "单位名称", "a unit's name")?;
     one_line(&input.name_en, "单位英文名称", "a unit's English name")?;
+    if input.short_name.trim().chars().count() > 50 {
+        return Err(refuse(
+            "org.bad_short_name",
+            "单位简称不超过50个字",
+            "a unit's short name is at most 50 characters",
+        ));
+    }
+    one_line(&input.short_name, "单位简称", "a unit's short name")?;
+    if input.aliases.len() > 20
+        || input
+            .aliases
+            .iter()
+            .any(|a| a.trim().is_empty() || a.trim().chars().count() > 100)
+    {
+        return Err(refuse(
+            "org.bad_alias",
+            "别名最多20个,每个1至100个字",
+            "a unit has at most 20 aliases, each 1 to 100 characters",
+        ));
+    }
+    for alias in &input.aliases {
+        one_line(alias, "单位别名", "a unit's alias")?;
+    }
+    if input.parent.is_none() && input.retired {
+        return Err(refuse(
+            "org.retire_root",
+            "不能撤销组织本身(根单位)",
+            "the organisation itself (the root unit) cannot be retired",
+        ));
+    }
+    // Every name a person may write for this unit must find it alone.
+    let own = unit_names(&input.name, &input.short_name, &input.aliases);
+    for other in org.units.iter().filter(|u| u.id != id) {
+        let theirs = unit_names(&other.name, &other.short_name, &other.aliases);
+        if let Some(clash) = own.iter().skip(1).find(|n| theirs.contains(n)).or_else(|| {
+            // The full name may repeat another's full name (two 办公室 under different
+            // parents), but not another's short name or alias.
+            theirs.iter().skip(1).find(|n| **n == own[0])
+        }) {
+            return Err(refuse(
+                "org.name_taken",
+                format!("“{clash}”已是单位“{}”的名称、简称或别名", other.name),
+                format!(
+                    "“{clash}” is already a name, short name or alias of the unit “{}”",
+                    other.name
+                ),
+            ));
+        }
+    }
     if let Some(parent) = input.parent {
         if org.unit(parent).is_none() {
             return Err(refuse(
                 "org.unknown_unit",
                 "上级单位不存在",
                 "no such parent unit",
+            ));
+        }
+        let moved = org.unit(id).map(|u| u.parent) != Some(Some(parent));
+        if moved && org.unit(parent).is_some_and(|p| p.retired) {
+            return Err(refuse(
+                "org.retired_parent",
+                "上级单位已撤销,不能在其下新建或移入单位",
+                "the parent unit is retired: no unit may be created or moved under it",
             ));
         }
         if org.tree.is_within(parent, id) {
@@ -286,6 +378,53 @@ pub fn check_unit(org: &Org, input: &UnitInput, id: UnitId) -> Result<(), OrgRef
         }
     }
     Ok(())
+}
+
+/// A unit's names as written: its full name first, then its short name and aliases (trimmed,
+/// empty ones left out, once each).
+pub fn unit_names<'a>(name: &'a str, short_name: &'a str, aliases: &'a [String]) -> Vec<&'a str> {
+    let mut out = vec![name.trim()];
+    for n in std::iter::once(short_name).chain(aliases.iter().map(String::as_str)) {
+        let n = n.trim();
+        if !n.is_empty() && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// How a written unit name was not found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitLookup {
+    /// No unit has this name, short name or alias.
+    Unknown,
+    /// Several units have it (full names may repeat): their ids.
+    Ambiguous(Vec<UnitId>),
+}
+
+/// Finds a unit by its full name, short name (简称) or an alias — the one resolver every
+/// import and form uses. A full name wins over a short name or alias; retired units are
+/// left out unless `with_retired`.
+pub fn find_unit<'a>(
+    units: &'a [UnitRecord],
+    written: &str,
+    with_retired: bool,
+) -> Result<&'a UnitRecord, UnitLookup> {
+    let written = written.trim();
+    let live = || units.iter().filter(|u| with_retired || !u.retired);
+    let by_name: Vec<&UnitRecord> = live().filter(|u| u.name.trim() == written).collect();
+    let found = if by_name.is_empty() {
+        live()
+            .filter(|u| unit_names(&u.name, &u.short_name, &u.aliases).contains(&written))
+            .collect()
+    } else {
+        by_name
+    };
+    match found.as_slice() {
+        [] => Err(UnitLookup::Unknown),
+        [one] => Ok(one),
+        many => Err(UnitLookup::Ambiguous(many.iter().map(|u| u.id).collect())),
+    }
 }
 
 /// Checks an account change.
@@ -368,6 +507,14 @@ pub async fn write_unit(
         name: input.name.trim().to_owned(),
         name_en: input.name_en.trim().to_owned(),
         sort: input.sort,
+        short_name: input.short_name.trim().to_owned(),
+        aliases: unit_names(&input.name, &input.short_name, &input.aliases)
+            .into_iter()
+            .skip(1)
+            .filter(|a| *a != input.short_name.trim())
+            .map(str::to_owned)
+            .collect(),
+        retired: input.retired,
     };
     db::org::put_unit(tx, &record).await?;
     let mut feed = vec![reference_change(

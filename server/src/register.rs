@@ -162,23 +162,23 @@ pub fn parse_when(text: &str, org: &Org) -> Option<DateTime<Utc>> {
 /// A refusal of one field: (code, zh, en).
 type Why = (&'static str, String, String);
 
-/// The unit named by id or by (unique) name.
+/// The unit named by id, or by its full name, short name (简称) or an alias
+/// ([`crate::org::find_unit`]); a retired unit takes no new items.
 fn unit_of(text: &str, org: &Org) -> Result<UnitId, Why> {
     let t = text.trim();
     if let Ok(id) = uuid::Uuid::parse_str(t) {
-        if let Some(u) = org.unit(UnitId(id)) {
+        if let Some(u) = org.unit(UnitId(id)).filter(|u| !u.retired) {
             return Ok(u.id);
         }
     }
-    let found: Vec<_> = org.units.iter().filter(|u| u.name == t).collect();
-    match found.as_slice() {
-        [u] => Ok(u.id),
-        [] => Err((
+    match crate::org::find_unit(&org.units, t, false) {
+        Ok(u) => Ok(u.id),
+        Err(crate::org::UnitLookup::Unknown) => Err((
             "input.unknown_unit",
             format!("没有名为“{t}”的单位"),
             format!("no unit is named “{t}”"),
         )),
-        _ => Err((
+        Err(crate::org::UnitLookup::Ambiguous(_)) => Err((
             "input.ambiguous_unit",
             format!("有多个名为“{t}”的单位，请用编号"),
             format!("several units are named “{t}”: use its id"),

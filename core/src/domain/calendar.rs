@@ -293,6 +293,12 @@ impl Calendar {
         self.offset
     }
 
+    /// Changes the organisation's offset from UTC (minutes, clamped as [`Calendar::empty`]
+    /// does), keeping the year data.
+    pub fn set_utc_offset(&mut self, utc_offset_minutes: i32) {
+        self.offset = Calendar::empty(utc_offset_minutes).offset;
+    }
+
     // ----- data -----------------------------------------------------------------------------
 
     /// Parses one year's JSON (the `YYYY.json` format) and imports it, replacing that year's data

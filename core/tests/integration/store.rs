@@ -45,6 +45,9 @@ fn store_as(me: duban_core::domain::UserId) -> Store {
         name: name.into(),
         name_en: name.into(),
         sort: 0,
+        short_name: String::new(),
+        aliases: Vec::new(),
+        retired: false,
     };
     store
         .set_reference(&Snapshot {

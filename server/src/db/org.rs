@@ -39,6 +39,9 @@ fn unit_of(r: &Row) -> Result<UnitRecord, DbError> {
         name: r.get_text("name")?,
         name_en: r.get_text("name_en")?,
         sort: r.get_int("sort")?,
+        short_name: r.get_text("short_name")?,
+        aliases: from_json::<Vec<String>>(&r.get_text("aliases")?)?,
+        retired: r.get_int("retired")? != 0,
     })
 }
 
@@ -85,7 +88,8 @@ pub async fn bump(tx: &mut Tx) -> Result<(), DbError> {
 /// Every unit, by sort order and name.
 pub async fn units(db: &Db) -> Result<Vec<UnitRecord>, DbError> {
     db.rows(
-        "SELECT id, parent, name, name_en, sort FROM units ORDER BY sort, name",
+        "SELECT id, parent, name, name_en, sort, short_name, aliases, retired FROM units \
+         ORDER BY sort, name",
         vec![],
     )
     .await?
@@ -97,15 +101,20 @@ pub async fn units(db: &Db) -> Result<Vec<UnitRecord>, DbError> {
 /// Writes a unit (insert, or update of the one with its id).
 pub async fn put_unit(tx: &mut Tx, unit: &UnitRecord) -> Result<(), DbError> {
     tx.exec(
-        "INSERT INTO units (id, parent, name, name_en, sort) VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO units (id, parent, name, name_en, sort, short_name, aliases, retired) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
          ON CONFLICT (id) DO UPDATE SET parent = excluded.parent, name = excluded.name, \
-         name_en = excluded.name_en, sort = excluded.sort",
+         name_en = excluded.name_en, sort = excluded.sort, short_name = excluded.short_name, \
+         aliases = excluded.aliases, retired = excluded.retired",
         args![
             unit.id.to_string(),
             unit.parent.map(|p| p.to_string()),
             unit.name.as_str(),
             unit.name_en.as_str(),
-            unit.sort
+            unit.sort,
+            unit.short_name.as_str(),
+            to_json(&unit.aliases),
+            i64::from(unit.retired)
         ],
     )
     .await?;
@@ -221,6 +230,14 @@ pub async fn user_exists(db: &Db, id: &str) -> Result<bool, DbError> {
         .is_some())
 }
 
+/// Whether the account exists, read in a transaction.
+pub async fn user_exists_in(tx: &mut Tx, id: &str) -> Result<bool, DbError> {
+    Ok(tx
+        .row("SELECT 1 AS one FROM users WHERE id = $1", args![id])
+        .await?
+        .is_some())
+}
+
 /// An account as administrators see it.
 #[derive(Clone, Debug)]
 pub struct AccountRow {
@@ -232,10 +249,15 @@ pub struct AccountRow {
     pub failed_logins: i64,
     /// Locked until (Unix milliseconds), if a lock was ever set and not cleared.
     pub locked_until: Option<i64>,
+    /// Whether the person must replace a password an administrator set.
+    pub must_change_password: bool,
 }
 
 fn account_sql(filter: &str) -> String {
-    format!("SELECT {PERSON_COLUMNS}, phone, failed_logins, locked_until FROM users {filter}")
+    format!(
+        "SELECT {PERSON_COLUMNS}, phone, failed_logins, locked_until, must_change_password \
+         FROM users {filter}"
+    )
 }
 
 fn account_of(r: &Row) -> Result<AccountRow, DbError> {
@@ -244,12 +266,14 @@ fn account_of(r: &Row) -> Result<AccountRow, DbError> {
         phone: r.get_opt_text("phone")?,
         failed_logins: r.get_int("failed_logins")?,
         locked_until: r.get_opt_int("locked_until")?,
+        must_change_password: r.get_int("must_change_password")? != 0,
     })
 }
 
 /// An account by id.
-pub async fn account(db: &Db, id: &str) -> Result<Option<AccountRow>, DbError> {
-    db.row(&account_sql("WHERE id = $1"), args![id])
+pub async fn account<'a>(on: impl Into<Conn<'a>>, id: &str) -> Result<Option<AccountRow>, DbError> {
+    on.into()
+        .row(&account_sql("WHERE id = $1"), args![id])
         .await?
         .as_ref()
         .map(account_of)
@@ -351,12 +375,15 @@ pub struct Credentials {
     pub locked_until: Option<i64>,
     /// Whether it may sign in.
     pub active: bool,
+    /// Whether the person must choose a new password.
+    pub must_change_password: bool,
 }
 
 /// The credentials of the account with this username.
 pub async fn credentials(db: &Db, username: &str) -> Result<Option<Credentials>, DbError> {
     db.row(
-        "SELECT id, password_hash, locked_until, active FROM users WHERE username = $1",
+        "SELECT id, password_hash, locked_until, active, must_change_password FROM users \
+         WHERE username = $1",
         args![username],
     )
     .await?
@@ -366,9 +393,42 @@ pub async fn credentials(db: &Db, username: &str) -> Result<Option<Credentials>,
             password_hash: r.get_text("password_hash")?,
             locked_until: r.get_opt_int("locked_until")?,
             active: r.get_int("active")? != 0,
+            must_change_password: r.get_int("must_change_password")? != 0,
         })
     })
     .transpose()
+}
+
+/// The stored password hash of an account, if it exists.
+pub async fn password_hash(db: &Db, id: &str) -> Result<Option<String>, DbError> {
+    db.row("SELECT password_hash FROM users WHERE id = $1", args![id])
+        .await?
+        .map(|r| r.get_text("password_hash"))
+        .transpose()
+}
+
+/// Sets or clears `users.must_change_password`.
+pub async fn set_must_change_password(tx: &mut Tx, id: &str, must: bool) -> Result<(), DbError> {
+    tx.exec(
+        "UPDATE users SET must_change_password = $2 WHERE id = $1",
+        args![id, i64::from(must)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Whether the account must choose a new password (false if it does not exist).
+pub async fn must_change_password<'a>(on: impl Into<Conn<'a>>, id: &str) -> Result<bool, DbError> {
+    Ok(on
+        .into()
+        .row(
+            "SELECT must_change_password FROM users WHERE id = $1",
+            args![id],
+        )
+        .await?
+        .map(|r| r.get_int("must_change_password"))
+        .transpose()?
+        .is_some_and(|v| v != 0))
 }
 
 /// The account's lock (Unix milliseconds), if it exists and a lock was set.
@@ -432,8 +492,8 @@ pub async fn clear_tries(tx: &mut Tx, id: &str, now: i64) -> Result<bool, DbErro
 }
 
 /// Unlocks the account (an administrator's act); returns whether it exists.
-pub async fn unlock(db: &Db, id: &str) -> Result<bool, DbError> {
-    let n = db
+pub async fn unlock(tx: &mut Tx, id: &str) -> Result<bool, DbError> {
+    let n = tx
         .exec(
             "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
             args![id],
@@ -506,6 +566,22 @@ pub async fn revoke_all_sessions(tx: &mut Tx, user: &str, at: i64) -> Result<u64
     .await
 }
 
+/// Revokes every live session of the person but the one with this token hash; returns how
+/// many.
+pub async fn revoke_other_sessions(
+    tx: &mut Tx,
+    user: &str,
+    keep_token_hash: &str,
+    at: i64,
+) -> Result<u64, DbError> {
+    tx.exec(
+        "UPDATE sessions SET revoked_at = $1 \
+         WHERE user_id = $2 AND token_hash <> $3 AND revoked_at IS NULL",
+        args![at, user, keep_token_hash],
+    )
+    .await
+}
+
 /// Revokes the session of a token.
 pub async fn revoke_token(tx: &mut Tx, token_hash: &str, at: i64) -> Result<(), DbError> {
     tx.exec(
@@ -527,12 +603,14 @@ pub struct LiveSession {
     pub expires_at: i64,
     /// The `org` counter.
     pub org_version: i64,
+    /// Whether the person must choose a new password (`users.must_change_password`).
+    pub must_change_password: bool,
 }
 
 /// The unrevoked session of an active person that a token hash names.
 pub async fn live_session(db: &Db, token_hash: &str) -> Result<Option<LiveSession>, DbError> {
     db.row(
-        "SELECT s.user_id, s.device, s.expires_at, \
+        "SELECT s.user_id, s.device, s.expires_at, u.must_change_password, \
          (SELECT value FROM counters WHERE name = 'org') AS org_version \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND u.active = 1",
@@ -545,6 +623,7 @@ pub async fn live_session(db: &Db, token_hash: &str) -> Result<Option<LiveSessio
             device: r.get_text("device")?,
             expires_at: r.get_int("expires_at")?,
             org_version: r.get_int("org_version")?,
+            must_change_password: r.get_int("must_change_password")? != 0,
         })
     })
     .transpose()

@@ -7,8 +7,16 @@
 //! - `GET /admin/users`, `POST /admin/users` (201), `PUT /admin/users/{id}`,
 //!   `POST /admin/users/{id}/lock`, `POST /admin/users/{id}/unlock`,
 //!   `POST /admin/users/{id}/sessions/revoke`
+//! - `POST /admin/users/{id}/password`: a new random password, answered once, which the
+//!   person must change at their next sign-in
 //! - `GET /admin/policy`, `PUT /admin/policy`
 //! - `GET /admin/calendar/{year}`, `PUT /admin/calendar/{year}`
+//! - `GET /admin/trail?from=&limit=`: the administrative trail and whether it verifies
+//!   (administrators and inspectors)
+//!
+//! Every change to units and accounts is recorded in the administrative trail
+//! ([`crate::admin_trail`]) in its own transaction, with the state before and after. The
+//! console's pages (`web::admin`) make their changes through the same functions.
 //!
 //! Policy and calendar changes are recorded in the administrative trail in their transaction
 //! ([`change_policy`], [`change_calendar`], shared with the console's pages).
@@ -35,11 +43,11 @@ use duban_core::domain::{Policy, Role, UnitId, UserId};
 use duban_core::protocol::{Person, Reference, UnitRecord};
 use serde::{Deserialize, Serialize};
 
-use crate::admin_trail;
+use crate::admin_trail::{self, AdminTrailError, Change};
 use crate::auth::{self, check_password_rules, hash_password, Session};
 use crate::db::org::AccountRow;
 use crate::db::{self, NewChange, Tx};
-use crate::error::{ApiError, Json, Path};
+use crate::error::{ApiError, Json, Path, Query};
 use crate::org::{
     bump, check_person, check_unit, to_json, write_person, write_unit, Org, OrgRefusal,
     PersonInput, UnitInput,
@@ -56,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/lock", post(lock_user))
         .route("/admin/users/{id}/unlock", post(unlock_user))
         .route("/admin/users/{id}/sessions/revoke", post(revoke_sessions))
+        .route("/admin/users/{id}/password", post(reset_password_route))
+        .route("/admin/trail", get(trail))
         .route("/admin/policy", get(get_policy).put(put_policy))
         .route(
             "/admin/calendar/{year}",
@@ -74,6 +84,22 @@ impl FromRequestParts<AppState> for Admin {
         let session = Session::from_request_parts(parts, state).await?;
         session.require(&[Role::Admin])?;
         Ok(Admin(session))
+    }
+}
+
+/// A signed-in administrator or inspector: who may read the administrative trail.
+pub struct AdminOrInspector(pub Session);
+
+impl FromRequestParts<AppState> for AdminOrInspector {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<AdminOrInspector, ApiError> {
+        let session = Session::from_request_parts(parts, state).await?;
+        session.require(&[Role::Admin, Role::Inspector])?;
+        Ok(AdminOrInspector(session))
     }
 }
 
@@ -137,12 +163,50 @@ fn now_millis() -> i64 {
     Utc::now().timestamp_millis()
 }
 
+fn trail_failed(e: AdminTrailError) -> ApiError {
+    match e {
+        AdminTrailError::Db(e) => e.into(),
+        e => ApiError::internal(e),
+    }
+}
+
+/// Records a change in the administrative trail, in the transaction that makes it.
+pub(crate) async fn record<B: Serialize, A: Serialize>(
+    tx: &mut Tx,
+    actor: &str,
+    kind: &str,
+    subject: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<(), ApiError> {
+    let change = Change {
+        actor,
+        kind,
+        subject,
+        at: Utc::now(),
+    };
+    admin_trail::record(tx, change, before, after)
+        .await
+        .map_err(trail_failed)
+}
+
+/// What the trail keeps of an account: the person, their phone and whether a password was
+/// set by the change (never the password or its hash).
+#[derive(Serialize)]
+pub(crate) struct AccountState<'a> {
+    #[serde(flatten)]
+    pub(crate) person: &'a Person,
+    pub(crate) phone: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) password_set: bool,
+}
+
 /// Starts the write transaction of an organisation change and returns it with the
 /// organisation it changes. The `org` counter's row is locked first (on PostgreSQL; SQLite's
 /// `BEGIN IMMEDIATE` already holds the whole write lock), and the cached organisation is used
 /// only if it is that version — otherwise the transaction is dropped and the cache reloaded —
 /// so a change is always checked against the organisation it is written over.
-async fn begin(state: &AppState) -> Result<(Tx, Arc<Org>), ApiError> {
+pub(crate) async fn begin(state: &AppState) -> Result<(Tx, Arc<Org>), ApiError> {
     for _ in 0..8 {
         let org = state.org.latest(&state.db).await?;
         let mut tx = state.db.write().await?;
@@ -180,7 +244,22 @@ async fn list_units(
     Ok(Json(org.units.clone()))
 }
 
-async fn save_unit(
+/// The kind of a unit change, as the trail names it.
+fn unit_change_kind(before: Option<&UnitRecord>, after: &UnitRecord) -> &'static str {
+    match before {
+        None => "unit.create",
+        Some(b) if b.parent != after.parent => "unit.move",
+        Some(b) if !b.retired && after.retired => "unit.retire",
+        Some(b) if b.retired && !after.retired => "unit.reinstate",
+        Some(b) if b.name != after.name => "unit.rename",
+        Some(_) => "unit.update",
+    }
+}
+
+/// Creates (`is_new`) or changes a unit, checked against the organisation it changes, and
+/// recorded in the administrative trail as `actor`'s change. The API and the console both
+/// call it.
+pub(crate) async fn save_unit(
     state: &AppState,
     admin: &Session,
     input: UnitInput,
@@ -195,6 +274,9 @@ async fn save_unit(
     }
     check_unit(&org, &input, id).map_err(refused)?;
     let record = write_unit(&mut tx, &org, &input, id, now_millis()).await?;
+    let before = org.unit(id);
+    let kind = unit_change_kind(before, &record);
+    record_change(&mut tx, admin, kind, &id.to_string(), before, Some(&record)).await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), unit = %id, is_new, "unit written");
     Ok(record)
@@ -222,6 +304,18 @@ async fn update_unit(
     save_unit(&state, &admin, input, id, false).await.map(Json)
 }
 
+/// Records `admin`'s change in the trail.
+async fn record_change<B: Serialize, A: Serialize>(
+    tx: &mut Tx,
+    admin: &Session,
+    kind: &str,
+    subject: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<(), ApiError> {
+    record(tx, &admin.user().to_string(), kind, subject, before, after).await
+}
+
 // ----- accounts ------------------------------------------------------------------------------
 
 fn account_of(r: AccountRow, now: i64) -> Account {
@@ -236,7 +330,8 @@ fn account_of(r: AccountRow, now: i64) -> Account {
     }
 }
 
-async fn account(state: &AppState, id: UserId) -> Result<Account, ApiError> {
+/// An account as administrators see it, by id.
+pub(crate) async fn account(state: &AppState, id: UserId) -> Result<Account, ApiError> {
     let row = db::org::account(&state.db, &id.to_string())
         .await?
         .ok_or_else(|| ApiError::not_found("账号", "account"))?;
@@ -278,12 +373,28 @@ fn removes_last_admin(org: &Org, id: UserId, input: &PersonInput) -> bool {
     was && !stays && !org.people.values().any(|p| p.id != id && is_admin(p))
 }
 
-async fn save_user(
+/// Creates (`is_new`) or changes an account, with the same checks for the API and the
+/// console, recorded in the administrative trail. A new account created here keeps the
+/// password it was given: `must_change` makes the person choose their own at first sign-in.
+pub(crate) async fn save_user(
     state: &AppState,
     admin: &Session,
     input: PersonInput,
     id: UserId,
     is_new: bool,
+) -> Result<Account, ApiError> {
+    save_user_with(state, admin, input, id, is_new, false).await
+}
+
+/// [`save_user`], and with `must_change` the person must replace the password it sets at
+/// their next sign-in (an administrator's initial password), in the same transaction.
+pub(crate) async fn save_user_with(
+    state: &AppState,
+    admin: &Session,
+    input: PersonInput,
+    id: UserId,
+    is_new: bool,
+    must_change: bool,
 ) -> Result<Account, ApiError> {
     // Cheap checks first, so a refused request costs no password hash.
     let current = state.org.latest(&state.db).await?;
@@ -307,7 +418,38 @@ async fn save_user(
     if db::org::username_taken(&mut tx, &input.username, &id.to_string()).await? {
         return Err(username_taken());
     }
-    write_person(&mut tx, &org, &input, id, hash, now_millis()).await?;
+    let subject = id.to_string();
+    let before = db::org::account(&mut tx, &subject).await?;
+    let password_set = hash.is_some();
+    let person = write_person(&mut tx, &org, &input, id, hash, now_millis()).await?;
+    if must_change && password_set {
+        db::org::set_must_change_password(&mut tx, &subject, true).await?;
+    }
+    let kind = match &before {
+        None => "account.create",
+        Some(b) if b.person.active && !person.active => "account.deactivate",
+        Some(b) if !b.person.active && person.active => "account.reactivate",
+        Some(_) => "account.update",
+    };
+    let before = before.as_ref().map(|b| AccountState {
+        person: &b.person,
+        phone: b.phone.as_deref(),
+        password_set: false,
+    });
+    let after = AccountState {
+        person: &person,
+        phone: input.phone.as_deref(),
+        password_set,
+    };
+    record_change(
+        &mut tx,
+        admin,
+        kind,
+        &subject,
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(
         admin = %admin.user(),
@@ -347,11 +489,124 @@ async fn unlock_user(
     Admin(admin): Admin,
     Path(id): Path<UserId>,
 ) -> Result<Json<Account>, ApiError> {
-    if !db::org::unlock(&state.db, &id.to_string()).await? {
+    unlock(&state, &admin, id).await.map(Json)
+}
+
+/// Lockout as the trail keeps it.
+#[derive(Serialize)]
+struct LockState {
+    failed_logins: i64,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+/// Unlocks an account (clears its failed tries and lock), recorded in the trail.
+pub(crate) async fn unlock(
+    state: &AppState,
+    admin: &Session,
+    id: UserId,
+) -> Result<Account, ApiError> {
+    let user = id.to_string();
+    let mut tx = state.db.write().await?;
+    let Some(before) = db::org::account(&mut tx, &user).await? else {
+        return Err(ApiError::not_found("账号", "account"));
+    };
+    db::org::unlock(&mut tx, &user).await?;
+    let before = LockState {
+        failed_logins: before.failed_logins,
+        locked_until: before
+            .locked_until
+            .and_then(DateTime::<Utc>::from_timestamp_millis),
+    };
+    let after = LockState {
+        failed_logins: 0,
+        locked_until: None,
+    };
+    record_change(
+        &mut tx,
+        admin,
+        "account.unlock",
+        &user,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(admin = %admin.user(), user = %id, "account unlocked");
+    account(state, id).await
+}
+
+/// A password made for a reset: 16 characters from an alphabet without look-alikes
+/// (no 0/O, 1/l/I), about 90 bits.
+pub(crate) fn random_password() -> Result<String, ApiError> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut out = String::with_capacity(16);
+    while out.len() < 16 {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+        // Rejection sampling keeps every character equally likely.
+        let limit = 256 - 256 % ALPHABET.len();
+        for b in bytes {
+            if usize::from(b) < limit && out.len() < 16 {
+                out.push(char::from(ALPHABET[usize::from(b) % ALPHABET.len()]));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Gives an account a new random password, returned to be shown once: the person must
+/// choose their own at their next sign-in (`users.must_change_password`), their lock is
+/// cleared, and they are signed out everywhere. Recorded in the trail (without the password).
+pub(crate) async fn reset_password(
+    state: &AppState,
+    admin: &Session,
+    id: UserId,
+) -> Result<String, ApiError> {
+    let password = random_password()?;
+    let hash = new_password_hash(state, Some(&password))
+        .await?
+        .ok_or_else(|| ApiError::internal("no hash for a new password"))?;
+    let user = id.to_string();
+    let now = now_millis();
+    let mut tx = state.db.write().await?;
+    if !db::org::user_exists_in(&mut tx, &user).await? {
         return Err(ApiError::not_found("账号", "account"));
     }
-    tracing::info!(admin = %admin.user(), user = %id, "account unlocked");
-    account(&state, id).await.map(Json)
+    db::org::set_password(&mut tx, &user, &hash).await?;
+    db::org::set_must_change_password(&mut tx, &user, true).await?;
+    let revoked = auth::revoke_sessions(&mut tx, &user, None, now).await?;
+    let after = serde_json::json!({ "must_change_password": true, "sessions_revoked": revoked });
+    record_change(
+        &mut tx,
+        admin,
+        "account.reset_password",
+        &user,
+        None::<&()>,
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(admin = %admin.user(), user = %id, "password reset");
+    Ok(password)
+}
+
+/// The answer to a reset: the new password, shown this once.
+#[derive(Serialize)]
+struct ResetAnswer {
+    password: String,
+    must_change_password: bool,
+}
+
+async fn reset_password_route(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<UserId>,
+) -> Result<Json<ResetAnswer>, ApiError> {
+    let password = reset_password(&state, &admin, id).await?;
+    Ok(Json(ResetAnswer {
+        password,
+        must_change_password: true,
+    }))
 }
 
 /// `POST /admin/users/{id}/lock`: locks the account until an administrator unlocks it (or
@@ -380,6 +635,19 @@ async fn lock_user(
         return Err(ApiError::not_found("账号", "account"));
     }
     let revoked = auth::revoke_sessions(&mut tx, &user, None, now_millis()).await?;
+    let after = serde_json::json!({
+        "locked_until": DateTime::<Utc>::from_timestamp_millis(auth::LOCKED_BY_ADMIN),
+        "sessions_revoked": revoked,
+    });
+    record_change(
+        &mut tx,
+        &admin,
+        "account.lock",
+        &user,
+        None::<&()>,
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), user = %id, revoked, "account locked");
     account(&state, id).await.map(Json)
@@ -419,6 +687,16 @@ async fn revoke_sessions(
     }
     let mut tx = state.db.write().await?;
     let n = auth::revoke_sessions(&mut tx, &user, req.device.as_deref(), now_millis()).await?;
+    let after = serde_json::json!({ "device": req.device, "sessions_revoked": n });
+    record_change(
+        &mut tx,
+        &admin,
+        "account.revoke_sessions",
+        &user,
+        None::<&()>,
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), user = %id, device = ?req.device, revoked = n, "sessions revoked");
     Ok(Json(serde_json::json!({ "revoked": n })))
@@ -471,7 +749,7 @@ impl Recorded {
     }
 }
 
-async fn record(
+async fn record_as(
     tx: &mut Tx,
     state: &AppState,
     admin: &Session,
@@ -506,7 +784,7 @@ pub(crate) async fn change_policy(
     let reference = Reference::Policy(Box::new(policy.clone()));
     tx.append_changes(&[reference_row(&reference, now_millis())])
         .await?;
-    record(&mut tx, state, admin, &recorded).await?;
+    record_as(&mut tx, state, admin, &recorded).await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), kind = recorded.kind, "policy changed");
     Ok(policy)
@@ -588,8 +866,108 @@ pub(crate) async fn change_calendar(
     tx.append_changes(&[reference_row(&reference, now_millis())])
         .await?;
     let recorded = Recorded::of(kind, year.to_string(), org.calendar.year(year), Some(&data));
-    record(&mut tx, state, admin, &recorded).await?;
+    record_as(&mut tx, state, admin, &recorded).await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), year, kind, "calendar year written");
     Ok(data)
+}
+
+// ----- the administrative trail ----------------------------------------------------------------
+
+/// `GET /admin/trail` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrailQuery {
+    /// The first place to list (from 1).
+    #[serde(default)]
+    pub from: Option<i64>,
+    /// How many (at most 1000; 100 by default).
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+/// One row of the administrative trail, as read.
+#[derive(Serialize)]
+pub struct TrailRow {
+    /// Its place.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (a person's id, or `init`).
+    pub actor: String,
+    /// What kind of change.
+    pub kind: String,
+    /// What it changed.
+    pub subject: String,
+    /// The state before.
+    pub before: Option<serde_json::Value>,
+    /// The state after.
+    pub after: Option<serde_json::Value>,
+    /// Its hash.
+    pub hash: String,
+}
+
+/// `GET /admin/trail`'s answer: whether the whole trail verifies, and the rows asked for.
+#[derive(Serialize)]
+pub struct TrailPage {
+    /// Whether every row's hash and link holds and none is missing.
+    pub verified: bool,
+    /// How many rows verified, when it verifies.
+    pub count: Option<i64>,
+    /// Why not, when it does not: a stable code (`admin_trail.broken`, `admin_trail.missing`).
+    pub problem: Option<String>,
+    /// The first row that does not verify, when one is broken.
+    pub broken_at: Option<i64>,
+    /// The rows.
+    pub rows: Vec<TrailRow>,
+}
+
+/// The trail's rows from `from` and its verification, for the API and the console.
+pub(crate) async fn trail_page(
+    state: &AppState,
+    from: i64,
+    limit: i64,
+) -> Result<TrailPage, ApiError> {
+    let (verified, count, problem, broken_at) = match admin_trail::verify(&state.db).await {
+        Ok(n) => (true, Some(n), None, None),
+        Err(e @ (AdminTrailError::Broken { .. } | AdminTrailError::Missing { .. })) => {
+            let at = match e {
+                AdminTrailError::Broken { seq } => Some(seq),
+                _ => None,
+            };
+            (false, None, Some(e.code().to_owned()), at)
+        }
+        Err(e) => return Err(trail_failed(e)),
+    };
+    let rows = admin_trail::page(&state.db, from, limit)
+        .await
+        .map_err(trail_failed)?
+        .into_iter()
+        .map(|r| TrailRow {
+            seq: r.seq,
+            at: DateTime::<Utc>::from_timestamp_millis(r.at).unwrap_or_default(),
+            actor: r.actor,
+            kind: r.kind,
+            subject: r.subject,
+            before: r.before.and_then(|b| serde_json::from_str(&b).ok()),
+            after: r.after.and_then(|a| serde_json::from_str(&a).ok()),
+            hash: r.hash,
+        })
+        .collect();
+    Ok(TrailPage {
+        verified,
+        count,
+        problem,
+        broken_at,
+        rows,
+    })
+}
+
+async fn trail(
+    State(state): State<AppState>,
+    _: AdminOrInspector,
+    Query(q): Query<TrailQuery>,
+) -> Result<Json<TrailPage>, ApiError> {
+    let page = trail_page(&state, q.from.unwrap_or(1), q.limit.unwrap_or(100)).await?;
+    Ok(Json(page))
 }

@@ -1,6 +1,7 @@
 //! Sign-in and sessions: `POST /auth/login`, `POST /auth/logout` (which also forgets the
 //! device's push registration), `GET /auth/me`,
-//! `GET /auth/sessions` (my devices), `POST /auth/sessions/revoke` (sign a lost phone out).
+//! `GET /auth/sessions` (my devices), `POST /auth/sessions/revoke` (sign a lost phone out),
+//! `POST /auth/password` (set my own password: required after an administrator's reset).
 
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -9,7 +10,7 @@ use chrono::{DateTime, Utc};
 use duban_core::protocol::{LoginRequest, LoginResponse, Person};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{end_session, login, revoke_sessions, Session};
+use crate::auth::{change_own_password, end_session, login, revoke_sessions, Session};
 use crate::db;
 use crate::error::{ApiError, Json};
 use crate::AppState;
@@ -22,6 +23,26 @@ pub fn router() -> Router<AppState> {
         .route("/auth/me", get(me))
         .route("/auth/sessions", get(sessions))
         .route("/auth/sessions/revoke", post(revoke))
+        .route("/auth/password", post(change_password))
+}
+
+/// `POST /auth/password`: the signed-in person sets their own password.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password now.
+    pub current: String,
+    /// The new one (the password rules apply).
+    pub new: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    session: Session,
+    Json(req): Json<PasswordChange>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    change_own_password(&state, &session, &req.current, &req.new).await?;
+    Ok(Json(serde_json::json!({"changed": true})))
 }
 
 async fn sign_in(

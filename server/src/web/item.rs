@@ -892,7 +892,7 @@ async fn view(
     };
     let mut handlers = Vec::new();
     if offered.contains(&CommandKind::Decompose) {
-        for u in &org.units {
+        for u in org.units.iter().filter(|u| !u.retired) {
             if !may_assign(&session.actor, &org.tree, Some(s), u.id) {
                 continue;
             }
@@ -1679,7 +1679,11 @@ async fn file(
     headers: HeaderMap,
     Path(hash): Path<String>,
 ) -> Response {
-    let Some(session) = signed_in(&state, &headers).await else {
+    // A password an administrator set must be replaced first (see `SignedIn`).
+    let Some(session) = signed_in(&state, &headers)
+        .await
+        .filter(|s| !s.must_change_password)
+    else {
         return ApiError::unauthorized().into_response();
     };
     match blobs::download(State(state), session, crate::error::Path(hash), headers).await {

@@ -527,7 +527,12 @@ async fn login_submit(
                 r.token,
                 secure(&headers)
             );
-            let mut response = Redirect::to(safe_next(&form.next)).into_response();
+            let to = if r.must_change_password {
+                "/password"
+            } else {
+                safe_next(&form.next)
+            };
+            let mut response = Redirect::to(to).into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().insert(header::SET_COOKIE, v);
             }

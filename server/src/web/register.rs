@@ -150,7 +150,7 @@ fn choices(session: &Session, d: &Draft) -> Choices {
         units: org
             .units
             .iter()
-            .filter(|u| u.parent.is_some())
+            .filter(|u| u.parent.is_some() && !u.retired)
             .map(|u| {
                 let id = u.id.to_string();
                 UnitOpt {

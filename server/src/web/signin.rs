@@ -32,6 +32,12 @@ impl<B: Back> FromRequestParts<AppState> for SignedIn<B> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match session_of(state, &parts.headers).await {
+            // A password an administrator set must be replaced before anything else.
+            Ok(Some(session))
+                if session.must_change_password && parts.uri.path() != "/password" =>
+            {
+                return Err(Redirect::to("/password").into_response())
+            }
             Ok(Some(session)) => return Ok(SignedIn(session, PhantomData)),
             Ok(None) => {}
             // The session could not be looked up: an error page, not the sign-in form.

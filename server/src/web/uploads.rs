@@ -219,6 +219,8 @@ fn refused(e: PhotoError) -> ApiError {
 async fn session(state: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
     signed_in(state, headers)
         .await
+        // A password an administrator set must be replaced first (see `SignedIn`).
+        .filter(|s| !s.must_change_password)
         .ok_or_else(ApiError::unauthorized)
 }
 

@@ -45,6 +45,7 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("GET", "/api/v1/auth/me", Auth::Session),
     ("GET", "/api/v1/auth/sessions", Auth::Session),
     ("POST", "/api/v1/auth/sessions/revoke", Auth::Session),
+    ("POST", "/api/v1/auth/password", Auth::Session),
     // routes/sync.rs
     ("POST", "/api/v1/sync/push", Auth::Session),
     ("GET", "/api/v1/sync/pull", Auth::Session),
@@ -67,6 +68,8 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("PUT", "/api/v1/admin/policy", Auth::Admin),
     ("GET", "/api/v1/admin/calendar/{year}", Auth::Admin),
     ("PUT", "/api/v1/admin/calendar/{year}", Auth::Admin),
+    ("POST", "/api/v1/admin/users/{id}/password", Auth::Admin),
+    ("GET", "/api/v1/admin/trail", Auth::Roles),
     // routes/blobs.rs
     ("GET", "/api/v1/blobs/{hash}", Auth::Session),
     ("PUT", "/api/v1/blobs/{hash}", Auth::Session),

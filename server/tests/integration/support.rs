@@ -272,6 +272,9 @@ impl Server {
                 name: name.into(),
                 name_en: String::new(),
                 sort: 0,
+                short_name: String::new(),
+                aliases: Vec::new(),
+                retired: false,
             };
             write_unit(&mut tx, &org, &input, id, at)
                 .await
