@@ -931,7 +931,12 @@ pub fn template(
         ),
         (
             lang.t("reg-xlsx-units"),
-            org.units.iter().map(|u| u.name.clone()).collect(),
+            // A retired unit takes no new items.
+            org.units
+                .iter()
+                .filter(|u| !u.retired)
+                .map(|u| u.name.clone())
+                .collect(),
         ),
         (
             lang.t("reg-xlsx-leaders"),

@@ -46,8 +46,8 @@ pub async fn seed_demo(state: &AppState) -> Result<Seeded, ApiError> {
             // Names are data: the demo's units have no second name.
             name_en: String::new(),
             sort: 0,
-            short_name: String::new(),
-            aliases: Vec::new(),
+            short_name: u.short_name.clone(),
+            aliases: u.aliases.clone(),
             retired: false,
         };
         write_unit(&mut tx, &org, &input, u.id, at).await?;

@@ -57,6 +57,10 @@ struct FileUnit {
     id: u64,
     parent: Option<String>,
     name: String,
+    #[serde(default)]
+    short_name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -391,6 +395,8 @@ impl Demo {
                 id,
                 parent,
                 name: u.name.clone(),
+                short_name: u.short_name.clone(),
+                aliases: u.aliases.clone(),
             });
         }
 

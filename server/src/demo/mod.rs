@@ -42,6 +42,10 @@ pub struct DemoUnit {
     pub parent: Option<UnitId>,
     /// Its name, e.g. `县交通运输局` (data, shown as entered in every interface language).
     pub name: String,
+    /// Its short name (简称), e.g. `交通局`; empty for none.
+    pub short_name: String,
+    /// Other names people write for it, e.g. `交通运输局`.
+    pub aliases: Vec<String>,
 }
 
 /// A person with a demo account.

@@ -822,3 +822,95 @@ async fn a_leader_is_taken_by_name_with_position_as_the_template_lists_them() {
         "{html}"
     );
 }
+
+/// The import template's own choices are taken by the import: every unit and leader its
+/// choices sheet lists, as listed, and every unit's short name and alias too (`住建局`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_templates_own_choices_and_units_short_names_are_taken() {
+    use calamine::{Reader, Xlsx};
+    let s = start(Backend::Sqlite).await;
+    duban_server::seed::seed_demo(&s.state).await.expect("demo");
+    let web = browser();
+    let cookie = crate::web::demo_sign_in(&s, &web, "supervisor").await;
+    let r = web
+        .get(format!("{}/register/template.xlsx", s.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .expect("template");
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.expect("bytes").to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
+    let names = book.sheet_names().to_owned();
+    let choices = book.worksheet_range(&names[1]).expect("choices sheet");
+    let column = |head: &str| -> Vec<String> {
+        let col = choices
+            .rows()
+            .next()
+            .expect("heads")
+            .iter()
+            .position(|c| c.to_string() == head)
+            .unwrap_or_else(|| panic!("no column {head}"));
+        choices
+            .rows()
+            .skip(1)
+            .map(|r| r.get(col).map(|c| c.to_string()).unwrap_or_default())
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
+    let units = column("单位");
+    let leaders = column("领导");
+    assert!(
+        units.len() >= 10 && leaders.len() >= 3,
+        "{units:?} {leaders:?}"
+    );
+    let org = s.state.org.latest(&s.state.db).await.expect("org");
+    let mut written: Vec<String> = units.clone();
+    for u in &org.units {
+        if !u.short_name.is_empty() {
+            written.push(u.short_name.clone());
+        }
+        written.extend(u.aliases.iter().cloned());
+    }
+    assert!(written.iter().any(|w| w == "住建局"), "{written:?}");
+    let due = import_due();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in [
+        "类别",
+        "标题",
+        "内容要求",
+        "办理时限",
+        "主办单位",
+        "责任领导",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).expect("head");
+    }
+    for (n, unit) in written.iter().enumerate() {
+        let leader = &leaders[n % leaders.len()];
+        let row = [
+            "议定事项",
+            &format!("模板选项核对{n}"),
+            "按模板的名单填写",
+            &due,
+            unit,
+            leader,
+        ];
+        for (c, v) in row.iter().enumerate() {
+            sheet
+                .write_string(n as u32 + 1, c as u16, *v)
+                .expect("cell");
+        }
+    }
+    let bytes = book.save_to_buffer().expect("xlsx");
+    let (status, html) = upload(&s, &web, &cookie, bytes, false).await;
+    assert_eq!(status, 200, "{html}");
+    let rows = written.len();
+    assert!(
+        html.contains(&format!("{rows}行 · 0行有误 · {rows}项待导入")),
+        "{rows} rows: {html}"
+    );
+}
