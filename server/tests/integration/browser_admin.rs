@@ -154,7 +154,21 @@ async fn in_a_browser_an_administrator_makes_a_unit_and_an_account_and_the_perso
     b.check_page("admin-phone-trail").await;
     b.resize(1440, 900).await;
     b.check_page("admin-pc-trail").await;
-    // In Chinese, the administrator's choice, remembered.
+    // In English, then back in Chinese: the administrator's choice, remembered.
+    assert_eq!(
+        b.script("return document.documentElement.lang").await,
+        "zh-CN"
+    );
+    b.click("form.lang button").await;
+    b.wait_for(
+        "return document.documentElement.lang === 'en'",
+        "the English interface",
+    )
+    .await;
+    b.check_page("admin-pc-trail-en").await;
+    // Remembered, though the browser asks for Chinese.
+    b.go(&format!("{}/admin/units", s.base)).await;
+    assert_eq!(b.script("return document.documentElement.lang").await, "en");
     b.click("form.lang button").await;
     b.wait_for(
         "return document.documentElement.lang === 'zh-CN'",
