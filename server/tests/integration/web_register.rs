@@ -849,7 +849,7 @@ async fn the_templates_own_choices_and_units_short_names_are_taken() {
             .next()
             .expect("heads")
             .iter()
-            .position(|c| c.to_string() == head)
+            .position(|c| *c == head)
             .unwrap_or_else(|| panic!("no column {head}"));
         choices
             .rows()
