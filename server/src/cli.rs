@@ -1,5 +1,6 @@
 //! The `duban` command line: parsing (clap), running a command, and reporting errors in zh-CN
-//! and English with a stable code (`error[code]: 中文 / English`, exit status 2).
+//! or English — one of them, the terminal's ([`lang`]: `LC_ALL`, `LC_MESSAGES`, `LANG`; zh-CN
+//! unless English is asked for) — with a stable code (`error[code]: …`, exit status 2).
 //!
 //! Each area of the program is one subcommand of [`Command`]: `calendar`, `serve` (the HTTP
 //! server), `demo` (the server with demo data), `photo` (the on-site photo pipeline) and
@@ -15,6 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use clap::{Parser, Subcommand};
 use duban_core::domain::calendar::{Calendar, CalendarError, MAX_YEAR, MIN_YEAR};
 use duban_server::config::{ConfigError, ServeArgs};
+use duban_server::i18n::Lang;
 use duban_server::ServeError;
 
 /// Duban (督办): task supervision for government offices.
@@ -149,7 +151,18 @@ pub enum CalendarCommand {
     },
 }
 
-/// Why a command failed. Displayed as `error[code]: 中文 / English`.
+/// The terminal's language: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set and
+/// not empty (POSIX's order), English when it names English (`en_US.UTF-8`), else zh-CN.
+pub fn lang() -> Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.is_empty())
+        .and_then(|v| Lang::from_code(v.split(['.', '@']).next().unwrap_or("")))
+        .unwrap_or_default()
+}
+
+/// Why a command failed. Displayed as `error[code]: …` in the terminal's language.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.render())]
 pub enum CliError {
@@ -316,12 +329,11 @@ impl CliError {
     }
 
     fn render(&self) -> String {
-        let mut text = format!(
-            "error[{}]: {} / {}",
-            self.code(),
-            self.message_zh(),
-            self.message_en()
-        );
+        let message = match lang() {
+            Lang::Zh => self.message_zh(),
+            Lang::En => self.message_en(),
+        };
+        let mut text = format!("error[{}]: {message}", self.code());
         if let CliError::Usage(clap_text) | CliError::ArchiveMismatch(clap_text) = self {
             text.push_str("\n\n");
             text.push_str(clap_text.trim_end());
@@ -391,13 +403,15 @@ fn init_password(args: &InitArgs) -> Result<String, CliError> {
             .map_err(|e| CliError::Password(format!("{}: {e}", path.display())))?;
         return Ok(text.lines().next().unwrap_or("").to_owned());
     }
-    let first = rpassword::prompt_password("密码 Password: ")
+    let lang = lang();
+    let first = rpassword::prompt_password(lang.pick("密码:", "Password: "))
         .map_err(|e| CliError::Password(e.to_string()))?;
-    let second = rpassword::prompt_password("再输一次 Again: ")
+    let second = rpassword::prompt_password(lang.pick("再输一次:", "Again: "))
         .map_err(|e| CliError::Password(e.to_string()))?;
     if first != second {
         return Err(CliError::Password(
-            "两次输入不一致 / the two entries differ".to_owned(),
+            lang.pick("两次输入不一致", "the two entries differ")
+                .to_owned(),
         ));
     }
     Ok(first)
@@ -430,13 +444,20 @@ fn init(args: &InitArgs) -> Result<Output, CliError> {
     })?;
     Ok(Output {
         stdout: format!(
-            "{name}: 已建立组织,系统管理员 {user}。请登录后在“系统管理”中导入单位和人员。\n\
-             {name}: organisation set up, administrator {user}. Sign in and import units and \
-             people under Administration.\nroot={root} admin={admin}\n",
-            name = new.name,
-            user = new.admin_username,
-            root = made.root,
-            admin = made.admin,
+            "{}\nroot={} admin={}\n",
+            match lang() {
+                Lang::Zh => format!(
+                    "{}: 已建立组织,系统管理员 {}。请登录后在“系统管理”中导入单位和人员。",
+                    new.name, new.admin_username
+                ),
+                Lang::En => format!(
+                    "{}: organisation set up, administrator {}. Sign in and import units and \
+                     people under Administration.",
+                    new.name, new.admin_username
+                ),
+            },
+            made.root,
+            made.admin,
         ),
         stderr: String::new(),
     })
@@ -604,35 +625,36 @@ fn run_calendar(calendar: &Calendar, command: &CalendarCommand) -> Result<Output
 
 /// The `list` output: one aligned line per special day, or a note for a provisional year.
 fn list(calendar: &Calendar, year: i32) -> String {
+    let lang = lang();
     let mut text = String::new();
     if calendar.is_provisional(year) {
         let _ = writeln!(
             text,
-            "{year}: 无数据(临时:仅按周末计算) / no data (provisional: weekends only)"
+            "{year}: {}",
+            lang.pick(
+                "无数据(临时:仅按周末计算)",
+                "no data (provisional: weekends only)"
+            )
         );
     }
     let days = calendar.special_days(year);
     if days.is_empty() && !calendar.is_provisional(year) {
         let _ = writeln!(
             text,
-            "{year}: 无节假日或调休 / no holidays or adjusted working days"
+            "{year}: {}",
+            lang.pick("无节假日或调休", "no holidays or adjusted working days")
         );
     }
-    let name_width = days
-        .iter()
-        .map(|d| display_width(&d.name))
-        .max()
-        .unwrap_or(0);
     for day in &days {
-        let pad = name_width - display_width(&day.name);
+        let name = match lang {
+            Lang::En if !day.name_en.is_empty() => &day.name_en,
+            _ => &day.name,
+        };
         let _ = writeln!(
             text,
-            "{}  {:<7}  {}{}  {}",
+            "{}  {:<7}  {name}",
             day.date.format("%Y-%m-%d"),
             day.kind.as_str(),
-            day.name,
-            " ".repeat(pad),
-            day.name_en
         );
     }
     text
@@ -644,7 +666,11 @@ fn note_provisional(calendar: &Calendar, from: i32, to: i32, stderr: &mut String
         if calendar.is_provisional(year) {
             let _ = writeln!(
                 stderr,
-                "注意:{year} 年无节假日数据,仅按周末计算 / note: no holiday data for {year}, weekends only"
+                "{}",
+                match lang() {
+                    Lang::Zh => format!("注意:{year} 年无节假日数据,仅按周末计算"),
+                    Lang::En => format!("note: no holiday data for {year}, weekends only"),
+                }
             );
         }
     }
@@ -682,24 +708,4 @@ fn parse_year(text: &str) -> Result<i32, CliError> {
     } else {
         Err(CliError::OutOfRange(text.to_owned()))
     }
-}
-
-/// Terminal columns taken by `text`: two for CJK and full-width characters, one otherwise.
-fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            0x1100..=0x115F
-            | 0x2E80..=0x303E
-            | 0x3041..=0x33FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xA000..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
 }
