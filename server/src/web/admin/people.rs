@@ -1029,31 +1029,17 @@ async fn import_units(
     AdminPage(session): AdminPage,
     multipart: Multipart,
 ) -> Response {
-    let bytes = match upload_bytes(multipart).await {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            let p = file_problem("units", &ImportError::NoRows);
-            return import_result(&state, &session, Some(p), None, Vec::new());
-        }
-        Err(e) => return e.into_response(),
-    };
-    let read = tokio::task::spawn_blocking(move || org_import::read_units(&bytes))
-        .await
-        .unwrap_or(Err(ImportError::Sheet(crate::sheet::SheetError::NotXlsx)));
-    let p = match read {
-        Err(e) => file_problem("units", &e),
-        Ok(rows) => {
-            let org = match state.org.latest(&state.db).await {
-                Ok(o) => o,
-                Err(e) => return ApiError::from(e).into_response(),
-            };
-            let problems = org_import::check_units(&org, &rows)
-                .err()
-                .unwrap_or_default();
-            preview("units", &rows, unit_text, &problems)
-        }
-    };
-    import_result(&state, &session, Some(p), None, Vec::new())
+    let check = |org: &Org, rows: &[UnitRow]| org_import::check_units(org, rows).err();
+    import_sheet(
+        &state,
+        &session,
+        multipart,
+        "units",
+        org_import::read_units,
+        check,
+        unit_text,
+    )
+    .await
 }
 
 async fn import_people(
@@ -1061,31 +1047,54 @@ async fn import_people(
     AdminPage(session): AdminPage,
     multipart: Multipart,
 ) -> Response {
+    let check = |org: &Org, rows: &[PersonRow]| org_import::check_people(org, rows).err();
+    import_sheet(
+        &state,
+        &session,
+        multipart,
+        "people",
+        org_import::read_people,
+        check,
+        person_text,
+    )
+    .await
+}
+
+/// An uploaded sheet of units or people (`kind`), read off the request's thread with `read`,
+/// checked row by row against the organisation with `check`, and previewed: nothing is
+/// written before the administrator confirms.
+async fn import_sheet<R: serde::Serialize + Send + 'static>(
+    state: &AppState,
+    session: &Session,
+    multipart: Multipart,
+    kind: &'static str,
+    read: fn(&[u8]) -> Result<Vec<R>, ImportError>,
+    check: impl Fn(&Org, &[R]) -> Option<Vec<RowProblem>>,
+    text: fn(&R) -> (u32, String),
+) -> Response {
     let bytes = match upload_bytes(multipart).await {
         Ok(Some(b)) => b,
         Ok(None) => {
-            let p = file_problem("people", &ImportError::NoRows);
-            return import_result(&state, &session, Some(p), None, Vec::new());
+            let p = file_problem(kind, &ImportError::NoRows);
+            return import_result(state, session, Some(p), None, Vec::new());
         }
         Err(e) => return e.into_response(),
     };
-    let read = tokio::task::spawn_blocking(move || org_import::read_people(&bytes))
+    let read = tokio::task::spawn_blocking(move || read(&bytes))
         .await
         .unwrap_or(Err(ImportError::Sheet(crate::sheet::SheetError::NotXlsx)));
     let p = match read {
-        Err(e) => file_problem("people", &e),
+        Err(e) => file_problem(kind, &e),
         Ok(rows) => {
             let org = match state.org.latest(&state.db).await {
                 Ok(o) => o,
                 Err(e) => return ApiError::from(e).into_response(),
             };
-            let problems = org_import::check_people(&org, &rows)
-                .err()
-                .unwrap_or_default();
-            preview("people", &rows, person_text, &problems)
+            let problems = check(&org, &rows).unwrap_or_default();
+            preview(kind, &rows, text, &problems)
         }
     };
-    import_result(&state, &session, Some(p), None, Vec::new())
+    import_result(state, session, Some(p), None, Vec::new())
 }
 
 async fn confirm_units(
