@@ -64,7 +64,7 @@ pub struct InitArgs {
     /// The organisation's name, e.g. 某某县人民政府.
     #[arg(long = "name", value_name = "NAME")]
     pub name: String,
-    /// Its time zone as a UTC offset [default: +08:00].
+    /// Its time zone as a UTC offset.
     #[arg(long = "utc-offset", value_name = "±HH:MM", default_value = "+08:00")]
     pub utc_offset: String,
     /// The first administrator's username.
