@@ -127,7 +127,7 @@ fn list_prints_aligned_special_days() {
     assert_eq!(lines.len(), 39);
     assert_eq!(lines[0], "2026-01-01  holiday  New Year's Day");
     assert!(lines.contains(&"2026-10-10  working  National Day adjusted working day"));
-    assert!(text.chars().all(|c| c.is_ascii()), "{text}");
+    assert!(text.is_ascii(), "{text}");
 }
 
 #[test]
