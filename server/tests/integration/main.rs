@@ -41,7 +41,7 @@ mod web_errors;
 mod web_export;
 mod web_finding;
 mod web_item;
-mod web_lang_b;
+mod web_lang_office;
 mod web_language;
 mod web_people;
 mod web_register;

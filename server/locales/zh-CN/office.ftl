@@ -1,4 +1,4 @@
-# Registration, dispatch and the item import (web/register.rs).
+# The office's pages: registration, dispatch, the item import, statistics, monitoring, portals, scores, bulletins, the ledger and its spreadsheets, push and SMS texts.
 reg-title = 立项登记
 reg-import-link = 批量导入
 reg-category = 类别

@@ -1,6 +1,6 @@
 //! One language at a time on the registration, statistics, scores, bulletins and ledger
 //! pages and in their spreadsheets: with `Accept-Language: en` every label of these pages
-//! (the catalog `pagesb.ftl`) is English and none of their Chinese labels is there, and the
+//! (the catalog `office.ftl`) is English and none of their Chinese labels is there, and the
 //! other way round with zh-CN; a row-by-row refusal of the item import is in the page's
 //! language; the ledger's and the statistics' xlsx have their sheet names and headers in the
 //! requester's language; the registration template in English reads back.
@@ -32,7 +32,7 @@ fn catalog(locale: &str) -> BTreeMap<String, String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("locales")
         .join(locale)
-        .join("pagesb.ftl");
+        .join("office.ftl");
     std::fs::read_to_string(path)
         .expect("the catalog")
         .lines()

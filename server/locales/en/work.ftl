@@ -1,4 +1,4 @@
-# The pages of helper pagesa: sign-in, overview, workbench, board, items, the item page, inbox, uploads, error pages.
+# The day-to-day pages: sign-in, overview, workbench, board, items, the item page, inbox, uploads, error pages.
 # The sign-in page.
 login-account = Account
 login-password = Password
