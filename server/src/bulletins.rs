@@ -458,12 +458,32 @@ pub fn generate(
     (title, body)
 }
 
-/// The people-facing period of today for a kind: this month or this quarter.
-pub fn current_period(kind: Kind, org: &Org, now: DateTime<Utc>) -> String {
-    let today = org.calendar.to_local(now).date();
+/// The period a new bulletin of `kind` is for unless the office chooses another: the last
+/// complete month, or the last complete quarter, as of the organisation's local date — a
+/// bulletin judges a period that is over, never the unfinished current one (issue 20).
+pub fn default_period(kind: Kind, org: &Org, now: DateTime<Utc>) -> String {
+    last_complete_period(kind, org.calendar.to_local(now).date())
+}
+
+/// The last complete month or quarter before the one `today` lies in.
+fn last_complete_period(kind: Kind, today: chrono::NaiveDate) -> String {
+    let (year, month) = (today.year(), today.month());
     match kind {
-        Kind::Quarterly => format!("{}-Q{}", today.year(), today.month().div_ceil(3)),
-        _ => format!("{:04}-{:02}", today.year(), today.month()),
+        Kind::Quarterly => {
+            let q = month.div_ceil(3);
+            if q == 1 {
+                format!("{}-Q4", year - 1)
+            } else {
+                format!("{year}-Q{}", q - 1)
+            }
+        }
+        _ => {
+            if month == 1 {
+                format!("{}-12", year - 1)
+            } else {
+                format!("{year:04}-{:02}", month - 1)
+            }
+        }
     }
 }
 
@@ -484,6 +504,40 @@ mod tests {
             ..TaskState::default()
         };
         (TaskId(uuid::Uuid::new_v4()), Arc::new(s))
+    }
+
+    #[test]
+    fn a_bulletin_defaults_to_the_last_complete_month_or_quarter() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        assert_eq!(
+            last_complete_period(Kind::Monthly, d(2026, 12, 7)),
+            "2026-11"
+        );
+        assert_eq!(
+            last_complete_period(Kind::Monthly, d(2026, 12, 31)),
+            "2026-11"
+        );
+        assert_eq!(
+            last_complete_period(Kind::Monthly, d(2027, 1, 1)),
+            "2026-12"
+        );
+        assert_eq!(
+            last_complete_period(Kind::Quarterly, d(2026, 12, 7)),
+            "2026-Q3"
+        );
+        assert_eq!(
+            last_complete_period(Kind::Quarterly, d(2026, 4, 1)),
+            "2026-Q1"
+        );
+        assert_eq!(
+            last_complete_period(Kind::Quarterly, d(2027, 2, 15)),
+            "2026-Q4"
+        );
+        // Each default is a period the bulletin reads.
+        for kind in [Kind::Monthly, Kind::Quarterly] {
+            let p = last_complete_period(kind, d(2027, 1, 10));
+            assert!(period_of(kind, &p).is_some(), "{p}");
+        }
     }
 
     #[test]

@@ -557,6 +557,54 @@ fn lights_and_cards_on_a_hundred_point_base_rank_the_units() {
     assert_eq!(q1, scores);
 }
 
+/// The period rule (docs/domain.md): an item counts in every period in which it was open and
+/// due or overdue. Unit A's item falls due at the end of Friday 03-13 and is still open in
+/// April: it counts against March (its due month) and against April, where it is 21 days
+/// overdue — the unit is not ranked "nothing late" in April. Unit B's item was due on the
+/// same day but finished on 03-12: it counts in March only. Unit C's item is due in May:
+/// in no earlier period.
+#[test]
+fn an_item_counts_in_every_period_it_is_open_and_due_or_overdue() {
+    let policy = isolated();
+    let cal = duban_core::domain::Calendar::builtin();
+    let mut a = item_for(UNIT_A, HANDLER, end_of(2026, 3, 13), isolated());
+    let mut b = item_for(UNIT_B, PARTICIPANT, end_of(2026, 3, 13), isolated());
+    b.set_now(local(2026, 3, 12, 10, 0))
+        .ok(PARTICIPANT, completion(1));
+    b.set_now(local(2026, 3, 12, 15, 0))
+        .ok(SUPERVISOR, accept());
+    let mut c = item_for(UNIT_C, OUTSIDER, end_of(2026, 5, 15), isolated());
+    let now = local(2026, 4, 14, 10, 0);
+    for w in [&mut a, &mut b, &mut c] {
+        w.set_now(now);
+    }
+    let march = DateRange::month(2026, 3).unwrap();
+    let april = DateRange::month(2026, 4).unwrap();
+    for (w, in_march, in_april) in [(&a, true, true), (&b, true, false), (&c, false, false)] {
+        assert_eq!(derived::counts_in(&w.state, march, now, &cal), in_march);
+        assert_eq!(derived::counts_in(&w.state, april, now, &cal), in_april);
+    }
+    let items = [(ITEM_A, &a.state), (ITEM_B, &b.state), (ITEM_C, &c.state)];
+    let scores = unit_scores(
+        &[UNIT_A, UNIT_B, UNIT_C],
+        items.iter().copied(),
+        april,
+        now,
+        &cal,
+        &policy,
+    );
+    // April: A's overdue item is assessed (its days late cost points); B and C have
+    // nothing in April and stay at the base with no items.
+    assert_eq!(scores[0].items.len(), 1, "{scores:?}");
+    assert!(scores[0].score < policy.scoring.base, "{scores:?}");
+    assert!(
+        scores[1].items.is_empty() && scores[2].items.is_empty(),
+        "{scores:?}"
+    );
+    let ranked: Vec<UnitId> = rank(&scores).iter().map(|r| r.unit).collect();
+    assert_eq!(ranked.last(), Some(&UNIT_A));
+}
+
 #[test]
 fn equal_scores_share_a_rank() {
     // A and B both on time and done well (103), C overdue (97): places 1, 1, 3.

@@ -13,7 +13,7 @@ pub mod view;
 
 pub use schedule::{days_late, own_progress, rolled_up_progress, scheduled_progress};
 pub use score::{
-    completion_rate, item_score, rank, unit_scores, CompletionRate, DateRange, ItemScore, Ranked,
-    ScoreLine, UnitScore,
+    completion_rate, counts_in, item_score, rank, unit_scores, CompletionRate, DateRange,
+    ItemScore, Ranked, ScoreLine, UnitScore,
 };
 pub use signal::{light_names, quality_card, timeliness_light, Colour, Signal, NO_LIGHT};

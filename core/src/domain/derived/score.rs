@@ -323,8 +323,49 @@ pub struct UnitScore {
     pub items: Vec<(TaskId, Points)>,
 }
 
+/// When the unit finished with the item, for the period rule: the completion report on
+/// record (or the one waiting for review) was filed, or the item was closed or revoked —
+/// the earliest of these; none while it is still being handled.
+fn finished_at(state: &TaskState) -> Option<DateTime<Utc>> {
+    [
+        state.completion.map(|c| c.reported.at),
+        state.pending_completion().map(|r| r.at),
+        state.closed.map(|m| m.at),
+        state.revoked.map(|m| m.at),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+}
+
+/// Whether an item is assessed in a period (the period rule, docs/domain.md): it counts in
+/// every period in which it was open and due or overdue — the period its (effective)
+/// deadline falls in, and every later period it enters still unfinished. An item due in
+/// November and still open in December counts against November and against December; one
+/// finished before December began does not count in December.
+pub fn counts_in(
+    state: &TaskState,
+    period: DateRange,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+) -> bool {
+    let Some(due) = due_date(state, now, calendar) else {
+        return false;
+    };
+    if due > period.last {
+        return false;
+    }
+    if due >= period.first {
+        return true;
+    }
+    match finished_at(state) {
+        None => true,
+        Some(at) => calendar.to_local(at).date() >= period.first,
+    }
+}
+
 /// Unit scores on the policy's base (R6.5): every unit listed starts at the base; each item
-/// it leads that falls due in the period adds its lines.
+/// it leads that counts in the period ([`counts_in`]) adds its lines.
 pub fn unit_scores<'a>(
     units: &[UnitId],
     items: impl IntoIterator<Item = (TaskId, &'a TaskState)>,
@@ -346,7 +387,7 @@ pub fn unit_scores<'a>(
         let Some(slot) = out.iter_mut().find(|s| s.unit == lead.unit) else {
             continue;
         };
-        if !due_date(state, now, calendar).is_some_and(|d| period.contains(d)) {
+        if !counts_in(state, period, now, calendar) {
             continue;
         }
         if let Some(score) = item_score(state, now, calendar, policy) {
