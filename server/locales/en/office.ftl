@@ -357,3 +357,6 @@ xlsx-rate = On-time rate (%)
 push-title = Supervision notice
 push-title-urgent = [Urgent] Supervision notice
 push-title-extra-urgent = [Extra urgent] Supervision notice
+# Why an item counts in the period shown (the period rule).
+scores-why-due = Due in this period ({ $due })
+scores-why-carried = Due { $due } and still unfinished when this period began, so it counts here too

@@ -336,3 +336,6 @@ xlsx-rate = 按期办结率（%）
 push-title = 督办通知
 push-title-urgent = 【紧急】督办通知
 push-title-extra-urgent = 【特急】督办通知
+# Why an item counts in the period shown (the period rule).
+scores-why-due = 本期到期({ $due })
+scores-why-carried = { $due } 到期,本期开始时仍未办结,计入本期

@@ -242,6 +242,9 @@ struct BreakdownItem {
     title: String,
     total: String,
     contribution: String,
+    /// Why it counts in this period (the period rule): due in it, or due earlier and
+    /// still open when the period began.
+    why: String,
     lines: Vec<Line>,
 }
 
@@ -309,12 +312,21 @@ async fn breakdown_html(
         let Some(sc) = item_score(s, now, &org.calendar, &org.policy) else {
             continue;
         };
+        let due = duban_core::domain::derived::score::due_date(s, now, &org.calendar);
+        let why = match due {
+            Some(d) if d < p.range.first => {
+                i18n::t_args("scores-why-carried", &[("due", &d.format("%Y-%m-%d"))])
+            }
+            Some(d) => i18n::t_args("scores-why-due", &[("due", &d.format("%Y-%m-%d"))]),
+            None => String::new(),
+        };
         shown.push(BreakdownItem {
             id: id.to_string(),
             number: s.number.as_ref().map(|n| n.to_string()).unwrap_or_default(),
             title: s.title.clone(),
             total: sc.total.to_string(),
             contribution: contribution.to_string(),
+            why,
             lines: sc
                 .lines
                 .iter()

@@ -493,3 +493,58 @@ async fn in_a_browser_scores_and_a_bulletin_generated_edited_and_published() {
     .await;
     b.screenshot("board-bulletin").await;
 }
+
+/// The period rule on the score breakdown: an item of the demo due before this month and
+/// still open counts in this month's score of its lead unit, and the breakdown says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_overdue_from_an_earlier_month_counts_this_month_and_says_why() {
+    use chrono::Datelike;
+    let s = start(Backend::Sqlite).await;
+    duban_server::seed::seed_demo(&s.state).await.expect("demo");
+    let web = browser();
+    let cookie = demo_sign_in(&s, &web, "supervisor").await;
+    let token = api_token(&s, "supervisor").await;
+    let org = s.state.org.latest(&s.state.db).await.expect("org");
+    let now = s.state.clock.now();
+    let today = org.calendar.to_local(now).date();
+    let first = today.with_day(1).expect("first");
+    let list: Value = s
+        .get(&token, "/api/v1/tasks?view=all&light=red&per_page=200")
+        .await
+        .expect(200);
+    let items = list["items"].as_array().expect("items");
+    let carried = items
+        .iter()
+        .find(|i| {
+            i["effective_deadline"]
+                .as_str()
+                .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+                .is_some_and(|d| org.calendar.due_date(d.with_timezone(&chrono::Utc)) < first)
+                && i["lead_unit"]["id"].is_string()
+        })
+        .expect("the demo has an item overdue since an earlier month");
+    let unit = carried["lead_unit"]["id"].as_str().expect("unit");
+    let number = carried["number"].as_str().expect("number");
+    let (status, html) = page(
+        &web,
+        &format!(
+            "{}/scores/units/{unit}?period=month&year={}&n={}",
+            s.base,
+            today.year(),
+            today.month()
+        ),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let at = html
+        .find(number)
+        .unwrap_or_else(|| panic!("{number} counts this month: {html}"));
+    let block = &html[at..];
+    let end = block.find("class=\"score-item\"").unwrap_or(block.len());
+    assert!(
+        block[..end].contains("本期开始时仍未办结"),
+        "the breakdown says why {number} counts: {}",
+        &block[..end]
+    );
+}
