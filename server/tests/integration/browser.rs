@@ -257,18 +257,33 @@ impl Browser {
     pub(crate) async fn resize(&self, width: u32, height: u32) {
         let (mut w, mut h) = (width, height);
         let mut viewport = (0, 0);
-        for _ in 0..3 {
+        // The window manager applies a size asynchronously, and a loaded machine may answer
+        // with the old viewport first: read again, a few times, before correcting.
+        let read = || async {
+            let inner = self
+                .script("return [window.innerWidth, window.innerHeight]")
+                .await;
+            (
+                inner[0].as_u64().expect("innerWidth") as u32,
+                inner[1].as_u64().expect("innerHeight") as u32,
+            )
+        };
+        for _ in 0..5 {
+            let before = read().await;
             self.client
                 .set_window_size(w, h)
                 .await
                 .expect("set the window's size");
-            let inner = self
-                .script("return [window.innerWidth, window.innerHeight]")
-                .await;
-            viewport = (
-                inner[0].as_u64().expect("innerWidth") as u32,
-                inner[1].as_u64().expect("innerHeight") as u32,
-            );
+            viewport = read().await;
+            // Settle: until two readings agree (at most a second).
+            for _ in 0..20 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let again = read().await;
+                if again == viewport && (again != before || again == (width, height)) {
+                    break;
+                }
+                viewport = again;
+            }
             if viewport == (width, height) {
                 break;
             }
