@@ -6,8 +6,10 @@
 //! `aria-label`, `placeholder`, `alt`, a button's `value`) holds an English word, but for a
 //! short list of names of formats and protocols, codes in `<code>`, and the data people
 //! entered (accounts' user names); with `Accept-Language: en` no text is a sentence of the
-//! zh-CN catalog or a zh-CN name of the domain (a status, an urgency…) — data (names of units
-//! and people, titles) is Chinese and exempt.
+//! zh-CN catalog or a zh-CN name of the domain (a status, an urgency…), and no Chinese is left
+//! once the data is taken out — what people entered (names of units and people, titles,
+//! contents, notes, the policy's and the calendar's names), item numbers (督〔2026〕17号), and
+//! what is marked `translate="no"`.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
@@ -164,6 +166,20 @@ async fn data_texts(s: &Server) -> Vec<String> {
             strings(&v, &mut out);
         }
     }
+    // The policy and the calendar as entered (category names, holidays' names, a calendar's
+    // source).
+    for row in s
+        .state
+        .db
+        .rows("SELECT value FROM settings", vec![])
+        .await
+        .expect("settings")
+    {
+        let value = row.get_text("value").expect("value");
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&value) {
+            strings(&v, &mut out);
+        }
+    }
     for (sql, col) in [
         ("SELECT name FROM units", "name"),
         ("SELECT short_name FROM units", "short_name"),
@@ -186,9 +202,14 @@ async fn data_texts(s: &Server) -> Vec<String> {
     v
 }
 
-/// `text` with the data in it taken out, and hashes (long runs of hex digits) too.
+/// `text` with the data in it taken out, and hashes (long runs of hex digits) and item
+/// numbers (`督〔2026〕17号`, the official document number: a category's prefix, the year, the
+/// place) too.
 fn without_data(text: &str, data: &[String]) -> String {
-    let mut t = text.to_owned();
+    static NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\p{Han}+〔\d{4}〕\d+号").expect("the number's pattern")
+    });
+    let mut t = NUMBER.replace_all(text, " ").into_owned();
     for d in data {
         if t.contains(d.as_str()) {
             t = t.replace(d.as_str(), " ");
@@ -201,6 +222,11 @@ fn without_data(text: &str, data: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether `c` is a Chinese character or Chinese punctuation.
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303F}' | '\u{3400}'..='\u{9FFF}' | '\u{FF00}'..='\u{FFEF}')
 }
 
 /// The English words of `text` that are not allowed on a Chinese page.
@@ -405,6 +431,9 @@ async fn every_page_of_every_role_speaks_one_language() {
                 let found = untranslated(&text, &zh);
                 if !found.is_empty() {
                     problems.push(format!("en {role:?} {path}: {text:?} ({found:?})"));
+                } else if text.chars().any(|c| is_cjk(c) && c != '、') {
+                    // (The enumeration comma is named where a form accepts it as a separator.)
+                    problems.push(format!("en {role:?} {path}: {text:?} (Chinese, not data)"));
                 }
             }
         }

@@ -151,7 +151,7 @@ fn tree(org: &Org) -> Vec<UnitLine> {
                 id: u.id.to_string(),
                 name: u.name.clone(),
                 short_name: u.short_name.clone(),
-                aliases: u.aliases.join("、"),
+                aliases: u.aliases.join(&crate::i18n::t("ledger-list-separator")),
                 depth: depth.min(8),
                 retired: u.retired,
                 people: org.people.values().filter(|p| p.unit == Some(u.id)).count(),
@@ -194,7 +194,7 @@ impl UnitForm {
             name: u.name.clone(),
             parent: u.parent.map(|p| p.to_string()).unwrap_or_default(),
             short_name: u.short_name.clone(),
-            aliases: u.aliases.join("、"),
+            aliases: u.aliases.join(&crate::i18n::t("ledger-list-separator")),
             retired: u.retired,
         }
     }
@@ -528,7 +528,7 @@ async fn account_lines(state: &AppState, org: &Org) -> Result<Vec<AccountLine>, 
                 .iter()
                 .map(|r| lang.name(*r))
                 .collect::<Vec<_>>()
-                .join("、"),
+                .join(&lang.t("ledger-list-separator")),
             active: a.person.active,
             locked: a.locked_until.is_some_and(|t| t > now),
             must_change: a.must_change_password,
