@@ -1102,28 +1102,13 @@ async fn confirm_units(
     AdminPage(session): AdminPage,
     body: Bytes,
 ) -> Response {
-    let Ok(rows) = serde_json::from_str::<Vec<UnitRow>>(&Fields::of(&body).get("data")) else {
-        return ApiError::bad_request(
-            "import.bad_data",
-            "导入数据无效",
-            "the import data is invalid",
-        )
-        .into_response();
+    let rows: Vec<UnitRow> = match confirmed_rows(&body) {
+        Ok(rows) => rows,
+        Err(e) => return e,
     };
     match org_import::apply_units(&state, &session, &rows).await {
         Ok(written) => import_result(&state, &session, None, Some(written.len()), Vec::new()),
-        Err(ImportError::Refused(problems)) => {
-            let p = preview("units", &rows, unit_text, &problems);
-            import_result(&state, &session, Some(p), None, Vec::new())
-        }
-        Err(ImportError::Api(e)) => e.into_response(),
-        Err(e) => import_result(
-            &state,
-            &session,
-            Some(file_problem("units", &e)),
-            None,
-            Vec::new(),
-        ),
+        Err(e) => import_refused(&state, &session, "units", &rows, unit_text, e),
     }
 }
 
@@ -1132,13 +1117,9 @@ async fn confirm_people(
     AdminPage(session): AdminPage,
     body: Bytes,
 ) -> Response {
-    let Ok(rows) = serde_json::from_str::<Vec<PersonRow>>(&Fields::of(&body).get("data")) else {
-        return ApiError::bad_request(
-            "import.bad_data",
-            "导入数据无效",
-            "the import data is invalid",
-        )
-        .into_response();
+    let rows: Vec<PersonRow> = match confirmed_rows(&body) {
+        Ok(rows) => rows,
+        Err(e) => return e,
     };
     match org_import::apply_people(&state, &session, &rows).await {
         Ok(done) => {
@@ -1153,15 +1134,42 @@ async fn confirm_people(
                 .collect::<Vec<_>>();
             import_result(&state, &session, None, Some(people.len()), people)
         }
-        Err(ImportError::Refused(problems)) => {
-            let p = preview("people", &rows, person_text, &problems);
-            import_result(&state, &session, Some(p), None, Vec::new())
+        Err(e) => import_refused(&state, &session, "people", &rows, person_text, e),
+    }
+}
+
+/// The checked rows a confirm form carries back (its `data` field), or the refusal.
+fn confirmed_rows<R: serde::de::DeserializeOwned>(body: &Bytes) -> Result<Vec<R>, Response> {
+    serde_json::from_str(&Fields::of(body).get("data")).map_err(|_| {
+        ApiError::bad_request(
+            "import.bad_data",
+            "导入数据无效",
+            "the import data is invalid",
+        )
+        .into_response()
+    })
+}
+
+/// An import of `kind` refused when it was written: its rows again with the problems found
+/// (checked again in the write's transaction), or what stopped it.
+fn import_refused<R: serde::Serialize>(
+    state: &AppState,
+    session: &Session,
+    kind: &'static str,
+    rows: &[R],
+    text: fn(&R) -> (u32, String),
+    e: ImportError,
+) -> Response {
+    match e {
+        ImportError::Refused(problems) => {
+            let p = preview(kind, rows, text, &problems);
+            import_result(state, session, Some(p), None, Vec::new())
         }
-        Err(ImportError::Api(e)) => e.into_response(),
-        Err(e) => import_result(
-            &state,
-            &session,
-            Some(file_problem("people", &e)),
+        ImportError::Api(e) => e.into_response(),
+        e => import_result(
+            state,
+            session,
+            Some(file_problem(kind, &e)),
             None,
             Vec::new(),
         ),
