@@ -525,6 +525,12 @@ mod tests {
     }
 
     #[test]
+    fn peer_groups_are_numbered_in_chinese() {
+        let got: Vec<String> = [1, 2, 9, 10, 11, 20, 23].map(chinese_ordinal).into();
+        assert_eq!(got, ["一", "二", "九", "十", "十一", "二十", "二十三"]);
+    }
+
+    #[test]
     fn a_bulletin_defaults_to_the_last_complete_month_or_quarter() {
         let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).expect("date");
         assert_eq!(
