@@ -82,6 +82,7 @@ fn reference() -> Snapshot {
                 short_name: String::new(),
                 aliases: Vec::new(),
                 retired: false,
+                peer_group: String::new(),
             },
             UnitRecord {
                 id: UNIT,
@@ -92,6 +93,7 @@ fn reference() -> Snapshot {
                 short_name: String::new(),
                 aliases: Vec::new(),
                 retired: false,
+                peer_group: String::new(),
             },
         ],
         people: vec![person(SUPERVISOR, "supervisor"), person(HANDLER, "handler")],

@@ -101,6 +101,10 @@ pub struct UnitRecord {
     /// Absent from older data.
     #[serde(default)]
     pub retired: bool,
+    /// The peer group the unit is ranked in (e.g. 县直部门, 乡镇); empty for the default
+    /// (see `domain::derived::peers`). Absent from older data.
+    #[serde(default)]
+    pub peer_group: String,
 }
 
 /// One command from a device's outbox.

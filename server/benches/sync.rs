@@ -133,6 +133,7 @@ async fn main() {
             short_name: String::new(),
             aliases: Vec::new(),
             retired: false,
+            peer_group: String::new(),
         };
         write_unit(&mut tx, &org, &input, *u, at).await.unwrap();
         tx.commit().await.unwrap();

@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
-use duban_core::domain::derived::score::{completion_rate, rank, DateRange};
+use duban_core::domain::derived::score::{completion_rate, DateRange};
 use duban_core::domain::derived::{timeliness_light, Colour};
 use duban_core::domain::model::Visibility;
 use duban_core::domain::{TaskId, TaskState, UnitId, UserId};
@@ -328,6 +328,17 @@ pub async fn every_item(state: &AppState) -> Result<Vec<(TaskId, Arc<TaskState>)
     Ok(crate::read::every_state(state).await?)
 }
 
+/// 一, 二 … 十, 十一 … 九十九: the numbering of a bulletin's sub-sections.
+fn chinese_ordinal(n: usize) -> String {
+    const DIGITS: [&str; 10] = ["", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        1..=9 => DIGITS[n].to_owned(),
+        10..=19 => format!("十{}", DIGITS[n % 10]),
+        20..=99 => format!("{}十{}", DIGITS[n / 10], DIGITS[n % 10]),
+        _ => n.to_string(),
+    }
+}
+
 fn unit_name(org: &Org, id: UnitId) -> String {
     org.unit(id).map(|u| u.name.clone()).unwrap_or_default()
 }
@@ -356,7 +367,7 @@ pub fn generate(
         .unwrap_or_default();
     let scores =
         crate::read::period_scores(org, items.iter().map(|(id, s)| (*id, &**s)), period, now);
-    let ranking = rank(&scores);
+    let groups = crate::read::ranked_groups(org, &scores);
     let rate = completion_rate(items.iter().map(|(_, s)| &**s), period, now, cal);
     // Per unit: the overdue items named, and how many in all.
     let mut overdue: BTreeMap<UnitId, (Vec<String>, usize)> = BTreeMap::new();
@@ -400,23 +411,30 @@ pub fn generate(
         rate.percent().map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%"))
     );
     let _ = writeln!(body, "二、考核排名（百分制）");
-    if ranking.is_empty() {
+    if groups.is_empty() {
         let _ = writeln!(body, "{label}没有到期考核的事项。\n");
     } else {
+        // Units are ranked among their peers (docs/domain.md, "Peer groups"): each group's
+        // top and bottom units, under the group's name.
         let named = |r: &duban_core::domain::derived::score::Ranked| {
             format!("第{}名 {}（{}分）", r.rank, unit_name(org, r.unit), r.score)
         };
-        let top: Vec<String> = ranking.iter().take(3).map(named).collect();
-        let _ = writeln!(body, "排名靠前：{}。", top.join("，"));
-        if ranking.len() > 3 {
-            let bottom: Vec<String> = ranking
-                .iter()
-                .rev()
-                .take(3.min(ranking.len() - 3))
-                .rev()
-                .map(named)
-                .collect();
-            let _ = writeln!(body, "排名靠后：{}。", bottom.join("，"));
+        for (i, g) in groups.iter().enumerate() {
+            let caption = crate::read::RankGroup::of(org, &g.group).caption(crate::i18n::Lang::Zh);
+            let ranking = &g.ranked;
+            let _ = writeln!(body, "（{}）{caption}", chinese_ordinal(i + 1));
+            let top: Vec<String> = ranking.iter().take(3).map(named).collect();
+            let _ = writeln!(body, "排名靠前：{}。", top.join("，"));
+            if ranking.len() > 3 {
+                let bottom: Vec<String> = ranking
+                    .iter()
+                    .rev()
+                    .take(3.min(ranking.len() - 3))
+                    .rev()
+                    .map(named)
+                    .collect();
+                let _ = writeln!(body, "排名靠后：{}。", bottom.join("，"));
+            }
         }
         let _ = writeln!(body);
     }
@@ -504,6 +522,12 @@ mod tests {
             ..TaskState::default()
         };
         (TaskId(uuid::Uuid::new_v4()), Arc::new(s))
+    }
+
+    #[test]
+    fn peer_groups_are_numbered_in_chinese() {
+        let got: Vec<String> = [1, 2, 9, 10, 11, 20, 23].map(chinese_ordinal).into();
+        assert_eq!(got, ["一", "二", "九", "十", "十一", "二十", "二十三"]);
     }
 
     #[test]

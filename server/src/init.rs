@@ -172,6 +172,7 @@ pub async fn init(state: &AppState, new: &NewOrganisation) -> Result<Initialised
         short_name: String::new(),
         aliases: Vec::new(),
         retired: false,
+        peer_group: String::new(),
     };
     check_unit(&org, &unit, root).map_err(|r| InitError::Refused {
         code: r.code.to_owned(),

@@ -209,6 +209,9 @@ pub struct UnitInput {
     /// Retired: offered for nothing new, kept for the items that name it.
     #[serde(default)]
     pub retired: bool,
+    /// The peer group the unit is ranked in (e.g. 县直部门); empty for the default.
+    #[serde(default)]
+    pub peer_group: String,
 }
 
 impl UnitInput {
@@ -223,6 +226,7 @@ impl UnitInput {
             short_name: unit.short_name.clone(),
             aliases: unit.aliases.clone(),
             retired: unit.retired,
+            peer_group: unit.peer_group.clone(),
         }
     }
 }
@@ -312,6 +316,14 @@ pub fn check_unit(org: &Org, input: &UnitInput, id: UnitId) -> Result<(), OrgRef
         ));
     }
     one_line(&input.short_name, "单位简称", "a unit's short name")?;
+    if input.peer_group.trim().chars().count() > 30 {
+        return Err(refuse(
+            "org.bad_peer_group",
+            "单位的排名分组不超过30个字",
+            "a unit's peer group is at most 30 characters",
+        ));
+    }
+    one_line(&input.peer_group, "排名分组", "a unit's peer group")?;
     if input.aliases.len() > 20
         || input
             .aliases
@@ -515,6 +527,7 @@ pub async fn write_unit(
             .map(str::to_owned)
             .collect(),
         retired: input.retired,
+        peer_group: input.peer_group.trim().to_owned(),
     };
     db::org::put_unit(tx, &record).await?;
     let mut feed = vec![reference_change(

@@ -376,6 +376,7 @@ pub fn check_units(org: &Org, rows: &[UnitRow]) -> Result<Vec<(u32, UnitInput)>,
             short_name: r.short_name.clone(),
             aliases: r.aliases.clone(),
             retired: false,
+            peer_group: String::new(),
         };
         if let Err(refusal) = check_unit(&org, &input, id) {
             let column = match refusal.code {
@@ -412,6 +413,7 @@ pub fn check_units(org: &Org, rows: &[UnitRow]) -> Result<Vec<(u32, UnitInput)>,
                 short_name: input.short_name.trim().to_owned(),
                 aliases: input.aliases.clone(),
                 retired: false,
+                peer_group: String::new(),
             },
         );
         out.push((r.row, input));

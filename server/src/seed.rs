@@ -49,6 +49,7 @@ pub async fn seed_demo(state: &AppState) -> Result<Seeded, ApiError> {
             short_name: u.short_name.clone(),
             aliases: u.aliases.clone(),
             retired: false,
+            peer_group: u.peer_group.clone(),
         };
         write_unit(&mut tx, &org, &input, u.id, at).await?;
         tx.commit().await?;

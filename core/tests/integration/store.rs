@@ -48,6 +48,7 @@ fn store_as(me: duban_core::domain::UserId) -> Store {
         short_name: String::new(),
         aliases: Vec::new(),
         retired: false,
+        peer_group: String::new(),
     };
     store
         .set_reference(&Snapshot {

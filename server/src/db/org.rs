@@ -42,6 +42,7 @@ fn unit_of(r: &Row) -> Result<UnitRecord, DbError> {
         short_name: r.get_text("short_name")?,
         aliases: from_json::<Vec<String>>(&r.get_text("aliases")?)?,
         retired: r.get_int("retired")? != 0,
+        peer_group: r.get_text("peer_group")?,
     })
 }
 
@@ -88,8 +89,8 @@ pub async fn bump(tx: &mut Tx) -> Result<(), DbError> {
 /// Every unit, by sort order and name.
 pub async fn units(db: &Db) -> Result<Vec<UnitRecord>, DbError> {
     db.rows(
-        "SELECT id, parent, name, name_en, sort, short_name, aliases, retired FROM units \
-         ORDER BY sort, name",
+        "SELECT id, parent, name, name_en, sort, short_name, aliases, retired, peer_group \
+         FROM units ORDER BY sort, name",
         vec![],
     )
     .await?
@@ -101,11 +102,12 @@ pub async fn units(db: &Db) -> Result<Vec<UnitRecord>, DbError> {
 /// Writes a unit (insert, or update of the one with its id).
 pub async fn put_unit(tx: &mut Tx, unit: &UnitRecord) -> Result<(), DbError> {
     tx.exec(
-        "INSERT INTO units (id, parent, name, name_en, sort, short_name, aliases, retired) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+        "INSERT INTO units (id, parent, name, name_en, sort, short_name, aliases, retired, \
+         peer_group) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (id) DO UPDATE SET parent = excluded.parent, name = excluded.name, \
          name_en = excluded.name_en, sort = excluded.sort, short_name = excluded.short_name, \
-         aliases = excluded.aliases, retired = excluded.retired",
+         aliases = excluded.aliases, retired = excluded.retired, \
+         peer_group = excluded.peer_group",
         args![
             unit.id.to_string(),
             unit.parent.map(|p| p.to_string()),
@@ -114,7 +116,8 @@ pub async fn put_unit(tx: &mut Tx, unit: &UnitRecord) -> Result<(), DbError> {
             unit.sort,
             unit.short_name.as_str(),
             to_json(&unit.aliases),
-            i64::from(unit.retired)
+            i64::from(unit.retired),
+            unit.peer_group.as_str()
         ],
     )
     .await?;

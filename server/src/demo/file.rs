@@ -61,6 +61,8 @@ struct FileUnit {
     short_name: String,
     #[serde(default)]
     aliases: Vec<String>,
+    #[serde(default)]
+    peer_group: String,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +399,7 @@ impl Demo {
                 name: u.name.clone(),
                 short_name: u.short_name.clone(),
                 aliases: u.aliases.clone(),
+                peer_group: u.peer_group.clone(),
             });
         }
 

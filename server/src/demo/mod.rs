@@ -46,6 +46,8 @@ pub struct DemoUnit {
     pub short_name: String,
     /// Other names people write for it, e.g. `交通运输局`.
     pub aliases: Vec<String>,
+    /// The peer group it is ranked in (`县直部门`, `乡镇`); empty for the default.
+    pub peer_group: String,
 }
 
 /// A person with a demo account.

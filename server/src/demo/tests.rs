@@ -258,6 +258,58 @@ fn the_organisation_has_every_role_and_unique_usernames() {
     }
 }
 
+#[test]
+fn bureaus_and_towns_are_peer_groups_and_sub_units_rank_under_their_parent() {
+    use duban_core::domain::derived::peers::{peer_group_of, PeerGroup};
+    let org = organisation();
+    let mut tree = UnitTree::default();
+    for u in &org.units {
+        tree.insert(u.id, u.parent);
+    }
+    let unit = |name: &str| {
+        org.units
+            .iter()
+            .find(|u| u.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let group = |name: &str| {
+        let u = unit(name);
+        peer_group_of(&tree, u.id, &u.peer_group)
+    };
+    for bureau in [
+        "县住房和城乡建设局",
+        "县交通运输局",
+        "县应急管理局",
+        "县城市管理局",
+    ] {
+        assert_eq!(
+            group(bureau),
+            PeerGroup::Named("县直部门".into()),
+            "{bureau}"
+        );
+    }
+    for town in ["城关镇人民政府", "柳河镇人民政府"] {
+        assert_eq!(group(town), PeerGroup::Named("乡镇".into()), "{town}");
+    }
+    assert_eq!(
+        group("房地产市场监管股"),
+        PeerGroup::SubUnitsOf(unit("县住房和城乡建设局").id)
+    );
+    assert_eq!(
+        group("市政设施管护中心"),
+        PeerGroup::SubUnitsOf(unit("县城市管理局").id)
+    );
+    for u in &org.units {
+        if u.parent.is_some_and(|p| tree.parent(p).is_some()) {
+            assert!(
+                u.peer_group.is_empty(),
+                "{} keeps its parent's group",
+                u.name
+            );
+        }
+    }
+}
+
 /// Everything the demo module gives out, for one `now`, as JSON: the organisation, the
 /// accounts and the scenario's steps (times, items, actors and commands in full).
 fn snapshot(now: DateTime<Utc>) -> serde_json::Value {

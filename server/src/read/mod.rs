@@ -50,8 +50,8 @@ pub use items::{
     DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_Q,
 };
 pub(crate) use ledger::{ledger, LedgerItem};
-pub use overview::{overview, Overview, RankRow, OVERVIEW_LIST};
-pub(crate) use overview::{period_scores, published_ranking};
+pub use overview::{overview, Overview, RankGroup, RankRow, OVERVIEW_LIST};
+pub(crate) use overview::{peer_group, period_scores, published_ranking, ranked_groups};
 pub use portal::{leader_portal, Decision, LeaderPortal, UnitLights};
 pub(crate) use stats::stats_for;
 pub use stats::{Bucket, CompletionStats, Stats};

@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, Utc};
-use duban_core::domain::derived::score::{rank, unit_scores, UnitScore};
+use duban_core::domain::derived::peers::{peer_group_of, rank_by_group, GroupRanking, PeerGroup};
+use duban_core::domain::derived::score::{unit_scores, UnitScore};
 use duban_core::domain::derived::{timeliness_light, DateRange};
 use duban_core::domain::{effective_deadline, TaskId, TaskState, UnitId};
 use serde::Serialize;
@@ -46,6 +47,68 @@ pub struct RankRow {
     pub score: String,
     /// The items assessed in the period.
     pub items: usize,
+    /// The peer group the unit is ranked in; `rank` counts within it.
+    pub group: RankGroup,
+}
+
+/// A peer group as rankings show it (docs/domain.md, "Peer groups").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RankGroup {
+    /// Stable: `default`, `named:<name>` or `sub_units:<parent id>`.
+    pub key: String,
+    /// `default` (the root's direct children without a group), `named` or `sub_units`.
+    pub kind: &'static str,
+    /// The group's name (`named`) or the parent unit's name (`sub_units`); empty for
+    /// `default`. Data, shown as entered.
+    pub name: String,
+}
+
+impl RankGroup {
+    /// The group `group` of `org`.
+    pub fn of(org: &Org, group: &PeerGroup) -> RankGroup {
+        match group {
+            PeerGroup::Default => RankGroup {
+                key: "default".into(),
+                kind: "default",
+                name: String::new(),
+            },
+            PeerGroup::Named(n) => RankGroup {
+                key: format!("named:{n}"),
+                kind: "named",
+                name: n.clone(),
+            },
+            PeerGroup::SubUnitsOf(parent) => RankGroup {
+                key: format!("sub_units:{parent}"),
+                kind: "sub_units",
+                name: org
+                    .unit(*parent)
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
+            },
+        }
+    }
+
+    /// The group's caption in `lang`: its own name, "<parent>下属单位", or the default
+    /// group's name from the catalog.
+    pub fn caption(&self, lang: crate::i18n::Lang) -> String {
+        match self.kind {
+            "named" => self.name.clone(),
+            "sub_units" => lang.t_args("peers-sub-units", &[("parent", &self.name)]),
+            _ => lang.t("peers-default-group"),
+        }
+    }
+}
+
+/// The peer group of `unit` in `org` (its `peer_group`, else its parent's sub-units, else
+/// the default group).
+pub(crate) fn peer_group(org: &Org, unit: UnitId) -> PeerGroup {
+    let named = org.unit(unit).map_or("", |u| u.peer_group.as_str());
+    peer_group_of(&org.tree, unit, named)
+}
+
+/// `scores` ranked within their peer groups, groups in the organisation's order.
+pub(crate) fn ranked_groups(org: &Org, scores: &[UnitScore]) -> Vec<GroupRanking> {
+    rank_by_group(scores, |u| peer_group(org, u))
 }
 
 /// The leader's overview (领导总览, R8.1): everything it shows, computed at `at`.
@@ -108,7 +171,8 @@ pub async fn overview(
 }
 
 /// This month's unit ranking over `items` (in the organisation's time): the units that lead
-/// an item falling due in it, by score (R6.5); and the month's name, e.g. `2026-12`.
+/// an item falling due in it, by score (R6.5), ranked within their peer groups (group after
+/// group, each best first); and the month's name, e.g. `2026-12`.
 pub(super) fn ranking_of(
     org: &Org,
     items: &[Loaded],
@@ -119,9 +183,13 @@ pub(super) fn ranking_of(
     let period = DateRange::month(today.year(), today.month())
         .ok_or_else(|| ReadError::Internal("the month of today is not a period".into()))?;
     let scores = period_scores(org, items.iter().map(|i| (i.id, &*i.state)), period, now);
-    let ranking = rank(&scores)
+    let ranking = ranked_groups(org, &scores)
         .into_iter()
-        .map(|r| RankRow {
+        .flat_map(|g| {
+            let group = RankGroup::of(org, &g.group);
+            g.ranked.into_iter().map(move |r| (group.clone(), r))
+        })
+        .map(|(group, r)| RankRow {
             rank: r.rank,
             unit: unit_ref(org, r.unit),
             score: r.score.to_string(),
@@ -129,6 +197,7 @@ pub(super) fn ranking_of(
                 .iter()
                 .find(|s| s.unit == r.unit)
                 .map_or(0, |s| s.items.len()),
+            group,
         })
         .collect();
     Ok((format!("{:04}-{:02}", today.year(), today.month()), ranking))

@@ -698,14 +698,33 @@ struct Ranked {
     score: String,
 }
 
-fn ranked(rows: &[RankRow]) -> Vec<Ranked> {
-    rows.iter()
-        .map(|r| Ranked {
+/// One peer group's ranking table: its caption and its rows.
+struct RankTable {
+    caption: String,
+    key: String,
+    rows: Vec<Ranked>,
+}
+
+/// The rows, one table per peer group (the rows come group after group).
+fn ranked(rows: &[RankRow]) -> Vec<RankTable> {
+    let lang = i18n::current();
+    let mut tables: Vec<RankTable> = Vec::new();
+    for r in rows {
+        let row = Ranked {
             rank: r.rank,
             unit: r.unit.name.clone(),
             score: r.score.clone(),
-        })
-        .collect()
+        };
+        match tables.last_mut() {
+            Some(t) if t.key == r.group.key => t.rows.push(row),
+            _ => tables.push(RankTable {
+                caption: r.group.caption(lang),
+                key: r.group.key.clone(),
+                rows: vec![row],
+            }),
+        }
+    }
+    tables
 }
 
 #[derive(Template)]
@@ -724,7 +743,7 @@ struct OverviewPage {
     overdue_rows: Vec<Row>,
     escalated_rows: Vec<Row>,
     period: String,
-    ranking: Vec<Ranked>,
+    ranking: Vec<RankTable>,
     /// The approvals waiting for a leader (listed above the overview).
     decisions: Vec<portal::DecisionRow>,
     /// Whether the person is a leader (the approvals' panel is shown).
@@ -839,7 +858,7 @@ struct BoardPage {
     items: Vec<BoardRow>,
     units: Vec<UnitProgress>,
     period: String,
-    ranking: Vec<Ranked>,
+    ranking: Vec<RankTable>,
     bulletins: Vec<scores::BulletinView>,
 }
 

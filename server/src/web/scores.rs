@@ -22,9 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Datelike, Utc};
-use duban_core::domain::derived::score::{
-    completion_rate, item_score, rank, unit_scores, DateRange,
-};
+use duban_core::domain::derived::score::{completion_rate, item_score, unit_scores, DateRange};
 use duban_core::domain::model::AdjustmentId;
 use duban_core::domain::policy::Points;
 use duban_core::domain::{Command, TaskId, UnitId};
@@ -151,9 +149,36 @@ struct ScoreRow {
     late: u32,
     open: u32,
     rate: String,
+    /// The peer group's key and caption (the rank counts within it).
+    group: String,
+    caption: String,
 }
 
-/// The scores of every unit leading an item, over every item, for `period`, best first.
+/// One peer group's table of the ranking.
+struct ScoreGroup {
+    key: String,
+    caption: String,
+    rows: Vec<ScoreRow>,
+}
+
+/// The rows (group after group) as one table per peer group.
+fn score_groups(rows: Vec<ScoreRow>) -> Vec<ScoreGroup> {
+    let mut out: Vec<ScoreGroup> = Vec::new();
+    for r in rows {
+        match out.last_mut() {
+            Some(g) if g.key == r.group => g.rows.push(r),
+            _ => out.push(ScoreGroup {
+                key: r.group.clone(),
+                caption: r.caption.clone(),
+                rows: vec![r],
+            }),
+        }
+    }
+    out
+}
+
+/// The scores of every unit leading an item, over every item, for `period`: ranked within
+/// their peer groups, group after group, each best first.
 async fn ranking(
     state: &AppState,
     session: &Session,
@@ -170,9 +195,14 @@ async fn ranking(
     let items = read::every_state(state).await?;
     let scores =
         crate::read::period_scores(org, items.iter().map(|(id, s)| (*id, &**s)), period, now);
-    let rows = rank(&scores)
+    let lang = i18n::current();
+    let rows = read::ranked_groups(org, &scores)
         .into_iter()
-        .map(|r| {
+        .flat_map(|g| {
+            let group = read::RankGroup::of(org, &g.group);
+            g.ranked.into_iter().map(move |r| (group.clone(), r))
+        })
+        .map(|(group, r)| {
             let led = items
                 .iter()
                 .filter(|(_, s)| s.lead.is_some_and(|l| l.unit == r.unit))
@@ -192,6 +222,8 @@ async fn ranking(
                 late: c.late,
                 open: c.open,
                 rate: percent(c.percent()),
+                caption: group.caption(lang),
+                group: group.key,
             }
         })
         .collect();
@@ -203,7 +235,7 @@ async fn ranking(
 struct ScoresPage {
     chrome: Chrome,
     p: Period,
-    rows: Vec<ScoreRow>,
+    groups: Vec<ScoreGroup>,
 }
 
 async fn scores_page(
@@ -218,7 +250,7 @@ async fn scores_page(
         Ok::<_, ApiError>(ScoresPage {
             chrome: Chrome::new(Some(&session), &session.org.calendar, "/scores", now),
             p,
-            rows,
+            groups: score_groups(rows),
         })
     }
     .await;
@@ -258,6 +290,8 @@ struct BreakdownPage {
     base: String,
     score: String,
     rank: String,
+    /// The caption of the peer group the rank counts in.
+    group: String,
     items: Vec<BreakdownItem>,
     hidden_items: usize,
     hidden_points: String,
@@ -347,6 +381,7 @@ async fn breakdown_html(
             .iter()
             .find(|r| r.unit_id == unit.id.to_string())
             .map_or_else(|| "—".to_owned(), |r| r.rank.to_string()),
+        group: read::RankGroup::of(org, &read::peer_group(org, unit.id)).caption(i18n::current()),
         p,
         items: shown,
         hidden_items,

@@ -793,6 +793,12 @@ async fn unit_html(
         .map(|(i, _)| row(session, i))
         .collect();
     let (period, ranking) = read::published_ranking(state, now).await?;
+    // A unit is ranked among its peers: the place and the count are its group's.
+    let group = read::RankGroup::of(org, &read::peer_group(org, mine));
+    let ranking: Vec<_> = ranking
+        .into_iter()
+        .filter(|r| r.group.key == group.key)
+        .collect();
     let place = ranking.iter().find(|r| r.unit.id == mine).map(|r| Ranked {
         rank: r.rank,
         unit: r.unit.name.clone(),
@@ -809,20 +815,27 @@ async fn unit_html(
         unit_id: mine.to_string(),
         duties: duty_rows,
         overdue_rows,
-        rank_line: match &place {
-            Some(p) => i18n::t_args(
-                "portal-unit-rank",
-                &[
-                    ("period", &period),
-                    ("score", &p.score),
-                    ("units", &ranking.len()),
-                ],
-            ),
-            None => i18n::t_args(
-                "portal-unit-rank-none",
-                &[("period", &period), ("units", &ranking.len())],
-            ),
-        },
+        rank_line: format!(
+            "{} · {}",
+            match &place {
+                Some(p) => i18n::t_args(
+                    "portal-unit-rank",
+                    &[
+                        ("period", &period),
+                        ("score", &p.score),
+                        ("units", &ranking.len()),
+                    ],
+                ),
+                None => i18n::t_args(
+                    "portal-unit-rank-none",
+                    &[("period", &period), ("units", &ranking.len())],
+                ),
+            },
+            i18n::t_args(
+                "peers-group-label",
+                &[("group", &group.caption(i18n::current()))]
+            )
+        ),
         place,
         total: s.total,
         completion: percent(s.completion.percent),

@@ -43,6 +43,7 @@ mod web_finding;
 mod web_item;
 mod web_lang_office;
 mod web_language;
+mod web_peers;
 mod web_people;
 mod web_register;
 mod web_scores;

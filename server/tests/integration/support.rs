@@ -275,6 +275,7 @@ impl Server {
                 short_name: String::new(),
                 aliases: Vec::new(),
                 retired: false,
+                peer_group: String::new(),
             };
             write_unit(&mut tx, &org, &input, id, at)
                 .await

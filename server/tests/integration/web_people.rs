@@ -20,7 +20,7 @@ fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     s: &Server,
     web: &reqwest::Client,
     cookie: &str,

@@ -6,11 +6,13 @@ pub mod anomaly;
 pub mod describe;
 pub mod duty;
 pub mod evidence;
+pub mod peers;
 pub mod schedule;
 pub mod score;
 pub mod signal;
 pub mod view;
 
+pub use peers::{peer_group_of, rank_by_group, GroupRanking, PeerGroup};
 pub use schedule::{days_late, own_progress, rolled_up_progress, scheduled_progress};
 pub use score::{
     completion_rate, counts_in, item_score, rank, unit_scores, CompletionRate, DateRange,

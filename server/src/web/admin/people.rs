@@ -101,6 +101,7 @@ impl Refusal {
         let field = match e.code.as_str() {
             "org.bad_name" | "input.control_char" => "name",
             "org.bad_short_name" => "short_name",
+            "org.bad_peer_group" => "peer_group",
             "org.bad_alias" | "org.name_taken" => "aliases",
             "org.cycle" | "org.unknown_unit" | "org.retired_parent" => "parent",
             "org.bad_username" | "org.username_taken" | "org.id_taken" => "username",
@@ -138,6 +139,7 @@ struct UnitLine {
     name: String,
     short_name: String,
     aliases: String,
+    peer_group: String,
     depth: usize,
     retired: bool,
     people: usize,
@@ -152,6 +154,7 @@ fn tree(org: &Org) -> Vec<UnitLine> {
                 name: u.name.clone(),
                 short_name: u.short_name.clone(),
                 aliases: u.aliases.join(&crate::i18n::t("ledger-list-separator")),
+                peer_group: u.peer_group.clone(),
                 depth: depth.min(8),
                 retired: u.retired,
                 people: org.people.values().filter(|p| p.unit == Some(u.id)).count(),
@@ -175,6 +178,7 @@ struct UnitForm {
     parent: String,
     short_name: String,
     aliases: String,
+    peer_group: String,
     retired: bool,
 }
 
@@ -185,6 +189,7 @@ impl UnitForm {
             parent: fields.get("parent"),
             short_name: fields.get("short_name"),
             aliases: fields.get("aliases"),
+            peer_group: fields.get("peer_group"),
             retired: fields.get("retired") == "1",
         }
     }
@@ -195,6 +200,7 @@ impl UnitForm {
             parent: u.parent.map(|p| p.to_string()).unwrap_or_default(),
             short_name: u.short_name.clone(),
             aliases: u.aliases.join(&crate::i18n::t("ledger-list-separator")),
+            peer_group: u.peer_group.clone(),
             retired: u.retired,
         }
     }
@@ -229,6 +235,7 @@ impl UnitForm {
                 .map(str::to_owned)
                 .collect(),
             retired: self.retired,
+            peer_group: self.peer_group.clone(),
         })
     }
 }
