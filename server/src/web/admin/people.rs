@@ -1111,7 +1111,7 @@ async fn confirm_units(
 ) -> Response {
     let rows: Vec<UnitRow> = match confirmed_rows(&body) {
         Ok(rows) => rows,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     match org_import::apply_units(&state, &session, &rows).await {
         Ok(written) => import_result(&state, &session, None, Some(written.len()), Vec::new()),
@@ -1126,7 +1126,7 @@ async fn confirm_people(
 ) -> Response {
     let rows: Vec<PersonRow> = match confirmed_rows(&body) {
         Ok(rows) => rows,
-        Err(e) => return e,
+        Err(e) => return e.into_response(),
     };
     match org_import::apply_people(&state, &session, &rows).await {
         Ok(done) => {
@@ -1146,14 +1146,13 @@ async fn confirm_people(
 }
 
 /// The checked rows a confirm form carries back (its `data` field), or the refusal.
-fn confirmed_rows<R: serde::de::DeserializeOwned>(body: &Bytes) -> Result<Vec<R>, Response> {
+fn confirmed_rows<R: serde::de::DeserializeOwned>(body: &Bytes) -> Result<Vec<R>, ApiError> {
     serde_json::from_str(&Fields::of(body).get("data")).map_err(|_| {
         ApiError::bad_request(
             "import.bad_data",
             "导入数据无效",
             "the import data is invalid",
         )
-        .into_response()
     })
 }
 
