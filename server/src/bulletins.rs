@@ -359,12 +359,7 @@ pub fn generate(
 ) -> (String, String) {
     let cal = &org.calendar;
     let policy = &org.policy;
-    let organisation = org
-        .units
-        .iter()
-        .find(|u| u.parent.is_none())
-        .map(|u| u.name.clone())
-        .unwrap_or_default();
+    let organisation = org.name();
     let scores =
         crate::read::period_scores(org, items.iter().map(|(id, s)| (*id, &**s)), period, now);
     let groups = crate::read::ranked_groups(org, &scores);

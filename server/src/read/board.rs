@@ -156,12 +156,7 @@ pub async fn public_board(state: &AppState, now: DateTime<Utc>) -> Result<Board,
         .collect();
     let (period, ranking) = ranking_of(&org, &all, now)?;
     Ok(Board {
-        organisation: org
-            .units
-            .iter()
-            .find(|u| u.parent.is_none())
-            .map(|u| u.name.clone())
-            .unwrap_or_default(),
+        organisation: org.name(),
         items,
         units,
         period,

@@ -749,21 +749,18 @@ impl Recorded {
     }
 }
 
-async fn record_as(
-    tx: &mut Tx,
-    state: &AppState,
-    admin: &Session,
-    r: &Recorded,
-) -> Result<(), ApiError> {
-    let change = admin_trail::Change {
-        actor: &admin.user().to_string(),
-        kind: r.kind,
-        subject: &r.subject,
-        at: state.clock.now(),
-    };
-    admin_trail::record(tx, change, r.before.as_ref(), r.after.as_ref())
-        .await
-        .map_err(ApiError::internal)
+/// Records a policy or calendar change in the administrative trail, as every other
+/// administrative change is ([`record_change`]).
+async fn record_as(tx: &mut Tx, admin: &Session, r: &Recorded) -> Result<(), ApiError> {
+    record_change(
+        tx,
+        admin,
+        r.kind,
+        &r.subject,
+        r.before.as_ref(),
+        r.after.as_ref(),
+    )
+    .await
 }
 
 /// Changes the policy, for the API and the console alike: `edit` makes the new policy from
@@ -784,7 +781,7 @@ pub(crate) async fn change_policy(
     let reference = Reference::Policy(Box::new(policy.clone()));
     tx.append_changes(&[reference_row(&reference, now_millis())])
         .await?;
-    record_as(&mut tx, state, admin, &recorded).await?;
+    record_as(&mut tx, admin, &recorded).await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), kind = recorded.kind, "policy changed");
     Ok(policy)
@@ -866,7 +863,7 @@ pub(crate) async fn change_calendar(
     tx.append_changes(&[reference_row(&reference, now_millis())])
         .await?;
     let recorded = Recorded::of(kind, year.to_string(), org.calendar.year(year), Some(&data));
-    record_as(&mut tx, state, admin, &recorded).await?;
+    record_as(&mut tx, admin, &recorded).await?;
     tx.commit().await?;
     tracing::info!(admin = %admin.user(), year, kind, "calendar year written");
     Ok(data)

@@ -343,11 +343,6 @@ fn filters_of(
     Ok(q.map_err(ApiError::from)?.0)
 }
 
-/// The organisation's name (its root unit's).
-fn organisation(org: &Org) -> String {
-    org.name()
-}
-
 // ----- the page -----------------------------------------------------------------------------
 
 /// A choice of a select.
@@ -416,7 +411,7 @@ async fn ledger_page(
     let lang = i18n::current();
     let t = LedgerPage {
         chrome: Chrome::new(Some(&session), &org.calendar, "/ledger", now),
-        org: organisation(&org),
+        org: org.name(),
         by_deadline: period.date_field == "deadline",
         units: choices(
             &period.unit,
@@ -634,7 +629,7 @@ fn stamp(session: &Session, q: &StatsQuery, now: DateTime<Utc>) -> Stamp {
     let me = org.people.get(&session.user());
     Stamp {
         lang,
-        org: organisation(org),
+        org: org.name(),
         at: format!(
             "{} (UTC{})",
             org.calendar.to_local(now).format("%Y-%m-%d %H:%M:%S"),
