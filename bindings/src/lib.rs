@@ -165,6 +165,8 @@ ffi_enum! {
         Suspended,
         /// Revoked.
         Revoked,
+        /// A hotline work order not accepted (不予受理).
+        NotAccepted,
         /// Closed.
         Closed,
         /// Archived.
@@ -343,6 +345,24 @@ ffi_enum! {
         RequestReport,
         /// Remind.
         Remind,
+        /// Accept a work order (受理).
+        AcceptOrder,
+        /// Refuse a work order (不予受理).
+        RefuseOrder,
+        /// Record telling the caller.
+        InformCaller,
+        /// Return a work order (退单).
+        ReturnOrder,
+        /// Ask for a committed deadline (申请承诺件).
+        RequestCommitment,
+        /// Decide a committed deadline.
+        DecideCommitment,
+        /// Call the caller back (回访).
+        CallBack,
+        /// Reopen a work order (重办).
+        ReopenOrder,
+        /// Mark a work order typical.
+        MarkTypical,
     }
 }
 
@@ -1586,6 +1606,7 @@ impl DubanApp {
             recurrence: None,
             parent: None,
             batch: None,
+            order: None,
         };
         let task = self.client.new_task_id();
         self.act(&task.to_string(), Command::Register(Box::new(registration)))?;

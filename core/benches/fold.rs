@@ -114,6 +114,7 @@ fn registration() -> Command {
         }),
         parent: None,
         batch: None,
+        order: None,
     }))
 }
 

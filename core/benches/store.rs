@@ -140,6 +140,7 @@ fn item_events(i: u32, n: usize, start: DateTime<Utc>) -> Vec<Event> {
                     recurrence: None,
                     parent: None,
                     batch: None,
+                    order: None,
                 })),
             ),
             1 => (

@@ -600,6 +600,7 @@ pub fn check(draft: &Draft, org: &Org, now: DateTime<Utc>) -> Result<Entry, Vec<
         recurrence,
         parent: None,
         batch: None,
+        order: None,
     };
     let order = leads.first().map(|lead| DispatchOrder {
         lead: Assignee {

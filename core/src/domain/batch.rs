@@ -107,6 +107,7 @@ pub fn subtask_commands(
         recurrence: parent.recurrence,
         parent: Some(parent_id),
         batch: None,
+        order: None,
     };
     let order = DispatchOrder {
         lead: spec.lead,

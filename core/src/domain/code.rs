@@ -13,6 +13,9 @@ use super::derived::view::View;
 use super::model::{
     MilestoneKind, Period, PhotoSource, Role, Source, TimeSource, Urgency, Visibility,
 };
+use super::order::{
+    CommitmentOutcome, ContactMethod, Line, NoticeAbout, OrderChannel, OrderKind, Satisfaction,
+};
 use super::policy::LateDays;
 use super::state::{ExtensionOutcome, ReportKind, ReportStatus, Status};
 use crate::protocol::{Platform, PushProvider};
@@ -92,6 +95,7 @@ codes!(Status {
     Completed => "completed", "已完成", "completed";
     Suspended => "suspended", "已暂停", "suspended";
     Revoked => "revoked", "已撤销", "revoked";
+    NotAccepted => "not_accepted", "不予受理", "not accepted";
     Closed => "closed", "已办结", "closed";
     Archived => "archived", "已归档", "archived";
 });
@@ -265,6 +269,15 @@ codes!(CommandKind {
     Unfollow => "unfollow", "取消关注", "unfollow";
     RequestReport => "request_report", "发起定期汇报", "request a report";
     Remind => "remind", "提醒", "remind";
+    AcceptOrder => "accept_order", "受理工单", "accept the work order";
+    RefuseOrder => "refuse_order", "不予受理", "refuse the work order";
+    InformCaller => "inform_caller", "告知来电人", "record telling the caller";
+    ReturnOrder => "return_order", "退单", "return the work order";
+    RequestCommitment => "request_commitment", "申请承诺件", "ask for a committed deadline";
+    DecideCommitment => "decide_commitment", "审批承诺件", "decide the committed deadline";
+    CallBack => "call_back", "回访", "call the caller back";
+    ReopenOrder => "reopen_order", "重办", "reopen the work order";
+    MarkTypical => "mark_typical", "标记典型工单", "mark the work order typical";
 });
 
 /// The views keep their names in `derived::view`; their code is their name in the query.
@@ -292,6 +305,49 @@ impl Code for View {
         self.name_en()
     }
 }
+
+codes!(Line {
+    Citizen => "citizen", "12345热线", "12345 hotline" | "12345";
+    Environment => "environment", "12369环保热线", "12369 hotline" | "12369";
+});
+
+codes!(OrderKind {
+    Consultation => "consultation", "咨询", "Consultation";
+    Help => "help", "求助", "Request for help";
+    Complaint => "complaint", "投诉", "Complaint";
+    Report => "report", "举报", "Report";
+    Suggestion => "suggestion", "建议", "Suggestion";
+});
+
+codes!(OrderChannel {
+    Phone => "phone", "电话", "Phone";
+    Web => "web", "网络", "Web";
+    Platform => "platform", "上级平台", "City platform" | "平台";
+});
+
+codes!(ContactMethod {
+    Phone => "phone", "电话", "Phone";
+    Sms => "sms", "短信", "SMS";
+    Letter => "letter", "书面", "Letter";
+    Online => "online", "网上", "Online";
+});
+
+codes!(NoticeAbout {
+    Acceptance => "acceptance", "受理情况", "The acceptance decision";
+    Extension => "extension", "延期办理", "The extension";
+});
+
+codes!(Satisfaction {
+    Satisfied => "satisfied", "满意", "Satisfied";
+    Basic => "basic", "基本满意", "Basically satisfied";
+    Unsatisfied => "unsatisfied", "不满意", "Unsatisfied";
+});
+
+codes!(CommitmentOutcome {
+    Pending => "pending", "待审批", "Pending";
+    Approved => "approved", "已同意", "Approved";
+    Refused => "refused", "未同意", "Refused";
+});
 
 #[cfg(test)]
 mod tests {
@@ -356,6 +412,13 @@ mod tests {
         check::<PushProvider>(3);
         check::<CommandKind>(CommandKind::ALL.len());
         check::<View>(View::NAMES.len());
+        check::<Line>(2);
+        check::<OrderKind>(5);
+        check::<OrderChannel>(3);
+        check::<ContactMethod>(4);
+        check::<NoticeAbout>(2);
+        check::<Satisfaction>(3);
+        check::<CommitmentOutcome>(3);
     }
 
     #[test]
@@ -397,6 +460,7 @@ mod tests {
             NoticeKind::Reply,
             NoticeKind::ReportRequested,
             NoticeKind::Reminded,
+            NoticeKind::UrgentOrder,
         ];
         kinds.extend(Duty::ALL.iter().map(|d| NoticeKind::NewDuty(*d)));
         for k in kinds {

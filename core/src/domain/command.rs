@@ -10,6 +10,7 @@ use super::model::{
     AdjustmentId, Assignee, BatchId, BlobRef, MilestoneSpec, NoteId, Period, Recurrence, ReportId,
     Source, TaskId, TaskNumber, Urgency, UserId, Visibility,
 };
+use super::order::{CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout, OrderIntake};
 use super::policy::Points;
 
 /// Registration of a new item (立项登记, R1.1).
@@ -48,6 +49,9 @@ pub struct Registration {
     pub parent: Option<TaskId>,
     /// The dispatch-to-several-units batch this item belongs to.
     pub batch: Option<BatchId>,
+    /// A hotline work order's intake facts; only for a category with an order line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderIntake>,
 }
 
 /// Changes to a draft; `None` leaves a field as it is.
@@ -345,6 +349,65 @@ pub enum Command {
         /// About what.
         kind: ReminderKind,
     },
+    /// 受理: the office accepts a hotline work order.
+    AcceptOrder {
+        /// A note for the trail.
+        note: String,
+    },
+    /// 不予受理: the office does not accept a hotline work order, for a stated reason.
+    RefuseOrder {
+        /// Why.
+        reason: NonAcceptance,
+        /// A note for the trail.
+        note: String,
+    },
+    /// 告知来电人: the office records that the caller was told.
+    InformCaller {
+        /// What about.
+        about: NoticeAbout,
+        /// How.
+        method: ContactMethod,
+        /// When the caller was told (UTC).
+        told_at: DateTime<Utc>,
+        /// What was said.
+        note: String,
+    },
+    /// 退单: the unit returns a work order that is not theirs.
+    ReturnOrder {
+        /// Why, and whose it is.
+        reason: String,
+    },
+    /// 申请承诺件: the unit asks for a committed deadline for a matter that needs longer.
+    RequestCommitment {
+        /// The deadline the unit commits to, on the hour.
+        until: DateTime<Utc>,
+        /// Why.
+        reason: String,
+    },
+    /// 承诺件审批: the office approves or refuses the committed deadline.
+    DecideCommitment {
+        /// Approve (true) or refuse (false).
+        approve: bool,
+        /// Opinion; required to refuse.
+        opinion: String,
+    },
+    /// 回访: the first dispatcher calls the caller back about the reply.
+    CallBack {
+        /// The four answers.
+        answers: CallbackAnswers,
+        /// What the caller said.
+        note: String,
+    },
+    /// 重办: an unsatisfied order goes back to the same unit.
+    ReopenOrder {
+        /// Why.
+        reason: String,
+    },
+    /// 典型工单: the office marks (or unmarks) the order as typical.
+    MarkTypical {
+        /// Typical (true) or not (false).
+        typical: bool,
+    },
 }
 
 /// The kind of a command, without its data.
@@ -385,11 +448,20 @@ pub enum CommandKind {
     Unfollow,
     RequestReport,
     Remind,
+    AcceptOrder,
+    RefuseOrder,
+    InformCaller,
+    ReturnOrder,
+    RequestCommitment,
+    DecideCommitment,
+    CallBack,
+    ReopenOrder,
+    MarkTypical,
 }
 
 impl CommandKind {
     /// Every kind, in declaration order.
-    pub const ALL: [CommandKind; 33] = [
+    pub const ALL: [CommandKind; 42] = [
         CommandKind::Register,
         CommandKind::AmendDraft,
         CommandKind::SubmitForApproval,
@@ -423,6 +495,15 @@ impl CommandKind {
         CommandKind::Unfollow,
         CommandKind::RequestReport,
         CommandKind::Remind,
+        CommandKind::AcceptOrder,
+        CommandKind::RefuseOrder,
+        CommandKind::InformCaller,
+        CommandKind::ReturnOrder,
+        CommandKind::RequestCommitment,
+        CommandKind::DecideCommitment,
+        CommandKind::CallBack,
+        CommandKind::ReopenOrder,
+        CommandKind::MarkTypical,
     ];
 }
 
@@ -478,6 +559,15 @@ impl Command {
             C::Unfollow => K::Unfollow,
             C::RequestReport { .. } => K::RequestReport,
             C::Remind { .. } => K::Remind,
+            C::AcceptOrder { .. } => K::AcceptOrder,
+            C::RefuseOrder { .. } => K::RefuseOrder,
+            C::InformCaller { .. } => K::InformCaller,
+            C::ReturnOrder { .. } => K::ReturnOrder,
+            C::RequestCommitment { .. } => K::RequestCommitment,
+            C::DecideCommitment { .. } => K::DecideCommitment,
+            C::CallBack { .. } => K::CallBack,
+            C::ReopenOrder { .. } => K::ReopenOrder,
+            C::MarkTypical { .. } => K::MarkTypical,
         }
     }
 }

@@ -14,6 +14,8 @@ use super::policy::Policy;
 use super::rejection::Rejection;
 use super::state::{ReportStatus, Status, TaskState};
 
+mod order;
+
 /// The longest title, in characters.
 pub const MAX_TITLE: usize = 200;
 /// The longest text (content, report, comment, reason), in characters.
@@ -104,6 +106,29 @@ pub fn applies_in(kind: CommandKind) -> &'static [Status] {
         K::Revoke | K::Instruct | K::Comment | K::Follow | K::Unfollow => LIVE,
         K::Archive => &[S::Closed, S::Revoked],
         K::Urge | K::Escalate | K::RequestReport | K::Remind => &[S::Dispatched, S::InProgress],
+        K::AcceptOrder | K::RefuseOrder => &[S::Draft],
+        K::InformCaller => &[
+            S::Draft,
+            S::NotAccepted,
+            S::Dispatched,
+            S::Declined,
+            S::InProgress,
+            S::UnderReview,
+            S::Completed,
+            S::Suspended,
+        ],
+        K::ReturnOrder => &[S::Dispatched, S::InProgress],
+        K::RequestCommitment => &[S::InProgress],
+        K::DecideCommitment => &[S::InProgress, S::UnderReview, S::Suspended],
+        K::CallBack | K::ReopenOrder => &[S::UnderReview],
+        K::MarkTypical => &[
+            S::Dispatched,
+            S::Declined,
+            S::InProgress,
+            S::UnderReview,
+            S::Completed,
+            S::Suspended,
+        ],
     }
 }
 
@@ -113,7 +138,8 @@ fn gate(status: Status, kind: CommandKind) -> Result<(), Rejection> {
         (Status::New, _) => Err(Rejection::not_found()),
         (_, CommandKind::Register) => Err(Rejection::exists()),
         (Status::Archived, _) => Err(Rejection::archived()),
-        (Status::Closed, CommandKind::Archive) | (Status::Revoked, CommandKind::Archive) => Ok(()),
+        (Status::Closed | Status::Revoked | Status::NotAccepted, CommandKind::Archive)
+        | (Status::Closed, CommandKind::MarkTypical) => Ok(()),
         (Status::Closed, _) => Err(Rejection::closed()),
         (Status::Revoked, _) => Err(Rejection::revoked()),
         (s, k) if applies_in(k).contains(&s) => Ok(()),
@@ -429,7 +455,11 @@ fn rules(
                     "a periodic report may be due at most 60 working days into its period",
                 ));
             }
-            one(EventKind::Registered(r.clone()))
+            let registered = EventKind::Registered(r.clone());
+            match order::intake(r, category, ctx)? {
+                Some(urgent) => Ok(vec![registered, urgent]),
+                None => one(registered),
+            }
         }
         Command::AmendDraft(p) => {
             if **p == Default::default() {
@@ -490,7 +520,12 @@ fn rules(
                 })
             }
         }
-        Command::Dispatch(order) => dispatch(state, order, ctx),
+        Command::Dispatch(d) => {
+            if let Some(o) = &state.order {
+                order::may_dispatch(o)?;
+            }
+            dispatch(state, d, ctx)
+        }
         Command::Receive => {
             let rel = Relation::of(state, ctx.actor, ctx.units);
             if rel.lead_owner {
@@ -513,6 +548,9 @@ fn rules(
             }
         }
         Command::Decline { reason: why } => {
+            if state.order.is_some() {
+                return Err(order::return_instead());
+            }
             reason(why)?;
             let since = state.dispatched.map_or(now, |m| m.at);
             let limit = cal.deadline_after_working_days(since, policy.decline_within_working_days);
@@ -660,6 +698,9 @@ fn rules(
         }
         Command::ReportCompletion { report } => {
             report_body(state, report)?;
+            if state.order.is_some() {
+                order::reply_follows_template(&report.text, &policy.hotline.reply_sections)?;
+            }
             if policy
                 .category(&state.category)
                 .is_some_and(|c| c.evidence_required)
@@ -716,6 +757,9 @@ fn rules(
             new_deadline,
         } => {
             if *accept {
+                if let Some(o) = &state.order {
+                    order::may_accept_reply(state, o)?;
+                }
                 optional_text(opinion, "input.opinion", "意见", "the opinion", MAX_TEXT)?;
                 return one(EventKind::Accepted {
                     opinion: opinion.clone(),
@@ -792,6 +836,9 @@ fn rules(
         Command::RequestExtension { until, reason: why } => {
             reason(why)?;
             EXTENSION.not_pending(state.pending_extension().is_some())?;
+            if let Some(o) = &state.order {
+                order::may_extend(state, o, *until, policy)?;
+            }
             if state.extensions.len() >= 2 {
                 return Err(Rejection::invalid(
                     "extension.limit",
@@ -1094,6 +1141,15 @@ fn rules(
                 deadline: state.deadline,
             })
         }
+        Command::AcceptOrder { .. }
+        | Command::RefuseOrder { .. }
+        | Command::InformCaller { .. }
+        | Command::ReturnOrder { .. }
+        | Command::RequestCommitment { .. }
+        | Command::DecideCommitment { .. }
+        | Command::CallBack { .. }
+        | Command::ReopenOrder { .. }
+        | Command::MarkTypical { .. } => order::rules(state, command, ctx),
     }
 }
 
@@ -1205,10 +1261,21 @@ fn dispatch(
             ));
         }
     }
+    let limit = state
+        .order
+        .as_ref()
+        .and_then(|o| order::environment_limit(state, o, ctx.policy));
     let deadline = match order.deadline.or(state.requested_deadline) {
         Some(d) => {
             future(d, now, "截止时间", "the deadline")?;
+            if limit.is_some_and(|l| d > l) {
+                return Err(order::beyond_environment_limit(ctx.policy));
+            }
             cal.roll_forward_instant(d)
+        }
+        None if limit.is_some() => limit.unwrap_or(now),
+        None if state.order.is_some() => {
+            cal.deadline_after_working_days(now, ctx.policy.hotline.handle_working_days)
         }
         None => {
             let days = &ctx.policy.deadline_days;

@@ -10,6 +10,7 @@ use super::command::{
     UrgeChannel,
 };
 use super::model::{AdjustmentId, BlobRef, NoteId, Period, ReportId, UserId};
+use super::order::{CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout};
 use super::policy::Points;
 
 /// One event with who caused it and when.
@@ -249,6 +250,75 @@ pub enum EventKind {
         kind: ReminderKind,
         /// The deadline it referred to.
         deadline: Option<DateTime<Utc>>,
+    },
+    /// The work order was accepted (受理).
+    OrderAccepted {
+        /// At once, as an urgent public-safety matter (the leaders are told).
+        urgent: bool,
+        /// A note.
+        note: String,
+    },
+    /// The work order was not accepted (不予受理).
+    OrderRefused {
+        /// Why.
+        reason: NonAcceptance,
+        /// A note.
+        note: String,
+    },
+    /// The caller was told.
+    CallerInformed {
+        /// What about.
+        about: NoticeAbout,
+        /// How.
+        method: ContactMethod,
+        /// When.
+        told_at: DateTime<Utc>,
+        /// What was said.
+        note: String,
+    },
+    /// The unit returned the order (退单); the office transfers it.
+    OrderReturned {
+        /// Why.
+        reason: String,
+    },
+    /// A committed deadline was asked (申请承诺件).
+    CommitmentRequested {
+        /// The deadline asked for.
+        until: DateTime<Utc>,
+        /// Why.
+        reason: String,
+    },
+    /// The committed deadline was approved: the deadline moves to `until`.
+    CommitmentApproved {
+        /// The new deadline.
+        until: DateTime<Utc>,
+        /// Opinion.
+        opinion: String,
+    },
+    /// The committed deadline was refused.
+    CommitmentRefused {
+        /// Opinion.
+        opinion: String,
+    },
+    /// The caller was called back (回访); a satisfied or basically satisfied answer accepts
+    /// the reply.
+    CalledBack {
+        /// The four answers.
+        answers: CallbackAnswers,
+        /// What the caller said.
+        note: String,
+    },
+    /// Reopened to the same unit (重办).
+    OrderReopened {
+        /// Why.
+        reason: String,
+        /// The new deadline.
+        new_deadline: DateTime<Utc>,
+    },
+    /// Marked typical, or unmarked.
+    TypicalMarked {
+        /// Typical or not.
+        typical: bool,
     },
 }
 

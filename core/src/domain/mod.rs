@@ -17,6 +17,7 @@ pub mod derived;
 pub mod event;
 pub mod model;
 pub mod offer;
+pub mod order;
 pub mod permission;
 pub mod policy;
 pub mod rejection;

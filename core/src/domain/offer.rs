@@ -116,6 +116,7 @@ pub fn may_register(actor: &Actor, units: &UnitTree) -> bool {
         recurrence: None,
         parent: None,
         batch: None,
+        order: None,
     };
     authorize(
         &TaskState::default(),

@@ -476,7 +476,21 @@ pub fn authorize(
         }
         K::DecideExtension => {
             let nth = state.pending_extension().map_or(1, |e| e.nth);
-            if nth >= 2 {
+            let environment = state
+                .order
+                .as_ref()
+                .is_some_and(|o| o.line() == crate::domain::order::Line::Environment);
+            if environment {
+                // The 12369 rule: a leader of the office approves the one extension.
+                if roles.is_leader() || rel.item_leader {
+                    Ok(())
+                } else {
+                    deny(
+                        "领导(12369工单延期)",
+                        "a leader (a 12369 order's extension)",
+                    )
+                }
+            } else if nth >= 2 {
                 if roles.has(Role::MainLeader) {
                     Ok(())
                 } else {
@@ -566,6 +580,45 @@ pub fn authorize(
                 Ok(())
             } else {
                 deny("系统", "the system")
+            }
+        }
+        K::AcceptOrder
+        | K::RefuseOrder
+        | K::InformCaller
+        | K::DecideCommitment
+        | K::MarkTypical => {
+            if rel.creator || office(actor) {
+                Ok(())
+            } else {
+                deny("热线办督办员", "the hotline office's supervisors")
+            }
+        }
+        K::ReturnOrder => {
+            if rel.lead_owner {
+                Ok(())
+            } else {
+                deny(
+                    "承办人或承办单位负责人",
+                    "the handler or the handling unit's head",
+                )
+            }
+        }
+        K::RequestCommitment => {
+            if rel.handles() {
+                Ok(())
+            } else {
+                deny("承办人或共享办理人", "the handler or a sharer")
+            }
+        }
+        K::CallBack | K::ReopenOrder => {
+            let first = state.order.as_ref().and_then(|o| o.first_dispatcher);
+            if first == Some(actor.id) || (kind == K::ReopenOrder && roles.has(Role::Supervisor)) {
+                Ok(())
+            } else {
+                deny(
+                    "首次派单的话务员",
+                    "the dispatcher who first dispatched the order",
+                )
             }
         }
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
 use super::model::Urgency;
+use super::order::{HotlinePolicy, Line};
 
 /// Score points, kept in tenths so that sums are exact. Serialised as a decimal number
 /// (e.g. `-1.5`).
@@ -100,6 +101,10 @@ pub struct CategoryDef {
     /// a label is shown as the key. Absent in policies stored before labels existed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, AttributeLabel>,
+    /// The hotline whose work orders this category holds (12345, 12369); `None` for a
+    /// category of ordinary items. Absent in policies stored before work orders existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_line: Option<Line>,
 }
 
 /// An attribute's name for people, in both languages.
@@ -277,6 +282,9 @@ pub struct Policy {
     /// How notifications reach people beyond the inbox: push, SMS, quiet hours.
     #[serde(default)]
     pub delivery: DeliveryRules,
+    /// The hotline work orders' numbers (12345, 12369).
+    #[serde(default)]
+    pub hotline: HotlinePolicy,
 }
 
 fn default_urge_interval_hours() -> u32 {
@@ -390,6 +398,7 @@ fn category(code: &str, zh: &str, en: &str, prefix: &str) -> CategoryDef {
         evidence_required: false,
         is_instruction: false,
         labels: BTreeMap::new(),
+        order_line: None,
     }
 }
 
@@ -407,22 +416,20 @@ impl Default for Policy {
         let mut rectification = category("rectification", "问题整改", "Rectification", "改");
         rectification.evidence_required = true;
         // A citizen's name and phone on a hotline item reach only those who must call back.
-        let mut hotline = category("hotline", "12345热线工单", "12345 hotline ticket", "热");
-        hotline.confidential_attributes = vec!["caller_name".into(), "caller_phone".into()];
-        hotline.labels = BTreeMap::from([
-            (
-                "caller_name".to_owned(),
-                label("来电人姓名", "Caller's name"),
-            ),
-            (
-                "caller_phone".to_owned(),
-                label("来电人电话", "Caller's phone"),
-            ),
-            (
-                "hotline_ticket".to_owned(),
-                label("工单编号", "Ticket number"),
-            ),
-        ]);
+        let hotline = hotline_category(
+            "hotline",
+            "12345热线工单",
+            "12345 hotline work order",
+            "热",
+            Line::Citizen,
+        );
+        let environment = hotline_category(
+            "env_hotline",
+            "12369环保举报",
+            "12369 environmental report",
+            "环",
+            Line::Environment,
+        );
         Policy {
             categories: vec![
                 category(
@@ -437,6 +444,7 @@ impl Default for Policy {
                 category("major_project", "重大项目", "Major project", "项"),
                 rectification,
                 hotline,
+                environment,
                 category("other", "其他", "Other", "督"),
             ],
             deadline_days: DeadlineDays {
@@ -487,8 +495,40 @@ impl Default for Policy {
             },
             evidence: EvidenceRules::default(),
             delivery: DeliveryRules::default(),
+            hotline: HotlinePolicy::default(),
         }
     }
+}
+
+/// A hotline's category: the caller's name, phone and address reach only those who must
+/// call back (R11.2).
+fn hotline_category(code: &str, zh: &str, en: &str, prefix: &str, line: Line) -> CategoryDef {
+    let mut c = category(code, zh, en, prefix);
+    c.order_line = Some(line);
+    c.confidential_attributes = vec![
+        "caller_name".into(),
+        "caller_phone".into(),
+        "caller_address".into(),
+    ];
+    c.labels = BTreeMap::from([
+        (
+            "caller_name".to_owned(),
+            label("来电人姓名", "Caller's name"),
+        ),
+        (
+            "caller_phone".to_owned(),
+            label("来电人电话", "Caller's phone"),
+        ),
+        (
+            "caller_address".to_owned(),
+            label("来电人地址", "Caller's address"),
+        ),
+        (
+            "hotline_ticket".to_owned(),
+            label("工单编号", "Work order number"),
+        ),
+    ]);
+    c
 }
 
 impl Policy {
@@ -676,6 +716,45 @@ impl Policy {
             .any(|p| p.0.unsigned_abs() > big.0.unsigned_abs())
         {
             return Err(PolicyError::OutOfRange("scoring"));
+        }
+        let h = &self.hotline;
+        let hours = [
+            ("hotline.dispatch_hours", h.dispatch_hours),
+            ("hotline.return_hours", h.return_hours),
+        ];
+        if hours.iter().any(|(_, v)| *v == 0 || *v > 24 * 30) {
+            return Err(PolicyError::OutOfRange("hotline.hours"));
+        }
+        let days = [
+            h.inform_caller_days,
+            h.handle_working_days,
+            h.reopen_working_days,
+            h.duplicate_window_days,
+            h.environment_days,
+            h.environment_extension_days,
+        ];
+        if days.iter().any(|v| *v == 0 || *v > 365) {
+            return Err(PolicyError::OutOfRange("hotline.days"));
+        }
+        let sections_ok = h.reply_sections.len() <= 20
+            && h.reply_sections.iter().all(|t| {
+                let n = t.chars().count();
+                (1..=40).contains(&n)
+                    && super::text::refused_char(t, true).is_none()
+                    && !t.contains(['【', '】'])
+            });
+        if !sections_ok {
+            return Err(PolicyError::OutOfRange("hotline.reply_sections"));
+        }
+        if [
+            h.unsatisfied_points,
+            h.basic_points,
+            h.unjustified_return_points,
+        ]
+        .iter()
+        .any(|p| p.0.unsigned_abs() > big.0.unsigned_abs())
+        {
+            return Err(PolicyError::OutOfRange("hotline.points"));
         }
         Ok(())
     }

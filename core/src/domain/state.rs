@@ -13,6 +13,10 @@ use super::model::{
     AdjustmentId, Assignee, BatchId, MilestoneSpec, NoteId, Period, Recurrence, ReportId, Source,
     TaskId, TaskNumber, Urgency, UserId, Visibility,
 };
+use super::order::{
+    Acceptance, Callback, Commitment, CommitmentOutcome, NoticeAbout, OrderReturn, OrderState,
+    Reopening, Transfer,
+};
 use super::policy::Points;
 
 /// Where an item stands.
@@ -42,6 +46,8 @@ pub enum Status {
     Suspended,
     /// 已撤销.
     Revoked,
+    /// 不予受理: a hotline work order that was not accepted.
+    NotAccepted,
     /// 已办结: read-only.
     Closed,
     /// 已归档: read-only.
@@ -50,7 +56,7 @@ pub enum Status {
 
 impl Status {
     /// Every status, in declaration order.
-    pub const ALL: [Status; 12] = [
+    pub const ALL: [Status; 13] = [
         Status::New,
         Status::Draft,
         Status::AwaitingApproval,
@@ -61,6 +67,7 @@ impl Status {
         Status::Completed,
         Status::Suspended,
         Status::Revoked,
+        Status::NotAccepted,
         Status::Closed,
         Status::Archived,
     ];
@@ -448,6 +455,9 @@ pub struct TaskState {
     pub closed: Option<Mark>,
     /// Archiving.
     pub archived: Option<Mark>,
+    /// A hotline work order's own state; `None` for every other item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderState>,
 }
 
 impl TaskState {
@@ -587,6 +597,22 @@ impl TaskState {
         if (self.status == Status::Revoked) && self.revoked.is_none() {
             return fail("revoked means a revocation is recorded");
         }
+        let refused = self
+            .order
+            .as_ref()
+            .is_some_and(|o| o.non_acceptance().is_some());
+        if (self.status == Status::NotAccepted) != refused && self.status != Status::Archived {
+            return fail("not accepted if and only if an order's refusal is recorded");
+        }
+        if self.order.as_ref().is_some_and(|o| {
+            o.commitments
+                .iter()
+                .filter(|c| c.outcome == CommitmentOutcome::Pending)
+                .count()
+                > 1
+        }) {
+            return fail("at most one pending committed-deadline request");
+        }
         if (self.status == Status::Archived) != self.archived.is_some() {
             return fail("archived if and only if archiving is recorded");
         }
@@ -628,6 +654,7 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
             };
             s.milestones = milestones_from(&r.milestones);
             s.recurrence = r.recurrence;
+            s.order = r.order.clone().map(OrderState::new);
         }
         EventKind::DraftAmended(p) => {
             // An approved draft that changes needs approving again.
@@ -671,6 +698,22 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
             s.approval.approved = false;
         }
         EventKind::Dispatched(order) => {
+            if let Some(o) = s.order.as_mut() {
+                o.first_dispatcher.get_or_insert(event.actor);
+                if let (Some(before), Some(r)) = (s.lead, o.returns.last_mut()) {
+                    if r.upheld.is_none() {
+                        let moved = before.unit != order.lead.unit;
+                        r.upheld = Some(moved);
+                        if moved {
+                            o.transfers.push(Transfer {
+                                mark,
+                                from: before.unit,
+                                to: order.lead.unit,
+                            });
+                        }
+                    }
+                }
+            }
             s.status = Status::Dispatched;
             s.lead = Some(order.lead);
             s.participants.clone_from(&order.participants);
@@ -766,35 +809,8 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
                 r.status = ReportStatus::Returned;
             }
         }
-        EventKind::Accepted { .. } => {
-            if let Some(c) = s.completion.as_mut() {
-                c.accepted = Some(mark);
-                let id = c.report;
-                if let Some(r) = s.reports.iter_mut().find(|r| r.id == id) {
-                    r.status = ReportStatus::Accepted;
-                }
-            }
-            s.progress = 100;
-            s.status = Status::Completed;
-        }
-        EventKind::ReturnedForRework { new_deadline, .. } => {
-            let returned = s.completion.take();
-            if let Some(c) = returned {
-                if let Some(r) = s.reports.iter_mut().find(|r| r.id == c.report) {
-                    r.status = ReportStatus::Reworked;
-                }
-            }
-            s.returns.push(ReturnRecord {
-                mark,
-                new_deadline: *new_deadline,
-                deadline_before: s.deadline,
-                deadline_before_seq: s.deadline_seq,
-                returned_report: returned.map(|c| c.reported),
-            });
-            s.deadline = Some(*new_deadline);
-            s.deadline_seq = seq;
-            s.status = Status::InProgress;
-        }
+        EventKind::Accepted { .. } => accept_completion(&mut s, mark),
+        EventKind::ReturnedForRework { new_deadline, .. } => rework(&mut s, mark, *new_deadline),
         EventKind::Rated { stars, .. } => s.ratings.push(RatingRecord {
             mark,
             stars: *stars,
@@ -814,6 +830,11 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
             decided_seq: None,
         }),
         EventKind::ExtensionApproved { until, .. } => {
+            if let Some(o) = s.order.as_mut() {
+                if o.line() == super::order::Line::Environment {
+                    o.owed.push(NoticeAbout::Extension);
+                }
+            }
             if let Some(e) = s
                 .extensions
                 .iter_mut()
@@ -926,6 +947,115 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
             at: event.at,
             deadline: *deadline,
         }),
+        EventKind::OrderAccepted { urgent, .. } => {
+            if let Some(o) = s.order.as_mut() {
+                o.acceptance = Some(Acceptance::Accepted {
+                    mark,
+                    urgent: *urgent,
+                });
+                o.owed.push(NoticeAbout::Acceptance);
+            }
+        }
+        EventKind::OrderRefused { reason, .. } => {
+            if let Some(o) = s.order.as_mut() {
+                o.acceptance = Some(Acceptance::NotAccepted {
+                    mark,
+                    reason: reason.clone(),
+                });
+                o.owed.push(NoticeAbout::Acceptance);
+                s.status = Status::NotAccepted;
+            }
+        }
+        EventKind::CallerInformed {
+            about,
+            method,
+            told_at,
+            ..
+        } => {
+            if let Some(o) = s.order.as_mut() {
+                o.notices.push(super::order::CallerNotice {
+                    mark,
+                    about: *about,
+                    method: *method,
+                    told_at: *told_at,
+                });
+                if let Some(i) = o.owed.iter().position(|a| a == about) {
+                    o.owed.remove(i);
+                }
+            }
+        }
+        EventKind::OrderReturned { .. } => {
+            if let (Some(o), Some(lead)) = (s.order.as_mut(), s.lead) {
+                o.returns.push(OrderReturn {
+                    mark,
+                    unit: lead.unit,
+                    upheld: None,
+                });
+            }
+            s.declines.push(mark);
+            s.status = Status::Declined;
+            s.suspension_request = None;
+        }
+        EventKind::CommitmentRequested { until, .. } => {
+            let unit = s.lead.map(|l| l.unit);
+            if let Some(o) = s.order.as_mut() {
+                o.commitments.push(Commitment {
+                    mark,
+                    unit,
+                    until: *until,
+                    outcome: CommitmentOutcome::Pending,
+                });
+            }
+        }
+        EventKind::CommitmentApproved { until, .. } => {
+            if let Some(c) = s.order.as_mut().and_then(|o| {
+                o.commitments
+                    .iter_mut()
+                    .find(|c| c.outcome == CommitmentOutcome::Pending)
+            }) {
+                c.outcome = CommitmentOutcome::Approved;
+            }
+            s.deadline = Some(*until);
+            s.deadline_seq = seq;
+        }
+        EventKind::CommitmentRefused { .. } => {
+            if let Some(c) = s.order.as_mut().and_then(|o| {
+                o.commitments
+                    .iter_mut()
+                    .find(|c| c.outcome == CommitmentOutcome::Pending)
+            }) {
+                c.outcome = CommitmentOutcome::Refused;
+            }
+        }
+        EventKind::CalledBack { answers, .. } => {
+            let unit = s.lead.map(|l| l.unit);
+            if let Some(o) = s.order.as_mut() {
+                o.callbacks.push(Callback {
+                    mark,
+                    unit,
+                    answers: *answers,
+                });
+            }
+            if answers.satisfaction.counts_satisfied() {
+                accept_completion(&mut s, mark);
+            }
+        }
+        EventKind::OrderReopened { new_deadline, .. } => {
+            let unit = s.lead.map(|l| l.unit);
+            rework(&mut s, mark, *new_deadline);
+            if let Some(o) = s.order.as_mut() {
+                o.reopenings.push(Reopening {
+                    mark,
+                    unit,
+                    due: *new_deadline,
+                });
+            }
+        }
+        EventKind::TypicalMarked { typical } => {
+            if let Some(o) = s.order.as_mut() {
+                o.typical = typical.then_some(mark);
+            }
+        }
     }
     s
 }
@@ -959,6 +1089,40 @@ fn apply_progress(s: &mut TaskState, record: &ReportRecord) {
             rq.answered.get_or_insert((record.at, record.seq));
         }
     }
+}
+
+/// The review (or a satisfied call-back) accepts the completion on record.
+fn accept_completion(s: &mut TaskState, mark: Mark) {
+    if let Some(c) = s.completion.as_mut() {
+        c.accepted = Some(mark);
+        let id = c.report;
+        if let Some(r) = s.reports.iter_mut().find(|r| r.id == id) {
+            r.status = ReportStatus::Accepted;
+        }
+    }
+    s.progress = 100;
+    s.status = Status::Completed;
+}
+
+/// The completion on record goes back for rework (退办, or an order's 重办) with a new
+/// deadline.
+fn rework(s: &mut TaskState, mark: Mark, new_deadline: DateTime<Utc>) {
+    let returned = s.completion.take();
+    if let Some(c) = returned {
+        if let Some(r) = s.reports.iter_mut().find(|r| r.id == c.report) {
+            r.status = ReportStatus::Reworked;
+        }
+    }
+    s.returns.push(ReturnRecord {
+        mark,
+        new_deadline,
+        deadline_before: s.deadline,
+        deadline_before_seq: s.deadline_seq,
+        returned_report: returned.map(|c| c.reported),
+    });
+    s.deadline = Some(new_deadline);
+    s.deadline_seq = mark.seq;
+    s.status = Status::InProgress;
 }
 
 fn complete(s: &mut TaskState, report: ReportId, reported: Mark) {

@@ -683,6 +683,7 @@ fn hotline_policy() -> Policy {
         evidence_required: false,
         is_instruction: false,
         labels: Default::default(),
+        order_line: None,
     });
     policy
 }

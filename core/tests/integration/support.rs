@@ -230,6 +230,7 @@ pub fn registration(category: &str, seq: u32) -> Registration {
         recurrence: None,
         parent: None,
         batch: None,
+        order: None,
     }
 }
 

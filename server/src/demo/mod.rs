@@ -307,6 +307,7 @@ fn registration(
         recurrence: None,
         parent: None,
         batch: None,
+        order: None,
     }
 }
 

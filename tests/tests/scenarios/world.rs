@@ -69,6 +69,7 @@ pub fn rectification(title: &str) -> Command {
         recurrence: None,
         parent: None,
         batch: None,
+        order: None,
     }))
 }
 

@@ -15,6 +15,7 @@ use crate::domain::command::{DraftPatch, ReminderKind, UrgeChannel};
 use crate::domain::decide::Context;
 use crate::domain::event::{Event, EventKind};
 use crate::domain::model::{Actor, Period, Role, UserId};
+use crate::domain::order::NonAcceptance;
 use crate::domain::permission::{may_view, Relation};
 use crate::domain::state::{Status, TaskState};
 
@@ -364,6 +365,124 @@ pub fn describe(kind: &EventKind, calendar: &Calendar) -> Description {
                 "",
             ),
         },
+        E::OrderAccepted { urgent, note } => {
+            if *urgent {
+                line(
+                    "受理(紧急公共安全事项,即时受理并报告领导)",
+                    "Accepted (an urgent public-safety matter: accepted at once, leaders told)",
+                    note,
+                )
+            } else {
+                line("受理", "Accepted", note)
+            }
+        }
+        E::OrderRefused { reason, note } => {
+            let (zh, en, said) = match reason {
+                NonAcceptance::OutsideRemit { refer_to } => (
+                    format!("不予受理:不属于受理范围,告知向{refer_to}反映"),
+                    format!(
+                        "Not accepted: outside our remit; the caller is referred to {refer_to}"
+                    ),
+                    note.clone(),
+                ),
+                NonAcceptance::LegalChannel { channel } => (
+                    format!("不予受理:应通过{channel}等法定途径解决"),
+                    format!("Not accepted: a legal channel applies ({channel})"),
+                    note.clone(),
+                ),
+                NonAcceptance::AlreadyAccepted { follow_up, .. } => (
+                    "不予受理:同一事项已受理".to_owned(),
+                    "Not accepted: the same matter was accepted already".to_owned(),
+                    if note.is_empty() {
+                        follow_up.clone()
+                    } else {
+                        format!("{follow_up}\n{note}")
+                    },
+                ),
+                NonAcceptance::ContestedReply => (
+                    "不予受理:对已答复事项不服且无新情况".to_owned(),
+                    "Not accepted: a reply given already is contested without new facts".to_owned(),
+                    note.clone(),
+                ),
+            };
+            line(zh, en, &said)
+        }
+        E::CallerInformed {
+            about,
+            method,
+            told_at,
+            note,
+        } => {
+            let t = when(calendar, *told_at);
+            line(
+                format!("告知来电人{}({},{t})", about.zh(), method.zh()),
+                format!(
+                    "Caller told: {} ({}, {t})",
+                    about.en().to_lowercase(),
+                    method.en(),
+                ),
+                note,
+            )
+        }
+        E::OrderReturned { reason } => line("退单", "Returned by the unit", reason),
+        E::CommitmentRequested { until, reason } => {
+            let d = when(calendar, *until);
+            line(
+                format!("申请承诺件(承诺{d}前办结)"),
+                format!("Committed deadline requested (done by {d})"),
+                reason,
+            )
+        }
+        E::CommitmentApproved { until, opinion } => {
+            let d = when(calendar, *until);
+            line(
+                format!("同意承诺件(期限改为{d})"),
+                format!("Committed deadline approved (now due {d})"),
+                opinion,
+            )
+        }
+        E::CommitmentRefused { opinion } => {
+            line("不同意承诺件", "Committed deadline refused", opinion)
+        }
+        E::CalledBack { answers, note } => {
+            let yes = |b: bool| if b { "是" } else { "否" };
+            let yes_en = |b: bool| if b { "yes" } else { "no" };
+            line(
+                format!(
+                    "回访:{}(告知结果及依据:{};答复属实:{};存在不当行为:{})",
+                    answers.satisfaction.zh(),
+                    yes(answers.told_result_and_basis),
+                    yes(answers.factual),
+                    yes(answers.misconduct)
+                ),
+                format!(
+                    "Called back: {} (told the result and basis: {}; reply factual: {}; misconduct: {})",
+                    answers.satisfaction.en().to_lowercase(),
+                    yes_en(answers.told_result_and_basis),
+                    yes_en(answers.factual),
+                    yes_en(answers.misconduct)
+                ),
+                note,
+            )
+        }
+        E::OrderReopened {
+            reason,
+            new_deadline,
+        } => {
+            let d = when(calendar, *new_deadline);
+            line(
+                format!("重办(新期限 {d})"),
+                format!("Reopened (due {d})"),
+                reason,
+            )
+        }
+        E::TypicalMarked { typical } => {
+            if *typical {
+                line("标记为典型工单", "Marked typical", "")
+            } else {
+                line("取消典型工单标记", "No longer marked typical", "")
+            }
+        }
     }
 }
 
@@ -399,6 +518,8 @@ pub enum NoticeKind {
     /// An automatic reminder (to receive, of a near deadline or milestone) for the item the
     /// person must receive or handles.
     Reminded,
+    /// An urgent public-safety work order was accepted at once: the leaders are told.
+    UrgentOrder,
 }
 
 impl NoticeKind {
@@ -419,6 +540,7 @@ impl NoticeKind {
             NoticeKind::Reply => "reply".into(),
             NoticeKind::ReportRequested => "report_requested".into(),
             NoticeKind::Reminded => "reminded".into(),
+            NoticeKind::UrgentOrder => "urgent_order".into(),
         }
     }
 }
@@ -558,6 +680,33 @@ fn informational(
             "请报送定期汇报".into(),
             "Periodic report requested".into(),
         )),
+        E::OrderAccepted { urgent: true, .. }
+            if actor.roles.any(&[Role::MainLeader, Role::DeputyLeader]) =>
+        {
+            Some((
+                N::UrgentOrder,
+                "紧急公共安全工单已受理".into(),
+                "Urgent public-safety work order accepted".into(),
+            ))
+        }
+        E::OrderReopened { .. } if did_the_work(before, after, actor) => {
+            Some((N::Returned, "工单重办".into(), "Work order reopened".into()))
+        }
+        E::CommitmentApproved { .. } | E::CommitmentRefused { .. } => {
+            let by = before
+                .order
+                .as_ref()
+                .and_then(|o| o.pending_commitment())
+                .map(|c| c.mark.by);
+            if !asked_by(by) {
+                return None;
+            }
+            if matches!(event.kind, E::CommitmentApproved { .. }) {
+                decided("承诺件申请已同意", "Committed deadline approved")
+            } else {
+                decided("承诺件申请未获同意", "Committed deadline refused")
+            }
+        }
         E::Reminded { kind, .. } => {
             let (zh, en) = match kind {
                 ReminderKind::Unreceived => {

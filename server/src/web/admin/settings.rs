@@ -238,6 +238,7 @@ fn blank_category() -> CategoryDef {
         evidence_required: false,
         is_instruction: false,
         labels: BTreeMap::new(),
+        order_line: None,
     }
 }
 
