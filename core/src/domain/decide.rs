@@ -132,14 +132,15 @@ pub fn applies_in(kind: CommandKind) -> &'static [Status] {
     }
 }
 
-fn gate(status: Status, kind: CommandKind) -> Result<(), Rejection> {
+fn gate(status: Status, kind: CommandKind, order: bool) -> Result<(), Rejection> {
     match (status, kind) {
         (Status::New, CommandKind::Register) => Ok(()),
         (Status::New, _) => Err(Rejection::not_found()),
         (_, CommandKind::Register) => Err(Rejection::exists()),
         (Status::Archived, _) => Err(Rejection::archived()),
-        (Status::Closed | Status::Revoked | Status::NotAccepted, CommandKind::Archive)
-        | (Status::Closed, CommandKind::MarkTypical) => Ok(()),
+        (Status::Closed | Status::Revoked | Status::NotAccepted, CommandKind::Archive) => Ok(()),
+        // The office marks typical orders when the month's are reviewed, after closing.
+        (Status::Closed, CommandKind::MarkTypical) if order => Ok(()),
         (Status::Closed, _) => Err(Rejection::closed()),
         (Status::Revoked, _) => Err(Rejection::revoked()),
         (s, k) if applies_in(k).contains(&s) => Ok(()),
@@ -157,7 +158,7 @@ pub fn decide(
     if !readable(state, ctx) {
         return Err(as_unknown(command, ctx));
     }
-    gate(state.status, command.kind())?;
+    gate(state.status, command.kind(), state.order.is_some())?;
     authorize(state, command, ctx.actor, ctx.units)?;
     authorize_reach(state, command, ctx)?;
     let kinds = rules(state, command, ctx)?;

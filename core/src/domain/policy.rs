@@ -831,7 +831,12 @@ mod tests {
         assert_eq!(zh_only.label("x", true), "某");
         assert_eq!(
             hotline.attribute_keys(),
-            ["caller_name", "caller_phone", "hotline_ticket"]
+            [
+                "caller_name",
+                "caller_phone",
+                "caller_address",
+                "hotline_ticket"
+            ]
         );
         // A policy stored before labels existed still reads, and one without labels
         // serialises as before.

@@ -8,6 +8,7 @@ mod delivery;
 mod evidence;
 mod matrix;
 mod offer;
+mod orders;
 #[cfg(feature = "photo")]
 mod photo;
 mod properties;

@@ -15,9 +15,13 @@ use duban_core::domain::{
     UserId,
 };
 
+use duban_core::domain::order::{
+    CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout, Satisfaction,
+};
+
 use super::support::*;
 
-const COLUMNS: [Status; 12] = [
+const COLUMNS: [Status; 13] = [
     Status::New,
     Status::Draft,
     Status::AwaitingApproval,
@@ -28,45 +32,55 @@ const COLUMNS: [Status; 12] = [
     Status::Completed,
     Status::Suspended,
     Status::Revoked,
+    Status::NotAccepted,
     Status::Closed,
     Status::Archived,
 ];
 
 const MATRIX: &str = "
-command             New Draft            Awaiting Dispatched Declined InProgress               UnderReview            Completed Suspended                Revoked Closed Archived
-register            ok  ex               ex       ex         ex       ex                       ex                     ex        ex                       ex      ex     ex
-amend_draft         nf  ok               st       st         st       st                       st                     st        st                       rv      cl     ar
-submit_for_approval nf  ok               st       st         st       st                       st                     st        st                       rv      cl     ar
-decide_registration nf  st               ok       st         st       st                       st                     st        st                       rv      cl     ar
-dispatch            nf  approval.pending st       st         ok       st                       st                     st        st                       rv      cl     ar
-receive             nf  st               st       ok         st       receive.already          st                     st        st                       rv      cl     ar
-decline             nf  st               st       ok         st       st                       st                     st        st                       rv      cl     ar
-decompose           nf  st               st       st         st       ok                       st                     st        st                       rv      cl     ar
-share               nf  st               st       st         st       ok                       st                     st        st                       rv      cl     ar
-unshare             nf  st               st       st         st       ok                       st                     st        st                       rv      cl     ar
-report_progress     nf  st               st       st         st       ok                       st                     st        st                       rv      cl     ar
-report_completion   nf  st               st       st         st       ok                       st                     st        st                       rv      cl     ar
-decide_report       nf  st               st       st         st       ok                       ok                     st        st                       rv      cl     ar
-review              nf  st               st       st         st       st                       ok                     st        st                       rv      cl     ar
-rate                nf  st               st       st         st       st                       st                     ok        st                       rv      cl     ar
-adjust_score        nf  st               st       ok         ok       ok                       ok                     ok        ok                       rv      cl     ar
-request_extension   nf  st               st       st         st       ok                       st                     st        st                       rv      cl     ar
-decide_extension    nf  st               st       st         st       extension.none_pending   extension.none_pending st        extension.none_pending   rv      cl     ar
-request_suspension  nf  st               st       st         st       ok                       st                     st        st                       rv      cl     ar
-decide_suspension   nf  st               st       st         st       suspension.none_pending  st                     st        st                       rv      cl     ar
-request_resumption  nf  st               st       st         st       st                       st                     st        ok                       rv      cl     ar
-decide_resumption   nf  st               st       st         st       st                       st                     st        resumption.none_pending  rv      cl     ar
-revoke              nf  ok               ok       ok         ok       ok                       ok                     ok        ok                       rv      cl     ar
-close               nf  st               st       st         st       st                       st                     ok        st                       rv      cl     ar
-archive             nf  st               st       st         st       st                       st                     st        st                       ok      ok     ar
-urge                nf  st               st       ok         st       ok                       st                     st        st                       rv      cl     ar
-escalate            nf  st               st       ok         st       ok                       st                     st        st                       rv      cl     ar
-instruct            nf  ok               ok       ok         ok       ok                       ok                     ok        ok                       rv      cl     ar
-comment             nf  ok               ok       ok         ok       ok                       ok                     ok        ok                       rv      cl     ar
-follow              nf  ok               ok       ok         ok       ok                       ok                     ok        ok                       rv      cl     ar
-unfollow            nf  ok               ok       ok         ok       ok                       ok                     ok        ok                       rv      cl     ar
-request_report      nf  st               st       ok         st       ok                       st                     st        st                       rv      cl     ar
-remind              nf  st               st       ok         st       ok                       st                     st        st                       rv      cl     ar
+command             New Draft              Awaiting Dispatched         Declined           InProgress              UnderReview            Completed          Suspended               Revoked NotAccepted Closed             Archived
+register            ok  ex                 ex       ex                 ex                 ex                      ex                     ex                 ex                      ex      ex          ex                 ex
+amend_draft         nf  ok                 st       st                 st                 st                      st                     st                 st                      rv      st          cl                 ar
+submit_for_approval nf  ok                 st       st                 st                 st                      st                     st                 st                      rv      st          cl                 ar
+decide_registration nf  st                 ok       st                 st                 st                      st                     st                 st                      rv      st          cl                 ar
+dispatch            nf  approval.pending   st       st                 ok                 st                      st                     st                 st                      rv      st          cl                 ar
+receive             nf  st                 st       ok                 st                 receive.already         st                     st                 st                      rv      st          cl                 ar
+decline             nf  st                 st       ok                 st                 st                      st                     st                 st                      rv      st          cl                 ar
+decompose           nf  st                 st       st                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+share               nf  st                 st       st                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+unshare             nf  st                 st       st                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+report_progress     nf  st                 st       st                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+report_completion   nf  st                 st       st                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+decide_report       nf  st                 st       st                 st                 ok                      ok                     st                 st                      rv      st          cl                 ar
+review              nf  st                 st       st                 st                 st                      ok                     st                 st                      rv      st          cl                 ar
+rate                nf  st                 st       st                 st                 st                      st                     ok                 st                      rv      st          cl                 ar
+adjust_score        nf  st                 st       ok                 ok                 ok                      ok                     ok                 ok                      rv      st          cl                 ar
+request_extension   nf  st                 st       st                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+decide_extension    nf  st                 st       st                 st                 extension.none_pending  extension.none_pending st                 extension.none_pending  rv      st          cl                 ar
+request_suspension  nf  st                 st       st                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+decide_suspension   nf  st                 st       st                 st                 suspension.none_pending st                     st                 st                      rv      st          cl                 ar
+request_resumption  nf  st                 st       st                 st                 st                      st                     st                 ok                      rv      st          cl                 ar
+decide_resumption   nf  st                 st       st                 st                 st                      st                     st                 resumption.none_pending rv      st          cl                 ar
+revoke              nf  ok                 ok       ok                 ok                 ok                      ok                     ok                 ok                      rv      st          cl                 ar
+close               nf  st                 st       st                 st                 st                      st                     ok                 st                      rv      st          cl                 ar
+archive             nf  st                 st       st                 st                 st                      st                     st                 st                      ok      ok          ok                 ar
+urge                nf  st                 st       ok                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+escalate            nf  st                 st       ok                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+instruct            nf  ok                 ok       ok                 ok                 ok                      ok                     ok                 ok                      rv      st          cl                 ar
+comment             nf  ok                 ok       ok                 ok                 ok                      ok                     ok                 ok                      rv      st          cl                 ar
+follow              nf  ok                 ok       ok                 ok                 ok                      ok                     ok                 ok                      rv      st          cl                 ar
+unfollow            nf  ok                 ok       ok                 ok                 ok                      ok                     ok                 ok                      rv      st          cl                 ar
+request_report      nf  st                 st       ok                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+remind              nf  st                 st       ok                 st                 ok                      st                     st                 st                      rv      st          cl                 ar
+accept_order        nf  order.not_an_order st       st                 st                 st                      st                     st                 st                      rv      st          cl                 ar
+refuse_order        nf  order.not_an_order st       st                 st                 st                      st                     st                 st                      rv      st          cl                 ar
+inform_caller       nf  order.not_an_order st       order.not_an_order order.not_an_order order.not_an_order      order.not_an_order     order.not_an_order order.not_an_order      rv      ok          cl                 ar
+return_order        nf  st                 st       order.not_an_order st                 order.not_an_order      st                     st                 st                      rv      st          cl                 ar
+request_commitment  nf  st                 st       st                 st                 order.not_an_order      st                     st                 st                      rv      st          cl                 ar
+decide_commitment   nf  st                 st       st                 st                 order.not_an_order      order.not_an_order     st                 order.not_an_order      rv      st          cl                 ar
+call_back           nf  st                 st       st                 st                 st                      perm.denied            st                 st                      rv      st          cl                 ar
+reopen_order        nf  st                 st       st                 st                 st                      order.not_an_order     st                 st                      rv      st          cl                 ar
+mark_typical nf st st order.not_an_order order.not_an_order order.not_an_order order.not_an_order order.not_an_order order.not_an_order rv st cl ar
 ";
 
 const REPORT_APPROVER: UserId = HEAD_A;
@@ -90,6 +104,21 @@ pub fn fixture(status: Status) -> World {
 pub fn fixture_with(status: Status, visibility: Visibility) -> World {
     let mut w = World::new();
     if status == Status::New {
+        return w;
+    }
+    if status == Status::NotAccepted {
+        let mut reg = hotline_registration(1, w.now);
+        reg.visibility = visibility;
+        w.ok(SUPERVISOR, register(reg));
+        w.ok(
+            SUPERVISOR,
+            Command::RefuseOrder {
+                reason: NonAcceptance::OutsideRemit {
+                    refer_to: "市场监管局".into(),
+                },
+                note: String::new(),
+            },
+        );
         return w;
     }
     let mut reg = registration("annual_key_work", 1);
@@ -358,6 +387,69 @@ fn representative(kind: CommandKind, w: &World) -> (UserId, Command) {
                 kind: ReminderKind::BeforeDeadline { working_days: 3 },
             },
         ),
+        K::AcceptOrder => (
+            SUPERVISOR,
+            Command::AcceptOrder {
+                note: String::new(),
+            },
+        ),
+        K::RefuseOrder => (
+            SUPERVISOR,
+            Command::RefuseOrder {
+                reason: NonAcceptance::LegalChannel {
+                    channel: "劳动仲裁".into(),
+                },
+                note: String::new(),
+            },
+        ),
+        K::InformCaller => (
+            SUPERVISOR,
+            Command::InformCaller {
+                about: NoticeAbout::Acceptance,
+                method: ContactMethod::Phone,
+                told_at: w.now,
+                note: String::new(),
+            },
+        ),
+        K::ReturnOrder => (
+            HANDLER,
+            Command::ReturnOrder {
+                reason: "属供水公司职责".into(),
+            },
+        ),
+        K::RequestCommitment => (
+            HANDLER,
+            Command::RequestCommitment {
+                until,
+                reason: "需协调多个部门".into(),
+            },
+        ),
+        K::DecideCommitment => (
+            SUPERVISOR,
+            Command::DecideCommitment {
+                approve: true,
+                opinion: String::new(),
+            },
+        ),
+        K::CallBack => (
+            SUPERVISOR,
+            Command::CallBack {
+                answers: CallbackAnswers {
+                    told_result_and_basis: true,
+                    factual: true,
+                    misconduct: false,
+                    satisfaction: Satisfaction::Satisfied,
+                },
+                note: String::new(),
+            },
+        ),
+        K::ReopenOrder => (
+            SUPERVISOR,
+            Command::ReopenOrder {
+                reason: "来电人不满意".into(),
+            },
+        ),
+        K::MarkTypical => (SUPERVISOR, Command::MarkTypical { typical: true }),
     }
 }
 

@@ -10,6 +10,9 @@ use duban_core::domain::command::{DraftPatch, ReminderKind, SubtaskSpec, UrgeCha
 use duban_core::domain::model::{
     AdjustmentId, Assignee, MilestoneKind, Period, ReportId, TaskNumber,
 };
+use duban_core::domain::order::{
+    CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout, Satisfaction,
+};
 use duban_core::domain::trail::{self, TrailEntry};
 use duban_core::domain::{fold, Command, CommandKind, EventKind, Points, Status, TaskId, UserId};
 use proptest::prelude::*;
@@ -92,6 +95,7 @@ fn issuer(s: &Step) -> UserId {
         K::DecideSuspension | K::DecideResumption => DEPUTY,
         K::RequestReport | K::Remind => UserId::SYSTEM,
         K::Follow | K::Unfollow => person(s.b as u8),
+        K::ReturnOrder | K::RequestCommitment => HANDLER,
         _ => SUPERVISOR,
     }
 }
@@ -175,6 +179,9 @@ fn command(s: &Step, w: &World) -> Command {
             percent: (b % 110) as u8,
             milestone: (a % 2 == 0).then_some(b % 3),
             answers: (b % 3 == 0).then_some(a % 3),
+        },
+        CommandKind::ReportCompletion if b % 2 == 0 => Command::ReportCompletion {
+            report: body(report_id(a), super::orders::TEMPLATE_REPLY),
         },
         CommandKind::ReportCompletion => completion(report_id(a)),
         CommandKind::DecideReport => Command::DecideReport {
@@ -262,13 +269,66 @@ fn command(s: &Step, w: &World) -> Command {
                 _ => ReminderKind::Milestone { id: b % 3 },
             },
         },
+        CommandKind::AcceptOrder => Command::AcceptOrder { note: text(a) },
+        CommandKind::RefuseOrder => Command::RefuseOrder {
+            reason: match a % 4 {
+                0 => NonAcceptance::OutsideRemit { refer_to: text(b) },
+                1 => NonAcceptance::LegalChannel { channel: text(b) },
+                2 => NonAcceptance::AlreadyAccepted {
+                    of: TaskId::from_u128(u128::from(b % 3)),
+                    follow_up: text(b),
+                },
+                _ => NonAcceptance::ContestedReply,
+            },
+            note: text(a / 2),
+        },
+        CommandKind::InformCaller => Command::InformCaller {
+            about: if a % 2 == 0 {
+                NoticeAbout::Acceptance
+            } else {
+                NoticeAbout::Extension
+            },
+            method: ContactMethod::Phone,
+            told_at: now - Duration::minutes(i64::from(b % 100)),
+            note: text(a),
+        },
+        CommandKind::ReturnOrder => Command::ReturnOrder { reason: text(a) },
+        CommandKind::RequestCommitment => Command::RequestCommitment {
+            until: base + Duration::hours(i64::from(b % 500)),
+            reason: text(a),
+        },
+        CommandKind::DecideCommitment => Command::DecideCommitment {
+            approve: a % 2 == 0,
+            opinion: text(b),
+        },
+        CommandKind::CallBack => Command::CallBack {
+            answers: CallbackAnswers {
+                told_result_and_basis: a % 2 == 0,
+                factual: b % 2 == 0,
+                misconduct: a % 3 == 0,
+                satisfaction: [
+                    Satisfaction::Satisfied,
+                    Satisfaction::Basic,
+                    Satisfaction::Unsatisfied,
+                ][(b % 3) as usize],
+            },
+            note: text(a),
+        },
+        CommandKind::ReopenOrder => Command::ReopenOrder { reason: text(a) },
+        CommandKind::MarkTypical => Command::MarkTypical {
+            typical: a % 2 == 0,
+        },
     }
 }
 
 /// Runs the steps; checks, after every step, that a rejection leaves the state alone and
 /// an acceptance leaves a valid state. Returns the world.
 pub(super) fn run(start: Status, steps: &[Step]) -> Result<World, TestCaseError> {
-    let mut w = fixture(start);
+    run_from(fixture(start), steps)
+}
+
+/// Runs the steps from a given world, with the checks of [`run`].
+fn run_from(mut w: World, steps: &[Step]) -> Result<World, TestCaseError> {
     for s in steps {
         w.advance(Duration::minutes(i64::from(s.minutes)));
         let cmd = command(s, &w);
@@ -301,6 +361,15 @@ proptest! {
         steps in prop::collection::vec(step(), 1..80),
     ) {
         run(start, &steps)?;
+    }
+
+    #[test]
+    fn random_sequences_on_work_orders_never_reach_an_invalid_state(
+        stage in 0u8..7,
+        steps in prop::collection::vec(step(), 1..60),
+    ) {
+        let w = run_from(super::orders::order_stage(stage), &steps)?;
+        prop_assert_eq!(&fold(&w.events), &w.state);
     }
 
     #[test]
@@ -417,9 +486,14 @@ fn generated_sequences_exercise_every_command() {
     let strategy = (status(), prop::collection::vec(step(), 1..80));
     let mut accepted = std::collections::BTreeSet::new();
     let (mut total, mut ok) = (0usize, 0usize);
-    for _ in 0..3000 {
+    for round in 0..3600 {
         let (start, steps) = strategy.new_tree(&mut runner).expect("tree").current();
-        let mut w = fixture(start);
+        // One sequence in six starts from a work order at one of its stages.
+        let mut w = if round % 6 == 5 {
+            super::orders::order_stage((round / 6 % 7) as u8)
+        } else {
+            fixture(start)
+        };
         for s in &steps {
             w.advance(Duration::minutes(i64::from(s.minutes)));
             let cmd = command(s, &w);

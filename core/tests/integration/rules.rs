@@ -27,6 +27,10 @@ use duban_core::domain::{
     Role, Roles, Status, TaskId, UnitId, UserId,
 };
 
+use duban_core::domain::order::{
+    CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout, Satisfaction,
+};
+
 use super::support::*;
 
 // ----- helpers ---------------------------------------------------------------------------------
@@ -1020,6 +1024,43 @@ fn sample(kind: CommandKind) -> Command {
         K::Remind => Command::Remind {
             kind: ReminderKind::BeforeDeadline { working_days: 1 },
         },
+        K::AcceptOrder => Command::AcceptOrder {
+            note: String::new(),
+        },
+        K::RefuseOrder => Command::RefuseOrder {
+            reason: NonAcceptance::ContestedReply,
+            note: "已答复且无新情况".into(),
+        },
+        K::InformCaller => Command::InformCaller {
+            about: NoticeAbout::Acceptance,
+            method: ContactMethod::Sms,
+            told_at: local(2026, 3, 2, 10, 0),
+            note: String::new(),
+        },
+        K::ReturnOrder => Command::ReturnOrder {
+            reason: "属供水公司职责".into(),
+        },
+        K::RequestCommitment => Command::RequestCommitment {
+            until: local(2026, 3, 20, 17, 0),
+            reason: "需协调多个部门".into(),
+        },
+        K::DecideCommitment => Command::DecideCommitment {
+            approve: true,
+            opinion: String::new(),
+        },
+        K::CallBack => Command::CallBack {
+            answers: CallbackAnswers {
+                told_result_and_basis: true,
+                factual: true,
+                misconduct: false,
+                satisfaction: Satisfaction::Satisfied,
+            },
+            note: String::new(),
+        },
+        K::ReopenOrder => Command::ReopenOrder {
+            reason: "来电人不满意".into(),
+        },
+        K::MarkTypical => Command::MarkTypical { typical: true },
     }
 }
 

@@ -755,10 +755,20 @@ fn variant(kind: &EventKind) -> &'static str {
         E::Unfollowed => "unfollowed",
         E::ReportRequested { .. } => "report_requested",
         E::Reminded { .. } => "reminded",
+        E::OrderAccepted { .. } => "order_accepted",
+        E::OrderRefused { .. } => "order_refused",
+        E::CallerInformed { .. } => "caller_informed",
+        E::OrderReturned { .. } => "order_returned",
+        E::CommitmentRequested { .. } => "commitment_requested",
+        E::CommitmentApproved { .. } => "commitment_approved",
+        E::CommitmentRefused { .. } => "commitment_refused",
+        E::CalledBack { .. } => "called_back",
+        E::OrderReopened { .. } => "order_reopened",
+        E::TypicalMarked { .. } => "typical_marked",
     }
 }
 
-const VARIANTS: [&str; 39] = [
+const VARIANTS: [&str; 49] = [
     "registered",
     "draft_amended",
     "submitted_for_approval",
@@ -798,6 +808,16 @@ const VARIANTS: [&str; 39] = [
     "unfollowed",
     "report_requested",
     "reminded",
+    "order_accepted",
+    "order_refused",
+    "caller_informed",
+    "order_returned",
+    "commitment_requested",
+    "commitment_approved",
+    "commitment_refused",
+    "called_back",
+    "order_reopened",
+    "typical_marked",
 ];
 
 fn decide_report(id: u128, approve: bool) -> Command {
@@ -1010,8 +1030,9 @@ fn tour() -> (World, World) {
 #[test]
 fn every_kind_of_event_has_a_line_and_none_is_empty() {
     let (w, r) = tour();
+    let orders = super::orders::tour_events();
     let mut seen = std::collections::BTreeSet::new();
-    for e in w.events.iter().chain(&r.events) {
+    for e in w.events.iter().chain(&r.events).chain(&orders) {
         seen.insert(variant(&e.kind));
         let line = describe(&e.kind, &w.calendar);
         assert!(

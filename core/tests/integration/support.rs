@@ -234,6 +234,30 @@ pub fn registration(category: &str, seq: u32) -> Registration {
     }
 }
 
+/// A 12345 work order's registration: a citizen's complaint by phone, with the caller's
+/// name, phone and address.
+pub fn hotline_registration(seq: u32, called_at: DateTime<Utc>) -> Registration {
+    let mut r = registration("hotline", seq);
+    r.title = "小区夜间施工噪声扰民".into();
+    r.content = "来电反映某小区工地夜间22时后仍在施工".into();
+    r.attributes = BTreeMap::from([
+        ("caller_name".to_owned(), "王女士".to_owned()),
+        ("caller_phone".to_owned(), "13800000001".to_owned()),
+        ("caller_address".to_owned(), "城关镇幸福小区3栋".to_owned()),
+    ]);
+    r.order = Some(duban_core::domain::order::OrderIntake {
+        line: duban_core::domain::order::Line::Citizen,
+        called_at,
+        kind: duban_core::domain::order::OrderKind::Complaint,
+        channel: duban_core::domain::order::OrderChannel::Phone,
+        subject: "幸福小区建设工地".into(),
+        platform_number: None,
+        urgent_safety: false,
+        keep_private: false,
+    });
+    r
+}
+
 pub fn register(reg: Registration) -> Command {
     Command::Register(Box::new(reg))
 }
