@@ -247,6 +247,14 @@ ffi_enum! {
         Rate,
         /// To close.
         Close,
+        /// Decide whether to accept a work order.
+        AcceptOrder,
+        /// Tell the caller and record it.
+        InformCaller,
+        /// Decide a committed deadline.
+        DecideCommitment,
+        /// Call the caller back.
+        CallBack,
     }
 }
 
@@ -408,6 +416,10 @@ pub enum Act {
     Follow,
     /// 取消关注: [`DubanApp::unfollow`].
     Unfollow,
+    /// 退单 (a hotline work order that is not my unit's): [`DubanApp::return_order`].
+    ReturnOrder,
+    /// 申请承诺件 (a work order that needs longer): [`DubanApp::request_commitment`].
+    RequestCommitment,
 }
 
 impl Act {
@@ -434,6 +446,8 @@ impl Act {
             K::Comment => Act::Comment,
             K::Follow => Act::Follow,
             K::Unfollow => Act::Unfollow,
+            K::ReturnOrder => Act::ReturnOrder,
+            K::RequestCommitment => Act::RequestCommitment,
             _ => return None,
         })
     }
@@ -504,6 +518,18 @@ pub fn report_status_name(status: ReportStatus, english: bool) -> String {
         duban_core::domain::state::ReportStatus::from(status),
         english,
     )
+}
+
+/// A work order's reply as the core checks it: each section of the office's template as
+/// `【section】text`, one per line, in order (see [`DubanApp::reply_sections`]).
+#[uniffi::export]
+pub fn compose_reply(sections: Vec<String>, texts: Vec<String>) -> String {
+    sections
+        .iter()
+        .zip(texts.iter().chain(std::iter::repeat(&String::new())))
+        .map(|(s, t)| format!("【{s}】{}", t.trim()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A duty's name (zh-CN, or English when `english`), as the inbox shows it.
@@ -1486,6 +1512,41 @@ impl DubanApp {
             .map(|r| uuid_of(r, "input.note", "评论编号无效", "not a comment id").map(NoteId))
             .transpose()?;
         self.act(&task, Command::Comment { id, text, reply_to })
+    }
+
+    /// Returns a hotline work order dispatched to my unit as not ours (退单), with the
+    /// reason; the hotline office transfers it.
+    pub fn return_order(&self, task: String, reason: String) -> Result<String, DubanError> {
+        self.act(&task, Command::ReturnOrder { reason })
+    }
+
+    /// Asks for a committed deadline (申请承诺件) for a work order that needs longer, on the
+    /// hour; the hotline office decides.
+    pub fn request_commitment(
+        &self,
+        task: String,
+        until_ms: i64,
+        reason: String,
+    ) -> Result<String, DubanError> {
+        let until = time_of(until_ms)?;
+        self.act(&task, Command::RequestCommitment { until, reason })
+    }
+
+    /// The sections of the office's reply template for a work order's reply (the completion
+    /// report), in order; empty for an item that is not a work order. The app shows one box
+    /// per section and sends [`compose_reply`] of them as the report's text.
+    pub fn reply_sections(&self, task: String) -> Result<Vec<String>, DubanError> {
+        let Some(d) = self.client.item(task_id(&task)?)? else {
+            return Ok(Vec::new());
+        };
+        if d.state.order.is_none() {
+            return Ok(Vec::new());
+        }
+        Ok(self.client.with_store(|s| {
+            s.org()
+                .map(|o| o.policy.hotline.reply_sections.clone())
+                .unwrap_or_default()
+        }))
     }
 
     /// Declines an item dispatched to my unit as not ours (拒签), with the reason.

@@ -185,6 +185,10 @@ codes!(Duty {
     DecideResumption => "decide_resumption", "待审批恢复", "To decide a resumption";
     Rate => "rate", "待评价", "To rate";
     Close => "close", "待办结", "To close";
+    AcceptOrder => "accept_order", "待受理", "To decide acceptance";
+    InformCaller => "inform_caller", "待告知来电人", "To tell the caller";
+    DecideCommitment => "decide_commitment", "待审批承诺件", "To decide a committed deadline";
+    CallBack => "call_back", "待回访", "To call the caller back";
 });
 
 // A light (亮灯) or a card (亮牌): named here as the light.

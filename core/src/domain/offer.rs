@@ -13,6 +13,7 @@ use super::command::{Command, CommandKind, Registration, ReportBody, SubtaskSpec
 use super::decide::{decide, effective_deadline, Context};
 use super::derived::duty::Duty;
 use super::model::{Actor, Assignee, BlobRef, NoteId, ReportId, TaskNumber, UnitTree};
+use super::order::{CallbackAnswers, ContactMethod, NonAcceptance, Satisfaction};
 use super::permission::authorize;
 use super::policy::Policy;
 use super::state::{ReportStatus, TaskState};
@@ -21,7 +22,7 @@ use super::{TaskId, UserId};
 /// The acts offered on an item, in the order a screen lists them. The phones show a button
 /// for those they know (the bindings' `Act`) and leave the office's (share, unshare, urge,
 /// close, revoke) to the browser's item page, which offers every one.
-pub const OFFERED: [CommandKind; 26] = [
+pub const OFFERED: [CommandKind; 35] = [
     CommandKind::Receive,
     CommandKind::Decline,
     CommandKind::ReportProgress,
@@ -48,6 +49,15 @@ pub const OFFERED: [CommandKind; 26] = [
     CommandKind::Archive,
     CommandKind::Follow,
     CommandKind::Unfollow,
+    CommandKind::AcceptOrder,
+    CommandKind::RefuseOrder,
+    CommandKind::InformCaller,
+    CommandKind::ReturnOrder,
+    CommandKind::RequestCommitment,
+    CommandKind::DecideCommitment,
+    CommandKind::CallBack,
+    CommandKind::ReopenOrder,
+    CommandKind::MarkTypical,
 ];
 
 /// When the item was last urged, if that was less than the policy's interval
@@ -89,6 +99,10 @@ pub fn act_for(duty: Duty) -> CommandKind {
         Duty::DecideResumption => CommandKind::DecideResumption,
         Duty::Rate => CommandKind::Rate,
         Duty::Close => CommandKind::Close,
+        Duty::AcceptOrder => CommandKind::AcceptOrder,
+        Duty::InformCaller => CommandKind::InformCaller,
+        Duty::DecideCommitment => CommandKind::DecideCommitment,
+        Duty::CallBack => CommandKind::CallBack,
     }
 }
 
@@ -134,10 +148,30 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
     let opinion = || WORDS.to_owned();
     // Ids no real act uses: the nil uuid's neighbours.
     let note = NoteId(Uuid::from_u128(1));
+    // A work order's reply is written in the office's template.
+    let text = if state.order.is_some() {
+        ctx.policy
+            .hotline
+            .reply_sections
+            .iter()
+            .map(|s| format!("【{s}】{WORDS}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        WORDS.to_owned()
+    };
     let report = |evidence: Vec<BlobRef>| ReportBody {
         id: ReportId(Uuid::from_u128(1)),
-        text: WORDS.to_owned(),
+        text: text.clone(),
         evidence,
+    };
+    let on_the_hour_after = |t: DateTime<Utc>| {
+        let local = ctx.calendar.to_local(t + Duration::days(1));
+        local
+            .with_minute(0)
+            .and_then(|l| l.with_second(0))
+            .and_then(|l| l.with_nanosecond(0))
+            .map_or(t, |l| ctx.calendar.from_local(l))
     };
     match kind {
         CommandKind::Receive => vec![Command::Receive],
@@ -194,14 +228,8 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
         CommandKind::RequestExtension => {
             // A day after the deadline in force, on the hour by the organisation's clock.
             let deadline = effective_deadline(state, ctx.now, ctx.calendar).unwrap_or(ctx.now);
-            let local = ctx.calendar.to_local(deadline + Duration::days(1));
-            let until = local
-                .with_minute(0)
-                .and_then(|t| t.with_second(0))
-                .and_then(|t| t.with_nanosecond(0))
-                .map_or(deadline, |t| ctx.calendar.from_local(t));
             vec![Command::RequestExtension {
-                until,
+                until: on_the_hour_after(deadline),
                 reason: opinion(),
             }]
         }
@@ -265,6 +293,51 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
         }],
         CommandKind::Follow => vec![Command::Follow],
         CommandKind::Unfollow => vec![Command::Unfollow],
+        CommandKind::AcceptOrder => vec![Command::AcceptOrder { note: opinion() }],
+        CommandKind::RefuseOrder => vec![Command::RefuseOrder {
+            reason: NonAcceptance::ContestedReply,
+            note: opinion(),
+        }],
+        CommandKind::InformCaller => state
+            .order
+            .iter()
+            .flat_map(|o| o.owed.iter())
+            .map(|about| Command::InformCaller {
+                about: *about,
+                method: ContactMethod::Phone,
+                told_at: ctx.now,
+                note: opinion(),
+            })
+            .collect(),
+        CommandKind::ReturnOrder => vec![Command::ReturnOrder { reason: opinion() }],
+        CommandKind::RequestCommitment => {
+            let deadline = effective_deadline(state, ctx.now, ctx.calendar).unwrap_or(ctx.now);
+            vec![Command::RequestCommitment {
+                until: on_the_hour_after(deadline.max(ctx.now)),
+                reason: opinion(),
+            }]
+        }
+        CommandKind::DecideCommitment => vec![Command::DecideCommitment {
+            approve: true,
+            opinion: opinion(),
+        }],
+        CommandKind::CallBack => vec![Command::CallBack {
+            answers: CallbackAnswers {
+                told_result_and_basis: true,
+                factual: true,
+                misconduct: false,
+                satisfaction: Satisfaction::Satisfied,
+            },
+            note: opinion(),
+        }],
+        CommandKind::ReopenOrder => vec![Command::ReopenOrder { reason: opinion() }],
+        CommandKind::MarkTypical => state
+            .order
+            .iter()
+            .map(|o| Command::MarkTypical {
+                typical: o.typical.is_none(),
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }

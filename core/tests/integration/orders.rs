@@ -2,12 +2,15 @@
 //! its process by the real rules.
 
 use chrono::{DateTime, Duration, Utc};
+use duban_core::domain::derived::duty::{duties, Duty};
 use duban_core::domain::model::TaskId;
 use duban_core::domain::order::{
     CallbackAnswers, CommitmentOutcome, ContactMethod, Line, NonAcceptance, NoticeAbout,
     Satisfaction,
 };
-use duban_core::domain::{confidential_audience, may_see_confidential, may_view, Command, Status};
+use duban_core::domain::{
+    confidential_audience, may_see_confidential, may_view, Command, Context, Status, UserId,
+};
 
 use super::support::*;
 
@@ -557,6 +560,46 @@ fn only_the_office_marks_typical_and_only_accepted_orders() {
     );
     w.ok(SUPERVISOR, Command::MarkTypical { typical: true });
     assert!(w.state.order.as_ref().unwrap().typical.is_some());
+}
+
+fn duties_of(w: &World, who: UserId) -> Vec<Duty> {
+    let a = actor(who);
+    let ctx = Context {
+        actor: &a,
+        now: w.now,
+        calendar: &w.calendar,
+        policy: &w.policy,
+        units: &w.units,
+        parent: None,
+    };
+    duties(&w.state, &ctx)
+}
+
+#[test]
+fn the_office_and_the_unit_find_each_step_in_their_inbox() {
+    let w = taken();
+    assert_eq!(duties_of(&w, SUPERVISOR), vec![Duty::AcceptOrder]);
+    let w = accepted();
+    assert_eq!(
+        duties_of(&w, SUPERVISOR),
+        vec![Duty::Dispatch, Duty::InformCaller]
+    );
+    let mut w = dispatched();
+    assert_eq!(duties_of(&w, HANDLER), vec![Duty::Receive]);
+    w.ok(HANDLER, Command::Receive);
+    assert_eq!(duties_of(&w, HANDLER), vec![Duty::Handle]);
+    w.ok(
+        HANDLER,
+        Command::RequestCommitment {
+            until: local(2026, 3, 31, 17, 0),
+            reason: "需协调".into(),
+        },
+    );
+    assert!(duties_of(&w, SUPERVISOR).contains(&Duty::DecideCommitment));
+    w.ok(HANDLER, replied(1));
+    assert!(duties_of(&w, SUPERVISOR).contains(&Duty::CallBack));
+    assert!(!duties_of(&w, SUPERVISOR).contains(&Duty::Review));
+    assert!(duties_of(&w, DEPUTY).is_empty());
 }
 
 /// A reply in the default template.

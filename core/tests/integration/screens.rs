@@ -184,6 +184,49 @@ fn discharge(duty: Duty, w: &World) -> Vec<Command> {
             })
             .collect(),
         Duty::Close => vec![Command::Close],
+        Duty::AcceptOrder => vec![
+            Command::AcceptOrder {
+                note: String::new(),
+            },
+            Command::RefuseOrder {
+                reason: duban_core::domain::order::NonAcceptance::OutsideRemit {
+                    refer_to: "市场监管局".into(),
+                },
+                note: String::new(),
+            },
+        ],
+        Duty::InformCaller => w
+            .state
+            .order
+            .iter()
+            .flat_map(|o| o.owed.iter())
+            .map(|about| Command::InformCaller {
+                about: *about,
+                method: duban_core::domain::order::ContactMethod::Letter,
+                told_at: w.now,
+                note: String::new(),
+            })
+            .collect(),
+        Duty::DecideCommitment => [true, false]
+            .map(|approve| Command::DecideCommitment {
+                approve,
+                opinion: no(approve),
+            })
+            .to_vec(),
+        Duty::CallBack => [
+            duban_core::domain::order::Satisfaction::Satisfied,
+            duban_core::domain::order::Satisfaction::Unsatisfied,
+        ]
+        .map(|satisfaction| Command::CallBack {
+            answers: duban_core::domain::order::CallbackAnswers {
+                told_result_and_basis: true,
+                factual: false,
+                misconduct: false,
+                satisfaction,
+            },
+            note: String::new(),
+        })
+        .to_vec(),
     }
 }
 
@@ -197,7 +240,11 @@ fn refused_duties(w: &World) -> Vec<String> {
             assert!(!commands.is_empty(), "{duty:?} has a command");
             for cmd in commands {
                 let completes = duty == Duty::Handle && cmd.kind() == CommandKind::ReportCompletion;
-                assert!(cmd.kind() == duty.command() || completes, "{duty:?}");
+                let refuses = duty == Duty::AcceptOrder && cmd.kind() == CommandKind::RefuseOrder;
+                assert!(
+                    cmd.kind() == duty.command() || completes || refuses,
+                    "{duty:?}"
+                );
                 if let Err(r) = w.try_decide(who, &cmd) {
                     out.push(format!(
                         "{} lists {duty:?} in {:?}, but {:?} is refused: {r}",

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::command::{Command, CommandKind, DispatchOrder, ReportBody};
 use crate::domain::decide::{decide, Context};
 use crate::domain::model::{Actor, Assignee, ReportId, Role, UserId};
+use crate::domain::order::{CallbackAnswers, ContactMethod, Satisfaction};
 use crate::domain::state::{ReportStatus, Status, TaskState};
 
 /// Something a person is expected to do on an item.
@@ -54,11 +55,23 @@ pub enum Duty {
     Rate,
     /// 待办结: the creator closes a completed item.
     Close,
+    /// 待受理: the office (the order's registrar, or a supervisor) decides whether to accept
+    /// a hotline work order.
+    AcceptOrder,
+    /// 待告知: the order's registrar or first dispatcher tells the caller of the acceptance
+    /// decision, or of a 12369 extension, and records it.
+    InformCaller,
+    /// 待审批承诺件: the order's registrar or first dispatcher decides a committed-deadline
+    /// request.
+    DecideCommitment,
+    /// 待回访: the dispatcher who first dispatched the order calls the caller back about the
+    /// unit's reply.
+    CallBack,
 }
 
 impl Duty {
     /// Every duty, in the order the inbox lists them (the order of the process).
-    pub const ALL: [Duty; 12] = [
+    pub const ALL: [Duty; 16] = [
         Duty::Submit,
         Duty::ApproveRegistration,
         Duty::Dispatch,
@@ -71,6 +84,10 @@ impl Duty {
         Duty::DecideResumption,
         Duty::Rate,
         Duty::Close,
+        Duty::AcceptOrder,
+        Duty::InformCaller,
+        Duty::DecideCommitment,
+        Duty::CallBack,
     ];
 
     /// Whether it is an approval decision (the "approvals waiting for me" screen, 待审批):
@@ -102,6 +119,10 @@ impl Duty {
             Duty::DecideResumption => CommandKind::DecideResumption,
             Duty::Rate => CommandKind::Rate,
             Duty::Close => CommandKind::Close,
+            Duty::AcceptOrder => CommandKind::AcceptOrder,
+            Duty::InformCaller => CommandKind::InformCaller,
+            Duty::DecideCommitment => CommandKind::DecideCommitment,
+            Duty::CallBack => CommandKind::CallBack,
         }
     }
 }
@@ -219,7 +240,32 @@ fn expected(duty: Duty, s: &TaskState, actor: &Actor) -> bool {
                 && !s.ratings.iter().any(|r| r.mark.by == me)
         }
         Duty::Close => s.status == Status::Completed && creator,
+        Duty::AcceptOrder => {
+            s.status == Status::Draft
+                && s.order.as_ref().is_some_and(|o| o.acceptance.is_none())
+                && (creator || actor.roles.has(Role::Supervisor))
+        }
+        Duty::InformCaller => {
+            s.order.as_ref().is_some_and(|o| !o.owed.is_empty()) && order_office(s, actor)
+        }
+        Duty::DecideCommitment => {
+            s.order
+                .as_ref()
+                .is_some_and(|o| o.pending_commitment().is_some())
+                && order_office(s, actor)
+        }
+        Duty::CallBack => {
+            s.status == Status::UnderReview
+                && s.order.as_ref().and_then(|o| o.first_dispatcher) == Some(me)
+        }
     }
+}
+
+/// The people of the hotline office expected to follow an order: whoever dispatched it
+/// first, else whoever registered it.
+fn order_office(s: &TaskState, actor: &Actor) -> bool {
+    let first = s.order.as_ref().and_then(|o| o.first_dispatcher);
+    first.or_else(|| s.creator()) == Some(actor.id)
 }
 
 /// A report id the item does not use yet (the probe must not collide with a filed report).
@@ -257,7 +303,11 @@ fn probe(duty: Duty, state: &TaskState, ctx: &Context<'_>) -> Option<Command> {
                 deputy_leader: state.deputy_leader,
                 reviewer: state.reviewer,
                 report_approver: state.report_approver,
-                deadline: Some(ctx.now + Duration::days(3650)),
+                // An order's deadline follows from its line and acceptance.
+                deadline: state
+                    .order
+                    .is_none()
+                    .then(|| ctx.now + Duration::days(3650)),
                 report_every: None,
             }))
         }
@@ -306,5 +356,27 @@ fn probe(duty: Duty, state: &TaskState, ctx: &Context<'_>) -> Option<Command> {
             opinion: String::new(),
         },
         Duty::Close => Command::Close,
+        Duty::AcceptOrder => Command::AcceptOrder {
+            note: String::new(),
+        },
+        Duty::InformCaller => Command::InformCaller {
+            about: *state.order.as_ref()?.owed.first()?,
+            method: ContactMethod::Phone,
+            told_at: ctx.now,
+            note: String::new(),
+        },
+        Duty::DecideCommitment => Command::DecideCommitment {
+            approve: true,
+            opinion: String::new(),
+        },
+        Duty::CallBack => Command::CallBack {
+            answers: CallbackAnswers {
+                told_result_and_basis: true,
+                factual: true,
+                misconduct: false,
+                satisfaction: Satisfaction::Satisfied,
+            },
+            note: String::new(),
+        },
     })
 }
