@@ -1,5 +1,6 @@
-// The forms of the acts on an item: a reason (decline, suspension, resumption), an extension
-// request, a review, a rating, an instruction or comment, a decision with an opinion, and a
+// The forms of the acts on an item: a reason (decline, suspension, resumption, a work order's
+// return), an extension request, a work order's committed deadline (a date and a whole hour),
+// a review, a rating, an instruction or comment, a decision with an opinion, and a
 // decomposition into a sub-item for a unit below mine.
 // Each submits one call to the core; a refusal stays in the form with the core's reason.
 
@@ -94,11 +95,11 @@ private func filled(_ text: String) -> Bool {
 }
 
 /// An act that needs only a reason: decline (拒签), request suspension (暂停申请) or
-/// resumption (恢复申请).
+/// resumption (恢复申请), return a work order (退单: the hotline office transfers it).
 @MainActor
 struct ReasonSheet: View {
     enum Kind {
-        case decline, suspension, resumption
+        case decline, suspension, resumption, returnOrder
     }
 
     let task: String
@@ -121,6 +122,7 @@ struct ReasonSheet: View {
         case .decline: return "拒签"
         case .suspension: return "申请暂停"
         case .resumption: return "申请恢复"
+        case .returnOrder: return "退单"
         }
     }
 
@@ -134,6 +136,8 @@ struct ReasonSheet: View {
             try await store.perform { try $0.requestSuspension(task: task, reason: reason) }
         case .resumption:
             try await store.perform { try $0.requestResumption(task: task, reason: reason) }
+        case .returnOrder:
+            try await store.perform { try $0.returnOrder(task: task, reason: reason) }
         }
     }
 }
@@ -170,6 +174,57 @@ struct ExtensionSheet: View {
         let reason = self.reason
         let untilMs = Int64((until.timeIntervalSince1970 * 1000).rounded())
         try await store.perform { try $0.requestExtension(task: task, untilMs: untilMs, reason: reason) }
+    }
+}
+
+/// Asks for a committed deadline for a work order (申请承诺件): a date and a whole hour of the
+/// phone's day (the core takes it on the hour), and why; the hotline office decides.
+@MainActor
+struct CommitmentSheet: View {
+    let task: String
+    @EnvironmentObject var store: DubanStore
+    @State var day: Date
+    @State var hour: Int
+    @State var reason = ""
+
+    init(task: String, deadlineMs: Int64?) {
+        self.task = task
+        let base = max(deadlineMs?.date ?? Date(), Date()).addingTimeInterval(7 * 86_400)
+        _day = State(initialValue: base)
+        _hour = State(initialValue: Calendar.current.component(.hour, from: base))
+    }
+
+    var body: some View {
+        ActForm("申请承诺件", canSubmit: filled(reason) && until != nil, submit: submit) {
+            Section {
+                DatePicker("承诺办结日期", selection: $day, in: Date()..., displayedComponents: [.date])
+                Picker("整点", selection: $hour) {
+                    ForEach(0..<24, id: \.self) { h in
+                        Text(verbatim: String(format: "%02d:00", h)).tag(h)
+                    }
+                }
+            } footer: {
+                Text("承诺期限精确到小时,须晚于现有办理期限。")
+            }
+            Section {
+                TextArea(prompt: "请说明需要更长办理时间的理由", text: $reason)
+            } header: {
+                Text("理由")
+            }
+        }
+    }
+
+    /// The chosen day at the chosen hour, minutes and seconds zero.
+    private var until: Date? {
+        Calendar.current.date(bySettingHour: hour, minute: 0, second: 0, of: day)
+    }
+
+    private func submit() async throws {
+        guard let until else { return }
+        let task = self.task
+        let reason = self.reason
+        let untilMs = Int64((until.timeIntervalSince1970 * 1000).rounded())
+        try await store.perform { try $0.requestCommitment(task: task, untilMs: untilMs, reason: reason) }
     }
 }
 
