@@ -1,7 +1,7 @@
 // The forms of the acts on an item: a reason (decline, suspension, resumption, a work order's
-// return), an extension request, a work order's committed deadline (a date and a whole hour),
-// a review, a rating, an instruction or comment, a decision with an opinion, and a
-// decomposition into a sub-item for a unit below mine.
+// return), an extension request and a work order's committed deadline (each a date and a
+// whole hour, as the core takes them), a review, a rating, an instruction or comment, a
+// decision with an opinion, and a decomposition into a sub-item for a unit below mine.
 // Each submits one call to the core; a refusal stays in the form with the core's reason.
 
 import DubanCore
@@ -142,24 +142,59 @@ struct ReasonSheet: View {
     }
 }
 
-/// Asks for a later deadline (延时申请).
+/// A day and a whole hour of the phone's day, as the core takes a requested deadline (on the
+/// hour: minutes and seconds zero).
+struct DayHour {
+    var day: Date
+    var hour: Int
+
+    /// A week after `deadlineMs` (or now, if later), at that hour.
+    init(weekAfter deadlineMs: Int64?) {
+        let base = max(deadlineMs?.date ?? Date(), Date()).addingTimeInterval(7 * 86_400)
+        day = base
+        hour = Calendar.current.component(.hour, from: base)
+    }
+
+    /// The chosen day at the chosen hour, in milliseconds since the epoch.
+    var ms: Int64? {
+        Calendar.current.date(bySettingHour: hour, minute: 0, second: 0, of: day)
+            .map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    }
+}
+
+/// The date and the whole hour of a `DayHour`.
+@MainActor
+struct DayHourFields: View {
+    let dateLabel: LocalizedStringKey
+    @Binding var value: DayHour
+
+    var body: some View {
+        DatePicker(dateLabel, selection: $value.day, in: Date()..., displayedComponents: [.date])
+        Picker("整点", selection: $value.hour) {
+            ForEach(0..<24, id: \.self) { h in
+                Text(verbatim: String(format: "%02d:00", h)).tag(h)
+            }
+        }
+    }
+}
+
+/// Asks for a later deadline (延时申请): a date and a whole hour, and why.
 @MainActor
 struct ExtensionSheet: View {
     let task: String
     @EnvironmentObject var store: DubanStore
-    @State var until: Date
+    @State var until: DayHour
     @State var reason = ""
 
     init(task: String, deadlineMs: Int64?) {
         self.task = task
-        let base = max(deadlineMs?.date ?? Date(), Date())
-        _until = State(initialValue: base.addingTimeInterval(7 * 86_400))
+        _until = State(initialValue: DayHour(weekAfter: deadlineMs))
     }
 
     var body: some View {
-        ActForm("申请延期", canSubmit: filled(reason), submit: submit) {
+        ActForm("申请延期", canSubmit: filled(reason) && until.ms != nil, submit: submit) {
             Section {
-                DatePicker("延期至", selection: $until, in: Date()..., displayedComponents: [.date, .hourAndMinute])
+                DayHourFields(dateLabel: "延期至", value: $until)
             }
             Section {
                 TextArea(prompt: "请说明延期理由", text: $reason)
@@ -170,9 +205,9 @@ struct ExtensionSheet: View {
     }
 
     private func submit() async throws {
+        guard let untilMs = until.ms else { return }
         let task = self.task
         let reason = self.reason
-        let untilMs = Int64((until.timeIntervalSince1970 * 1000).rounded())
         try await store.perform { try $0.requestExtension(task: task, untilMs: untilMs, reason: reason) }
     }
 }
@@ -183,26 +218,18 @@ struct ExtensionSheet: View {
 struct CommitmentSheet: View {
     let task: String
     @EnvironmentObject var store: DubanStore
-    @State var day: Date
-    @State var hour: Int
+    @State var until: DayHour
     @State var reason = ""
 
     init(task: String, deadlineMs: Int64?) {
         self.task = task
-        let base = max(deadlineMs?.date ?? Date(), Date()).addingTimeInterval(7 * 86_400)
-        _day = State(initialValue: base)
-        _hour = State(initialValue: Calendar.current.component(.hour, from: base))
+        _until = State(initialValue: DayHour(weekAfter: deadlineMs))
     }
 
     var body: some View {
-        ActForm("申请承诺件", canSubmit: filled(reason) && until != nil, submit: submit) {
+        ActForm("申请承诺件", canSubmit: filled(reason) && until.ms != nil, submit: submit) {
             Section {
-                DatePicker("承诺办结日期", selection: $day, in: Date()..., displayedComponents: [.date])
-                Picker("整点", selection: $hour) {
-                    ForEach(0..<24, id: \.self) { h in
-                        Text(verbatim: String(format: "%02d:00", h)).tag(h)
-                    }
-                }
+                DayHourFields(dateLabel: "承诺办结日期", value: $until)
             } footer: {
                 Text("承诺期限精确到小时,须晚于现有办理期限。")
             }
@@ -214,16 +241,10 @@ struct CommitmentSheet: View {
         }
     }
 
-    /// The chosen day at the chosen hour, minutes and seconds zero.
-    private var until: Date? {
-        Calendar.current.date(bySettingHour: hour, minute: 0, second: 0, of: day)
-    }
-
     private func submit() async throws {
-        guard let until else { return }
+        guard let untilMs = until.ms else { return }
         let task = self.task
         let reason = self.reason
-        let untilMs = Int64((until.timeIntervalSince1970 * 1000).rounded())
         try await store.perform { try $0.requestCommitment(task: task, untilMs: untilMs, reason: reason) }
     }
 }

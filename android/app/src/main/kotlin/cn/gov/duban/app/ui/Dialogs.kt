@@ -184,7 +184,7 @@ fun RateDialog(onDismiss: () -> Unit, onRate: (stars: Int, opinion: String) -> U
     )
 }
 
-/** 延时申请: the deadline asked for and why. */
+/** 延时申请: the deadline asked for — a date and a whole hour, as the core takes it — and why. */
 @Composable
 fun ExtensionDialog(deadlineMs: Long?, onDismiss: () -> Unit, onRequest: (untilMs: Long, reason: String) -> Unit) {
     var until by remember { mutableStateOf<Long?>(null) }
@@ -195,7 +195,7 @@ fun ExtensionDialog(deadlineMs: Long?, onDismiss: () -> Unit, onRequest: (untilM
         text = {
             Column(Modifier.verticalScroll(rememberScrollState()), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                 Text(stringResource(R.string.extension_until), style = MaterialTheme.typography.labelLarge)
-                DeadlinePicker(deadlineMs) { until = it }
+                DateHourPicker(deadlineMs) { until = it }
                 Words(reason, { reason = it }, stringResource(R.string.reason))
             }
         },
