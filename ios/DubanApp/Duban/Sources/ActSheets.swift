@@ -1,6 +1,7 @@
-// The forms of the acts on an item: a reason (decline, suspension, resumption), an extension
-// request, a review, a rating, an instruction or comment, a decision with an opinion, and a
-// decomposition into a sub-item for a unit below mine.
+// The forms of the acts on an item: a reason (decline, suspension, resumption, a work order's
+// return), an extension request and a work order's committed deadline (each a date and a
+// whole hour, as the core takes them), a review, a rating, an instruction or comment, a
+// decision with an opinion, and a decomposition into a sub-item for a unit below mine.
 // Each submits one call to the core; a refusal stays in the form with the core's reason.
 
 import DubanCore
@@ -94,11 +95,11 @@ private func filled(_ text: String) -> Bool {
 }
 
 /// An act that needs only a reason: decline (拒签), request suspension (暂停申请) or
-/// resumption (恢复申请).
+/// resumption (恢复申请), return a work order (退单: the hotline office transfers it).
 @MainActor
 struct ReasonSheet: View {
     enum Kind {
-        case decline, suspension, resumption
+        case decline, suspension, resumption, returnOrder
     }
 
     let task: String
@@ -121,6 +122,7 @@ struct ReasonSheet: View {
         case .decline: return "拒签"
         case .suspension: return "申请暂停"
         case .resumption: return "申请恢复"
+        case .returnOrder: return "退单"
         }
     }
 
@@ -134,28 +136,65 @@ struct ReasonSheet: View {
             try await store.perform { try $0.requestSuspension(task: task, reason: reason) }
         case .resumption:
             try await store.perform { try $0.requestResumption(task: task, reason: reason) }
+        case .returnOrder:
+            try await store.perform { try $0.returnOrder(task: task, reason: reason) }
         }
     }
 }
 
-/// Asks for a later deadline (延时申请).
+/// A day and a whole hour of the phone's day, as the core takes a requested deadline (on the
+/// hour: minutes and seconds zero).
+struct DayHour {
+    var day: Date
+    var hour: Int
+
+    /// A week after `deadlineMs` (or now, if later), at that hour.
+    init(weekAfter deadlineMs: Int64?) {
+        let base = max(deadlineMs?.date ?? Date(), Date()).addingTimeInterval(7 * 86_400)
+        day = base
+        hour = Calendar.current.component(.hour, from: base)
+    }
+
+    /// The chosen day at the chosen hour, in milliseconds since the epoch.
+    var ms: Int64? {
+        Calendar.current.date(bySettingHour: hour, minute: 0, second: 0, of: day)
+            .map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    }
+}
+
+/// The date and the whole hour of a `DayHour`.
+@MainActor
+struct DayHourFields: View {
+    let dateLabel: LocalizedStringKey
+    @Binding var value: DayHour
+
+    var body: some View {
+        DatePicker(dateLabel, selection: $value.day, in: Date()..., displayedComponents: [.date])
+        Picker("整点", selection: $value.hour) {
+            ForEach(0..<24, id: \.self) { h in
+                Text(verbatim: String(format: "%02d:00", h)).tag(h)
+            }
+        }
+    }
+}
+
+/// Asks for a later deadline (延时申请): a date and a whole hour, and why.
 @MainActor
 struct ExtensionSheet: View {
     let task: String
     @EnvironmentObject var store: DubanStore
-    @State var until: Date
+    @State var until: DayHour
     @State var reason = ""
 
     init(task: String, deadlineMs: Int64?) {
         self.task = task
-        let base = max(deadlineMs?.date ?? Date(), Date())
-        _until = State(initialValue: base.addingTimeInterval(7 * 86_400))
+        _until = State(initialValue: DayHour(weekAfter: deadlineMs))
     }
 
     var body: some View {
-        ActForm("申请延期", canSubmit: filled(reason), submit: submit) {
+        ActForm("申请延期", canSubmit: filled(reason) && until.ms != nil, submit: submit) {
             Section {
-                DatePicker("延期至", selection: $until, in: Date()..., displayedComponents: [.date, .hourAndMinute])
+                DayHourFields(dateLabel: "延期至", value: $until)
             }
             Section {
                 TextArea(prompt: "请说明延期理由", text: $reason)
@@ -166,10 +205,47 @@ struct ExtensionSheet: View {
     }
 
     private func submit() async throws {
+        guard let untilMs = until.ms else { return }
         let task = self.task
         let reason = self.reason
-        let untilMs = Int64((until.timeIntervalSince1970 * 1000).rounded())
         try await store.perform { try $0.requestExtension(task: task, untilMs: untilMs, reason: reason) }
+    }
+}
+
+/// Asks for a committed deadline for a work order (申请承诺件): a date and a whole hour of the
+/// phone's day (the core takes it on the hour), and why; the hotline office decides.
+@MainActor
+struct CommitmentSheet: View {
+    let task: String
+    @EnvironmentObject var store: DubanStore
+    @State var until: DayHour
+    @State var reason = ""
+
+    init(task: String, deadlineMs: Int64?) {
+        self.task = task
+        _until = State(initialValue: DayHour(weekAfter: deadlineMs))
+    }
+
+    var body: some View {
+        ActForm("申请承诺件", canSubmit: filled(reason) && until.ms != nil, submit: submit) {
+            Section {
+                DayHourFields(dateLabel: "承诺办结日期", value: $until)
+            } footer: {
+                Text("承诺期限精确到小时,须晚于现有办理期限。")
+            }
+            Section {
+                TextArea(prompt: "请说明需要更长办理时间的理由", text: $reason)
+            } header: {
+                Text("理由")
+            }
+        }
+    }
+
+    private func submit() async throws {
+        guard let untilMs = until.ms else { return }
+        let task = self.task
+        let reason = self.reason
+        try await store.perform { try $0.requestCommitment(task: task, untilMs: untilMs, reason: reason) }
     }
 }
 

@@ -15,6 +15,7 @@ let menuActs: Set<Act> = [.comment, .instruct, .decompose, .follow, .unfollow, .
 /// The sheets an item opens.
 enum ItemSheet: Identifiable {
     case decline, requestExtension, requestSuspension, requestResumption
+    case returnOrder, requestCommitment
     case review, rate, instruct, decompose
     case comment(replyTo: String?)
     case decide(Decision, ReportRow?)
@@ -26,6 +27,8 @@ enum ItemSheet: Identifiable {
         case .requestExtension: return "requestExtension"
         case .requestSuspension: return "requestSuspension"
         case .requestResumption: return "requestResumption"
+        case .returnOrder: return "returnOrder"
+        case .requestCommitment: return "requestCommitment"
         case .review: return "review"
         case .rate: return "rate"
         case .instruct: return "instruct"
@@ -259,6 +262,12 @@ struct ItemDetailView: View {
                 } label: {
                     Label("拒签", systemImage: "arrow.uturn.backward")
                 }
+            case .returnOrder:
+                Button(role: .destructive) {
+                    sheet = .returnOrder
+                } label: {
+                    Label("退单", systemImage: "arrowshape.turn.up.backward")
+                }
             case .reportProgress:
                 Button { sheet = .report(.progress) } label: {
                     Label("进展汇报", systemImage: "chart.line.uptrend.xyaxis")
@@ -270,6 +279,10 @@ struct ItemDetailView: View {
             case .requestExtension:
                 Button { sheet = .requestExtension } label: {
                     Label("申请延期", systemImage: "calendar.badge.clock")
+                }
+            case .requestCommitment:
+                Button { sheet = .requestCommitment } label: {
+                    Label("申请承诺件", systemImage: "calendar.badge.exclamationmark")
                 }
             case .requestSuspension:
                 Button { sheet = .requestSuspension } label: {
@@ -542,6 +555,10 @@ struct ItemDetailView: View {
             ReasonSheet(task: task, kind: .resumption)
         case .requestExtension:
             ExtensionSheet(task: task, deadlineMs: item?.deadlineMs)
+        case .returnOrder:
+            ReasonSheet(task: task, kind: .returnOrder)
+        case .requestCommitment:
+            CommitmentSheet(task: task, deadlineMs: item?.deadlineMs)
         case .review:
             ReviewSheet(task: task)
         case .rate:

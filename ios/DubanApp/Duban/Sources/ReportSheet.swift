@@ -6,6 +6,10 @@
 // When the item is a rectification with "before" photos (整改前), the person chooses which
 // one each new photo answers (the first unanswered one unless they choose another, or none):
 // its hash goes with the photo as `Capture.answers`, and the item screen then shows the pair.
+//
+// A work order's reply (the completion report of a hotline order) follows the office's reply
+// template: one box per section (the core's `replySections(task:)`), sent as
+// `composeReply(sections:texts:)`, the form the core checks.
 
 import DubanCore
 import SwiftUI
@@ -20,6 +24,10 @@ struct ReportSheet: View {
     @EnvironmentObject var store: DubanStore
     @StateObject var location = LocationProvider()
     @State var text = ""
+    /// A work order's reply template; empty: one free text.
+    @State var sections: [String] = []
+    /// The text of each of `sections`, in order.
+    @State var sectionTexts: [String] = []
     @State var percent: Double
     @State var photos: [Evidence] = []
     /// The "before" photo the next photo answers (its hash); none: it answers none.
@@ -40,10 +48,20 @@ struct ReportSheet: View {
 
     var body: some View {
         ActForm(kind == .progress ? "进展汇报" : "完成汇报", canSubmit: canSubmit, submit: submit) {
-            Section {
-                TextArea(prompt: kind == .progress ? "本阶段进展情况" : "完成情况", text: $text)
-            } header: {
-                Text("汇报内容")
+            if sections.isEmpty {
+                Section {
+                    TextArea(prompt: kind == .progress ? "本阶段进展情况" : "完成情况", text: $text)
+                } header: {
+                    Text("汇报内容")
+                }
+            } else {
+                ForEach(Array(sections.enumerated()), id: \.offset) { index, section in
+                    Section {
+                        TextArea(prompt: "请填写本项答复", text: sectionBinding(index))
+                    } header: {
+                        Text(verbatim: section)
+                    }
+                }
             }
             if kind == .progress {
                 Section {
@@ -85,6 +103,7 @@ struct ReportSheet: View {
             Task { await attach(shot) }
         }
         .onAppear { location.start() }
+        .task { await loadSections() }
         .onDisappear { location.stop() }
     }
 
@@ -175,7 +194,32 @@ struct ReportSheet: View {
     }
 
     private var canSubmit: Bool {
-        !attaching && !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        let written = sections.isEmpty
+            ? filled(text)
+            : sectionTexts.count == sections.count && sectionTexts.allSatisfy(filled)
+        return !attaching && written
+    }
+
+    private func filled(_ text: String) -> Bool {
+        !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
+    /// The text of the template's section `index`.
+    private func sectionBinding(_ index: Int) -> Binding<String> {
+        Binding(
+            get: { index < sectionTexts.count ? sectionTexts[index] : "" },
+            set: { if index < sectionTexts.count { sectionTexts[index] = $0 } }
+        )
+    }
+
+    /// A work order's reply template, for a completion report (none for other items).
+    private func loadSections() async {
+        guard kind == .completion, sections.isEmpty else { return }
+        let task = self.task
+        if let read = try? await store.read({ try $0.replySections(task: task) }), !read.isEmpty {
+            sections = read
+            sectionTexts = Array(repeating: "", count: read.count)
+        }
     }
 
     /// Through the core's photo pipeline; the evidence is kept on the device until sent.
@@ -214,8 +258,10 @@ struct ReportSheet: View {
                 try $0.reportProgress(task: task, text: text, percent: percent, evidence: evidence)
             }
         case .completion:
+            // A work order's reply goes in the template's form: 【section】text, in order.
+            let reply = sections.isEmpty ? text : composeReply(sections: sections, texts: sectionTexts)
             try await store.perform {
-                try $0.reportCompletion(task: task, text: text, evidence: evidence)
+                try $0.reportCompletion(task: task, text: reply, evidence: evidence)
             }
         }
     }

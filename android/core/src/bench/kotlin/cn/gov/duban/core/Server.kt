@@ -81,6 +81,34 @@ class Server(private val bin: String) {
         return ids
     }
 
+    /**
+     * Takes in `count` 12345 hotline work orders (category `hotline`, with the intake's facts
+     * and the caller's confidential name and phone), accepts them (受理) and dispatches them to
+     * `unit` (and `person`, if given) as the demo's supervisor through the sync API, as the
+     * hotline office's PC would; returns the orders' ids. Fails if the server refuses any step.
+     */
+    fun dispatchOrders(count: Int, unit: String, person: String?): List<String> {
+        val token = supervisorToken()
+        val calledAt = java.time.Instant.now().minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        val ids = (0 until count).map { UUID.randomUUID().toString() }
+        val body = ids.mapIndexed { n, task ->
+            val register = """{"id":"${UUID.randomUUID()}","task":"$task","command":{"command":"register",""" +
+                """"category":"hotline","number":{"prefix":"热","year":2026,"seq":1},""" +
+                """"title":"来电反映夜间施工噪声扰民第${n}件","content":"来电人反映小区旁工地夜间施工噪声扰民,请核实处理。",""" +
+                """"source":"other","urgency":"normal","visibility":"internal","deadline":null,""" +
+                """"attributes":{"caller_name":"刘女士","caller_phone":"13800000000"},""" +
+                """"attachments":[],"milestones":[],"instructing_leader":null,"approval_chain":[],""" +
+                """"recurrence":null,"parent":null,"batch":null,""" +
+                """"order":{"line":"citizen","called_at":"$calledAt","kind":"complaint","channel":"phone",""" +
+                """"subject":"城关镇东街建筑工地"}}}"""
+            val accept = """{"id":"${UUID.randomUUID()}","task":"$task","command":{"command":"accept_order","note":""}}"""
+            "$register,$accept,${dispatchCommand(task, unit, person)}"
+        }.joinToString(",")
+        val answer = post("/api/v1/sync/push", token, """{"commands":[$body]}""")
+        check(!answer.contains("\"status\":\"rejected\"")) { "the orders were refused: ${answer.take(500)}" }
+        return ids
+    }
+
     /** Dispatches an item already registered (e.g. from a phone) as the demo's supervisor. */
     fun dispatchRegistered(task: String, unit: String, person: String?) {
         post("/api/v1/sync/push", supervisorToken(), """{"commands":[${dispatchCommand(task, unit, person)}]}""")

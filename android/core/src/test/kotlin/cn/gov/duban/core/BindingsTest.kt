@@ -5,7 +5,8 @@
 // delivered once it is back, a leader approving an extension, a rating — and the errors
 // mapped to the small enum without a panic crossing the boundary. Then the rest of what the
 // phone roles do: registering a problem found on site, suspension and resumption, report
-// approval, decomposition, declining, replies, lists by view and fetching a cited photo.
+// approval, decomposition, declining, replies, lists by view and fetching a cited photo;
+// and a unit's acts on a hotline work order (return, committed deadline, the templated reply).
 package cn.gov.duban.core
 
 import kotlinx.coroutines.runBlocking
@@ -23,6 +24,8 @@ import uniffi.duban_ffi.Role
 import uniffi.duban_ffi.Status
 import uniffi.duban_ffi.SyncStatus
 import uniffi.duban_ffi.Urgency
+import uniffi.duban_ffi.composeReply
+import uniffi.duban_ffi.dutyName
 import uniffi.duban_ffi.reportKindName
 import uniffi.duban_ffi.reportStatusName
 import uniffi.duban_ffi.roleName
@@ -472,6 +475,94 @@ fun main() {
             expect(Role.MAIN_LEADER in leader.me()!!.roles) { "${leader.me()!!.roles}" }
         }
 
+        check("a unit's staffer returns a work order, asks for a committed deadline and replies in the template") {
+            // The hotline office takes in, accepts and dispatches two 12345 orders to 城管局's staffer.
+            val (toReturn, toHandle) = server.dispatchOrders(
+                2,
+                "00000000-0000-0000-0000-000000001018",
+                "00000000-0000-0000-0000-000000002182",
+            )
+            val staff = phone(server, "staff-cgj")
+
+            // Dispatched: the unit may return it (退单), never decline it.
+            val dispatched = staff.item(toReturn)?.acts?.map { it.act }
+                ?: throw AssertionError("the order is not on the staffer's phone")
+            expect(Act.RETURN_ORDER in dispatched && Act.RECEIVE in dispatched) { "offered $dispatched" }
+            expect(Act.DECLINE !in dispatched) { "a work order offered for declining: $dispatched" }
+            try {
+                staff.decline(toReturn, "该工地属城关镇管辖。")
+                throw AssertionError("a work order was declined")
+            } catch (e: DubanException.Rejected) {
+                expect(e.code == "order.return_instead") { "$e" }
+            }
+            staff.returnOrder(toReturn, "该工地由城关镇负责监管,不属本局职责。")
+            expect(staff.pending().any { it.task == toReturn && it.kind == CommandKind.RETURN_ORDER && !it.sent && it.nameZh == "退单" }) {
+                "the return is not queued: ${staff.pending()}"
+            }
+            expect(staff.syncNow().accepted == 1uL) { "the return was not taken" }
+            val returned = staff.item(toReturn)
+            expect(returned == null || returned.item.status == Status.DECLINED) { "${returned?.item}" }
+
+            // Received: return, a committed deadline and the reply are on offer, named by the core.
+            staff.receive(toHandle)
+            staff.syncNow()
+            val screen = staff.item(toHandle)!!
+            val acts = screen.acts.associate { it.act to it.zh }
+            expect(acts[Act.RETURN_ORDER] == "退单" && acts[Act.REQUEST_COMMITMENT] == "申请承诺件") { "offered $acts" }
+            expect(Act.REPORT_COMPLETION in acts && Act.DECLINE !in acts) { "offered $acts" }
+
+            // 申请承诺件: to the hour, later than the deadline in force; the office decides it.
+            val deadline = screen.item.deadlineMs ?: throw AssertionError("a dispatched order without a deadline")
+            val until = (deadline + 2 * 86_400_000L) / 3_600_000L * 3_600_000L
+            try {
+                staff.requestCommitment(toHandle, until + 30 * 60_000L, "需协调住建部门联合执法。")
+                throw AssertionError("a committed deadline off the hour was taken")
+            } catch (e: DubanException.Rejected) {
+                expect(e.code == "input.not_on_hour") { "$e" }
+            }
+            staff.requestCommitment(toHandle, until, "需协调住建部门联合执法,夜间取证需两个周末。")
+            expect(staff.pending().any { it.task == toHandle && it.kind == CommandKind.REQUEST_COMMITMENT }) { "not queued" }
+            expect(staff.syncNow().accepted == 1uL) { "the request was not taken" }
+            val office = phone(server, "supervisor")
+            val asked = (office.inbox().rows + office.approvals()).filter { it.item.id == toHandle }.flatMap { it.duties }
+            expect(asked.any { it.duty == Duty.DECIDE_COMMITMENT && it.zh == dutyName(Duty.DECIDE_COMMITMENT, false) }) {
+                "the office is not asked to decide: $asked"
+            }
+            // No phone act decides it: the item screen names it as the office's.
+            expect(office.item(toHandle)!!.officeDuties.any { it.duty == Duty.DECIDE_COMMITMENT }) { "not an office duty" }
+
+            // The reply follows the office's template: one text per section.
+            val sections = staff.replySections(toHandle)
+            expect(sections.isNotEmpty() && sections.all { it.isNotBlank() }) { "no template: $sections" }
+            // An item of another category is no order: one free text, no template.
+            val other = staff.items("all", 0u, 200u).firstOrNull { it.category != "hotline" && it.category != "env_hotline" }
+                ?: throw AssertionError("the staffer reads no item but work orders")
+            expect(staff.replySections(other.id).isEmpty()) { "sections for an item that is no order: ${other.category}" }
+            val before = staff.pendingCount()
+            for (text in listOf("已责令施工单位停止夜间施工。", composeReply(sections, listOf("已责令停止夜间施工。")))) {
+                try {
+                    staff.reportCompletion(toHandle, text, emptyList())
+                    throw AssertionError("a reply outside the template was taken: $text")
+                } catch (e: DubanException.Rejected) {
+                    expect(e.code == "order.reply_template" && e.zh.isNotBlank() && e.en.isNotBlank()) { "$e" }
+                }
+            }
+            expect(staff.pendingCount() == before) { "a refused reply was queued" }
+            val texts = sections.mapIndexed { i, s -> "$s:第${i + 1}项答复。" }
+            val reply = composeReply(sections, texts)
+            expect(reply == sections.zip(texts).joinToString("\n") { (s, t) -> "【$s】$t" }) { reply }
+            staff.reportCompletion(toHandle, reply, emptyList())
+            expect(staff.pending().any { it.task == toHandle && it.kind == CommandKind.REPORT_COMPLETION && !it.sent }) {
+                "the reply is not queued"
+            }
+            expect(staff.syncNow().accepted == 1uL) { "the reply was not taken" }
+            val replied = staff.item(toHandle)!!
+            expect(replied.item.status == Status.UNDER_REVIEW) { "${replied.item.status}" }
+            expect(replied.reports.last().kind == ReportKind.COMPLETION && replied.reports.last().text == reply) {
+                "${replied.reports.last()}"
+            }
+        }
+
         check("the enums' names come from the core") {
             expect(statusName(Status.IN_PROGRESS, false) == "办理中" && statusName(Status.IN_PROGRESS, true) == "in progress") {
                 statusName(Status.IN_PROGRESS, true)
@@ -483,6 +574,17 @@ fun main() {
                 reportStatusName(ReportStatus.PENDING_APPROVAL, true)
             }
             expect(reportKindName(ReportKind.COMPLETION, true) == "Completion") { reportKindName(ReportKind.COMPLETION, true) }
+            expect(statusName(Status.NOT_ACCEPTED, false) == "不予受理") { statusName(Status.NOT_ACCEPTED, false) }
+            expect(dutyName(Duty.CALL_BACK, false) == "待回访" && dutyName(Duty.ACCEPT_ORDER, true) == "To decide acceptance") {
+                dutyName(Duty.ACCEPT_ORDER, true)
+            }
+            // Every duty and status has a name of its own in each language.
+            for (english in listOf(false, true)) {
+                val duties = Duty.entries.map { dutyName(it, english) }
+                val statuses = Status.entries.map { statusName(it, english) }
+                expect(duties.none { it.isBlank() } && duties.toSet().size == duties.size) { "duty names $duties" }
+                expect(statuses.none { it.isBlank() } && statuses.toSet().size == statuses.size) { "status names $statuses" }
+            }
         }
 
         check("a push token is registered for the signed-in phone") {

@@ -29,6 +29,7 @@ import uniffi.duban_ffi.PendingRow
 import uniffi.duban_ffi.SyncStatus
 import uniffi.duban_ffi.SyncSummary
 import uniffi.duban_ffi.UnitRow
+import uniffi.duban_ffi.composeReply
 
 /**
  * One opened store for one server: the core module's [DubanRepository] (sync status, inbox,
@@ -150,6 +151,26 @@ class AppRepository(
     /** 完成汇报 with evidence. */
     suspend fun reportCompletion(task: String, text: String, evidence: List<Evidence>) =
         act { app.reportCompletion(task, text, evidence) }
+
+    /**
+     * The sections of the office's reply template for a work order's reply (完成汇报 of a
+     * hotline order), in order; empty for any other item, whose report is one text.
+     */
+    suspend fun replySections(task: String): Screen<List<String>> = read { app.replySections(task) }
+
+    /**
+     * A work order's reply: one text per section of its template ([replySections]), sent as
+     * the completion report in the form the core checks (`【section】text`, see composeReply).
+     */
+    suspend fun reply(task: String, sections: List<String>, texts: List<String>, evidence: List<Evidence>) =
+        reportCompletion(task, composeReply(sections, texts), evidence)
+
+    /** 退单: a work order dispatched to my unit returned as not ours, with the reason. */
+    suspend fun returnOrder(task: String, reason: String) = act { app.returnOrder(task, reason) }
+
+    /** 申请承诺件: a committed deadline for a work order (on the hour, milliseconds since the epoch) and why. */
+    suspend fun requestCommitment(task: String, untilMs: Long, reason: String) =
+        act { app.requestCommitment(task, untilMs, reason) }
 
     /** 延时申请: a later deadline (milliseconds since the epoch) and why. */
     suspend fun requestExtension(task: String, untilMs: Long, reason: String) =

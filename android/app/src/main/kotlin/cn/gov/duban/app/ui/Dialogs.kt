@@ -1,5 +1,6 @@
 // The dialogs of the acts: a reason or text, an approval with its opinion, a review, a
-// rating (1–5 stars), an extension with its new deadline, a decomposition.
+// rating (1–5 stars), an extension with its new deadline, a work order's committed deadline
+// (a date and a whole hour), a decomposition.
 package cn.gov.duban.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -47,6 +48,7 @@ import java.time.Instant
 import java.time.ZoneId
 import java.time.ZoneOffset
 import java.time.format.DateTimeFormatter
+import java.util.Locale
 import uniffi.duban_ffi.UnitRow
 
 /** A multi-line text field for a reason, an opinion or an instruction. */
@@ -182,7 +184,7 @@ fun RateDialog(onDismiss: () -> Unit, onRate: (stars: Int, opinion: String) -> U
     )
 }
 
-/** 延时申请: the deadline asked for and why. */
+/** 延时申请: the deadline asked for — a date and a whole hour, as the core takes it — and why. */
 @Composable
 fun ExtensionDialog(deadlineMs: Long?, onDismiss: () -> Unit, onRequest: (untilMs: Long, reason: String) -> Unit) {
     var until by remember { mutableStateOf<Long?>(null) }
@@ -193,7 +195,36 @@ fun ExtensionDialog(deadlineMs: Long?, onDismiss: () -> Unit, onRequest: (untilM
         text = {
             Column(Modifier.verticalScroll(rememberScrollState()), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                 Text(stringResource(R.string.extension_until), style = MaterialTheme.typography.labelLarge)
-                DeadlinePicker(deadlineMs) { until = it }
+                DateHourPicker(deadlineMs) { until = it }
+                Words(reason, { reason = it }, stringResource(R.string.reason))
+            }
+        },
+        confirmButton = {
+            val chosen = until
+            TextButton(
+                onClick = { if (chosen != null) onRequest(chosen, reason.trim()) },
+                enabled = chosen != null && reason.isNotBlank(),
+            ) { Text(stringResource(R.string.submit)) }
+        },
+        dismissButton = { TextButton(onClick = onDismiss) { Text(stringResource(R.string.cancel)) } },
+    )
+}
+
+/**
+ * 申请承诺件: the deadline a work order's unit commits to — a date and a whole hour, as the
+ * core takes it — and why (the hotline office decides).
+ */
+@Composable
+fun CommitmentDialog(deadlineMs: Long?, onDismiss: () -> Unit, onRequest: (untilMs: Long, reason: String) -> Unit) {
+    var until by remember { mutableStateOf<Long?>(null) }
+    var reason by rememberSaveable { mutableStateOf("") }
+    AlertDialog(
+        onDismissRequest = onDismiss,
+        title = { Text(stringResource(R.string.act_commitment)) },
+        text = {
+            Column(Modifier.verticalScroll(rememberScrollState()), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text(stringResource(R.string.commitment_until), style = MaterialTheme.typography.labelLarge)
+                DateHourPicker(deadlineMs) { until = it }
                 Words(reason, { reason = it }, stringResource(R.string.reason))
             }
         },
@@ -309,6 +340,61 @@ fun DeadlinePicker(initialMs: Long?, onChange: (Long?) -> Unit) {
             Text(dateUtc?.let { dateOnly.format(Instant.ofEpochMilli(it)) } ?: stringResource(R.string.pick_date))
         }
         TimeInput(state = time)
+    }
+    if (picking) {
+        val state = rememberDatePickerState(initialSelectedDateMillis = dateUtc)
+        DatePickerDialog(
+            onDismissRequest = { picking = false },
+            confirmButton = {
+                TextButton(onClick = {
+                    dateUtc = state.selectedDateMillis ?: dateUtc
+                    picking = false
+                }) { Text(stringResource(R.string.ok)) }
+            },
+            dismissButton = { TextButton(onClick = { picking = false }) { Text(stringResource(R.string.cancel)) } },
+        ) {
+            DatePicker(state = state)
+        }
+    }
+}
+
+/**
+ * A date (the date picker's, midnight UTC) and a whole hour of the day (the phone's zone),
+ * giving an instant on the hour in milliseconds since the epoch to [onChange] (none until a
+ * date is chosen); it starts at [initialMs]'s date and hour.
+ */
+@OptIn(ExperimentalMaterial3Api::class)
+@Composable
+fun DateHourPicker(initialMs: Long?, onChange: (Long?) -> Unit) {
+    val zone = ZoneId.systemDefault()
+    val initial = initialMs?.let { Instant.ofEpochMilli(it).atZone(zone) }
+    var dateUtc by rememberSaveable {
+        mutableStateOf(initial?.toLocalDate()?.atStartOfDay(ZoneOffset.UTC)?.toInstant()?.toEpochMilli())
+    }
+    var hour by rememberSaveable { mutableIntStateOf(initial?.hour ?: 17) }
+    var picking by remember { mutableStateOf(false) }
+    LaunchedEffect(dateUtc, hour) {
+        onChange(
+            dateUtc?.let { d ->
+                Instant.ofEpochMilli(d).atZone(ZoneOffset.UTC).toLocalDate()
+                    .atTime(hour, 0)
+                    .atZone(zone)
+                    .toInstant()
+                    .toEpochMilli()
+            },
+        )
+    }
+    Row(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalAlignment = Alignment.CenterVertically) {
+        OutlinedButton(onClick = { picking = true }) {
+            Text(dateUtc?.let { dateOnly.format(Instant.ofEpochMilli(it)) } ?: stringResource(R.string.pick_date))
+        }
+        Picker(
+            selected = hour,
+            options = (0..23).toList(),
+            label = { String.format(Locale.ROOT, "%02d:00", it) },
+            placeholder = stringResource(R.string.pick_hour),
+            onPick = { hour = it },
+        )
     }
     if (picking) {
         val state = rememberDatePickerState(initialSelectedDateMillis = dateUtc)

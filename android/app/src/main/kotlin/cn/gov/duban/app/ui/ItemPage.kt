@@ -78,6 +78,8 @@ import uniffi.duban_ffi.UnitRow
 /** The dialog open on the item screen. */
 private sealed interface ItemDialog {
     data object Decline : ItemDialog
+    data object ReturnOrder : ItemDialog
+    data object Commitment : ItemDialog
     data object Extension : ItemDialog
     data object Suspension : ItemDialog
     data object Resumption : ItemDialog
@@ -147,6 +149,16 @@ fun ItemPage(repo: AppRepository, me: Me, task: String, onBack: () -> Unit, onRe
             confirm = stringResource(R.string.act_decline),
             onDismiss = { dialog = null },
         ) { model.decline(it); dialog = null }
+        ItemDialog.ReturnOrder -> TextDialog(
+            title = stringResource(R.string.act_return_order),
+            label = stringResource(R.string.reason),
+            confirm = stringResource(R.string.act_return_order),
+            onDismiss = { dialog = null },
+        ) { model.returnOrder(it); dialog = null }
+        ItemDialog.Commitment -> CommitmentDialog(current?.item?.deadlineMs, onDismiss = { dialog = null }) { until, reason ->
+            model.requestCommitment(until, reason)
+            dialog = null
+        }
         ItemDialog.Suspension -> TextDialog(
             title = stringResource(R.string.act_suspension),
             label = stringResource(R.string.reason),
@@ -199,11 +211,15 @@ fun ItemPage(repo: AppRepository, me: Me, task: String, onBack: () -> Unit, onRe
     viewing?.let { PhotoViewer(repo, it) { viewing = null } }
 }
 
-/** The acts on offer kept in the menu: following, the requests, decomposing and instructing. */
+/**
+ * The acts on offer kept in the menu: following, the requests (a work order's committed
+ * deadline among them), decomposing and instructing.
+ */
 private val menuActs = listOf(
     Act.FOLLOW,
     Act.UNFOLLOW,
     Act.REQUEST_EXTENSION,
+    Act.REQUEST_COMMITMENT,
     Act.REQUEST_SUSPENSION,
     Act.REQUEST_RESUMPTION,
     Act.DECOMPOSE,
@@ -226,6 +242,7 @@ private fun ItemMenu(screen: ItemScreen, model: ItemModel, onDialog: (ItemDialog
                 Act.FOLLOW -> R.string.act_follow
                 Act.UNFOLLOW -> R.string.act_unfollow
                 Act.REQUEST_EXTENSION -> R.string.act_extension
+                Act.REQUEST_COMMITMENT -> R.string.act_commitment
                 Act.REQUEST_SUSPENSION -> R.string.act_suspension
                 Act.REQUEST_RESUMPTION -> R.string.act_resumption
                 Act.DECOMPOSE -> R.string.act_decompose
@@ -235,6 +252,7 @@ private fun ItemMenu(screen: ItemScreen, model: ItemModel, onDialog: (ItemDialog
                 Act.FOLLOW -> { { model.follow(true) } }
                 Act.UNFOLLOW -> { { model.follow(false) } }
                 Act.REQUEST_EXTENSION -> { { onDialog(ItemDialog.Extension) } }
+                Act.REQUEST_COMMITMENT -> { { onDialog(ItemDialog.Commitment) } }
                 Act.REQUEST_SUSPENSION -> { { onDialog(ItemDialog.Suspension) } }
                 Act.REQUEST_RESUMPTION -> { { onDialog(ItemDialog.Resumption) } }
                 Act.DECOMPOSE -> {
@@ -440,6 +458,7 @@ private fun DutyActions(
         when (row.act) {
             Act.RECEIVE -> Button(onClick = model::receive, enabled = !busy) { Text(stringResource(R.string.act_receive)) }
             Act.DECLINE -> OutlinedButton(onClick = { onDialog(ItemDialog.Decline) }, enabled = !busy) { Text(stringResource(R.string.act_decline)) }
+            Act.RETURN_ORDER -> OutlinedButton(onClick = { onDialog(ItemDialog.ReturnOrder) }, enabled = !busy) { Text(stringResource(R.string.act_return_order)) }
             Act.REPORT_PROGRESS -> Button(onClick = { onReport(ReportKind.PROGRESS) }, enabled = !busy) { Text(stringResource(R.string.act_report_progress)) }
             Act.REPORT_COMPLETION -> Button(onClick = { onReport(ReportKind.COMPLETION) }, enabled = !busy) { Text(stringResource(R.string.act_report_completion)) }
             Act.REVIEW -> Button(onClick = { onDialog(ItemDialog.Review) }, enabled = !busy) { Text(stringResource(R.string.act_review)) }

@@ -151,6 +151,13 @@ class ItemModel(repo: AppRepository, val task: String) : ReadingModel<ItemScreen
 
     fun decline(reason: String) = act(R.string.done_declined) { repo.decline(task, reason) }
 
+    /** 退单: the work order is not my unit's; the hotline office transfers it. */
+    fun returnOrder(reason: String) = act(R.string.done_returned) { repo.returnOrder(task, reason) }
+
+    /** 申请承诺件: a committed deadline on the hour; the hotline office decides. */
+    fun requestCommitment(untilMs: Long, reason: String) =
+        act(R.string.done_requested) { repo.requestCommitment(task, untilMs, reason) }
+
     fun requestExtension(untilMs: Long, reason: String) =
         act(R.string.done_requested) { repo.requestExtension(task, untilMs, reason) }
 
@@ -327,9 +334,16 @@ abstract class FieldModel(protected val repo: AppRepository, private val locator
 /** A photo of a report, with the hash of the "before" photo it answers, if any. */
 data class ReportPhoto(val evidence: Evidence, val answers: String?)
 
-/** The report being written: its text, progress and photos, and what the photos answer. */
+/**
+ * The report being written: its text (or, for a work order's reply, one text per section of
+ * the office's template), progress and photos, and what the photos answer.
+ */
 data class ReportDraft(
     val text: String = "",
+    /** A work order's reply template (the core's `reply_sections`); empty: one free text. */
+    val sections: List<String> = emptyList(),
+    /** The text of each of [sections], in order. */
+    val sectionTexts: List<String> = emptyList(),
     val percent: Int = 0,
     val photos: List<ReportPhoto> = emptyList(),
     /** The item's "before" photos, each with the "after" photos that answer it. */
@@ -338,7 +352,15 @@ data class ReportDraft(
     val answering: String? = null,
     /** What the photos taken and being processed answer (hashes, one per photo). */
     val answered: List<String> = emptyList(),
-)
+) {
+    /** Something is written: the text, or every section of the template. */
+    val written: Boolean
+        get() = if (sections.isEmpty()) {
+            text.isNotBlank()
+        } else {
+            sectionTexts.size == sections.size && sectionTexts.all { it.isNotBlank() }
+        }
+}
 
 /**
  * A progress or completion report with photos from the camera or the gallery. Where the
@@ -366,13 +388,26 @@ class ReportModel(
             val item = repo.item(task).valueOrNull()
             val progress = item?.item?.progress?.toInt() ?: 0
             val pairs = item?.photoPairs.orEmpty()
+            // A work order's reply follows the office's template, section by section.
+            val sections = if (kind == ReportKind.COMPLETION) repo.replySections(task).valueOrNull().orEmpty() else emptyList()
             _draft.update {
-                it.copy(percent = progress, pairs = pairs, answering = firstUnanswered(pairs, it.answered))
+                it.copy(
+                    percent = progress,
+                    pairs = pairs,
+                    answering = firstUnanswered(pairs, it.answered),
+                    sections = sections,
+                    sectionTexts = List(sections.size) { i -> it.sectionTexts.getOrElse(i) { "" } },
+                )
             }
         }
     }
 
     fun text(value: String) = _draft.update { it.copy(text = value) }
+
+    /** The text of the template's section [index]. */
+    fun sectionText(index: Int, value: String) = _draft.update { d ->
+        d.copy(sectionTexts = d.sectionTexts.mapIndexed { i, t -> if (i == index) value else t })
+    }
 
     fun percent(value: Int) = _draft.update { it.copy(percent = value.coerceIn(0, 100)) }
 
@@ -414,7 +449,9 @@ class ReportModel(
         val draft = _draft.value
         val evidence = draft.photos.map { it.evidence }
         act(R.string.done_reported, then = { _sent.value = true }) {
-            if (kind == ReportKind.COMPLETION) {
+            if (kind == ReportKind.COMPLETION && draft.sections.isNotEmpty()) {
+                repo.reply(task, draft.sections, draft.sectionTexts.map { it.trim() }, evidence)
+            } else if (kind == ReportKind.COMPLETION) {
                 repo.reportCompletion(task, draft.text.trim(), evidence)
             } else {
                 repo.reportProgress(task, draft.text.trim(), draft.percent, evidence)

@@ -1,7 +1,8 @@
 // A progress or completion report from the field: photos from the camera (with the phone's
 // position) or the gallery, each turned into evidence by the core's pipeline at once, then
 // the report itself. On a rectification, each camera photo answers one of the item's
-// "before" photos, chosen here.
+// "before" photos, chosen here. A work order's reply is written section by section in the
+// office's template (the core's reply_sections), and sent composed as the core checks it.
 package cn.gov.duban.app.ui
 
 import android.net.Uri
@@ -160,13 +161,27 @@ fun ReportPage(repo: AppRepository, task: String, kind: ReportKind, onDone: () -
                     }
                 }
             }
-            OutlinedTextField(
-                value = draft.text,
-                onValueChange = model::text,
-                label = { Text(stringResource(R.string.report_text)) },
-                minLines = 4,
-                modifier = Modifier.fillMaxWidth(),
-            )
+            if (draft.sections.isEmpty()) {
+                OutlinedTextField(
+                    value = draft.text,
+                    onValueChange = model::text,
+                    label = { Text(stringResource(R.string.report_text)) },
+                    minLines = 4,
+                    modifier = Modifier.fillMaxWidth(),
+                )
+            } else {
+                // A work order's reply: one box per section of the office's template.
+                Text(stringResource(R.string.reply_template), style = MaterialTheme.typography.labelLarge)
+                draft.sections.forEachIndexed { index, section ->
+                    OutlinedTextField(
+                        value = draft.sectionTexts.getOrElse(index) { "" },
+                        onValueChange = { model.sectionText(index, it) },
+                        label = { Text(section) },
+                        minLines = 2,
+                        modifier = Modifier.fillMaxWidth(),
+                    )
+                }
+            }
             if (kind == ReportKind.PROGRESS) {
                 Text(stringResource(R.string.progress, draft.percent))
                 Slider(
@@ -178,7 +193,7 @@ fun ReportPage(repo: AppRepository, task: String, kind: ReportKind, onDone: () -
             }
             Button(
                 onClick = model::send,
-                enabled = !busy && processing == 0 && draft.text.isNotBlank(),
+                enabled = !busy && processing == 0 && draft.written,
                 modifier = Modifier.fillMaxWidth(),
             ) { Text(stringResource(R.string.submit)) }
         }
