@@ -1779,6 +1779,7 @@ impl DubanApp {
                 .iter()
                 .map(Evidence::blob)
                 .collect::<Result<_, _>>()?,
+            values: Default::default(),
         })
     }
 }

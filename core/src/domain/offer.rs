@@ -137,6 +137,7 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
         id: ReportId(Uuid::from_u128(1)),
         text: WORDS.to_owned(),
         evidence,
+        values: Default::default(),
     };
     match kind {
         CommandKind::Receive => vec![Command::Receive],

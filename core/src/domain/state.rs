@@ -627,7 +627,7 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
                 approved: false,
             };
             s.milestones = milestones_from(&r.milestones);
-            s.recurrence = r.recurrence;
+            s.recurrence.clone_from(&r.recurrence);
         }
         EventKind::DraftAmended(p) => {
             // An approved draft that changes needs approving again.
@@ -686,7 +686,7 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
                 s.original_deadline = order.deadline;
             }
             if order.report_every.is_some() {
-                s.recurrence = order.report_every;
+                s.recurrence.clone_from(&order.report_every);
             }
             s.received = None;
             s.participants_received.clear();

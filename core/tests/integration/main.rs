@@ -8,6 +8,7 @@ mod delivery;
 mod evidence;
 mod matrix;
 mod offer;
+mod periodic;
 #[cfg(feature = "photo")]
 mod photo;
 mod properties;

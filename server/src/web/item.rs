@@ -1286,6 +1286,7 @@ impl ActForm {
                 id: ReportId(id),
                 text: text.to_owned(),
                 evidence: evidence()?,
+                values: Default::default(),
             })
         };
         let opinion = self.opinion.trim().to_owned();
