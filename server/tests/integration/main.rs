@@ -46,6 +46,7 @@ mod web_language;
 mod web_peers;
 mod web_people;
 mod web_register;
+mod web_reports;
 mod web_scores;
 mod web_signin;
 mod web_stats;
