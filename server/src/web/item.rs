@@ -468,7 +468,7 @@ fn local(cal: &Calendar, t: DateTime<Utc>) -> String {
 }
 
 /// A deadline: the date for the end of a day (local midnight), else date and hour.
-fn due(cal: &Calendar, t: DateTime<Utc>) -> String {
+pub(super) fn due(cal: &Calendar, t: DateTime<Utc>) -> String {
     if cal.to_local(t).time() == NaiveTime::MIN {
         cal.due_date(t).to_string()
     } else {

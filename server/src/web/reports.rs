@@ -157,6 +157,7 @@ fn local(cal: &Calendar, t: DateTime<Utc>) -> String {
     cal.to_local(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
+
 fn person(org: &Org, id: UserId) -> String {
     if id == UserId::SYSTEM {
         return i18n::t("item-system");
@@ -184,7 +185,7 @@ fn view_of(org: &Org, sheet: PeriodSheet) -> SheetView {
             filed_at: r.filed_at,
             filed_text: r.filed_at.map(|t| local(cal, t)).unwrap_or_default(),
             due: r.due,
-            due_text: r.due.map(|t| local(cal, t)).unwrap_or_default(),
+            due_text: r.due.map(|t| super::item::due(cal, t)).unwrap_or_default(),
             values: sheet
                 .fields
                 .iter()
@@ -300,6 +301,7 @@ fn workbook(v: &SheetView, cal: &Calendar, stamp: &Stamp) -> Result<Vec<u8>, Xls
         .set_background_color("#F2F2F2")
         .set_border(FormatBorder::Thin);
     let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
     let wrap = Format::new().set_text_wrap();
     // Late and missing: a bold word on a tinted, bordered cell (the word says it; the style
     // makes it stand out when printed in black and white too).
@@ -357,7 +359,18 @@ fn workbook(v: &SheetView, cal: &Calendar, stamp: &Stamp) -> Result<Vec<u8>, Xls
                 ws.write_datetime_with_format(row, 3, excel_time(cal, at)?, &when)?;
             }
             if let Some(due) = r.due {
-                ws.write_datetime_with_format(row, 4, excel_time(cal, due)?, &when)?;
+                // The end of a day is that day, as the page shows it.
+                if cal.to_local(due).time() == chrono::NaiveTime::MIN {
+                    let d = cal.due_date(due);
+                    let day = ExcelDateTime::from_ymd(
+                        u16::try_from(d.year()).unwrap_or(1900),
+                        d.month() as u8,
+                        d.day() as u8,
+                    )?;
+                    ws.write_datetime_with_format(row, 4, day, &date)?;
+                } else {
+                    ws.write_datetime_with_format(row, 4, excel_time(cal, due)?, &when)?;
+                }
             }
             for (k, value) in r.values.iter().enumerate() {
                 let c = 5 + k as u16;
