@@ -34,6 +34,7 @@ mod sec_reach;
 mod sec_reading;
 mod sec_web;
 mod sync;
+mod units_import;
 mod views;
 mod web;
 mod web_acts;
