@@ -473,7 +473,9 @@ impl Checker<'_> {
             if label.chars().count() > MAX_FIELD_LABEL {
                 why = Some((
                     format!("报送数据项“{label}”过长（最多{MAX_FIELD_LABEL}字）"),
-                    format!("the figure “{label}” is too long (at most {MAX_FIELD_LABEL} characters)"),
+                    format!(
+                        "the figure “{label}” is too long (at most {MAX_FIELD_LABEL} characters)"
+                    ),
                 ));
             } else if fields.iter().any(|f| f == label) {
                 why = Some((

@@ -85,7 +85,10 @@ fn a_recurrences_fields_are_checked_at_registration_and_dispatch() {
     };
     let refused = |fields: Vec<String>| refused_as(fields, "input.report_fields");
     let r = refused(vec![String::new()]);
-    assert!(r.zh.contains("报送数据项名称") && r.en.contains("label"), "{r}");
+    assert!(
+        r.zh.contains("报送数据项名称") && r.en.contains("label"),
+        "{r}"
+    );
     refused(vec![INVESTMENT.into(), INVESTMENT.into()]);
     refused(vec!["长".repeat(51)]);
     // A label is one line, by the shared rule of characters.
@@ -95,7 +98,9 @@ fn a_recurrences_fields_are_checked_at_registration_and_dispatch() {
     // Twenty labels of fifty characters are fine.
     let mut reg = registration("annual_key_work", 1);
     reg.recurrence = Some(Recurrence {
-        fields: (0..20).map(|i| format!("{i:02}{}", "数".repeat(48))).collect(),
+        fields: (0..20)
+            .map(|i| format!("{i:02}{}", "数".repeat(48)))
+            .collect(),
         ..with_fields(&[])
     });
     World::new().ok(SUPERVISOR, register(reg));
@@ -119,7 +124,11 @@ fn a_report_answering_a_request_gives_every_figure_and_only_those() {
     let mut w = requested();
     w.set_now(local(2026, 3, 10, 10, 0));
     // None, or one missing: refused, naming the figure by its position.
-    let r = w.refused(HANDLER, answer(1, Some(1), values(&[])), "input.report_value_missing");
+    let r = w.refused(
+        HANDLER,
+        answer(1, Some(1), values(&[])),
+        "input.report_value_missing",
+    );
     assert!(r.zh.contains("第1项") && r.en.contains("figure 1"), "{r}");
     let r = w.refused(
         HANDLER,
@@ -145,7 +154,11 @@ fn a_report_answering_a_request_gives_every_figure_and_only_those() {
     // Too long, or over two lines (the shared rule of characters).
     w.refused(
         HANDLER,
-        answer(1, Some(1), values(&[(INVESTMENT, &"9".repeat(201)), (FIXED, "3")])),
+        answer(
+            1,
+            Some(1),
+            values(&[(INVESTMENT, &"9".repeat(201)), (FIXED, "3")]),
+        ),
         "input.report_value",
     );
     w.refused(
@@ -170,7 +183,11 @@ fn a_report_answering_a_request_gives_every_figure_and_only_those() {
         "input.report_values",
     );
     // An unknown request is refused as such, before its figures are looked at.
-    w.refused(HANDLER, answer(1, Some(9), values(&[])), "input.unknown_request");
+    w.refused(
+        HANDLER,
+        answer(1, Some(9), values(&[])),
+        "input.unknown_request",
+    );
     // A progress report answering nothing needs no figures.
     w.ok(HANDLER, answer(3, None, values(&[])));
 
@@ -178,7 +195,9 @@ fn a_report_answering_a_request_gives_every_figure_and_only_those() {
     let given = values(&[(INVESTMENT, "120.5"), (FIXED, "3")]);
     w.ok(HANDLER, answer(4, Some(1), given.clone()));
     match &w.events.last().map(|e| &e.kind) {
-        Some(EventKind::ProgressReported { report, answers, .. }) => {
+        Some(EventKind::ProgressReported {
+            report, answers, ..
+        }) => {
             assert_eq!(report.values, given);
             assert_eq!(*answers, Some(1));
         }
@@ -236,7 +255,13 @@ fn one_periods_report_is_on_time_late_missing_or_not_due() {
     on_time
         .set_now(local(2026, 3, 10, 17, 0))
         .ok(HANDLER, answer(1, Some(1), all.clone()));
-    let r = period_report(&on_time.state, 1, end_of(2026, 3, 20), &on_time.calendar, late_days);
+    let r = period_report(
+        &on_time.state,
+        1,
+        end_of(2026, 3, 20),
+        &on_time.calendar,
+        late_days,
+    );
     assert_eq!(r.timeliness, Timeliness::OnTime);
     assert_eq!(r.report.map(|x| x.at), Some(local(2026, 3, 10, 17, 0)));
     assert!(!r.awaiting_approval);
@@ -246,9 +271,21 @@ fn one_periods_report_is_on_time_late_missing_or_not_due() {
     let mut late = requested();
     late.set_now(local(2026, 3, 16, 9, 0))
         .ok(HANDLER, answer(1, Some(1), all.clone()));
-    let r = period_report(&late.state, 1, end_of(2026, 3, 20), &late.calendar, late_days);
+    let r = period_report(
+        &late.state,
+        1,
+        end_of(2026, 3, 20),
+        &late.calendar,
+        late_days,
+    );
     assert_eq!(r.timeliness, Timeliness::Late { days: 4 });
-    let r = period_report(&late.state, 1, end_of(2026, 3, 20), &late.calendar, LateDays::Calendar);
+    let r = period_report(
+        &late.state,
+        1,
+        end_of(2026, 3, 20),
+        &late.calendar,
+        LateDays::Calendar,
+    );
     assert_eq!(r.timeliness, Timeliness::Late { days: 6 });
 
     // Waiting for its approver: judged by when it was filed, and marked as waiting.
@@ -256,7 +293,13 @@ fn one_periods_report_is_on_time_late_missing_or_not_due() {
     waiting
         .set_now(local(2026, 3, 10, 11, 0))
         .ok(HANDLER, answer(1, Some(1), all));
-    let r = period_report(&waiting.state, 1, end_of(2026, 3, 20), &waiting.calendar, late_days);
+    let r = period_report(
+        &waiting.state,
+        1,
+        end_of(2026, 3, 20),
+        &waiting.calendar,
+        late_days,
+    );
     assert_eq!(r.timeliness, Timeliness::OnTime);
     assert!(r.awaiting_approval);
     assert!(waiting.state.report_requests[0].answered.is_none());

@@ -134,7 +134,11 @@ pub async fn period_sheet(
         }
         rows.push(SheetRow {
             item: m.id,
-            number: st.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+            number: st
+                .number
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             unit: st.lead.map(|l| l.unit),
             due: request.map(|r| r.due),
             reporter: report.map(|r| r.by),
@@ -173,7 +177,11 @@ pub async fn period_sheet(
     requested.sort();
     Ok(PeriodSheet {
         item: id,
-        number: s.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+        number: s
+            .number
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         title: s.title.clone(),
         period: recurrence.period,
         index,

@@ -44,12 +44,12 @@ use duban_core::domain::command::{CommandKind, PhoneCall, ReportBody, SubtaskSpe
 use duban_core::domain::decide::working_time_left;
 use duban_core::domain::derived::describe::describe;
 use duban_core::domain::derived::evidence::EvidenceWarning;
+use duban_core::domain::derived::periodic::{period_report, period_start};
+use duban_core::domain::model::Period;
 use duban_core::domain::model::{
     Assignee, BlobRef, NoteId, ReportId, Source, TaskNumber, UnitId, Visibility,
 };
 use duban_core::domain::offer::{acts_on_offer, urged_lately};
-use duban_core::domain::derived::periodic::{period_report, period_start};
-use duban_core::domain::model::Period;
 use duban_core::domain::permission::{may_assign, reads_every_item};
 use duban_core::domain::state::{ReportStatus, Status, TaskState};
 use duban_core::domain::trail::{verify, Hash, TrailEntry, TrailError};
@@ -1067,7 +1067,11 @@ async fn view(
     let open_requests = if offered.contains(&CommandKind::ReportProgress) {
         requests
             .iter()
-            .filter(|r| period_report(s, r.index, now, cal, late_days).report.is_none())
+            .filter(|r| {
+                period_report(s, r.index, now, cal, late_days)
+                    .report
+                    .is_none()
+            })
             .map(|r| Choice {
                 value: r.index.to_string(),
                 label: lang.t_args(

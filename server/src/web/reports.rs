@@ -157,7 +157,6 @@ fn local(cal: &Calendar, t: DateTime<Utc>) -> String {
     cal.to_local(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
-
 fn person(org: &Org, id: UserId) -> String {
     if id == UserId::SYSTEM {
         return i18n::t("item-system");
@@ -443,10 +442,9 @@ async fn sheet_xlsx(
                 .map(|p| format!("{} ({})", p.name, p.username))
                 .unwrap_or_default(),
         };
-        let name = v.lang.t_args(
-            "sheet-xlsx-file",
-            &[("number", &v.number), ("n", &v.index)],
-        );
+        let name = v
+            .lang
+            .t_args("sheet-xlsx-file", &[("number", &v.number), ("n", &v.index)]);
         let ascii = format!("reports-period-{}.xlsx", v.index);
         let bytes = tokio::task::spawn_blocking(move || workbook(&v, &org.calendar, &stamp))
             .await

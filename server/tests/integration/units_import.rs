@@ -68,7 +68,10 @@ both!(
         // As the API reads it.
         let listed = s.get(&token, "/api/v1/admin/units").await;
         let listed = listed.expect(200).to_string();
-        assert!(listed.contains("县直部门") && listed.contains("乡镇"), "{listed}");
+        assert!(
+            listed.contains("县直部门") && listed.contains("乡镇"),
+            "{listed}"
+        );
 
         // English headers too.
         let en = xlsx(&[&["Name", "Peer group"], &["县林业局", "县直部门"]]);
@@ -125,6 +128,9 @@ both!(
             html.contains("排名分组: ") && html.contains("org.bad_peer_group"),
             "{html}"
         );
-        assert!(html.contains("县林业局 · 县直部门"), "the row as read: {html}");
+        assert!(
+            html.contains("县林业局 · 县直部门"),
+            "the row as read: {html}"
+        );
     }
 );

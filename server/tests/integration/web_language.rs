@@ -392,7 +392,11 @@ async fn periodic_sheet_pages(s: &Server) -> BTreeMap<String, Vec<String>> {
             .expect("a person of the role")
             .clone()
     };
-    let (office, head, staff) = (first(Role::Supervisor), first(Role::UnitHead), first(Role::Staff));
+    let (office, head, staff) = (
+        first(Role::Supervisor),
+        first(Role::UnitHead),
+        first(Role::Staff),
+    );
     let mut units = vec![head.unit.expect("a unit")];
     // Units with someone to act for them.
     let others = people
@@ -425,7 +429,10 @@ async fn periodic_sheet_pages(s: &Server) -> BTreeMap<String, Vec<String>> {
     let member = |unit| {
         people
             .iter()
-            .find(|p| p.unit == Some(unit) && (p.roles.contains(&Role::UnitHead) || p.roles.contains(&Role::Staff)))
+            .find(|p| {
+                p.unit == Some(unit)
+                    && (p.roles.contains(&Role::UnitHead) || p.roles.contains(&Role::Staff))
+            })
             .expect("someone of the unit")
             .username
             .clone()
@@ -463,7 +470,8 @@ async fn periodic_sheet_pages(s: &Server) -> BTreeMap<String, Vec<String>> {
     // On time, then late; the third unit never answers.
     for (i, (t, unit)) in items.iter().take(2).enumerate() {
         let who = s.login_with(&member(*unit), password).await;
-        s.ok(&who, simple(t, "receive", serde_json::json!({}))).await;
+        s.ok(&who, simple(t, "receive", serde_json::json!({})))
+            .await;
         if i == 1 {
             s.state.clock.advance(chrono::Duration::days(3));
         }
@@ -472,7 +480,10 @@ async fn periodic_sheet_pages(s: &Server) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for p in &people {
         let roles = Roles::of(&p.roles);
-        let own = items.iter().find(|(_, u)| Some(*u) == p.unit).map(|(t, _)| t);
+        let own = items
+            .iter()
+            .find(|(_, u)| Some(*u) == p.unit)
+            .map(|(t, _)| t);
         let item = if reads_every_item(roles) {
             Some(&items[0].0)
         } else if roles.any(&[Role::UnitHead, Role::Staff]) {
@@ -483,7 +494,10 @@ async fn periodic_sheet_pages(s: &Server) -> BTreeMap<String, Vec<String>> {
         if let Some(t) = item {
             out.insert(
                 p.username.clone(),
-                vec![format!("/items/{t}"), format!("/items/{t}/reports?period=1")],
+                vec![
+                    format!("/items/{t}"),
+                    format!("/items/{t}/reports?period=1"),
+                ],
             );
         }
     }

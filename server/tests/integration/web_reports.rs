@@ -61,10 +61,7 @@ async fn get(
         .send()
         .await
         .expect("get");
-    (
-        r.status().as_u16(),
-        r.bytes().await.expect("body").to_vec(),
-    )
+    (r.status().as_u16(), r.bytes().await.expect("body").to_vec())
 }
 
 /// A row of the sheet's page: (item, status class, marked, the cells' texts).
@@ -140,7 +137,10 @@ both!(
 
         // Registered through the page: weekly, due a working day in, two figures.
         let (_, html) = page(&web, &format!("{}/register", s.base), Some(&office)).await;
-        assert!(html.contains("name=\"recurrence_fields\""), "the form asks for figures");
+        assert!(
+            html.contains("name=\"recurrence_fields\""),
+            "the form asks for figures"
+        );
         let marker = "name=\"form\" value=\"";
         let at = html.find(marker).expect("form id") + marker.len();
         let form = html[at..at + 36].to_owned();
@@ -164,7 +164,10 @@ both!(
         let (status, html) = post(&s, &web, &office, "/register", &fields, false).await;
         assert_eq!(status, 422, "{html}");
         assert!(html.contains("input.report_fields"), "{html}");
-        assert!(items(&s, &token, TITLE).await.is_empty(), "nothing registered");
+        assert!(
+            items(&s, &token, TITLE).await.is_empty(),
+            "nothing registered"
+        );
         fields.pop();
         fields.push(("recurrence_fields", format!("{INVESTMENT}\n{FIXED}")));
         let (status, html) = post(&s, &web, &office, "/register", &fields, false).await;
@@ -179,7 +182,10 @@ both!(
                 .to_owned()
         };
         let (a, a1, b) = (item_of(f.unit_a), item_of(f.unit_a1), item_of(f.unit_b));
-        let detail = s.get(&token, &format!("/api/v1/tasks/{a}")).await.expect(200);
+        let detail = s
+            .get(&token, &format!("/api/v1/tasks/{a}"))
+            .await
+            .expect(200);
         assert_eq!(
             detail["state"]["recurrence"]["fields"],
             json!([INVESTMENT, FIXED])
@@ -196,8 +202,8 @@ both!(
         let cal = &org.calendar;
         let dispatched: DateTime<Utc> =
             serde_json::from_value(detail["state"]["dispatched"]["at"].clone()).expect("at");
-        let start = nth_period_start(Period::Weekly, cal.to_local(dispatched).date(), 1)
-            .expect("period 1");
+        let start =
+            nth_period_start(Period::Weekly, cal.to_local(dispatched).date(), 1).expect("period 1");
         let start_at = cal.from_local(start.and_time(NaiveTime::MIN));
         s.state
             .clock
@@ -205,7 +211,10 @@ both!(
         tick(&s.state, s.state.clock.now()).await.expect("tick");
         let mut due: Option<DateTime<Utc>> = None;
         for t in [&a, &a1, &b] {
-            let d = s.get(&token, &format!("/api/v1/tasks/{t}")).await.expect(200);
+            let d = s
+                .get(&token, &format!("/api/v1/tasks/{t}"))
+                .await
+                .expect(200);
             let rq = &d["state"]["report_requests"];
             assert_eq!(rq.as_array().map(Vec::len), Some(1), "{rq}");
             assert_eq!(rq[0]["index"], 1);
@@ -217,15 +226,22 @@ both!(
         // refuses a report without them, at the form, keeping what was typed.
         let staff_a = sign_in(&s, &web, "staff-a").await;
         let (_, html) = page(&web, &format!("{}/items/{a}", s.base), Some(&staff_a)).await;
-        assert!(html.contains("name=\"answers\""), "the form offers the request");
-        assert!(html.contains(&format!("name=\"figure:{INVESTMENT}\"")), "{html}");
+        assert!(
+            html.contains("name=\"answers\""),
+            "the form offers the request"
+        );
+        assert!(
+            html.contains(&format!("name=\"figure:{INVESTMENT}\"")),
+            "{html}"
+        );
         assert!(html.contains(&format!("name=\"figure:{FIXED}\"")));
         assert!(
             !html.contains("/reports?period="),
             "a unit's staff is not offered the sheet"
         );
         let command = command_of(&html, "report_progress");
-        let (investment_key, fixed_key) = (format!("figure:{INVESTMENT}"), format!("figure:{FIXED}"));
+        let (investment_key, fixed_key) =
+            (format!("figure:{INVESTMENT}"), format!("figure:{FIXED}"));
         let mut report = vec![
             ("command", command.clone()),
             ("act", "report_progress".to_owned()),
@@ -234,8 +250,15 @@ both!(
             ("answers", "1".to_owned()),
             (investment_key.as_str(), "120.5".to_owned()),
         ];
-        let (status, html) =
-            post(&s, &web, &staff_a, &format!("/items/{a}/act"), &report, false).await;
+        let (status, html) = post(
+            &s,
+            &web,
+            &staff_a,
+            &format!("/items/{a}/act"),
+            &report,
+            false,
+        )
+        .await;
         assert_eq!(status, 422, "{html}");
         assert!(html.contains("input.report_value_missing"), "{html}");
         assert!(html.contains("value=\"120.5\""), "what was typed is kept");
@@ -243,12 +266,21 @@ both!(
         report[0].1 = command_of(&html, "report_progress");
         assert_ne!(report[0].1, command);
         report.push((fixed_key.as_str(), "3".to_owned()));
-        let (status, html) =
-            post(&s, &web, &staff_a, &format!("/items/{a}/act"), &report, false).await;
+        let (status, html) = post(
+            &s,
+            &web,
+            &staff_a,
+            &format!("/items/{a}/act"),
+            &report,
+            false,
+        )
+        .await;
         assert!(status == 200 || status == 303, "{status} {html}");
 
         // Unit B answers late, through the API.
-        s.state.clock.advance(due + Duration::hours(10) - s.state.clock.now());
+        s.state
+            .clock
+            .advance(due + Duration::hours(10) - s.state.clock.now());
         let staff_b = s.login("staff-b").await;
         let values: BTreeMap<&str, &str> = [(INVESTMENT, "80"), (FIXED, "1")].into();
         s.ok(
@@ -271,12 +303,24 @@ both!(
         let local = |t: DateTime<Utc>| cal.to_local(t).format("%Y-%m-%d %H:%M").to_string();
 
         // The office's page: three rows, exactly as reported.
-        let (status, body) = get(&s, &web, &office, &format!("/items/{b}/reports?period=1"), "zh-CN").await;
+        let (status, body) = get(
+            &s,
+            &web,
+            &office,
+            &format!("/items/{b}/reports?period=1"),
+            "zh-CN",
+        )
+        .await;
         assert_eq!(status, 200);
         let html = String::from_utf8(body).expect("utf-8");
         assert!(html.contains("<caption id=\"sheet-caption\">"), "a caption");
-        assert!(html.contains("aria-labelledby=\"sheet-caption\""), "a labelled box");
-        assert!(html.contains(&format!("<th scope=\"col\" class=\"num\">{INVESTMENT}</th>")));
+        assert!(
+            html.contains("aria-labelledby=\"sheet-caption\""),
+            "a labelled box"
+        );
+        assert!(html.contains(&format!(
+            "<th scope=\"col\" class=\"num\">{INVESTMENT}</th>"
+        )));
         let rows = page_rows(&html);
         assert_eq!(rows.len(), 3, "{rows:?}");
         let row = |t: &str| rows.iter().find(|r| r.0 == t).expect("a row").clone();
@@ -292,7 +336,10 @@ both!(
             local(due)
         };
         assert_eq!(cells_a[3], due_words);
-        assert_eq!(cells_a[4..8], ["120.5", "3", "主体工程完成八成", "按时报送"]);
+        assert_eq!(
+            cells_a[4..8],
+            ["120.5", "3", "主体工程完成八成", "按时报送"]
+        );
         let (_, status_b, marked_b, cells_b) = row(&b);
         assert_eq!((status_b.as_str(), marked_b), ("late", true));
         assert_eq!(cells_b[0].split_whitespace().next(), Some("教育局"));
@@ -314,25 +361,48 @@ both!(
         assert_eq!(cells_a1[4..8], ["", "", "", "缺报"]);
         // Marked by a word in bold, not by colour alone.
         assert_eq!(html.matches("<strong class=\"mark\">").count(), 2);
-        assert!(html.contains("按时报送1个") || html.contains("按时报送1"), "the summary");
+        assert!(
+            html.contains("按时报送1个") || html.contains("按时报送1"),
+            "the summary"
+        );
 
         // The same sheet from any item of the batch, and in English.
-        let (status, body) = get(&s, &web, &office, &format!("/items/{a1}/reports?period=1"), "en").await;
+        let (status, body) = get(
+            &s,
+            &web,
+            &office,
+            &format!("/items/{a1}/reports?period=1"),
+            "en",
+        )
+        .await;
         assert_eq!(status, 200);
         let en = String::from_utf8(body).expect("utf-8");
         assert!(en.contains("<html lang=\"en\""));
         assert_eq!(page_rows(&en).len(), 3);
-        assert!(en.contains(&format!("Late by {late_by} working day")), "{en}");
+        assert!(
+            en.contains(&format!("Late by {late_by} working day")),
+            "{en}"
+        );
         assert!(en.contains(">Missing<") && en.contains(">On time<"));
 
         // The item page links the office to the sheet, and shows how the period went.
         let (_, html) = page(&web, &format!("{}/items/{a1}", s.base), Some(&office)).await;
-        assert!(html.contains(&format!("href=\"/items/{a1}/reports?period=1\"")), "{html}");
+        assert!(
+            html.contains(&format!("href=\"/items/{a1}/reports?period=1\"")),
+            "{html}"
+        );
         assert!(html.contains("缺报"));
 
         // The workbook: the same rows, headers in the requester's language, the status in
         // its own column with a style for late and missing.
-        let (status, bytes) = get(&s, &web, &office, &format!("/items/{a}/reports.xlsx?period=1"), "zh-CN").await;
+        let (status, bytes) = get(
+            &s,
+            &web,
+            &office,
+            &format!("/items/{a}/reports.xlsx?period=1"),
+            "zh-CN",
+        )
+        .await;
         assert_eq!(status, 200);
         let sheet = xlsx_rows(&bytes, "定期汇报");
         assert!(cell_text(&sheet[0][0]).contains(TITLE), "the title row");
@@ -340,7 +410,14 @@ both!(
         assert_eq!(
             headers,
             [
-                "单位", "编号", "报送人", "报送时间", "报送期限", INVESTMENT, FIXED, "汇报内容",
+                "单位",
+                "编号",
+                "报送人",
+                "报送时间",
+                "报送期限",
+                INVESTMENT,
+                FIXED,
+                "汇报内容",
                 "报送情况"
             ]
         );
@@ -372,8 +449,17 @@ both!(
             "late and missing styled apart: {styles:?}"
         );
         let export = xlsx_rows(&bytes, "导出信息");
-        assert!(export.iter().any(|r| cell_text(&r[1]).contains("supervisor")));
-        let (_, en_bytes) = get(&s, &web, &office, &format!("/items/{a}/reports.xlsx?period=1"), "en").await;
+        assert!(export
+            .iter()
+            .any(|r| cell_text(&r[1]).contains("supervisor")));
+        let (_, en_bytes) = get(
+            &s,
+            &web,
+            &office,
+            &format!("/items/{a}/reports.xlsx?period=1"),
+            "en",
+        )
+        .await;
         let en_sheet = xlsx_rows(&en_bytes, "Periodic reports");
         assert_eq!(cell_text(&en_sheet[1][0]), "Unit");
         assert_eq!(cell_text(&en_sheet[1][8]), "Timeliness");
@@ -381,16 +467,28 @@ both!(
         // A unit's staff: only the rows of the items they may read.
         let web_b = browser();
         let staff_b_cookie = sign_in(&s, &web_b, "staff-b").await;
-        let (status, body) =
-            get(&s, &web_b, &staff_b_cookie, &format!("/items/{b}/reports?period=1"), "zh-CN").await;
+        let (status, body) = get(
+            &s,
+            &web_b,
+            &staff_b_cookie,
+            &format!("/items/{b}/reports?period=1"),
+            "zh-CN",
+        )
+        .await;
         assert_eq!(status, 200);
         let html = String::from_utf8(body).expect("utf-8");
         let rows = page_rows(&html);
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0].0, b);
         assert!(!html.contains("主体工程完成八成") && !html.contains("交通运输局"));
-        let (_, bytes) =
-            get(&s, &web_b, &staff_b_cookie, &format!("/items/{b}/reports.xlsx?period=1"), "zh-CN").await;
+        let (_, bytes) = get(
+            &s,
+            &web_b,
+            &staff_b_cookie,
+            &format!("/items/{b}/reports.xlsx?period=1"),
+            "zh-CN",
+        )
+        .await;
         let sheet = xlsx_rows(&bytes, "定期汇报");
         assert_eq!(sheet.len(), 3, "one unit's row");
         assert_eq!(cell_text(&sheet[2][0]), "教育局");
@@ -403,7 +501,14 @@ both!(
             assert_eq!(status, 404, "{path}");
         }
         let staff_a_rows = {
-            let (_, body) = get(&s, &web, &staff_a, &format!("/items/{a}/reports?period=1"), "zh-CN").await;
+            let (_, body) = get(
+                &s,
+                &web,
+                &staff_a,
+                &format!("/items/{a}/reports?period=1"),
+                "zh-CN",
+            )
+            .await;
             page_rows(&String::from_utf8(body).expect("utf-8"))
         };
         assert_eq!(
@@ -413,7 +518,14 @@ both!(
 
         // A period never asked for, or not a number: the API's 400.
         for q in ["period=2", "period=x", ""] {
-            let (status, body) = get(&s, &web, &office, &format!("/items/{a}/reports?{q}"), "zh-CN").await;
+            let (status, body) = get(
+                &s,
+                &web,
+                &office,
+                &format!("/items/{a}/reports?{q}"),
+                "zh-CN",
+            )
+            .await;
             assert_eq!(status, 400, "{q}");
             assert!(String::from_utf8_lossy(&body).contains("query.bad_filter"));
         }
@@ -422,8 +534,15 @@ both!(
 
 /// When the item's first report was filed, as the API says.
 async fn filed(s: &Server, token: &str, task: &str) -> DateTime<Utc> {
-    let d = s.get(token, &format!("/api/v1/tasks/{task}")).await.expect(200);
-    assert_eq!(d["state"]["reports"].as_array().map(Vec::len), Some(1), "one report");
+    let d = s
+        .get(token, &format!("/api/v1/tasks/{task}"))
+        .await
+        .expect(200);
+    assert_eq!(
+        d["state"]["reports"].as_array().map(Vec::len),
+        Some(1),
+        "one report"
+    );
     serde_json::from_value(d["state"]["reports"][0]["at"].clone()).expect("at")
 }
 
@@ -457,9 +576,7 @@ async fn through_the_api(s: &Server) -> (String, String, String) {
     let now = s.state.clock.now();
     let start = nth_period_start(Period::Weekly, cal.to_local(now).date(), 1).expect("period 1");
     let start_at = cal.from_local(start.and_time(NaiveTime::MIN));
-    s.state
-        .clock
-        .advance(start_at + Duration::minutes(1) - now);
+    s.state.clock.advance(start_at + Duration::minutes(1) - now);
     tick(&s.state, s.state.clock.now()).await.expect("tick");
     let answer = |t: &str, text: &str, investment: &str| {
         simple(
@@ -473,7 +590,11 @@ async fn through_the_api(s: &Server) -> (String, String, String) {
         )
     };
     let a = s.login("staff-a").await;
-    s.ok(&a, answer(&made[0], "主体工程完成八成,下周完成附属设施", "120.5")).await;
+    s.ok(
+        &a,
+        answer(&made[0], "主体工程完成八成,下周完成附属设施", "120.5"),
+    )
+    .await;
     s.state.clock.advance(Duration::days(3));
     let b = s.login("staff-b").await;
     s.ok(&b, answer(&made[2], "征地拖延", "80")).await;
@@ -507,7 +628,8 @@ async fn the_sheet_in_a_browser_at_desktop_and_phone_width() {
     sign_in("supervisor").await;
     for (width, height) in [(1440, 900), (390, 844)] {
         b.resize(width, height).await;
-        b.go(&format!("{}/items/{a}/reports?period=1", s.base)).await;
+        b.go(&format!("{}/items/{a}/reports?period=1", s.base))
+            .await;
         assert_eq!(
             b.script("return document.querySelectorAll('#sheet tbody tr').length")
                 .await,

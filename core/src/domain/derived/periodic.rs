@@ -12,7 +12,9 @@ use super::schedule::days_late;
 use crate::domain::batch::nth_period_start;
 use crate::domain::calendar::Calendar;
 use crate::domain::policy::LateDays;
-use crate::domain::state::{ReportKind, ReportRecord, ReportRequestRecord, ReportStatus, TaskState};
+use crate::domain::state::{
+    ReportKind, ReportRecord, ReportRequestRecord, ReportStatus, TaskState,
+};
 
 /// Whether a period's report came in time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
