@@ -660,3 +660,87 @@ async fn the_sheet_in_a_browser_at_desktop_and_phone_width() {
         b.check_page("reports-form").await;
     }
 }
+
+both!(
+    the_figures_come_from_the_import_and_the_api_as_from_the_form,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let org = s.state.org.latest(&s.state.db).await.expect("org");
+        let now = s.state.clock.now();
+        // The item import's column, by either language's header.
+        for header in ["报送数据项", "Report figures"] {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for (c, (h, v)) in [
+                ("类别", "meeting_decision"),
+                ("标题", TITLE),
+                ("主办单位", "交通运输局"),
+                ("报送周期", "每月"),
+                (header, &format!("{INVESTMENT}、{FIXED}")),
+            ]
+            .iter()
+            .enumerate()
+            {
+                sheet.write_string(0, c as u16, *h).expect("cell");
+                sheet.write_string(1, c as u16, *v).expect("cell");
+            }
+            let bytes = book.save_to_buffer().expect("xlsx");
+            let rows = duban_server::register::read_sheet(&bytes).expect("rows");
+            let entry = duban_server::register::check(&rows[0].1, &org, now).expect("checked");
+            let r = entry.registration.recurrence.expect("a recurrence");
+            assert_eq!(r.period, Period::Monthly);
+            assert_eq!(r.fields, [INVESTMENT, FIXED], "{header}");
+        }
+        // Figures without a period, or too long: refused at the field.
+        let draft = duban_server::register::Draft {
+            category: "meeting_decision".into(),
+            title: TITLE.into(),
+            recurrence_fields: FIXED.into(),
+            ..Default::default()
+        };
+        let problems = duban_server::register::check(&draft, &org, now).expect_err("refused");
+        assert_eq!(problems[0].field, "recurrence_fields");
+        assert_eq!(problems[0].code, "input.report_fields");
+        let draft = duban_server::register::Draft {
+            recurrence: "weekly".into(),
+            recurrence_fields: "长".repeat(51),
+            ..draft
+        };
+        let problems = duban_server::register::check(&draft, &org, now).expect_err("refused");
+        assert_eq!(problems[0].field, "recurrence_fields");
+
+        // Through the API: the core's own check.
+        let token = s.login("supervisor").await;
+        let t = tid();
+        let mut reg = register(&t, TITLE);
+        reg["command"]["recurrence"] = json!({
+            "period": "weekly", "due_working_days": 1, "fields": [FIXED, FIXED]
+        });
+        s.refused(&token, reg.clone(), "input.report_fields").await;
+        reg["command"]["recurrence"]["fields"] = json!([FIXED]);
+        reg["id"] = json!(cid());
+        s.ok(&token, reg).await;
+        s.ok(&token, dispatch(&t, f.unit_b, None)).await;
+        let d = s
+            .get(&token, &format!("/api/v1/tasks/{t}"))
+            .await
+            .expect(200);
+        assert_eq!(d["state"]["recurrence"]["fields"], json!([FIXED]));
+        // A report with figures that answers no request is refused.
+        let staff = s.login("staff-b").await;
+        s.ok(&staff, simple(&t, "receive", json!({}))).await;
+        s.refused(
+            &staff,
+            simple(
+                &t,
+                "report_progress",
+                json!({
+                    "report": {"id": cid(), "text": "进展", "evidence": [], "values": {FIXED: "1"}},
+                    "percent": 10, "milestone": null, "answers": null
+                }),
+            ),
+            "input.report_values",
+        )
+        .await;
+    }
+);
