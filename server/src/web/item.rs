@@ -2,7 +2,9 @@
 //!
 //! - `GET /items/{id}`: everything about one item the person may read (else the same
 //!   not-found as `GET /api/v1/tasks/{id}`): its facts, countdown, light and card, the people
-//!   on it, milestones, sub-items, reports with their photos and the reviewer's warnings,
+//!   on it, milestones, sub-items, the periodic report requests with how each was answered
+//!   (linked to the sheet of every unit's reports of that period, `web::reports`, for the
+//!   roles that read every item), reports with their figures, photos and the reviewer's warnings,
 //!   before/after pairs, instructions and comments, and the trail (流程留痕) with each step's
 //!   local time, who and what, and whether its hash chain verifies;
 //! - `POST /items/{id}/act`: one act from the page's forms, each a core command through the
@@ -10,7 +12,8 @@
 //!   with the command id the form was rendered with, so a resent form acts once. The unit's
 //!   acts: receive (签收), decline with a reason (拒签), decompose into a sub-item for a unit
 //!   or a person with a local due date (分解; the sub-item's id is the command's, its number
-//!   the server's, as for a phone), share and unshare with chosen people (共享), progress and
+//!   the server's, as for a phone), share and unshare with chosen people (共享), progress
+//!   reports (answering a periodic request with its figures, `figure:<label>` fields) and
 //!   completion reports with their files (`evidence` fields, each a `BlobRef`'s JSON, at most
 //!   [`MAX_EVIDENCE`] of at most [`MAX_EVIDENCE_JSON`] bytes; the authority checks the person
 //!   may cite them), and the requests for an extension, a suspension or resumption; the
