@@ -1861,6 +1861,7 @@ impl DubanApp {
                 .iter()
                 .map(Evidence::blob)
                 .collect::<Result<_, _>>()?,
+            values: Default::default(),
         })
     }
 }

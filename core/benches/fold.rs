@@ -111,6 +111,7 @@ fn registration() -> Command {
         recurrence: Some(Recurrence {
             period: Period::Weekly,
             due_working_days: 2,
+            fields: Vec::new(),
         }),
         parent: None,
         batch: None,
@@ -163,6 +164,7 @@ fn busy(i: u32, who: &(Actor, Actor, Actor)) -> (Actor, Command) {
                     id: ReportId::from_u128(n),
                     text: "本周完成主体施工".into(),
                     evidence: Vec::new(),
+                    values: Default::default(),
                 },
                 percent: (i % 100) as u8,
                 milestone: None,

@@ -169,6 +169,7 @@ fn item_events(i: u32, n: usize, start: DateTime<Utc>) -> Vec<Event> {
                             id: ReportId::from_u128(u128::from(i) << 32 | k),
                             text: "已完成部分整改,现场照片见附件".into(),
                             evidence: Vec::new(),
+                            values: Default::default(),
                         },
                         percent: (m * 7 % 90) as u8,
                         milestone: None,

@@ -810,6 +810,7 @@ mod tests {
                             id: duban_core::domain::model::ReportId(uuid::Uuid::from_u128(9)),
                             text: "已完成路面修复".into(),
                             evidence: vec![blob],
+                            values: Default::default(),
                         },
                         percent: 60,
                         milestone: None,

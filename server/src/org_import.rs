@@ -3,7 +3,8 @@
 //!
 //! - Units (`units.xlsx`): name, parent (by full name, short name or alias; empty: the
 //!   organisation's root; a unit of an earlier row may be named), short name, aliases
-//!   (separated by `、`, `,` or `;`).
+//!   (separated by `、`, `,` or `;`), and the peer group it is ranked in (`units.peer_group`,
+//!   `derived::peers`; empty: the default group).
 //! - People (`people.xlsx`): username, name, unit (full name, short name or alias), position,
 //!   roles (by name or code, separated as aliases are), units in charge, phone, and an initial
 //!   password (empty: one is made and shown once). Every imported person must choose their own
@@ -122,6 +123,12 @@ const UNIT_COLUMNS: &[Column] = &[
         en: "Aliases",
         required: false,
     },
+    Column {
+        key: "peer_group",
+        zh: "排名分组",
+        en: "Peer group",
+        required: false,
+    },
 ];
 
 const PEOPLE_COLUMNS: &[Column] = &[
@@ -188,6 +195,10 @@ pub struct UnitRow {
     pub short_name: String,
     /// Aliases.
     pub aliases: Vec<String>,
+    /// The peer group it is ranked in (empty: the default group; absent from rows confirmed
+    /// before the column existed).
+    #[serde(default)]
+    pub peer_group: String,
 }
 
 /// A person row as read.
@@ -270,6 +281,7 @@ pub fn read_units(bytes: &[u8]) -> Result<Vec<UnitRow>, ImportError> {
             parent: cell(r, &columns, "parent").to_owned(),
             short_name: cell(r, &columns, "short_name").to_owned(),
             aliases: list(cell(r, &columns, "aliases")),
+            peer_group: cell(r, &columns, "peer_group").to_owned(),
         })
         .collect())
 }
@@ -376,11 +388,16 @@ pub fn check_units(org: &Org, rows: &[UnitRow]) -> Result<Vec<(u32, UnitInput)>,
             short_name: r.short_name.clone(),
             aliases: r.aliases.clone(),
             retired: false,
-            peer_group: String::new(),
+            peer_group: r.peer_group.clone(),
         };
         if let Err(refusal) = check_unit(&org, &input, id) {
+            let holds_refused = |t: &str| duban_core::domain::text::refused_char(t, true).is_some();
             let column = match refusal.code {
                 "org.bad_short_name" => "short_name",
+                "org.bad_peer_group" => "peer_group",
+                // A character not allowed: in the column that holds it.
+                duban_core::domain::text::CODE if holds_refused(&input.short_name) => "short_name",
+                duban_core::domain::text::CODE if holds_refused(&input.peer_group) => "peer_group",
                 "org.retired_parent" | "org.unknown_unit" | "org.cycle" => "parent",
                 "org.bad_alias" => "aliases",
                 _ => "name",
@@ -413,7 +430,7 @@ pub fn check_units(org: &Org, rows: &[UnitRow]) -> Result<Vec<(u32, UnitInput)>,
                 short_name: input.short_name.trim().to_owned(),
                 aliases: input.aliases.clone(),
                 retired: false,
-                peer_group: String::new(),
+                peer_group: input.peer_group.trim().to_owned(),
             },
         );
         out.push((r.row, input));
@@ -688,6 +705,7 @@ pub fn template(
                 String::new(),
                 lang.pick("住建局", "Housing").to_owned(),
                 lang.pick("建设局、住建", "Construction").to_owned(),
+                lang.pick("县直部门", "County departments").to_owned(),
             ],
         ),
         Template::People => (

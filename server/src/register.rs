@@ -61,6 +61,10 @@ pub struct Draft {
     pub recurrence: String,
     /// Working days after each period starts by which its report is due.
     pub recurrence_days: String,
+    /// The figures each period's report gives (e.g. `本月完成投资（万元）`), one per line or
+    /// separated by 、，,;；.
+    #[serde(default)]
+    pub recurrence_fields: String,
     /// Category attributes.
     pub attributes: BTreeMap<String, String>,
 }
@@ -410,6 +414,16 @@ impl Checker<'_> {
     fn recurrence(&mut self, draft: &Draft) -> Option<Recurrence> {
         let w = word(&draft.recurrence);
         if w.is_empty() || w == "无" || w.eq_ignore_ascii_case("none") {
+            if !draft.recurrence_fields.trim().is_empty() {
+                self.bad(
+                    "recurrence_fields",
+                    (
+                        "input.report_fields",
+                        "报送数据项只用于定期汇报，请同时选择报送周期".into(),
+                        "figures are asked of periodic reports: choose a report period too".into(),
+                    ),
+                );
+            }
             return None;
         }
         let period = self.pick(
@@ -418,15 +432,18 @@ impl Checker<'_> {
             Period::Monthly,
             ("周期", "period"),
         )?;
+        let fields = self.report_fields(&draft.recurrence_fields)?;
         match draft.recurrence_days.trim() {
             "" => Some(Recurrence {
                 period,
                 due_working_days: 5,
+                fields,
             }),
             d => match d.parse::<u32>() {
                 Ok(n) if (1..=60).contains(&n) => Some(Recurrence {
                     period,
                     due_working_days: n,
+                    fields,
                 }),
                 _ => {
                     self.bad(
@@ -440,6 +457,47 @@ impl Checker<'_> {
                     None
                 }
             },
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// The labels of a periodic report's figures, as the core takes them
+    /// (`decide::MAX_REPORT_FIELDS` of at most `decide::MAX_FIELD_LABEL` characters, none
+    /// twice); `None` when they are not (reported).
+    fn report_fields(&mut self, text: &str) -> Option<Vec<String>> {
+        use duban_core::domain::decide::{MAX_FIELD_LABEL, MAX_REPORT_FIELDS};
+        let mut fields: Vec<String> = Vec::new();
+        let mut why: Option<(String, String)> = None;
+        for label in split_list(text) {
+            if label.chars().count() > MAX_FIELD_LABEL {
+                why = Some((
+                    format!("报送数据项“{label}”过长（最多{MAX_FIELD_LABEL}字）"),
+                    format!(
+                        "the figure “{label}” is too long (at most {MAX_FIELD_LABEL} characters)"
+                    ),
+                ));
+            } else if fields.iter().any(|f| f == label) {
+                why = Some((
+                    format!("报送数据项“{label}”重复"),
+                    format!("the figure “{label}” is named twice"),
+                ));
+            } else {
+                fields.push(label.to_owned());
+            }
+        }
+        if fields.len() > MAX_REPORT_FIELDS {
+            why = Some((
+                format!("报送数据项最多{MAX_REPORT_FIELDS}个"),
+                format!("at most {MAX_REPORT_FIELDS} figures"),
+            ));
+        }
+        match why {
+            Some((zh, en)) => {
+                self.bad("recurrence_fields", ("input.report_fields", zh, en));
+                None
+            }
+            None => Some(fields),
         }
     }
 }
@@ -768,6 +826,7 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
     ("批示领导", "Instructing leader", "instructing_leader"),
     ("报送周期", "Report period", "recurrence"),
     ("报送期限", "Report due (working days)", "recurrence_days"),
+    ("报送数据项", "Report figures", "recurrence_fields"),
 ];
 
 /// Other names a header may have.
@@ -846,6 +905,7 @@ pub fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Draft)>, Problem> {
                 Some("instructing_leader") => d.instructing_leader = text,
                 Some("recurrence") => d.recurrence = text,
                 Some("recurrence_days") => d.recurrence_days = text,
+                Some("recurrence_fields") => d.recurrence_fields = text,
                 _ if word(header).is_empty() => {}
                 _ => {
                     d.attributes.insert(word(header).to_owned(), text);
@@ -909,6 +969,7 @@ pub fn template(
         lang.name(Visibility::Internal).to_owned(),
         example_date.to_string(),
         units.join(lang.pick("、", ", ")),
+        String::new(),
         String::new(),
         String::new(),
         String::new(),

@@ -104,7 +104,7 @@ pub fn subtask_commands(
         milestones: Vec::new(),
         instructing_leader: parent.instructing_leader,
         approval_chain: Vec::new(),
-        recurrence: parent.recurrence,
+        recurrence: parent.recurrence.clone(),
         parent: Some(parent_id),
         batch: None,
         order: None,
@@ -157,7 +157,7 @@ pub fn due_report_requests(
     now: DateTime<Utc>,
     calendar: &Calendar,
 ) -> Vec<Command> {
-    let (Some(recurrence), Some(dispatched)) = (state.recurrence, state.dispatched) else {
+    let (Some(recurrence), Some(dispatched)) = (&state.recurrence, state.dispatched) else {
         return Vec::new();
     };
     if !matches!(state.status, Status::Dispatched | Status::InProgress) {
@@ -403,7 +403,7 @@ pub fn next_wake(
             !more_than_a_working_day(calendar.working_time_between(at, m.spec.due))
         }));
     }
-    if let (Some(recurrence), Some(dispatched)) = (state.recurrence, state.dispatched) {
+    if let (Some(recurrence), Some(dispatched)) = (&state.recurrence, state.dispatched) {
         let first = calendar.to_local(dispatched.at).date();
         for index in 1..=10_000u32 {
             let Some(start) = nth_period_start(recurrence.period, first, index) else {

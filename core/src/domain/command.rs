@@ -124,6 +124,11 @@ pub struct ReportBody {
     pub text: String,
     /// Evidence: photos, video, files.
     pub evidence: Vec<BlobRef>,
+    /// The figures of a periodic report (R1.4): a value for each field the item's
+    /// recurrence names, by its label; only on a progress report answering a request.
+    /// Absent from older reports (and then not serialized, so their events hash as before).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, String>,
 }
 
 /// How an urging was delivered.

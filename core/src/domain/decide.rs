@@ -8,7 +8,9 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use super::calendar::Calendar;
 use super::command::{Command, CommandKind, DispatchOrder, ReminderKind, ReportBody, UrgeChannel};
 use super::event::{Event, EventKind};
-use super::model::{Actor, BlobRef, MilestoneKind, MilestoneSpec, Role, TaskId, UnitTree, UserId};
+use super::model::{
+    Actor, BlobRef, MilestoneKind, MilestoneSpec, Recurrence, Role, TaskId, UnitTree, UserId,
+};
 use super::permission::{authorize, authorize_reach, may_view, Relation};
 use super::policy::Policy;
 use super::rejection::Rejection;
@@ -26,6 +28,12 @@ pub const MAX_FILES: usize = 50;
 pub const MAX_MILESTONES: usize = 100;
 /// The most people named in one list (participants, shares, approvers).
 pub const MAX_PEOPLE: usize = 200;
+/// The most figures a periodic report is asked for (R1.4).
+pub const MAX_REPORT_FIELDS: usize = 20;
+/// The longest label of a periodic report's figure, in characters.
+pub const MAX_FIELD_LABEL: usize = 50;
+/// The longest value of a periodic report's figure, in characters.
+pub const MAX_FIELD_VALUE: usize = 200;
 
 /// Everything `decide` may consult besides the state: who acts, when, the organisation's
 /// calendar, policy and unit tree, and the item's parent.
@@ -394,6 +402,98 @@ fn report_body(state: &TaskState, report: &ReportBody) -> Result<(), Rejection> 
     Ok(())
 }
 
+/// A recurrence as registered or dispatched: due within 60 working days, and its figures'
+/// labels one line each, not too long, not too many, none twice.
+fn recurrence(r: Option<&Recurrence>) -> Result<(), Rejection> {
+    let Some(r) = r else { return Ok(()) };
+    if r.due_working_days > 60 {
+        return Err(Rejection::invalid(
+            "input.recurrence",
+            "定期汇报期限不能超过60个工作日",
+            "a periodic report may be due at most 60 working days into its period",
+        ));
+    }
+    if r.fields.len() > MAX_REPORT_FIELDS {
+        return Err(Rejection::invalid(
+            "input.report_fields",
+            format!("定期汇报的报送数据项最多{MAX_REPORT_FIELDS}个"),
+            format!("a periodic report asks for at most {MAX_REPORT_FIELDS} figures"),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for label in &r.fields {
+        text(
+            label,
+            "input.report_fields",
+            "报送数据项名称",
+            "a figure's label",
+            MAX_FIELD_LABEL,
+        )?;
+        if label.trim() != label {
+            return Err(Rejection::invalid(
+                "input.report_fields",
+                "报送数据项名称的首尾不能有空格",
+                "a figure's label has no space at its start or end",
+            ));
+        }
+        if !seen.insert(label.as_str()) {
+            return Err(Rejection::invalid(
+                "input.report_fields",
+                "报送数据项名称重复",
+                "two figures share a label",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A report's figures (R1.4): a progress report answering a request gives a value for each
+/// field of the item's recurrence, and only those; any other report gives none. The
+/// refusals name a field by its position, not by its label (the item's words).
+fn report_values(
+    state: &TaskState,
+    report: &ReportBody,
+    answers: Option<u32>,
+) -> Result<(), Rejection> {
+    let fields = match (answers, &state.recurrence) {
+        (Some(_), Some(r)) => r.fields.as_slice(),
+        _ => &[],
+    };
+    if fields.is_empty() && !report.values.is_empty() {
+        return Err(Rejection::invalid(
+            "input.report_values",
+            "只有答复定期汇报要求、且该事项设有报送数据项时才填写报送数据",
+            "figures are given only by a report answering a periodic request of an item that asks for them",
+        ));
+    }
+    if report.values.keys().any(|k| !fields.contains(k)) {
+        return Err(Rejection::invalid(
+            "input.report_value_unknown",
+            "报送数据中有该事项未要求的数据项",
+            "the figures name one the item does not ask for",
+        ));
+    }
+    for (n, label) in fields.iter().enumerate() {
+        let n = n + 1;
+        let value = report.values.get(label).map_or("", String::as_str);
+        if value.trim().is_empty() {
+            return Err(Rejection::invalid(
+                "input.report_value_missing",
+                format!("请填写第{n}项报送数据"),
+                format!("figure {n} of the periodic report is required"),
+            ));
+        }
+        optional_text(
+            value,
+            "input.report_value",
+            &format!("第{n}项报送数据"),
+            &format!("figure {n}"),
+            MAX_FIELD_VALUE,
+        )?;
+    }
+    Ok(())
+}
+
 fn on_the_hour(calendar: &Calendar, t: DateTime<Utc>) -> bool {
     let local = calendar.to_local(t);
     local.minute() == 0 && local.second() == 0 && local.nanosecond() == 0
@@ -449,13 +549,7 @@ fn rules(
                 "审批链",
                 "the approval chain",
             )?;
-            if r.recurrence.is_some_and(|x| x.due_working_days > 60) {
-                return Err(Rejection::invalid(
-                    "input.recurrence",
-                    "定期汇报期限不能超过60个工作日",
-                    "a periodic report may be due at most 60 working days into its period",
-                ));
-            }
+            recurrence(r.recurrence.as_ref())?;
             let registered = EventKind::Registered(r.clone());
             match order::intake(r, category, ctx)? {
                 Some(urgent) => Ok(vec![registered, urgent]),
@@ -689,6 +783,7 @@ fn rules(
                     Some(_) => {}
                 }
             }
+            report_values(state, report, *answers)?;
             one(EventKind::ProgressReported {
                 report: report.clone(),
                 percent: *percent,
@@ -702,6 +797,7 @@ fn rules(
             if state.order.is_some() {
                 order::reply_follows_template(&report.text, &policy.hotline.reply_sections)?;
             }
+            report_values(state, report, None)?;
             if policy
                 .category(&state.category)
                 .is_some_and(|c| c.evidence_required)
@@ -1069,7 +1165,7 @@ fn rules(
             period,
             due,
         } => {
-            match state.recurrence {
+            match &state.recurrence {
                 None => {
                     return Err(Rejection::invalid(
                         "report_request.no_recurrence",
@@ -1295,13 +1391,7 @@ fn dispatch(
             cal.deadline_after_working_days(now, n)
         }
     };
-    if order.report_every.is_some_and(|r| r.due_working_days > 60) {
-        return Err(Rejection::invalid(
-            "input.recurrence",
-            "定期汇报期限不能超过60个工作日",
-            "a periodic report may be due at most 60 working days into its period",
-        ));
-    }
+    recurrence(order.report_every.as_ref())?;
     let mut resolved = order.clone();
     resolved.deadline = Some(deadline);
     Ok(vec![EventKind::Dispatched(Box::new(resolved))])

@@ -282,14 +282,20 @@ pub enum Period {
     Quarterly,
 }
 
-/// Recurring report requests: every `period`, a report is owed within `due_working_days`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Recurring report requests: every `period`, a report is owed within `due_working_days`,
+/// giving a value for each of `fields`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recurrence {
     /// How often.
     pub period: Period,
     /// Working days after the period starts by which the report is due.
     pub due_working_days: u32,
+    /// The figures each period's report gives, by label (e.g. `本月完成投资（万元）`,
+    /// `整改完成数`), in the order a sheet shows them; none for a report of words alone.
+    /// Absent from older data (and then not serialized, so older events hash as before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
 }
 
 /// An item's human number, e.g. `督〔2026〕17号`: per category and year.

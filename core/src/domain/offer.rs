@@ -164,6 +164,7 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
         id: ReportId(Uuid::from_u128(1)),
         text: text.clone(),
         evidence,
+        values: Default::default(),
     };
     let on_the_hour_after = |t: DateTime<Utc>| {
         let local = ctx.calendar.to_local(t + Duration::days(1));

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::command::{Command, CommandKind, Registration};
 use super::decide::{parent_of, Context};
-use super::model::{Actor, Role, UnitId, UnitTree, UserId, Visibility};
+use super::model::{Actor, Role, Roles, UnitId, UnitTree, UserId, Visibility};
 use super::policy::Policy;
 use super::rejection::Rejection;
 use super::state::{Status, TaskState};
@@ -215,6 +215,12 @@ const READERS: [Role; 6] = [
     Role::Admin,
     Role::System,
 ];
+
+/// Whether these roles read every item, whatever its visibility and whichever unit handles
+/// it (the office, leaders and inspectors): who looks at all units' items side by side.
+pub fn reads_every_item(roles: Roles) -> bool {
+    roles.any(&READERS)
+}
 
 /// Roles that see every item's confidential attributes.
 const CONFIDANTS: [Role; 5] = [

@@ -653,7 +653,7 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
                 approved: false,
             };
             s.milestones = milestones_from(&r.milestones);
-            s.recurrence = r.recurrence;
+            s.recurrence.clone_from(&r.recurrence);
             s.order = r.order.clone().map(OrderState::new);
         }
         EventKind::DraftAmended(p) => {
@@ -729,7 +729,7 @@ pub fn evolve(mut s: TaskState, event: &Event) -> TaskState {
                 s.original_deadline = order.deadline;
             }
             if order.report_every.is_some() {
-                s.recurrence = order.report_every;
+                s.recurrence.clone_from(&order.report_every);
             }
             s.received = None;
             s.participants_received.clear();

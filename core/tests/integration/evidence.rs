@@ -48,6 +48,7 @@ fn report(n: u128, evidence: Vec<BlobRef>) -> Command {
             id: ReportId::from_u128(n),
             text: "整改进展".into(),
             evidence,
+            values: Default::default(),
         },
         percent: 50,
         milestone: None,

@@ -9,6 +9,7 @@ mod evidence;
 mod matrix;
 mod offer;
 mod orders;
+mod periodic;
 #[cfg(feature = "photo")]
 mod photo;
 mod properties;

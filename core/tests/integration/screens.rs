@@ -135,6 +135,7 @@ fn discharge(duty: Duty, w: &World) -> Vec<Command> {
                     id: ReportId::from_u128(0xF00E),
                     text: "已全部完成".into(),
                     evidence: vec![evidence()],
+                    values: Default::default(),
                 },
             },
         ],

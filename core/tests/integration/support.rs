@@ -308,6 +308,7 @@ pub fn body(n: u128, text: &str) -> ReportBody {
         id: ReportId::from_u128(n),
         text: text.into(),
         evidence: Vec::new(),
+        values: Default::default(),
     }
 }
 
@@ -352,6 +353,7 @@ pub fn weekly() -> Recurrence {
     Recurrence {
         period: Period::Weekly,
         due_working_days: 1,
+        fields: Vec::new(),
     }
 }
 

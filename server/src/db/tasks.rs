@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use duban_core::domain::derived::view::View;
-use duban_core::domain::model::Urgency;
+use duban_core::domain::model::{BatchId, Urgency};
 use duban_core::domain::trail::Hash;
 use duban_core::domain::{Code, Event, Status, TaskId, TaskState, UnitId, UserId};
 
@@ -727,6 +727,32 @@ pub async fn visible_head(
     let mut args = vec![Val::from(task.to_string())];
     args.extend(keys.iter().map(Val::from));
     Ok(heads(tx, &sql, args).await?.into_iter().next())
+}
+
+/// The items of the dispatch batch `batch` (one registration dispatched to several units,
+/// all of category `category`) that one of `keys` may read, by id.
+///
+/// The batch is kept in the item's state, not in a column of its own: the items are those of
+/// the category whose stored state (compact JSON, [`super::codec::to_json`]) names the batch.
+/// The caller checks each state's batch again.
+pub async fn batch_heads(
+    tx: &mut Tx,
+    keys: &[String],
+    category: &str,
+    batch: BatchId,
+) -> Result<Vec<TaskHead>, DbError> {
+    let sql = format!(
+        "SELECT {HEAD_COLUMNS} FROM tasks t WHERE t.category = $1 AND t.state LIKE $2 AND {} \
+         ORDER BY t.id",
+        super::audience::visible_sql("t.id", "view", 3, keys.len())
+    );
+    // A uuid holds no LIKE wildcard (`%`, `_`).
+    let mut args = vec![
+        Val::from(category.to_owned()),
+        Val::from(format!("%\"batch\":\"{batch}\"%")),
+    ];
+    args.extend(keys.iter().map(Val::from));
+    heads(tx, &sql, args).await
 }
 
 /// The items anyone may read (those holding the `everyone` key), most recently changed

@@ -558,6 +558,7 @@ impl Reader<'_> {
             id,
             text: text.to_owned(),
             evidence: Vec::new(),
+            values: Default::default(),
         }
     }
 

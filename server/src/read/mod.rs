@@ -14,7 +14,9 @@
 //! - `workbench`: the supervisor's workbench, the office's duties now;
 //! - `portal`: the leaders' portals — the decisions awaiting them, a deputy leader's units
 //!   with their lights and overdue items;
-//! - `ledger`: the ledger (台账), the list's rows over all its pages with their states.
+//! - `ledger`: the ledger (台账), the list's rows over all its pages with their states;
+//! - `periodic`: one period's periodic reports of a recurring item's batch, one row per unit
+//!   (the sheet of `/items/{id}/reports`).
 //!
 //! Only items the person may read are ever counted or shown: the visibility test runs in SQL
 //! against the item's audience keys (`db::tasks`), so a handler of unit B learns nothing of
@@ -37,6 +39,7 @@ mod detail;
 mod items;
 mod ledger;
 mod overview;
+mod periodic;
 mod portal;
 mod stats;
 mod workbench;
@@ -52,6 +55,7 @@ pub use items::{
 pub(crate) use ledger::{ledger, LedgerItem};
 pub use overview::{overview, Overview, RankGroup, RankRow, OVERVIEW_LIST};
 pub(crate) use overview::{peer_group, period_scores, published_ranking, ranked_groups};
+pub use periodic::{period_sheet, PeriodSheet, SheetRow};
 pub use portal::{leader_portal, Decision, LeaderPortal, UnitLights};
 pub(crate) use stats::stats_for;
 pub use stats::{Bucket, CompletionStats, Stats};

@@ -2,7 +2,9 @@
 //!
 //! - `GET /items/{id}`: everything about one item the person may read (else the same
 //!   not-found as `GET /api/v1/tasks/{id}`): its facts, countdown, light and card, the people
-//!   on it, milestones, sub-items, reports with their photos and the reviewer's warnings,
+//!   on it, milestones, sub-items, the periodic report requests with how each was answered
+//!   (linked to the sheet of every unit's reports of that period, `web::reports`, for the
+//!   roles that read every item), reports with their figures, photos and the reviewer's warnings,
 //!   before/after pairs, instructions and comments, and the trail (流程留痕) with each step's
 //!   local time, who and what, and whether its hash chain verifies;
 //! - `POST /items/{id}/act`: one act from the page's forms, each a core command through the
@@ -10,7 +12,8 @@
 //!   with the command id the form was rendered with, so a resent form acts once. The unit's
 //!   acts: receive (签收), decline with a reason (拒签), decompose into a sub-item for a unit
 //!   or a person with a local due date (分解; the sub-item's id is the command's, its number
-//!   the server's, as for a phone), share and unshare with chosen people (共享), progress and
+//!   the server's, as for a phone), share and unshare with chosen people (共享), progress
+//!   reports (answering a periodic request with its figures, `figure:<label>` fields) and
 //!   completion reports with their files (`evidence` fields, each a `BlobRef`'s JSON, at most
 //!   [`MAX_EVIDENCE`] of at most [`MAX_EVIDENCE_JSON`] bytes; the authority checks the person
 //!   may cite them), and the requests for an extension, a suspension or resumption; the
@@ -44,11 +47,13 @@ use duban_core::domain::command::{CommandKind, PhoneCall, ReportBody, SubtaskSpe
 use duban_core::domain::decide::working_time_left;
 use duban_core::domain::derived::describe::describe;
 use duban_core::domain::derived::evidence::EvidenceWarning;
+use duban_core::domain::derived::periodic::{period_report, period_start};
+use duban_core::domain::model::Period;
 use duban_core::domain::model::{
     Assignee, BlobRef, NoteId, ReportId, Source, TaskNumber, UnitId, Visibility,
 };
 use duban_core::domain::offer::{acts_on_offer, urged_lately};
-use duban_core::domain::permission::may_assign;
+use duban_core::domain::permission::{may_assign, reads_every_item};
 use duban_core::domain::state::{ReportStatus, Status, TaskState};
 use duban_core::domain::trail::{verify, Hash, TrailEntry, TrailError};
 use duban_core::domain::{decide, Command, Context, Event, EventKind, TaskId, UserId};
@@ -142,6 +147,10 @@ struct ReportView {
     percent: Option<u8>,
     /// Its status, in the page's language.
     status: &'static str,
+    /// The periodic request it answers (its period's words), if any.
+    answers: Option<String>,
+    /// Its figures (label, value), in the order the recurrence asks for them.
+    figures: Vec<(String, String)>,
     files: Vec<FileView>,
     /// The command id of its approval form, when this person is to decide it.
     decide: Option<String>,
@@ -181,6 +190,16 @@ struct Linked {
     status: &'static str,
     colour: &'static str,
     progress: u8,
+}
+
+/// A periodic report request (R1.4) as the item page lists it.
+struct PeriodView {
+    index: u32,
+    /// The period's words (`第3期（2026-03-09 起的一周）`).
+    label: String,
+    due: String,
+    /// How its report came (on time, late, missing, not due), with its style.
+    status: super::reports::StatusView,
 }
 
 /// A request waiting for a decision (extension, suspension, resumption).
@@ -224,6 +243,10 @@ struct Attempt {
     with: Vec<String>,
     /// The evidence as sent (each a `BlobRef`'s JSON), sent again with the form.
     evidence: Vec<String>,
+    /// The periodic request a progress report answers (its index), as chosen.
+    answers: String,
+    /// A progress report's figures as typed, by label.
+    figures: BTreeMap<String, String>,
     /// When an urging waits for confirmation: when the item was last urged (local time).
     confirm: Option<String>,
 }
@@ -297,6 +320,16 @@ struct ItemView {
     sharers: Vec<Choice>,
     /// The milestones not met yet, which a progress report may say it meets.
     open_milestones: Vec<Choice>,
+    /// The periodic requests asked of the item, with how each was answered.
+    periods: Vec<PeriodView>,
+    /// Whether the page links each period to its sheet of every unit's reports (the roles
+    /// that read every unit's item).
+    sheet_links: bool,
+    /// The periodic requests a progress report may answer now (not answered, none waiting
+    /// for approval), earliest first.
+    open_requests: Vec<Choice>,
+    /// The figures a report answering a request gives (the recurrence's labels).
+    figures: Vec<String>,
     /// When the item was last urged, if within the policy's interval (a new urging asks to
     /// be confirmed).
     urged_lately: Option<String>,
@@ -338,6 +371,26 @@ impl ItemView {
     fn up(&self, key: &str) -> UploadBox {
         let (files, _) = files_of(self.kept(key).evidence.iter().map(String::as_str));
         UploadBox::new("evidence", task_of(&self.id), &files)
+    }
+
+    /// The figure `label` as typed in the failed form `key` (empty otherwise).
+    fn figure(&self, key: &str, label: &str) -> String {
+        self.kept(key)
+            .figures
+            .get(label)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Whether the request `value` is the one to preselect in the form `key`: as chosen in
+    /// the failed form, else the earliest open one.
+    fn answering(&self, key: &str, value: &str) -> bool {
+        let kept = self.kept(key);
+        if self.attempt.key == key {
+            kept.answers == value
+        } else {
+            self.open_requests.first().is_some_and(|c| c.value == value)
+        }
     }
 
     /// Whether `value` was chosen in the failed form `key` (a person to share with).
@@ -418,7 +471,7 @@ fn local(cal: &Calendar, t: DateTime<Utc>) -> String {
 }
 
 /// A deadline: the date for the end of a day (local midnight), else date and hour.
-fn due(cal: &Calendar, t: DateTime<Utc>) -> String {
+pub(super) fn due(cal: &Calendar, t: DateTime<Utc>) -> String {
     if cal.to_local(t).time() == NaiveTime::MIN {
         cal.due_date(t).to_string()
     } else {
@@ -637,6 +690,7 @@ async fn view(
     // The words behind the state: content, reports' texts, notes, requests' reasons.
     let mut content = String::new();
     let mut texts: HashMap<ReportId, String> = HashMap::new();
+    let mut figures_of: HashMap<ReportId, BTreeMap<String, String>> = HashMap::new();
     let mut notes_raw: Vec<RawNote> = Vec::new();
     let (mut ext_reason, mut susp_reason, mut res_reason) =
         (String::new(), String::new(), String::new());
@@ -651,6 +705,9 @@ async fn view(
             EventKind::ProgressReported { report, .. }
             | EventKind::CompletionReported { report, .. } => {
                 texts.insert(report.id, report.text.clone());
+                if !report.values.is_empty() {
+                    figures_of.insert(report.id, report.values.clone());
+                }
             }
             EventKind::Instructed { id, text } => {
                 notes_raw.push((*id, true, None, e.actor, e.at, text.clone()));
@@ -706,6 +763,26 @@ async fn view(
         }
     }
     let pending_approval = offered.contains(&CommandKind::DecideReport);
+    let labels: Vec<String> = s
+        .recurrence
+        .as_ref()
+        .map(|r| r.fields.clone())
+        .unwrap_or_default();
+    let period_name = |index: u32| {
+        let start = period_start(s, index, cal);
+        let period = s.recurrence.as_ref().map(|r| r.period);
+        match (start, period) {
+            (Some(start), Some(p)) => lang.t_args(
+                match p {
+                    Period::Weekly => "sheet-period-weekly",
+                    Period::Monthly => "sheet-period-monthly",
+                    Period::Quarterly => "sheet-period-quarterly",
+                },
+                &[("n", &index), ("start", &start.to_string())],
+            ),
+            _ => lang.t_args("sheet-period-n", &[("n", &index)]),
+        }
+    };
     let reports = s
         .reports
         .iter()
@@ -717,6 +794,22 @@ async fn view(
             text: texts.get(&r.id).cloned().unwrap_or_default(),
             percent: r.percent,
             status: report_status(r.status),
+            answers: r.answers.map(period_name),
+            figures: {
+                let given = figures_of.remove(&r.id).unwrap_or_default();
+                // The recurrence's order first, then any other (from an earlier recurrence).
+                let mut out: Vec<(String, String)> = labels
+                    .iter()
+                    .filter_map(|l| given.get(l).map(|v| (l.clone(), v.clone())))
+                    .collect();
+                out.extend(
+                    given
+                        .iter()
+                        .filter(|(l, _)| !labels.contains(l))
+                        .map(|(l, v)| (l.clone(), v.clone())),
+                );
+                out
+            },
             files: by_report.remove(&r.id).unwrap_or_default(),
             decide: (pending_approval
                 && r.status == ReportStatus::PendingApproval
@@ -953,6 +1046,48 @@ async fn view(
         .collect();
     let urged_lately = urged_lately(s, now, &org.policy).map(|t| local(cal, t));
 
+    // The periodic requests: how each was answered, and those a report may answer now.
+    let late_days = org.policy.scoring.late_days;
+    let mut requests: Vec<_> = s.report_requests.iter().collect();
+    requests.sort_by_key(|r| r.index);
+    let periods = requests
+        .iter()
+        .map(|r| {
+            let judged = period_report(s, r.index, now, cal, late_days);
+            PeriodView {
+                index: r.index,
+                label: period_name(r.index),
+                due: due(cal, r.due),
+                status: super::reports::status_of(
+                    judged.timeliness,
+                    judged.awaiting_approval,
+                    late_days,
+                    lang,
+                ),
+            }
+        })
+        .collect();
+    let open_requests = if offered.contains(&CommandKind::ReportProgress) {
+        requests
+            .iter()
+            .filter(|r| {
+                period_report(s, r.index, now, cal, late_days)
+                    .report
+                    .is_none()
+            })
+            .map(|r| Choice {
+                value: r.index.to_string(),
+                label: lang.t_args(
+                    "sheet-request-choice",
+                    &[("period", &period_name(r.index)), ("due", &due(cal, r.due))],
+                ),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let sheet_links = reads_every_item(session.actor.roles);
+
     let score = d.score.as_ref().map(|sc| {
         (
             sc.total.to_string(),
@@ -1028,6 +1163,10 @@ async fn view(
         share_people,
         sharers,
         open_milestones,
+        periods,
+        sheet_links,
+        open_requests,
+        figures: labels,
         urged_lately,
         done,
         attempt,
@@ -1123,6 +1262,10 @@ struct ActForm {
     with: Vec<String>,
     /// The files a report cites, each a `BlobRef`'s JSON.
     evidence: Vec<String>,
+    /// The periodic request a progress report answers (its index; empty for none).
+    answers: String,
+    /// A progress report's figures, each a field `figure:<label>`.
+    figures: BTreeMap<String, String>,
 }
 
 impl ActForm {
@@ -1164,6 +1307,7 @@ impl ActForm {
                 "channel" => &mut f.channel,
                 "call_at" => &mut f.call_at,
                 "answered_by" => &mut f.answered_by,
+                "answers" => &mut f.answers,
                 "confirm" => {
                     f.confirm = v == "1";
                     continue;
@@ -1182,7 +1326,12 @@ impl ActForm {
                     }
                     continue;
                 }
-                _ => continue,
+                other => {
+                    if let Some(label) = other.strip_prefix("figure:") {
+                        f.figures.insert(label.to_owned(), v);
+                    }
+                    continue;
+                }
             };
             *slot = v;
         }
@@ -1222,6 +1371,8 @@ impl ActForm {
             answered_by: self.answered_by.clone(),
             with: self.with.clone(),
             evidence: self.evidence.clone(),
+            answers: self.answers.clone(),
+            figures: self.figures.clone(),
             confirm: None,
         }
     }
@@ -1286,7 +1437,16 @@ impl ActForm {
                 id: ReportId(id),
                 text: text.to_owned(),
                 evidence: evidence()?,
+                values: Default::default(),
             })
+        };
+        // The figures typed (blank ones left out: the core says which are missing).
+        let figures = || {
+            self.figures
+                .iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+                .collect::<BTreeMap<_, _>>()
         };
         let opinion = self.opinion.trim().to_owned();
         let text = self.text.trim().to_owned();
@@ -1390,7 +1550,10 @@ impl ActForm {
             "share" => Command::Share { with: people()? },
             "unshare" => Command::Unshare { with: people()? },
             "report_progress" => Command::ReportProgress {
-                report: report(&text)?,
+                report: ReportBody {
+                    values: figures(),
+                    ..report(&text)?
+                },
                 percent: self.percent.trim().parse().map_err(|_| {
                     bad(
                         "input.percent",
@@ -1404,7 +1567,16 @@ impl ActForm {
                         bad("input.unknown_milestone", "节点不存在", "no such milestone")
                     })?),
                 },
-                answers: None,
+                answers: match self.answers.trim() {
+                    "" => None,
+                    a => Some(a.parse().map_err(|_| {
+                        bad(
+                            "input.unknown_request",
+                            "汇报要求不存在",
+                            "no such report request",
+                        )
+                    })?),
+                },
             },
             "report_completion" => Command::ReportCompletion {
                 report: report(&text)?,

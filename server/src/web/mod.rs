@@ -29,7 +29,8 @@
 //!   timeline, monitoring, the unit head's and personal portals), `scores` (rankings with
 //!   every point, bulletins), `export` (the ledger and its xlsx, the statistics' xlsx, the
 //!   item archive), `uploads` (photos and files from the browser: `PUT /uploads/{hash}`,
-//!   `GET /uploads/{hash}/status`, `POST /uploads/{hash}/evidence`).
+//!   `GET /uploads/{hash}/status`, `POST /uploads/{hash}/evidence`), `reports` (one
+//!   period's periodic reports of a recurring item's units in one sheet, and its xlsx).
 //!
 //! The pages read through the same functions as the JSON API (`crate::read`), so a page
 //! and `GET /api/v1/overview` never disagree.
@@ -47,6 +48,7 @@ pub mod language;
 mod list;
 mod portal;
 mod register;
+mod reports;
 mod scores;
 pub mod signin;
 mod stats;
@@ -104,6 +106,7 @@ pub fn router() -> Router<AppState> {
         .merge(stats::router())
         .merge(scores::router())
         .merge(export::router())
+        .merge(reports::router())
         .merge(uploads::router())
 }
 

@@ -192,6 +192,7 @@ fn field_key(field: &str) -> &'static str {
         "instructing_leader" => "reg-field-instructing",
         "recurrence" => "reg-field-recurrence",
         "recurrence_days" => "reg-field-recurrence-days",
+        "recurrence_fields" => "sheet-reg-field-figures",
         "approvers" => "reg-field-approvers",
         "milestones" => "reg-field-milestones",
         "attributes" => "reg-field-attributes",
@@ -331,6 +332,7 @@ fn draft_of(fields: &Fields) -> (Option<uuid::Uuid>, Draft) {
             "approver2" => approvers[1] = v,
             "recurrence" => d.recurrence = v,
             "recurrence_days" => d.recurrence_days = v,
+            "recurrence_fields" => d.recurrence_fields = v,
             other => {
                 if let Some(key) = other.strip_prefix("attr.") {
                     // Only the chosen category's attributes count (the form offers all).

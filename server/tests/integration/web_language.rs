@@ -301,17 +301,19 @@ fn untranslated<'a>(text: &str, zh: &'a ZhTexts) -> Vec<&'a str> {
         .collect()
 }
 
-/// The pages a person reaches from home, in `lang`: path → HTML.
+/// The pages a person reaches from home (and from the `more` pages), in `lang`: path → HTML.
 async fn crawl(
     s: &Server,
     cookie: &str,
     lang: &str,
+    more: &[String],
     broken: &mut Vec<String>,
 ) -> BTreeMap<String, String> {
     let web = browser();
     let mut seen_shapes: BTreeMap<String, usize> = BTreeMap::new();
-    let mut queued: BTreeSet<String> = BTreeSet::new();
+    let mut queued: BTreeSet<String> = more.iter().cloned().collect();
     let mut queue = VecDeque::from(["/".to_owned()]);
+    queue.extend(more.iter().cloned());
     let mut pages = BTreeMap::new();
     while let Some(path) = queue.pop_front() {
         if pages.len() >= MAX_PAGES {
@@ -368,6 +370,140 @@ async fn crawl(
     pages
 }
 
+/// A weekly item asking for two figures, dispatched as one batch to three units of the demo
+/// (the first unit head's, the first staff member's, and others), its first period asked for
+/// by the scheduler (the clock moved to that period) and answered on time, late and not at
+/// all: the pages to add to each person's crawl (by user name) — the item page and the
+/// period's sheet of all units (issue 20) for those who read every item, and of their own
+/// unit's item for a unit's head and staff.
+async fn periodic_sheet_pages(s: &Server) -> BTreeMap<String, Vec<String>> {
+    use duban_core::domain::batch::nth_period_start;
+    use duban_core::domain::permission::reads_every_item;
+    use duban_core::domain::Roles;
+
+    let people: Vec<_> = duban_server::demo::accounts_by_role()
+        .into_iter()
+        .flat_map(|(_, p)| p)
+        .collect();
+    let first = |role: Role| {
+        people
+            .iter()
+            .find(|p| p.roles.contains(&role))
+            .expect("a person of the role")
+            .clone()
+    };
+    let (office, head, staff) = (
+        first(Role::Supervisor),
+        first(Role::UnitHead),
+        first(Role::Staff),
+    );
+    let mut units = vec![head.unit.expect("a unit")];
+    // Units with someone to act for them.
+    let others = people
+        .iter()
+        .filter(|p| p.roles.contains(&Role::UnitHead) || p.roles.contains(&Role::Staff))
+        .filter_map(|p| p.unit);
+    for u in staff.unit.into_iter().chain(others) {
+        if units.len() < 3 && !units.contains(&u) {
+            units.push(u);
+        }
+    }
+    let password = duban_server::demo::DEMO_PASSWORD;
+    let token = s.login_with(&office.username, password).await;
+    let batch = uuid::Uuid::new_v4();
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(40)).to_rfc3339();
+    let mut items = Vec::new();
+    for unit in &units {
+        let t = tid();
+        let mut reg = register(&t, "重点项目周报(语言检查)");
+        reg["command"]["recurrence"] = serde_json::json!({
+            "period": "weekly", "due_working_days": 1,
+            "fields": ["本月完成投资（万元）", "整改完成数"]
+        });
+        reg["command"]["batch"] = serde_json::json!(batch);
+        reg["command"]["deadline"] = serde_json::json!(deadline);
+        s.ok(&token, reg).await;
+        s.ok(&token, dispatch(&t, *unit, None)).await;
+        items.push((t, *unit));
+    }
+    let member = |unit| {
+        people
+            .iter()
+            .find(|p| {
+                p.unit == Some(unit)
+                    && (p.roles.contains(&Role::UnitHead) || p.roles.contains(&Role::Staff))
+            })
+            .expect("someone of the unit")
+            .username
+            .clone()
+    };
+    // The first period after the dispatch.
+    let org = s.state.org.latest(&s.state.db).await.expect("org");
+    let cal = &org.calendar;
+    let now = s.state.clock.now();
+    let start = nth_period_start(
+        duban_core::domain::model::Period::Weekly,
+        cal.to_local(now).date(),
+        1,
+    )
+    .expect("period 1");
+    let start_at = cal.from_local(start.and_time(chrono::NaiveTime::MIN));
+    s.state
+        .clock
+        .advance(start_at + chrono::Duration::minutes(1) - now);
+    duban_server::scheduler::tick(&s.state, s.state.clock.now())
+        .await
+        .expect("tick");
+    // Figures that cannot be read as part of a hash (the check takes data out of a page's
+    // texts, and a short run of hex digits taken out would cut a hash shown into words).
+    let report = |t: &str, text: &str| {
+        simple(
+            t,
+            "report_progress",
+            serde_json::json!({
+                "report": {"id": cid(), "text": text, "evidence": [],
+                           "values": {"本月完成投资（万元）": "120.5", "整改完成数": "3"}},
+                "percent": 10, "milestone": null, "answers": 1
+            }),
+        )
+    };
+    // On time, then late; the third unit never answers.
+    for (i, (t, unit)) in items.iter().take(2).enumerate() {
+        let who = s.login_with(&member(*unit), password).await;
+        s.ok(&who, simple(t, "receive", serde_json::json!({})))
+            .await;
+        if i == 1 {
+            s.state.clock.advance(chrono::Duration::days(3));
+        }
+        s.ok(&who, report(t, "本周进展")).await;
+    }
+    let mut out = BTreeMap::new();
+    for p in &people {
+        let roles = Roles::of(&p.roles);
+        let own = items
+            .iter()
+            .find(|(_, u)| Some(*u) == p.unit)
+            .map(|(t, _)| t);
+        let item = if reads_every_item(roles) {
+            Some(&items[0].0)
+        } else if roles.any(&[Role::UnitHead, Role::Staff]) {
+            own
+        } else {
+            None
+        };
+        if let Some(t) = item {
+            out.insert(
+                p.username.clone(),
+                vec![
+                    format!("/items/{t}"),
+                    format!("/items/{t}/reports?period=1"),
+                ],
+            );
+        }
+    }
+    out
+}
+
 /// One account of each role of the demo.
 fn one_per_role() -> Vec<(Role, String)> {
     duban_server::demo::accounts_by_role()
@@ -380,6 +516,7 @@ fn one_per_role() -> Vec<(Role, String)> {
 async fn every_page_of_every_role_speaks_one_language() {
     let s = start(Backend::Sqlite).await;
     duban_server::seed::seed_demo(&s.state).await.expect("demo");
+    let sheets = periodic_sheet_pages(&s).await;
     let mut allowed: BTreeSet<String> = ALLOWED_LATIN.iter().map(|w| (*w).to_owned()).collect();
     for (_, people) in duban_server::demo::accounts_by_role() {
         for p in people {
@@ -397,11 +534,22 @@ async fn every_page_of_every_role_speaks_one_language() {
     people.extend(one_per_role().into_iter().map(|(r, u)| (Some(r), Some(u))));
     for (role, username) in people {
         // Nobody signed in: the sign-in page and the public board.
-        let cookie = match username {
-            Some(u) => demo_sign_in(&s, &web, &u).await,
+        let cookie = match &username {
+            Some(u) => demo_sign_in(&s, &web, u).await,
             None => String::new(),
         };
-        let zh_pages = crawl(&s, &cookie, "zh-CN", &mut problems).await;
+        let more = username
+            .as_ref()
+            .and_then(|u| sheets.get(u))
+            .cloned()
+            .unwrap_or_default();
+        let zh_pages = crawl(&s, &cookie, "zh-CN", &more, &mut problems).await;
+        for path in &more {
+            assert!(
+                zh_pages.keys().any(|p| p.starts_with(path.as_str())),
+                "{role:?} read {path}"
+            );
+        }
         let least = if role.is_some() { 5 } else { 2 };
         assert!(
             zh_pages.len() >= least,
@@ -418,7 +566,7 @@ async fn every_page_of_every_role_speaks_one_language() {
                 }
             }
         }
-        let en_pages = crawl(&s, &cookie, "en", &mut problems).await;
+        let en_pages = crawl(&s, &cookie, "en", &more, &mut problems).await;
         read += en_pages.len();
         for (path, html) in &en_pages {
             if !html.contains("<html lang=\"en\"") {

@@ -84,6 +84,15 @@ both!(
                 "/items/a%20b/archive.zip".to_owned(),
                 "/items/a%2520b/archive.zip".to_owned(),
             ),
+            // The periodic reports' sheet (back to it), and its workbook (back to the item).
+            (
+                format!("/items/{t}/reports?period=1"),
+                format!("/items/{t}/reports"),
+            ),
+            (
+                format!("/items/{t}/reports.xlsx?period=1"),
+                format!("/items/{t}"),
+            ),
             ("/ledger?status=open".to_owned(), "/ledger".to_owned()),
             ("/ledger.xlsx?status=open".to_owned(), "/ledger".to_owned()),
             (

@@ -94,6 +94,7 @@ pub fn progress(text: &str, percent: u8, evidence: Vec<BlobRef>) -> Command {
             id: ReportId(uuid::Uuid::new_v4()),
             text: text.into(),
             evidence,
+            values: Default::default(),
         },
         percent,
         milestone: None,
@@ -108,6 +109,7 @@ pub fn completion(text: &str, evidence: Vec<BlobRef>) -> Command {
             id: ReportId(uuid::Uuid::new_v4()),
             text: text.into(),
             evidence,
+            values: Default::default(),
         },
     }
 }

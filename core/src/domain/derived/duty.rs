@@ -317,6 +317,7 @@ fn probe(duty: Duty, state: &TaskState, ctx: &Context<'_>) -> Option<Command> {
                 id: fresh_report(state),
                 text: "进展情况".into(),
                 evidence: Vec::new(),
+                values: Default::default(),
             },
             percent: state.progress.min(100),
             milestone: None,

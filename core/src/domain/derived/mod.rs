@@ -7,6 +7,7 @@ pub mod describe;
 pub mod duty;
 pub mod evidence;
 pub mod peers;
+pub mod periodic;
 pub mod schedule;
 pub mod score;
 pub mod signal;

@@ -909,7 +909,11 @@ async fn people_template(State(state): State<AppState>, _: AdminPage) -> Respons
 }
 
 fn column_label(lang: crate::i18n::Lang, column: &str) -> String {
-    lang.t(&format!("people-col-{}", column.replace('_', "-")))
+    match column {
+        // The units import's peer group column, named as the unit form names it.
+        "peer_group" => lang.t("peers-group"),
+        _ => lang.t(&format!("people-col-{}", column.replace('_', "-"))),
+    }
 }
 
 fn shown(lang: crate::i18n::Lang, p: &RowProblem) -> ShownProblem {
@@ -1024,7 +1028,12 @@ fn unit_text(r: &UnitRow) -> (u32, String) {
     } else {
         format!(" ← {}", r.parent)
     };
-    (r.row, format!("{}{parent}", r.name))
+    let group = if r.peer_group.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", r.peer_group)
+    };
+    (r.row, format!("{}{parent}{group}", r.name))
 }
 
 fn person_text(r: &PersonRow) -> (u32, String) {
