@@ -41,6 +41,7 @@ pub mod assets;
 pub mod errors;
 mod export;
 pub mod guard;
+mod hotline;
 pub mod inbox;
 mod item;
 pub mod language;
@@ -105,6 +106,7 @@ pub fn router() -> Router<AppState> {
         .merge(scores::router())
         .merge(export::router())
         .merge(uploads::router())
+        .merge(hotline::router())
 }
 
 /// A link of the top bar.
@@ -157,6 +159,9 @@ impl Chrome {
             if office(s) {
                 nav.push(("/workbench", "nav-workbench"));
                 nav.push(("/register", "nav-register"));
+            }
+            if hotline::reads_desk(s) {
+                nav.push(("/hotline", "hotline-nav"));
             }
             if s.actor.roles.any(&[Role::UnitHead]) {
                 nav.push(("/unit", "nav-unit"));
