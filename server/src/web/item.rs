@@ -1146,7 +1146,19 @@ async fn view(
     } else {
         None
     };
-    let report_completion = on(CommandKind::ReportCompletion);
+    // An order's reply follows the office's template: the core's sample (one word) does
+    // not, so the reply is asked of the rules with a sample that does.
+    let report_completion = on(CommandKind::ReportCompletion).or_else(|| {
+        let sections = &org.policy.hotline.reply_sections;
+        let sample = compose_reply(sections, &vec!["—".to_owned(); sections.len()]);
+        probe(Command::ReportCompletion {
+            report: ReportBody {
+                id: ReportId(uuid::Uuid::from_u128(1)),
+                text: sample,
+                evidence: Vec::new(),
+            },
+        })
+    });
     let reply_sections = if o.is_some() && report_completion.is_some() {
         org.policy.hotline.reply_sections.clone()
     } else {
@@ -1722,7 +1734,17 @@ impl ActForm {
                         "choose how the caller was told",
                     )
                 })?,
-                told_at: local_minute(cal, self.x("told_at")).ok_or_else(|| {
+                // A time in this minute is now (the form shows minutes; the caller is told
+                // after the decision, which may be seconds ago).
+                told_at: local_minute(cal, self.x("told_at"))
+                    .map(|t| {
+                        if t <= now && now - t < chrono::Duration::minutes(1) {
+                            now
+                        } else {
+                            t
+                        }
+                    })
+                    .ok_or_else(|| {
                     bad(
                         "input.told_at",
                         "告知时间应为年-月-日 时:分",
