@@ -13,6 +13,7 @@ use super::command::{Command, CommandKind, Registration, ReportBody, SubtaskSpec
 use super::decide::{decide, effective_deadline, Context};
 use super::derived::duty::Duty;
 use super::model::{Actor, Assignee, BlobRef, NoteId, ReportId, TaskNumber, UnitTree};
+use super::order::{CallbackAnswers, ContactMethod, NonAcceptance, Satisfaction};
 use super::permission::authorize;
 use super::policy::Policy;
 use super::state::{ReportStatus, TaskState};
@@ -20,8 +21,9 @@ use super::{TaskId, UserId};
 
 /// The acts offered on an item, in the order a screen lists them. The phones show a button
 /// for those they know (the bindings' `Act`) and leave the office's (share, unshare, urge,
-/// close, revoke) to the browser's item page, which offers every one.
-pub const OFFERED: [CommandKind; 26] = [
+/// close, revoke) to the browser's item page, which offers every one. A hotline work
+/// order's own acts come last.
+pub const OFFERED: [CommandKind; 35] = [
     CommandKind::Receive,
     CommandKind::Decline,
     CommandKind::ReportProgress,
@@ -48,6 +50,15 @@ pub const OFFERED: [CommandKind; 26] = [
     CommandKind::Archive,
     CommandKind::Follow,
     CommandKind::Unfollow,
+    CommandKind::AcceptOrder,
+    CommandKind::RefuseOrder,
+    CommandKind::InformCaller,
+    CommandKind::ReturnOrder,
+    CommandKind::RequestCommitment,
+    CommandKind::DecideCommitment,
+    CommandKind::CallBack,
+    CommandKind::ReopenOrder,
+    CommandKind::MarkTypical,
 ];
 
 /// When the item was last urged, if that was less than the policy's interval
@@ -127,6 +138,25 @@ pub fn may_register(actor: &Actor, units: &UnitTree) -> bool {
     .is_ok()
 }
 
+/// A day after the deadline in force (or now, if later), on the hour by the organisation's
+/// clock: a later deadline for a committed-deadline sample.
+fn a_day_later(state: &TaskState, ctx: &Context<'_>) -> DateTime<Utc> {
+    let deadline = effective_deadline(state, ctx.now, ctx.calendar)
+        .unwrap_or(ctx.now)
+        .max(ctx.now);
+    on_the_hour(ctx, deadline + Duration::days(1)).unwrap_or(deadline)
+}
+
+/// `t` with the organisation's local minutes and seconds set to zero.
+fn on_the_hour(ctx: &Context<'_>, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    ctx.calendar
+        .to_local(t)
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .map(|t| ctx.calendar.from_local(t))
+}
+
 /// The commands tried for an act: one for most, one per candidate where the act names
 /// something (a report waiting for approval, a unit to lead a sub-item).
 fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Command> {
@@ -148,14 +178,37 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
             milestone: None,
             answers: None,
         }],
-        CommandKind::ReportCompletion => vec![Command::ReportCompletion {
-            report: report(vec![BlobRef::file(
-                "0".repeat(64),
-                "image/jpeg",
-                1,
-                "sample.jpg",
-            )]),
-        }],
+        CommandKind::ReportCompletion => {
+            let photo = || {
+                vec![BlobRef::file(
+                    "0".repeat(64),
+                    "image/jpeg",
+                    1,
+                    "sample.jpg",
+                )]
+            };
+            let mut samples = vec![Command::ReportCompletion {
+                report: report(photo()),
+            }];
+            // An order's reply follows the office's template, section by section.
+            if state.order.is_some() {
+                let text = ctx
+                    .policy
+                    .hotline
+                    .reply_sections
+                    .iter()
+                    .map(|s| format!("【{s}】{WORDS}"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                samples.push(Command::ReportCompletion {
+                    report: ReportBody {
+                        text,
+                        ..report(photo())
+                    },
+                });
+            }
+            samples
+        }
         CommandKind::DecideReport => state
             .reports
             .iter()
@@ -194,17 +247,51 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
         CommandKind::RequestExtension => {
             // A day after the deadline in force, on the hour by the organisation's clock.
             let deadline = effective_deadline(state, ctx.now, ctx.calendar).unwrap_or(ctx.now);
-            let local = ctx.calendar.to_local(deadline + Duration::days(1));
-            let until = local
-                .with_minute(0)
-                .and_then(|t| t.with_second(0))
-                .and_then(|t| t.with_nanosecond(0))
-                .map_or(deadline, |t| ctx.calendar.from_local(t));
             vec![Command::RequestExtension {
-                until,
+                until: on_the_hour(ctx, deadline + Duration::days(1)).unwrap_or(deadline),
                 reason: opinion(),
             }]
         }
+        CommandKind::AcceptOrder => vec![Command::AcceptOrder {
+            note: String::new(),
+        }],
+        CommandKind::RefuseOrder => vec![Command::RefuseOrder {
+            reason: NonAcceptance::ContestedReply,
+            note: opinion(),
+        }],
+        CommandKind::InformCaller => state
+            .order
+            .iter()
+            .flat_map(|o| o.owed.iter())
+            .map(|about| Command::InformCaller {
+                about: *about,
+                method: ContactMethod::Phone,
+                told_at: ctx.now,
+                note: String::new(),
+            })
+            .collect(),
+        CommandKind::ReturnOrder => vec![Command::ReturnOrder { reason: opinion() }],
+        CommandKind::RequestCommitment => vec![Command::RequestCommitment {
+            until: a_day_later(state, ctx),
+            reason: opinion(),
+        }],
+        CommandKind::DecideCommitment => vec![Command::DecideCommitment {
+            approve: true,
+            opinion: opinion(),
+        }],
+        CommandKind::CallBack => vec![Command::CallBack {
+            answers: CallbackAnswers {
+                told_result_and_basis: true,
+                factual: true,
+                misconduct: false,
+                satisfaction: Satisfaction::Satisfied,
+            },
+            note: String::new(),
+        }],
+        CommandKind::ReopenOrder => vec![Command::ReopenOrder { reason: opinion() }],
+        CommandKind::MarkTypical => vec![Command::MarkTypical {
+            typical: state.order.as_ref().is_some_and(|o| o.typical.is_none()),
+        }],
         CommandKind::RequestSuspension => vec![Command::RequestSuspension { reason: opinion() }],
         CommandKind::RequestResumption => vec![Command::RequestResumption { reason: opinion() }],
         CommandKind::Decompose => state

@@ -1028,19 +1028,11 @@ async fn view(
         )
     });
 
-    // A hotline work order's part and its acts: each form only where the core's rules
-    // accept a sample of its command from this person now (as `acts_on_offer` finds the
-    // item's other acts).
+    // A hotline work order's part and its acts (offered by the core as every act).
     let order = super::hotline::order_view(s, &org, now, &|u| name(&org, u));
     let o = s.order.as_ref();
-    let probe = |c: Command| (o.is_some() && may(c)).then(fresh);
-    let accept_order = probe(Command::AcceptOrder {
-        note: String::new(),
-    });
-    let refuse_order = probe(Command::RefuseOrder {
-        reason: NonAcceptance::ContestedReply,
-        note: "—".to_owned(),
-    });
+    let accept_order = on(CommandKind::AcceptOrder);
+    let refuse_order = on(CommandKind::RefuseOrder);
     let owed_choices: Vec<Choice> = o
         .map(|o| {
             o.owed
@@ -1060,26 +1052,10 @@ async fn view(
                 .collect()
         })
         .unwrap_or_default();
-    let inform_caller = (!owed_choices.is_empty()).then(fresh);
-    let return_order = probe(Command::ReturnOrder {
-        reason: "—".to_owned(),
-    });
-    // A day after the deadline in force, at the end of the day (on the hour).
-    let later = {
-        let deadline = duban_core::domain::effective_deadline(s, now, cal)
-            .unwrap_or(now)
-            .max(now);
-        let day = cal.due_date(deadline);
-        cal.end_of_day(day.succ_opt().unwrap_or(day))
-    };
-    let request_commitment = probe(Command::RequestCommitment {
-        until: later,
-        reason: "—".to_owned(),
-    });
-    let decide_commitment = probe(Command::DecideCommitment {
-        approve: true,
-        opinion: String::new(),
-    });
+    let inform_caller = on(CommandKind::InformCaller).filter(|_| !owed_choices.is_empty());
+    let return_order = on(CommandKind::ReturnOrder);
+    let request_commitment = on(CommandKind::RequestCommitment);
+    let decide_commitment = on(CommandKind::DecideCommitment);
     let commitment = o.and_then(|o| o.pending_commitment()).map(|c| {
         request(
             c.mark.by,
@@ -1088,23 +1064,10 @@ async fn view(
             &commit_reason,
         )
     });
-    let call_back = probe(Command::CallBack {
-        answers: CallbackAnswers {
-            told_result_and_basis: true,
-            factual: true,
-            misconduct: false,
-            satisfaction: Satisfaction::Satisfied,
-        },
-        note: String::new(),
-    });
-    let reopen_order = probe(Command::ReopenOrder {
-        reason: "—".to_owned(),
-    });
+    let call_back = on(CommandKind::CallBack);
+    let reopen_order = on(CommandKind::ReopenOrder);
     let typical_now = o.is_some_and(|o| o.typical.is_some());
-    let mark_typical = probe(Command::MarkTypical {
-        typical: !typical_now,
-    })
-    .map(|c| (c, !typical_now));
+    let mark_typical = on(CommandKind::MarkTypical).map(|c| (c, !typical_now));
     // Dispatch (or, after a return, transfer) on the dispatch page, when the rules would
     // take a dispatch from this person now.
     let dispatch = if o.is_some()
@@ -1146,19 +1109,7 @@ async fn view(
     } else {
         None
     };
-    // An order's reply follows the office's template: the core's sample (one word) does
-    // not, so the reply is asked of the rules with a sample that does.
-    let report_completion = on(CommandKind::ReportCompletion).or_else(|| {
-        let sections = &org.policy.hotline.reply_sections;
-        let sample = compose_reply(sections, &vec!["—".to_owned(); sections.len()]);
-        probe(Command::ReportCompletion {
-            report: ReportBody {
-                id: ReportId(uuid::Uuid::from_u128(1)),
-                text: sample,
-                evidence: Vec::new(),
-            },
-        })
-    });
+    let report_completion = on(CommandKind::ReportCompletion);
     let reply_sections = if o.is_some() && report_completion.is_some() {
         org.policy.hotline.reply_sections.clone()
     } else {
