@@ -515,3 +515,83 @@ both!(a_12369_order_says_its_extension_rule, |s: Server| async move {
     assert!(html.contains("id=\"act-request_extension\""));
     assert!(html.contains("id=\"extension-once\""));
 });
+
+both!(the_hotline_pages_speak_english_to_an_english_browser, |s: Server| async move {
+    let f = s.fixture().await;
+    let sup = Who::new(&s, "supervisor").await;
+    let head_b = Who::new(&s, "head-b").await;
+    let a = sup
+        .intake("13800138000", "城关镇幸福路12号", "餐馆油烟扰民", "citizen")
+        .await;
+    // A second call from the same phone: its acceptance offers the first as a duplicate.
+    let b = sup
+        .intake("13800138000", "城关镇幸福路12号", "餐馆油烟扰民", "citizen")
+        .await;
+    sup.act(&a, "accept_order", &[]).await;
+    sup.dispatch(&a, f.unit_b).await;
+    head_b.act(&a, "receive", &[]).await;
+    head_b.reply(&a).await;
+    sup.act(
+        &a,
+        "call_back",
+        &[
+            ("told", "yes"),
+            ("factual", "yes"),
+            ("misconduct", "no"),
+            ("satisfaction", "unsatisfied"),
+        ],
+    )
+    .await;
+    // What people entered, and the policy's names: data, shown as entered.
+    let api = s.login("supervisor").await;
+    let mut data: Vec<String> = ["县政府", "督查室", "交通运输局", "公路股", "教育局"]
+        .iter()
+        .map(|d| (*d).to_owned())
+        .collect();
+    for task in [&a, &b] {
+        data.push(detail(&s, &api, task).await["number"].as_str().expect("number").to_owned());
+    }
+    data.extend(
+        [
+            "王女士",
+            "13800138000",
+            "城关镇幸福路12号",
+            "餐馆油烟扰民",
+            "幸福路餐馆",
+            "【办理结果】",
+            "【政策依据】",
+            "【承办人及联系电话】",
+            "办理结果",
+            "政策依据",
+            "承办人及联系电话",
+        ]
+        .iter()
+        .map(|d| (*d).to_owned()),
+    );
+    data.extend(REPLY.iter().map(|(_, t)| (*t).to_owned()));
+    for (who, path) in [
+        (&sup, "/hotline".to_owned()),
+        (&sup, "/hotline/new".to_owned()),
+        (&sup, format!("/items/{a}")),
+        (&sup, format!("/items/{b}")),
+    ] {
+        let (status, html) = crate::web::page_in(
+            &who.web,
+            &format!("{}{path}", s.base),
+            Some(&who.cookie),
+            Some("en"),
+        )
+        .await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains("<html lang=\"en\""), "{path}");
+        crate::web::all_english(&path, &html, &data);
+    }
+    let (_, html) = crate::web::page_in(
+        &sup.web,
+        &format!("{}/items/{b}", s.base),
+        Some(&sup.cookie),
+        Some("en"),
+    )
+    .await;
+    assert!(html.contains("Likely duplicates") && html.contains("Same caller phone"));
+});
