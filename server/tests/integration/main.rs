@@ -10,6 +10,7 @@ mod admin_settings;
 mod blobs;
 mod browser;
 mod browser_admin;
+mod browser_hotline;
 mod browser_journey;
 mod browser_settings;
 mod browser_uploads;
