@@ -179,14 +179,7 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
             answers: None,
         }],
         CommandKind::ReportCompletion => {
-            let photo = || {
-                vec![BlobRef::file(
-                    "0".repeat(64),
-                    "image/jpeg",
-                    1,
-                    "sample.jpg",
-                )]
-            };
+            let photo = || vec![BlobRef::file("0".repeat(64), "image/jpeg", 1, "sample.jpg")];
             let mut samples = vec![Command::ReportCompletion {
                 report: report(photo()),
             }];

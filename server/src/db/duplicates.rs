@@ -44,7 +44,11 @@ pub async fn candidates(
          AND t.category IN ({}) ORDER BY t.created_at DESC, t.id LIMIT {limit}",
         placeholders(4, categories.len())
     );
-    let mut args = vec![Val::from(from), Val::from(to), Val::from(except.to_string())];
+    let mut args = vec![
+        Val::from(from),
+        Val::from(to),
+        Val::from(except.to_string()),
+    ];
     args.extend(categories.iter().map(|c| Val::from(c.clone())));
     tx.rows(&sql, args)
         .await?

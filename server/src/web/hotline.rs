@@ -30,8 +30,8 @@ use chrono::{DateTime, Duration, Utc};
 use duban_core::domain::calendar::Calendar;
 use duban_core::domain::derived::duplicate::{likely_duplicate, DuplicateReason, OrderFacts};
 use duban_core::domain::order::{
-    Acceptance, Line, NonAcceptance, NoticeAbout, OrderChannel, OrderIntake,
-    OrderKind, OrderState, Satisfaction,
+    Acceptance, Line, NonAcceptance, NoticeAbout, OrderChannel, OrderIntake, OrderKind, OrderState,
+    Satisfaction,
 };
 use duban_core::domain::state::{ExtensionOutcome, Status, TaskState};
 use duban_core::domain::Code;
@@ -422,7 +422,12 @@ impl IntakePage {
     }
 }
 
-fn intake_view(session: &Session, now: DateTime<Utc>, f: Intake, errors: Vec<FieldError>) -> IntakePage {
+fn intake_view(
+    session: &Session,
+    now: DateTime<Utc>,
+    f: Intake,
+    errors: Vec<FieldError>,
+) -> IntakePage {
     IntakePage {
         chrome: Chrome::new(Some(session), &session.org.calendar, "/hotline", now),
         lines: options(&f.line, Line::Citizen),
@@ -486,11 +491,7 @@ fn shown(code: &str, zh: impl Into<String>, en: impl Into<String>) -> Shown {
 
 /// The registration the intake form describes, with its intake facts; or each refusal at
 /// its field.
-fn intake_entry(
-    f: &Intake,
-    org: &Org,
-    now: DateTime<Utc>,
-) -> Result<reg::Entry, Vec<FieldError>> {
+fn intake_entry(f: &Intake, org: &Org, now: DateTime<Utc>) -> Result<reg::Entry, Vec<FieldError>> {
     let mut errors = Vec::new();
     let line = Line::from_text(&f.line);
     let category = line.and_then(|l| {
@@ -531,7 +532,11 @@ fn intake_entry(
     if channel.is_none() {
         errors.push(FieldError {
             field: "channel",
-            shown: shown("input.order_channel", "请选择来电渠道", "choose the channel"),
+            shown: shown(
+                "input.order_channel",
+                "请选择来电渠道",
+                "choose the channel",
+            ),
         });
     }
     if f.subject.trim().is_empty() {
@@ -827,10 +832,19 @@ pub(super) fn order_view(
         (lang.t("hotline-line"), lang.name(o.line()).to_owned()),
         (lang.t("hotline-called-at"), local(cal, o.intake.called_at)),
         (lang.t("hotline-kind"), lang.name(o.intake.kind).to_owned()),
-        (lang.t("hotline-channel"), lang.name(o.intake.channel).to_owned()),
+        (
+            lang.t("hotline-channel"),
+            lang.name(o.intake.channel).to_owned(),
+        ),
         (lang.t("hotline-subject"), o.intake.subject.clone()),
-        (lang.t("hotline-urgent-safety"), yes_no(o.intake.urgent_safety)),
-        (lang.t("hotline-keep-private"), yes_no(o.intake.keep_private)),
+        (
+            lang.t("hotline-urgent-safety"),
+            yes_no(o.intake.urgent_safety),
+        ),
+        (
+            lang.t("hotline-keep-private"),
+            yes_no(o.intake.keep_private),
+        ),
     ];
     if let Some(n) = &o.intake.platform_number {
         facts.push((lang.t("hotline-platform-number"), n.clone()));

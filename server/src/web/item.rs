@@ -53,10 +53,10 @@ use duban_core::domain::offer::{acts_on_offer, urged_lately};
 use duban_core::domain::order::{
     CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout, Satisfaction,
 };
-use duban_core::domain::Code;
 use duban_core::domain::permission::may_assign;
 use duban_core::domain::state::{ReportStatus, Status, TaskState};
 use duban_core::domain::trail::{verify, Hash, TrailEntry, TrailError};
+use duban_core::domain::Code;
 use duban_core::domain::{decide, Command, Context, Event, EventKind, TaskId, UserId};
 use duban_core::protocol::CommandEnvelope;
 
@@ -1060,7 +1060,10 @@ async fn view(
         request(
             c.mark.by,
             c.mark.at,
-            i18n::t_args("hotline-commitment-request", &[("until", &due(cal, c.until))]),
+            i18n::t_args(
+                "hotline-commitment-request",
+                &[("until", &due(cal, c.until))],
+            ),
             &commit_reason,
         )
     });
@@ -1434,7 +1437,9 @@ impl ActForm {
             }
             "decide_report" => format!("report-{}", self.report.trim()),
             // A refusal as a duplicate of a candidate is that candidate's form.
-            "refuse_order" if self.x("reason_code") == "already_accepted" && !self.x("of").is_empty() => {
+            "refuse_order"
+                if self.x("reason_code") == "already_accepted" && !self.x("of").is_empty() =>
+            {
                 format!("dup-{}", self.x("of").trim())
             }
             other => other.to_owned(),
@@ -1696,12 +1701,12 @@ impl ActForm {
                         }
                     })
                     .ok_or_else(|| {
-                    bad(
-                        "input.told_at",
-                        "告知时间应为年-月-日 时:分",
-                        "the time the caller was told reads YYYY-MM-DD HH:MM",
-                    )
-                })?,
+                        bad(
+                            "input.told_at",
+                            "告知时间应为年-月-日 时:分",
+                            "the time the caller was told reads YYYY-MM-DD HH:MM",
+                        )
+                    })?,
                 note: self.note.trim().to_owned(),
             },
             "return_order" => Command::ReturnOrder { reason },

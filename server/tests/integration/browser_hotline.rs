@@ -116,13 +116,17 @@ async fn in_a_browser_a_call_is_taken_dispatched_replied_and_called_back() {
         b.go(&format!("{base}/hotline")).await;
         b.check_page(&shot("desk")).await;
         b.click("#to-intake").await;
-        b.wait_for("return !!document.querySelector('#intake-form')", "the intake form")
-            .await;
+        b.wait_for(
+            "return !!document.querySelector('#intake-form')",
+            "the intake form",
+        )
+        .await;
         b.check_page(&shot("intake")).await;
         b.type_into("#caller_name", "王女士").await;
         b.type_into("#caller_phone", "13800138000").await;
         b.type_into("#caller_address", "城关镇幸福路12号").await;
-        b.type_into("#subject", &format!("幸福路餐馆({size})")).await;
+        b.type_into("#subject", &format!("幸福路餐馆({size})"))
+            .await;
         b.type_into("#content", "楼下餐馆油烟扰民,夜间噪音大").await;
         b.click("#submit").await;
         b.wait_for(
@@ -131,23 +135,28 @@ async fn in_a_browser_a_call_is_taken_dispatched_replied_and_called_back() {
         )
         .await;
         let url = b.url().await;
-        let task = url
-            .rsplit('/')
-            .next()
-            .expect("the order's id")
-            .to_owned();
-        b.wait_for("return !!document.querySelector('#act-accept_order')", "acceptance offered")
-            .await;
+        let task = url.rsplit('/').next().expect("the order's id").to_owned();
+        b.wait_for(
+            "return !!document.querySelector('#act-accept_order')",
+            "acceptance offered",
+        )
+        .await;
         b.check_page(&shot("to-accept")).await;
 
         // Accepted, then dispatched to the transport bureau on the dispatch page.
         act(&b, "act-accept_order", "已受理").await;
-        b.wait_for("return !!document.querySelector('#dispatch-clock')", "the dispatch clock")
-            .await;
+        b.wait_for(
+            "return !!document.querySelector('#dispatch-clock')",
+            "the dispatch clock",
+        )
+        .await;
         b.check_page(&shot("accepted")).await;
         b.click("#to-dispatch").await;
-        b.wait_for("return !!document.querySelector('#dispatch-form')", "the dispatch page")
-            .await;
+        b.wait_for(
+            "return !!document.querySelector('#dispatch-form')",
+            "the dispatch page",
+        )
+        .await;
         b.check_page(&shot("dispatch")).await;
         b.script(&format!(
             "document.querySelector('#dispatch-form input[name=leads][value=\"{}\"]').checked = true; return true;",
@@ -161,8 +170,11 @@ async fn in_a_browser_a_call_is_taken_dispatched_replied_and_called_back() {
         // The unit's head receives it and replies in the template.
         sign_in(&b, &base, "head-a").await;
         b.go(&format!("{base}/items/{task}")).await;
-        b.wait_for("return !!document.querySelector('#act-receive')", "to receive")
-            .await;
+        b.wait_for(
+            "return !!document.querySelector('#act-receive')",
+            "to receive",
+        )
+        .await;
         b.check_page(&shot("to-receive")).await;
         act(&b, "act-receive", "已签收").await;
         reply(&b, &base, &task, &shot("reply")).await;

@@ -7,8 +7,8 @@
 //! satisfied second call-back, the typical mark — and who may not: a unit staffer cannot
 //! accept or call back, nor can anyone but the first dispatcher call back.
 
-use reqwest::header::{COOKIE, LOCATION};
 use duban_core::domain::UnitId;
+use reqwest::header::{COOKIE, LOCATION};
 use serde_json::Value;
 
 use crate::support::*;
@@ -90,7 +90,12 @@ impl<'a> Who<'a> {
     }
 
     async fn get(&self, path: &str) -> (u16, String) {
-        page(&self.web, &format!("{}{path}", self.s.base), Some(&self.cookie)).await
+        page(
+            &self.web,
+            &format!("{}{path}", self.s.base),
+            Some(&self.cookie),
+        )
+        .await
     }
 
     async fn post(&self, path: &str, fields: &[(&str, String)]) -> (u16, String, String) {
@@ -133,8 +138,8 @@ impl<'a> Who<'a> {
     ) -> (u16, String) {
         let (status, html) = self.get(&format!("/items/{task}")).await;
         assert_eq!(status, 200, "{form_id}: the item page");
-        let command = command_in(&html, form_id)
-            .unwrap_or_else(|| panic!("{form_id} is not offered"));
+        let command =
+            command_in(&html, form_id).unwrap_or_else(|| panic!("{form_id} is not offered"));
         let mut all = vec![("command", command), ("act", act.to_owned())];
         all.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let (status, _, body) = self.post(&format!("/items/{task}/act"), &all).await;
@@ -165,7 +170,10 @@ impl<'a> Who<'a> {
         let (status, html) = self.get(&format!("/items/{task}")).await;
         assert_eq!(status, 200);
         let command = command_in(&html, "act-report_completion").expect("reply form");
-        let mut all = vec![("command", command), ("act", "report_completion".to_owned())];
+        let mut all = vec![
+            ("command", command),
+            ("act", "report_completion".to_owned()),
+        ];
         all.extend(REPLY.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let (status, _, body) = self.post(&format!("/items/{task}/act"), &all).await;
         assert_eq!(status, 303, "reply refused: {}", refusal(&body));
@@ -188,7 +196,9 @@ impl<'a> Who<'a> {
 
 /// The item as the API shows it.
 async fn detail(s: &Server, token: &str, task: &str) -> Value {
-    s.get(token, &format!("/api/v1/tasks/{task}")).await.expect(200)
+    s.get(token, &format!("/api/v1/tasks/{task}"))
+        .await
+        .expect(200)
 }
 
 async fn status(s: &Server, token: &str, task: &str) -> String {
@@ -227,7 +237,11 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
     assert_eq!(staff_a.get("/hotline").await.0, 403);
     assert_eq!(staff_a.get("/hotline/new").await.0, 403);
     assert!(sup.get("/overview").await.1.contains("href=\"/hotline\""));
-    assert!(!staff_a.get("/overview").await.1.contains("href=\"/hotline\""));
+    assert!(!staff_a
+        .get("/overview")
+        .await
+        .1
+        .contains("href=\"/hotline\""));
 
     // A refused field is shown at the field, with what was typed kept; nothing registered.
     let (_, html) = sup.get("/hotline/new").await;
@@ -277,7 +291,8 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
     assert!(stage(&desk, "accept").contains(&a));
 
     // Accepted; the caller told; on the desk with its dispatch clock.
-    sup.act(&a, "accept_order", &[("note", "属于受理范围")]).await;
+    sup.act(&a, "accept_order", &[("note", "属于受理范围")])
+        .await;
     let (_, desk) = sup.get("/hotline").await;
     assert!(stage(&desk, "dispatch").contains(&a));
     assert!(stage(&desk, "dispatch").contains("剩余"), "the clock");
@@ -344,7 +359,10 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
     sup.act(
         &legal,
         "refuse_order",
-        &[("reason_code", "legal_channel"), ("legal_channel", "民事诉讼")],
+        &[
+            ("reason_code", "legal_channel"),
+            ("legal_channel", "民事诉讼"),
+        ],
     )
     .await;
     let contested = sup
@@ -365,7 +383,10 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
     sup.act(
         &contested,
         "refuse_order",
-        &[("reason_code", "contested_reply"), ("note", "已于上月答复,无新情况")],
+        &[
+            ("reason_code", "contested_reply"),
+            ("note", "已于上月答复,无新情况"),
+        ],
     )
     .await;
     for (task, code) in [
@@ -398,7 +419,9 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
     assert!(html.contains("id=\"to-dispatch\""), "transfer offered");
     sup.dispatch(&a, f.unit_b).await;
     let d = detail(&s, &api, &a).await;
-    let transfers = d["state"]["order"]["transfers"].as_array().expect("transfers");
+    let transfers = d["state"]["order"]["transfers"]
+        .as_array()
+        .expect("transfers");
     assert_eq!(transfers.len(), 1);
     assert_eq!(transfers[0]["to"], f.unit_b.to_string());
 
@@ -409,7 +432,10 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
         .act(
             &a,
             "request_commitment",
-            &[("until", until.as_str()), ("reason", "需协调市场监管部门联合执法")],
+            &[
+                ("until", until.as_str()),
+                ("reason", "需协调市场监管部门联合执法"),
+            ],
         )
         .await;
     let (_, desk) = sup.get("/hotline").await;
@@ -421,7 +447,11 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
 
     // The reply in the office's template: one text per section, composed.
     let (_, html) = head_b.get(&format!("/items/{a}")).await;
-    assert_eq!(html.matches("name=\"section\"").count(), 3, "one field a section");
+    assert_eq!(
+        html.matches("name=\"section\"").count(),
+        3,
+        "one field a section"
+    );
     // A section left empty is refused by the template's rule.
     let (code, body) = head_b
         .try_act(
@@ -439,7 +469,12 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
         .expect("trail")
         .iter()
         .filter(|t| t["event"]["kind"]["event"] == "completion_reported")
-        .map(|t| t["event"]["kind"]["report"]["text"].as_str().unwrap_or("").to_owned())
+        .map(|t| {
+            t["event"]["kind"]["report"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
         .collect();
     assert_eq!(texts.len(), 1);
     assert!(
@@ -462,8 +497,14 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
         ]
     };
     let before = trail_len(&s, &api, &a).await;
-    assert_ne!(admin.forge(&a, "call_back", &answers("satisfied")).await, 303);
-    assert_ne!(head_b.forge(&a, "call_back", &answers("satisfied")).await, 303);
+    assert_ne!(
+        admin.forge(&a, "call_back", &answers("satisfied")).await,
+        303
+    );
+    assert_ne!(
+        head_b.forge(&a, "call_back", &answers("satisfied")).await,
+        303
+    );
     assert_eq!(trail_len(&s, &api, &a).await, before);
 
     // Unsatisfied; reopened to the same unit; replied again; satisfied.
@@ -499,99 +540,115 @@ both!(takes_a_call_and_walks_every_act, |s: Server| async move {
     assert!(d["state"]["order"]["typical"].is_null());
 });
 
-both!(a_12369_order_says_its_extension_rule, |s: Server| async move {
-    let f = s.fixture().await;
-    let sup = Who::new(&s, "supervisor").await;
-    let head_a = Who::new(&s, "head-a").await;
-    let task = sup
-        .intake("13700000000", "河滨路3号", "河道排污口夜间排放黑水", "environment")
-        .await;
-    sup.act(&task, "accept_order", &[]).await;
-    sup.dispatch(&task, f.unit_a).await;
-    head_a.act(&task, "receive", &[]).await;
-    let (_, html) = head_a.get(&format!("/items/{task}")).await;
-    // A 12369 order asks for its extension, never a committed deadline.
-    assert!(!html.contains("id=\"act-request_commitment\""));
-    assert!(html.contains("id=\"act-request_extension\""));
-    assert!(html.contains("id=\"extension-once\""));
-});
-
-both!(the_hotline_pages_speak_english_to_an_english_browser, |s: Server| async move {
-    let f = s.fixture().await;
-    let sup = Who::new(&s, "supervisor").await;
-    let head_b = Who::new(&s, "head-b").await;
-    let a = sup
-        .intake("13800138000", "城关镇幸福路12号", "餐馆油烟扰民", "citizen")
-        .await;
-    // A second call from the same phone: its acceptance offers the first as a duplicate.
-    let b = sup
-        .intake("13800138000", "城关镇幸福路12号", "餐馆油烟扰民", "citizen")
-        .await;
-    sup.act(&a, "accept_order", &[]).await;
-    sup.dispatch(&a, f.unit_b).await;
-    head_b.act(&a, "receive", &[]).await;
-    head_b.reply(&a).await;
-    sup.act(
-        &a,
-        "call_back",
-        &[
-            ("told", "yes"),
-            ("factual", "yes"),
-            ("misconduct", "no"),
-            ("satisfaction", "unsatisfied"),
-        ],
-    )
-    .await;
-    // What people entered, and the policy's names: data, shown as entered.
-    let api = s.login("supervisor").await;
-    let mut data: Vec<String> = ["县政府", "督查室", "交通运输局", "公路股", "教育局"]
-        .iter()
-        .map(|d| (*d).to_owned())
-        .collect();
-    for task in [&a, &b] {
-        data.push(detail(&s, &api, task).await["number"].as_str().expect("number").to_owned());
+both!(
+    a_12369_order_says_its_extension_rule,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = Who::new(&s, "supervisor").await;
+        let head_a = Who::new(&s, "head-a").await;
+        let task = sup
+            .intake(
+                "13700000000",
+                "河滨路3号",
+                "河道排污口夜间排放黑水",
+                "environment",
+            )
+            .await;
+        sup.act(&task, "accept_order", &[]).await;
+        sup.dispatch(&task, f.unit_a).await;
+        head_a.act(&task, "receive", &[]).await;
+        let (_, html) = head_a.get(&format!("/items/{task}")).await;
+        // A 12369 order asks for its extension, never a committed deadline.
+        assert!(!html.contains("id=\"act-request_commitment\""));
+        assert!(html.contains("id=\"act-request_extension\""));
+        assert!(html.contains("id=\"extension-once\""));
     }
-    data.extend(
-        [
-            "王女士",
-            "13800138000",
-            "城关镇幸福路12号",
-            "餐馆油烟扰民",
-            "幸福路餐馆",
-            "【办理结果】",
-            "【政策依据】",
-            "【承办人及联系电话】",
-            "办理结果",
-            "政策依据",
-            "承办人及联系电话",
-        ]
-        .iter()
-        .map(|d| (*d).to_owned()),
-    );
-    data.extend(REPLY.iter().map(|(_, t)| (*t).to_owned()));
-    for (who, path) in [
-        (&sup, "/hotline".to_owned()),
-        (&sup, "/hotline/new".to_owned()),
-        (&sup, format!("/items/{a}")),
-        (&sup, format!("/items/{b}")),
-    ] {
-        let (status, html) = crate::web::page_in(
-            &who.web,
-            &format!("{}{path}", s.base),
-            Some(&who.cookie),
+);
+
+both!(
+    the_hotline_pages_speak_english_to_an_english_browser,
+    |s: Server| async move {
+        let f = s.fixture().await;
+        let sup = Who::new(&s, "supervisor").await;
+        let head_b = Who::new(&s, "head-b").await;
+        let a = sup
+            .intake("13800138000", "城关镇幸福路12号", "餐馆油烟扰民", "citizen")
+            .await;
+        // A second call from the same phone: its acceptance offers the first as a duplicate.
+        let b = sup
+            .intake("13800138000", "城关镇幸福路12号", "餐馆油烟扰民", "citizen")
+            .await;
+        sup.act(&a, "accept_order", &[]).await;
+        sup.dispatch(&a, f.unit_b).await;
+        head_b.act(&a, "receive", &[]).await;
+        head_b.reply(&a).await;
+        sup.act(
+            &a,
+            "call_back",
+            &[
+                ("told", "yes"),
+                ("factual", "yes"),
+                ("misconduct", "no"),
+                ("satisfaction", "unsatisfied"),
+            ],
+        )
+        .await;
+        // What people entered, and the policy's names: data, shown as entered.
+        let api = s.login("supervisor").await;
+        let mut data: Vec<String> = ["县政府", "督查室", "交通运输局", "公路股", "教育局"]
+            .iter()
+            .map(|d| (*d).to_owned())
+            .collect();
+        for task in [&a, &b] {
+            data.push(
+                detail(&s, &api, task).await["number"]
+                    .as_str()
+                    .expect("number")
+                    .to_owned(),
+            );
+        }
+        data.extend(
+            [
+                "王女士",
+                "13800138000",
+                "城关镇幸福路12号",
+                "餐馆油烟扰民",
+                "幸福路餐馆",
+                "【办理结果】",
+                "【政策依据】",
+                "【承办人及联系电话】",
+                "办理结果",
+                "政策依据",
+                "承办人及联系电话",
+            ]
+            .iter()
+            .map(|d| (*d).to_owned()),
+        );
+        data.extend(REPLY.iter().map(|(_, t)| (*t).to_owned()));
+        for (who, path) in [
+            (&sup, "/hotline".to_owned()),
+            (&sup, "/hotline/new".to_owned()),
+            (&sup, format!("/items/{a}")),
+            (&sup, format!("/items/{b}")),
+        ] {
+            let (status, html) = crate::web::page_in(
+                &who.web,
+                &format!("{}{path}", s.base),
+                Some(&who.cookie),
+                Some("en"),
+            )
+            .await;
+            assert_eq!(status, 200, "{path}");
+            assert!(html.contains("<html lang=\"en\""), "{path}");
+            crate::web::all_english(&path, &html, &data);
+        }
+        let (_, html) = crate::web::page_in(
+            &sup.web,
+            &format!("{}/items/{b}", s.base),
+            Some(&sup.cookie),
             Some("en"),
         )
         .await;
-        assert_eq!(status, 200, "{path}");
-        assert!(html.contains("<html lang=\"en\""), "{path}");
-        crate::web::all_english(&path, &html, &data);
+        assert!(html.contains("Likely duplicates") && html.contains("Same caller phone"));
     }
-    let (_, html) = crate::web::page_in(
-        &sup.web,
-        &format!("{}/items/{b}", s.base),
-        Some(&sup.cookie),
-        Some("en"),
-    )
-    .await;
-    assert!(html.contains("Likely duplicates") && html.contains("Same caller phone"));
-});
+);

@@ -147,11 +147,26 @@ mod tests {
 
     #[test]
     fn phones_are_compared_by_their_digits_without_the_country_code() {
-        assert_eq!(normalise_phone("138 0013 8000").as_deref(), Some("13800138000"));
-        assert_eq!(normalise_phone("+86 138-0013-8000").as_deref(), Some("13800138000"));
-        assert_eq!(normalise_phone("0086 13800138000").as_deref(), Some("13800138000"));
-        assert_eq!(normalise_phone("8613800138000").as_deref(), Some("13800138000"));
-        assert_eq!(normalise_phone("0571-8888 6666").as_deref(), Some("057188886666"));
+        assert_eq!(
+            normalise_phone("138 0013 8000").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            normalise_phone("+86 138-0013-8000").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            normalise_phone("0086 13800138000").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            normalise_phone("8613800138000").as_deref(),
+            Some("13800138000")
+        );
+        assert_eq!(
+            normalise_phone("0571-8888 6666").as_deref(),
+            Some("057188886666")
+        );
         assert_eq!(normalise_phone("12345"), None, "too short to compare");
         assert_eq!(normalise_phone("不详"), None);
     }
@@ -179,12 +194,18 @@ mod tests {
             Some(DuplicateReason::SamePhone),
             "same caller, whatever the content"
         );
-        assert_eq!(likely_duplicate(&b, &a, 30), Some(DuplicateReason::SamePhone));
+        assert_eq!(
+            likely_duplicate(&b, &a, 30),
+            Some(DuplicateReason::SamePhone)
+        );
         // Outside the window: not offered.
         let late = facts(31, Some("13800138000"), None, "小区门口垃圾无人清运");
         assert_eq!(likely_duplicate(&a, &late, 30), None);
-        assert_eq!(likely_duplicate(&a, &facts(30, Some("13800138000"), None, ""), 30),
-            Some(DuplicateReason::SamePhone), "the window's last day counts");
+        assert_eq!(
+            likely_duplicate(&a, &facts(30, Some("13800138000"), None, ""), 30),
+            Some(DuplicateReason::SamePhone),
+            "the window's last day counts"
+        );
     }
 
     #[test]
