@@ -17,7 +17,14 @@
 //!   office's and leaders': review, rating, instruction, the approvals, urging (a note, and
 //!   for a phone call its local time and who answered), escalation (升级督办), close, revoke,
 //!   archive (归档); anyone's comment or
-//!   reply, follow and unfollow. The forms shown are exactly the acts the core offers the
+//!   reply, follow and unfollow; for a hotline work order (`hotline`), its intake facts and
+//!   steps, and its acts: accept (受理), not accept with a reason (不予受理: outside the
+//!   remit and where to go, a legal channel, already accepted with the link and how to
+//!   follow it — offered with each likely duplicate — or a contested reply with an
+//!   explanation), tell the caller (what about, how, when), return (退单, instead of a
+//!   decline), a committed deadline asked and decided (承诺件), the reply in the office's
+//!   template (one field a section of `policy.hotline.reply_sections`, composed into
+//!   `【section】text` lines), the call-back's four answers (回访), reopen (重办), typical. The forms shown are exactly the acts the core offers the
 //!   person now (`offer::acts_on_offer`, as the phones' screens), never chosen by role. An
 //!   urging within the policy's `urge_interval_hours` of the last is not sent unless the form
 //!   confirms it (`confirm=1`): the form comes back asking. From htmx the item's part of the

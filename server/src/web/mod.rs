@@ -25,7 +25,8 @@
 //! - the other pages, one module each: `inbox` (`/inbox`, and the unread count in the
 //!   header), `list` (`/items`: the views, keyword search), `portal` (the leaders'
 //!   portals), `register` (registration, import, dispatch), `item`
-//!   (the item page and its acts, its files), `stats` (statistics, a person's calendar and
+//!   (the item page and its acts, its files), `hotline` (the hotline work-order desk,
+//!   the intake form, likely duplicates), `stats` (statistics, a person's calendar and
 //!   timeline, monitoring, the unit head's and personal portals), `scores` (rankings with
 //!   every point, bulletins), `export` (the ledger and its xlsx, the statistics' xlsx, the
 //!   item archive), `uploads` (photos and files from the browser: `PUT /uploads/{hash}`,
