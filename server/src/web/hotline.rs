@@ -1002,3 +1002,32 @@ pub(super) fn order_view(
         now_local: cal.to_local(now).format("%Y-%m-%dT%H:%M").to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dispatch_clock_counts_whole_hours_left_or_overdue() {
+        let due = DateTime::from_timestamp(1_780_000_000, 0).expect("time");
+        // Outside a request the pages speak zh-CN.
+        assert_eq!(
+            clock(due - Duration::minutes(30), due),
+            ("剩余 1 小时".to_owned(), false)
+        );
+        assert_eq!(
+            clock(due - Duration::hours(11), due),
+            ("剩余 11 小时".to_owned(), false)
+        );
+        assert_eq!(
+            clock(due + Duration::minutes(61), due),
+            ("已超时 2 小时".to_owned(), true)
+        );
+        assert_eq!(since(due, due - Duration::minutes(5)), "5 分钟前");
+        assert_eq!(since(due, due - Duration::minutes(150)), "2 小时前");
+        assert_eq!(
+            crate::i18n::Lang::En.t_args("hotline-hours-left", &[("n", &1)]),
+            "1 hour left"
+        );
+    }
+}

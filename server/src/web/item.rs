@@ -2159,6 +2159,20 @@ mod tests {
         assert_eq!(done_text("report_progress"), "已提交进展汇报");
     }
 
+    #[test]
+    fn an_orders_reply_is_composed_section_by_section() {
+        let names = vec!["办理结果".to_owned(), "政策依据".to_owned()];
+        assert_eq!(
+            compose_reply(&names, &[" 已处理 ".to_owned(), "第八十一条".to_owned()]),
+            "【办理结果】已处理\n【政策依据】第八十一条"
+        );
+        // A section not sent is there without text (the core refuses the reply).
+        assert_eq!(
+            compose_reply(&names, &["已处理".to_owned()]),
+            "【办理结果】已处理\n【政策依据】"
+        );
+    }
+
     fn event(text: &str) -> Event {
         Event {
             at: DateTime::from_timestamp(1_700_000_000, 0).expect("time"),
