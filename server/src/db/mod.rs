@@ -17,6 +17,7 @@ pub mod blobs;
 pub mod bulletins;
 pub mod codec;
 pub mod commands;
+pub mod duplicates;
 pub mod gauges;
 pub mod notifications;
 pub mod org;

@@ -20,7 +20,14 @@
 //!   office's and leaders': review, rating, instruction, the approvals, urging (a note, and
 //!   for a phone call its local time and who answered), escalation (升级督办), close, revoke,
 //!   archive (归档); anyone's comment or
-//!   reply, follow and unfollow. The forms shown are exactly the acts the core offers the
+//!   reply, follow and unfollow; for a hotline work order (`hotline`), its intake facts and
+//!   steps, and its acts: accept (受理), not accept with a reason (不予受理: outside the
+//!   remit and where to go, a legal channel, already accepted with the link and how to
+//!   follow it — offered with each likely duplicate — or a contested reply with an
+//!   explanation), tell the caller (what about, how, when), return (退单, instead of a
+//!   decline), a committed deadline asked and decided (承诺件), the reply in the office's
+//!   template (one field a section of `policy.hotline.reply_sections`, composed into
+//!   `【section】text` lines), the call-back's four answers (回访), reopen (重办), typical. The forms shown are exactly the acts the core offers the
 //!   person now (`offer::acts_on_offer`, as the phones' screens), never chosen by role. An
 //!   urging within the policy's `urge_interval_hours` of the last is not sent unless the form
 //!   confirms it (`confirm=1`): the form comes back asking. From htmx the item's part of the
@@ -43,7 +50,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use duban_core::domain::calendar::Calendar;
-use duban_core::domain::command::{CommandKind, PhoneCall, ReportBody, SubtaskSpec, UrgeChannel};
+use duban_core::domain::command::{
+    CommandKind, DispatchOrder, PhoneCall, ReportBody, SubtaskSpec, UrgeChannel,
+};
 use duban_core::domain::decide::working_time_left;
 use duban_core::domain::derived::describe::describe;
 use duban_core::domain::derived::evidence::EvidenceWarning;
@@ -53,9 +62,13 @@ use duban_core::domain::model::{
     Assignee, BlobRef, NoteId, ReportId, Source, TaskNumber, UnitId, Visibility,
 };
 use duban_core::domain::offer::{acts_on_offer, urged_lately};
+use duban_core::domain::order::{
+    CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout, Satisfaction,
+};
 use duban_core::domain::permission::{may_assign, reads_every_item};
 use duban_core::domain::state::{ReportStatus, Status, TaskState};
 use duban_core::domain::trail::{verify, Hash, TrailEntry, TrailError};
+use duban_core::domain::Code;
 use duban_core::domain::{decide, Command, Context, Event, EventKind, TaskId, UserId};
 use duban_core::protocol::CommandEnvelope;
 
@@ -249,6 +262,22 @@ struct Attempt {
     figures: BTreeMap<String, String>,
     /// When an urging waits for confirmation: when the item was last urged (local time).
     confirm: Option<String>,
+    /// A work order's fields as typed (`reason_code`, `refer_to`, `told_at`, …).
+    extra: BTreeMap<String, String>,
+    /// The reply's sections as typed, in the template's order.
+    sections: Vec<String>,
+}
+
+impl Attempt {
+    /// The work-order field `name` as typed (empty if not).
+    fn x(&self, name: &str) -> &str {
+        self.extra.get(name).map_or("", String::as_str)
+    }
+
+    /// The reply's section `i` as typed.
+    fn section(&self, i: &usize) -> &str {
+        self.sections.get(*i).map_or("", String::as_str)
+    }
 }
 
 /// A choice in a picker: its value and what it shows.
@@ -312,6 +341,32 @@ struct ItemView {
     urge: Option<String>,
     follow: Option<String>,
     unfollow: Option<String>,
+    /// The hotline work order's part of the page, for an order.
+    order: Option<super::hotline::OrderView>,
+    /// Its likely duplicates, while its acceptance is to be decided.
+    duplicates: Vec<super::hotline::Duplicate>,
+    accept_order: Option<String>,
+    refuse_order: Option<String>,
+    inform_caller: Option<String>,
+    /// What the caller may be told about now (the notices owed).
+    owed_choices: Vec<Choice>,
+    /// How a caller may be told.
+    methods: Vec<Choice>,
+    /// The call-back's satisfaction answers.
+    satisfactions: Vec<Choice>,
+    return_order: Option<String>,
+    request_commitment: Option<String>,
+    decide_commitment: Option<String>,
+    /// The committed-deadline request waiting for the office.
+    commitment: Option<Request>,
+    call_back: Option<String>,
+    reopen_order: Option<String>,
+    /// The typical mark's form: its command id and the mark it sets.
+    mark_typical: Option<(String, bool)>,
+    /// The dispatch page's link text, when the person may dispatch (or transfer) it now.
+    dispatch: Option<String>,
+    /// The office's reply template, when the completion report is the order's reply.
+    reply_sections: Vec<String>,
     /// Whom a sub-item may be given to: units (`unit:<id>`) and people (`user:<id>`).
     handlers: Vec<Choice>,
     /// Whom the item may be shared with (the lead unit's people not handling it yet).
@@ -423,9 +478,19 @@ impl ItemView {
             &self.urge,
             &self.follow,
             &self.unfollow,
+            &self.accept_order,
+            &self.refuse_order,
+            &self.inform_caller,
+            &self.return_order,
+            &self.request_commitment,
+            &self.decide_commitment,
+            &self.call_back,
+            &self.reopen_order,
+            &self.dispatch,
         ]
         .iter()
         .any(|f| f.is_some())
+            || self.mark_typical.is_some()
             || !self.decisions.is_empty()
             || self.reports.iter().any(|r| r.decide.is_some())
     }
@@ -468,6 +533,11 @@ fn unit_name(org: &Org, a: &Assignee) -> String {
 /// A time as the organisation's calendar reads it.
 fn local(cal: &Calendar, t: DateTime<Utc>) -> String {
     cal.to_local(t).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A deadline as the item page shows it (for the hotline's parts of it).
+pub(super) fn due_text(cal: &Calendar, t: DateTime<Utc>) -> String {
+    due(cal, t)
 }
 
 /// A deadline: the date for the end of a day (local midnight), else date and hour.
@@ -694,6 +764,7 @@ async fn view(
     let mut notes_raw: Vec<RawNote> = Vec::new();
     let (mut ext_reason, mut susp_reason, mut res_reason) =
         (String::new(), String::new(), String::new());
+    let mut commit_reason = String::new();
     for e in &events {
         match &e.kind {
             EventKind::Registered(r) => content.clone_from(&r.content),
@@ -718,6 +789,7 @@ async fn view(
             EventKind::ExtensionRequested { reason, .. } => ext_reason.clone_from(reason),
             EventKind::SuspensionRequested { reason } => susp_reason.clone_from(reason),
             EventKind::ResumptionRequested { reason } => res_reason.clone_from(reason),
+            EventKind::CommitmentRequested { reason, .. } => commit_reason.clone_from(reason),
             _ => {}
         }
     }
@@ -1098,6 +1170,131 @@ async fn view(
         )
     });
 
+    // A hotline work order's part and its acts (offered by the core as every act).
+    let order = super::hotline::order_view(s, &org, now, &|u| name(&org, u));
+    let o = s.order.as_ref();
+    let accept_order = on(CommandKind::AcceptOrder);
+    let refuse_order = on(CommandKind::RefuseOrder);
+    let owed_choices: Vec<Choice> = o
+        .map(|o| {
+            o.owed
+                .iter()
+                .filter(|about| {
+                    may(Command::InformCaller {
+                        about: **about,
+                        method: ContactMethod::Phone,
+                        told_at: now,
+                        note: String::new(),
+                    })
+                })
+                .map(|about| Choice {
+                    value: about.code().to_owned(),
+                    label: lang.name(*about).to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let inform_caller = on(CommandKind::InformCaller).filter(|_| !owed_choices.is_empty());
+    let return_order = on(CommandKind::ReturnOrder);
+    let request_commitment = on(CommandKind::RequestCommitment);
+    let decide_commitment = on(CommandKind::DecideCommitment);
+    let commitment = o.and_then(|o| o.pending_commitment()).map(|c| {
+        request(
+            c.mark.by,
+            c.mark.at,
+            i18n::t_args(
+                "hotline-commitment-request",
+                &[("until", &due(cal, c.until))],
+            ),
+            &commit_reason,
+        )
+    });
+    let call_back = on(CommandKind::CallBack);
+    let reopen_order = on(CommandKind::ReopenOrder);
+    let typical_now = o.is_some_and(|o| o.typical.is_some());
+    let mark_typical = on(CommandKind::MarkTypical).map(|c| (c, !typical_now));
+    // Dispatch (or, after a return, transfer) on the dispatch page, when the rules would
+    // take a dispatch from this person now.
+    let dispatch = if o.is_some()
+        && super::office(session)
+        && matches!(s.status, Status::Draft | Status::Declined)
+    {
+        s.lead
+            .map(|l| l.unit)
+            .into_iter()
+            .chain(
+                org.units
+                    .iter()
+                    .filter(|u| !u.retired && u.parent.is_some())
+                    .map(|u| u.id),
+            )
+            .find(|u| may_assign(&session.actor, &org.tree, None, *u))
+            .filter(|u| {
+                may(Command::Dispatch(Box::new(DispatchOrder {
+                    lead: Assignee {
+                        unit: *u,
+                        user: None,
+                    },
+                    participants: Vec::new(),
+                    responsible_leader: None,
+                    deputy_leader: None,
+                    reviewer: None,
+                    report_approver: None,
+                    deadline: None,
+                    report_every: None,
+                })))
+            })
+            .map(|_| {
+                lang.t(if s.status == Status::Declined {
+                    "hotline-transfer"
+                } else {
+                    "hotline-dispatch"
+                })
+            })
+    } else {
+        None
+    };
+    let report_completion = on(CommandKind::ReportCompletion);
+    let reply_sections = if o.is_some() && report_completion.is_some() {
+        org.policy.hotline.reply_sections.clone()
+    } else {
+        Vec::new()
+    };
+    let duplicates = if accept_order.is_some() || refuse_order.is_some() {
+        super::hotline::duplicates(
+            state,
+            session,
+            task,
+            s,
+            &content,
+            d.confidential.as_ref(),
+            now,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let choices = |all: Vec<(&'static str, &'static str)>| {
+        all.into_iter()
+            .map(|(value, label)| Choice {
+                value: value.to_owned(),
+                label: label.to_owned(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let methods = choices(
+        ContactMethod::ALL
+            .iter()
+            .map(|m| (m.code(), lang.name(*m)))
+            .collect(),
+    );
+    let satisfactions = choices(
+        Satisfaction::ALL
+            .iter()
+            .map(|m| (m.code(), lang.name(*m)))
+            .collect(),
+    );
+
     Ok(Some(ItemView {
         lang,
         csrf: super::guard::form_token(session),
@@ -1152,13 +1349,30 @@ async fn view(
         share: on(CommandKind::Share),
         unshare: on(CommandKind::Unshare),
         report_progress: on(CommandKind::ReportProgress),
-        report_completion: on(CommandKind::ReportCompletion),
+        report_completion,
         request_extension: on(CommandKind::RequestExtension),
         request_suspension: on(CommandKind::RequestSuspension),
         request_resumption: on(CommandKind::RequestResumption),
         urge: on(CommandKind::Urge),
         follow: on(CommandKind::Follow),
         unfollow: on(CommandKind::Unfollow),
+        order,
+        duplicates,
+        accept_order,
+        refuse_order,
+        inform_caller,
+        owed_choices,
+        methods,
+        satisfactions,
+        return_order,
+        request_commitment,
+        decide_commitment,
+        commitment,
+        call_back,
+        reopen_order,
+        mark_typical,
+        dispatch,
+        reply_sections,
         handlers,
         share_people,
         sharers,
@@ -1266,7 +1480,32 @@ struct ActForm {
     answers: String,
     /// A progress report's figures, each a field `figure:<label>`.
     figures: BTreeMap<String, String>,
+    /// A work order's fields ([`ORDER_FIELDS`]).
+    extra: BTreeMap<String, String>,
+    /// An order's reply, one text per section of the office's template, in order.
+    sections: Vec<String>,
 }
+
+/// The fields of a work order's acts: why it is not accepted (`reason_code`: `outside_remit`,
+/// `legal_channel`, `already_accepted`, `contested_reply`) with where to go, which channel,
+/// the earlier order (`of`: its id or page address) and how to follow it; what the caller was
+/// told about, how and when (local `YYYY-MM-DDTHH:MM`); a call-back's answers (`told`,
+/// `factual`, `misconduct`: `yes` or `no`; `satisfaction`); the typical mark (`1` or `0`).
+const ORDER_FIELDS: [&str; 13] = [
+    "reason_code",
+    "refer_to",
+    "legal_channel",
+    "of",
+    "follow_up",
+    "about",
+    "method",
+    "told_at",
+    "told",
+    "factual",
+    "misconduct",
+    "satisfaction",
+    "typical",
+];
 
 impl ActForm {
     /// The form from its fields (the field `with` and `evidence` may repeat; others count
@@ -1312,6 +1551,14 @@ impl ActForm {
                     f.confirm = v == "1";
                     continue;
                 }
+                "section" => {
+                    f.sections.push(v);
+                    continue;
+                }
+                other if ORDER_FIELDS.contains(&other) => {
+                    f.extra.insert(other.to_owned(), v);
+                    continue;
+                }
                 "with" => {
                     f.with.push(v);
                     continue;
@@ -1345,6 +1592,12 @@ impl ActForm {
                 format!("reply-{}", self.reply_to.trim())
             }
             "decide_report" => format!("report-{}", self.report.trim()),
+            // A refusal as a duplicate of a candidate is that candidate's form.
+            "refuse_order"
+                if self.x("reason_code") == "already_accepted" && !self.x("of").is_empty() =>
+            {
+                format!("dup-{}", self.x("of").trim())
+            }
             other => other.to_owned(),
         }
     }
@@ -1374,7 +1627,14 @@ impl ActForm {
             answers: self.answers.clone(),
             figures: self.figures.clone(),
             confirm: None,
+            extra: self.extra.clone(),
+            sections: self.sections.clone(),
         }
+    }
+
+    /// The work-order field `name` as sent (empty if not).
+    fn x(&self, name: &str) -> &str {
+        self.extra.get(name).map_or("", String::as_str)
     }
 
     /// The core command the form asks for. What the act creates is named by the command's
@@ -1578,8 +1838,102 @@ impl ActForm {
                     })?),
                 },
             },
+            "report_completion" if !self.sections.is_empty() => Command::ReportCompletion {
+                report: report(&compose_reply(
+                    &org.policy.hotline.reply_sections,
+                    &self.sections,
+                ))?,
+            },
             "report_completion" => Command::ReportCompletion {
                 report: report(&text)?,
+            },
+            "accept_order" => Command::AcceptOrder {
+                note: self.note.trim().to_owned(),
+            },
+            "refuse_order" => Command::RefuseOrder {
+                reason: self.non_acceptance()?,
+                note: self.note.trim().to_owned(),
+            },
+            "inform_caller" => Command::InformCaller {
+                about: NoticeAbout::from_text(self.x("about")).ok_or_else(|| {
+                    bad(
+                        "input.notice_about",
+                        "请选择告知事项",
+                        "choose what the caller was told about",
+                    )
+                })?,
+                method: ContactMethod::from_text(self.x("method")).ok_or_else(|| {
+                    bad(
+                        "input.contact_method",
+                        "请选择告知方式",
+                        "choose how the caller was told",
+                    )
+                })?,
+                // A time in this minute is now (the form shows minutes; the caller is told
+                // after the decision, which may be seconds ago).
+                told_at: local_minute(cal, self.x("told_at"))
+                    .map(|t| {
+                        if t <= now && now - t < chrono::Duration::minutes(1) {
+                            now
+                        } else {
+                            t
+                        }
+                    })
+                    .ok_or_else(|| {
+                        bad(
+                            "input.told_at",
+                            "告知时间应为年-月-日 时:分",
+                            "the time the caller was told reads YYYY-MM-DD HH:MM",
+                        )
+                    })?,
+                note: self.note.trim().to_owned(),
+            },
+            "return_order" => Command::ReturnOrder { reason },
+            "request_commitment" => Command::RequestCommitment {
+                until: date(&self.until)?.ok_or_else(|| {
+                    bad(
+                        "input.deadline",
+                        "请填写承诺办结的日期",
+                        "give the date the unit commits to",
+                    )
+                })?,
+                reason,
+            },
+            "decide_commitment" => Command::DecideCommitment {
+                approve: approve()?,
+                opinion,
+            },
+            "call_back" => {
+                let yes = |field: &str| match self.x(field) {
+                    "yes" => Ok(true),
+                    "no" => Ok(false),
+                    _ => Err(bad(
+                        "input.callback_answer",
+                        "请回答回访的每个问题",
+                        "answer each question of the call-back",
+                    )),
+                };
+                Command::CallBack {
+                    answers: CallbackAnswers {
+                        told_result_and_basis: yes("told")?,
+                        factual: yes("factual")?,
+                        misconduct: yes("misconduct")?,
+                        satisfaction: Satisfaction::from_text(self.x("satisfaction")).ok_or_else(
+                            || {
+                                bad(
+                                    "input.satisfaction",
+                                    "请选择来电人的满意度",
+                                    "choose the caller's satisfaction",
+                                )
+                            },
+                        )?,
+                    },
+                    note: self.note.trim().to_owned(),
+                }
+            }
+            "reopen_order" => Command::ReopenOrder { reason },
+            "mark_typical" => Command::MarkTypical {
+                typical: self.x("typical") != "0",
             },
             "request_extension" => Command::RequestExtension {
                 until: date(&self.until)?.ok_or_else(|| {
@@ -1605,6 +1959,72 @@ impl ActForm {
             _ => return Err(bad("input.act", "不认识的操作", "not an act of this page")),
         })
     }
+}
+
+impl ActForm {
+    /// Why an order is not accepted, as the form gives it.
+    fn non_acceptance(&self) -> Result<NonAcceptance, Shown> {
+        let bad = |code: &str, zh: &str, en: &str| Shown {
+            code: code.to_owned(),
+            zh: zh.to_owned(),
+            en: en.to_owned(),
+        };
+        let text = |f: &str| self.x(f).trim().to_owned();
+        Ok(match self.x("reason_code") {
+            "outside_remit" => NonAcceptance::OutsideRemit {
+                refer_to: text("refer_to"),
+            },
+            "legal_channel" => NonAcceptance::LegalChannel {
+                channel: text("legal_channel"),
+            },
+            "already_accepted" => {
+                // The earlier order's id, or the address of its page.
+                let of = text("of");
+                let id = of.rsplit('/').next().unwrap_or_default();
+                let of = uuid::Uuid::parse_str(id.trim()).map(TaskId).map_err(|_| {
+                    bad(
+                        "input.earlier_order",
+                        "请填写已受理工单的链接或编号",
+                        "give the link to the order accepted before",
+                    )
+                })?;
+                NonAcceptance::AlreadyAccepted {
+                    of,
+                    follow_up: text("follow_up"),
+                }
+            }
+            "contested_reply" => NonAcceptance::ContestedReply,
+            _ => {
+                return Err(bad(
+                    "input.non_acceptance",
+                    "请选择不予受理的理由",
+                    "choose why the order is not accepted",
+                ))
+            }
+        })
+    }
+}
+
+/// A local date and time to the minute (`YYYY-MM-DDTHH:MM`, as a `datetime-local` field
+/// sends it), in UTC.
+fn local_minute(cal: &Calendar, text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M"))
+        .ok()
+        .map(|t| cal.from_local(t))
+}
+
+/// An order's reply in the office's template: each section as `【name】` and its text, one
+/// a line (the core checks that every section is there, in order, with text after it).
+fn compose_reply(names: &[String], texts: &[String]) -> String {
+    names
+        .iter()
+        .zip(texts.iter().chain(std::iter::repeat(&String::new())))
+        .map(|(name, text)| format!("【{name}】{}", text.trim()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An urging as a form gives it: the channel (`message` or `phone`), the note, and for a
@@ -1664,6 +2084,19 @@ pub(super) fn urge_command(
     })
 }
 
+/// The acts of a work order, each with its notice in the hotline catalog.
+const ORDER_ACTS: [&str; 9] = [
+    "accept_order",
+    "refuse_order",
+    "inform_caller",
+    "return_order",
+    "request_commitment",
+    "decide_commitment",
+    "call_back",
+    "reopen_order",
+    "mark_typical",
+];
+
 /// What an accepted act did, for the notice, in the page's language.
 fn done_text(act: &str) -> String {
     const ACTS: [&str; 26] = [
@@ -1696,6 +2129,8 @@ fn done_text(act: &str) -> String {
     ];
     if ACTS.contains(&act) {
         i18n::t(&format!("item-done-{act}"))
+    } else if ORDER_ACTS.contains(&act) {
+        i18n::t(&format!("hotline-done-{act}"))
     } else {
         i18n::t("item-done")
     }
@@ -1894,6 +2329,20 @@ mod tests {
             assert!(!said.starts_with("item-done"), "{act}: {said}");
         }
         assert_eq!(done_text("report_progress"), "已提交进展汇报");
+    }
+
+    #[test]
+    fn an_orders_reply_is_composed_section_by_section() {
+        let names = vec!["办理结果".to_owned(), "政策依据".to_owned()];
+        assert_eq!(
+            compose_reply(&names, &[" 已处理 ".to_owned(), "第八十一条".to_owned()]),
+            "【办理结果】已处理\n【政策依据】第八十一条"
+        );
+        // A section not sent is there without text (the core refuses the reply).
+        assert_eq!(
+            compose_reply(&names, &["已处理".to_owned()]),
+            "【办理结果】已处理\n【政策依据】"
+        );
     }
 
     fn event(text: &str) -> Event {

@@ -25,7 +25,8 @@
 //! - the other pages, one module each: `inbox` (`/inbox`, and the unread count in the
 //!   header), `list` (`/items`: the views, keyword search), `portal` (the leaders'
 //!   portals), `register` (registration, import, dispatch), `item`
-//!   (the item page and its acts, its files), `stats` (statistics, a person's calendar and
+//!   (the item page and its acts, its files), `hotline` (the hotline work-order desk,
+//!   the intake form, likely duplicates), `stats` (statistics, a person's calendar and
 //!   timeline, monitoring, the unit head's and personal portals), `scores` (rankings with
 //!   every point, bulletins), `export` (the ledger and its xlsx, the statistics' xlsx, the
 //!   item archive), `uploads` (photos and files from the browser: `PUT /uploads/{hash}`,
@@ -42,6 +43,7 @@ pub mod assets;
 pub mod errors;
 mod export;
 pub mod guard;
+mod hotline;
 pub mod inbox;
 mod item;
 pub mod language;
@@ -108,6 +110,7 @@ pub fn router() -> Router<AppState> {
         .merge(export::router())
         .merge(reports::router())
         .merge(uploads::router())
+        .merge(hotline::router())
 }
 
 /// A link of the top bar.
@@ -160,6 +163,9 @@ impl Chrome {
             if office(s) {
                 nav.push(("/workbench", "nav-workbench"));
                 nav.push(("/register", "nav-register"));
+            }
+            if hotline::reads_desk(s) {
+                nav.push(("/hotline", "hotline-nav"));
             }
             if s.actor.roles.any(&[Role::UnitHead]) {
                 nav.push(("/unit", "nav-unit"));

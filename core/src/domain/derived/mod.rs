@@ -4,6 +4,7 @@
 
 pub mod anomaly;
 pub mod describe;
+pub mod duplicate;
 pub mod duty;
 pub mod evidence;
 pub mod peers;
