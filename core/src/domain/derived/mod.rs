@@ -6,12 +6,14 @@ pub mod anomaly;
 pub mod describe;
 pub mod duty;
 pub mod evidence;
+pub mod hotline;
 pub mod peers;
 pub mod schedule;
 pub mod score;
 pub mod signal;
 pub mod view;
 
+pub use hotline::{hotline_figures, HotlineFigures, OrderFigures};
 pub use peers::{peer_group_of, rank_by_group, GroupRanking, PeerGroup};
 pub use schedule::{days_late, own_progress, rolled_up_progress, scheduled_progress};
 pub use score::{
