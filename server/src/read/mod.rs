@@ -53,7 +53,7 @@ pub(crate) use ledger::{ledger, LedgerItem};
 pub use overview::{overview, Overview, RankGroup, RankRow, OVERVIEW_LIST};
 pub(crate) use overview::{peer_group, period_scores, published_ranking, ranked_groups};
 pub use portal::{leader_portal, Decision, LeaderPortal, UnitLights};
-pub(crate) use stats::{current_month, hotline_for, hotline_month, hotline_table, stats_for};
+pub(crate) use stats::{current_month, hotline_for, hotline_table, stats_for};
 pub use stats::{Bucket, CompletionStats, HotlineRow, HotlineStats, Stats};
 pub use workbench::{workbench, Workbench};
 
