@@ -40,6 +40,7 @@ mod web_acts;
 mod web_errors;
 mod web_export;
 mod web_finding;
+mod web_hotline_stats;
 mod web_item;
 mod web_lang_office;
 mod web_language;
