@@ -568,11 +568,7 @@ fn hotline_section(
         (true, 0) => writeln!(body, "典型工单：本月没有典型工单。"),
         (true, n) => writeln!(body, "典型工单：{n}件，未公开。"),
         (false, 0) => writeln!(body, "典型工单：{}。", named.join("、")),
-        (false, n) => writeln!(
-            body,
-            "典型工单：{}，另有{n}件未公开。",
-            named.join("、")
-        ),
+        (false, n) => writeln!(body, "典型工单：{}，另有{n}件未公开。", named.join("、")),
     };
     let _ = writeln!(body);
 }

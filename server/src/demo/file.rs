@@ -945,12 +945,10 @@ impl Reader<'_> {
                 until: Rel::parse(until)?,
                 reason: reason.clone(),
             }),
-            FileAct::DecideCommitment { approve, opinion } => {
-                ready(Command::DecideCommitment {
-                    approve: *approve,
-                    opinion: opinion.clone(),
-                })
-            }
+            FileAct::DecideCommitment { approve, opinion } => ready(Command::DecideCommitment {
+                approve: *approve,
+                opinion: opinion.clone(),
+            }),
             FileAct::CallBack {
                 satisfaction,
                 told_result_and_basis,
@@ -969,9 +967,7 @@ impl Reader<'_> {
             FileAct::ReopenOrder { reason } => ready(Command::ReopenOrder {
                 reason: reason.clone(),
             }),
-            FileAct::MarkTypical { typical } => {
-                ready(Command::MarkTypical { typical: *typical })
-            }
+            FileAct::MarkTypical { typical } => ready(Command::MarkTypical { typical: *typical }),
         }
     }
 }

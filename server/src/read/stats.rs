@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use duban_core::domain::derived::hotline::{CallFigures, TypicalOrder};
 use duban_core::domain::derived::light_names;
-use duban_core::domain::derived::{hotline_figures, HotlineFigures, OrderFigures};
 use duban_core::domain::derived::{
     completion_rate, timeliness_light, Colour, CompletionRate, DateRange,
 };
+use duban_core::domain::derived::{hotline_figures, HotlineFigures, OrderFigures};
 use duban_core::domain::model::Urgency;
 use duban_core::domain::Code;
 use duban_core::domain::{Status, UnitId, UserId};
@@ -344,7 +344,10 @@ pub(crate) fn hotline_month(text: &str) -> Option<(String, DateRange)> {
     if !(1..=9999).contains(&year) || y.len() != 4 || m.len() != 2 {
         return None;
     }
-    Some((format!("{year:04}-{month:02}"), DateRange::month(year, month)?))
+    Some((
+        format!("{year:04}-{month:02}"),
+        DateRange::month(year, month)?,
+    ))
 }
 
 /// The current month at `now`, in the organisation's time zone.

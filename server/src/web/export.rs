@@ -42,8 +42,8 @@ use crate::error::{ApiError, Path};
 use crate::i18n::{self, Lang};
 use crate::org::Org;
 use crate::read::{self, Bucket, HotlineStats, LedgerItem, Stats, StatsQuery};
-use duban_core::domain::derived::OrderFigures;
 use crate::AppState;
+use duban_core::domain::derived::OrderFigures;
 
 /// Rows the ledger page shows at most; the export always holds every row.
 pub const PAGE_ROWS: usize = 1000;
@@ -911,10 +911,10 @@ fn hotline_sheet(
     let share = Format::new().set_num_format("0.0\"%\"");
     let mut r = 2;
     let line = |ws: &mut Worksheet,
-                    r: u32,
-                    name: &str,
-                    f: &OrderFigures,
-                    fmt: Option<&Format>|
+                r: u32,
+                name: &str,
+                f: &OrderFigures,
+                fmt: Option<&Format>|
      -> Result<(), XlsxError> {
         match fmt {
             Some(b) => ws.write_string_with_format(r, 0, name, b)?,
@@ -936,10 +936,7 @@ fn hotline_sheet(
         for (c, n) in counts {
             ws.write_number(r, c, f64::from(n))?;
         }
-        for (c, p) in [
-            (3, f.completion_percent()),
-            (8, f.satisfaction_percent()),
-        ] {
+        for (c, p) in [(3, f.completion_percent()), (8, f.satisfaction_percent())] {
             match p {
                 Some(p) => ws.write_number_with_format(r, c, p, &share)?,
                 None => ws.write_string(r, c, "—")?,

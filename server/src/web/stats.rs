@@ -335,12 +335,12 @@ async fn hotline_view(
     let lang = i18n::current();
     let (h, error) = match read::hotline_for(state, session, &asked, now).await {
         Ok(h) => (Some(h), None),
-        Err(read::ReadError::BadFilter { zh, en, .. }) => (None, Some(lang.pick(&zh, &en).to_owned())),
+        Err(read::ReadError::BadFilter { zh, en, .. }) => {
+            (None, Some(lang.pick(&zh, &en).to_owned()))
+        }
         Err(e) => return Err(e.into()),
     };
-    let h = h.unwrap_or_else(|| {
-        read::hotline_table(org, &asked, Default::default())
-    });
+    let h = h.unwrap_or_else(|| read::hotline_table(org, &asked, Default::default()));
     let reasons = h
         .calls
         .not_accepted

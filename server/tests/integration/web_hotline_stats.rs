@@ -116,7 +116,8 @@ async fn worked_example(s: &Server, f: &Fixture) -> (String, String) {
     let three = tid();
     s.ok(&sup, order(&three, "工单三", called)).await;
     s.ok(&sup, accept(&three)).await;
-    s.ok(&sup, dispatch(&three, f.unit_a, Some(f.staff_a))).await;
+    s.ok(&sup, dispatch(&three, f.unit_a, Some(f.staff_a)))
+        .await;
     s.ok(&staff_a, simple(&three, "receive", json!({}))).await;
     let until = (s.state.clock.now() + Duration::days(30))
         .duration_trunc(Duration::hours(1))
@@ -172,7 +173,10 @@ async fn worked_example(s: &Server, f: &Fixture) -> (String, String) {
     .await;
     s.ok(&sup, order(&tid(), "工单七", called)).await;
 
-    let number = s.get(&sup, &format!("/api/v1/tasks/{one}")).await.expect(200)["number"]
+    let number = s
+        .get(&sup, &format!("/api/v1/tasks/{one}"))
+        .await
+        .expect(200)["number"]
         .as_str()
         .expect("a number")
         .to_owned();
@@ -201,10 +205,7 @@ fn cell(html: &str, row: &str, class: &str) -> String {
 /// The text of the element with this id.
 fn by_id(html: &str, id: &str) -> String {
     let marker = format!("id=\"{id}\">");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no #{id}"))
-        + marker.len();
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no #{id}")) + marker.len();
     html[start..].split('<').next().expect("text").to_owned()
 }
 
@@ -214,15 +215,21 @@ fn expected(f: &Fixture) -> Vec<(String, [&'static str; 12])> {
     vec![
         (
             f.unit_a.to_string(),
-            ["2", "1", "50.0%", "1", "0", "1", "100.0%", "1", "0", "1", "1", "0"],
+            [
+                "2", "1", "50.0%", "1", "0", "1", "100.0%", "1", "0", "1", "1", "0",
+            ],
         ),
         (
             f.unit_b.to_string(),
-            ["3", "2", "66.7%", "3", "2", "0", "66.7%", "0", "1", "0", "0", "1"],
+            [
+                "3", "2", "66.7%", "3", "2", "0", "66.7%", "0", "1", "0", "0", "1",
+            ],
         ),
         (
             "total".to_owned(),
-            ["5", "3", "60.0%", "4", "2", "1", "75.0%", "1", "1", "1", "1", "1"],
+            [
+                "5", "3", "60.0%", "4", "2", "1", "75.0%", "1", "1", "1", "1", "1",
+            ],
         ),
     ]
 }
@@ -315,8 +322,13 @@ both!(
         assert_eq!(by_id(&html, "hotline-accepted"), "5");
         assert_eq!(by_id(&html, "hotline-not-accepted"), "1");
         assert_eq!(by_id(&html, "hotline-undecided"), "1");
-        assert!(html.contains("<li data-reason=\"outside_remit\">不属于受理范围: <span class=\"count\">1</span>"));
-        assert!(!html.contains(CALLER) && !html.contains(PHONE), "no caller data");
+        assert!(html.contains(
+            "<li data-reason=\"outside_remit\">不属于受理范围: <span class=\"count\">1</span>"
+        ));
+        assert!(
+            !html.contains(CALLER) && !html.contains(PHONE),
+            "no caller data"
+        );
         // Another month: nothing called back, so no rate.
         let (_, other) = page(
             &web,
@@ -362,13 +374,25 @@ both!(
                     (d, _) => shown(d),
                 })
                 .collect();
-            let want: Vec<String> = values.iter().map(|v| v.trim_end_matches('%').to_owned()).collect();
+            let want: Vec<String> = values
+                .iter()
+                .map(|v| v.trim_end_matches('%').to_owned())
+                .collect();
             assert_eq!(got, want, "{name}");
         }
         let text = every_text(&bytes);
-        assert!(!text.contains(CALLER) && !text.contains(PHONE), "no caller data");
+        assert!(
+            !text.contains(CALLER) && !text.contains(PHONE),
+            "no caller data"
+        );
         // The month and the statistics' own filters together.
-        let bytes = xlsx(&s, &web, &cookie, &format!("month={month}&category=hotline")).await;
+        let bytes = xlsx(
+            &s,
+            &web,
+            &cookie,
+            &format!("month={month}&category=hotline"),
+        )
+        .await;
         assert_eq!(shown(&sheet(&bytes, "热线工单")[4][1]), "5");
         let en_bytes = {
             let r = web
@@ -445,7 +469,10 @@ both!(
         .await;
         assert_eq!(status, 200);
         assert_eq!(cell(&html, &f.unit_b.to_string(), "orders"), "3");
-        assert!(!html.contains(&format!("<tr data-unit=\"{}\">", f.unit_a)) || cell(&html, &f.unit_a.to_string(), "orders") == "0");
+        assert!(
+            !html.contains(&format!("<tr data-unit=\"{}\">", f.unit_a))
+                || cell(&html, &f.unit_a.to_string(), "orders") == "0"
+        );
         assert!(!html.contains(CALLER) && !html.contains(PHONE));
     }
 );
@@ -525,7 +552,10 @@ both!(
         // Zero hours to dispatch: the policy's check refuses it, at its field.
         let (status, refused) = post(fields(&html, &[("hotline.dispatch_hours", "0")])).await;
         assert_eq!(status, 422);
-        assert!(refused.contains("id=\"hotline.dispatch_hours-err\""), "{refused}");
+        assert!(
+            refused.contains("id=\"hotline.dispatch_hours-err\""),
+            "{refused}"
+        );
         assert!(refused.contains("超出范围"));
         // A reply section with the template's own brackets: refused too.
         let (status, refused) = post(fields(
@@ -556,7 +586,10 @@ both!(
             policy["hotline"]["reply_sections"],
             json!(["办理结果", "政策依据"])
         );
-        assert_eq!(policy["hotline"]["dispatch_hours"], 12, "the rest unchanged");
+        assert_eq!(
+            policy["hotline"]["dispatch_hours"], 12,
+            "the rest unchanged"
+        );
         let trail = duban_server::admin_trail::page(&s.state.db, 1, 100)
             .await
             .expect("trail");

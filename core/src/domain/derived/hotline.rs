@@ -244,7 +244,11 @@ pub fn hotline_figures<'a>(
         if o.typical.is_some() {
             typical.push(TypicalOrder {
                 task: id,
-                number: s.number.as_ref().map(ToString::to_string).unwrap_or_default(),
+                number: s
+                    .number
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
                 kind: o.intake.kind,
             });
         }
@@ -322,8 +326,8 @@ mod tests {
     use super::*;
     use crate::domain::model::{Assignee, ReportId, TaskNumber, UserId};
     use crate::domain::order::{
-        Acceptance, Callback, CallbackAnswers, Commitment, CommitmentOutcome, Line,
-        OrderChannel, OrderIntake, OrderReturn, Reopening, Transfer,
+        Acceptance, Callback, CallbackAnswers, Commitment, CommitmentOutcome, Line, OrderChannel,
+        OrderIntake, OrderReturn, Reopening, Transfer,
     };
     use crate::domain::state::{Completion, Mark, ReturnRecord, Status};
 
@@ -391,9 +395,10 @@ mod tests {
         });
         s.lead = Some(Assignee { unit, user: None });
         s.dispatched = Some(mark(at(m, d), 3));
-        s.deadline = Some(Calendar::builtin().end_of_day(
-            chrono::NaiveDate::from_ymd_opt(2026, due.0, due.1).expect("a date"),
-        ));
+        s.deadline = Some(
+            Calendar::builtin()
+                .end_of_day(chrono::NaiveDate::from_ymd_opt(2026, due.0, due.1).expect("a date")),
+        );
         s.status = Status::InProgress;
         s
     }
@@ -418,19 +423,22 @@ mod tests {
             }
             s.status = Status::Completed;
         }
-        s.order.as_mut().expect("an order").callbacks.push(Callback {
-            mark: mark(at(m, d), 11),
-            unit,
-            answers: answers(satisfaction),
-        });
+        s.order
+            .as_mut()
+            .expect("an order")
+            .callbacks
+            .push(Callback {
+                mark: mark(at(m, d), 11),
+                unit,
+                answers: answers(satisfaction),
+            });
         s
     }
 
     /// Reopened on (month, day) to the same unit, due `due`.
     fn reopened(mut s: TaskState, m: u32, d: u32, due: (u32, u32)) -> TaskState {
-        let new_deadline = Calendar::builtin().end_of_day(
-            chrono::NaiveDate::from_ymd_opt(2026, due.0, due.1).expect("a date"),
-        );
+        let new_deadline = Calendar::builtin()
+            .end_of_day(chrono::NaiveDate::from_ymd_opt(2026, due.0, due.1).expect("a date"));
         let returned = s.completion.take();
         s.returns.push(ReturnRecord {
             mark: mark(at(m, d), 12),
@@ -442,11 +450,15 @@ mod tests {
         s.deadline = Some(new_deadline);
         s.status = Status::InProgress;
         let unit = s.lead.map(|l| l.unit);
-        s.order.as_mut().expect("an order").reopenings.push(Reopening {
-            mark: mark(at(m, d), 12),
-            unit,
-            due: new_deadline,
-        });
+        s.order
+            .as_mut()
+            .expect("an order")
+            .reopenings
+            .push(Reopening {
+                mark: mark(at(m, d), 12),
+                unit,
+                due: new_deadline,
+            });
         s
     }
 
@@ -617,20 +629,21 @@ mod tests {
     fn a_transferred_order_counts_its_return_for_one_unit_and_everything_else_for_the_other() {
         let items = worked_example();
         let (id, one) = &items[0];
-        let f = hotline_figures(
-            [(*id, one)],
-            november(),
-            at(12, 1),
-            &Calendar::builtin(),
-        );
+        let f = hotline_figures([(*id, one)], november(), at(12, 1), &Calendar::builtin());
         let a = f.unit(A);
-        assert_eq!((a.orders, a.returns, a.transfers, a.called_back), (0, 1, 0, 0));
+        assert_eq!(
+            (a.orders, a.returns, a.transfers, a.called_back),
+            (0, 1, 0, 0)
+        );
         let b = f.unit(B);
         assert_eq!(
             (b.orders, b.completed, b.returns, b.transfers, b.satisfied),
             (1, 1, 0, 1, 1)
         );
-        assert_eq!((f.total.orders, f.total.returns, f.total.transfers), (1, 1, 1));
+        assert_eq!(
+            (f.total.orders, f.total.returns, f.total.transfers),
+            (1, 1, 1)
+        );
     }
 
     #[test]
@@ -640,7 +653,13 @@ mod tests {
         let f = hotline_figures([(*id, two)], november(), at(12, 1), &Calendar::builtin());
         let b = f.unit(B);
         assert_eq!(
-            (b.called_back, b.satisfied, b.unsatisfied, b.reopened, b.completed),
+            (
+                b.called_back,
+                b.satisfied,
+                b.unsatisfied,
+                b.reopened,
+                b.completed
+            ),
             (1, 1, 0, 1, 1)
         );
         assert_eq!(b.satisfaction_percent(), Some(100.0));
@@ -652,7 +671,10 @@ mod tests {
         let cal = Calendar::builtin();
         let items = worked_example();
         let three = &items[2].1;
-        assert!(!order_overdue(three, at(11, 17), &cal), "due at the day's end");
+        assert!(
+            !order_overdue(three, at(11, 17), &cal),
+            "due at the day's end"
+        );
         assert!(order_overdue(three, at(11, 18), &cal));
         // Replied a day late, then satisfied: still overdue.
         let late = dispatched(10, (11, 2), A, (11, 5));
@@ -704,11 +726,10 @@ mod tests {
             .enumerate()
             .map(|(i, reason)| {
                 let mut s = called(i as u32 + 1, 11, 4);
-                s.order.as_mut().expect("an order").acceptance =
-                    Some(Acceptance::NotAccepted {
-                        mark: mark(at(11, 4), 2),
-                        reason,
-                    });
+                s.order.as_mut().expect("an order").acceptance = Some(Acceptance::NotAccepted {
+                    mark: mark(at(11, 4), 2),
+                    reason,
+                });
                 (TaskId::from_u128(i as u128 + 1), s)
             })
             .collect();

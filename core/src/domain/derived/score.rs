@@ -634,7 +634,10 @@ mod tests {
         let u = line(&score, "score.order_unsatisfied").expect("unsatisfied");
         assert_eq!((u.points, u.events.clone()), (Points::whole(-2), vec![10]));
         let r = line(&score, "score.order_unjustified_return").expect("returns");
-        assert_eq!((r.points, r.events.clone()), (Points::whole(-2), vec![4, 8]));
+        assert_eq!(
+            (r.points, r.events.clone()),
+            (Points::whole(-2), vec![4, 8])
+        );
         assert!(r.zh.contains('2') && r.en.contains("twice"), "{r:?}");
 
         // Reopened and satisfied at the second call-back: only the last one counts.
