@@ -168,11 +168,11 @@ fn check(now: DateTime<Utc>) {
             .any(|s| s.status == Status::Closed && !s.ratings.is_empty()),
         "a closed item with a rating"
     );
-    check_orders(&states);
+    check_orders(&states, now, &calendar);
 }
 
 /// The hotline's work orders cover every branch of seed 002.
-fn check_orders(states: &BTreeMap<TaskId, TaskState>) {
+fn check_orders(states: &BTreeMap<TaskId, TaskState>, now: DateTime<Utc>, calendar: &Calendar) {
     use duban_core::domain::order::{CommitmentOutcome, Line, NoticeAbout, Satisfaction};
     use duban_core::domain::state::ExtensionOutcome;
     let orders: Vec<&TaskState> = states.values().filter(|s| s.order.is_some()).collect();
@@ -214,6 +214,19 @@ fn check_orders(states: &BTreeMap<TaskId, TaskState>) {
             .iter()
             .any(|c| c.outcome == CommitmentOutcome::Approved)),
         "a committed deadline approved"
+    );
+    assert!(
+        orders.iter().any(|s| o(s)
+            .commitments
+            .iter()
+            .any(|c| c.outcome == CommitmentOutcome::Refused)),
+        "a committed deadline refused"
+    );
+    assert!(
+        orders
+            .iter()
+            .any(|s| duban_core::domain::derived::hotline::order_overdue(s, now, calendar)),
+        "an overdue order"
     );
     let last = |s: &TaskState| o(s).satisfaction();
     for satisfaction in [
