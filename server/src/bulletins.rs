@@ -464,11 +464,113 @@ pub fn generate(
             .collect();
         let _ = writeln!(body, "{}。\n", named.join("，"));
     }
+    let mut next = 5;
+    if kind == Kind::Monthly && policy.categories.iter().any(|c| c.order_line.is_some()) {
+        hotline_section(&mut body, org, items, period, label, now, public);
+        next += 1;
+    }
     let _ = write!(
         body,
-        "五、工作要求\n请以上逾期和亮红灯的单位对照通报，逐项说明原因、提出措施、限期整改，并在督办系统中报送进展。"
+        "{}、工作要求\n请以上逾期和亮红灯的单位对照通报，逐项说明原因、提出措施、限期整改，并在督办系统中报送进展。",
+        chinese_ordinal(next)
     );
     (title, body)
+}
+
+/// A rate in a bulletin: `66.7%`, or `—` when there is nothing to divide by.
+fn rate(p: Option<f64>) -> String {
+    p.map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%"))
+}
+
+/// The monthly bulletin's hotline section (docs/domain.md, "Hotline work orders: the
+/// monthly figures"): the calls, the figures in total and per unit, and the month's typical
+/// orders by number and kind — never the caller's data nor the reply. In a public bulletin
+/// only public typical orders are named; the others are counted.
+fn hotline_section(
+    body: &mut String,
+    org: &Org,
+    items: &[(TaskId, Arc<TaskState>)],
+    period: DateRange,
+    label: &str,
+    now: DateTime<Utc>,
+    public: bool,
+) {
+    use duban_core::domain::derived::hotline_figures;
+    use duban_core::domain::Code;
+    let f = hotline_figures(
+        items.iter().map(|(id, s)| (*id, &**s)),
+        period,
+        now,
+        &org.calendar,
+    );
+    let h = crate::read::hotline_table(org, label, f);
+    let c = &h.calls;
+    let na = &c.not_accepted;
+    let t = &h.total;
+    let _ = writeln!(body, "五、热线工单办理情况");
+    let _ = writeln!(
+        body,
+        "{label}热线来电{}件，受理{}件，不予受理{}件（不属于受理范围{}件，应通过法定途径解决{}件，同一事项已受理{}件，对答复有异议且无新情况{}件），待决定{}件。",
+        c.taken,
+        c.accepted,
+        na.total(),
+        na.outside_remit,
+        na.legal_channel,
+        na.already_accepted,
+        na.contested_reply,
+        c.undecided
+    );
+    let _ = writeln!(
+        body,
+        "派出工单{}件，办结{}件，办结率{}；回访{}件，满意{}件，基本满意{}件，不满意{}件，满意率{}；退单{}件，转办{}件，申请承诺件{}件，逾期{}件，重办{}件。",
+        t.orders,
+        t.completed,
+        rate(t.completion_percent()),
+        t.called_back,
+        t.satisfied,
+        t.basic,
+        t.unsatisfied,
+        rate(t.satisfaction_percent()),
+        t.returns,
+        t.transfers,
+        t.commitments,
+        t.overdue,
+        t.reopened
+    );
+    for r in &h.rows {
+        let f = &r.figures;
+        let _ = writeln!(
+            body,
+            "{}：工单{}件，办结{}件，办结率{}，回访{}件，满意率{}，退单{}件，转办{}件，申请承诺件{}件，逾期{}件，重办{}件。",
+            r.name,
+            f.orders,
+            f.completed,
+            rate(f.completion_percent()),
+            f.called_back,
+            rate(f.satisfaction_percent()),
+            f.returns,
+            f.transfers,
+            f.commitments,
+            f.overdue,
+            f.reopened
+        );
+    }
+    let visibility: BTreeMap<TaskId, Visibility> =
+        items.iter().map(|(id, s)| (*id, s.visibility)).collect();
+    let named: Vec<String> = h
+        .typical
+        .iter()
+        .filter(|o| !public || visibility.get(&o.task) == Some(&Visibility::Public))
+        .map(|o| format!("{}（{}）", o.number, o.kind.zh()))
+        .collect();
+    let unnamed = h.typical.len() - named.len();
+    let _ = match (named.is_empty(), unnamed) {
+        (true, 0) => writeln!(body, "典型工单：本月没有典型工单。"),
+        (true, n) => writeln!(body, "典型工单：{n}件，未公开。"),
+        (false, 0) => writeln!(body, "典型工单：{}。", named.join("、")),
+        (false, n) => writeln!(body, "典型工单：{}，另有{n}件未公开。", named.join("、")),
+    };
+    let _ = writeln!(body);
 }
 
 /// The period a new bulletin of `kind` is for unless the office chooses another: the last

@@ -11,6 +11,10 @@ use duban_core::domain::command::{DraftPatch, ReportBody, UrgeChannel};
 use duban_core::domain::model::{
     AdjustmentId, Assignee, MilestoneKind, NoteId, ReportId, Source, Urgency, Visibility,
 };
+use duban_core::domain::order::{
+    CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout, OrderChannel, OrderKind,
+    Satisfaction,
+};
 use duban_core::domain::{Command, Points, Role, TaskId, UnitId, UserId};
 use serde::Deserialize;
 
@@ -104,6 +108,32 @@ struct FileStep {
     act: FileAct,
 }
 
+/// A hotline work order's intake, on its registration (the line is the category's).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOrder {
+    /// When the call came in, e.g. `"-12wd 09:05"`.
+    called: String,
+    kind: OrderKind,
+    channel: OrderChannel,
+    subject: String,
+    platform_number: Option<String>,
+    #[serde(default)]
+    urgent_safety: bool,
+    #[serde(default)]
+    keep_private: bool,
+}
+
+/// Why an order is not accepted; `of` names an earlier item of the file.
+#[derive(Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case", deny_unknown_fields)]
+enum FileRefusal {
+    OutsideRemit { refer_to: String },
+    LegalChannel { channel: String },
+    AlreadyAccepted { of: u64, follow_up: String },
+    ContestedReply {},
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileMilestone {
@@ -135,6 +165,7 @@ enum FileAct {
         ticket: Option<u32>,
         #[serde(default)]
         attributes: BTreeMap<String, String>,
+        order: Option<FileOrder>,
     },
     AmendDraft {
         title: Option<String>,
@@ -239,6 +270,54 @@ enum FileAct {
         text: String,
     },
     Follow {},
+    AcceptOrder {
+        #[serde(default)]
+        note: String,
+    },
+    RefuseOrder {
+        reason: FileRefusal,
+        #[serde(default)]
+        note: String,
+    },
+    /// The caller told at the step's time.
+    InformCaller {
+        about: NoticeAbout,
+        method: ContactMethod,
+        #[serde(default)]
+        note: String,
+    },
+    ReturnOrder {
+        reason: String,
+    },
+    RequestCommitment {
+        until: String,
+        reason: String,
+    },
+    DecideCommitment {
+        approve: bool,
+        opinion: String,
+    },
+    CallBack {
+        satisfaction: Satisfaction,
+        #[serde(default = "yes")]
+        told_result_and_basis: bool,
+        #[serde(default = "yes")]
+        factual: bool,
+        #[serde(default)]
+        misconduct: bool,
+        #[serde(default)]
+        note: String,
+    },
+    ReopenOrder {
+        reason: String,
+    },
+    MarkTypical {
+        typical: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 // ----- the file, resolved -------------------------------------------------------------------
@@ -293,6 +372,16 @@ pub(super) enum Act {
         patch: DraftPatch,
         deadline: Option<Rel>,
     },
+    /// Told at the step's own time.
+    InformCaller {
+        about: NoticeAbout,
+        method: ContactMethod,
+        note: String,
+    },
+    RequestCommitment {
+        until: Rel,
+        reason: String,
+    },
 }
 
 pub(super) struct RegisterPlan {
@@ -307,6 +396,18 @@ pub(super) struct RegisterPlan {
     pub(super) milestones: Vec<MilestonePlan>,
     pub(super) ticket: Option<u32>,
     pub(super) attributes: BTreeMap<String, String>,
+    pub(super) order: Option<OrderPlan>,
+}
+
+/// A work order's intake; the line is the category's, the call's time relative.
+pub(super) struct OrderPlan {
+    pub(super) called: Rel,
+    pub(super) kind: OrderKind,
+    pub(super) channel: OrderChannel,
+    pub(super) subject: String,
+    pub(super) platform_number: Option<String>,
+    pub(super) urgent_safety: bool,
+    pub(super) keep_private: bool,
 }
 
 pub(super) struct MilestonePlan {
@@ -595,6 +696,7 @@ impl Reader<'_> {
                 milestones,
                 ticket,
                 attributes,
+                order,
             } => Ok(Act::Register(RegisterPlan {
                 category: category.clone(),
                 title: title.clone(),
@@ -618,6 +720,27 @@ impl Reader<'_> {
                     .collect::<Result<_, DemoError>>()?,
                 ticket: *ticket,
                 attributes: attributes.clone(),
+                order: order
+                    .as_ref()
+                    .map(|o| {
+                        let called = Rel::parse(&o.called)?;
+                        if called.time.is_none() {
+                            return Err(DemoError::Invalid(format!(
+                                "the call at `{}` needs a time of day",
+                                o.called
+                            )));
+                        }
+                        Ok(OrderPlan {
+                            called,
+                            kind: o.kind,
+                            channel: o.channel,
+                            subject: o.subject.clone(),
+                            platform_number: o.platform_number.clone(),
+                            urgent_safety: o.urgent_safety,
+                            keep_private: o.keep_private,
+                        })
+                    })
+                    .transpose()?,
             })),
             FileAct::AmendDraft {
                 title,
@@ -788,6 +911,64 @@ impl Reader<'_> {
                 })
             }
             FileAct::Follow {} => ready(Command::Follow),
+            FileAct::AcceptOrder { note } => ready(Command::AcceptOrder { note: note.clone() }),
+            FileAct::RefuseOrder { reason, note } => ready(Command::RefuseOrder {
+                reason: match reason {
+                    FileRefusal::OutsideRemit { refer_to } => NonAcceptance::OutsideRemit {
+                        refer_to: refer_to.clone(),
+                    },
+                    FileRefusal::LegalChannel { channel } => NonAcceptance::LegalChannel {
+                        channel: channel.clone(),
+                    },
+                    FileRefusal::AlreadyAccepted { of, follow_up } => {
+                        NonAcceptance::AlreadyAccepted {
+                            of: task(*of),
+                            follow_up: follow_up.clone(),
+                        }
+                    }
+                    FileRefusal::ContestedReply {} => NonAcceptance::ContestedReply,
+                },
+                note: note.clone(),
+            }),
+            FileAct::InformCaller {
+                about,
+                method,
+                note,
+            } => Ok(Act::InformCaller {
+                about: *about,
+                method: *method,
+                note: note.clone(),
+            }),
+            FileAct::ReturnOrder { reason } => ready(Command::ReturnOrder {
+                reason: reason.clone(),
+            }),
+            FileAct::RequestCommitment { until, reason } => Ok(Act::RequestCommitment {
+                until: Rel::parse(until)?,
+                reason: reason.clone(),
+            }),
+            FileAct::DecideCommitment { approve, opinion } => ready(Command::DecideCommitment {
+                approve: *approve,
+                opinion: opinion.clone(),
+            }),
+            FileAct::CallBack {
+                satisfaction,
+                told_result_and_basis,
+                factual,
+                misconduct,
+                note,
+            } => ready(Command::CallBack {
+                answers: CallbackAnswers {
+                    told_result_and_basis: *told_result_and_basis,
+                    factual: *factual,
+                    misconduct: *misconduct,
+                    satisfaction: *satisfaction,
+                },
+                note: note.clone(),
+            }),
+            FileAct::ReopenOrder { reason } => ready(Command::ReopenOrder {
+                reason: reason.clone(),
+            }),
+            FileAct::MarkTypical { typical } => ready(Command::MarkTypical { typical: *typical }),
         }
     }
 }

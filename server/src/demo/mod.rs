@@ -26,6 +26,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use duban_core::domain::command::{DispatchOrder, DraftPatch, Registration, SubtaskSpec};
 use duban_core::domain::model::{Assignee, MilestoneSpec, NumberBook, TaskNumber};
+use duban_core::domain::order::{Line, OrderIntake};
 use duban_core::domain::{Calendar, Command, Policy, Role, TaskId, UnitId, UserId};
 
 use file::{Act, Demo, DispatchPlan, RegisterPlan, Rel};
@@ -251,6 +252,20 @@ fn command(act: &Act, at: DateTime<Utc>, days: &Days<'_>, policy: &Policy) -> Co
             deadline: deadline.map(|t| Some(days.time(t))),
             ..patch.clone()
         })),
+        Act::InformCaller {
+            about,
+            method,
+            note,
+        } => Command::InformCaller {
+            about: *about,
+            method: *method,
+            told_at: at,
+            note: note.clone(),
+        },
+        Act::RequestCommitment { until, reason } => Command::RequestCommitment {
+            until: days.time(*until),
+            reason: reason.clone(),
+        },
     }
 }
 
@@ -307,7 +322,16 @@ fn registration(
         recurrence: None,
         parent: None,
         batch: None,
-        order: None,
+        order: r.order.as_ref().map(|o| OrderIntake {
+            line: def.and_then(|c| c.order_line).unwrap_or(Line::Citizen),
+            called_at: days.time(o.called),
+            kind: o.kind,
+            channel: o.channel,
+            subject: o.subject.clone(),
+            platform_number: o.platform_number.clone(),
+            urgent_safety: o.urgent_safety,
+            keep_private: o.keep_private,
+        }),
     }
 }
 

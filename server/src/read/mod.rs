@@ -57,8 +57,8 @@ pub use overview::{overview, Overview, RankGroup, RankRow, OVERVIEW_LIST};
 pub(crate) use overview::{peer_group, period_scores, published_ranking, ranked_groups};
 pub use periodic::{period_sheet, PeriodSheet, SheetRow};
 pub use portal::{leader_portal, Decision, LeaderPortal, UnitLights};
-pub(crate) use stats::stats_for;
-pub use stats::{Bucket, CompletionStats, Stats};
+pub(crate) use stats::{current_month, hotline_for, hotline_table, stats_for};
+pub use stats::{Bucket, CompletionStats, HotlineRow, HotlineStats, Stats};
 pub use workbench::{workbench, Workbench};
 
 use crate::db::DbError;

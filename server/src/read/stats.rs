@@ -4,11 +4,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use duban_core::domain::derived::hotline::{CallFigures, TypicalOrder};
 use duban_core::domain::derived::light_names;
 use duban_core::domain::derived::{
     completion_rate, timeliness_light, Colour, CompletionRate, DateRange,
 };
+use duban_core::domain::derived::{hotline_figures, HotlineFigures, OrderFigures};
 use duban_core::domain::model::Urgency;
 use duban_core::domain::Code;
 use duban_core::domain::{Status, UnitId, UserId};
@@ -261,4 +263,120 @@ pub(crate) async fn stats_for(
     let items = load_all(&mut tx, &state.states, session, &f, TaskOrder::Id, now).await?;
     drop(tx);
     Ok(compute_stats(&session.org, &items, &f, now))
+}
+
+// ----- the hotline's monthly figures ------------------------------------------------------
+
+/// One unit's row of the hotline's monthly figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct HotlineRow {
+    /// The unit.
+    pub unit: UnitId,
+    /// Its name, as entered (data: the same in every language).
+    pub name: String,
+    /// Its figures (`duban_core::domain::derived::hotline`).
+    pub figures: OrderFigures,
+}
+
+/// The hotline's figures of one month (docs/domain.md, "Hotline work orders: the monthly
+/// figures"): a row per unit in tree order (units no longer listed last), the total, the
+/// calls and the typical orders by number and kind. Never a caller's data nor a reply.
+#[derive(Clone, Debug, Serialize)]
+pub struct HotlineStats {
+    /// The month, `YYYY-MM`.
+    pub month: String,
+    /// Its days.
+    pub range: DateRange,
+    /// A row per unit with any figure.
+    pub rows: Vec<HotlineRow>,
+    /// The total.
+    pub total: OrderFigures,
+    /// Calls taken, accepted and not accepted.
+    pub calls: CallFigures,
+    /// The month's typical orders.
+    pub typical: Vec<TypicalOrder>,
+}
+
+/// The figures in the organisation's unit order.
+pub(crate) fn hotline_table(org: &Org, month: &str, f: HotlineFigures) -> HotlineStats {
+    let range = f.month.unwrap_or(DateRange {
+        first: NaiveDate::MIN,
+        last: NaiveDate::MIN,
+    });
+    let mut rows: Vec<HotlineRow> = org
+        .units
+        .iter()
+        .filter_map(|u| {
+            f.units
+                .iter()
+                .find(|(id, _)| *id == u.id)
+                .map(|(_, figures)| HotlineRow {
+                    unit: u.id,
+                    name: u.name.clone(),
+                    figures: *figures,
+                })
+        })
+        .collect();
+    rows.extend(
+        f.units
+            .iter()
+            .filter(|(id, _)| org.unit(*id).is_none())
+            .map(|(id, figures)| HotlineRow {
+                unit: *id,
+                name: id.to_string(),
+                figures: *figures,
+            }),
+    );
+    HotlineStats {
+        month: month.to_owned(),
+        range,
+        rows,
+        total: f.total,
+        calls: f.calls,
+        typical: f.typical,
+    }
+}
+
+/// The month `YYYY-MM` (a four-digit year): its name and its days.
+pub(crate) fn hotline_month(text: &str) -> Option<(String, DateRange)> {
+    let (y, m) = text.trim().split_once('-')?;
+    let (year, month): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    if !(1..=9999).contains(&year) || y.len() != 4 || m.len() != 2 {
+        return None;
+    }
+    Some((
+        format!("{year:04}-{month:02}"),
+        DateRange::month(year, month)?,
+    ))
+}
+
+/// The current month at `now`, in the organisation's time zone.
+pub(crate) fn current_month(org: &Org, now: DateTime<Utc>) -> String {
+    let today = org.calendar.to_local(now).date();
+    format!("{:04}-{:02}", today.year(), today.month())
+}
+
+/// The hotline's figures of `month` (`YYYY-MM`) over the orders the person may read.
+pub(crate) async fn hotline_for(
+    state: &AppState,
+    session: &Session,
+    month: &str,
+    now: DateTime<Utc>,
+) -> Result<HotlineStats, ReadError> {
+    let Some((name, range)) = hotline_month(month) else {
+        return Err(ReadError::BadFilter {
+            param: "month",
+            zh: "月份格式应为 YYYY-MM".into(),
+            en: "a month is YYYY-MM".into(),
+        });
+    };
+    let org = &session.org;
+    let items = super::readable(state, session, now).await?;
+    let figures = hotline_figures(
+        items.iter().map(|(i, s)| (i.id, &**s)),
+        range,
+        now,
+        &org.calendar,
+    );
+    Ok(hotline_table(org, &name, figures))
 }

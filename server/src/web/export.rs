@@ -7,7 +7,8 @@
 //! - `GET /ledger.xlsx?…`: the same rows as a spreadsheet (title row with the organisation and
 //!   period, bold frozen header, real dates), and a sheet saying what was exported, when and
 //!   by whom; `GET /stats.xlsx?…`: the figures of `GET /api/v1/stats` for the same filters,
-//!   a sheet per breakdown;
+//!   a sheet per breakdown, and a sheet of the hotline's monthly figures (`month=YYYY-MM`,
+//!   the current month by default);
 //! - `GET /items/{id}/archive.zip`: an item's archive (归档) — trail, evidence, hashes — for
 //!   anyone who may read the item, verifiable offline with `duban verify-archive`
 //!   ([`crate::archive`]).
@@ -40,8 +41,9 @@ use crate::db;
 use crate::error::{ApiError, Path};
 use crate::i18n::{self, Lang};
 use crate::org::Org;
-use crate::read::{self, Bucket, LedgerItem, Stats, StatsQuery};
+use crate::read::{self, Bucket, HotlineStats, LedgerItem, Stats, StatsQuery};
 use crate::AppState;
+use duban_core::domain::derived::OrderFigures;
 
 /// Rows the ledger page shows at most; the export always holds every row.
 pub const PAGE_ROWS: usize = 1000;
@@ -868,8 +870,119 @@ fn bucket_sheet(
     Ok(())
 }
 
-/// The statistics as an xlsx workbook.
-fn stats_workbook(st: &Stats, s: &Stamp) -> Result<Vec<u8>, XlsxError> {
+/// The hotline's monthly figures as a sheet: a row per unit and the total, then the calls
+/// (docs/domain.md, "Hotline work orders: the monthly figures"). No caller's data.
+fn hotline_sheet(
+    ws: &mut Worksheet,
+    h: &HotlineStats,
+    s: &Stamp,
+    title: &Format,
+    bold: &Format,
+) -> Result<(), XlsxError> {
+    let lang = s.lang;
+    ws.set_name(lang.t("hstats-sheet"))?;
+    ws.write_string_with_format(
+        0,
+        0,
+        lang.t_args("hstats-xlsx-title", &[("org", &s.org), ("month", &h.month)]),
+        title,
+    )?;
+    let headers = [
+        "hstats-unit",
+        "hstats-orders",
+        "hstats-completed",
+        "hstats-completion",
+        "hstats-called-back",
+        "hstats-satisfied",
+        "hstats-basic",
+        "hstats-unsatisfied",
+        "hstats-satisfaction",
+        "hstats-returns",
+        "hstats-transfers",
+        "hstats-commitments",
+        "hstats-overdue",
+        "hstats-reopened",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, lang.t(h), bold)?;
+        ws.set_column_width(c as u16, if c == 0 { 28.0 } else { 12.0 })?;
+    }
+    ws.set_freeze_panes(2, 1)?;
+    let share = Format::new().set_num_format("0.0\"%\"");
+    let mut r = 2;
+    let line = |ws: &mut Worksheet,
+                r: u32,
+                name: &str,
+                f: &OrderFigures,
+                fmt: Option<&Format>|
+     -> Result<(), XlsxError> {
+        match fmt {
+            Some(b) => ws.write_string_with_format(r, 0, name, b)?,
+            None => ws.write_string(r, 0, name)?,
+        };
+        let counts = [
+            (1, f.orders),
+            (2, f.completed),
+            (4, f.called_back),
+            (5, f.satisfied),
+            (6, f.basic),
+            (7, f.unsatisfied),
+            (9, f.returns),
+            (10, f.transfers),
+            (11, f.commitments),
+            (12, f.overdue),
+            (13, f.reopened),
+        ];
+        for (c, n) in counts {
+            ws.write_number(r, c, f64::from(n))?;
+        }
+        for (c, p) in [(3, f.completion_percent()), (8, f.satisfaction_percent())] {
+            match p {
+                Some(p) => ws.write_number_with_format(r, c, p, &share)?,
+                None => ws.write_string(r, c, "—")?,
+            };
+        }
+        Ok(())
+    };
+    for row in &h.rows {
+        line(ws, r, &row.name, &row.figures, None)?;
+        r += 1;
+    }
+    line(ws, r, &lang.t("hstats-total"), &h.total, Some(bold))?;
+    r += 2;
+    let calls = [
+        ("hstats-calls", h.calls.taken),
+        ("hstats-accepted", h.calls.accepted),
+        ("hstats-not-accepted", h.calls.not_accepted.total()),
+        ("hstats-undecided", h.calls.undecided),
+    ];
+    for (k, n) in calls {
+        ws.write_string(r, 0, lang.t(k))?;
+        ws.write_number(r, 1, f64::from(n))?;
+        r += 1;
+    }
+    for (code, n) in h.calls.not_accepted.by_code() {
+        ws.write_string(
+            r,
+            0,
+            format!(
+                "{} · {}",
+                lang.t("hstats-not-accepted"),
+                lang.t(&format!("hstats-reason-{code}"))
+            ),
+        )?;
+        ws.write_number(r, 1, f64::from(n))?;
+        r += 1;
+    }
+    Ok(())
+}
+
+/// The statistics as an xlsx workbook, with the hotline's monthly figures when the policy
+/// has hotline categories.
+fn stats_workbook(
+    (st, hotline): &(Stats, Option<HotlineStats>),
+    s: &Stamp,
+) -> Result<Vec<u8>, XlsxError> {
     let lang = s.lang;
     let mut wb = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
@@ -934,8 +1047,31 @@ fn stats_workbook(st: &Stats, s: &Stamp) -> Result<Vec<u8>, XlsxError> {
             &bold,
         )?;
     }
+    if let Some(h) = hotline {
+        hotline_sheet(wb.add_worksheet(), h, s, &title, &bold)?;
+    }
     stamp_sheet(wb.add_worksheet(), s, st.total as usize, &bold)?;
     wb.save_to_buffer()
+}
+
+/// The query string without its `month` (the hotline sheet's month, `YYYY-MM`), and that
+/// month decoded.
+fn without_month(raw: &Option<String>) -> (Option<String>, Option<String>) {
+    let Some(raw) = raw.as_deref() else {
+        return (None, None);
+    };
+    let mut month = None;
+    let rest: Vec<&str> = raw
+        .split('&')
+        .filter(|pair| match pair.split_once('=') {
+            Some(("month", v)) => {
+                month = Some(decode(v));
+                false
+            }
+            _ => *pair != "month",
+        })
+        .collect();
+    (Some(rest.join("&")), month)
 }
 
 async fn stats_xlsx(
@@ -946,10 +1082,36 @@ async fn stats_xlsx(
 ) -> Response {
     let now = state.clock.now();
     let result = async {
+        // The hotline sheet's month is not one of the statistics' filters.
+        let (raw, month) = without_month(&raw);
+        let q = match &month {
+            None => q,
+            Some(_) => {
+                let uri: axum::http::Uri = format!("/?{}", raw.as_deref().unwrap_or(""))
+                    .parse()
+                    .map_err(|_| {
+                        ApiError::bad_request(
+                            "query.bad_filter",
+                            "查询参数无法识别",
+                            "the query string does not read",
+                        )
+                    })?;
+                Query::<StatsQuery>::try_from_uri(&uri)
+            }
+        };
         let filters = filters_of(q, &raw, &session.org, now)?;
         let st = read::stats_for(&state, &session, &filters, now).await?;
+        let org = &session.org;
+        let hotline = if org.policy.categories.iter().any(|c| c.order_line.is_some()) {
+            let month = month
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or_else(|| read::current_month(org, now));
+            Some(read::hotline_for(&state, &session, &month, now).await?)
+        } else {
+            None
+        };
         workbook(
-            st,
+            (st, hotline),
             stamp(&session, &filters, now),
             stats_workbook,
             ("xlsx-file-stats", "stats"),

@@ -26,6 +26,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use duban_core::domain::derived::anomaly::{anomalies, AnomalyKind};
 use duban_core::domain::derived::describe::describe;
 use duban_core::domain::derived::duty::duties;
+use duban_core::domain::derived::OrderFigures;
 use duban_core::domain::Code;
 use duban_core::domain::{effective_deadline, Actor, Context, Role, TaskState, UnitId, UserId};
 use serde::Deserialize;
@@ -120,6 +121,9 @@ struct StatsForm {
     urgency: String,
     #[serde(default)]
     status: String,
+    /// The hotline figures' month, `YYYY-MM` (default: the current month).
+    #[serde(default)]
+    month: String,
 }
 
 impl StatsForm {
@@ -270,6 +274,95 @@ struct StatsPage {
     late: u32,
     open: u32,
     dims: Vec<Dim>,
+    hotline: Option<HotlineView>,
+}
+
+/// One row of the hotline's monthly figures, as the page shows it.
+struct HotlineLine {
+    unit: String,
+    name: String,
+    f: OrderFigures,
+    completion: String,
+    satisfaction: String,
+}
+
+impl HotlineLine {
+    fn of(unit: String, name: String, f: OrderFigures) -> HotlineLine {
+        HotlineLine {
+            unit,
+            name,
+            completion: percent(f.completion_percent()),
+            satisfaction: percent(f.satisfaction_percent()),
+            f,
+        }
+    }
+}
+
+/// The hotline section of `/stats`: a month's figures per unit and in total.
+struct HotlineView {
+    /// The month as typed (kept when refused).
+    month: String,
+    /// The refusal of a month that does not read, at its field.
+    error: Option<String>,
+    rows: Vec<HotlineLine>,
+    total: HotlineLine,
+    calls: u32,
+    accepted: u32,
+    not_accepted: u32,
+    undecided: u32,
+    /// Each reason of not accepting, named, with its count.
+    reasons: Vec<(&'static str, String, u32)>,
+}
+
+/// The hotline section for the month asked (the current one by default), over the orders
+/// the person may read; `None` when the policy has no hotline category.
+async fn hotline_view(
+    state: &AppState,
+    session: &Session,
+    month: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<HotlineView>, ApiError> {
+    let org = &session.org;
+    if !org.policy.categories.iter().any(|c| c.order_line.is_some()) {
+        return Ok(None);
+    }
+    let typed = month.trim();
+    let asked = if typed.is_empty() {
+        read::current_month(org, now)
+    } else {
+        typed.to_owned()
+    };
+    let lang = i18n::current();
+    let (h, error) = match read::hotline_for(state, session, &asked, now).await {
+        Ok(h) => (Some(h), None),
+        Err(read::ReadError::BadFilter { zh, en, .. }) => {
+            (None, Some(lang.pick(&zh, &en).to_owned()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let h = h.unwrap_or_else(|| read::hotline_table(org, &asked, Default::default()));
+    let reasons = h
+        .calls
+        .not_accepted
+        .by_code()
+        .into_iter()
+        .map(|(code, n)| (code, lang.t(&format!("hstats-reason-{code}")), n))
+        .collect();
+    Ok(Some(HotlineView {
+        month: asked,
+        error,
+        rows: h
+            .rows
+            .iter()
+            .map(|r| HotlineLine::of(r.unit.to_string(), r.name.clone(), r.figures))
+            .collect(),
+        total: HotlineLine::of("total".into(), lang.t("hstats-total"), h.total),
+        calls: h.calls.taken,
+        accepted: h.calls.accepted,
+        not_accepted: h.calls.not_accepted.total(),
+        undecided: h.calls.undecided,
+        reasons,
+    }))
 }
 
 async fn stats_page(
@@ -294,7 +387,11 @@ async fn stats_page(
         ),
         Err(e) => return e.into_response(),
     };
-    let status = if error.is_some() {
+    let hotline = match hotline_view(&state, &session, &form.month, now).await {
+        Ok(h) => h,
+        Err(e) => return e.into_response(),
+    };
+    let status = if error.is_some() || hotline.as_ref().is_some_and(|h| h.error.is_some()) {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -402,6 +499,7 @@ async fn stats_page(
         late: s.completion.counts.late,
         open: s.completion.counts.open,
         dims,
+        hotline,
     };
     page(status, &page_record)
 }

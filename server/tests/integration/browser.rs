@@ -510,7 +510,7 @@ async fn in_a_browser_sign_in_overview_workbench_urge_and_the_board() {
         let total = b
             .script("return document.querySelector('#total').textContent")
             .await;
-        assert_eq!(total, "30", "the demo's items");
+        assert_eq!(total, "45", "the demo's items");
         b.check_page("overview-leader").await;
 
         // The office: the workbench, and an overdue item urged in one click.

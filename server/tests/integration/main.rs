@@ -43,6 +43,7 @@ mod web_errors;
 mod web_export;
 mod web_finding;
 mod web_hotline;
+mod web_hotline_stats;
 mod web_item;
 mod web_lang_office;
 mod web_language;

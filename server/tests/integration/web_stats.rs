@@ -110,7 +110,7 @@ both!(
         s.ok(&sup, dispatch(&a, f.unit_a, Some(f.staff_a))).await;
         s.ok(&sup, register(&b, "乙单位事项")).await;
         s.ok(&sup, dispatch(&b, f.unit_b, None)).await;
-        let mut reg = register_with(&c, "公路股紧急事项", "hotline", "internal", json!({}));
+        let mut reg = register_with(&c, "公路股紧急事项", "higher_level", "internal", json!({}));
         reg["command"]["urgency"] = json!("urgent");
         s.ok(&sup, reg).await;
         s.ok(&sup, dispatch(&c, f.unit_a1, None)).await;
@@ -124,7 +124,7 @@ both!(
             ("staff-b", String::new()),
             ("leader", format!("unit={unit_a}")),
             ("leader", "status=in_progress&urgency=normal".to_owned()),
-            ("head-a", "category=hotline".to_owned()),
+            ("head-a", "category=higher_level".to_owned()),
         ] {
             let token = s.login(who).await;
             let cookie = sign_in(&s, &web, who).await;
@@ -615,7 +615,7 @@ async fn in_a_browser_statistics_calendar_monitoring_and_portals() {
     let total = b
         .script("return document.querySelector('#total').textContent")
         .await;
-    assert_eq!(total, "30", "the demo's items");
+    assert_eq!(total, "45", "the demo's items");
     b.screenshot("stats").await;
 
     b.go(&format!("{}/people/{staff}", s.base)).await;

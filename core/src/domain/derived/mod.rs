@@ -7,6 +7,7 @@ pub mod describe;
 pub mod duplicate;
 pub mod duty;
 pub mod evidence;
+pub mod hotline;
 pub mod peers;
 pub mod periodic;
 pub mod schedule;
@@ -14,6 +15,7 @@ pub mod score;
 pub mod signal;
 pub mod view;
 
+pub use hotline::{hotline_figures, HotlineFigures, OrderFigures};
 pub use peers::{peer_group_of, rank_by_group, GroupRanking, PeerGroup};
 pub use schedule::{days_late, own_progress, rolled_up_progress, scheduled_progress};
 pub use score::{

@@ -13,6 +13,7 @@ use super::signal::{quality_card, timeliness_light, Colour, Signal};
 use crate::domain::calendar::Calendar;
 use crate::domain::decide::effective_deadline;
 use crate::domain::model::{TaskId, UnitId};
+use crate::domain::order::Satisfaction;
 use crate::domain::policy::{ColourPoints, LateDays, Points, Policy};
 use crate::domain::state::TaskState;
 
@@ -238,6 +239,50 @@ pub fn item_score(
             Points(sum / n),
             state.ratings.iter().map(|r| r.mark.seq).collect(),
         );
+    }
+
+    // Hotline work orders: the caller's satisfaction at the last call-back, and returns
+    // the office did not uphold (the order came back to the same unit).
+    if let Some(o) = &state.order {
+        let hotline = &policy.hotline;
+        if let Some(c) = o.last_callback() {
+            match c.answers.satisfaction {
+                Satisfaction::Unsatisfied => push(
+                    "score.order_unsatisfied",
+                    "回访不满意".into(),
+                    "the caller was unsatisfied at the last call-back".into(),
+                    hotline.unsatisfied_points,
+                    vec![c.mark.seq],
+                ),
+                Satisfaction::Basic => push(
+                    "score.order_basic",
+                    "回访基本满意".into(),
+                    "the caller was basically satisfied at the last call-back".into(),
+                    hotline.basic_points,
+                    vec![c.mark.seq],
+                ),
+                Satisfaction::Satisfied => {}
+            }
+        }
+        let unjustified: Vec<u64> = o
+            .returns
+            .iter()
+            .filter(|r| r.upheld == Some(false))
+            .map(|r| r.mark.seq)
+            .collect();
+        if !unjustified.is_empty() {
+            let n = unjustified.len() as i64;
+            push(
+                "score.order_unjustified_return",
+                format!("退单理由不成立{n}次(工单退回本单位)"),
+                format!(
+                    "returned the work order without cause {} (it came back to the unit)",
+                    times(n)
+                ),
+                hotline.unjustified_return_points.times(n),
+                unjustified,
+            );
+        }
     }
 
     // Supervision opinion: manual adjustments, each with its reason in the trail.
@@ -497,4 +542,117 @@ pub fn completion_rate<'a>(
         }
     }
     rate
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::model::{Assignee, UserId};
+    use crate::domain::order::{
+        Callback, CallbackAnswers, Line, OrderChannel, OrderIntake, OrderKind, OrderReturn,
+        OrderState,
+    };
+    use crate::domain::state::{Mark, Status};
+
+    fn mark(seq: u64) -> Mark {
+        Mark {
+            by: UserId::from_u128(1),
+            at: Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap(),
+            seq,
+        }
+    }
+
+    fn order_item() -> TaskState {
+        let unit = UnitId::from_u128(0xA);
+        let mut o = OrderState::new(OrderIntake {
+            line: Line::Citizen,
+            called_at: mark(1).at,
+            kind: OrderKind::Help,
+            channel: OrderChannel::Phone,
+            subject: "某路口".into(),
+            platform_number: None,
+            urgent_safety: false,
+            keep_private: false,
+        });
+        o.returns = vec![
+            OrderReturn {
+                mark: mark(4),
+                unit,
+                upheld: Some(false),
+            },
+            OrderReturn {
+                mark: mark(6),
+                unit,
+                upheld: Some(true),
+            },
+            OrderReturn {
+                mark: mark(8),
+                unit,
+                upheld: Some(false),
+            },
+        ];
+        TaskState {
+            version: 12,
+            status: Status::InProgress,
+            lead: Some(Assignee { unit, user: None }),
+            dispatched: Some(mark(9)),
+            deadline: Some(Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap()),
+            order: Some(o),
+            ..TaskState::default()
+        }
+    }
+
+    fn called_back(s: &mut TaskState, seq: u64, satisfaction: Satisfaction) {
+        let o = s.order.as_mut().expect("an order");
+        o.callbacks.push(Callback {
+            mark: mark(seq),
+            unit: s.lead.map(|l| l.unit),
+            answers: CallbackAnswers {
+                told_result_and_basis: true,
+                factual: true,
+                misconduct: false,
+                satisfaction,
+            },
+        });
+    }
+
+    fn line<'a>(score: &'a ItemScore, code: &str) -> Option<&'a ScoreLine> {
+        score.lines.iter().find(|l| l.code == code)
+    }
+
+    #[test]
+    fn an_order_scores_its_last_call_back_and_its_unjustified_returns() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 10, 2, 0, 0).unwrap();
+        let cal = Calendar::builtin();
+        let mut policy = Policy::default();
+        policy.hotline.basic_points = Points::tenths(-5);
+        let mut s = order_item();
+        called_back(&mut s, 10, Satisfaction::Unsatisfied);
+        let score = item_score(&s, now, &cal, &policy).expect("assessed");
+        let u = line(&score, "score.order_unsatisfied").expect("unsatisfied");
+        assert_eq!((u.points, u.events.clone()), (Points::whole(-2), vec![10]));
+        let r = line(&score, "score.order_unjustified_return").expect("returns");
+        assert_eq!(
+            (r.points, r.events.clone()),
+            (Points::whole(-2), vec![4, 8])
+        );
+        assert!(r.zh.contains('2') && r.en.contains("twice"), "{r:?}");
+
+        // Reopened and satisfied at the second call-back: only the last one counts.
+        called_back(&mut s, 12, Satisfaction::Satisfied);
+        let score = item_score(&s, now, &cal, &policy).expect("assessed");
+        assert!(line(&score, "score.order_unsatisfied").is_none());
+        assert!(line(&score, "score.order_basic").is_none());
+
+        let mut basic = order_item();
+        called_back(&mut basic, 10, Satisfaction::Basic);
+        let score = item_score(&basic, now, &cal, &policy).expect("assessed");
+        let b = line(&score, "score.order_basic").expect("basic");
+        assert_eq!((b.points, b.events.clone()), (Points::tenths(-5), vec![10]));
+        // With the default policy, 基本满意 moves nothing.
+        let score = item_score(&basic, now, &cal, &Policy::default()).expect("assessed");
+        assert!(line(&score, "score.order_basic").is_none());
+    }
 }

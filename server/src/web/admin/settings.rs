@@ -441,6 +441,8 @@ enum Kind {
     Flag,
     /// `working` or `calendar`.
     LateDays,
+    /// Short texts separated by 、 or commas (the reply template's sections).
+    Texts,
 }
 
 /// The policy's fields by section, each a path into the policy's JSON.
@@ -493,6 +495,23 @@ const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
             ("scoring.stars.3", Kind::Points),
             ("scoring.stars.4", Kind::Points),
             ("scoring.max_adjustment", Kind::Points),
+        ],
+    ),
+    (
+        "hotline",
+        &[
+            ("hotline.dispatch_hours", Kind::Count),
+            ("hotline.return_hours", Kind::Count),
+            ("hotline.inform_caller_days", Kind::Count),
+            ("hotline.handle_working_days", Kind::Count),
+            ("hotline.reopen_working_days", Kind::Count),
+            ("hotline.duplicate_window_days", Kind::Count),
+            ("hotline.environment_days", Kind::Count),
+            ("hotline.environment_extension_days", Kind::Count),
+            ("hotline.reply_sections", Kind::Texts),
+            ("hotline.unsatisfied_points", Kind::Points),
+            ("hotline.basic_points", Kind::Points),
+            ("hotline.unjustified_return_points", Kind::Points),
         ],
     ),
     (
@@ -578,6 +597,11 @@ fn shown(policy: &Value, path: &str, kind: Kind) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         (Kind::Time, Value::String(s)) => s.get(..5).unwrap_or(&s).to_owned(),
+        (Kind::Texts, Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+            .join("、"),
         (Kind::Points | Kind::OptPoints, Value::Number(n)) => {
             let f = n.as_f64().unwrap_or_default();
             if f.fract() == 0.0 {
@@ -624,6 +648,13 @@ fn parsed(kind: Kind, typed: &str) -> Result<Value, &'static str> {
         Kind::Flag => Ok(Value::Bool(!t.is_empty())),
         Kind::LateDays if t == "working" || t == "calendar" => Ok(Value::from(t)),
         Kind::LateDays => Err("config-policy-not-choice"),
+        Kind::Texts => Ok(Value::Array(
+            t.split([',', '，', '、'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(Value::from)
+                .collect(),
+        )),
     }
 }
 
@@ -682,6 +713,7 @@ impl PolicyField {
             Kind::Flag => "flag",
             Kind::LateDays => "choice",
             Kind::Time => "time",
+            Kind::Texts => "texts",
             _ => "text",
         };
         k == kind
