@@ -18,6 +18,7 @@ pub mod bulletins;
 pub mod codec;
 pub mod commands;
 pub mod gauges;
+pub mod hotline;
 pub mod notifications;
 pub mod org;
 pub mod postgres;
