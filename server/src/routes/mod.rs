@@ -8,4 +8,5 @@ pub mod health;
 pub mod items;
 pub mod notifications;
 pub mod openapi;
+pub mod hotline;
 pub mod sync;
