@@ -41,6 +41,7 @@ pub mod assets;
 pub mod errors;
 mod export;
 pub mod guard;
+mod hotline_import;
 pub mod inbox;
 mod item;
 pub mod language;
@@ -105,6 +106,7 @@ pub fn router() -> Router<AppState> {
         .merge(scores::router())
         .merge(export::router())
         .merge(uploads::router())
+        .merge(hotline_import::router())
 }
 
 /// A link of the top bar.
