@@ -16,7 +16,7 @@ use duban_core::domain::command::Registration;
 use duban_core::domain::model::{Source, TaskNumber, Urgency, Visibility};
 use duban_core::domain::order::{Line, OrderChannel, OrderIntake, OrderKind};
 use duban_core::domain::policy::CategoryDef;
-use duban_core::domain::{Actor, Code, Command, Rejection, TaskId};
+use duban_core::domain::{Actor, Code, Command, Rejection, Role, Roles, TaskId, UserId};
 use duban_core::protocol::CommandEnvelope;
 use std::collections::BTreeMap;
 
@@ -110,7 +110,12 @@ pub fn registration(
     };
     let mut attributes = BTreeMap::new();
     for (key, value, zh, en) in [
-        ("caller_name", &input.caller_name, "来电人姓名", "the caller's name"),
+        (
+            "caller_name",
+            &input.caller_name,
+            "来电人姓名",
+            "the caller's name",
+        ),
         (
             "caller_phone",
             &input.caller_phone,
@@ -197,6 +202,19 @@ pub fn platform_task(line: Line, number: &str) -> TaskId {
         b"\0",
         number.trim().as_bytes(),
     ]))
+}
+
+/// The actor that registers the orders the upper platform posts: the system
+/// (`UserId::SYSTEM`, so the trail shows no person registered it), holding the office's
+/// supervisor role besides its own, since the core lets the office's roles register items
+/// and not the system role alone (`permission::authorize`, `Register`). It acts on nothing
+/// but the registrations built here.
+pub fn platform_actor() -> Actor {
+    Actor {
+        id: UserId::SYSTEM,
+        unit: None,
+        roles: Roles::of(&[Role::System, Role::Supervisor]),
+    }
 }
 
 /// What registering an order did.

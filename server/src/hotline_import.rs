@@ -103,9 +103,9 @@ pub fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, OrderRow)>, CellProblem> {
     let mut rows = crate::sheet::read_first_sheet(bytes)
         .map_err(|e| CellProblem::new("file", e.code(), e.zh(), e.en()))?
         .into_iter();
-    let first = rows
-        .next()
-        .ok_or_else(|| CellProblem::new("file", "import.empty", "表格是空的", "the sheet is empty"))?;
+    let first = rows.next().ok_or_else(|| {
+        CellProblem::new("file", "import.empty", "表格是空的", "the sheet is empty")
+    })?;
     let headers: BTreeMap<u32, &'static str> = first
         .cells
         .iter()
@@ -333,7 +333,10 @@ pub fn repeated_numbers(rows: &[(u32, OrderRow)]) -> BTreeSet<u32> {
     let mut seen = BTreeMap::new();
     let mut out = BTreeSet::new();
     for (n, r) in rows {
-        let key = (r.get("line").to_owned(), r.get("platform_number").to_owned());
+        let key = (
+            r.get("line").to_owned(),
+            r.get("platform_number").to_owned(),
+        );
         if key.1.is_empty() {
             continue;
         }

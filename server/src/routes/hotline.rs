@@ -11,7 +11,7 @@
 //! `hotline.replayed`; nonces are kept until then and swept), then the JSON (400
 //! `hotline.bad_json`, 422 `hotline.invalid_body`) and the rules (422 with the rule's code).
 //!
-//! The order is registered as the system, in the line's hotline category, with the caller's
+//! The order is registered as the system (`hotline::platform_actor`), in the line's hotline category, with the caller's
 //! data as its confidential attributes (`crate::hotline`). The platform's order number makes
 //! the post idempotent: a new order answers 201, a number registered already 200 with the
 //! same item, never a second one.
@@ -24,7 +24,7 @@ use axum::routing::post;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use duban_core::domain::order::{Line, OrderChannel, OrderKind};
-use duban_core::domain::{Actor, Code};
+use duban_core::domain::Code;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -148,8 +148,8 @@ pub fn signed_message(timestamp: &str, nonce: &str, body: &[u8]) -> Vec<u8> {
 
 /// The signature of a request (lowercase hex), as the platform computes it.
 pub fn sign(secret: &str, timestamp: &str, nonce: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-        .expect("HMAC takes a key of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
     mac.update(&signed_message(timestamp, nonce, body));
     hex(&mac.finalize().into_bytes())
 }
@@ -198,8 +198,7 @@ fn verify(
     let Some(given) = unhex(signature).filter(|s| s.len() == 32) else {
         return Err(unsigned());
     };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-        .map_err(ApiError::internal)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(ApiError::internal)?;
     mac.update(&signed_message(timestamp, nonce, body));
     // `verify_slice` compares in constant time (the `subtle` crate, under `hmac`).
     if mac.verify_slice(&given).is_err() {
@@ -324,7 +323,7 @@ async fn receive(
     let intake = hotline::register(
         state,
         &org,
-        &Actor::system(),
+        &hotline::platform_actor(),
         registration,
         uuid::Uuid::new_v4(),
         now,
@@ -370,7 +369,10 @@ mod tests {
             hex(&mac.finalize().into_bytes()),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-        assert_eq!(signed_message("1700000000", "abc", b"{}"), b"1700000000\nabc\n{}");
+        assert_eq!(
+            signed_message("1700000000", "abc", b"{}"),
+            b"1700000000\nabc\n{}"
+        );
         let s = sign("k", "1", "n", b"x");
         assert_eq!(unhex(&s).map(|b| b.len()), Some(32));
         assert_eq!(unhex("zz"), None);

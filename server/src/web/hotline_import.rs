@@ -179,8 +179,12 @@ async fn upload(
             Ok(Some(field)) if field.name() == Some("file") => match field.bytes().await {
                 Ok(b) => bytes = Some(b),
                 Err(_) => {
-                    return ApiError::bad_request("import.upload", "上传中断", "the upload broke off")
-                        .into_response()
+                    return ApiError::bad_request(
+                        "import.upload",
+                        "上传中断",
+                        "the upload broke off",
+                    )
+                    .into_response()
                 }
             },
             Ok(Some(_)) => {}
@@ -309,7 +313,11 @@ async fn run(
         };
         return ApiError::unprocessable(
             &problem.code,
-            format!("第{n}行“{}”:{}(请重新上传)", problem.column(Lang::Zh), problem.zh),
+            format!(
+                "第{n}行“{}”:{}(请重新上传)",
+                problem.column(Lang::Zh),
+                problem.zh
+            ),
             format!(
                 "row {n}, “{}”: {} (upload the file again)",
                 problem.column(Lang::En),
@@ -327,12 +335,19 @@ async fn run(
             .unwrap_or_default();
         let title = reg.title.clone();
         let command = crate::register::derived_id(form, &[i as u32, 0, 0]);
-        let outcome =
-            match hotline::register(&state, &session.org, &session.actor, reg, command, now).await
-            {
-                Ok(o) => o,
-                Err(e) => return ApiError::from(e).into_response(),
-            };
+        let outcome = match hotline::register(
+            &state,
+            &session.org,
+            &session.actor,
+            reg,
+            command,
+            now,
+        )
+        .await
+        {
+            Ok(o) => o,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
         let (outcome, label, id, problem) = match outcome {
             Ok(Intake::Created(t)) => ("created", lang.t("hotimp-created"), t.to_string(), None),
             Ok(Intake::Existing(t)) => ("already", lang.t("hotimp-already"), t.to_string(), None),
@@ -350,9 +365,12 @@ async fn run(
         let item = if id.is_empty() {
             title
         } else {
-            match crate::read::item_summary(&state, &session, duban_core::domain::TaskId(
-                uuid::Uuid::parse_str(&id).unwrap_or_default(),
-            ), now)
+            match crate::read::item_summary(
+                &state,
+                &session,
+                duban_core::domain::TaskId(uuid::Uuid::parse_str(&id).unwrap_or_default()),
+                now,
+            )
             .await
             {
                 Ok(Some(s)) => format!("{} {}", s.number, s.title),
