@@ -10,6 +10,8 @@
 //! clock (401 `hotline.stale`), the nonce never seen while its timestamp is fresh (409
 //! `hotline.replayed`; nonces are kept until then and swept), then the JSON (400
 //! `hotline.bad_json`, 422 `hotline.invalid_body`) and the rules (422 with the rule's code).
+//! Without a configured secret no signature can hold: every post is 401
+//! `hotline.not_configured`.
 //!
 //! The order is registered as the system (`hotline::platform_actor`), in the line's hotline category, with the caller's
 //! data as its confidential attributes (`crate::hotline`). The platform's order number makes
@@ -281,8 +283,7 @@ async fn receive(
     body: Body,
 ) -> Result<(StatusCode, Registered), ApiError> {
     let Some(secret) = state.config.hotline_secret.as_deref() else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+        return Err(unauthorized(
             "hotline.not_configured",
             "未配置热线平台对接密钥,不接收平台工单",
             "no secret is configured for the hotline platform; orders are not taken",

@@ -173,6 +173,12 @@ with_platform!(
             a.body
         );
         let id = a.body["id"].as_str().expect("id").to_owned();
+        // The answer is the documented one.
+        let doc = crate::openapi::fetch(&s).await;
+        let mut errors = Vec::new();
+        let schema = json!({"$ref": "#/components/schemas/PlatformOrderRegistered"});
+        crate::openapi::check(&doc, &schema, &a.body, "$", &mut errors, true);
+        assert!(errors.is_empty(), "{errors:?}");
 
         let sup = s.login("supervisor").await;
         let detail = s
@@ -427,7 +433,7 @@ async fn without_a_secret_the_intake_takes_nothing() {
     let s = start(Backend::Sqlite).await;
     s.fixture().await;
     let a = post_order(&s, &order("SZ-2026-0030")).await;
-    refused(&a, 503, "hotline.not_configured");
+    refused(&a, 401, "hotline.not_configured");
     assert_eq!(hotline_items(&s).await, 0);
 }
 

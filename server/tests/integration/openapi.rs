@@ -50,6 +50,8 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("POST", "/api/v1/sync/push", Auth::Session),
     ("GET", "/api/v1/sync/pull", Auth::Session),
     ("GET", "/api/v1/sync/snapshot", Auth::Session),
+    // routes/hotline.rs (signed by the platform, no session)
+    ("POST", "/api/v1/hotline/orders", Auth::Open),
     // routes/admin.rs
     ("GET", "/api/v1/admin/units", Auth::Admin),
     ("POST", "/api/v1/admin/units", Auth::Admin),
