@@ -1060,3 +1060,66 @@ both!(
         assert_eq!(status, 403);
     }
 );
+
+/// The import page speaks one language at a time: in English, no Chinese is left but the
+/// data (the organisation's name); in Chinese, the labels are Chinese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_import_page_speaks_one_language() {
+    let s = start(Backend::Sqlite).await;
+    s.fixture().await;
+    let web = browser();
+    let cookie = sign_in(&s, &web, "supervisor").await;
+    let url = format!("{}/hotline/import", s.base);
+    let data = vec!["县政府".to_owned()];
+    let (status, html) = crate::web::page_in(&web, &url, Some(&cookie), Some("en")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Import hotline work orders"), "{html}");
+    crate::web::all_english("/hotline/import", &html, &data);
+    let (status, html) = crate::web::page_in(&web, &url, Some(&cookie), Some("zh-CN")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("导入热线工单") && !html.contains("Import hotline"),
+        "{html}"
+    );
+    // A checked sheet with bad rows, in English: the problems in English, codes apart.
+    let earlier = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let mut row = order_row("EN-001", "yesterday", "noise");
+    for (i, v) in [
+        (2, "Zhang"),
+        (3, "555"),
+        (4, "Main St"),
+        (5, "Market"),
+        (7, "Noise at night"),
+    ] {
+        row[i] = v.to_owned();
+    }
+    row[9] = "web".to_owned();
+    row[11] = "no".to_owned();
+    row[12] = "no".to_owned();
+    let mut good = row.clone();
+    good[0] = "EN-002".to_owned();
+    good[1] = earlier;
+    good[8] = "complaint".to_owned();
+    let token = form_token(&s, &web, &cookie).await;
+    let part = reqwest::multipart::Part::bytes(order_sheet(&[row, good])).file_name("o.xlsx");
+    let r = web
+        .post(&url)
+        .header(COOKIE, &cookie)
+        .header(reqwest::header::ACCEPT_LANGUAGE, "en")
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf", token)
+                .part("file", part),
+        )
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.expect("body");
+    assert!(html.contains("data-column=\"Kind\""), "{html}");
+    assert!(html.contains("data-column=\"Call time\""), "{html}");
+    crate::web::all_english("the import's check", &html, &data);
+    assert_eq!(hotline_items(&s).await, 0);
+}
