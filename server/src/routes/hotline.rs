@@ -112,7 +112,7 @@ pub struct Registered {
     pub number: String,
     /// The platform's order number, as given.
     pub platform_number: String,
-    /// Its status's code (`draft`, or `draft` with the acceptance recorded for an urgent one…).
+    /// Its status's code (`draft` for a new order, accepted or not yet).
     pub status: String,
     /// Whether this request registered it (false: registered by an earlier one).
     pub created: bool,

@@ -348,13 +348,13 @@ async fn run(
             Ok(o) => o,
             Err(e) => return ApiError::from(e).into_response(),
         };
-        let (outcome, label, id, problem) = match outcome {
-            Ok(Intake::Created(t)) => ("created", lang.t("hotimp-created"), t.to_string(), None),
-            Ok(Intake::Existing(t)) => ("already", lang.t("hotimp-already"), t.to_string(), None),
+        let (outcome, label, task, problem) = match outcome {
+            Ok(Intake::Created(t)) => ("created", lang.t("hotimp-created"), Some(t), None),
+            Ok(Intake::Existing(t)) => ("already", lang.t("hotimp-already"), Some(t), None),
             Err(r) => (
                 "refused",
                 lang.t("hotimp-refused"),
-                String::new(),
+                None,
                 Some(Shown {
                     column: String::new(),
                     text: lang.pick(&r.zh, &r.en).to_owned(),
@@ -362,21 +362,15 @@ async fn run(
                 }),
             ),
         };
-        let item = if id.is_empty() {
-            title
-        } else {
-            match crate::read::item_summary(
-                &state,
-                &session,
-                duban_core::domain::TaskId(uuid::Uuid::parse_str(&id).unwrap_or_default()),
-                now,
-            )
-            .await
-            {
-                Ok(Some(s)) => format!("{} {}", s.number, s.title),
-                _ => title,
-            }
+        let summary = match task {
+            Some(t) => match crate::read::item_summary(&state, &session, t, now).await {
+                Ok(s) => s,
+                Err(e) => return ApiError::from(e).into_response(),
+            },
+            None => None,
         };
+        let item = summary.map_or(title, |s| format!("{} {}", s.number, s.title));
+        let id = task.map(|t| t.to_string()).unwrap_or_default();
         p.results.push(ResultRow {
             row: n,
             number,

@@ -510,6 +510,8 @@ async fn the_request_schemas_are_the_servers_types() {
     parses::<PersonInput>(&doc, "PersonInput");
     parses::<duban_core::protocol::DeviceRegistration>(&doc, "DeviceRegistration");
     parses::<duban_core::protocol::ReadReceipts>(&doc, "ReadReceipts");
+    parses::<duban_server::routes::hotline::PlatformOrder>(&doc, "PlatformOrder");
+    parses::<duban_core::domain::order::OrderIntake>(&doc, "OrderIntake");
     // Every command, one by one.
     let mapping = doc["components"]["schemas"]["Command"]["discriminator"]["mapping"]
         .as_object()
