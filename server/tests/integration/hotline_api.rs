@@ -1123,3 +1123,86 @@ async fn the_import_page_speaks_one_language() {
     crate::web::all_english("the import's check", &html, &data);
     assert_eq!(hotline_items(&s).await, 0);
 }
+
+/// In a browser, at 1440 px and 390 px: the supervisor reaches the hotline import from the
+/// item import, uploads a sheet with a bad row (the problem shown at its row and column),
+/// then a good one, and imports it; each page passes axe, and at phone width fits the
+/// screen with tap targets of 44 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_browser_the_office_imports_platform_orders() {
+    use crate::browser::{Browser, DESKTOP, PHONE};
+    let s = start(Backend::Sqlite).await;
+    s.fixture().await;
+    let dir = temp_dir();
+    let earlier = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let b = Browser::start().await;
+    for (n, (width, height)) in [DESKTOP, PHONE].into_iter().enumerate() {
+        b.resize(width, height).await;
+        b.sign_out_cookies().await;
+        b.go(&format!("{}/login", s.base)).await;
+        b.type_into("#username", "supervisor").await;
+        b.type_into("#password", PASSWORD).await;
+        b.click("form.signin button").await;
+        b.wait_for("return location.pathname !== '/login'", "signed in")
+            .await;
+        b.go(&format!("{}/register/import", s.base)).await;
+        b.click("#to-hotline-import").await;
+        b.wait_for(
+            "return location.pathname === '/hotline/import'",
+            "the hotline import",
+        )
+        .await;
+        b.check_page("hotline-import").await;
+
+        let bad = dir.join(format!("bad-{n}.xlsx"));
+        std::fs::write(
+            &bad,
+            order_sheet(&[order_row(&format!("BR-{n}-1"), "昨天", "投诉")]),
+        )
+        .expect("write");
+        b.upload("#hotline-file", &bad).await;
+        b.click("#hotline-check").await;
+        b.wait_for(
+            "return !!document.querySelector('#hotline-rows tr.bad')",
+            "the bad row",
+        )
+        .await;
+        let problem = b
+            .script(
+                "const li = document.querySelector(\"#hotline-rows tr[data-row='2'] li[data-code='input.date']\"); return li ? li.textContent : '';",
+            )
+            .await;
+        let problem = problem.as_str().unwrap_or_default().to_owned();
+        assert!(problem.contains("来电时间"), "{problem}");
+        b.check_page("hotline-import-bad").await;
+
+        let good = dir.join(format!("good-{n}.xlsx"));
+        std::fs::write(
+            &good,
+            order_sheet(&[
+                order_row(&format!("BR-{n}-1"), &earlier, "投诉"),
+                order_row(&format!("BR-{n}-2"), &earlier, "求助"),
+            ]),
+        )
+        .expect("write");
+        b.upload("#hotline-file", &good).await;
+        b.click("#hotline-check").await;
+        b.wait_for(
+            "return !!document.querySelector('#hotline-run')",
+            "the run button",
+        )
+        .await;
+        b.check_page("hotline-import-checked").await;
+        b.click("#hotline-run").await;
+        b.wait_for(
+            "return document.querySelectorAll('#hotline-done tr[data-outcome=\"created\"]').length === 2",
+            "two orders registered",
+        )
+        .await;
+        b.check_page("hotline-import-done").await;
+    }
+    assert_eq!(hotline_items(&s).await, 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
