@@ -333,10 +333,12 @@ pub fn repeated_numbers(rows: &[(u32, OrderRow)]) -> BTreeSet<u32> {
     let mut seen = BTreeMap::new();
     let mut out = BTreeSet::new();
     for (n, r) in rows {
-        let key = (
-            r.get("line").to_owned(),
-            r.get("platform_number").to_owned(),
-        );
+        // The line as read (empty is 12345), so that `12345` and an empty cell match.
+        let line = match r.get("line") {
+            "" => Some(Line::Citizen),
+            t => Line::from_text(t),
+        };
+        let key = (line, r.get("platform_number").to_owned());
         if key.1.is_empty() {
             continue;
         }
@@ -468,5 +470,18 @@ mod tests {
         };
         let rows = vec![(2, row("A1")), (3, row("B1")), (4, row("A1"))];
         assert_eq!(repeated_numbers(&rows), BTreeSet::from([4]));
+        // The same number on the 12345 line written two ways, and on the 12369 line.
+        let on = |n: &str, line: &str| {
+            OrderRow(BTreeMap::from([
+                ("platform_number".to_owned(), n.to_owned()),
+                ("line".to_owned(), line.to_owned()),
+            ]))
+        };
+        let rows = vec![
+            (2, on("C1", "")),
+            (3, on("C1", "12345")),
+            (4, on("C1", "12369")),
+        ];
+        assert_eq!(repeated_numbers(&rows), BTreeSet::from([3]));
     }
 }
