@@ -162,6 +162,9 @@ impl PushArgs {
     }
 }
 
+/// The environment variable holding [`Config::hotline_secret`] (there is no flag for it).
+pub const HOTLINE_SECRET_ENV: &str = "DUBAN_HOTLINE_SECRET";
+
 /// The same settings in a TOML file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -183,6 +186,7 @@ struct FileConfig {
     delivery_seconds: Option<u32>,
     metrics_token: Option<String>,
     metrics_listen: Option<SocketAddr>,
+    hotline_secret: Option<String>,
     push: Option<PushArgs>,
 }
 
@@ -232,6 +236,11 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Where `/metrics` is served alone, without the token.
     pub metrics_listen: Option<SocketAddr>,
+    /// The secret shared with the upper (city) hotline platform, which signs the orders it
+    /// posts to `POST /api/v1/hotline/orders` (docs/hotline-platform.md); none: the endpoint
+    /// refuses every request. Read from the environment (`DUBAN_HOTLINE_SECRET`) or the file
+    /// (`hotline_secret`), never from a flag: a command line is visible to every local user.
+    pub hotline_secret: Option<String>,
     /// Push services and the SMS gateway.
     pub push: PushArgs,
 }
@@ -257,6 +266,7 @@ impl Default for Config {
             delivery_seconds: 5,
             metrics_token: None,
             metrics_listen: None,
+            hotline_secret: None,
             push: PushArgs::default(),
         }
     }
@@ -377,6 +387,10 @@ impl ServeArgs {
                 .unwrap_or(d.delivery_seconds),
             metrics_token: self.metrics_token.clone().or(file.metrics_token),
             metrics_listen: self.metrics_listen.or(file.metrics_listen),
+            hotline_secret: std::env::var(HOTLINE_SECRET_ENV)
+                .ok()
+                .filter(|s| !s.is_empty())
+                .or(file.hotline_secret),
             push: self.push.clone().or(file.push.unwrap_or_default()),
         };
         if config
@@ -387,6 +401,15 @@ impl ServeArgs {
             return Err(ConfigError::Invalid(
                 "metrics_token must be at least 16 characters, without spaces".into(),
             ));
+        }
+        if config
+            .hotline_secret
+            .as_ref()
+            .is_some_and(|t| t.chars().count() < 32 || t.chars().any(char::is_whitespace))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "hotline_secret ({HOTLINE_SECRET_ENV}) must be at least 32 characters, without spaces"
+            )));
         }
         if config.session_days == 0 || config.lockout_attempts == 0 || config.db_connections == 0 {
             return Err(ConfigError::Invalid(
@@ -462,5 +485,28 @@ mod tests {
             ..ServeArgs::default()
         };
         assert_eq!(short.resolve().unwrap_err().code(), "config.invalid");
+    }
+
+    #[test]
+    fn the_hotline_secret_comes_from_the_file_and_is_long() {
+        let secret = "k".repeat(40);
+        let path = file(&format!("hotline_secret = \"{secret}\"\n"));
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            ..ServeArgs::default()
+        };
+        if std::env::var(HOTLINE_SECRET_ENV).is_err() {
+            assert_eq!(args.resolve().unwrap().hotline_secret, Some(secret));
+        }
+        std::fs::remove_file(path).unwrap();
+        let path = file("hotline_secret = \"short\"\n");
+        let short = ServeArgs {
+            config: Some(path.clone()),
+            ..ServeArgs::default()
+        };
+        if std::env::var(HOTLINE_SECRET_ENV).is_err() {
+            assert_eq!(short.resolve().unwrap_err().code(), "config.invalid");
+        }
+        std::fs::remove_file(path).unwrap();
     }
 }

@@ -20,6 +20,8 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod feed;
+pub mod hotline;
+pub mod hotline_import;
 pub mod i18n;
 pub mod init;
 pub mod jobs;
@@ -155,6 +157,7 @@ pub fn app(state: AppState) -> Router {
             Router::new()
                 .merge(routes::auth::router())
                 .merge(routes::sync::router())
+                .merge(routes::hotline::router())
                 .merge(routes::admin::router())
                 .merge(routes::blobs::router())
                 .merge(routes::devices::router())

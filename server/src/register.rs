@@ -509,21 +509,28 @@ fn split_list(text: &str) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
+/// The category a cell or field names: by code, Chinese name (whole, or its first word) or
+/// English name.
+fn category_named<'a>(
+    text: &str,
+    org: &'a Org,
+) -> Option<&'a duban_core::domain::policy::CategoryDef> {
+    let w = word(text);
+    org.policy.categories.iter().find(|k| {
+        k.code == w
+            || k.name_zh == text.trim()
+            || k.name_zh == w
+            || (!k.name_en.is_empty() && k.name_en.eq_ignore_ascii_case(text.trim()))
+    })
+}
+
 /// Checks a draft field by field. Every problem is reported at once, each with its field.
 pub fn check(draft: &Draft, org: &Org, now: DateTime<Utc>) -> Result<Entry, Vec<Problem>> {
     let mut c = Checker {
         org,
         problems: Vec::new(),
     };
-    let category = {
-        let w = word(&draft.category);
-        org.policy.categories.iter().find(|k| {
-            k.code == w
-                || k.name_zh == draft.category.trim()
-                || k.name_zh == w
-                || (!k.name_en.is_empty() && k.name_en.eq_ignore_ascii_case(draft.category.trim()))
-        })
-    };
+    let category = category_named(&draft.category, org);
     if category.is_none() {
         c.bad(
             "category",
@@ -678,6 +685,41 @@ pub fn check(draft: &Draft, org: &Org, now: DateTime<Utc>) -> Result<Entry, Vec<
         order,
         leads,
     })
+}
+
+/// Checks a row of the item import: [`check`], and a row of a hotline category is refused
+/// at its category — an order needs its intake facts and is imported by the hotline import
+/// (`crate::hotline_import`), so that the rules do not refuse it halfway through a run.
+pub fn check_import_row(
+    draft: &Draft,
+    org: &Org,
+    now: DateTime<Utc>,
+) -> Result<Entry, Vec<Problem>> {
+    let order_category = category_named(&draft.category, org).filter(|k| k.order_line.is_some());
+    let mut problems = match check(draft, org, now) {
+        Ok(entry) if order_category.is_none() => return Ok(entry),
+        Ok(_) => Vec::new(),
+        Err(problems) => problems,
+    };
+    if let Some(k) = order_category {
+        problems.insert(
+            0,
+            Problem::new(
+                "category",
+                "input.order_category",
+                format!("“{}”是热线工单类别,请通过“导入热线工单”登记", k.name_zh),
+                format!(
+                    "“{}” holds hotline work orders: import them with “Import hotline work orders”",
+                    if k.name_en.is_empty() {
+                        &k.name_zh
+                    } else {
+                        &k.name_en
+                    }
+                ),
+            ),
+        );
+    }
+    Err(problems)
 }
 
 fn assignees(units: &[UnitId]) -> Vec<Assignee> {

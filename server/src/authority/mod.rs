@@ -16,7 +16,9 @@ use chrono::{DateTime, Utc};
 use duban_core::domain::batch::subtask_commands;
 use duban_core::domain::decide::parent_of;
 use duban_core::domain::model::BlobRef;
-use duban_core::domain::permission::split_confidential;
+use duban_core::domain::order::NonAcceptance;
+use duban_core::domain::permission::{may_view, split_confidential};
+use duban_core::domain::Code;
 use duban_core::domain::{
     decide, evolve, Actor, Command, Context, Event, EventKind, Rejection, TaskId, TaskState,
 };
@@ -105,6 +107,87 @@ async fn load_parent(
         return Ok(Some(a.after.clone()));
     }
     Ok(tasks::state(tx, parent).await?)
+}
+
+/// The link of a refusal as a duplicate (`RefuseOrder { reason: AlreadyAccepted { of } }`),
+/// checked once the rules allowed the command (the core does not hold the other order): `of`
+/// must be another hotline order, accepted, that the actor may read. An order that does not
+/// exist and one the actor may not read are refused alike, telling nothing of the latter.
+async fn duplicate_link(
+    tx: &mut Tx,
+    who: &Who<'_>,
+    task: TaskId,
+    command: &Command,
+    earlier: &[Applied],
+) -> Result<Option<Rejection>, AuthorityError> {
+    let Command::RefuseOrder {
+        reason: NonAcceptance::AlreadyAccepted { of, .. },
+        ..
+    } = command
+    else {
+        return Ok(None);
+    };
+    if *of == task {
+        return Ok(Some(Rejection::invalid(
+            "order.duplicate_of_itself",
+            "重复件须关联另一张已受理的工单,不能关联本工单",
+            "a duplicate is linked to another accepted work order, not to itself",
+        )));
+    }
+    let linked = load_parent(tx, earlier, *of).await?;
+    let Some(linked) = linked.filter(|s| may_view(s, who.actor, &who.org.tree)) else {
+        return Ok(Some(Rejection::invalid(
+            "order.duplicate_unknown",
+            "关联的原工单不存在或您无权查看",
+            "the linked work order does not exist or you may not read it",
+        )));
+    };
+    match &linked.order {
+        Some(o) if o.accepted_at().is_some() => Ok(None),
+        Some(_) => Ok(Some(Rejection::invalid(
+            "order.duplicate_not_accepted",
+            "关联的原工单尚未受理,不能作为重复件的依据",
+            "the linked work order is not accepted; a duplicate is linked to an accepted one",
+        ))),
+        None => Ok(Some(Rejection::invalid(
+            "order.duplicate_not_an_order",
+            "关联的事项不是热线工单",
+            "the linked item is not a hotline work order",
+        ))),
+    }
+}
+
+/// A registration that carries the upper platform's order number registered already for
+/// another item: refused (the platform intake and the spreadsheet import answer with the
+/// item registered before; the unique key of `hotline_platform_orders` refuses a race).
+async fn platform_number_taken(
+    tx: &mut Tx,
+    task: TaskId,
+    command: &Command,
+) -> Result<Option<Rejection>, AuthorityError> {
+    let Command::Register(r) = command else {
+        return Ok(None);
+    };
+    let Some((line, number)) = r
+        .order
+        .as_ref()
+        .and_then(|o| o.platform_number.as_ref().map(|n| (o.line, n)))
+    else {
+        return Ok(None);
+    };
+    let found = crate::db::hotline::platform_order(&mut *tx, line.code(), number.trim()).await?;
+    Ok(found
+        .filter(|t| *t != task.to_string())
+        .map(|_| platform_number_rejection(number.trim())))
+}
+
+/// The refusal of a platform order number registered already.
+pub fn platform_number_rejection(number: &str) -> Rejection {
+    Rejection::invalid(
+        "order.platform_number_taken",
+        format!("平台工单编号“{number}”已登记"),
+        format!("the platform order number “{number}” is registered already"),
+    )
 }
 
 /// What an accepted command changes, item by item.
@@ -219,9 +302,15 @@ async fn decide_one(
         units: &org.tree,
         parent,
     };
+    if let Some(r) = platform_number_taken(tx, task, &command).await? {
+        return Ok(Err(r));
+    }
     match decide(&current, &command, &ctx) {
         Err(r) => Ok(Err(r)),
         Ok(events) => {
+            if let Some(r) = duplicate_link(tx, who, task, &command, earlier).await? {
+                return Ok(Err(r));
+            }
             let after = events.iter().fold(current, evolve);
             Ok(Ok(Applied {
                 task,

@@ -11,12 +11,12 @@ use duban_core::domain::derived::view::{relations, Party};
 use duban_core::domain::permission::{audience, confidential_audience};
 use duban_core::domain::trail::{entry_hash, Hash};
 use duban_core::domain::Code;
-use duban_core::domain::TaskState;
+use duban_core::domain::{EventKind, TaskState};
 use serde_json::value::RawValue;
 
 use super::Applied;
 use crate::db::commands::Recorded;
-use crate::db::{tasks, Batch, DbError, NewChange};
+use crate::db::{hotline, tasks, Batch, DbError, NewChange};
 use crate::org::{to_json, Org};
 use crate::search;
 
@@ -93,6 +93,17 @@ pub(super) fn write_item(
         });
         for b in e.kind.files() {
             tasks::queue_blob_ref(batch, &b.hash.to_ascii_lowercase(), &task);
+        }
+        // An order posted by the upper platform: its number, once per line (the key refuses
+        // a second item for it, also when two arrive at once).
+        if let EventKind::Registered(r) = &e.kind {
+            if let Some((intake, number)) = r
+                .order
+                .as_ref()
+                .and_then(|o| o.platform_number.as_ref().map(|n| (o, n)))
+            {
+                hotline::queue_platform_order(batch, intake.line.code(), number.trim(), &task, at);
+            }
         }
     }
     if let Some(fields) = hidden {

@@ -19,6 +19,7 @@ pub mod codec;
 pub mod commands;
 pub mod duplicates;
 pub mod gauges;
+pub mod hotline;
 pub mod notifications;
 pub mod org;
 pub mod postgres;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod blobs;
 pub mod devices;
 pub mod health;
+pub mod hotline;
 pub mod items;
 pub mod notifications;
 pub mod openapi;

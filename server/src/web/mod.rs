@@ -44,6 +44,7 @@ pub mod errors;
 mod export;
 pub mod guard;
 mod hotline;
+mod hotline_import;
 pub mod inbox;
 mod item;
 pub mod language;
@@ -111,6 +112,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(uploads::router())
         .merge(hotline::router())
+        .merge(hotline_import::router())
 }
 
 /// A link of the top bar.

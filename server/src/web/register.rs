@@ -570,7 +570,7 @@ fn preview(session: &Session, now: DateTime<Utc>, rows: &[(u32, Draft)]) -> Prev
     let mut out = Vec::with_capacity(rows.len());
     let mut items = 0;
     for (row, d) in rows {
-        let problems = match reg::check(d, &session.org, now) {
+        let problems = match reg::check_import_row(d, &session.org, now) {
             Ok(e) => {
                 items += e.leads.len().max(1);
                 Vec::new()
@@ -752,7 +752,7 @@ async fn import_run(
     }
     let mut planned = Vec::new();
     for (i, (row, d)) in rows.iter().enumerate() {
-        let p = reg::check(d, &session.org, now)
+        let p = reg::check_import_row(d, &session.org, now)
             .and_then(|e| reg::plan(&e, &session.org.policy, form, i as u32).map_err(|p| vec![p]));
         match p {
             Ok(items) => planned.push(items),

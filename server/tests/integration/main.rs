@@ -18,6 +18,7 @@ mod cli;
 mod demo;
 mod devices;
 mod first_day;
+mod hotline_api;
 mod jobs;
 mod matrix;
 mod notify;

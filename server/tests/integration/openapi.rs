@@ -50,6 +50,8 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("POST", "/api/v1/sync/push", Auth::Session),
     ("GET", "/api/v1/sync/pull", Auth::Session),
     ("GET", "/api/v1/sync/snapshot", Auth::Session),
+    // routes/hotline.rs (signed by the platform, no session)
+    ("POST", "/api/v1/hotline/orders", Auth::Open),
     // routes/admin.rs
     ("GET", "/api/v1/admin/units", Auth::Admin),
     ("POST", "/api/v1/admin/units", Auth::Admin),
@@ -508,6 +510,8 @@ async fn the_request_schemas_are_the_servers_types() {
     parses::<PersonInput>(&doc, "PersonInput");
     parses::<duban_core::protocol::DeviceRegistration>(&doc, "DeviceRegistration");
     parses::<duban_core::protocol::ReadReceipts>(&doc, "ReadReceipts");
+    parses::<duban_server::routes::hotline::PlatformOrder>(&doc, "PlatformOrder");
+    parses::<duban_core::domain::order::OrderIntake>(&doc, "OrderIntake");
     // Every command, one by one.
     let mapping = doc["components"]["schemas"]["Command"]["discriminator"]["mapping"]
         .as_object()

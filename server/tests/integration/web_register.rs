@@ -446,7 +446,7 @@ both!(
             .collect();
         // Row 13 (the 12th item) goes to two units: two items.
         rows.push([
-            "12345热线工单".to_owned(),
+            "议定事项".to_owned(),
             "导入事项12".to_owned(),
             String::new(),
             "特急".to_owned(),
@@ -455,6 +455,13 @@ both!(
             "交通运输局、教育局".to_owned(),
             "13800000000".to_owned(),
         ]);
+        // A hotline work order is not an item of this import: refused at its category,
+        // pointing to the hotline import (it would need its intake facts).
+        let mut order = rows.clone();
+        order[0][0] = "12345热线工单".to_owned();
+        let (status, html) = upload(&s, &web, &cookie, sheet(&as_refs(&order)), false).await;
+        assert_eq!(status, 422, "{html}");
+        assert!(html.contains("input.order_category"), "{html}");
         // Two bad rows: each named with its reasons; nothing imported.
         let mut bad = rows.clone();
         bad[2][6] = "不存在的局".to_owned();
