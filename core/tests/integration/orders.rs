@@ -233,6 +233,28 @@ fn accepted_then_a_duplicate_refused_and_linked() {
 }
 
 #[test]
+fn the_system_registers_the_platforms_orders_and_nothing_else() {
+    let mut w = World::new();
+    let mut posted = hotline_registration(1, w.now);
+    if let Some(o) = posted.order.as_mut() {
+        o.channel = duban_core::domain::order::OrderChannel::Platform;
+        o.platform_number = Some("SZ12345-2026-000123".into());
+    }
+    w.refused(
+        UserId::SYSTEM,
+        register(hotline_registration(1, w.now)),
+        "perm.denied",
+    );
+    w.refused(
+        UserId::SYSTEM,
+        register(registration("annual_key_work", 1)),
+        "perm.denied",
+    );
+    w.ok(UserId::SYSTEM, register(posted));
+    assert_eq!(w.state.creator(), Some(UserId::SYSTEM));
+}
+
+#[test]
 fn an_urgent_public_safety_order_is_accepted_at_once() {
     let mut w = World::new();
     let mut r = hotline_registration(1, w.now);
