@@ -144,15 +144,15 @@ async fn world(s: &Server) -> World {
 
     s.ok(
         &sup,
-        register_with(
+        register_order(
             &w.hotline,
             "热线工单:路灯不亮",
-            "hotline",
             "internal",
             json!({"caller_name": CALLER_NAME, "caller_phone": CALLER_PHONE, "address": "人民路"}),
         ),
     )
     .await;
+    s.ok(&sup, accept_order(&w.hotline)).await;
     s.ok(&sup, dispatch(&w.hotline, f.unit_a, Some(f.staff_a)))
         .await;
     s.ok(&staff_a, simple(&w.hotline, "receive", json!({})))

@@ -527,6 +527,25 @@ pub fn dispatch(task: &str, unit: UnitId, user: Option<UserId>) -> Value {
 }
 
 /// A command without fields (`receive`, `follow`, …) or with the given ones.
+/// `register_with` for a 12345 work order: its intake (a complaint by phone, called in long
+/// before any test clock) besides the caller's data in `attributes`.
+pub fn register_order(task: &str, title: &str, visibility: &str, attributes: Value) -> Value {
+    let mut r = register_with(task, title, "hotline", visibility, attributes);
+    r["command"]["order"] = json!({
+        "line": "citizen",
+        "called_at": "2020-01-06T01:00:00Z",
+        "kind": "complaint",
+        "channel": "phone",
+        "subject": title,
+    });
+    r
+}
+
+/// The hotline office accepts the work order (受理).
+pub fn accept_order(task: &str) -> Value {
+    simple(task, "accept_order", json!({"note": ""}))
+}
+
 pub fn simple(task: &str, command: &str, fields: Value) -> Value {
     let mut c = fields;
     c["command"] = json!(command);

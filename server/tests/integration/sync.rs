@@ -381,9 +381,10 @@ both!(
             json!({"caller_name": "刘桂芬", "caller_phone": "13800005678", "ticket": "RX-1"});
         s.ok(
             &sup,
-            register_with(&t, "12345热线:路灯损坏", "hotline", "internal", attrs),
+            register_order(&t, "12345热线:路灯损坏", "internal", attrs),
         )
         .await;
+        s.ok(&sup, accept_order(&t)).await;
         s.ok(&sup, dispatch(&t, f.unit_a, Some(f.staff_a))).await;
 
         let may = ["supervisor", "staff-a", "leader", "inspector", "head-a"];

@@ -281,15 +281,15 @@ both!(
             .await;
         s.ok(
             &sup,
-            register_with(
+            register_order(
                 &hotline,
                 "公开事项:12345反映路灯不亮",
-                "hotline",
                 "public",
                 json!({"caller_name": "张三丰", "caller_phone": "13900001234"}),
             ),
         )
         .await;
+        s.ok(&sup, accept_order(&hotline)).await;
         s.ok(&sup, dispatch(&hotline, f.unit_b, None)).await;
         s.ok(
             &sup,
