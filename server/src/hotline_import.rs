@@ -100,42 +100,25 @@ fn field_of(header: &str) -> Option<&'static str> {
 /// within [`crate::sheet`]'s limits before anything is allocated for it, and at most
 /// [`MAX_ROWS`] rows are taken.
 pub fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, OrderRow)>, CellProblem> {
-    let mut rows = crate::sheet::read_first_sheet(bytes)
-        .map_err(|e| CellProblem::new("file", e.code(), e.zh(), e.en()))?
-        .into_iter();
-    let first = rows.next().ok_or_else(|| {
-        CellProblem::new("file", "import.empty", "表格是空的", "the sheet is empty")
-    })?;
-    let headers: BTreeMap<u32, &'static str> = first
-        .cells
+    let table = crate::sheet::read_table(bytes, MAX_ROWS, |headers| {
+        REQUIRED
+            .iter()
+            .find(|needed| !headers.values().any(|h| field_of(h) == Some(**needed)))
+            .map(|needed| {
+                COLUMNS
+                    .iter()
+                    .find(|c| c.0 == *needed)
+                    .map_or(("", ""), |c| (c.1, c.2))
+            })
+    })
+    .map_err(|p| CellProblem::new("file", p.code, p.zh, p.en))?;
+    let headers: BTreeMap<u32, &'static str> = table
+        .headers
         .iter()
         .filter_map(|(col, h)| field_of(h).map(|f| (*col, f)))
         .collect();
-    for needed in REQUIRED {
-        if !headers.values().any(|f| f == needed) {
-            let (_, zh, en) = COLUMNS
-                .iter()
-                .find(|c| c.0 == *needed)
-                .copied()
-                .unwrap_or_default();
-            return Err(CellProblem::new(
-                "file",
-                "import.missing_column",
-                format!("第一行缺少“{zh}”列"),
-                format!("the first row has no “{en}” column"),
-            ));
-        }
-    }
     let mut out = Vec::new();
-    for row in rows {
-        if out.len() == MAX_ROWS {
-            return Err(CellProblem::new(
-                "file",
-                "import.too_many_rows",
-                format!("一次最多导入{MAX_ROWS}行"),
-                format!("one import takes at most {MAX_ROWS} rows"),
-            ));
-        }
+    for row in table.rows {
         let mut r = OrderRow::default();
         for (col, text) in row.cells {
             if let Some(field) = headers.get(&col) {

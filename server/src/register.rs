@@ -895,38 +895,21 @@ fn field_of(header: &str) -> Option<&'static str> {
 /// Pure and bounded: the sheet is read within [`crate::sheet`]'s limits, and at most
 /// [`MAX_ROWS`] rows are taken; anything beyond is a [`Problem`] of the field `file`.
 pub fn read_sheet(bytes: &[u8]) -> Result<Vec<(u32, Draft)>, Problem> {
-    let mut rows = crate::sheet::read_first_sheet(bytes)
-        .map_err(|e| Problem::new("file", e.code(), e.zh(), e.en()))?
-        .into_iter();
-    let first = rows
-        .next()
-        .ok_or_else(|| Problem::new("file", "import.empty", "表格是空的", "the sheet is empty"))?;
-    let headers: BTreeMap<u32, String> = first.cells.into_iter().collect();
-    for needed in ["category", "title"] {
-        if !headers.values().any(|h| field_of(h) == Some(needed)) {
-            let (zh, en, _) = COLUMNS
-                .iter()
-                .find(|c| c.2 == needed)
-                .copied()
-                .unwrap_or_default();
-            return Err(Problem::new(
-                "file",
-                "import.missing_column",
-                format!("第一行缺少“{zh}”列"),
-                format!("the first row has no “{en}” column"),
-            ));
-        }
-    }
+    let table = crate::sheet::read_table(bytes, MAX_ROWS, |headers| {
+        ["category", "title"]
+            .into_iter()
+            .find(|needed| !headers.values().any(|h| field_of(h) == Some(*needed)))
+            .map(|needed| {
+                COLUMNS
+                    .iter()
+                    .find(|c| c.2 == needed)
+                    .map_or(("", ""), |c| (c.0, c.1))
+            })
+    })
+    .map_err(|p| Problem::new("file", p.code, p.zh, p.en))?;
+    let headers = table.headers;
     let mut out = Vec::new();
-    for row in rows {
-        if out.len() == MAX_ROWS {
-            return Err(Problem::new(
-                "file",
-                "import.too_many_rows",
-                format!("一次最多导入{MAX_ROWS}行"),
-                format!("one import takes at most {MAX_ROWS} rows"),
-            ));
-        }
+    for row in table.rows {
         let mut d = Draft::default();
         for (col, text) in row.cells {
             let Some(header) = headers.get(&col) else {

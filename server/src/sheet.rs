@@ -151,6 +151,71 @@ pub struct Row {
     pub cells: Vec<(u32, String)>,
 }
 
+/// An import sheet read as a table: the first row with text is its headers (column → text);
+/// the rows below it, at most the caller's number.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// The headers by column.
+    pub headers: BTreeMap<u32, String>,
+    /// The rows below the headers that have text.
+    pub rows: Vec<Row>,
+}
+
+/// Why a sheet is not a table the import can read: the sheet itself, no rows, a required
+/// column missing, too many rows. Its code, and a sentence in each language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableProblem {
+    /// Stable code.
+    pub code: &'static str,
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl From<SheetError> for TableProblem {
+    fn from(e: SheetError) -> TableProblem {
+        TableProblem {
+            code: e.code(),
+            zh: e.zh(),
+            en: e.en(),
+        }
+    }
+}
+
+/// The first sheet as a [`Table`] of at most `max_rows` rows below its headers.
+/// `missing` looks at the headers and names (Chinese, English) the first required column
+/// they lack, if any.
+pub fn read_table(
+    bytes: &[u8],
+    max_rows: usize,
+    missing: impl Fn(&BTreeMap<u32, String>) -> Option<(&'static str, &'static str)>,
+) -> Result<Table, TableProblem> {
+    let mut rows = read_first_sheet(bytes)?.into_iter();
+    let first = rows.next().ok_or_else(|| TableProblem {
+        code: "import.empty",
+        zh: "表格是空的".into(),
+        en: "the sheet is empty".into(),
+    })?;
+    let headers: BTreeMap<u32, String> = first.cells.into_iter().collect();
+    if let Some((zh, en)) = missing(&headers) {
+        return Err(TableProblem {
+            code: "import.missing_column",
+            zh: format!("第一行缺少“{zh}”列"),
+            en: format!("the first row has no “{en}” column"),
+        });
+    }
+    let rows: Vec<Row> = rows.collect();
+    if rows.len() > max_rows {
+        return Err(TableProblem {
+            code: "import.too_many_rows",
+            zh: format!("一次最多导入{max_rows}行"),
+            en: format!("one import takes at most {max_rows} rows"),
+        });
+    }
+    Ok(Table { headers, rows })
+}
+
 /// The first sheet's rows that have text, in order, within the limits above.
 pub fn read_first_sheet(bytes: &[u8]) -> Result<Vec<Row>, SheetError> {
     if bytes.len() > MAX_FILE_BYTES {

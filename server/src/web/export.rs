@@ -506,6 +506,25 @@ async fn ledger_of(
 // ----- the spreadsheets ---------------------------------------------------------------------
 
 /// A download: its bytes, type and file name (RFC 5987 `filename*` with an ASCII fallback).
+/// An import's template to fill in, as a download named by the catalog key `name_key` in
+/// the request's language (`ascii` for clients that read only ASCII names), or the error of
+/// making it.
+pub(super) fn template_download(
+    made: Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
+    name_key: &str,
+    ascii: &str,
+) -> Response {
+    match made {
+        Ok(bytes) => download(
+            bytes,
+            XLSX,
+            &format!("{}.xlsx", crate::i18n::current().t(name_key)),
+            ascii,
+        ),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
 pub(super) fn download(bytes: Vec<u8>, mime: &'static str, name: &str, ascii: &str) -> Response {
     let disposition = format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",

@@ -395,16 +395,11 @@ async fn template(State(state): State<AppState>, SignedIn(session, _): SignedIn)
     if let Some(refused) = not_office(&session) {
         return refused;
     }
-    let lang = i18n::current();
-    match imp::template(&session.org, state.clock.now(), lang) {
-        Ok(bytes) => super::export::download(
-            bytes,
-            super::export::XLSX,
-            &format!("{}.xlsx", lang.t("hotimp-xlsx-file")),
-            "hotline-orders.xlsx",
-        ),
-        Err(e) => ApiError::internal(e).into_response(),
-    }
+    super::export::template_download(
+        imp::template(&session.org, state.clock.now(), i18n::current()),
+        "hotimp-xlsx-file",
+        "hotline-orders.xlsx",
+    )
 }
 
 /// The kinds, as the page lists them for the help text.

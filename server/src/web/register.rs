@@ -820,16 +820,11 @@ async fn template(State(state): State<AppState>, SignedIn(session, _): SignedIn)
     if let Some(refused) = not_office(&session) {
         return refused;
     }
-    let lang = i18n::current();
-    match reg::template(&session.org, state.clock.now(), lang) {
-        Ok(bytes) => super::export::download(
-            bytes,
-            super::export::XLSX,
-            &format!("{}.xlsx", lang.t("reg-xlsx-file")),
-            "register.xlsx",
-        ),
-        Err(e) => ApiError::internal(e).into_response(),
-    }
+    super::export::template_download(
+        reg::template(&session.org, state.clock.now(), i18n::current()),
+        "reg-xlsx-file",
+        "register.xlsx",
+    )
 }
 
 #[derive(Template)]
