@@ -110,6 +110,19 @@ fn an_order_needs_its_intake_and_its_categorys_line() {
         o.subject = " ".into();
     }
     w.refused(SUPERVISOR, register(blank), "input.order_subject");
+    // A caller who asked for confidentiality: the order, and so its reply, is never public.
+    let mut private = hotline_registration(1, w.now);
+    private.visibility = duban_core::domain::model::Visibility::Public;
+    if let Some(o) = private.order.as_mut() {
+        o.keep_private = true;
+    }
+    w.refused(
+        SUPERVISOR,
+        register(private.clone()),
+        "order.private_not_public",
+    );
+    private.visibility = duban_core::domain::model::Visibility::Internal;
+    w.ok(SUPERVISOR, register(private));
 }
 
 #[test]

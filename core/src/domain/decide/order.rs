@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{on_the_hour, opinion_for, optional_text, reason, text, Context, MAX_TEXT, MAX_TITLE};
 use crate::domain::command::{Command, Registration};
 use crate::domain::event::EventKind;
+use crate::domain::model::Visibility;
 use crate::domain::order::{CommitmentOutcome, Line, NonAcceptance, OrderState, Satisfaction};
 use crate::domain::policy::{CategoryDef, Policy};
 use crate::domain::rejection::Rejection;
@@ -77,6 +78,13 @@ pub(super) fn intake(
             "the platform's order number",
             MAX_PLATFORM_NUMBER,
         )?;
+    }
+    if intake.keep_private && r.visibility == Visibility::Public {
+        return Err(bad(
+            "order.private_not_public",
+            "来电人要求保密的工单不能公开",
+            "a work order whose caller asked for confidentiality cannot be public",
+        ));
     }
     Ok(intake.urgent_safety.then(|| EventKind::OrderAccepted {
         urgent: true,
