@@ -105,8 +105,9 @@ fn evidence() -> BlobRef {
 }
 
 /// Commands that discharge the duty, with inputs of their own (refusals as well as
-/// approvals), written independently of the probes inside `duties`.
-fn discharge(duty: Duty, w: &World) -> Vec<Command> {
+/// approvals), written independently of the probes inside `duties`. A dispatch goes where
+/// `who` reaches: unit B for the roles that reach every unit, else their own unit.
+fn discharge(duty: Duty, w: &World, who: UserId) -> Vec<Command> {
     let no = |approve: bool| {
         if approve {
             String::new()
@@ -122,11 +123,24 @@ fn discharge(duty: Duty, w: &World) -> Vec<Command> {
                 opinion: no(approve),
             })
             .to_vec(),
-        Duty::Dispatch => vec![dispatch(order_to(
-            UNIT_B,
-            PARTICIPANT,
-            Some(w.now + Duration::days(30)),
-        ))],
+        Duty::Dispatch => {
+            let a = actor(who);
+            let everywhere = a.roles.any(&[
+                duban_core::domain::Role::Supervisor,
+                duban_core::domain::Role::Admin,
+                duban_core::domain::Role::MainLeader,
+                duban_core::domain::Role::DeputyLeader,
+                duban_core::domain::Role::Inspector,
+            ]);
+            let mut o = order_to(UNIT_B, PARTICIPANT, Some(w.now + Duration::days(30)));
+            if let (false, Some(own)) = (everywhere, a.unit) {
+                o.lead = Assignee {
+                    unit: own,
+                    user: None,
+                };
+            }
+            vec![dispatch(o)]
+        }
         Duty::Receive => vec![Command::Receive],
         Duty::Handle => vec![
             progress(0xF00D, 55),
@@ -237,7 +251,7 @@ fn refused_duties(w: &World) -> Vec<String> {
     let mut out = Vec::new();
     for who in everyone() {
         for duty in duties_of(w, who) {
-            let commands = discharge(duty, w);
+            let commands = discharge(duty, w, who);
             assert!(!commands.is_empty(), "{duty:?} has a command");
             for cmd in commands {
                 let completes = duty == Duty::Handle && cmd.kind() == CommandKind::ReportCompletion;
