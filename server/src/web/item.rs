@@ -1869,12 +1869,13 @@ impl ActForm {
                         "choose how the caller was told",
                     )
                 })?,
-                // A time in this minute is now (the form shows minutes; the caller is told
-                // after the decision, which may be seconds ago).
+                // The form gives minutes: a time is read as the end of its minute (not past
+                // now), so a caller told in the minute of the decision, seconds after it,
+                // is not refused as told before it.
                 told_at: local_minute(cal, self.x("told_at"))
                     .map(|t| {
-                        if t <= now && now - t < chrono::Duration::minutes(1) {
-                            now
+                        if t <= now {
+                            (t + chrono::Duration::seconds(59)).min(now)
                         } else {
                             t
                         }
