@@ -524,12 +524,7 @@ pub fn report_status_name(status: ReportStatus, english: bool) -> String {
 /// `【section】text`, one per line, in order (see [`DubanApp::reply_sections`]).
 #[uniffi::export]
 pub fn compose_reply(sections: Vec<String>, texts: Vec<String>) -> String {
-    sections
-        .iter()
-        .zip(texts.iter().chain(std::iter::repeat(&String::new())))
-        .map(|(s, t)| format!("【{s}】{}", t.trim()))
-        .collect::<Vec<_>>()
-        .join("\n")
+    duban_core::domain::order::compose_reply(&sections, &texts)
 }
 
 /// A duty's name (zh-CN, or English when `english`), as the inbox shows it.

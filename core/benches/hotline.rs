@@ -15,7 +15,7 @@ use duban_core::domain::derived::hotline::hotline_figures;
 use duban_core::domain::derived::score::DateRange;
 use duban_core::domain::model::{Assignee, ReportId, Source, TaskNumber, Urgency, Visibility};
 use duban_core::domain::order::{
-    CallbackAnswers, Line, OrderChannel, OrderIntake, OrderKind, Satisfaction,
+    compose_reply, CallbackAnswers, Line, OrderChannel, OrderIntake, OrderKind, Satisfaction,
 };
 use duban_core::domain::{
     decide, evolve, Actor, Calendar, Command, Context, Policy, Role, Roles, TaskId, TaskState,
@@ -53,14 +53,8 @@ fn orders(n: u32, org: &Org) -> Vec<(TaskId, TaskState)> {
         unit: Some(ROOT),
         roles: Roles::of(&[Role::Supervisor]),
     };
-    let reply = org
-        .policy
-        .hotline
-        .reply_sections
-        .iter()
-        .map(|s| format!("【{s}】已办理"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let sections = &org.policy.hotline.reply_sections;
+    let reply = compose_reply(sections, &vec!["已办理".to_owned(); sections.len()]);
     (0..n)
         .map(|i| {
             let unit = UnitId::from_u128(100 + u128::from(i) % UNITS);

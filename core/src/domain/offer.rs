@@ -13,7 +13,7 @@ use super::command::{Command, CommandKind, Registration, ReportBody, SubtaskSpec
 use super::decide::{decide, effective_deadline, Context};
 use super::derived::duty::Duty;
 use super::model::{Actor, Assignee, BlobRef, NoteId, ReportId, TaskNumber, UnitTree};
-use super::order::{CallbackAnswers, ContactMethod, NonAcceptance, Satisfaction};
+use super::order::{compose_reply, CallbackAnswers, ContactMethod, NonAcceptance, Satisfaction};
 use super::permission::authorize;
 use super::policy::Policy;
 use super::state::{ReportStatus, TaskState};
@@ -150,13 +150,8 @@ fn samples(kind: CommandKind, state: &TaskState, ctx: &Context<'_>) -> Vec<Comma
     let note = NoteId(Uuid::from_u128(1));
     // A work order's reply is written in the office's template.
     let text = if state.order.is_some() {
-        ctx.policy
-            .hotline
-            .reply_sections
-            .iter()
-            .map(|s| format!("【{s}】{WORDS}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        let sections = &ctx.policy.hotline.reply_sections;
+        compose_reply(sections, &vec![WORDS.to_owned(); sections.len()])
     } else {
         WORDS.to_owned()
     };

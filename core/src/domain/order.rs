@@ -241,6 +241,19 @@ impl Default for HotlinePolicy {
     }
 }
 
+/// A work order's reply in the office's template: each section as `【name】` followed by its
+/// text (trimmed), one a line, in the template's order; a section without text is there
+/// empty (the rules then refuse the reply, `order.reply_template`). The web form, the phones
+/// and the acts on offer compose replies with it.
+pub fn compose_reply(sections: &[String], texts: &[String]) -> String {
+    sections
+        .iter()
+        .zip(texts.iter().chain(std::iter::repeat(&String::new())))
+        .map(|(name, text)| format!("【{name}】{}", text.trim()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The acceptance decision on record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
@@ -434,5 +447,24 @@ impl OrderState {
     /// The satisfaction the order ends with: that of its last call-back.
     pub fn satisfaction(&self) -> Option<Satisfaction> {
         self.last_callback().map(|c| c.answers.satisfaction)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compose_reply;
+
+    #[test]
+    fn an_orders_reply_is_composed_section_by_section() {
+        let names = vec!["办理结果".to_owned(), "政策依据".to_owned()];
+        assert_eq!(
+            compose_reply(&names, &[" 已处理 ".to_owned(), "第八十一条".to_owned()]),
+            "【办理结果】已处理\n【政策依据】第八十一条"
+        );
+        // A section not sent is there without text (the core refuses the reply).
+        assert_eq!(
+            compose_reply(&names, &["已处理".to_owned()]),
+            "【办理结果】已处理\n【政策依据】"
+        );
     }
 }

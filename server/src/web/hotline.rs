@@ -267,7 +267,7 @@ async fn desk(State(state): State<AppState>, SignedIn(session, _): SignedIn) -> 
             put(2, row(at.unwrap_or_default(), false));
         }
         if let Some(c) = o.pending_commitment() {
-            put(3, row(super::item::due_text(cal, c.until), false));
+            put(3, row(super::item::due(cal, c.until), false));
         }
         if s.status == Status::UnderReview
             && s.completion.is_some()
@@ -942,7 +942,7 @@ pub(super) fn order_view(
             lang.t_args(
                 "hotline-h-commitment",
                 &[
-                    ("until", &super::item::due_text(cal, c.until)),
+                    ("until", &super::item::due(cal, c.until)),
                     ("outcome", &outcome),
                 ],
             ),
@@ -955,7 +955,7 @@ pub(super) fn order_view(
                 "hotline-h-reopened",
                 &[
                     ("unit", &r.unit.map(unit).unwrap_or_default()),
-                    ("due", &super::item::due_text(cal, r.due)),
+                    ("due", &super::item::due(cal, r.due)),
                 ],
             ),
         ));

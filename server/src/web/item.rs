@@ -63,7 +63,7 @@ use duban_core::domain::model::{
 };
 use duban_core::domain::offer::{acts_on_offer, urged_lately};
 use duban_core::domain::order::{
-    CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout, Satisfaction,
+    compose_reply, CallbackAnswers, ContactMethod, NonAcceptance, NoticeAbout, Satisfaction,
 };
 use duban_core::domain::permission::{may_assign, reads_every_item};
 use duban_core::domain::state::{ReportStatus, Status, TaskState};
@@ -533,11 +533,6 @@ fn unit_name(org: &Org, a: &Assignee) -> String {
 /// A time as the organisation's calendar reads it.
 fn local(cal: &Calendar, t: DateTime<Utc>) -> String {
     cal.to_local(t).format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// A deadline as the item page shows it (for the hotline's parts of it).
-pub(super) fn due_text(cal: &Calendar, t: DateTime<Utc>) -> String {
-    due(cal, t)
 }
 
 /// A deadline: the date for the end of a day (local midnight), else date and hour.
@@ -2017,17 +2012,6 @@ fn local_minute(cal: &Calendar, text: &str) -> Option<DateTime<Utc>> {
         .map(|t| cal.from_local(t))
 }
 
-/// An order's reply in the office's template: each section as `【name】` and its text, one
-/// a line (the core checks that every section is there, in order, with text after it).
-fn compose_reply(names: &[String], texts: &[String]) -> String {
-    names
-        .iter()
-        .zip(texts.iter().chain(std::iter::repeat(&String::new())))
-        .map(|(name, text)| format!("【{name}】{}", text.trim()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// An urging as a form gives it: the channel (`message` or `phone`), the note, and for a
 /// call its local time (`YYYY-MM-DDTHH:MM`) and who answered — both or neither.
 pub(super) fn urge_command(
@@ -2330,20 +2314,6 @@ mod tests {
             assert!(!said.starts_with("item-done"), "{act}: {said}");
         }
         assert_eq!(done_text("report_progress"), "已提交进展汇报");
-    }
-
-    #[test]
-    fn an_orders_reply_is_composed_section_by_section() {
-        let names = vec!["办理结果".to_owned(), "政策依据".to_owned()];
-        assert_eq!(
-            compose_reply(&names, &[" 已处理 ".to_owned(), "第八十一条".to_owned()]),
-            "【办理结果】已处理\n【政策依据】第八十一条"
-        );
-        // A section not sent is there without text (the core refuses the reply).
-        assert_eq!(
-            compose_reply(&names, &["已处理".to_owned()]),
-            "【办理结果】已处理\n【政策依据】"
-        );
     }
 
     fn event(text: &str) -> Event {
