@@ -37,7 +37,7 @@ async fn post_form(
 }
 
 /// Every field of the policy form as the page fills it, with `changes` applied.
-fn policy_fields(html: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn policy_fields(html: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut rest = html;
     while let Some(i) = rest.find("<input name=\"") {

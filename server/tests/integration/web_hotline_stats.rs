@@ -504,32 +504,7 @@ both!(
         assert!(html.contains("value=\"办理结果、政策依据、承办人及联系电话\""));
         assert!(html.contains("工单最后一次回访不满意的分值"));
 
-        let fields = |html: &str, changes: &[(&str, &str)]| -> Vec<(String, String)> {
-            let mut out = Vec::new();
-            let mut rest = html;
-            while let Some(i) = rest.find("<input name=\"") {
-                rest = &rest[i + 13..];
-                let name = rest.split('"').next().expect("name").to_owned();
-                let value = rest
-                    .split_once("value=\"")
-                    .map(|(_, v)| v.split('"').next().expect("value").to_owned())
-                    .unwrap_or_default();
-                out.push((name, value));
-            }
-            out.push(("scoring.late_days".into(), "working".into()));
-            out.push((
-                "delivery.extra_urgent_ignores_quiet_hours".into(),
-                "on".into(),
-            ));
-            for (k, v) in changes {
-                match out.iter_mut().find(|(n, _)| n == k) {
-                    Some(f) => f.1 = (*v).to_owned(),
-                    None => out.push(((*k).to_owned(), (*v).to_owned())),
-                }
-            }
-            out.retain(|(n, _)| n != "csrf");
-            out
-        };
+        let fields = crate::admin_settings::policy_fields;
         let post = |fs: Vec<(String, String)>| {
             let web = web.clone();
             let cookie = cookie.clone();
