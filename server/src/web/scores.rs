@@ -25,7 +25,7 @@ use chrono::{DateTime, Datelike, Utc};
 use duban_core::domain::derived::score::{completion_rate, item_score, unit_scores, DateRange};
 use duban_core::domain::model::AdjustmentId;
 use duban_core::domain::policy::Points;
-use duban_core::domain::{Command, TaskId, UnitId};
+use duban_core::domain::{decide, Command, Context, TaskId, UnitId};
 use duban_core::protocol::CommandEnvelope;
 use serde::Deserialize;
 
@@ -278,6 +278,9 @@ struct BreakdownItem {
     /// still open when the period began.
     why: String,
     lines: Vec<Line>,
+    /// Whether the person may adjust its score now (the core's `AdjustScore` rule: an item
+    /// being handled, not one closed): the adjustment form offers only these.
+    adjustable: bool,
 }
 
 #[derive(Template)]
@@ -354,7 +357,22 @@ async fn breakdown_html(
             Some(d) => i18n::t_args("scores-why-due", &[("due", &d.format("%Y-%m-%d"))]),
             None => String::new(),
         };
+        let probe = Command::AdjustScore {
+            id: AdjustmentId::from_u128(0),
+            points: Points::whole(1),
+            reason: "—".to_owned(),
+        };
+        let ctx = Context {
+            actor: &session.actor,
+            now,
+            calendar: &org.calendar,
+            policy: &org.policy,
+            units: &org.tree,
+            parent: None,
+        };
+        let adjustable = decide(s, &probe, &ctx).is_ok();
         shown.push(BreakdownItem {
+            adjustable,
             id: id.to_string(),
             number: s.number.as_ref().map(|n| n.to_string()).unwrap_or_default(),
             title: s.title.clone(),
@@ -371,6 +389,7 @@ async fn breakdown_html(
                 .collect(),
         });
     }
+    let can_adjust = office(session) && shown.iter().any(|i| i.adjustable);
     Ok(BreakdownPage {
         chrome: Chrome::new(Some(session), &org.calendar, "/scores", now),
         unit: unit.name.clone(),
@@ -386,7 +405,7 @@ async fn breakdown_html(
         items: shown,
         hidden_items,
         hidden_points: hidden_points.to_string(),
-        can_adjust: office(session),
+        can_adjust,
         form: uuid::Uuid::new_v4().to_string(),
         error,
     })

@@ -133,9 +133,11 @@ both!(
         let url = format!("{}/scores/units/{unit}?period=month", s.base);
         let (_, b) = page(&web, &url, Some(&cookie)).await;
         let (_, before, _) = breakdown(&b);
+        // An item the form offers: one whose score may still be adjusted (not closed).
         let item = {
-            let m = "data-item=\"";
-            let start = b.find(m).expect("an item") + m.len();
+            let m = "<option value=\"";
+            let form = b.find("id=\"adjust\"").expect("the adjustment form");
+            let start = form + b[form..].find(m).expect("an item") + m.len();
             b[start..start + 36].to_owned()
         };
         let form = uuid::Uuid::new_v4().to_string();
