@@ -64,8 +64,8 @@ pub struct ServeArgs {
     pub delivery_seconds: Option<u32>,
     /// A secret (at least 16 characters) that `/metrics` on the main listener asks for as
     /// `Authorization: Bearer …`; without it, and without `metrics_listen`, there is no
-    /// `/metrics` (404).
-    #[arg(long, env = "DUBAN_METRICS_TOKEN", value_name = "SECRET")]
+    /// `/metrics` (404). A secret, so never a flag: `DUBAN_METRICS_TOKEN` or the file.
+    #[arg(skip)]
     pub metrics_token: Option<String>,
     /// A second address serving `/metrics` alone, without the token (e.g. `127.0.0.1:9090`,
     /// reachable by the monitoring only).
@@ -105,8 +105,8 @@ pub struct PushArgs {
     /// HMS: the app id from AppGallery Connect.
     #[arg(long, env = "DUBAN_HMS_APP_ID", value_name = "ID")]
     pub hms_app_id: Option<String>,
-    /// HMS: the app secret.
-    #[arg(long, env = "DUBAN_HMS_APP_SECRET", value_name = "SECRET")]
+    /// HMS: the app secret (`DUBAN_HMS_APP_SECRET` or the file; never a flag).
+    #[arg(skip)]
     pub hms_app_secret: Option<String>,
     /// HMS: the OAuth2 token endpoint [default: Huawei's].
     #[arg(long, env = "DUBAN_HMS_TOKEN_URL", value_name = "URL")]
@@ -120,11 +120,12 @@ pub struct PushArgs {
     /// SMS: the endpoint (Aliyun's by default; the webhook's URL).
     #[arg(long, env = "DUBAN_SMS_URL", value_name = "URL")]
     pub sms_url: Option<String>,
-    /// SMS (Aliyun): the AccessKey id.
-    #[arg(long, env = "DUBAN_SMS_ACCESS_KEY_ID", value_name = "ID")]
+    /// SMS (Aliyun): the AccessKey id (`DUBAN_SMS_ACCESS_KEY_ID` or the file; never a flag).
+    #[arg(skip)]
     pub sms_access_key_id: Option<String>,
-    /// SMS: the AccessKey secret (Aliyun) or the shared secret (webhook).
-    #[arg(long, env = "DUBAN_SMS_SECRET", value_name = "SECRET")]
+    /// SMS: the AccessKey secret (Aliyun) or the shared secret (webhook)
+    /// (`DUBAN_SMS_SECRET` or the file; never a flag).
+    #[arg(skip)]
     pub sms_secret: Option<String>,
     /// SMS (Aliyun): the approved signature (签名).
     #[arg(long, env = "DUBAN_SMS_SIGN_NAME", value_name = "NAME")]
@@ -134,7 +135,28 @@ pub struct PushArgs {
     pub sms_template: Option<String>,
 }
 
+/// The value of a secret's environment variable, if set and not empty.
+fn env_secret(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
 impl PushArgs {
+    /// The secrets, each from its environment variable: secrets are never flags, because a
+    /// command line is visible to every local user (`ps`). Without the variable, the file's
+    /// value stands.
+    fn with_env_secrets(mut self) -> PushArgs {
+        for (var, field) in [
+            ("DUBAN_HMS_APP_SECRET", &mut self.hms_app_secret),
+            ("DUBAN_SMS_ACCESS_KEY_ID", &mut self.sms_access_key_id),
+            ("DUBAN_SMS_SECRET", &mut self.sms_secret),
+        ] {
+            if let Some(v) = env_secret(var) {
+                *field = Some(v);
+            }
+        }
+        self
+    }
+
     /// Each setting from `self`, else from `other`.
     fn or(self, other: PushArgs) -> PushArgs {
         macro_rules! pick {
@@ -385,13 +407,18 @@ impl ServeArgs {
                 .delivery_seconds
                 .or(file.delivery_seconds)
                 .unwrap_or(d.delivery_seconds),
-            metrics_token: self.metrics_token.clone().or(file.metrics_token),
+            metrics_token: self
+                .metrics_token
+                .clone()
+                .or_else(|| env_secret("DUBAN_METRICS_TOKEN"))
+                .or(file.metrics_token),
             metrics_listen: self.metrics_listen.or(file.metrics_listen),
-            hotline_secret: std::env::var(HOTLINE_SECRET_ENV)
-                .ok()
-                .filter(|s| !s.is_empty())
-                .or(file.hotline_secret),
-            push: self.push.clone().or(file.push.unwrap_or_default()),
+            hotline_secret: env_secret(HOTLINE_SECRET_ENV).or(file.hotline_secret),
+            push: self
+                .push
+                .clone()
+                .or(file.push.unwrap_or_default())
+                .with_env_secrets(),
         };
         if config
             .metrics_token
@@ -508,5 +535,27 @@ mod tests {
             assert_eq!(short.resolve().unwrap_err().code(), "config.invalid");
         }
         std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn secrets_are_never_flags() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        use clap::Parser as _;
+        for flag in [
+            "--metrics-token",
+            "--hms-app-secret",
+            "--sms-access-key-id",
+            "--sms-secret",
+        ] {
+            assert!(
+                Cli::try_parse_from(["duban", flag, "s3cret-s3cret-s3cret"]).is_err(),
+                "{flag} must not be a flag"
+            );
+        }
+        assert!(Cli::try_parse_from(["duban", "--hms-app-id", "1"]).is_ok());
     }
 }
