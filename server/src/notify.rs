@@ -272,7 +272,8 @@ pub async fn deliver_due(
                     .iter()
                     .map(|p| (p.clone(), "sms", p.clone()))
                     .collect(),
-                Channel::Inbox => Vec::new(),
+                // Filled in by the work-app and voice providers.
+                Channel::Inbox | Channel::Work | Channel::Voice => Vec::new(),
             };
             let before = sends.len();
             for (target, provider, address) in targets {

@@ -202,6 +202,8 @@ codes!(Channel {
     Inbox => "inbox", "站内通知", "Inbox";
     Push => "push", "推送", "Push";
     Sms => "sms", "短信", "SMS";
+    Work => "work", "工作通知", "Work notification";
+    Voice => "voice", "语音电话", "Voice call";
 });
 
 codes!(UrgeChannel {
@@ -407,7 +409,7 @@ mod tests {
         check::<ExtensionOutcome>(3);
         check::<Duty>(Duty::ALL.len());
         check::<Colour>(3);
-        check::<Channel>(3);
+        check::<Channel>(5);
         check::<UrgeChannel>(2);
         check::<DayKind>(4);
         check::<SpecialKind>(2);

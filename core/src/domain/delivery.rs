@@ -22,23 +22,37 @@ pub enum Channel {
     Push,
     /// An SMS to the person's phone number.
     Sms,
+    /// A work notification in the person's work app: DingTalk's corporate conversation
+    /// message or WeCom's application message.
+    Work,
+    /// A voice call to the person's phone number, the notice spoken (text to speech).
+    Voice,
 }
 
 impl Channel {
-    /// The stable name (`inbox`, `push`, `sms`).
+    /// Every channel.
+    pub const ALL: [Channel; 5] = [
+        Channel::Inbox,
+        Channel::Push,
+        Channel::Work,
+        Channel::Sms,
+        Channel::Voice,
+    ];
+
+    /// The stable name (`inbox`, `push`, `work`, `sms`, `voice`).
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Inbox => "inbox",
             Channel::Push => "push",
             Channel::Sms => "sms",
+            Channel::Work => "work",
+            Channel::Voice => "voice",
         }
     }
 
     /// The channel of a stable name.
     pub fn parse(s: &str) -> Option<Channel> {
-        [Channel::Inbox, Channel::Push, Channel::Sms]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 
@@ -88,7 +102,7 @@ pub fn quiet_until(
     Some(calendar.from_local(date.and_time(q.to)))
 }
 
-/// The push and SMS steps of a notification that reached the inbox at `at`, in order.
+/// The push, work-app, SMS and voice steps of a notification that reached the inbox at `at`, in order.
 pub fn climb(
     urgency: Urgency,
     at: DateTime<Utc>,
@@ -99,7 +113,9 @@ pub fn climb(
     let loud = urgency == Urgency::ExtraUrgent && rules.extra_urgent_ignores_quiet_hours;
     let mut steps: Vec<Step> = [
         (Channel::Push, c.push_after_minutes),
+        (Channel::Work, c.work_after_minutes),
         (Channel::Sms, c.sms_after_minutes),
+        (Channel::Voice, c.voice_after_minutes),
     ]
     .into_iter()
     .filter_map(|(channel, after)| {

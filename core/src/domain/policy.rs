@@ -291,15 +291,31 @@ fn default_urge_interval_hours() -> u32 {
     24
 }
 
-/// When a notification climbs from the inbox to push and SMS, for one urgency: minutes
-/// after the inbox, each step only while the notification is still unread; `None`: never.
+/// When a notification climbs from the inbox to push, the work app, SMS and a voice call,
+/// for one urgency: minutes after the inbox, each step only while the notification is still
+/// unread; `None`: never. The minutes set the order of the climb.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Climb {
     /// Push to the person's phones after this many minutes.
     pub push_after_minutes: Option<u32>,
+    /// A work notification in the person's work app (DingTalk, WeCom) after this many
+    /// minutes (a policy stored before work apps existed: at once, as push).
+    #[serde(default = "at_once")]
+    pub work_after_minutes: Option<u32>,
     /// An SMS to the person's phone number after this many minutes.
     pub sms_after_minutes: Option<u32>,
+    /// A voice call to the person's phone number (text to speech) after this many minutes.
+    #[serde(default)]
+    pub voice_after_minutes: Option<u32>,
+}
+
+fn at_once() -> Option<u32> {
+    Some(0)
+}
+
+fn default_sms_merge_minutes() -> u32 {
+    10
 }
 
 /// A daily span of local time in which phones are not woken (免打扰), e.g. 22:00–07:00.
@@ -328,6 +344,10 @@ pub struct DeliveryRules {
     pub quiet_hours: Option<QuietHours>,
     /// Whether 特急 notifications go out in the quiet hours all the same: yes.
     pub extra_urgent_ignores_quiet_hours: bool,
+    /// Notifications for one person about one item whose SMS falls due within this many
+    /// minutes of each other go out as one SMS: 10.
+    #[serde(default = "default_sms_merge_minutes")]
+    pub sms_merge_minutes: u32,
 }
 
 impl DeliveryRules {
@@ -347,21 +367,28 @@ impl Default for DeliveryRules {
         DeliveryRules {
             normal: Climb {
                 push_after_minutes: Some(0),
+                work_after_minutes: Some(0),
                 sms_after_minutes: None,
+                voice_after_minutes: None,
             },
             urgent: Climb {
                 push_after_minutes: Some(0),
+                work_after_minutes: Some(0),
                 sms_after_minutes: Some(30),
+                voice_after_minutes: None,
             },
             extra_urgent: Climb {
                 push_after_minutes: Some(0),
+                work_after_minutes: Some(0),
                 sms_after_minutes: Some(10),
+                voice_after_minutes: Some(20),
             },
             quiet_hours: Some(QuietHours {
                 from: hm(22, 0),
                 to: hm(7, 0),
             }),
             extra_urgent_ignores_quiet_hours: true,
+            sms_merge_minutes: default_sms_merge_minutes(),
         }
     }
 }
@@ -664,10 +691,24 @@ impl Policy {
         }
         let dl = &self.delivery;
         for climb in [dl.normal, dl.urgent, dl.extra_urgent] {
-            let steps = [climb.push_after_minutes, climb.sms_after_minutes];
+            let steps = [
+                climb.push_after_minutes,
+                climb.work_after_minutes,
+                climb.sms_after_minutes,
+                climb.voice_after_minutes,
+            ];
             if steps.iter().flatten().any(|m| *m > 7 * 24 * 60) {
                 return Err(PolicyError::OutOfRange("delivery"));
             }
+            // The call is the last step: after the SMS it follows.
+            if let (Some(sms), Some(voice)) = (climb.sms_after_minutes, climb.voice_after_minutes) {
+                if voice <= sms {
+                    return Err(PolicyError::OutOfRange("delivery.voice_after_minutes"));
+                }
+            }
+        }
+        if dl.sms_merge_minutes > 24 * 60 {
+            return Err(PolicyError::OutOfRange("delivery.sms_merge_minutes"));
         }
         // Whole seconds: the times travel as `HH:MM:SS` (see the API's `LocalTime`).
         if dl.quiet_hours.is_some_and(|q| {
