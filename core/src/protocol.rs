@@ -324,6 +324,14 @@ pub enum PushProvider {
     Apns,
     /// Huawei HMS Push Kit (Huawei and Honor phones, HarmonyOS).
     Hms,
+    /// Xiaomi push (Xiaomi and Redmi phones).
+    Xiaomi,
+    /// OPPO push (OPPO, OnePlus and realme phones).
+    Oppo,
+    /// vivo push (vivo and iQOO phones).
+    Vivo,
+    /// Honor push (Honor phones).
+    Honor,
 }
 
 /// `PUT /api/v1/devices/current`: this session's device and its push token.

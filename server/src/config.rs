@@ -114,6 +114,42 @@ pub struct PushArgs {
     /// HMS: the push endpoint [default: https://push-api.cloud.huawei.com].
     #[arg(long, env = "DUBAN_HMS_URL", value_name = "URL")]
     pub hms_url: Option<String>,
+    /// Xiaomi push: the AppSecret (`DUBAN_XIAOMI_APP_SECRET` or the file; never a flag).
+    #[arg(skip)]
+    pub xiaomi_app_secret: Option<String>,
+    /// Xiaomi push: the Android app's package name.
+    #[arg(long, env = "DUBAN_XIAOMI_PACKAGE", value_name = "PACKAGE")]
+    pub xiaomi_package: Option<String>,
+    /// Xiaomi push: the notification channel registered in Xiaomi's console (`extra.channel_id`).
+    #[arg(long, env = "DUBAN_XIAOMI_CHANNEL_ID", value_name = "ID")]
+    pub xiaomi_channel_id: Option<String>,
+    /// Xiaomi push: the endpoint [default: https://api.xmpush.xiaomi.com].
+    #[arg(long, env = "DUBAN_XIAOMI_URL", value_name = "URL")]
+    pub xiaomi_url: Option<String>,
+    /// OPPO push: the AppKey.
+    #[arg(long, env = "DUBAN_OPPO_APP_KEY", value_name = "KEY")]
+    pub oppo_app_key: Option<String>,
+    /// OPPO push: the MasterSecret (`DUBAN_OPPO_MASTER_SECRET` or the file; never a flag).
+    #[arg(skip)]
+    pub oppo_master_secret: Option<String>,
+    /// OPPO push: the notification channel registered in OPPO's console (`channel_id`).
+    #[arg(long, env = "DUBAN_OPPO_CHANNEL_ID", value_name = "ID")]
+    pub oppo_channel_id: Option<String>,
+    /// OPPO push: the endpoint [default: https://api.push.oppomobile.com].
+    #[arg(long, env = "DUBAN_OPPO_URL", value_name = "URL")]
+    pub oppo_url: Option<String>,
+    /// vivo push: the numeric AppID.
+    #[arg(long, env = "DUBAN_VIVO_APP_ID", value_name = "ID")]
+    pub vivo_app_id: Option<String>,
+    /// vivo push: the AppKey.
+    #[arg(long, env = "DUBAN_VIVO_APP_KEY", value_name = "KEY")]
+    pub vivo_app_key: Option<String>,
+    /// vivo push: the AppSecret (`DUBAN_VIVO_APP_SECRET` or the file; never a flag).
+    #[arg(skip)]
+    pub vivo_app_secret: Option<String>,
+    /// vivo push: the endpoint [default: https://api-push.vivo.com.cn].
+    #[arg(long, env = "DUBAN_VIVO_URL", value_name = "URL")]
+    pub vivo_url: Option<String>,
     /// SMS: `aliyun` (signed SendSms) or `webhook` (a signed POST to an in-house gateway).
     #[arg(long, env = "DUBAN_SMS_GATEWAY", value_name = "KIND")]
     pub sms_gateway: Option<String>,
@@ -149,6 +185,9 @@ impl PushArgs {
             ("DUBAN_HMS_APP_SECRET", &mut self.hms_app_secret),
             ("DUBAN_SMS_ACCESS_KEY_ID", &mut self.sms_access_key_id),
             ("DUBAN_SMS_SECRET", &mut self.sms_secret),
+            ("DUBAN_XIAOMI_APP_SECRET", &mut self.xiaomi_app_secret),
+            ("DUBAN_OPPO_MASTER_SECRET", &mut self.oppo_master_secret),
+            ("DUBAN_VIVO_APP_SECRET", &mut self.vivo_app_secret),
         ] {
             if let Some(v) = env_secret(var) {
                 *field = Some(v);
@@ -174,6 +213,18 @@ impl PushArgs {
             hms_app_secret,
             hms_token_url,
             hms_url,
+            xiaomi_app_secret,
+            xiaomi_package,
+            xiaomi_channel_id,
+            xiaomi_url,
+            oppo_app_key,
+            oppo_master_secret,
+            oppo_channel_id,
+            oppo_url,
+            vivo_app_id,
+            vivo_app_key,
+            vivo_app_secret,
+            vivo_url,
             sms_gateway,
             sms_url,
             sms_access_key_id,
@@ -550,6 +601,9 @@ mod tests {
             "--hms-app-secret",
             "--sms-access-key-id",
             "--sms-secret",
+            "--xiaomi-app-secret",
+            "--oppo-master-secret",
+            "--vivo-app-secret",
         ] {
             assert!(
                 Cli::try_parse_from(["duban", flag, "s3cret-s3cret-s3cret"]).is_err(),
@@ -557,5 +611,17 @@ mod tests {
             );
         }
         assert!(Cli::try_parse_from(["duban", "--hms-app-id", "1"]).is_ok());
+        assert!(Cli::try_parse_from([
+            "duban",
+            "--xiaomi-package",
+            "cn.gov.duban.app",
+            "--oppo-app-key",
+            "k",
+            "--vivo-app-id",
+            "10004",
+            "--vivo-app-key",
+            "k"
+        ])
+        .is_ok());
     }
 }

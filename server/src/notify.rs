@@ -383,6 +383,9 @@ async fn load_devices(state: &AppState, users: &[String]) -> Result<Devices, DbE
             "fcm" => "fcm",
             "apns" => "apns",
             "hms" => "hms",
+            "xiaomi" => "xiaomi",
+            "oppo" => "oppo",
+            "vivo" => "vivo",
             _ => continue,
         };
         out.entry(t.user)

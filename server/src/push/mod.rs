@@ -6,6 +6,9 @@
 //!   from a service account's RS256-signed JWT, cached until shortly before it expires;
 //! - [`hms`]: Huawei HMS Push Kit v1, authenticated with OAuth2 client credentials;
 //! - [`apns`]: Apple's APNs over HTTP/2 with an ES256 provider token;
+//! - [`xiaomi`]: Xiaomi's MiPush server API (`key=` AppSecret header);
+//! - [`oppo`]: OPPO PUSH (OPUSH) server API, with a SHA-256-signed auth token;
+//! - [`vivo`]: vivo push server API, with an MD5-signed auth token;
 //! - [`sms`]: SMS through Aliyun's signed RPC requests or a signed webhook.
 //!
 //! A send ends in one of four ways, and the caller acts on each differently: delivered; the
@@ -15,7 +18,10 @@
 pub mod apns;
 pub mod fcm;
 pub mod hms;
+pub mod oppo;
 pub mod sms;
+pub mod vivo;
+pub mod xiaomi;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -93,8 +99,9 @@ pub trait Provider: Send + Sync {
     fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a>;
 }
 
-/// An OAuth2 access token got by a form POST to a token endpoint (FCM's JWT bearer grant,
-/// HMS's client credentials), kept until a minute before it expires.
+/// A service's access token, kept until a minute before it expires: an OAuth2 token got by a
+/// form POST to a token endpoint (FCM's JWT bearer grant, HMS's client credentials), or any
+/// other fetched through [`OAuthToken::get_or_fetch`] (OPPO's and vivo's auth tokens).
 pub(crate) struct OAuthToken {
     cached: tokio::sync::Mutex<Option<(String, std::time::Instant)>>,
 }
@@ -125,46 +132,101 @@ impl OAuthToken {
         fresh: bool,
         form: impl FnOnce() -> Result<String, PushError>,
     ) -> Result<String, PushError> {
+        self.get_or_fetch(fresh, || async {
+            let res = http
+                .post(url)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(form()?)
+                .send()
+                .await
+                .map_err(|e| PushError::Retry {
+                    after: None,
+                    reason: format!("{service} token endpoint: {e}"),
+                })?;
+            let status = res.status();
+            if status.is_server_error() || status.as_u16() == 429 {
+                return Err(PushError::Retry {
+                    after: retry_after(res.headers()),
+                    reason: format!("{service} token endpoint answered {status}"),
+                });
+            }
+            if !status.is_success() {
+                return Err(PushError::Failed(format!(
+                    "{service} token endpoint answered {status} (credentials wrong?)"
+                )));
+            }
+            let t: TokenAnswer = res
+                .json()
+                .await
+                .map_err(|e| PushError::Failed(format!("{service} token endpoint answer: {e}")))?;
+            Ok((t.access_token, Duration::from_secs(t.expires_in)))
+        })
+        .await
+    }
+
+    /// The cached token, or the one `fetch` gets with how long it lives (`fresh` forces a
+    /// fetch): for services whose token exchange is not OAuth2's (OPPO's and vivo's signed
+    /// requests). Sends wait for one fetch rather than each fetching its own.
+    pub(crate) async fn get_or_fetch<F, Fut>(
+        &self,
+        fresh: bool,
+        fetch: F,
+    ) -> Result<String, PushError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(String, Duration), PushError>>,
+    {
         let mut cached = self.cached.lock().await;
         if let Some((token, until)) = cached.as_ref() {
             if !fresh && std::time::Instant::now() < *until {
                 return Ok(token.clone());
             }
         }
-        let res = http
-            .post(url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(form()?)
-            .send()
-            .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("{service} token endpoint: {e}"),
-            })?;
-        let status = res.status();
-        if status.is_server_error() || status.as_u16() == 429 {
-            return Err(PushError::Retry {
-                after: retry_after(res.headers()),
-                reason: format!("{service} token endpoint answered {status}"),
-            });
-        }
-        if !status.is_success() {
-            return Err(PushError::Failed(format!(
-                "{service} token endpoint answered {status} (credentials wrong?)"
-            )));
-        }
-        let t: TokenAnswer = res
-            .json()
-            .await
-            .map_err(|e| PushError::Failed(format!("{service} token endpoint answer: {e}")))?;
-        let until = std::time::Instant::now()
-            + Duration::from_secs(t.expires_in).saturating_sub(OAuthToken::MARGIN);
-        *cached = Some((t.access_token.clone(), until));
-        Ok(t.access_token)
+        let (token, life) = fetch().await?;
+        let until = std::time::Instant::now() + life.saturating_sub(OAuthToken::MARGIN);
+        *cached = Some((token.clone(), until));
+        Ok(token)
     }
+}
+
+/// `text` cut to at most `max` characters, ending in `…` when cut. The vendors' limits count
+/// characters ("一个中英文字符均计算为1"), so a cut never splits one.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The wait until 00:00 in China (UTC+8), when the Chinese vendors' daily send quotas start
+/// again: a send refused for the day's quota is tried then, not sooner.
+pub(crate) fn until_quota_resets(now: chrono::DateTime<chrono::Utc>) -> Duration {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let local = now.with_timezone(&china);
+    let next = (local.date_naive() + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(china)
+        .single()
+        .expect("a fixed offset has one midnight");
+    (next.with_timezone(&chrono::Utc) - now)
+        .to_std()
+        .unwrap_or(Duration::ZERO)
+}
+
+/// A notification id in `1..=2147483647` derived from the collapse id: Xiaomi's `notify_id`
+/// and vivo's `notifyId` make a notice with the same id replace the one shown, so a repeat
+/// send after a crash does not show twice.
+pub(crate) fn notify_id(collapse: &str) -> i64 {
+    let h = blake3::hash(collapse.as_bytes());
+    let b = h.as_bytes();
+    let n = i64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) & 0x7fff_ffff);
+    n.max(1)
 }
 
 /// RFC 3986 percent-encoding of a form value or signed parameter (unreserved characters
@@ -202,17 +264,27 @@ pub struct Providers {
     pub apns: Option<Arc<dyn Provider>>,
     /// Huawei Push Kit.
     pub hms: Option<Arc<dyn Provider>>,
+    /// Xiaomi push (MiPush).
+    pub xiaomi: Option<Arc<dyn Provider>>,
+    /// OPPO push (OPUSH).
+    pub oppo: Option<Arc<dyn Provider>>,
+    /// vivo push.
+    pub vivo: Option<Arc<dyn Provider>>,
     /// The SMS gateway.
     pub sms: Option<Arc<dyn Provider>>,
 }
 
 impl Providers {
-    /// The provider of a device's `provider` column (`fcm`, `apns`, `hms`) or `sms`.
+    /// The provider of a device's `provider` column (`fcm`, `apns`, `hms`, `xiaomi`, `oppo`,
+    /// `vivo`) or `sms`.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
         match name {
             "fcm" => self.fcm.as_ref(),
             "apns" => self.apns.as_ref(),
             "hms" => self.hms.as_ref(),
+            "xiaomi" => self.xiaomi.as_ref(),
+            "oppo" => self.oppo.as_ref(),
+            "vivo" => self.vivo.as_ref(),
             "sms" => self.sms.as_ref(),
             _ => None,
         }
@@ -224,6 +296,9 @@ impl Providers {
             ("fcm", &self.fcm),
             ("apns", &self.apns),
             ("hms", &self.hms),
+            ("xiaomi", &self.xiaomi),
+            ("oppo", &self.oppo),
+            ("vivo", &self.vivo),
             ("sms", &self.sms),
         ]
         .into_iter()
@@ -280,6 +355,37 @@ impl Providers {
                 http.clone(),
             )));
         }
+        if let Some(secret) = &s.xiaomi_app_secret {
+            let app = xiaomi::XiaomiApp {
+                app_secret: secret.clone(),
+                package: setting(&s.xiaomi_package, "xiaomi_package")?.to_owned(),
+                channel_id: s.xiaomi_channel_id.clone(),
+            };
+            let url = s.xiaomi_url.as_deref().unwrap_or(xiaomi::BASE_URL);
+            out.xiaomi = Some(Arc::new(xiaomi::Xiaomi::new(app, url, http.clone())));
+        }
+        if let Some(key) = &s.oppo_app_key {
+            let app = oppo::OppoApp {
+                app_key: key.clone(),
+                master_secret: setting(&s.oppo_master_secret, "oppo_master_secret")?.to_owned(),
+                channel_id: s.oppo_channel_id.clone(),
+            };
+            let url = s.oppo_url.as_deref().unwrap_or(oppo::BASE_URL);
+            out.oppo = Some(Arc::new(oppo::Oppo::new(app, url, http.clone())));
+        }
+        if let Some(id) = &s.vivo_app_id {
+            let app = vivo::VivoApp {
+                app_id: id.trim().parse().map_err(|_| {
+                    PushError::Failed(format!(
+                        "vivo_app_id must be vivo's numeric AppID, not {id:?}"
+                    ))
+                })?,
+                app_key: setting(&s.vivo_app_key, "vivo_app_key")?.to_owned(),
+                app_secret: setting(&s.vivo_app_secret, "vivo_app_secret")?.to_owned(),
+            };
+            let url = s.vivo_url.as_deref().unwrap_or(vivo::BASE_URL);
+            out.vivo = Some(Arc::new(vivo::Vivo::new(app, url, http.clone())));
+        }
         if let Some(kind) = &s.sms_gateway {
             let gateway = match kind.as_str() {
                 "aliyun" => sms::Gateway::Aliyun {
@@ -308,5 +414,44 @@ impl Providers {
             out.sms = Some(Arc::new(sms::Sms::new(gateway, http)));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_cuts_on_characters_and_marks_the_cut() {
+        assert_eq!(clip("督办提醒", 4), "督办提醒");
+        assert_eq!(clip("督办提醒通知", 4), "督办提…");
+        assert_eq!(clip("abcdef", 3), "ab…");
+        let long = "河".repeat(300);
+        let cut = clip(&long, 127);
+        assert_eq!(cut.chars().count(), 127);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn the_daily_quota_resets_at_midnight_in_china() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        // 23:00 in Beijing is 15:00 UTC: an hour to go.
+        assert_eq!(
+            until_quota_resets(at("2026-12-07T15:00:00Z")),
+            Duration::from_secs(3600)
+        );
+        // 08:30 in Beijing (00:30 UTC): 15.5 hours to go.
+        assert_eq!(
+            until_quota_resets(at("2026-12-07T00:30:00Z")),
+            Duration::from_secs(15 * 3600 + 1800)
+        );
+    }
+
+    #[test]
+    fn notify_ids_are_stable_positive_31_bit_numbers() {
+        let a = notify_id("5f0c6d1e-0000-4000-8000-000000000001");
+        assert_eq!(a, notify_id("5f0c6d1e-0000-4000-8000-000000000001"));
+        assert_ne!(a, notify_id("5f0c6d1e-0000-4000-8000-000000000002"));
+        assert!((1..=2_147_483_647).contains(&a));
     }
 }

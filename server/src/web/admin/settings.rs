@@ -1470,13 +1470,16 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
         p.hms_app_secret.as_deref(),
         p.sms_secret.as_deref(),
         p.sms_access_key_id.as_deref(),
+        p.xiaomi_app_secret.as_deref(),
+        p.oppo_master_secret.as_deref(),
+        p.vivo_app_secret.as_deref(),
     ]
     .into_iter()
     .flatten()
     .collect();
     let path = |v: &Option<std::path::PathBuf>| v.as_ref().map(|p| p.display().to_string());
     let s = |k: &str, v: Option<String>| v.map(|v| (i18n::t(&format!("config-setting-{k}")), v));
-    let configured: [(&str, bool, Vec<Setting>); 4] = [
+    let configured: [(&str, bool, Vec<Setting>); 7] = [
         (
             "fcm",
             p.fcm_service_account.is_some(),
@@ -1504,6 +1507,42 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
                 s("url", p.hms_url.clone()),
                 s("token-url", p.hms_token_url.clone()),
                 p.hms_app_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
+        (
+            "xiaomi",
+            p.xiaomi_app_secret.is_some(),
+            vec![
+                s("package", p.xiaomi_package.clone()),
+                s("channel-id", p.xiaomi_channel_id.clone()),
+                s("url", p.xiaomi_url.clone()),
+                p.xiaomi_app_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
+        (
+            "oppo",
+            p.oppo_app_key.is_some(),
+            vec![
+                s("app-key", p.oppo_app_key.clone()),
+                s("channel-id", p.oppo_channel_id.clone()),
+                s("url", p.oppo_url.clone()),
+                p.oppo_master_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
+        (
+            "vivo",
+            p.vivo_app_id.is_some(),
+            vec![
+                s("app-id", p.vivo_app_id.clone()),
+                s("app-key", p.vivo_app_key.clone()),
+                s("url", p.vivo_url.clone()),
+                p.vivo_app_secret
                     .as_ref()
                     .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
             ],
