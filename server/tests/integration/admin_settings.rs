@@ -502,6 +502,10 @@ async fn providers_page(backend: Backend) {
     config.push.sms_gateway = Some("webhook".into());
     config.push.sms_url = Some("http://127.0.0.1:9/sms".into());
     config.push.sms_secret = Some("SMS-SECRET-hunter2".into());
+    config.push.xiaomi_app_secret = Some("XIAOMI-SECRET-kiwifruit".into());
+    config.push.xiaomi_package = Some("cn.gov.duban.app".into());
+    config.push.oppo_app_key = Some("oppo-key-5151".into());
+    config.push.oppo_master_secret = Some("OPPO-MASTER-mango".into());
     let s = start_with(backend, config).await;
     s.fixture().await;
     // Sends on record: an SMS delivered, one refused by the gateway (whose reason echoes the
@@ -568,7 +572,11 @@ async fn providers_page(backend: Backend) {
     assert!(html.contains("app-10086"));
     assert!(html.contains("已设置(不显示)"));
     assert!(html.contains("谷歌推送 <code class=\"err-code\">fcm</code>"));
+    assert!(html.contains("小米推送 <code class=\"err-code\">xiaomi</code>"));
+    assert!(html.contains("cn.gov.duban.app") && html.contains("oppo-key-5151"));
     for secret in [
+        "XIAOMI-SECRET-kiwifruit",
+        "OPPO-MASTER-mango",
         "HMS-SECRET-0xDEADBEEF",
         "SMS-SECRET-hunter2",
         "DEADBEEF",

@@ -719,6 +719,15 @@ mod end_to_end {
             )
             .await
             .expect(200);
+            // Xiaomi's push serves Android only.
+            s.call(
+                reqwest::Method::PUT,
+                "/api/v1/devices/current",
+                Some(&staff),
+                Some(json!({"platform": "ios", "provider": "xiaomi", "token": "x", "app_version": "1.0"})),
+            )
+            .await
+            .error(422, "device.invalid");
             let sup = s.login("supervisor").await;
             let t = tid();
             s.ok(&sup, urgent(register(&t, "清理河道垃圾"), "urgent"))
