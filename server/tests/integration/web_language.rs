@@ -60,6 +60,9 @@ const ALLOWED_LATIN: &[&str] = &[
     "Kit",
     "Aliyun",
     "Tencent",
+    // Phone makers whose push services are channels (OPPO推送, vivo推送).
+    "OPPO",
+    "vivo",
     "BLAKE",
     "blake",
     // The search box's example of pinyin initials (道路结冰).
