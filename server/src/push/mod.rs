@@ -132,47 +132,66 @@ impl OAuthToken {
         fresh: bool,
         form: impl FnOnce() -> Result<String, PushError>,
     ) -> Result<String, PushError> {
-        self.get_or_fetch(fresh, || async {
-            let res = http
-                .post(url)
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(form()?)
-                .send()
-                .await
-                .map_err(|e| PushError::Retry {
-                    after: None,
-                    reason: format!("{service} token endpoint: {e}"),
+        self.cached_or(
+            |_| fresh,
+            || async {
+                let res = http
+                    .post(url)
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(form()?)
+                    .send()
+                    .await
+                    .map_err(|e| PushError::Retry {
+                        after: None,
+                        reason: format!("{service} token endpoint: {e}"),
+                    })?;
+                let status = res.status();
+                if status.is_server_error() || status.as_u16() == 429 {
+                    return Err(PushError::Retry {
+                        after: retry_after(res.headers()),
+                        reason: format!("{service} token endpoint answered {status}"),
+                    });
+                }
+                if !status.is_success() {
+                    return Err(PushError::Failed(format!(
+                        "{service} token endpoint answered {status} (credentials wrong?)"
+                    )));
+                }
+                let t: TokenAnswer = res.json().await.map_err(|e| {
+                    PushError::Failed(format!("{service} token endpoint answer: {e}"))
                 })?;
-            let status = res.status();
-            if status.is_server_error() || status.as_u16() == 429 {
-                return Err(PushError::Retry {
-                    after: retry_after(res.headers()),
-                    reason: format!("{service} token endpoint answered {status}"),
-                });
-            }
-            if !status.is_success() {
-                return Err(PushError::Failed(format!(
-                    "{service} token endpoint answered {status} (credentials wrong?)"
-                )));
-            }
-            let t: TokenAnswer = res
-                .json()
-                .await
-                .map_err(|e| PushError::Failed(format!("{service} token endpoint answer: {e}")))?;
-            Ok((t.access_token, Duration::from_secs(t.expires_in)))
-        })
+                Ok((t.access_token, Duration::from_secs(t.expires_in)))
+            },
+        )
         .await
     }
 
-    /// The cached token, or the one `fetch` gets with how long it lives (`fresh` forces a
-    /// fetch): for services whose token exchange is not OAuth2's (OPPO's and vivo's signed
-    /// requests). Sends wait for one fetch rather than each fetching its own.
+    /// The cached token, or the one `fetch` gets with how long it lives: for services whose
+    /// token exchange is not OAuth2's (OPPO's and vivo's signed requests). `refused` is a
+    /// token the service just refused: it is fetched again only if it is still the cached
+    /// one, so sends refused together (the token expired under them) fetch one new token,
+    /// not one each.
     pub(crate) async fn get_or_fetch<F, Fut>(
         &self,
-        fresh: bool,
+        refused: Option<&str>,
+        fetch: F,
+    ) -> Result<String, PushError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(String, Duration), PushError>>,
+    {
+        self.cached_or(|cached| Some(cached) == refused, fetch)
+            .await
+    }
+
+    /// The cached token unless it has expired or `stale` says so, else the one `fetch` gets.
+    /// Sends wait for one fetch rather than each fetching its own.
+    async fn cached_or<F, Fut>(
+        &self,
+        stale: impl FnOnce(&str) -> bool,
         fetch: F,
     ) -> Result<String, PushError>
     where
@@ -181,7 +200,7 @@ impl OAuthToken {
     {
         let mut cached = self.cached.lock().await;
         if let Some((token, until)) = cached.as_ref() {
-            if !fresh && std::time::Instant::now() < *until {
+            if std::time::Instant::now() < *until && !stale(token) {
                 return Ok(token.clone());
             }
         }

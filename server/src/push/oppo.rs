@@ -116,10 +116,10 @@ impl Oppo {
         }
     }
 
-    /// The cached auth token, or a new one (`fresh` forces it).
-    async fn auth_token(&self, fresh: bool) -> Result<String, PushError> {
+    /// The cached auth token, or a new one if there is none or it is `refused`.
+    async fn auth_token(&self, refused: Option<&str>) -> Result<String, PushError> {
         self.token
-            .get_or_fetch(fresh, || async {
+            .get_or_fetch(refused, || async {
                 let timestamp = chrono::Utc::now().timestamp_millis().to_string();
                 let form = url::form_urlencoded::Serializer::new(String::new())
                     .append_pair("app_key", &self.app.app_key)
@@ -225,10 +225,13 @@ impl Oppo {
     }
 
     async fn deliver(&self, message: &Message) -> Result<Delivered, PushError> {
-        let mut answer = self.post(&self.auth_token(false).await?, message).await?;
+        let token = self.auth_token(None).await?;
+        let mut answer = self.post(&token, message).await?;
         if answer.2["code"].as_i64() == Some(11) {
-            // The cached token expired or was revoked: one fresh try.
-            answer = self.post(&self.auth_token(true).await?, message).await?;
+            // The token expired or was revoked: one try with a new one.
+            answer = self
+                .post(&self.auth_token(Some(&token)).await?, message)
+                .await?;
         }
         let (status, after, body) = answer;
         let code = body["code"].as_i64().unwrap_or(-1);

@@ -682,6 +682,21 @@ async fn vivo_refreshes_an_expired_token_once_and_tells_errors_apart() {
 }
 
 #[tokio::test]
+async fn sends_refused_together_fetch_one_new_token() {
+    let (base, seen) = fake_vivo().await;
+    let p = vivo(&base, VIVO_SECRET);
+    p.send(&message("regid-0", false)).await.expect("delivered");
+    // The token expires under six sends at once: each is refused, one new token serves all.
+    seen.lock().unwrap().valid.clear();
+    let messages: Vec<Message> = (1..=6)
+        .map(|i| message(&format!("regid-{i}"), false))
+        .collect();
+    let results = futures_util::future::join_all(messages.iter().map(|m| p.send(m))).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(seen.lock().unwrap().auths, 2, "one new token, not six");
+}
+
+#[tokio::test]
 async fn vivo_clips_long_text_to_its_limits() {
     let (base, seen) = fake_vivo().await;
     let p = vivo(&base, VIVO_SECRET);
