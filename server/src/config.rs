@@ -135,6 +135,9 @@ pub struct PushArgs {
     /// OPPO push: the notification channel registered in OPPO's console (`channel_id`).
     #[arg(long, env = "DUBAN_OPPO_CHANNEL_ID", value_name = "ID")]
     pub oppo_channel_id: Option<String>,
+    /// OPPO push: the category of OPPO's message classification for work reminders (e.g. `TODO`).
+    #[arg(long, env = "DUBAN_OPPO_CATEGORY", value_name = "CATEGORY")]
+    pub oppo_category: Option<String>,
     /// OPPO push: the endpoint [default: https://api.push.oppomobile.com].
     #[arg(long, env = "DUBAN_OPPO_URL", value_name = "URL")]
     pub oppo_url: Option<String>,
@@ -147,6 +150,10 @@ pub struct PushArgs {
     /// vivo push: the AppSecret (`DUBAN_VIVO_APP_SECRET` or the file; never a flag).
     #[arg(skip)]
     pub vivo_app_secret: Option<String>,
+    /// vivo push: the second-level category of vivo's system messages for work reminders
+    /// (e.g. `TODO`).
+    #[arg(long, env = "DUBAN_VIVO_CATEGORY", value_name = "CATEGORY")]
+    pub vivo_category: Option<String>,
     /// vivo push: the endpoint [default: https://api-push.vivo.com.cn].
     #[arg(long, env = "DUBAN_VIVO_URL", value_name = "URL")]
     pub vivo_url: Option<String>,
@@ -220,10 +227,12 @@ impl PushArgs {
             oppo_app_key,
             oppo_master_secret,
             oppo_channel_id,
+            oppo_category,
             oppo_url,
             vivo_app_id,
             vivo_app_key,
             vivo_app_secret,
+            vivo_category,
             vivo_url,
             sms_gateway,
             sms_url,

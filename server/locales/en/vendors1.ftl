@@ -5,3 +5,4 @@ config-provider-vivo = vivo push
 config-setting-package = Package name
 config-setting-channel-id = Notification channel
 config-setting-app-key = App key
+config-setting-category = Message category

@@ -378,7 +378,7 @@ impl Providers {
             let app = xiaomi::XiaomiApp {
                 app_secret: secret.clone(),
                 package: setting(&s.xiaomi_package, "xiaomi_package")?.to_owned(),
-                channel_id: s.xiaomi_channel_id.clone(),
+                channel_id: setting(&s.xiaomi_channel_id, "xiaomi_channel_id")?.to_owned(),
             };
             let url = s.xiaomi_url.as_deref().unwrap_or(xiaomi::BASE_URL);
             out.xiaomi = Some(Arc::new(xiaomi::Xiaomi::new(app, url, http.clone())));
@@ -387,7 +387,8 @@ impl Providers {
             let app = oppo::OppoApp {
                 app_key: key.clone(),
                 master_secret: setting(&s.oppo_master_secret, "oppo_master_secret")?.to_owned(),
-                channel_id: s.oppo_channel_id.clone(),
+                channel_id: setting(&s.oppo_channel_id, "oppo_channel_id")?.to_owned(),
+                category: s.oppo_category.clone(),
             };
             let url = s.oppo_url.as_deref().unwrap_or(oppo::BASE_URL);
             out.oppo = Some(Arc::new(oppo::Oppo::new(app, url, http.clone())));
@@ -401,6 +402,7 @@ impl Providers {
                 })?,
                 app_key: setting(&s.vivo_app_key, "vivo_app_key")?.to_owned(),
                 app_secret: setting(&s.vivo_app_secret, "vivo_app_secret")?.to_owned(),
+                category: s.vivo_category.clone(),
             };
             let url = s.vivo_url.as_deref().unwrap_or(vivo::BASE_URL);
             out.vivo = Some(Arc::new(vivo::Vivo::new(app, url, http.clone())));
@@ -464,6 +466,36 @@ mod tests {
             until_quota_resets(at("2026-12-07T00:30:00Z")),
             Duration::from_secs(15 * 3600 + 1800)
         );
+    }
+
+    #[test]
+    fn the_vendors_are_built_from_complete_settings_only() {
+        let mut s = crate::config::PushArgs {
+            xiaomi_app_secret: Some("xiaomi-secret".into()),
+            xiaomi_package: Some("cn.gov.duban.app".into()),
+            ..Default::default()
+        };
+        let refused = |s: &crate::config::PushArgs| match Providers::from_settings(s) {
+            Err(PushError::Failed(why)) => why,
+            Err(other) => panic!("{other:?}"),
+            Ok(_) => panic!("built from incomplete settings"),
+        };
+        assert!(refused(&s).contains("xiaomi_channel_id"));
+        s.xiaomi_channel_id = Some("duban_work".into());
+        s.oppo_app_key = Some("oppo-key".into());
+        s.oppo_channel_id = Some("duban_work".into());
+        assert!(refused(&s).contains("oppo_master_secret"));
+        s.oppo_master_secret = Some("master".into());
+        s.vivo_app_id = Some("not-a-number".into());
+        s.vivo_app_key = Some("key".into());
+        s.vivo_app_secret = Some("secret".into());
+        assert!(refused(&s).contains("vivo_app_id"));
+        s.vivo_app_id = Some("10004".into());
+        let p = Providers::from_settings(&s).expect("complete");
+        assert_eq!(p.names(), vec!["xiaomi", "oppo", "vivo"]);
+        for name in ["xiaomi", "oppo", "vivo"] {
+            assert_eq!(p.get(name).map(|p| p.name()), Some(name));
+        }
     }
 
     #[test]

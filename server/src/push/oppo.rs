@@ -27,8 +27,12 @@
 //! later; anything else (e.g. `14` Invalid App Key, `16` Invalid Signature, `30` no API push
 //! permission) refused for good.
 //!
-//! Urgency: OPPO's API has no per-message priority; every notice goes on the channel the
-//! operator registered (the private-message class, 私信, is not capped and rings).
+//! Classes and urgency: since OPPO's message classification (2024), notices of the
+//! "communication and service" class (通讯与服务, formerly 私信) are not capped and ring;
+//! content and marketing (内容与营销) is capped at a few a day per device and silent. Every
+//! notice goes on the channel the operator registered, with the operator's `category` when
+//! given; urgent ones then carry `notify_level: 2` (shade and lock screen), which OPPO accepts
+//! only beside a `category`.
 
 use std::time::Duration;
 
@@ -59,8 +63,12 @@ pub struct OppoApp {
     pub app_key: String,
     /// The MasterSecret (the server secret; never the AppSecret, which the phone app holds).
     pub master_secret: String,
-    /// The notification channel registered in OPPO's console (`channel_id`), if any.
-    pub channel_id: Option<String>,
+    /// The notification channel the app creates and OPPO's console registers (`channel_id`).
+    pub channel_id: String,
+    /// The message category of OPPO's classification that work reminders fall in
+    /// (`category`, e.g. `TODO`), if the app has one; with it, urgent notices also ask for the
+    /// lock screen (`notify_level` 2).
+    pub category: Option<String>,
 }
 
 /// The OPPO provider.
@@ -177,9 +185,15 @@ impl Oppo {
             "action_parameters": serde_json::to_string(&message.data).unwrap_or_default(),
             "off_line": true,
             "off_line_ttl": 86_400,
+            "channel_id": self.app.channel_id,
         });
-        if let Some(channel) = &self.app.channel_id {
-            notification["channel_id"] = json!(channel);
+        if let Some(category) = &self.app.category {
+            notification["category"] = json!(category);
+            if message.urgent {
+                // 1 the shade; 2 the shade and the lock screen (16 adds banner, sound and
+                // vibration, and needs OPPO's permission). Only with a category.
+                notification["notify_level"] = json!(2);
+            }
         }
         if let Some(id) = &message.collapse_id {
             notification["app_message_id"] = json!(id);

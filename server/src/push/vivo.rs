@@ -58,6 +58,10 @@ pub struct VivoApp {
     pub app_key: String,
     /// The AppSecret.
     pub app_secret: String,
+    /// The second-level category of vivo's classification for work reminders (`category`,
+    /// upper case, e.g. `TODO`), if the operator gives one; it must belong to the system
+    /// class that `classification: 1` names.
+    pub category: Option<String>,
 }
 
 /// The vivo provider.
@@ -154,6 +158,9 @@ impl Vivo {
         });
         if let Some(id) = &message.collapse_id {
             body["notifyId"] = json!(notify_id(id));
+        }
+        if let Some(category) = &self.app.category {
+            body["category"] = json!(category);
         }
         body
     }

@@ -52,8 +52,10 @@ pub struct XiaomiApp {
     pub app_secret: String,
     /// The Android package name (`restricted_package_name`).
     pub package: String,
-    /// The notification channel registered in Xiaomi's console (`extra.channel_id`), if any.
-    pub channel_id: Option<String>,
+    /// The notification channel registered in Xiaomi's console (`extra.channel_id`): since
+    /// Xiaomi's message classes, a notice without a registered channel is capped at one a
+    /// day per device, or refused.
+    pub channel_id: String,
 }
 
 /// The Xiaomi provider.
@@ -84,13 +86,11 @@ impl Xiaomi {
             .append_pair("description", &clip(&message.body, DESCRIPTION_MAX))
             .append_pair("payload", &payload)
             .append_pair("notify_type", if message.urgent { "-1" } else { "1" })
+            .append_pair("extra.channel_id", &self.app.channel_id)
             .append_pair("extra.notify_foreground", "1")
             .append_pair("extra.notify_effect", "1");
         if let Some(id) = &message.collapse_id {
             form.append_pair("notify_id", &notify_id(id).to_string());
-        }
-        if let Some(channel) = &self.app.channel_id {
-            form.append_pair("extra.channel_id", channel);
         }
         form.finish()
     }

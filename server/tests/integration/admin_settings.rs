@@ -504,8 +504,10 @@ async fn providers_page(backend: Backend) {
     config.push.sms_secret = Some("SMS-SECRET-hunter2".into());
     config.push.xiaomi_app_secret = Some("XIAOMI-SECRET-kiwifruit".into());
     config.push.xiaomi_package = Some("cn.gov.duban.app".into());
+    config.push.xiaomi_channel_id = Some("duban_work".into());
     config.push.oppo_app_key = Some("oppo-key-5151".into());
     config.push.oppo_master_secret = Some("OPPO-MASTER-mango".into());
+    config.push.oppo_channel_id = Some("duban_work".into());
     let s = start_with(backend, config).await;
     s.fixture().await;
     // Sends on record: an SMS delivered, one refused by the gateway (whose reason echoes the

@@ -118,7 +118,13 @@ async fn xiaomi_regid(
     if field("restricted_package_name") != PACKAGE {
         return xiaomi_error(22022, "应用程序package name不合法", "Invalid package name.");
     }
-    for required in ["registration_id", "payload", "title", "description"] {
+    for required in [
+        "registration_id",
+        "payload",
+        "title",
+        "description",
+        "extra.channel_id",
+    ] {
         if field(required).trim().is_empty() {
             return xiaomi_error(10016, "缺失必选参数", &format!("{required} is missing"));
         }
@@ -163,7 +169,7 @@ pub fn xiaomi(base: &str, secret: &str) -> Xiaomi {
         XiaomiApp {
             app_secret: secret.into(),
             package: PACKAGE.into(),
-            channel_id: Some("duban_work".into()),
+            channel_id: "duban_work".into(),
         },
         base,
         reqwest::Client::new(),
@@ -331,6 +337,13 @@ async fn oppo_unicast(
     {
         return oppo_answer(41, "Invalid Arguments");
     }
+    // "使用notify_level参数时,category参数必传"
+    if !n["notify_level"].is_null() && n["category"].as_str().unwrap_or("").is_empty() {
+        return oppo_answer(
+            67,
+            "Category error/Private classify channel notify_level invalid",
+        );
+    }
     s.sends.push((header, message.clone()));
     match target {
         "dead" => oppo_answer(10000, "Invalid Registration_id"),
@@ -357,11 +370,16 @@ pub async fn fake_oppo() -> (String, OppoShared) {
 }
 
 fn oppo(base: &str, master: &str) -> Oppo {
+    oppo_with(base, master, None)
+}
+
+fn oppo_with(base: &str, master: &str, category: Option<&str>) -> Oppo {
     Oppo::new(
         OppoApp {
             app_key: OPPO_KEY.into(),
             master_secret: master.into(),
-            channel_id: Some("duban_work".into()),
+            channel_id: "duban_work".into(),
+            category: category.map(str::to_owned),
         },
         base,
         reqwest::Client::new(),
@@ -398,6 +416,44 @@ async fn oppo_signs_in_once_and_sends_the_unicast_message() {
     );
     let params: Value = serde_json::from_str(n["action_parameters"].as_str().unwrap()).unwrap();
     assert_eq!(params["task"], "0196a1d4-0000-7000-8000-000000000001");
+    assert!(n["category"].is_null() && n["notify_level"].is_null());
+}
+
+#[tokio::test]
+async fn oppo_marks_urgent_notices_for_the_lock_screen_within_the_category() {
+    let (base, seen) = fake_oppo().await;
+    let p = oppo_with(&base, OPPO_MASTER, Some("TODO"));
+    p.send(&message("CN_regid-1", true))
+        .await
+        .expect("delivered");
+    p.send(&message("CN_regid-2", false))
+        .await
+        .expect("delivered");
+    let s = seen.lock().unwrap();
+    let urgent = &s.sends[0].1["notification"];
+    assert_eq!(urgent["category"], "TODO");
+    assert_eq!(urgent["notify_level"], 2);
+    let normal = &s.sends[1].1["notification"];
+    assert_eq!(normal["category"], "TODO");
+    assert!(normal["notify_level"].is_null());
+    drop(s);
+    // The endpoint refuses a notify_level without a category.
+    let token = seen.lock().unwrap().valid[0].clone();
+    let bare = json!({"target_type": 2, "target_value": "CN_x",
+        "notification": {"title": "t", "content": "c", "notify_level": 2}});
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{base}/server/v1/message/notification/unicast"))
+        .form(&[
+            ("auth_token", token.as_str()),
+            ("message", &bare.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["code"], 67, "{answer}");
 }
 
 #[tokio::test]
@@ -590,6 +646,24 @@ async fn vivo_send(
     if request_id.is_empty() || request_id.chars().count() > 64 {
         return vivo_answer(10065, "requestId不合法");
     }
+    // A category is upper case and belongs to the class `classification` names (10097);
+    // the system class's categories, from vivo's classification rules.
+    if let Some(category) = b["category"].as_str() {
+        const SYSTEM: &[&str] = &[
+            "IM",
+            "ACCOUNT",
+            "TODO",
+            "DEVICE_REMINDER",
+            "ORDER",
+            "SUBSCRIPTION",
+        ];
+        if category.to_uppercase() != category {
+            return vivo_answer(10096, "category不合法");
+        }
+        if b["classification"] == 1 && !SYSTEM.contains(&category) {
+            return vivo_answer(10097, "category与classification不匹配");
+        }
+    }
     s.sends.push(b.clone());
     match reg {
         "dead" => vivo_answer(10302, "regId 不合法"),
@@ -621,6 +695,7 @@ fn vivo(base: &str, secret: &str) -> Vivo {
             app_id: VIVO_ID,
             app_key: VIVO_KEY.into(),
             app_secret: secret.into(),
+            category: Some("TODO".into()),
         },
         base,
         reqwest::Client::new(),
@@ -640,6 +715,7 @@ async fn vivo_signs_in_once_and_sends_a_system_message() {
     let b = &s.sends[0];
     assert_eq!(b["regId"], "regid-1");
     assert_eq!(b["classification"], 1, "a system message, not marketing");
+    assert_eq!(b["category"], "TODO");
     assert_eq!(b["notifyType"], 4, "urgent: ring and vibrate");
     assert_eq!(s.sends[1]["notifyType"], 2);
     assert_eq!(b["skipType"], 1);

@@ -1529,6 +1529,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
             vec![
                 s("app-key", p.oppo_app_key.clone()),
                 s("channel-id", p.oppo_channel_id.clone()),
+                s("category", p.oppo_category.clone()),
                 s("url", p.oppo_url.clone()),
                 p.oppo_master_secret
                     .as_ref()
@@ -1541,6 +1542,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
             vec![
                 s("app-id", p.vivo_app_id.clone()),
                 s("app-key", p.vivo_app_key.clone()),
+                s("category", p.vivo_category.clone()),
                 s("url", p.vivo_url.clone()),
                 p.vivo_app_secret
                     .as_ref()
