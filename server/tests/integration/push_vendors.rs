@@ -429,16 +429,17 @@ async fn oppo_marks_urgent_notices_for_the_lock_screen_within_the_category() {
     p.send(&message("CN_regid-2", false))
         .await
         .expect("delivered");
-    let s = seen.lock().unwrap();
-    let urgent = &s.sends[0].1["notification"];
-    assert_eq!(urgent["category"], "TODO");
-    assert_eq!(urgent["notify_level"], 2);
-    let normal = &s.sends[1].1["notification"];
-    assert_eq!(normal["category"], "TODO");
-    assert!(normal["notify_level"].is_null());
-    drop(s);
+    let token = {
+        let s = seen.lock().unwrap();
+        let urgent = &s.sends[0].1["notification"];
+        assert_eq!(urgent["category"], "TODO");
+        assert_eq!(urgent["notify_level"], 2);
+        let normal = &s.sends[1].1["notification"];
+        assert_eq!(normal["category"], "TODO");
+        assert!(normal["notify_level"].is_null());
+        s.valid[0].clone()
+    };
     // The endpoint refuses a notify_level without a category.
-    let token = seen.lock().unwrap().valid[0].clone();
     let bare = json!({"target_type": 2, "target_value": "CN_x",
         "notification": {"title": "t", "content": "c", "notify_level": 2}});
     let answer: Value = reqwest::Client::new()
