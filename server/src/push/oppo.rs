@@ -14,8 +14,8 @@
 //! `app_key + timestamp + master_secret`; the answer's `data.auth_token` lives 24 hours and
 //! is cached, and fetched again once when a send answers `11` (Invalid AuthToken).
 //! Sending: `POST {base}/server/v1/message/notification/unicast`, form-encoded `auth_token`
-//! (the documentation puts it in the body; OPPO's own server SDK also sends it as a header,
-//! and so do we) and `message`, a JSON object: `target_type: 2` (a registration id),
+//! (the documentation's common parameter, "在HTTP请求体中携带"; it also goes as an
+//! `auth_token` header, where other clients put it) and `message`, a JSON object: `target_type: 2` (a registration id),
 //! `target_value`, and `notification` with `title` (at most 50 characters), `content` (at
 //! most 128 in the long-text `style: 2`), `click_action_type: 0` (open the app) with the data
 //! in `action_parameters`, `channel_id` (the channel registered in OPPO's console),
