@@ -595,7 +595,12 @@ pub async fn fake_sms() -> (String, Arc<Mutex<Vec<BTreeMap<String, String>>>>) {
                 .to_owned()
         };
         if h("x-duban-signature")
-            != webhook_signature("hook-secret", &h("x-duban-timestamp"), &h("x-duban-nonce"), &body)
+            != webhook_signature(
+                "hook-secret",
+                &h("x-duban-timestamp"),
+                &h("x-duban-nonce"),
+                &body,
+            )
         {
             return (StatusCode::UNAUTHORIZED, axum::Json(json!({}))).into_response();
         }

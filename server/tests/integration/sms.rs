@@ -136,12 +136,12 @@ async fn tencent_send(
     }
     let auth = h("authorization");
     let Some(rest) = auth.strip_prefix("TC3-HMAC-SHA256 ") else {
-        return tencent_error("AuthFailure.InvalidAuthorization", "Authorization 不符合规范");
+        return tencent_error(
+            "AuthFailure.InvalidAuthorization",
+            "Authorization 不符合规范",
+        );
     };
-    let parts: BTreeMap<&str, &str> = rest
-        .split(", ")
-        .filter_map(|p| p.split_once('='))
-        .collect();
+    let parts: BTreeMap<&str, &str> = rest.split(", ").filter_map(|p| p.split_once('=')).collect();
     let credential: Vec<&str> = parts
         .get("Credential")
         .copied()
@@ -153,12 +153,16 @@ async fn tencent_send(
         || credential[3] != "tc3_request"
         || parts.get("SignedHeaders") != Some(&"content-type;host")
     {
-        return tencent_error("AuthFailure.InvalidAuthorization", "Authorization 不符合规范");
+        return tencent_error(
+            "AuthFailure.InvalidAuthorization",
+            "Authorization 不符合规范",
+        );
     }
     if credential[0] != SECRET_ID {
         return tencent_error("AuthFailure.SecretIdNotFound", "密钥不存在");
     }
-    if parts.get("Signature").copied() != Some(tencent_signature(&headers, &body, timestamp).as_str())
+    if parts.get("Signature").copied()
+        != Some(tencent_signature(&headers, &body, timestamp).as_str())
         || credential[1]
             != DateTime::<Utc>::from_timestamp(timestamp, 0)
                 .unwrap()
@@ -177,7 +181,11 @@ async fn tencent_send(
     }
     let phones: Vec<String> = req["PhoneNumberSet"]
         .as_array()
-        .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     if phones.is_empty() {
         return tencent_error("MissingParameter", "缺少参数 PhoneNumberSet");
@@ -228,9 +236,9 @@ async fn tencent_send(
     let status: Vec<Value> = phones
         .iter()
         .map(|p| {
-            let mainland = p
-                .strip_prefix("+86")
-                .is_some_and(|n| n.len() == 11 && n.starts_with('1') && n.bytes().all(|b| b.is_ascii_digit()));
+            let mainland = p.strip_prefix("+86").is_some_and(|n| {
+                n.len() == 11 && n.starts_with('1') && n.bytes().all(|b| b.is_ascii_digit())
+            });
             let (code, message) = if !mainland {
                 (
                     "InvalidParameterValue.IncorrectPhoneNumber",
@@ -517,9 +525,7 @@ const KINDS: [&str; 20] = [
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_longest_demo_item_fits_each_gateways_variables() {
     let s = start(Backend::Sqlite).await;
-    duban_server::seed::seed_demo(&s.state)
-        .await
-        .expect("demo");
+    duban_server::seed::seed_demo(&s.state).await.expect("demo");
     let rows = s
         .state
         .db
@@ -705,7 +711,10 @@ async fn the_webhook_signs_timestamp_nonce_and_body_and_carries_the_variables() 
         vars("督〔2026〕12号", "Urging", "2", "Dec 9"),
     );
     assert_eq!(p("hook-secret").send(&m).await.expect("sent").id, "hook-1");
-    p("hook-secret").send(&m).await.expect("a new nonce each time");
+    p("hook-secret")
+        .send(&m)
+        .await
+        .expect("a new nonce each time");
     let (body, (headers, raw)) = {
         let s = seen.lock().unwrap();
         (s.bodies[0].clone(), s.last.clone().unwrap())
@@ -716,7 +725,10 @@ async fn the_webhook_signs_timestamp_nonce_and_body_and_carries_the_variables() 
         body["vars"],
         json!({"no": "督〔2026〕12号", "kind": "Urging", "count": "2", "due": "Dec 9"})
     );
-    assert_eq!(body["body"], "催办:督〔2026〕12号 清理河道垃圾", "the full text too");
+    assert_eq!(
+        body["body"], "催办:督〔2026〕12号 清理河道垃圾",
+        "the full text too"
+    );
     assert!(body["data"].get(DATA_KEY).is_none());
     // A replay of the very same request (same nonce) is refused by the receiver.
     let mut replay = reqwest::Client::new().post(&url).body(raw);
@@ -852,7 +864,10 @@ both!(
             let (status, html) = page(&web, &format!("{}{path}", s.base), Some(&cookie)).await;
             assert_eq!(status, 200);
             assert!(html.contains("id=\"sms-refused-banner\""), "{path}: {html}");
-            assert!(html.contains("短信网关拒绝了本系统的短信模板或签名"), "{html}");
+            assert!(
+                html.contains("短信网关拒绝了本系统的短信模板或签名"),
+                "{html}"
+            );
             assert!(
                 html.contains("<code class=\"err-code\">isv.SMS_TEMPLATE_ILLEGAL</code>"),
                 "{html}"
@@ -861,7 +876,10 @@ both!(
         }
 
         // Not lost: not before an hour, the same gateway still refusing; then approved.
-        assert_eq!(pass(&s, &refused, now + Duration::minutes(50)).await.jobs, 0);
+        assert_eq!(
+            pass(&s, &refused, now + Duration::minutes(50)).await.jobs,
+            0
+        );
         let r = pass(&s, &refused, now + Duration::minutes(92)).await;
         assert_eq!((r.jobs, r.refused), (1, 1), "{r:?}");
         let approved = with_sms(aliyun(&base, "aliyun-secret"));
@@ -879,7 +897,12 @@ both!(
         s.ok(&sup, urgent(register(&t2, "排查燃气隐患"))).await;
         s.ok(&sup, dispatch(&t2, f.unit_a, Some(f.staff_a))).await;
         let now = s.state.clock.now();
-        assert_eq!(pass(&s, &refused, now + Duration::minutes(31)).await.refused, 1);
+        assert_eq!(
+            pass(&s, &refused, now + Duration::minutes(31))
+                .await
+                .refused,
+            1
+        );
         let staff = s.login("staff-a").await;
         s.post(&staff, "/api/v1/notifications/read", json!({"all": true}))
             .await
@@ -916,7 +939,11 @@ both!(
         s.state.clock.advance(Duration::minutes(1));
         s.ok(
             &sup,
-            simple(&t, "urge", json!({"channel": "message", "note": "请加快办理"})),
+            simple(
+                &t,
+                "urge",
+                json!({"channel": "message", "note": "请加快办理"}),
+            ),
         )
         .await;
         s.state.clock.advance(Duration::minutes(1));
