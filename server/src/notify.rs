@@ -364,8 +364,7 @@ pub async fn deliver_due(
         done.iter().map(|(id, c, _)| (id.as_str(), *c)).collect();
     let mut sends = Vec::new();
     // SMS steps by (person, item, number): the jobs and the notifications.
-    let mut sms_groups: BTreeMap<(String, String, String), (Vec<usize>, Vec<String>)> =
-        BTreeMap::new();
+    let mut sms_groups: SmsGroups = BTreeMap::new();
     for (i, step) in steps.iter().enumerate() {
         let Some(step) = step else { continue };
         for id in &step.notifications {
@@ -517,6 +516,9 @@ pub async fn deliver_due(
     Ok(report)
 }
 
+/// SMS steps due in one pass by (person, item, number): the jobs and the notifications.
+type SmsGroups = BTreeMap<(String, String, String), (Vec<usize>, Vec<String>)>;
+
 /// The SMS of each (person, item, number) group whose step fell due: the group's own
 /// notifications and the person's other unread ones about the item with no SMS yet whose SMS
 /// step falls due within the merge window from `now`, sent as one SMS that names how many.
@@ -525,7 +527,7 @@ pub async fn deliver_due(
 /// number).
 async fn merge_sms(
     state: &AppState,
-    groups: BTreeMap<(String, String, String), (Vec<usize>, Vec<String>)>,
+    groups: SmsGroups,
     notes: &HashMap<String, Outbound>,
     now: DateTime<Utc>,
     sends: &mut Vec<Outgoing>,
