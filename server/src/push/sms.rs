@@ -33,7 +33,8 @@
 //!   `Ok`, or `Response.Error.Code` (error codes:
 //!   <https://cloud.tencent.com/document/api/382/55981#6.-.E9.94.99.E8.AF.AF.E7.A0.81>):
 //!   `InvalidParameterValue.IncorrectPhoneNumber` a dead number; `LimitExceeded.*` later;
-//!   `AuthFailure.*` failed (wrong key, or a clock more than five minutes off);
+//!   `AuthFailure.*` failed (wrong key, or a clock more than five minutes off: a request
+//!   the service calls expired is signed afresh and sent once more first);
 //!   `FailedOperation.TemplateIncorrectOrUnapproved`,
 //!   `FailedOperation.SignatureIncorrectOrUnapproved` and the parameter format errors are
 //!   [`PushError::Refused`]. Variable limit: 12 characters, the strictest the review
@@ -480,24 +481,37 @@ impl Sms {
         .unwrap_or_default();
         let host = tc3::host_of(endpoint)
             .ok_or_else(|| PushError::Failed(format!("sms_url {endpoint:?} is not a URL")))?;
-        let timestamp = chrono::Utc::now().timestamp();
-        let authorization = tc3::authorization(&account.credential, "sms", &host, &body, timestamp);
-        let res = self
-            .http
-            .post(endpoint)
-            .header(reqwest::header::CONTENT_TYPE, tc3::CONTENT_TYPE)
-            .header(reqwest::header::HOST, &host)
-            .header(reqwest::header::AUTHORIZATION, authorization)
-            .header("X-TC-Action", "SendSms")
-            .header("X-TC-Timestamp", timestamp.to_string())
-            .header("X-TC-Version", TENCENT_VERSION)
-            .header("X-TC-Region", &account.region)
-            .body(body)
-            .send()
-            .await
-            .map_err(later)?;
-        let status = res.status();
-        let answer: Value = res.json().await.unwrap_or(Value::Null);
+        // A request is signed for the second it is sent; one the service calls expired (it
+        // waited, or the clocks drifted) is signed afresh and sent once more.
+        let mut fresh = false;
+        let (status, answer) = loop {
+            let timestamp = chrono::Utc::now().timestamp();
+            let authorization =
+                tc3::authorization(&account.credential, "sms", &host, &body, timestamp);
+            let res = self
+                .http
+                .post(endpoint)
+                .header(reqwest::header::CONTENT_TYPE, tc3::CONTENT_TYPE)
+                .header(reqwest::header::HOST, &host)
+                .header(reqwest::header::AUTHORIZATION, authorization)
+                .header("X-TC-Action", "SendSms")
+                .header("X-TC-Timestamp", timestamp.to_string())
+                .header("X-TC-Version", TENCENT_VERSION)
+                .header("X-TC-Region", &account.region)
+                .body(body.clone())
+                .send()
+                .await
+                .map_err(later)?;
+            let status = res.status();
+            let answer: Value = res.json().await.unwrap_or(Value::Null);
+            let expired =
+                answer["Response"]["Error"]["Code"].as_str() == Some("AuthFailure.SignatureExpire");
+            if expired && !fresh {
+                fresh = true;
+                continue;
+            }
+            break (status, answer);
+        };
         let r = &answer["Response"];
         if let Some(code) = r["Error"]["Code"].as_str() {
             return Err(tencent_outcome(code, status));
