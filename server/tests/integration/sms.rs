@@ -1026,3 +1026,60 @@ both!(
         assert_eq!(pass(&s, &p, t0 + Duration::hours(5)).await.jobs, 0);
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_browser_the_refusal_banner_passes_the_page_checks() {
+    use crate::browser::{Browser, DESKTOP, PHONE};
+    let s = start(Backend::Sqlite).await;
+    let f = s.fixture().await;
+    set_policy(&s, |p| p["delivery"]["quiet_hours"] = Value::Null).await;
+    set_phone(&s, f.staff_a, "13800000001").await;
+    let (base, _seen) = fake_sms().await;
+    let refused = with_sms(Sms::new(
+        Gateway::Aliyun {
+            endpoint: base,
+            account: duban_server::push::sms::Aliyun {
+                access_key_id: "LTAI-test".into(),
+                access_key_secret: "aliyun-secret".into(),
+                sign_name: "清河县督查室".into(),
+                template_code: "SMS_00000000".into(),
+                template_code_en: None,
+            },
+        },
+        reqwest::Client::new(),
+    ));
+    let sup = s.login("supervisor").await;
+    let t = tid();
+    s.ok(&sup, urgent(register(&t, "清理河道垃圾"))).await;
+    s.ok(&sup, dispatch(&t, f.unit_a, Some(f.staff_a))).await;
+    let now = s.state.clock.now();
+    assert_eq!(
+        pass(&s, &refused, now + Duration::minutes(31))
+            .await
+            .refused,
+        1
+    );
+    let b = Browser::start().await;
+    for ((width, height), size) in [(DESKTOP, "pc"), (PHONE, "phone")] {
+        b.resize(width, height).await;
+        b.sign_out_cookies().await;
+        b.go(&format!("{}/login", s.base)).await;
+        b.type_into("#username", "admin").await;
+        b.type_into("#password", PASSWORD).await;
+        b.click("form.signin button").await;
+        b.wait_for(
+            "return location.pathname !== '/login'",
+            "leaving the sign-in page",
+        )
+        .await;
+        for (path, name) in [("/admin", "index"), ("/admin/delivery", "delivery")] {
+            b.go(&format!("{}{path}", s.base)).await;
+            b.wait_for(
+                "return !!document.querySelector('#sms-refused-banner')",
+                "the refusal banner",
+            )
+            .await;
+            b.check_page(&format!("sms-refused-{size}-{name}")).await;
+        }
+    }
+}
