@@ -439,7 +439,8 @@ pub struct DeliveryRecord {
     pub channel: crate::domain::delivery::Channel,
     /// `fcm`, `apns`, `hms` or `sms`.
     pub provider: String,
-    /// `sent`, `dead` (the token or number no longer works) or `failed`.
+    /// `sent`, `dead` (the token or number no longer works), `failed`, or `refused` (the
+    /// service refused our configuration, e.g. an SMS template not approved: tried again).
     pub outcome: String,
     /// The service's message id, or what went wrong.
     pub detail: String,

@@ -157,25 +157,40 @@ pub struct PushArgs {
     /// vivo push: the endpoint [default: https://api-push.vivo.com.cn].
     #[arg(long, env = "DUBAN_VIVO_URL", value_name = "URL")]
     pub vivo_url: Option<String>,
-    /// SMS: `aliyun` (signed SendSms) or `webhook` (a signed POST to an in-house gateway).
+    /// SMS: `aliyun` (signed SendSms), `tencent` (Tencent Cloud SMS, TC3-signed SendSms) or
+    /// `webhook` (a signed POST to an in-house gateway).
     #[arg(long, env = "DUBAN_SMS_GATEWAY", value_name = "KIND")]
     pub sms_gateway: Option<String>,
-    /// SMS: the endpoint (Aliyun's by default; the webhook's URL).
+    /// SMS: the endpoint (Aliyun's or Tencent Cloud's by default; the webhook's URL).
     #[arg(long, env = "DUBAN_SMS_URL", value_name = "URL")]
     pub sms_url: Option<String>,
-    /// SMS (Aliyun): the AccessKey id (`DUBAN_SMS_ACCESS_KEY_ID` or the file; never a flag).
+    /// SMS: Aliyun's AccessKey id or Tencent Cloud's SecretId (`DUBAN_SMS_ACCESS_KEY_ID` or
+    /// the file; never a flag).
     #[arg(skip)]
     pub sms_access_key_id: Option<String>,
-    /// SMS: the AccessKey secret (Aliyun) or the shared secret (webhook)
+    /// SMS: the AccessKey secret (Aliyun), the SecretKey (Tencent Cloud) or the shared
+    /// secret (webhook)
     /// (`DUBAN_SMS_SECRET` or the file; never a flag).
     #[arg(skip)]
     pub sms_secret: Option<String>,
-    /// SMS (Aliyun): the approved signature (签名).
+    /// SMS (Aliyun, Tencent Cloud): the approved signature (签名).
     #[arg(long, env = "DUBAN_SMS_SIGN_NAME", value_name = "NAME")]
     pub sms_sign_name: Option<String>,
-    /// SMS (Aliyun): the approved template code with `${title}` and `${body}`.
+    /// SMS (Aliyun, Tencent Cloud): the approved template (Aliyun's code `SMS_…` with
+    /// `${no}`, `${kind}`, `${count}`, `${due}`; Tencent's id with `{1}`–`{4}`), see
+    /// `docs/channels.md`.
     #[arg(long, env = "DUBAN_SMS_TEMPLATE", value_name = "CODE")]
     pub sms_template: Option<String>,
+    /// SMS (Aliyun, Tencent Cloud): the approved English template, if any (English speakers
+    /// get the Chinese SMS without it).
+    #[arg(long, env = "DUBAN_SMS_TEMPLATE_EN", value_name = "CODE")]
+    pub sms_template_en: Option<String>,
+    /// SMS (Tencent Cloud): the SMS application's `SmsSdkAppId`.
+    #[arg(long, env = "DUBAN_SMS_SDK_APP_ID", value_name = "ID")]
+    pub sms_sdk_app_id: Option<String>,
+    /// SMS (Tencent Cloud): the region [default: ap-guangzhou].
+    #[arg(long, env = "DUBAN_SMS_REGION", value_name = "REGION")]
+    pub sms_region: Option<String>,
 }
 
 /// The value of a secret's environment variable, if set and not empty.
@@ -239,7 +254,10 @@ impl PushArgs {
             sms_access_key_id,
             sms_secret,
             sms_sign_name,
-            sms_template
+            sms_template,
+            sms_template_en,
+            sms_sdk_app_id,
+            sms_region
         )
     }
 }

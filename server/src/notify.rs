@@ -16,6 +16,14 @@
 //!   and records each send to each device or number once (`deliveries`): a retried job
 //!   skips what already went out. A dead token removes the device; a busy service sends the
 //!   job back with its `Retry-After`.
+//! - **SMS.** An SMS carries short variables for the operator's approved template (the
+//!   item's number, the notice's kind in a word, how many notices, the deadline; see
+//!   `crate::push::sms`). Several notices for one person about one item whose SMS falls due
+//!   within the policy's merge window (`delivery.sms_merge_minutes`) go as one SMS, and a
+//!   delivery is recorded for each of them, so their own steps find them sent. An SMS the
+//!   gateway refuses for our configuration (a template or signature not approved) is
+//!   recorded `refused`, shown to the administrators (`/admin`), and its step tried again
+//!   hourly until it goes or the notice is read.
 //! - **Language.** A notification row keeps the sentence in both languages (the phones read
 //!   either); what is pushed or sent by SMS is in its recipient's language alone (their
 //!   `users.locale`, else zh-CN).
@@ -40,6 +48,7 @@ use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::jobs;
 use crate::org::{actor_of, to_json, Org};
+use crate::push::sms::{SmsData, Vars};
 use crate::push::{Message, Providers, PushError};
 use crate::AppState;
 
@@ -162,14 +171,20 @@ pub struct DeliveryReport {
     pub retried: usize,
     /// Sends refused for good.
     pub failed: usize,
+    /// Sends the service refused for our configuration (an SMS template or signature not
+    /// approved): reported to the administrators, the job tried again later.
+    pub refused: usize,
     /// Notifications with nowhere to go at their step: no device, no phone number, or no
     /// provider configured.
     pub unreachable: usize,
 }
 
 struct Outgoing {
-    job: usize,
+    /// The jobs the send is for (several when notices are merged into one SMS).
+    jobs: Vec<usize>,
     notification: String,
+    /// Further notifications the same send stands for (merged into one SMS).
+    also: Vec<String>,
     channel: Channel,
     target: String,
     provider: &'static str,
@@ -203,6 +218,105 @@ fn message(n: &Outbound, id: &str, token: String) -> Message {
         urgent: n.urgency != Urgency::Normal,
         collapse_id: Some(id.to_owned()),
     }
+}
+
+/// The catalog key of a notice kind's name in a word, as an SMS names it.
+fn kind_key(kind: &str) -> &'static str {
+    use duban_core::domain::derived::describe::NoticeKind as K;
+    use duban_core::domain::derived::duty::Duty;
+    match store::kind_of(kind) {
+        Ok(K::NewDuty(Duty::Receive)) => "sms-kind-dispatched",
+        Ok(K::NewDuty(
+            Duty::ApproveRegistration
+            | Duty::ApproveReport
+            | Duty::DecideExtension
+            | Duty::DecideSuspension
+            | Duty::DecideResumption
+            | Duty::DecideCommitment,
+        )) => "sms-kind-approve",
+        Ok(K::NewDuty(Duty::Review)) => "sms-kind-review",
+        Ok(K::NewDuty(_)) => "sms-kind-duty",
+        Ok(K::Urged) => "sms-kind-urged",
+        Ok(K::Escalated) => "sms-kind-escalated",
+        Ok(K::Instructed) => "sms-kind-instructed",
+        Ok(K::Returned) => "sms-kind-returned",
+        Ok(K::ReportReturned) => "sms-kind-report-returned",
+        Ok(K::RequestDecided) => "sms-kind-request-decided",
+        Ok(K::Revoked) => "sms-kind-revoked",
+        Ok(K::Rated) => "sms-kind-rated",
+        Ok(K::Accepted) => "sms-kind-accepted",
+        Ok(K::Reply) => "sms-kind-reply",
+        Ok(K::ReportRequested) => "sms-kind-report-requested",
+        Ok(K::Reminded) => "sms-kind-reminded",
+        Ok(K::UrgentOrder) => "sms-kind-urgent-order",
+        Err(_) => "sms-kind-duty",
+    }
+}
+
+/// The SMS variables, in one language, of `count` notices about the item of `latest` (the
+/// newest of them, whose kind is named).
+pub fn sms_vars(
+    lang: Lang,
+    number: &str,
+    kind: &str,
+    count: usize,
+    deadline: Option<i64>,
+    calendar: &duban_core::domain::Calendar,
+) -> Vars {
+    let due = deadline
+        .and_then(DateTime::<Utc>::from_timestamp_millis)
+        .map(|t| {
+            let d = calendar.to_local(t).date();
+            match lang {
+                Lang::Zh => d.format("%-m月%-d日").to_string(),
+                Lang::En => d.format("%b %-d").to_string(),
+            }
+        })
+        .unwrap_or_else(|| lang.t("sms-due-none"));
+    Vars {
+        no: if number.trim().is_empty() {
+            lang.t("sms-no-none")
+        } else {
+            number.to_owned()
+        },
+        kind: lang.t(kind_key(kind)),
+        count: count.to_string(),
+        due,
+    }
+}
+
+/// The SMS of the notices `group` (the newest last) to one person about one item: the
+/// newest one's message, with the template's variables in both languages.
+fn sms_message(
+    group: &[&Outbound],
+    phone: String,
+    calendar: &duban_core::domain::Calendar,
+) -> Message {
+    let latest = group[group.len() - 1];
+    let mut m = message(latest, &latest.id, phone);
+    let lang = latest
+        .locale
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_default();
+    let vars = |l: Lang| {
+        sms_vars(
+            l,
+            &latest.number,
+            &latest.kind,
+            group.len(),
+            latest.deadline,
+            calendar,
+        )
+    };
+    let data = SmsData {
+        lang: lang.code().to_owned(),
+        zh: vars(Lang::Zh),
+        en: vars(Lang::En),
+    };
+    m.data
+        .insert(crate::push::sms::DATA_KEY.to_owned(), data.to_data());
+    m
 }
 
 /// One pass at `now`: claims up to [`BATCH`] due jobs and delivers them; counts the
@@ -249,6 +363,8 @@ pub async fn deliver_due(
     let done_steps: HashSet<(&str, Channel)> =
         done.iter().map(|(id, c, _)| (id.as_str(), *c)).collect();
     let mut sends = Vec::new();
+    // SMS steps by (person, item, number): the jobs and the notifications.
+    let mut sms_groups: SmsGroups = BTreeMap::new();
     for (i, step) in steps.iter().enumerate() {
         let Some(step) = step else { continue };
         for id in &step.notifications {
@@ -267,11 +383,27 @@ pub async fn deliver_due(
                     .flatten()
                     .map(|(device, provider, token)| (device.clone(), *provider, token.clone()))
                     .collect(),
-                Channel::Sms => n
-                    .phone
-                    .iter()
-                    .map(|p| (p.clone(), "sms", p.clone()))
-                    .collect(),
+                Channel::Sms => {
+                    // Gathered per person, item and number, and merged below.
+                    if let Some(phone) = &n.phone {
+                        if done.contains(&(id.clone(), Channel::Sms, phone.clone())) {
+                            continue;
+                        }
+                        if providers.get("sms").is_some() {
+                            let group = sms_groups
+                                .entry((n.user.clone(), n.task.clone(), phone.clone()))
+                                .or_default();
+                            if !group.0.contains(&i) {
+                                group.0.push(i);
+                            }
+                            if !group.1.contains(id) {
+                                group.1.push(id.clone());
+                            }
+                            continue;
+                        }
+                    }
+                    Vec::new()
+                }
                 // Filled in by the work-app and voice providers.
                 Channel::Inbox | Channel::Work | Channel::Voice => Vec::new(),
             };
@@ -282,8 +414,9 @@ pub async fn deliver_due(
                     continue;
                 }
                 sends.push(Outgoing {
-                    job: i,
+                    jobs: vec![i],
                     notification: id.clone(),
+                    also: Vec::new(),
                     channel: step.channel,
                     target,
                     provider,
@@ -294,6 +427,10 @@ pub async fn deliver_due(
                 report.unreachable += 1;
             }
         }
+    }
+
+    if !sms_groups.is_empty() {
+        merge_sms(state, sms_groups, &notes, now, &mut sends).await?;
     }
 
     let results: Vec<(Outgoing, Result<String, PushError>)> = futures_util::stream::iter(sends)
@@ -311,6 +448,7 @@ pub async fn deliver_due(
     // Everything learnt, in one transaction: the sends, dead tokens, and each job's fate.
     let at = now.timestamp_millis();
     let mut retry: HashMap<usize, (Option<Duration>, String)> = HashMap::new();
+    let mut held: HashMap<usize, String> = HashMap::new();
     let mut tx = state.db.write().await?;
     for (s, result) in &results {
         let (outcome, detail) = match result {
@@ -327,10 +465,21 @@ pub async fn deliver_due(
             }
             Err(PushError::Retry { after, reason }) => {
                 report.retried += 1;
-                let entry = retry.entry(s.job).or_insert((None, String::new()));
-                entry.0 = entry.0.max(*after);
-                entry.1 = format!("{}: {reason}", s.provider);
+                for job in &s.jobs {
+                    let entry = retry.entry(*job).or_insert((None, String::new()));
+                    entry.0 = entry.0.max(*after);
+                    entry.1 = format!("{}: {reason}", s.provider);
+                }
                 continue;
+            }
+            Err(PushError::Refused { code, reason }) => {
+                report.refused += 1;
+                tracing::warn!(provider = s.provider, code = %code, error = %reason,
+                    "the service refused our configuration; the send waits");
+                for job in &s.jobs {
+                    held.insert(*job, format!("{}: {reason}", s.provider));
+                }
+                ("refused", code.clone())
             }
             Err(PushError::Failed(why)) => {
                 report.failed += 1;
@@ -338,22 +487,26 @@ pub async fn deliver_due(
                 ("failed", why.clone())
             }
         };
-        let delivery = NewDelivery {
-            notification: &s.notification,
-            channel: s.channel,
-            target: &s.target,
-            provider: s.provider,
-            outcome,
-            detail: &detail,
-            at,
-        };
-        store::record_delivery(&mut tx, &delivery).await?;
+        for notification in std::iter::once(&s.notification).chain(&s.also) {
+            let delivery = NewDelivery {
+                notification,
+                channel: s.channel,
+                target: &s.target,
+                provider: s.provider,
+                outcome,
+                detail: &detail,
+                at,
+            };
+            store::record_delivery(&mut tx, &delivery).await?;
+        }
     }
     for (i, job) in claimed.iter().enumerate() {
         if steps[i].is_none() {
             jobs::fail_in(&mut tx, job, "not a deliver job", None, true, now).await?;
         } else if let Some((after, why)) = retry.get(&i) {
             jobs::fail_in(&mut tx, job, why, *after, false, now).await?;
+        } else if let Some(why) = held.get(&i) {
+            jobs::hold_in(&mut tx, job, why, now).await?;
         } else {
             jobs::complete_in(&mut tx, &job.id, now).await?;
         }
@@ -361,6 +514,75 @@ pub async fn deliver_due(
     tx.commit().await?;
     count(state, &report);
     Ok(report)
+}
+
+/// SMS steps due in one pass by (person, item, number): the jobs and the notifications.
+type SmsGroups = BTreeMap<(String, String, String), (Vec<usize>, Vec<String>)>;
+
+/// The SMS of each (person, item, number) group whose step fell due: the group's own
+/// notifications and the person's other unread ones about the item with no SMS yet whose SMS
+/// step falls due within the merge window from `now`, sent as one SMS that names how many.
+/// Each is recorded as delivered with it, so their own steps skip them; two replicas racing
+/// for the same notices record each once (`deliveries` is keyed by notification, channel and
+/// number).
+async fn merge_sms(
+    state: &AppState,
+    groups: SmsGroups,
+    notes: &HashMap<String, Outbound>,
+    now: DateTime<Utc>,
+    sends: &mut Vec<Outgoing>,
+) -> Result<(), ApiError> {
+    let org = state.org.latest(&state.db).await?;
+    let rules = &org.policy.delivery;
+    let window = chrono::Duration::minutes(i64::from(rules.sms_merge_minutes));
+    let horizon = now + window;
+    for ((user, task, phone), (jobs, ids)) in groups {
+        let own: Vec<&Outbound> = ids.iter().filter_map(|id| notes.get(id)).collect();
+        let Some(first) = own.iter().map(|n| n.created_at).min() else {
+            continue;
+        };
+        // The person's other notices about the item whose SMS falls due within the window.
+        let pending =
+            store::sms_pending(&state.db, &user, &task, first - window.num_milliseconds()).await?;
+        let others: Vec<String> = pending.into_iter().filter(|id| !ids.contains(id)).collect();
+        let extra = if others.is_empty() || rules.sms_merge_minutes == 0 {
+            Vec::new()
+        } else {
+            store::outbound(&state.db, &others).await?
+        };
+        let mut group: Vec<&Outbound> = own;
+        for n in &extra {
+            let at = DateTime::<Utc>::from_timestamp_millis(n.created_at).unwrap_or(now);
+            let due = climb(n.urgency, at, &org.calendar, rules)
+                .into_iter()
+                .find(|s| s.channel == Channel::Sms)
+                .map(|s| s.at);
+            if !n.read
+                && n.phone.as_deref() == Some(phone.as_str())
+                && due.is_some_and(|d| d <= horizon)
+            {
+                group.push(n);
+            }
+        }
+        group.sort_by_key(|n| (n.created_at, n.task_seq, n.id.clone()));
+        let message = sms_message(&group, phone.clone(), &org.calendar);
+        let latest = group[group.len() - 1].id.clone();
+        let also = group
+            .iter()
+            .map(|n| n.id.clone())
+            .filter(|id| *id != latest)
+            .collect();
+        sends.push(Outgoing {
+            jobs,
+            notification: latest,
+            also,
+            channel: Channel::Sms,
+            target: phone,
+            provider: "sms",
+            message,
+        });
+    }
+    Ok(())
 }
 
 async fn load_notifications(
@@ -435,6 +657,7 @@ fn count(state: &AppState, r: &DeliveryReport) {
             dead = r.dead,
             retried = r.retried,
             failed = r.failed,
+            refused = r.refused,
             unreachable = r.unreachable,
             "deliveries"
         );
@@ -445,6 +668,7 @@ fn count(state: &AppState, r: &DeliveryReport) {
         ("dead", r.dead),
         ("retried", r.retried),
         ("failed", r.failed),
+        ("refused", r.refused),
         ("unreachable", r.unreachable),
     ] {
         if n > 0 {

@@ -334,6 +334,14 @@ pub struct Outbound {
     pub phone: Option<String>,
     /// The person's interface language (`users.locale`), if they chose one.
     pub locale: Option<String>,
+    /// The item's number as shown (`督〔2026〕12号`; empty before one is given).
+    pub number: String,
+    /// The item's deadline in force (Unix milliseconds).
+    pub deadline: Option<i64>,
+    /// The event's place in the item's trail.
+    pub task_seq: i64,
+    /// When it reached the inbox (Unix milliseconds).
+    pub created_at: i64,
 }
 
 /// The notifications with these ids.
@@ -342,8 +350,10 @@ pub async fn outbound(db: &Db, ids: &[String]) -> Result<Vec<Outbound>, DbError>
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT n.id, n.user_id, n.task, n.kind, n.zh, n.en, n.urgency, n.read_at, u.phone, u.locale \
-         FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.id IN ({})",
+        "SELECT n.id, n.user_id, n.task, n.task_seq, n.kind, n.zh, n.en, n.urgency, n.created_at, \
+         n.read_at, u.phone, u.locale, COALESCE(t.number, '') AS number, t.deadline \
+         FROM notifications n JOIN users u ON u.id = n.user_id LEFT JOIN tasks t ON t.id = n.task \
+         WHERE n.id IN ({})",
         placeholders(1, ids.len())
     );
     db.rows(&sql, ids.iter().map(Val::from).collect())
@@ -362,6 +372,10 @@ pub async fn outbound(db: &Db, ids: &[String]) -> Result<Vec<Outbound>, DbError>
                 read: r.get_opt_int("read_at")?.is_some(),
                 phone: r.get_opt_text("phone")?.filter(|p| !p.trim().is_empty()),
                 locale: r.get_opt_text("locale")?,
+                number: r.get_text("number")?,
+                deadline: r.get_opt_int("deadline")?,
+                task_seq: r.get_int("task_seq")?,
+                created_at: r.get_int("created_at")?,
             })
         })
         .collect()
@@ -405,13 +419,15 @@ pub async fn push_targets(db: &Db, users: &[String]) -> Result<Vec<PushTarget>, 
 }
 
 /// The sends already recorded for these notifications: (notification, channel, target), on
-/// the channels this server knows.
+/// the channels this server knows; a send the service refused for our configuration
+/// (`refused`) is not one: it is tried again.
 pub async fn delivered(db: &Db, ids: &[String]) -> Result<Vec<(String, Channel, String)>, DbError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT notification, channel, target FROM deliveries WHERE notification IN ({})",
+        "SELECT notification, channel, target FROM deliveries WHERE outcome <> 'refused' \
+         AND notification IN ({})",
         placeholders(1, ids.len())
     );
     let mut out = Vec::new();
@@ -434,7 +450,8 @@ pub struct NewDelivery<'a> {
     pub target: &'a str,
     /// The service.
     pub provider: &'a str,
-    /// `sent`, `dead` or `failed`.
+    /// `sent`, `dead`, `failed` or `refused` (the service refused our configuration: the
+    /// send is tried again, and a later outcome replaces this one).
     pub outcome: &'a str,
     /// The service's message id, or why not (at most 500 characters are kept).
     pub detail: &'a str,
@@ -442,11 +459,14 @@ pub struct NewDelivery<'a> {
     pub at: i64,
 }
 
-/// Records a send (once per notification, channel and target).
+/// Records a send (once per notification, channel and target; only a `refused` one is
+/// replaced by the outcome of a later try).
 pub async fn record_delivery(tx: &mut Tx, d: &NewDelivery<'_>) -> Result<(), DbError> {
     tx.exec(
         "INSERT INTO deliveries (notification, channel, target, provider, outcome, detail, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (notification, channel, target) \
+         DO UPDATE SET provider = excluded.provider, outcome = excluded.outcome, \
+         detail = excluded.detail, at = excluded.at WHERE deliveries.outcome = 'refused'",
         args![
             d.notification,
             d.channel.as_str(),
@@ -459,6 +479,65 @@ pub async fn record_delivery(tx: &mut Tx, d: &NewDelivery<'_>) -> Result<(), DbE
     )
     .await?;
     Ok(())
+}
+
+/// The person's unread notifications about the item, reached the inbox at `from` or later
+/// (Unix milliseconds), that no SMS went out for yet (a refused one is not out): those an SMS
+/// due now may stand for too (the merge window).
+pub async fn sms_pending(
+    db: &Db,
+    user: &str,
+    task: &str,
+    from: i64,
+) -> Result<Vec<String>, DbError> {
+    db.rows(
+        "SELECT n.id FROM notifications n WHERE n.user_id = $1 AND n.task = $2 \
+         AND n.read_at IS NULL AND n.created_at >= $3 AND NOT EXISTS (SELECT 1 FROM deliveries d \
+         WHERE d.notification = n.id AND d.channel = 'sms' AND d.outcome <> 'refused') \
+         ORDER BY n.created_at, n.task_seq",
+        args![user, task, from],
+    )
+    .await?
+    .iter()
+    .map(|r| r.get_text("id"))
+    .collect()
+}
+
+/// Sends a service refused for our configuration (an unapproved template or signature …),
+/// of notifications still unread: per provider and the service's code, since when and how
+/// many notifications wait.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The provider, e.g. `sms`.
+    pub provider: String,
+    /// The service's code, e.g. `isv.SMS_TEMPLATE_ILLEGAL`.
+    pub code: String,
+    /// The first such refusal (Unix milliseconds).
+    pub since: i64,
+    /// The notifications waiting.
+    pub waiting: i64,
+}
+
+/// The refusals of sends of unread notifications, oldest first.
+pub async fn refusals(db: &Db) -> Result<Vec<Refusal>, DbError> {
+    db.rows(
+        "SELECT d.provider, d.detail, MIN(d.at) AS since, COUNT(DISTINCT d.notification) AS waiting \
+         FROM deliveries d JOIN notifications n ON n.id = d.notification \
+         WHERE d.outcome = 'refused' AND n.read_at IS NULL GROUP BY d.provider, d.detail \
+         ORDER BY since",
+        args![],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Refusal {
+            provider: r.get_text("provider")?,
+            code: r.get_text("detail")?,
+            since: r.get_int("since")?,
+            waiting: r.get_int("waiting")?,
+        })
+    })
+    .collect()
 }
 
 // ----- devices -------------------------------------------------------------------------------

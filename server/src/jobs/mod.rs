@@ -130,3 +130,32 @@ pub async fn fail_in(
     .await?;
     Ok(dead)
 }
+
+/// How long a job whose send the service refused for our configuration (an unapproved SMS
+/// template or signature) waits before it is tried again.
+pub const REFUSED_WAIT: Duration = Duration::hours(1);
+
+/// Attempts before a job refused for our configuration is set aside: three days of hourly
+/// tries, time enough for an administrator to have the template approved.
+pub const REFUSED_ATTEMPTS: i64 = 72;
+
+/// The job's send was refused for our configuration: it waits [`REFUSED_WAIT`] and runs
+/// again, past [`REFUSED_ATTEMPTS`] it is set aside as dead. Returns whether it is dead.
+pub async fn hold_in(
+    tx: &mut Tx,
+    job: &Job,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let dead = job.attempts >= REFUSED_ATTEMPTS;
+    store::fail_job(
+        tx,
+        &job.id,
+        dead,
+        (now + REFUSED_WAIT).timestamp_millis(),
+        error,
+        now.timestamp_millis(),
+    )
+    .await?;
+    Ok(dead)
+}

@@ -9,11 +9,14 @@
 //! - [`xiaomi`]: Xiaomi's MiPush server API (`key=` AppSecret header);
 //! - [`oppo`]: OPPO PUSH (OPUSH) server API, with a SHA-256-signed auth token;
 //! - [`vivo`]: vivo push server API, with an MD5-signed auth token;
-//! - [`sms`]: SMS through Aliyun's signed RPC requests or a signed webhook.
+//! - [`sms`]: SMS through Aliyun's signed RPC requests, Tencent Cloud's API 3.0 (signed by
+//!   [`tc3`]) or a signed webhook.
 //!
-//! A send ends in one of four ways, and the caller acts on each differently: delivered; the
+//! A send ends in one of five ways, and the caller acts on each differently: delivered; the
 //! device token is dead (remove the device); try again later (after the time the service
-//! asked for, else a backoff); or failed for good (log it, do not retry).
+//! asked for, else a backoff); refused because of our configuration (an SMS template or
+//! signature the service has not approved: tell the administrators, try again much later);
+//! or failed for good (log it, do not retry).
 
 pub mod apns;
 pub mod fcm;
@@ -22,6 +25,7 @@ pub mod oppo;
 pub mod sms;
 pub mod vivo;
 pub mod xiaomi;
+pub mod tc3;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -68,6 +72,16 @@ pub enum PushError {
     /// Refused for good (a malformed message, a wrong project, bad credentials).
     #[error("refused: {0}")]
     Failed(String),
+    /// Our configuration is refused by the service (an SMS template or signature not
+    /// approved, parameters the template's review does not allow, an exhausted package):
+    /// the administrators must act; the message waits and is tried again later.
+    #[error("refused by the service ({code}): {reason}")]
+    Refused {
+        /// The service's code, e.g. `isv.SMS_TEMPLATE_ILLEGAL`.
+        code: String,
+        /// What happened.
+        reason: String,
+    },
 }
 
 impl PushError {
@@ -77,6 +91,7 @@ impl PushError {
             PushError::DeadToken(_) => "push.dead_token",
             PushError::Retry { .. } => "push.retry",
             PushError::Failed(_) => "push.failed",
+            PushError::Refused { .. } => "push.refused",
         }
     }
 }
@@ -420,6 +435,32 @@ impl Providers {
                         access_key_secret: setting(&s.sms_secret, "sms_secret")?.to_owned(),
                         sign_name: setting(&s.sms_sign_name, "sms_sign_name")?.to_owned(),
                         template_code: setting(&s.sms_template, "sms_template")?.to_owned(),
+                        template_code_en: s
+                            .sms_template_en
+                            .clone()
+                            .filter(|t| !t.trim().is_empty()),
+                    },
+                },
+                "tencent" => sms::Gateway::Tencent {
+                    endpoint: s
+                        .sms_url
+                        .clone()
+                        .unwrap_or_else(|| sms::TENCENT_ENDPOINT.to_owned()),
+                    account: sms::Tencent {
+                        credential: tc3::Credential {
+                            secret_id: setting(&s.sms_access_key_id, "sms_access_key_id")?
+                                .to_owned(),
+                            secret_key: setting(&s.sms_secret, "sms_secret")?.to_owned(),
+                        },
+                        sdk_app_id: setting(&s.sms_sdk_app_id, "sms_sdk_app_id")?.to_owned(),
+                        region: s
+                            .sms_region
+                            .clone()
+                            .filter(|r| !r.trim().is_empty())
+                            .unwrap_or_else(|| sms::TENCENT_REGION.to_owned()),
+                        sign_name: setting(&s.sms_sign_name, "sms_sign_name")?.to_owned(),
+                        template_id: setting(&s.sms_template, "sms_template")?.to_owned(),
+                        template_id_en: s.sms_template_en.clone().filter(|t| !t.trim().is_empty()),
                     },
                 },
                 "webhook" => sms::Gateway::Webhook {
@@ -428,7 +469,7 @@ impl Providers {
                 },
                 other => {
                     return Err(PushError::Failed(format!(
-                        "sms_gateway must be aliyun or webhook, not {other:?}"
+                        "sms_gateway must be aliyun, tencent or webhook, not {other:?}"
                     )))
                 }
             };

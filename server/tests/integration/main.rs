@@ -36,6 +36,7 @@ mod sec_misc;
 mod sec_reach;
 mod sec_reading;
 mod sec_web;
+mod sms;
 mod sync;
 mod units_import;
 mod views;

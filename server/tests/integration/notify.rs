@@ -162,7 +162,13 @@ both!(
             let texts = sms.lock().unwrap();
             assert_eq!(texts.len(), 1);
             assert_eq!(texts[0]["PhoneNumbers"], "13800000001");
-            assert!(texts[0]["TemplateParam"].contains("清理河道垃圾"));
+            // The approved template's short variables: the item's number, the kind in a
+            // word, how many, the deadline; never the title (template review refuses it).
+            let param: Value = serde_json::from_str(&texts[0]["TemplateParam"]).unwrap();
+            assert_eq!(param["kind"], "交办", "{param}");
+            assert_eq!(param["count"], "1", "{param}");
+            assert!(param["no"].as_str().unwrap().contains('〔'), "{param}");
+            assert!(!texts[0]["TemplateParam"].contains("清理河道垃圾"));
         }
         assert_eq!(
             pass(&s, &p, now + Duration::hours(3)).await.jobs,
@@ -481,19 +487,24 @@ both!(
                 .iter()
                 .find(|t| t["PhoneNumbers"] == phone)
                 .unwrap_or_else(|| panic!("an SMS to {phone}"));
-            serde_json::from_str(&t["TemplateParam"]).expect("the template's parameters")
+            let mut v: Value =
+                serde_json::from_str(&t["TemplateParam"]).expect("the template's parameters");
+            v["template"] = json!(t["TemplateCode"]);
+            v
         };
+        // Chinese: the Chinese template; English: the English one, its variables in English
+        // (the item's number is data).
         let zh = sms_to("13800000001");
-        assert_eq!(zh["title"], "【紧急】督办通知");
-        assert!(!zh["body"]
+        assert_eq!(zh["template"], "SMS_12345678");
+        assert_eq!(zh["kind"], "交办");
+        assert!(!zh["due"]
             .as_str()
             .unwrap()
             .chars()
             .any(|c| c.is_ascii_alphabetic()));
         let en = sms_to("13800000002");
-        assert_eq!(en["title"], "[Urgent] Supervision notice");
-        assert!(!has_han(
-            &en["body"].as_str().unwrap().replace("校舍安全排查", "")
-        ));
+        assert_eq!(en["template"], "SMS_87654321");
+        assert_eq!(en["kind"], "Dispatch");
+        assert!(!has_han(en["due"].as_str().unwrap()), "{en}");
     }
 );

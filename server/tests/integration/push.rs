@@ -525,6 +525,23 @@ fn aliyun_expected_signature(query: &BTreeMap<String, String>, secret: &str) -> 
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// The SMS webhook's signature, computed here on its own: hex HMAC-SHA256 under the shared
+/// secret of the timestamp, a newline, the nonce, a newline and the body.
+pub fn webhook_signature(secret: &str, timestamp: &str, nonce: &str, body: &[u8]) -> String {
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(timestamp.as_bytes());
+    mac.update(b"\n");
+    mac.update(nonce.as_bytes());
+    mac.update(b"\n");
+    mac.update(body);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub async fn fake_sms() -> (String, Arc<Mutex<Vec<BTreeMap<String, String>>>>) {
     let seen: Arc<Mutex<Vec<BTreeMap<String, String>>>> = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -535,12 +552,32 @@ pub async fn fake_sms() -> (String, Arc<Mutex<Vec<BTreeMap<String, String>>>>) {
         async move {
             let good = q.get("Signature") == Some(&aliyun_expected_signature(&q, "aliyun-secret"));
             seen.lock().unwrap().push(q.clone());
+            // Template review's rules for a notification template's variables: each of the
+            // template's variables given, each 1 to 35 characters, no signature brackets.
+            let params: Value = q
+                .get("TemplateParam")
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or(Value::Null);
+            let missing = ["no", "kind", "count", "due"]
+                .iter()
+                .any(|k| params[k].as_str().is_none());
+            let illegal = params.as_object().into_iter().flatten().any(|(_, v)| {
+                let v = v.as_str().unwrap_or("");
+                v.chars().count() > 35 || v.is_empty() || v.contains(['【', '】'])
+            });
             let code = if !good {
                 "SignatureDoesNotMatch"
+            } else if missing {
+                "isv.TEMPLATE_MISSING_PARAMETERS"
+            } else if illegal {
+                "isv.TEMPLATE_PARAMS_ILLEGAL"
             } else {
                 match q.get("PhoneNumbers").map(String::as_str) {
                     Some("12345") => "isv.MOBILE_NUMBER_ILLEGAL",
                     Some("13800000002") => "isv.BUSINESS_LIMIT_CONTROL",
+                    _ if q.get("TemplateCode").map(String::as_str) == Some("SMS_00000000") => {
+                        "isv.SMS_TEMPLATE_ILLEGAL"
+                    }
                     _ => "OK",
                 }
             };
@@ -550,11 +587,21 @@ pub async fn fake_sms() -> (String, Arc<Mutex<Vec<BTreeMap<String, String>>>>) {
         }
     };
     let webhook = |headers: HeaderMap, body: axum::body::Bytes| async move {
-        let sig = headers
-            .get("x-duban-signature")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        if sig != duban_server::push::sms::webhook_signature("hook-secret", &body) {
+        let h = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        if h("x-duban-signature")
+            != webhook_signature(
+                "hook-secret",
+                &h("x-duban-timestamp"),
+                &h("x-duban-nonce"),
+                &body,
+            )
+        {
             return (StatusCode::UNAUTHORIZED, axum::Json(json!({}))).into_response();
         }
         let v: Value = serde_json::from_slice(&body).unwrap();
@@ -580,6 +627,7 @@ pub fn aliyun(base: &str, secret: &str) -> Sms {
                 access_key_secret: secret.into(),
                 sign_name: "清河县督查室".into(),
                 template_code: "SMS_12345678".into(),
+                template_code_en: Some("SMS_87654321".into()),
             },
         },
         reqwest::Client::new(),
@@ -597,8 +645,11 @@ async fn sms_through_aliyun_signs_each_request_and_reads_the_answer_codes() {
     assert_eq!(q["Action"], "SendSms");
     assert_eq!(q["SignName"], "清河县督查室");
     assert_eq!(q["SignatureMethod"], "HMAC-SHA1");
+    // The template's short variables, never the title or the sentence.
     let param: Value = serde_json::from_str(&q["TemplateParam"]).unwrap();
-    assert_eq!(param["title"], "督办提醒");
+    let keys: Vec<&String> = param.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["count", "due", "kind", "no"], "{param}");
+    assert!(param.get("title").is_none() && param.get("body").is_none());
     // Each request has its own nonce.
     sms.send(&message("13800000001", false))
         .await

@@ -72,6 +72,8 @@ struct Section {
 struct IndexPage {
     chrome: Chrome,
     sections: Vec<Section>,
+    /// Sends a service refuses for our configuration (an SMS template not approved).
+    refusals: Vec<settings::RefusalLine>,
 }
 
 /// `GET /admin`.
@@ -95,5 +97,16 @@ async fn index(State(state): State<AppState>, AdminPage(session): AdminPage) -> 
         about: i18n::t(&format!("{key}-about")),
     })
     .collect();
-    page(StatusCode::OK, &IndexPage { chrome, sections })
+    let refusals = match settings::refusal_lines(&state, &session).await {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    page(
+        StatusCode::OK,
+        &IndexPage {
+            chrome,
+            sections,
+            refusals,
+        },
+    )
 }

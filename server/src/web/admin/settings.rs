@@ -534,11 +534,18 @@ const SECTIONS: &[(&str, &[(&str, Kind)])] = &[
         "delivery",
         &[
             ("delivery.normal.push_after_minutes", Kind::OptCount),
+            ("delivery.normal.work_after_minutes", Kind::OptCount),
             ("delivery.normal.sms_after_minutes", Kind::OptCount),
+            ("delivery.normal.voice_after_minutes", Kind::OptCount),
             ("delivery.urgent.push_after_minutes", Kind::OptCount),
+            ("delivery.urgent.work_after_minutes", Kind::OptCount),
             ("delivery.urgent.sms_after_minutes", Kind::OptCount),
+            ("delivery.urgent.voice_after_minutes", Kind::OptCount),
             ("delivery.extra_urgent.push_after_minutes", Kind::OptCount),
+            ("delivery.extra_urgent.work_after_minutes", Kind::OptCount),
             ("delivery.extra_urgent.sms_after_minutes", Kind::OptCount),
+            ("delivery.extra_urgent.voice_after_minutes", Kind::OptCount),
+            ("delivery.sms_merge_minutes", Kind::Count),
             ("delivery.quiet_hours.from", Kind::Time),
             ("delivery.quiet_hours.to", Kind::Time),
             ("delivery.extra_urgent_ignores_quiet_hours", Kind::Flag),
@@ -1450,6 +1457,38 @@ struct ProviderLine {
 struct DeliveryPage {
     chrome: Chrome,
     providers: Vec<ProviderLine>,
+    refusals: Vec<RefusalLine>,
+}
+
+/// A refusal of our configuration by a service (an SMS template or signature not approved)
+/// as the console shows it: the provider's name, the service's code, since when (local
+/// time) and how many notifications wait for it.
+pub(super) struct RefusalLine {
+    pub(super) provider: String,
+    pub(super) code: String,
+    pub(super) since: String,
+    pub(super) waiting: i64,
+}
+
+/// The refusals of sends of unread notifications (`crate::notify`: they are tried again
+/// hourly), for the console's index and the push and SMS page.
+pub(super) async fn refusal_lines(
+    state: &AppState,
+    session: &crate::auth::Session,
+) -> Result<Vec<RefusalLine>, ApiError> {
+    let cal = &session.org.calendar;
+    Ok(db::notifications::refusals(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| RefusalLine {
+            provider: i18n::t(&format!("config-provider-{}", r.provider)),
+            code: r.code,
+            since: DateTime::<Utc>::from_timestamp_millis(r.since)
+                .map(|t| cal.to_local(t).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
+            waiting: r.waiting,
+        })
+        .collect())
 }
 
 /// A provider's setting as the page names it and its value, if set.
@@ -1555,8 +1594,14 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
             vec![
                 s("gateway", p.sms_gateway.clone()),
                 s("url", p.sms_url.clone()),
+                s("sdk-app-id", p.sms_sdk_app_id.clone()),
+                s("region", p.sms_region.clone()),
                 s("sign-name", p.sms_sign_name.clone()),
                 s("template", p.sms_template.clone()),
+                s("template-en", p.sms_template_en.clone()),
+                p.sms_access_key_id
+                    .as_ref()
+                    .and_then(|_| s("access-key-id", Some(i18n::t("config-secret-set")))),
                 p.sms_secret
                     .as_ref()
                     .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
@@ -1598,6 +1643,17 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
             failed_24h: o.failed_since,
         });
     }
+    let refusals = match refusal_lines(&state, &session).await {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
     let chrome = chrome(&state, &session, "/admin/delivery");
-    page(StatusCode::OK, &DeliveryPage { chrome, providers })
+    page(
+        StatusCode::OK,
+        &DeliveryPage {
+            chrome,
+            providers,
+            refusals,
+        },
+    )
 }
