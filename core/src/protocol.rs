@@ -324,6 +324,14 @@ pub enum PushProvider {
     Apns,
     /// Huawei HMS Push Kit (Huawei and Honor phones, HarmonyOS).
     Hms,
+    /// Xiaomi Push (Xiaomi, Redmi and POCO phones, HyperOS / MIUI).
+    Xiaomi,
+    /// OPPO Push (OPPO, OnePlus and realme phones, ColorOS).
+    Oppo,
+    /// vivo Push (vivo and iQOO phones, OriginOS).
+    Vivo,
+    /// Honor Push (Honor phones, MagicOS).
+    Honor,
 }
 
 /// `PUT /api/v1/devices/current`: this session's device and its push token.

@@ -238,6 +238,10 @@ codes!(PushProvider {
     Fcm => "fcm", "谷歌推送", "Firebase Cloud Messaging";
     Apns => "apns", "苹果推送", "Apple Push Notification service";
     Hms => "hms", "华为推送", "Huawei Push Kit";
+    Xiaomi => "xiaomi", "小米推送", "Xiaomi Push";
+    Oppo => "oppo", "OPPO推送", "OPPO Push";
+    Vivo => "vivo", "vivo推送", "vivo Push";
+    Honor => "honor", "荣耀推送", "Honor Push";
 });
 
 // The action, as it reads after “不能” / “无权” and after "cannot".
@@ -415,7 +419,7 @@ mod tests {
         check::<SpecialKind>(2);
         check::<LateDays>(2);
         check::<Platform>(3);
-        check::<PushProvider>(3);
+        check::<PushProvider>(7);
         check::<CommandKind>(CommandKind::ALL.len());
         check::<View>(View::NAMES.len());
         check::<Line>(2);

@@ -4,7 +4,10 @@
 //!
 //! - [`fcm`]: Firebase Cloud Messaging HTTP v1, authenticated with an OAuth2 access token
 //!   from a service account's RS256-signed JWT, cached until shortly before it expires;
-//! - [`hms`]: Huawei HMS Push Kit v1, authenticated with OAuth2 client credentials;
+//! - [`hms`]: Huawei HMS Push Kit v1 (Android), authenticated with OAuth2 client credentials;
+//! - [`harmony`]: Huawei Push Kit v3 (HarmonyOS NEXT), authenticated with a PS256 JWT the
+//!   server signs with its service account key;
+//! - [`honor`]: Honor Push, authenticated with OAuth2 client credentials;
 //! - [`apns`]: Apple's APNs over HTTP/2 with an ES256 provider token;
 //! - [`sms`]: SMS through Aliyun's signed RPC requests or a signed webhook.
 //!
@@ -14,7 +17,9 @@
 
 pub mod apns;
 pub mod fcm;
+pub mod harmony;
 pub mod hms;
+pub mod honor;
 pub mod sms;
 
 use std::future::Future;
@@ -200,19 +205,25 @@ pub struct Providers {
     pub fcm: Option<Arc<dyn Provider>>,
     /// Apple Push Notification service.
     pub apns: Option<Arc<dyn Provider>>,
-    /// Huawei Push Kit.
+    /// Huawei Push Kit v1 (Android phones with HMS Core).
     pub hms: Option<Arc<dyn Provider>>,
+    /// Huawei Push Kit v3 (HarmonyOS NEXT; devices registered as `hms` on `harmony`).
+    pub harmony: Option<Arc<dyn Provider>>,
+    /// Honor Push.
+    pub honor: Option<Arc<dyn Provider>>,
     /// The SMS gateway.
     pub sms: Option<Arc<dyn Provider>>,
 }
 
 impl Providers {
-    /// The provider of a device's `provider` column (`fcm`, `apns`, `hms`) or `sms`.
+    /// The provider of a name (`fcm`, `apns`, `hms`, `harmony`, `honor`) or `sms`.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
         match name {
             "fcm" => self.fcm.as_ref(),
             "apns" => self.apns.as_ref(),
             "hms" => self.hms.as_ref(),
+            "harmony" => self.harmony.as_ref(),
+            "honor" => self.honor.as_ref(),
             "sms" => self.sms.as_ref(),
             _ => None,
         }
@@ -224,6 +235,8 @@ impl Providers {
             ("fcm", &self.fcm),
             ("apns", &self.apns),
             ("hms", &self.hms),
+            ("harmony", &self.harmony),
+            ("honor", &self.honor),
             ("sms", &self.sms),
         ]
         .into_iter()
@@ -277,6 +290,25 @@ impl Providers {
                 app,
                 s.hms_token_url.as_deref().unwrap_or(hms::TOKEN_URL),
                 s.hms_url.as_deref().unwrap_or(hms::BASE_URL),
+                http.clone(),
+            )));
+        }
+        if let Some(path) = &s.harmony_service_account {
+            let account =
+                harmony::ServiceAccount::from_json(&read(path, "Push Kit service account")?)?;
+            let url = s.harmony_url.as_deref().unwrap_or(harmony::BASE_URL);
+            out.harmony = Some(Arc::new(harmony::Harmony::new(account, url, http.clone())?));
+        }
+        if let Some(id) = &s.honor_app_id {
+            let app = honor::HonorApp {
+                app_id: id.clone(),
+                client_id: setting(&s.honor_client_id, "honor_client_id")?.to_owned(),
+                client_secret: setting(&s.honor_client_secret, "honor_client_secret")?.to_owned(),
+            };
+            out.honor = Some(Arc::new(honor::Honor::new(
+                app,
+                s.honor_token_url.as_deref().unwrap_or(honor::TOKEN_URL),
+                s.honor_url.as_deref().unwrap_or(honor::BASE_URL),
                 http.clone(),
             )));
         }

@@ -43,6 +43,13 @@ pub fn check(r: &DeviceRegistration) -> Result<(), ApiError> {
         (PushProvider::Fcm, Platform::Android | Platform::Ios)
             | (PushProvider::Apns, Platform::Ios)
             | (PushProvider::Hms, Platform::Android | Platform::Harmony)
+            | (
+                PushProvider::Xiaomi
+                    | PushProvider::Oppo
+                    | PushProvider::Vivo
+                    | PushProvider::Honor,
+                Platform::Android
+            )
     );
     if !serves {
         return Err(invalid(
