@@ -24,6 +24,7 @@ mod matrix;
 mod notify;
 mod openapi;
 mod push;
+mod push_harmony;
 mod query;
 mod replicas;
 mod scheduler;
