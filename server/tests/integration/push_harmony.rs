@@ -93,9 +93,12 @@ fn kit_answer(status: StatusCode, code: &str, msg: &str) -> Response {
 /// account's public key, the account's key id, the fixed audience, the account as issuer,
 /// and a life of at most an hour (Huawei refuses more than a day with `80300036`; the guide
 /// asks for `exp` an hour after `iat`).
-fn verify(jwt: &str) -> Result<Value, Response> {
-    let refuse = || {
-        kit_answer(
+/// A refusal: the status, Huawei's code and message.
+type Refusal = (StatusCode, &'static str, &'static str);
+
+fn verify(jwt: &str) -> Result<Value, Refusal> {
+    let refuse = || -> Refusal {
+        (
             StatusCode::UNAUTHORIZED,
             "80200001",
             "Authentication Error.",
@@ -118,7 +121,7 @@ fn verify(jwt: &str) -> Result<Value, Response> {
         .claims;
     let life = claims["exp"].as_i64().unwrap_or(0) - claims["iat"].as_i64().unwrap_or(0);
     if life > 86_400 {
-        return Err(kit_answer(
+        return Err((
             StatusCode::BAD_REQUEST,
             "80300036",
             "JWT expire period over threshold.",
@@ -146,9 +149,9 @@ async fn kit_send(
     let jwt = bearer(&headers);
     let claims = match verify(&jwt) {
         Ok(c) => c,
-        Err(r) => {
+        Err((status, code, msg)) => {
             seen.lock().unwrap().refused += 1;
-            return r;
+            return kit_answer(status, code, msg);
         }
     };
     {
