@@ -8,4 +8,5 @@ plugins {
     alias(libs.plugins.kotlin.compose) apply false
     alias(libs.plugins.google.services) apply false
     alias(libs.plugins.agconnect) apply false
+    alias(libs.plugins.honor.asplugin) apply false
 }

@@ -1,5 +1,6 @@
 // The Android build of Duban: the pure-Kotlin layer over the generated bindings (:core) and
 // the app (:app). The Rust library and its bindings are built outside Gradle (see README.md).
+// Xiaomi's, OPPO's and vivo's push SDKs are AARs in app/libs, not from a repository.
 pluginManagement {
     repositories {
         google()
@@ -7,6 +8,8 @@ pluginManagement {
         gradlePluginPortal()
         // Huawei's repository: AppGallery Connect's Gradle plugin.
         maven("https://developer.huawei.com/repo/")
+        // Honor's repository: the Honor Push Gradle plugin (mcs-services.json).
+        maven("https://developer.hihonor.com/repo")
     }
     resolutionStrategy {
         eachPlugin {
@@ -14,6 +17,10 @@ pluginManagement {
             // its module, so that the plugins block and the version catalog can name it.
             if (requested.id.id == "com.huawei.agconnect") {
                 useModule("com.huawei.agconnect:agcp:${requested.version}")
+            }
+            // The same for Honor's plugin.
+            if (requested.id.id == "com.hihonor.mcs.asplugin") {
+                useModule("com.hihonor.mcs:asplugin:${requested.version}")
             }
         }
     }
@@ -26,6 +33,8 @@ dependencyResolutionManagement {
         mavenCentral()
         // Huawei's repository: HMS Push Kit.
         maven("https://developer.huawei.com/repo/")
+        // Honor's repository: Honor Push.
+        maven("https://developer.hihonor.com/repo")
     }
 }
 

@@ -14,8 +14,23 @@ plugins {
 // plugin is applied only when the file is there, and the app is told which ones it has.
 val fcmConfig = file("google-services.json")
 val hmsConfig = file("agconnect-services.json")
+val honorConfig = file("mcs-services.json")
 if (fcmConfig.exists()) apply(plugin = "com.google.gms.google-services")
 if (hmsConfig.exists()) apply(plugin = "com.huawei.agconnect")
+if (honorConfig.exists()) apply(plugin = "com.hihonor.mcs.asplugin")
+
+// The makers whose push SDKs are AARs outside Maven (README.md, "Push: the Android makers'
+// channels"): each is on when its AAR is in app/libs; its code (src/vendors/<name>) is then
+// compiled in and its receivers enabled. Their keys are Gradle properties (not secrets: they
+// are in every APK), e.g. in ~/.gradle/gradle.properties.
+val vendorAars = mapOf(
+    "xiaomi" to "MiPush_SDK_Client_",
+    "oppo" to "com.heytap.msp",
+    "vivo" to "vpush_clientSDK_",
+)
+fun vendorAar(name: String): Boolean =
+    file("libs").listFiles().orEmpty().any { it.name.startsWith(vendorAars.getValue(name)) && it.name.endsWith(".aar") }
+fun prop(name: String): String = providers.gradleProperty(name).getOrElse("")
 
 /** AppGallery Connect's app id (client/app_id), which HMS asks for with the push token. */
 fun hmsAppId(): String {
@@ -42,6 +57,20 @@ android {
         buildConfigField("boolean", "FCM_CONFIGURED", fcmConfig.exists().toString())
         buildConfigField("boolean", "HMS_CONFIGURED", hmsConfig.exists().toString())
         buildConfigField("String", "HMS_APP_ID", "\"${hmsAppId()}\"")
+        buildConfigField("boolean", "HONOR_CONFIGURED", honorConfig.exists().toString())
+        buildConfigField("String", "XIAOMI_APP_ID", "\"${prop("duban.xiaomi.appId")}\"")
+        buildConfigField("String", "XIAOMI_APP_KEY", "\"${prop("duban.xiaomi.appKey")}\"")
+        buildConfigField("String", "OPPO_APP_KEY", "\"${prop("duban.oppo.appKey")}\"")
+        buildConfigField("String", "OPPO_APP_SECRET", "\"${prop("duban.oppo.appSecret")}\"")
+        buildConfigField("String", "VIVO_APP_ID", "\"${prop("duban.vivo.appId")}\"")
+        // The makers' receivers and services in the manifest are enabled with their SDK.
+        for (name in vendorAars.keys) resValue("bool", "push_$name", vendorAar(name).toString())
+        resValue("bool", "push_honor", honorConfig.exists().toString())
+        // vivo reads its keys from the manifest's meta-data.
+        manifestPlaceholders["vivoAppId"] = prop("duban.vivo.appId")
+        manifestPlaceholders["vivoApiKey"] = prop("duban.vivo.apiKey")
+        // Honor's SDK reads its app id from the manifest's meta-data too.
+        manifestPlaceholders["honorAppId"] = prop("duban.honor.appId")
         buildConfigField("String", "DEFAULT_SERVER", "\"$defaultServer\"")
 
         // The ABIs cargo ndk builds the library for (README.md); JNA's natives follow.
@@ -67,7 +96,11 @@ android {
     buildFeatures {
         compose = true
         buildConfig = true
+        resValues = true
     }
+
+    // Each maker's code, beside its AAR.
+    sourceSets["main"].java.srcDirs(vendorAars.keys.filter(::vendorAar).map { "src/vendors/$it/kotlin" })
 
     packaging {
         resources {
@@ -124,11 +157,19 @@ dependencies {
     implementation(libs.androidx.camera.view)
     implementation(libs.androidx.work.runtime.ktx)
 
-    // Push: FCM where Google Play services run, HMS Push Kit on Huawei phones without them.
+    // Push: each maker's channel on its phones (HMS Push Kit on Huawei, Honor Push on Honor;
+    // Xiaomi, OPPO and vivo from their AARs in libs/), FCM where Google Play services run.
     implementation(platform(libs.firebase.bom))
     implementation(libs.firebase.messaging)
     implementation(libs.play.services.base)
     implementation(libs.hms.push)
+    implementation(libs.honor.push)
+    implementation(fileTree("libs") { include("*.aar") })
+    // The HeyTap (OPPO) SDK's own dependencies, which its AAR does not carry.
+    if (vendorAar("oppo")) {
+        implementation(libs.gson)
+        implementation(libs.commons.codec)
+    }
 
     debugImplementation(libs.androidx.compose.ui.tooling)
 }

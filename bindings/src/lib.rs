@@ -527,6 +527,33 @@ pub fn compose_reply(sections: Vec<String>, texts: Vec<String>) -> String {
     duban_core::domain::order::compose_reply(&sections, &texts)
 }
 
+/// The push service this Android phone should register with (`fcm`, `hms`, `honor`,
+/// `xiaomi`, `oppo`, `vivo`), among the `configured` ones the build has (by the same codes):
+/// the maker's own channel — chosen from `manufacturer` and `brand` (`Build.MANUFACTURER`,
+/// `Build.BRAND`), or HMS when the system is HarmonyOS (`harmony`) — else FCM when Google
+/// Play services run (`has_google`). None: no push on this phone (the inbox, the periodic
+/// sync and SMS still reach the person). Unknown codes in `configured` are ignored.
+#[uniffi::export]
+pub fn push_provider_for(
+    manufacturer: String,
+    brand: String,
+    has_google: bool,
+    harmony: bool,
+    configured: Vec<String>,
+) -> Option<String> {
+    let configured: Vec<PushProvider> = configured
+        .iter()
+        .filter_map(|c| PushProvider::from_code(c))
+        .collect();
+    let phone = duban_core::domain::push::Phone {
+        manufacturer: &manufacturer,
+        brand: &brand,
+        google_services: has_google,
+        harmony_os: harmony,
+    };
+    duban_core::domain::push::provider_for(&phone, &configured).map(|p| p.code().to_owned())
+}
+
 /// A duty's name (zh-CN, or English when `english`), as the inbox shows it.
 #[uniffi::export]
 pub fn duty_name(duty: Duty, english: bool) -> String {
@@ -1390,7 +1417,8 @@ impl DubanApp {
     }
 
     /// Registers this phone for push with the token the platform's service gave the app
-    /// (`fcm`, `apns` or `hms`; platform `android`, `ios` or `harmony`).
+    /// (`fcm`, `apns`, `hms`, or on Android the maker's `honor`, `xiaomi`, `oppo`, `vivo`:
+    /// see [`push_provider_for`]; platform `android`, `ios` or `harmony`).
     pub async fn register_push(
         &self,
         platform: String,
@@ -1858,5 +1886,55 @@ impl DubanApp {
                 .collect::<Result<_, _>>()?,
             values: Default::default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod push_provider_tests {
+    use super::push_provider_for;
+
+    fn all() -> Vec<String> {
+        ["fcm", "hms", "honor", "xiaomi", "oppo", "vivo"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    #[test]
+    fn the_maker_chooses_by_the_codes_the_server_knows() {
+        let pick = |m: &str, b: &str, google: bool, harmony: bool, configured: Vec<String>| {
+            push_provider_for(m.into(), b.into(), google, harmony, configured)
+        };
+        assert_eq!(
+            pick("Xiaomi", "Redmi", true, false, all()).as_deref(),
+            Some("xiaomi")
+        );
+        assert_eq!(
+            pick("HONOR", "HONOR", false, false, all()).as_deref(),
+            Some("honor")
+        );
+        assert_eq!(
+            pick("OnePlus", "OnePlus", false, false, all()).as_deref(),
+            Some("oppo")
+        );
+        assert_eq!(
+            pick("vivo", "iQOO", false, false, all()).as_deref(),
+            Some("vivo")
+        );
+        assert_eq!(
+            pick("HUAWEI", "HUAWEI", false, true, all()).as_deref(),
+            Some("hms")
+        );
+        assert_eq!(
+            pick("samsung", "samsung", true, false, all()).as_deref(),
+            Some("fcm")
+        );
+        assert_eq!(pick("samsung", "samsung", false, false, all()), None);
+        // A build without the vivo SDK, and codes the core does not know.
+        let fcm_only = vec!["fcm".to_owned(), "jpush".to_owned()];
+        assert_eq!(
+            pick("vivo", "vivo", true, false, fcm_only.clone()).as_deref(),
+            Some("fcm")
+        );
+        assert_eq!(pick("vivo", "vivo", false, false, fcm_only), None);
     }
 }

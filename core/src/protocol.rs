@@ -324,13 +324,13 @@ pub enum PushProvider {
     Apns,
     /// Huawei HMS Push Kit (Huawei and Honor phones, HarmonyOS).
     Hms,
-    /// Xiaomi push (Xiaomi and Redmi phones).
+    /// Xiaomi Push (Xiaomi, Redmi and POCO phones, HyperOS / MIUI).
     Xiaomi,
-    /// OPPO push (OPPO, OnePlus and realme phones).
+    /// OPPO Push (OPPO, OnePlus and realme phones, ColorOS).
     Oppo,
-    /// vivo push (vivo and iQOO phones).
+    /// vivo Push (vivo and iQOO phones, OriginOS).
     Vivo,
-    /// Honor push (Honor phones).
+    /// Honor Push (Honor phones, MagicOS).
     Honor,
 }
 

@@ -159,6 +159,29 @@ pub struct PushArgs {
     pub vivo_url: Option<String>,
     /// SMS: `aliyun` (signed SendSms), `tencent` (Tencent Cloud SMS, TC3-signed SendSms) or
     /// `webhook` (a signed POST to an in-house gateway).
+    /// Push Kit v3 (HarmonyOS NEXT): the service account key file (JSON) from AppGallery
+    /// Connect (the file holds the private key: keep it readable by the server alone).
+    #[arg(long, env = "DUBAN_HARMONY_SERVICE_ACCOUNT", value_name = "FILE")]
+    pub harmony_service_account: Option<PathBuf>,
+    /// Push Kit v3: the push endpoint [default: https://push-api.cloud.huawei.com].
+    #[arg(long, env = "DUBAN_HARMONY_URL", value_name = "URL")]
+    pub harmony_url: Option<String>,
+    /// Honor Push: the app id from the Honor developer console.
+    #[arg(long, env = "DUBAN_HONOR_APP_ID", value_name = "ID")]
+    pub honor_app_id: Option<String>,
+    /// Honor Push: the client id.
+    #[arg(long, env = "DUBAN_HONOR_CLIENT_ID", value_name = "ID")]
+    pub honor_client_id: Option<String>,
+    /// Honor Push: the client secret (`DUBAN_HONOR_CLIENT_SECRET` or the file; never a flag).
+    #[arg(skip)]
+    pub honor_client_secret: Option<String>,
+    /// Honor Push: the OAuth2 token endpoint [default: Honor's].
+    #[arg(long, env = "DUBAN_HONOR_TOKEN_URL", value_name = "URL")]
+    pub honor_token_url: Option<String>,
+    /// Honor Push: the push endpoint [default: https://push-api.cloud.honor.com].
+    #[arg(long, env = "DUBAN_HONOR_URL", value_name = "URL")]
+    pub honor_url: Option<String>,
+    /// SMS: `aliyun` (signed SendSms) or `webhook` (a signed POST to an in-house gateway).
     #[arg(long, env = "DUBAN_SMS_GATEWAY", value_name = "KIND")]
     pub sms_gateway: Option<String>,
     /// SMS: the endpoint (Aliyun's or Tencent Cloud's by default; the webhook's URL).
@@ -205,6 +228,7 @@ impl PushArgs {
     fn with_env_secrets(mut self) -> PushArgs {
         for (var, field) in [
             ("DUBAN_HMS_APP_SECRET", &mut self.hms_app_secret),
+            ("DUBAN_HONOR_CLIENT_SECRET", &mut self.honor_client_secret),
             ("DUBAN_SMS_ACCESS_KEY_ID", &mut self.sms_access_key_id),
             ("DUBAN_SMS_SECRET", &mut self.sms_secret),
             ("DUBAN_XIAOMI_APP_SECRET", &mut self.xiaomi_app_secret),
@@ -249,6 +273,13 @@ impl PushArgs {
             vivo_app_secret,
             vivo_category,
             vivo_url,
+            harmony_service_account,
+            harmony_url,
+            honor_app_id,
+            honor_client_id,
+            honor_client_secret,
+            honor_token_url,
+            honor_url,
             sms_gateway,
             sms_url,
             sms_access_key_id,
@@ -626,6 +657,7 @@ mod tests {
         for flag in [
             "--metrics-token",
             "--hms-app-secret",
+            "--honor-client-secret",
             "--sms-access-key-id",
             "--sms-secret",
             "--xiaomi-app-secret",

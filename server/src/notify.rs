@@ -459,7 +459,8 @@ pub async fn deliver_due(
             Err(PushError::DeadToken(why)) => {
                 report.dead += 1;
                 if s.channel == Channel::Push {
-                    store::forget_token(&mut tx, s.provider, &s.message.token).await?;
+                    store::forget_token(&mut tx, stored_provider(s.provider), &s.message.token)
+                        .await?;
                 }
                 ("dead", why.clone())
             }
@@ -598,17 +599,35 @@ async fn load_notifications(
 
 type Devices = HashMap<String, Vec<(String, &'static str, String)>>;
 
+/// The provider that sends to a device registered with `provider` on `platform`: Huawei's
+/// Push Kit speaks HMS v1 to Android phones and v3 (`harmony`) to HarmonyOS NEXT ones.
+pub fn provider_for(provider: &str, platform: &str) -> Option<&'static str> {
+    Some(match (provider, platform) {
+        ("fcm", _) => "fcm",
+        ("apns", _) => "apns",
+        ("hms", "harmony") => "harmony",
+        ("hms", _) => "hms",
+        ("honor", _) => "honor",
+        ("xiaomi", _) => "xiaomi",
+        ("oppo", _) => "oppo",
+        ("vivo", _) => "vivo",
+        _ => return None,
+    })
+}
+
+/// The devices' `provider` column of a provider's name (the inverse of [`provider_for`]).
+fn stored_provider(name: &'static str) -> &'static str {
+    match name {
+        "harmony" => "hms",
+        other => other,
+    }
+}
+
 async fn load_devices(state: &AppState, users: &[String]) -> Result<Devices, DbError> {
     let mut out: Devices = HashMap::new();
     for t in store::push_targets(&state.db, users).await? {
-        let provider = match t.provider.as_str() {
-            "fcm" => "fcm",
-            "apns" => "apns",
-            "hms" => "hms",
-            "xiaomi" => "xiaomi",
-            "oppo" => "oppo",
-            "vivo" => "vivo",
-            _ => continue,
+        let Some(provider) = provider_for(&t.provider, &t.platform) else {
+            continue;
         };
         out.entry(t.user)
             .or_default()

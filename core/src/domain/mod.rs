@@ -20,6 +20,7 @@ pub mod offer;
 pub mod order;
 pub mod permission;
 pub mod policy;
+pub mod push;
 pub mod rejection;
 pub mod state;
 pub mod text;

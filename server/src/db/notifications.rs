@@ -388,8 +388,11 @@ pub struct PushTarget {
     pub user: String,
     /// The device.
     pub device: String,
-    /// The push service, as stored (`fcm`, `apns`, `hms`).
+    /// The push service, as stored (`fcm`, `apns`, `hms`, `xiaomi`, `oppo`, `vivo`, `honor`).
     pub provider: String,
+    /// The phone's system, as stored (`android`, `ios`, `harmony`): with `hms`, it chooses
+    /// between Push Kit's Android API and its HarmonyOS NEXT one.
+    pub platform: String,
     /// The service's token for it.
     pub token: String,
 }
@@ -400,7 +403,7 @@ pub async fn push_targets(db: &Db, users: &[String]) -> Result<Vec<PushTarget>, 
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT user_id, device, provider, token FROM devices WHERE user_id IN ({}) \
+        "SELECT user_id, device, platform, provider, token FROM devices WHERE user_id IN ({}) \
          ORDER BY user_id, device",
         placeholders(1, users.len())
     );
@@ -412,6 +415,7 @@ pub async fn push_targets(db: &Db, users: &[String]) -> Result<Vec<PushTarget>, 
                 user: r.get_text("user_id")?,
                 device: r.get_text("device")?,
                 provider: r.get_text("provider")?,
+                platform: r.get_text("platform")?,
                 token: r.get_text("token")?,
             })
         })

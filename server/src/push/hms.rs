@@ -8,6 +8,18 @@
 //! `80000000` delivered; `80300007` (every token invalid) or `80100000` naming our token
 //! among the illegal ones, a dead token; HTTP 500, 502, 503 (traffic control) and
 //! `81000001`, later (honouring `Retry-After`).
+//!
+//! Classification: every message says it is a work reminder (工作事项提醒): `android.category`
+//! `WORK` and `android.notification.importance` `NORMAL` (服务与通讯: lock screen, sound,
+//! vibration, no daily cap). Huawei trusts the stated category only once the app holds the
+//! self-classification right (自分类权益, applied for in AppGallery Connect › Push Kit);
+//! without it Huawei's own classifier decides, and what it calls marketing (资讯营销) is
+//! shown silently and capped at a few a day. Sources: Huawei's message classification
+//! standard (消息分类标准) and the v1 send API,
+//! <https://developer.huawei.com/consumer/cn/doc/HMSCore-Guides/message-classification-0000001149358835>,
+//! <https://developer.huawei.com/consumer/cn/doc/HMSCore-References/https-send-api-0000001050986197>,
+//! and the same two fields as Aliyun EMAS passes them to Huawei's channel,
+//! <https://help.aliyun.com/document_detail/613940.html>.
 
 use std::time::Duration;
 
@@ -21,6 +33,9 @@ pub const TOKEN_URL: &str = "https://oauth-login.cloud.huawei.com/oauth2/v3/toke
 
 /// Huawei's push endpoint.
 pub const BASE_URL: &str = "https://push-api.cloud.huawei.com";
+
+/// The message classification Duban's notices carry (工作事项提醒).
+pub const CATEGORY: &str = "WORK";
 
 /// The app's credentials from AppGallery Connect.
 #[derive(Clone, Debug, Deserialize)]
@@ -72,10 +87,12 @@ impl Hms {
                 "data": serde_json::to_string(&message.data).unwrap_or_default(),
                 "android": {
                     "urgency": if message.urgent { "HIGH" } else { "NORMAL" },
+                    "category": CATEGORY,
                     "notification": {
                         "title": message.title,
                         "body": message.body,
-                        "click_action": {"type": 3}
+                        "click_action": {"type": 3},
+                        "importance": "NORMAL"
                     }
                 },
                 "token": [message.token]

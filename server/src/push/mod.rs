@@ -4,7 +4,10 @@
 //!
 //! - [`fcm`]: Firebase Cloud Messaging HTTP v1, authenticated with an OAuth2 access token
 //!   from a service account's RS256-signed JWT, cached until shortly before it expires;
-//! - [`hms`]: Huawei HMS Push Kit v1, authenticated with OAuth2 client credentials;
+//! - [`hms`]: Huawei HMS Push Kit v1 (Android), authenticated with OAuth2 client credentials;
+//! - [`harmony`]: Huawei Push Kit v3 (HarmonyOS NEXT), authenticated with a PS256 JWT the
+//!   server signs with its service account key;
+//! - [`honor`]: Honor Push, authenticated with OAuth2 client credentials;
 //! - [`apns`]: Apple's APNs over HTTP/2 with an ES256 provider token;
 //! - [`xiaomi`]: Xiaomi's MiPush server API (`key=` AppSecret header);
 //! - [`oppo`]: OPPO PUSH (OPUSH) server API, with a SHA-256-signed auth token;
@@ -20,12 +23,14 @@
 
 pub mod apns;
 pub mod fcm;
+pub mod harmony;
 pub mod hms;
+pub mod honor;
 pub mod oppo;
 pub mod sms;
+pub mod tc3;
 pub mod vivo;
 pub mod xiaomi;
-pub mod tc3;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -296,7 +301,7 @@ pub struct Providers {
     pub fcm: Option<Arc<dyn Provider>>,
     /// Apple Push Notification service.
     pub apns: Option<Arc<dyn Provider>>,
-    /// Huawei Push Kit.
+    /// Huawei Push Kit v1 (Android phones with HMS Core).
     pub hms: Option<Arc<dyn Provider>>,
     /// Xiaomi push (MiPush).
     pub xiaomi: Option<Arc<dyn Provider>>,
@@ -304,12 +309,16 @@ pub struct Providers {
     pub oppo: Option<Arc<dyn Provider>>,
     /// vivo push.
     pub vivo: Option<Arc<dyn Provider>>,
+    /// Huawei Push Kit v3 (HarmonyOS NEXT; devices registered as `hms` on `harmony`).
+    pub harmony: Option<Arc<dyn Provider>>,
+    /// Honor Push.
+    pub honor: Option<Arc<dyn Provider>>,
     /// The SMS gateway.
     pub sms: Option<Arc<dyn Provider>>,
 }
 
 impl Providers {
-    /// The provider of a device's `provider` column (`fcm`, `apns`, `hms`, `xiaomi`, `oppo`,
+    /// The provider of a name (`fcm`, `apns`, `hms`, `harmony`, `honor`, `xiaomi`, `oppo`,
     /// `vivo`) or `sms`.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
         match name {
@@ -319,6 +328,8 @@ impl Providers {
             "xiaomi" => self.xiaomi.as_ref(),
             "oppo" => self.oppo.as_ref(),
             "vivo" => self.vivo.as_ref(),
+            "harmony" => self.harmony.as_ref(),
+            "honor" => self.honor.as_ref(),
             "sms" => self.sms.as_ref(),
             _ => None,
         }
@@ -333,6 +344,8 @@ impl Providers {
             ("xiaomi", &self.xiaomi),
             ("oppo", &self.oppo),
             ("vivo", &self.vivo),
+            ("harmony", &self.harmony),
+            ("honor", &self.honor),
             ("sms", &self.sms),
         ]
         .into_iter()
@@ -421,6 +434,25 @@ impl Providers {
             };
             let url = s.vivo_url.as_deref().unwrap_or(vivo::BASE_URL);
             out.vivo = Some(Arc::new(vivo::Vivo::new(app, url, http.clone())));
+        }
+        if let Some(path) = &s.harmony_service_account {
+            let account =
+                harmony::ServiceAccount::from_json(&read(path, "Push Kit service account")?)?;
+            let url = s.harmony_url.as_deref().unwrap_or(harmony::BASE_URL);
+            out.harmony = Some(Arc::new(harmony::Harmony::new(account, url, http.clone())?));
+        }
+        if let Some(id) = &s.honor_app_id {
+            let app = honor::HonorApp {
+                app_id: id.clone(),
+                client_id: setting(&s.honor_client_id, "honor_client_id")?.to_owned(),
+                client_secret: setting(&s.honor_client_secret, "honor_client_secret")?.to_owned(),
+            };
+            out.honor = Some(Arc::new(honor::Honor::new(
+                app,
+                s.honor_token_url.as_deref().unwrap_or(honor::TOKEN_URL),
+                s.honor_url.as_deref().unwrap_or(honor::BASE_URL),
+                http.clone(),
+            )));
         }
         if let Some(kind) = &s.sms_gateway {
             let gateway = match kind.as_str() {

@@ -24,6 +24,7 @@ mod matrix;
 mod notify;
 mod openapi;
 mod push;
+mod push_harmony;
 mod push_vendors;
 mod query;
 mod replicas;

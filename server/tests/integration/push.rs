@@ -324,14 +324,14 @@ async fn dead_tokens_busy_answers_and_refusals_are_told_apart() {
 
 /// What the fake HMS saw: token requests (as forms) and sends (bearer, body).
 #[derive(Default)]
-struct HmsSeen {
+pub struct HmsSeen {
     token_forms: Vec<String>,
     sends: Vec<(String, Value)>,
     valid: Vec<String>,
     busy_once: bool,
 }
 
-type HmsShared = Arc<Mutex<HmsSeen>>;
+pub type HmsShared = Arc<Mutex<HmsSeen>>;
 
 fn hms_answer(status: StatusCode, code: &str, msg: &str) -> Response {
     (
@@ -396,7 +396,7 @@ async fn hms_send(
     }
 }
 
-async fn fake_hms() -> (String, HmsShared) {
+pub async fn fake_hms() -> (String, HmsShared) {
     let seen: HmsShared = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -408,7 +408,7 @@ async fn fake_hms() -> (String, HmsShared) {
     (base, seen)
 }
 
-fn hms(base: &str, secret: &str) -> Hms {
+pub fn hms(base: &str, secret: &str) -> Hms {
     Hms::new(
         HmsApp {
             app_id: "107654321".into(),
@@ -420,7 +420,7 @@ fn hms(base: &str, secret: &str) -> Hms {
     )
 }
 
-fn hms_snapshot(seen: &HmsShared) -> (Vec<String>, Vec<(String, Value)>) {
+pub fn hms_snapshot(seen: &HmsShared) -> (Vec<String>, Vec<(String, Value)>) {
     let s = seen.lock().unwrap();
     (s.token_forms.clone(), s.sends.clone())
 }
@@ -440,6 +440,13 @@ async fn hms_signs_in_with_client_credentials_and_sends_the_v1_shape() {
     assert_eq!(body["validate_only"], false);
     assert_eq!(body["message"]["token"], json!(["phone-1"]));
     assert_eq!(body["message"]["android"]["urgency"], "HIGH");
+    // Classified as a work reminder (工作事项提醒), a service message (服务与通讯).
+    assert_eq!(body["message"]["android"]["category"], "WORK");
+    assert_eq!(
+        body["message"]["android"]["notification"]["importance"],
+        "NORMAL"
+    );
+    assert_eq!(sends[1].1["message"]["android"]["category"], "WORK");
     assert_eq!(
         body["message"]["android"]["notification"]["title"],
         "督办提醒"

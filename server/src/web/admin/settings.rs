@@ -1442,7 +1442,8 @@ async fn calendar_notice(
 /// and its recent outcomes.
 struct ProviderLine {
     name: String,
-    /// The provider's code (`fcm`, `apns`, `hms`, `sms`), as the settings and devices name it.
+    /// The provider's code (`fcm`, `apns`, `hms`, `harmony`, `honor`, `sms`), as the settings
+    /// and deliveries name it.
     code: &'static str,
     configured: bool,
     settings: Vec<(String, String)>,
@@ -1507,6 +1508,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
     let p = &state.config.push;
     let secrets: Vec<&str> = [
         p.hms_app_secret.as_deref(),
+        p.honor_client_secret.as_deref(),
         p.sms_secret.as_deref(),
         p.sms_access_key_id.as_deref(),
         p.xiaomi_app_secret.as_deref(),
@@ -1518,7 +1520,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
     .collect();
     let path = |v: &Option<std::path::PathBuf>| v.as_ref().map(|p| p.display().to_string());
     let s = |k: &str, v: Option<String>| v.map(|v| (i18n::t(&format!("config-setting-{k}")), v));
-    let configured: [(&str, bool, Vec<Setting>); 7] = [
+    let configured: [(&str, bool, Vec<Setting>); 9] = [
         (
             "fcm",
             p.fcm_service_account.is_some(),
@@ -1584,6 +1586,27 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
                 s("category", p.vivo_category.clone()),
                 s("url", p.vivo_url.clone()),
                 p.vivo_app_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
+        (
+            "harmony",
+            p.harmony_service_account.is_some(),
+            vec![
+                s("service-account", path(&p.harmony_service_account)),
+                s("url", p.harmony_url.clone()),
+            ],
+        ),
+        (
+            "honor",
+            p.honor_app_id.is_some(),
+            vec![
+                s("app-id", p.honor_app_id.clone()),
+                s("client-id", p.honor_client_id.clone()),
+                s("url", p.honor_url.clone()),
+                s("token-url", p.honor_token_url.clone()),
+                p.honor_client_secret
                     .as_ref()
                     .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
             ],

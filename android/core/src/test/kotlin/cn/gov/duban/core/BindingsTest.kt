@@ -26,6 +26,7 @@ import uniffi.duban_ffi.SyncStatus
 import uniffi.duban_ffi.Urgency
 import uniffi.duban_ffi.composeReply
 import uniffi.duban_ffi.dutyName
+import uniffi.duban_ffi.pushProviderFor
 import uniffi.duban_ffi.reportKindName
 import uniffi.duban_ffi.reportStatusName
 import uniffi.duban_ffi.roleName
@@ -589,6 +590,17 @@ fun main() {
 
         check("a push token is registered for the signed-in phone") {
             phone(server, "staff-wjj").registerPush("harmony", "hms", "IQAAAACy0kYbAAC1Xq", "1.0.0")
+        }
+
+        check("the phone's maker chooses its push channel, and the server takes it") {
+            val all = listOf("fcm", "hms", "honor", "xiaomi", "oppo", "vivo")
+            val redmi = pushProviderFor("Xiaomi", "Redmi", true, false, all)
+            expect(redmi == "xiaomi") { "a Redmi got $redmi" }
+            expect(pushProviderFor("vivo", "iQOO", false, false, all) == "vivo") { "iQOO" }
+            expect(pushProviderFor("HONOR", "HONOR", false, false, all) == "honor") { "Honor" }
+            expect(pushProviderFor("samsung", "samsung", true, false, listOf("fcm")) == "fcm") { "samsung" }
+            expect(pushProviderFor("vivo", "vivo", false, false, listOf("fcm")) == null) { "no channel" }
+            phone(server, "staff-wjj").registerPush("android", redmi!!, "Xm7Qk2/regid+abc", "1.0.0")
         }
     } finally {
         server.stop()

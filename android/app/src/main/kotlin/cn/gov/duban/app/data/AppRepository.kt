@@ -125,7 +125,7 @@ class AppRepository(
     /** Turns a photo into evidence (the core's pipeline: upright, resized, watermarked). */
     suspend fun attachPhoto(jpeg: ByteArray, capture: Capture): Evidence = core.photo(jpeg, capture)
 
-    /** Registers this phone's push token (`fcm` or `hms`) for the signed-in person. */
+    /** Registers this phone's push token (`fcm`, `hms`, `honor`, `xiaomi`, `oppo`, `vivo`) for the signed-in person. */
     suspend fun registerPush(provider: String, token: String, appVersion: String) {
         try {
             app.registerPush("android", provider, token, appVersion)

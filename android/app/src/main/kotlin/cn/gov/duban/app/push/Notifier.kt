@@ -39,7 +39,7 @@ object Notifier {
     }
 
     /**
-     * A push that reached the app (FCM or HMS, in the foreground or as a data message): syncs
+     * A push that reached the app (FCM, HMS or a maker's channel, in the foreground or as a data message): syncs
      * once and shows it. [data] is the server's payload (`task`, `notification`, `kind`); [title]
      * and [body] come in the language the person chose in Duban (the server picks it).
      */
@@ -52,6 +52,16 @@ object Notifier {
             body = body.orEmpty(),
             task = data["task"],
         )
+    }
+
+    /**
+     * A notification the system showed for a maker's channel (Xiaomi, vivo) was tapped: the
+     * system opens the app as the server's message asks; here the data is brought up to date
+     * with one sync. [data] is the server's payload (`task`, `notification`, `kind`).
+     */
+    @Suppress("UNUSED_PARAMETER")
+    fun tapped(context: Context, data: Map<String, String>) {
+        SyncWorker.enqueueOnce(context)
     }
 
     /** Shows one notification; [id] (the server's notification id) keeps a resend single. */

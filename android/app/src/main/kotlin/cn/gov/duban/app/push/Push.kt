@@ -3,6 +3,7 @@
 package cn.gov.duban.app.push
 
 import android.content.Context
+import android.os.Build
 import androidx.work.BackoffPolicy
 import androidx.work.Constraints
 import androidx.work.CoroutineWorker
@@ -16,46 +17,83 @@ import cn.gov.duban.app.BuildConfig
 import cn.gov.duban.app.duban
 import com.google.android.gms.common.GoogleApiAvailability
 import com.google.firebase.messaging.FirebaseMessaging
+import com.hihonor.push.sdk.HonorPushCallback
+import com.hihonor.push.sdk.HonorPushClient
 import com.huawei.hms.aaid.HmsInstanceId
 import com.huawei.hms.api.HuaweiApiAvailability
 import java.util.concurrent.TimeUnit
+import kotlin.coroutines.resume
+import kotlin.coroutines.resumeWithException
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlinx.coroutines.tasks.await
 import kotlinx.coroutines.withContext
 import uniffi.duban_ffi.DubanException
+import uniffi.duban_ffi.pushProviderFor
 import com.google.android.gms.common.ConnectionResult as GmsResult
 import com.huawei.hms.api.ConnectionResult as HmsResult
 
-/** A push service, by the code the server knows it by. */
+/**
+ * A push service, by the code the server knows it by. Which one a phone uses is the core's
+ * rule (`pushProviderFor`): the maker's own channel (Huawei and HarmonyOS → HMS, Honor,
+ * Xiaomi/Redmi/POCO, OPPO/OnePlus/realme, vivo/iQOO), else FCM where Google Play services run.
+ */
 enum class PushProvider(val code: String) {
     /** Firebase Cloud Messaging: phones with Google Play services. */
     Fcm("fcm"),
 
-    /** HMS Push Kit: Huawei phones, which in China mostly lack Google Play services. */
+    /** HMS Push Kit: Huawei phones (and HarmonyOS 2–4), which in China lack Google Play services. */
     Hms("hms"),
+
+    /** Honor Push: Honor phones on MagicOS (no HMS Core since 2024). */
+    Honor("honor"),
+
+    /** Xiaomi Push: Xiaomi, Redmi and POCO phones (the SDK is an AAR in app/libs: README.md). */
+    Xiaomi("xiaomi"),
+
+    /** OPPO Push: OPPO, OnePlus and realme phones (the SDK is an AAR in app/libs). */
+    Oppo("oppo"),
+
+    /** vivo Push: vivo and iQOO phones (the SDK is an AAR in app/libs). */
+    Vivo("vivo"),
     ;
 
-    /** The current token; none when the service hands it over later (onNewToken). */
+    /**
+     * The current token; none when the service hands it over later (onNewToken, or a
+     * vendor's receiver, which calls [Push.tokenChanged]).
+     */
     suspend fun token(context: Context): String? = when (this) {
         Fcm -> FirebaseMessaging.getInstance().token.await()
         Hms -> withContext(Dispatchers.IO) {
             // Blocking, and never on the main thread.
             HmsInstanceId.getInstance(context).getToken(BuildConfig.HMS_APP_ID, HMS_SCOPE)
         }
+        Honor -> honorToken(context)
+        Xiaomi, Oppo, Vivo -> VendorChannel.of(this)?.start(context.applicationContext)
     }?.takeIf { it.isNotEmpty() }
 
     companion object {
         private const val HMS_SCOPE = "HCM"
 
+        /** The provider of a code the core chose. */
+        fun of(code: String?): PushProvider? = entries.firstOrNull { it.code == code }
+
         /**
-         * The service for this phone: FCM where Google Play services are available, else
-         * HMS; none when neither is configured in this build (the in-app inbox and SMS still
-         * reach the person).
+         * The service for this phone, among those this build has and this phone can use;
+         * none when there is none (the in-app inbox, the periodic sync and SMS still reach
+         * the person).
          */
-        fun choose(context: Context): PushProvider? = when {
-            BuildConfig.FCM_CONFIGURED && googleServices(context) -> Fcm
-            BuildConfig.HMS_CONFIGURED && huaweiServices(context) -> Hms
-            else -> null
+        fun choose(context: Context): PushProvider? {
+            val google = BuildConfig.FCM_CONFIGURED && googleServices(context)
+            val usable = buildList {
+                if (google) add(Fcm.code)
+                if (BuildConfig.HMS_CONFIGURED && huaweiServices(context)) add(Hms.code)
+                if (BuildConfig.HONOR_CONFIGURED && honorServices(context)) add(Honor.code)
+                for (p in listOf(Xiaomi, Oppo, Vivo)) {
+                    if (VendorChannel.of(p)?.supported(context) == true) add(p.code)
+                }
+            }
+            return of(pushProviderFor(Build.MANUFACTURER.orEmpty(), Build.BRAND.orEmpty(), google, harmonyOs(), usable))
         }
 
         private fun googleServices(context: Context): Boolean = runCatching {
@@ -65,6 +103,35 @@ enum class PushProvider(val code: String) {
         private fun huaweiServices(context: Context): Boolean = runCatching {
             HuaweiApiAvailability.getInstance().isHuaweiMobileServicesAvailable(context) == HmsResult.SUCCESS
         }.getOrDefault(false)
+
+        private fun honorServices(context: Context): Boolean = runCatching {
+            HonorPushClient.getInstance().checkSupportHonorPush(context)
+        }.getOrDefault(false)
+
+        /**
+         * HarmonyOS 2–4 (Android-compatible, with HMS Core): its `BuildEx.getOsBrand()` says
+         * `harmony`. HarmonyOS NEXT does not run this app.
+         */
+        private fun harmonyOs(): Boolean = runCatching {
+            val buildEx = Class.forName("com.huawei.system.BuildEx")
+            buildEx.getMethod("getOsBrand").invoke(null) == "harmony"
+        }.getOrDefault(false)
+
+        /** Honor's token, asked for after the SDK is initialised (asynchronous in the SDK). */
+        private suspend fun honorToken(context: Context): String? {
+            HonorPushClient.getInstance().init(context.applicationContext, true)
+            return suspendCancellableCoroutine { done ->
+                HonorPushClient.getInstance().getPushToken(object : HonorPushCallback<String> {
+                    override fun onSuccess(token: String?) {
+                        if (done.isActive) done.resume(token)
+                    }
+
+                    override fun onFailure(code: Int, message: String?) {
+                        if (done.isActive) done.resumeWithException(IllegalStateException("Honor Push $code"))
+                    }
+                })
+            }
+        }
     }
 }
 
@@ -86,7 +153,7 @@ class PushWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
     override suspend fun doWork(): Result {
         val provider = PushProvider.choose(applicationContext) ?: return Result.success()
         val from = inputData.getString(KEY_PROVIDER)
-        // A token of a service this phone does not use (both SDKs are in the app).
+        // A token of a service this phone does not use (several SDKs are in the app).
         if (from != null && from != provider.code) return Result.success()
         val token = inputData.getString(KEY_TOKEN)
             ?: try {
