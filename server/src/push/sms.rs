@@ -85,10 +85,7 @@ pub fn webhook_signature(secret: &str, body: &[u8]) -> String {
 }
 
 fn later(e: reqwest::Error) -> PushError {
-    PushError::Retry {
-        after: None,
-        reason: format!("SMS gateway: {e}"),
-    }
+    super::unreachable("SMS gateway", &e)
 }
 
 impl Sms {

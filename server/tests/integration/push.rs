@@ -742,6 +742,7 @@ fn apns(base: &str) -> Apns {
             topic: "cn.gov.qinghe.duban".into(),
         },
         base,
+        reqwest::Client::builder(),
     )
     .expect("provider")
 }
