@@ -16,9 +16,13 @@
 //!   and records each send to each device or number once (`deliveries`): a retried job
 //!   skips what already went out. A dead token removes the device; a busy service sends the
 //!   job back with its `Retry-After`.
+//! - **Voice.** The last step for 特急 (`voice_after_minutes`): a notice still unread is
+//!   spoken to the person's mobile number by the `voice` provider (a TTS template whose
+//!   short variables are the item's number, spelled for speech, and the kind of notice);
+//!   the call's id, or why it could not be placed, is its delivery record.
 //! - **Language.** A notification row keeps the sentence in both languages (the phones read
-//!   either); what is pushed or sent by SMS is in its recipient's language alone (their
-//!   `users.locale`, else zh-CN).
+//!   either); what is pushed, sent by SMS or spoken is in its recipient's language alone
+//!   (their `users.locale`, else zh-CN).
 //! - **Receipts.** Reading in the app or on the web marks the notification read (by id or by
 //!   the event it came from), which stops the climb.
 
@@ -40,7 +44,7 @@ use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::jobs;
 use crate::org::{actor_of, to_json, Org};
-use crate::push::{Message, Providers, PushError};
+use crate::push::{voice, Message, Providers, PushError};
 use crate::AppState;
 
 /// The job kind of a push or SMS step.
@@ -205,6 +209,41 @@ fn message(n: &Outbound, id: &str, token: String) -> Message {
     }
 }
 
+/// The voice call of a notification, in its recipient's language: the TTS template's
+/// variables (`number`, the item's number spelled for speech; `kind`, what the notice is
+/// about, a few words) and the language that picks the template.
+fn voice_message(n: &Outbound, id: &str, number: &str, phone: String) -> Message {
+    let lang = n
+        .locale
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_default();
+    let english = lang == Lang::En;
+    // `{"new_duty":"receive"}` is a new duty; the others are plain codes (`urged`).
+    let kind = if n.kind.starts_with("{\"new_duty\"") {
+        "new_duty"
+    } else {
+        n.kind.as_str()
+    };
+    let kind = lang.t(&format!("voice-kind-{kind}"));
+    let data = BTreeMap::from([
+        ("number".to_owned(), voice::spoken_number(number, english)),
+        ("kind".to_owned(), kind),
+        (
+            voice::LANG.to_owned(),
+            if english { "en" } else { "zh-CN" }.to_owned(),
+        ),
+    ]);
+    Message {
+        token: phone,
+        title: String::new(),
+        body: String::new(),
+        data,
+        urgent: true,
+        collapse_id: Some(id.to_owned()),
+    }
+}
+
 /// One pass at `now`: claims up to [`BATCH`] due jobs and delivers them; counts the
 /// outcomes in the metrics (`duban_deliveries_total`).
 pub async fn deliver_due(
@@ -244,6 +283,13 @@ pub async fn deliver_due(
     };
     let devices = load_devices(state, &users).await?;
     let done = load_done(state, &ids).await?;
+    // The items' numbers, which a voice call reads out.
+    let numbers = if steps.iter().flatten().any(|s| s.channel == Channel::Voice) {
+        let tasks: HashSet<String> = notes.values().map(|n| n.task.clone()).collect();
+        store::task_numbers(&state.db, &tasks.into_iter().collect::<Vec<_>>()).await?
+    } else {
+        HashMap::new()
+    };
 
     // The notifications and channels that reached someone already (a retried job).
     let done_steps: HashSet<(&str, Channel)> =
@@ -267,13 +313,20 @@ pub async fn deliver_due(
                     .flatten()
                     .map(|(device, provider, token)| (device.clone(), *provider, token.clone()))
                     .collect(),
-                Channel::Sms => n
+                Channel::Sms | Channel::Voice => n
                     .phone
                     .iter()
-                    .map(|p| (p.clone(), "sms", p.clone()))
+                    .map(|p| {
+                        let provider = if step.channel == Channel::Voice {
+                            "voice"
+                        } else {
+                            "sms"
+                        };
+                        (p.clone(), provider, p.clone())
+                    })
                     .collect(),
-                // Filled in by the work-app and voice providers.
-                Channel::Inbox | Channel::Work | Channel::Voice => Vec::new(),
+                // Filled in by the work-app providers.
+                Channel::Inbox | Channel::Work => Vec::new(),
             };
             let before = sends.len();
             for (target, provider, address) in targets {
@@ -287,7 +340,12 @@ pub async fn deliver_due(
                     channel: step.channel,
                     target,
                     provider,
-                    message: message(n, id, address),
+                    message: if step.channel == Channel::Voice {
+                        let number = numbers.get(&n.task).map_or("", String::as_str);
+                        voice_message(n, id, number, address)
+                    } else {
+                        message(n, id, address)
+                    },
                 });
             }
             if sends.len() == before && !done_steps.contains(&(id.as_str(), step.channel)) {

@@ -423,6 +423,26 @@ pub async fn delivered(db: &Db, ids: &[String]) -> Result<Vec<(String, Channel, 
     Ok(out)
 }
 
+/// The human numbers of these items (`督〔2026〕17号`; empty if an item has none), by item id:
+/// what a voice call reads out.
+pub async fn task_numbers(
+    db: &Db,
+    tasks: &[String],
+) -> Result<std::collections::HashMap<String, String>, DbError> {
+    if tasks.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let sql = format!(
+        "SELECT id, number FROM tasks WHERE id IN ({})",
+        placeholders(1, tasks.len())
+    );
+    db.rows(&sql, tasks.iter().map(Val::from).collect())
+        .await?
+        .iter()
+        .map(|r| Ok((r.get_text("id")?, r.get_text("number")?)))
+        .collect()
+}
+
 /// One send of a notification to a device or number.
 #[derive(Clone, Debug)]
 pub struct NewDelivery<'a> {

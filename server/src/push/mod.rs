@@ -201,7 +201,7 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 
 /// How many certificates the system's store (`/etc/ssl/certs`, `SSL_CERT_FILE`,
 /// `SSL_CERT_DIR`; the platform store on macOS and Windows) holds, read once.
-fn system_roots() -> usize {
+pub fn system_roots() -> usize {
     static COUNT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *COUNT.get_or_init(|| {
         let found = rustls_native_certs::load_native_certs();

@@ -1450,6 +1450,8 @@ struct ProviderLine {
 struct DeliveryPage {
     chrome: Chrome,
     providers: Vec<ProviderLine>,
+    /// The outbound network's settings (trust and proxy), as the page names them.
+    outbound: Vec<(String, String)>,
 }
 
 /// A provider's setting as the page names it and its value, if set.
@@ -1470,13 +1472,15 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
         p.hms_app_secret.as_deref(),
         p.sms_secret.as_deref(),
         p.sms_access_key_id.as_deref(),
+        p.voice_secret.as_deref(),
+        p.voice_access_key_id.as_deref(),
     ]
     .into_iter()
     .flatten()
     .collect();
     let path = |v: &Option<std::path::PathBuf>| v.as_ref().map(|p| p.display().to_string());
     let s = |k: &str, v: Option<String>| v.map(|v| (i18n::t(&format!("config-setting-{k}")), v));
-    let configured: [(&str, bool, Vec<Setting>); 4] = [
+    let configured: [(&str, bool, Vec<Setting>); 5] = [
         (
             "fcm",
             p.fcm_service_account.is_some(),
@@ -1521,6 +1525,21 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
                     .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
             ],
         ),
+        (
+            "voice",
+            p.voice_gateway.is_some(),
+            vec![
+                s("voice-gateway", p.voice_gateway.clone()),
+                s("url", p.voice_url.clone()),
+                s("show-number", p.voice_show_number.clone()),
+                s("tts-code", p.voice_tts_code.clone()),
+                s("tts-code-en", p.voice_tts_code_en.clone()),
+                s("play-times", p.voice_play_times.map(|n| n.to_string())),
+                p.voice_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
     ];
     let now = state.clock.now();
     let since = (now - Duration::hours(24)).timestamp_millis();
@@ -1557,6 +1576,49 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
             failed_24h: o.failed_since,
         });
     }
+    let roots = crate::push::system_roots();
+    let outbound = [
+        Some((
+            i18n::t("voice-outbound-system-store"),
+            if roots > 0 {
+                i18n::t_args("voice-outbound-system-store-value", &[("n", &roots)])
+            } else {
+                i18n::t("voice-outbound-system-store-empty")
+            },
+        )),
+        path(&p.ca_bundle).map(|v| (i18n::t("voice-outbound-ca-bundle"), v)),
+        Some((
+            i18n::t("voice-outbound-proxy"),
+            p.proxy
+                .as_deref()
+                .map(|u| redact_userinfo(u))
+                .unwrap_or_else(|| i18n::t("voice-outbound-proxy-env")),
+        )),
+        p.no_proxy
+            .clone()
+            .map(|v| (i18n::t("voice-outbound-no-proxy"), v)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let chrome = chrome(&state, &session, "/admin/delivery");
-    page(StatusCode::OK, &DeliveryPage { chrome, providers })
+    page(
+        StatusCode::OK,
+        &DeliveryPage {
+            chrome,
+            providers,
+            outbound,
+        },
+    )
+}
+
+/// A proxy URL without its password (`http://user:•••@host:port`).
+fn redact_userinfo(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("•••"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
 }

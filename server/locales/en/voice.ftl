@@ -1,0 +1,32 @@
+# The voice call (the last step for 特急) and the outbound network: what the TTS template
+# reads as the kind of notice (a few words), and the administrators' page.
+voice-kind-new_duty = a new task for you
+voice-kind-urged = an urging
+voice-kind-escalated = an escalation
+voice-kind-instructed = a leader's instruction
+voice-kind-returned = work returned for rework
+voice-kind-report_returned = a progress report returned
+voice-kind-request_decided = a request decided
+voice-kind-revoked = an item revoked
+voice-kind-rated = a leader's rating
+voice-kind-accepted = work accepted
+voice-kind-reply = a reply
+voice-kind-report_requested = a progress report due
+voice-kind-reminded = a deadline reminder
+voice-kind-urgent_order = an urgent work order
+config-provider-voice = Voice call
+config-setting-voice-gateway = Voice service
+config-setting-show-number = Display number
+config-setting-tts-code = Voice template (Chinese)
+config-setting-tts-code-en = Voice template (English)
+config-setting-play-times = Plays per call
+voice-outbound-title = Outbound network
+voice-outbound-about = The certificates and proxy the server uses to reach push, SMS, voice and other outside services.
+voice-outbound-system-store = System certificate store
+voice-outbound-system-store-value = { $n } root certificates read
+voice-outbound-system-store-empty = The system store is empty; the built-in roots are used
+voice-outbound-ca-bundle = Extra certificate file
+voice-outbound-proxy = Proxy
+voice-outbound-no-proxy = Hosts reached without the proxy
+voice-outbound-proxy-env = Not set (HTTPS_PROXY from the environment, if any)
+voice-outcome-dead = Number cannot be called

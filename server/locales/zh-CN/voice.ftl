@@ -1,0 +1,32 @@
+# The voice call (the last step for 特急) and the outbound network: what the TTS template
+# reads as the kind of notice (a few words, no brackets), and the administrators' page.
+voice-kind-new_duty = 新的待办事项
+voice-kind-urged = 催办
+voice-kind-escalated = 督办升级
+voice-kind-instructed = 领导批示
+voice-kind-returned = 退回重办
+voice-kind-report_returned = 进展报告被退回
+voice-kind-request_decided = 申请已处理
+voice-kind-revoked = 事项已撤销
+voice-kind-rated = 领导评价
+voice-kind-accepted = 验收通过
+voice-kind-reply = 回复
+voice-kind-report_requested = 需报送进展
+voice-kind-reminded = 到期提醒
+voice-kind-urgent_order = 紧急工单
+config-provider-voice = 语音电话
+config-setting-voice-gateway = 语音服务商
+config-setting-show-number = 外显号码
+config-setting-tts-code = 语音模板(中文)
+config-setting-tts-code-en = 语音模板(英文)
+config-setting-play-times = 每通播放次数
+voice-outbound-title = 出站网络
+voice-outbound-about = 服务器访问推送、短信、语音等外部服务时使用的证书与代理。
+voice-outbound-system-store = 系统证书库
+voice-outbound-system-store-value = 已读取 { $n } 个根证书
+voice-outbound-system-store-empty = 系统证书库为空,使用内置根证书
+voice-outbound-ca-bundle = 附加证书文件
+voice-outbound-proxy = 代理
+voice-outbound-no-proxy = 不经代理的主机
+voice-outbound-proxy-env = 未设置(使用环境变量 HTTPS_PROXY,如有)
+voice-outcome-dead = 号码无法呼叫
