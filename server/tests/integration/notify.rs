@@ -26,7 +26,7 @@ async fn providers() -> (Providers, crate::push::Shared, SmsSeen) {
     (p, fcm_seen, sms_seen)
 }
 
-type SmsSeen = Arc<std::sync::Mutex<Vec<std::collections::BTreeMap<String, String>>>>;
+pub(crate) type SmsSeen = Arc<std::sync::Mutex<Vec<std::collections::BTreeMap<String, String>>>>;
 
 /// A phone registered for a person, straight into the table (the API is `devices.rs`'s).
 async fn add_device(s: &Server, user: UserId, device: &str, token: &str) {
@@ -46,7 +46,7 @@ async fn add_device(s: &Server, user: UserId, device: &str, token: &str) {
 }
 
 /// Changes the organisation's policy through the admin API.
-async fn set_policy(s: &Server, change: impl FnOnce(&mut Value)) {
+pub(crate) async fn set_policy(s: &Server, change: impl FnOnce(&mut Value)) {
     let admin = s.login("admin").await;
     let mut policy = s.get(&admin, "/api/v1/admin/policy").await.expect(200);
     change(&mut policy);
@@ -60,7 +60,7 @@ async fn set_policy(s: &Server, change: impl FnOnce(&mut Value)) {
     .expect(200);
 }
 
-fn urgent(mut register: Value, urgency: &str) -> Value {
+pub(crate) fn urgent(mut register: Value, urgency: &str) -> Value {
     register["command"]["urgency"] = json!(urgency);
     register
 }
@@ -80,12 +80,12 @@ fn fcm_sends(seen: &crate::push::Shared) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn pass(s: &Server, p: &Providers, at: DateTime<Utc>) -> DeliveryReport {
+pub(crate) async fn pass(s: &Server, p: &Providers, at: DateTime<Utc>) -> DeliveryReport {
     deliver_due(&s.state, p, at).await.expect("deliver")
 }
 
 /// No quiet hours (the tests run at any hour of the day).
-fn loud(p: &mut Value) {
+pub(crate) fn loud(p: &mut Value) {
     p["delivery"]["quiet_hours"] = Value::Null;
 }
 

@@ -177,7 +177,7 @@ pub fn provider(base: &str) -> Fcm {
     Fcm::new(account, base, reqwest::Client::new()).expect("provider")
 }
 
-fn message(token: &str, urgent: bool) -> Message {
+pub(crate) fn message(token: &str, urgent: bool) -> Message {
     Message {
         token: token.into(),
         title: "督办提醒".into(),
@@ -324,14 +324,14 @@ async fn dead_tokens_busy_answers_and_refusals_are_told_apart() {
 
 /// What the fake HMS saw: token requests (as forms) and sends (bearer, body).
 #[derive(Default)]
-struct HmsSeen {
+pub(crate) struct HmsSeen {
     token_forms: Vec<String>,
     sends: Vec<(String, Value)>,
     valid: Vec<String>,
     busy_once: bool,
 }
 
-type HmsShared = Arc<Mutex<HmsSeen>>;
+pub(crate) type HmsShared = Arc<Mutex<HmsSeen>>;
 
 fn hms_answer(status: StatusCode, code: &str, msg: &str) -> Response {
     (
@@ -396,7 +396,7 @@ async fn hms_send(
     }
 }
 
-async fn fake_hms() -> (String, HmsShared) {
+pub(crate) async fn fake_hms() -> (String, HmsShared) {
     let seen: HmsShared = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -420,7 +420,7 @@ fn hms(base: &str, secret: &str) -> Hms {
     )
 }
 
-fn hms_snapshot(seen: &HmsShared) -> (Vec<String>, Vec<(String, Value)>) {
+pub(crate) fn hms_snapshot(seen: &HmsShared) -> (Vec<String>, Vec<(String, Value)>) {
     let s = seen.lock().unwrap();
     (s.token_forms.clone(), s.sends.clone())
 }
@@ -497,7 +497,7 @@ async fn hms_tells_dead_tokens_traffic_control_and_refusals_apart() {
 /// The signature an Aliyun RPC endpoint expects, computed here on its own from the query it
 /// received: every parameter but `Signature`, sorted, RFC 3986-encoded, `GET&%2F&…`, HMAC-SHA1
 /// under `secret&`, base64.
-fn aliyun_expected_signature(query: &BTreeMap<String, String>, secret: &str) -> String {
+pub(crate) fn aliyun_expected_signature(query: &BTreeMap<String, String>, secret: &str) -> String {
     use base64::Engine as _;
     use hmac::Mac as _;
     let enc = |s: &str| {
@@ -815,7 +815,8 @@ async fn apns_tells_unregistered_busy_and_refused_apart() {
                 p8: "not a key".into(),
                 topic: "x".into()
             },
-            &base
+            &base,
+            reqwest::Client::builder()
         ),
         Err(PushError::Failed(_))
     ));
