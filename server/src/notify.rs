@@ -19,7 +19,9 @@
 //! - **Voice.** The last step for 特急 (`voice_after_minutes`): a notice still unread is
 //!   spoken to the person's mobile number by the `voice` provider (a TTS template whose
 //!   short variables are the item's number, spelled for speech, and the kind of notice);
-//!   the call's id, or why it could not be placed, is its delivery record.
+//!   the call's id, or why it could not be placed, is its delivery record. Two minutes
+//!   later a [`CALL_RESULT`] job asks the service what became of the call (answered, busy,
+//!   not answered …) and adds it to the record's detail.
 //! - **Language.** A notification row keeps the sentence in both languages (the phones read
 //!   either); what is pushed, sent by SMS or spoken is in its recipient's language alone
 //!   (their `users.locale`, else zh-CN).
@@ -49,6 +51,12 @@ use crate::AppState;
 
 /// The job kind of a push or SMS step.
 pub const DELIVER: &str = "deliver";
+
+/// The job kind that asks the voice service, after a call, what became of it.
+pub const CALL_RESULT: &str = "voice_result";
+
+/// How long after a call is placed its result is first asked for.
+pub const CALL_RESULT_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 
 /// Jobs taken in one pass, at most.
 pub const BATCH: usize = 256;
@@ -149,6 +157,16 @@ pub fn queue(
         jobs::enqueue_in(batch, DELIVER, &payload, Some(&dedupe), at, now);
     }
     rows.len()
+}
+
+/// A [`CALL_RESULT`] job: the call placed for a notification to a number.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CallCheck {
+    notification: String,
+    target: String,
+    call: String,
+    /// When the call was placed (Unix milliseconds).
+    at: i64,
 }
 
 /// What one pass of [`deliver_due`] did.
@@ -259,6 +277,9 @@ pub async fn deliver_due(
     if claimed.is_empty() {
         return Ok(report);
     }
+    // What became of the calls placed a while ago (asked before the transaction).
+    let checked = check_calls(providers, &claimed).await;
+    let asked: HashSet<usize> = checked.iter().map(|(i, ..)| *i).collect();
     // What each job asks; a job no pass understands is set aside at once.
     let mut steps: Vec<Option<Step>> = Vec::with_capacity(claimed.len());
     for job in &claimed {
@@ -406,8 +427,59 @@ pub async fn deliver_due(
             at,
         };
         store::record_delivery(&mut tx, &delivery).await?;
+        if let (Channel::Voice, Ok(call)) = (s.channel, result) {
+            let check = CallCheck {
+                notification: s.notification.clone(),
+                target: s.target.clone(),
+                call: call.clone(),
+                at,
+            };
+            let dedupe = format!("{CALL_RESULT}:{}:{}", s.notification, s.target);
+            jobs::enqueue(
+                &mut tx,
+                CALL_RESULT,
+                &to_json(&check),
+                Some(&dedupe),
+                now + CALL_RESULT_AFTER,
+            )
+            .await?;
+        }
+    }
+    for (i, check, result) in checked {
+        let job = &claimed[i];
+        match result {
+            Ok(Some(end)) => {
+                let detail = format!("{} {end}", check.call);
+                store::set_delivery_detail(
+                    &mut tx,
+                    &check.notification,
+                    Channel::Voice,
+                    &check.target,
+                    &detail,
+                )
+                .await?;
+                jobs::complete_in(&mut tx, &job.id, now).await?;
+            }
+            // Still ringing, or the service is busy: ask again in a minute.
+            Ok(None) => {
+                let wait = Some(Duration::from_secs(60));
+                jobs::fail_in(&mut tx, job, "the call has no result yet", wait, false, now)
+                    .await?;
+            }
+            Err(PushError::Retry { after, reason }) => {
+                jobs::fail_in(&mut tx, job, &reason, after, false, now).await?;
+            }
+            // Not asked again: the call itself is on record already.
+            Err(e) => {
+                tracing::warn!(error = %e, "a call's result could not be asked for");
+                jobs::complete_in(&mut tx, &job.id, now).await?;
+            }
+        }
     }
     for (i, job) in claimed.iter().enumerate() {
+        if job.kind == CALL_RESULT && asked.contains(&i) {
+            continue;
+        }
         if steps[i].is_none() {
             jobs::fail_in(&mut tx, job, "not a deliver job", None, true, now).await?;
         } else if let Some((after, why)) = retry.get(&i) {
@@ -419,6 +491,33 @@ pub async fn deliver_due(
     tx.commit().await?;
     count(state, &report);
     Ok(report)
+}
+
+/// Asks the voice provider about each claimed [`CALL_RESULT`] job's call: (job index, the
+/// call, what became of it). A job that cannot be read, or with no voice provider, counts as
+/// refused.
+async fn check_calls(
+    providers: &Providers,
+    claimed: &[jobs::Job],
+) -> Vec<(usize, CallCheck, Result<Option<String>, PushError>)> {
+    let mut out = Vec::new();
+    for (i, job) in claimed.iter().enumerate() {
+        if job.kind != CALL_RESULT {
+            continue;
+        }
+        let Ok(check) = serde_json::from_str::<CallCheck>(&job.payload) else {
+            continue;
+        };
+        let result = match providers
+            .get("voice")
+            .and_then(|p| p.result(&check.call, check.at))
+        {
+            Some(asked) => asked.await,
+            None => Err(PushError::Failed("no voice provider".into())),
+        };
+        out.push((i, check, result));
+    }
+    out
 }
 
 async fn load_notifications(

@@ -443,6 +443,41 @@ pub async fn task_numbers(
         .collect()
 }
 
+/// Rewrites what a recorded send's `detail` says (a voice call's id, then what became of the
+/// call).
+pub async fn set_delivery_detail(
+    tx: &mut Tx,
+    notification: &str,
+    channel: Channel,
+    target: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    tx.exec(
+        "UPDATE deliveries SET detail = $1 WHERE notification = $2 AND channel = $3 AND target = $4",
+        args![
+            detail.chars().take(500).collect::<String>(),
+            notification,
+            channel.as_str(),
+            target
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The `detail` of `provider`'s latest send that reached the service (for a voice call, its
+/// id and, once known, what became of it).
+pub async fn last_sent_detail(db: &Db, provider: &str) -> Result<Option<String>, DbError> {
+    db.row(
+        "SELECT detail FROM deliveries WHERE provider = $1 AND outcome = 'sent' \
+         ORDER BY at DESC LIMIT 1",
+        args![provider],
+    )
+    .await?
+    .map(|r| r.get_text("detail"))
+    .transpose()
+}
+
 /// One send of a notification to a device or number.
 #[derive(Clone, Debug)]
 pub struct NewDelivery<'a> {

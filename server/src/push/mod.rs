@@ -92,12 +92,23 @@ pub struct Delivered {
 /// The future a provider's send returns.
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Delivered, PushError>> + Send + 'a>>;
 
+/// The future of [`Provider::result`]: what became of a send, once the service knows.
+pub type ResultFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<String>, PushError>> + Send + 'a>>;
+
 /// A push service.
 pub trait Provider: Send + Sync {
     /// The provider's name, e.g. `fcm`.
     fn name(&self) -> &'static str;
     /// Sends one message to one device.
     fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a>;
+    /// For a service whose sends end later (a voice call: answered, busy, not answered),
+    /// asks what became of the send `id` made at `sent_at` (Unix milliseconds): a short
+    /// stable text, or `None` while the service does not know yet. Services whose sends
+    /// end at once answer `None` here (no future).
+    fn result<'a>(&'a self, _id: &'a str, _sent_at: i64) -> Option<ResultFuture<'a>> {
+        None
+    }
 }
 
 /// An OAuth2 access token got by a form POST to a token endpoint (FCM's JWT bearer grant,

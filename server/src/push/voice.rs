@@ -35,6 +35,16 @@
 //! limits); the RPC signature
 //! <https://help.aliyun.com/zh/sdk/product-overview/rpc-mechanism>.
 //!
+//! What became of a call (answered, busy, not answered …) is asked ~2 minutes later with
+//! `QueryCallDetailByCallId` (`CallId`, `ProdId` 11000000300006 for voice notifications,
+//! `QueryDate` the call's time in Unix milliseconds), whose `Data` is a JSON string with the
+//! carrier's `state`: `200000` listened to the end, `200001` hung up before the end,
+//! `200002` busy, `200003` rang but not answered, `200005`/`200007`/`200010`/`200011`/
+//! `200004`/`200012` unreachable (refused, out of area, off, suspended, no such number,
+//! restricted). Sources: QueryCallDetailByCallId
+//! <https://help.aliyun.com/document_detail/393529.html>; the carrier's states (运营商回执错误码)
+//! <https://help.aliyun.com/document_detail/55085.html>.
+//!
 //! The message's `token` is the phone number; its `data` holds the template's variables,
 //! except `lang` (`zh-CN` or `en`), which picks the template; its `collapse_id` is the
 //! notification's id.
@@ -54,6 +64,22 @@ pub const VERSION: &str = "2017-05-25";
 
 /// The `data` key that picks the template's language; not a template variable.
 pub const LANG: &str = "lang";
+
+/// The product id of voice notifications, for `QueryCallDetailByCallId`.
+pub const PROD_ID: &str = "11000000300006";
+
+/// What a call came to, from the carrier's `state`: `answered` (listened to the end),
+/// `hung_up_early`, `busy`, `no_answer`, `unreachable`, or `other`.
+pub fn call_result(state: &str) -> &'static str {
+    match state {
+        "200000" => "answered",
+        "200001" => "hung_up_early",
+        "200002" => "busy",
+        "200003" => "no_answer",
+        "200004" | "200005" | "200007" | "200010" | "200011" | "200012" => "unreachable",
+        _ => "other",
+    }
+}
 
 /// Reads of the text in one call unless set.
 pub const DEFAULT_PLAY_TIMES: u32 = 2;
@@ -115,27 +141,11 @@ impl Voice {
             .filter(|(k, _)| k.as_str() != LANG)
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
-        let mut p: BTreeMap<String, String> = [
-            ("AccessKeyId", a.access_key_id.clone()),
-            ("Action", "SingleCallByTts".into()),
-            ("CalledNumber", message.token.clone()),
-            ("CalledShowNumber", a.show_number.clone()),
-            ("Format", "JSON".into()),
-            ("PlayTimes", a.play_times.clamp(1, 3).to_string()),
-            ("RegionId", "cn-hangzhou".into()),
-            ("SignatureMethod", "HMAC-SHA1".into()),
-            ("SignatureNonce", uuid::Uuid::new_v4().to_string()),
-            ("SignatureVersion", "1.0".into()),
-            (
-                "Timestamp",
-                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            ),
-            ("TtsCode", template.to_owned()),
-            ("Version", VERSION.into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+        let mut p = self.common("SingleCallByTts");
+        p.insert("CalledNumber".into(), message.token.clone());
+        p.insert("CalledShowNumber".into(), a.show_number.clone());
+        p.insert("PlayTimes".into(), a.play_times.clamp(1, 3).to_string());
+        p.insert("TtsCode".into(), template.to_owned());
         if !variables.is_empty() {
             p.insert("TtsParam".into(), Value::Object(variables).to_string());
         }
@@ -145,6 +155,77 @@ impl Voice {
             }
         }
         p
+    }
+
+    /// The common parameters of a signed request for `action`.
+    fn common(&self, action: &str) -> BTreeMap<String, String> {
+        [
+            ("AccessKeyId", self.account.access_key_id.clone()),
+            ("Action", action.to_owned()),
+            ("Format", "JSON".into()),
+            ("RegionId", "cn-hangzhou".into()),
+            ("SignatureMethod", "HMAC-SHA1".into()),
+            ("SignatureNonce", uuid::Uuid::new_v4().to_string()),
+            ("SignatureVersion", "1.0".into()),
+            (
+                "Timestamp",
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ),
+            ("Version", VERSION.into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// What became of the call `call_id` placed at `placed_at` (Unix milliseconds):
+    /// `"{result} {state}"` (e.g. `answered 200000`, see [`call_result`]), or `None` while
+    /// the call has no final state yet.
+    pub async fn call_outcome(
+        &self,
+        call_id: &str,
+        placed_at: i64,
+    ) -> Result<Option<String>, PushError> {
+        let mut p = self.common("QueryCallDetailByCallId");
+        p.insert("CallId".into(), call_id.to_owned());
+        p.insert("ProdId".into(), PROD_ID.into());
+        p.insert("QueryDate".into(), placed_at.to_string());
+        let url = format!(
+            "{}/?{}",
+            self.endpoint,
+            aliyun_query(&p, &self.account.access_key_secret)
+        );
+        let res = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| super::unreachable("Aliyun voice", &e))?;
+        let (status, after) = (res.status(), retry_after(res.headers()));
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        let code = body["Code"].as_str().unwrap_or("");
+        if code != "OK" {
+            let reason = format!("Aliyun voice answered {status} {code}");
+            return Err(
+                if code.starts_with("Throttling")
+                    || code.starts_with("isp.")
+                    || status.is_server_error()
+                {
+                    PushError::Retry { after, reason }
+                } else {
+                    PushError::Failed(reason)
+                },
+            );
+        }
+        // `Data` is itself JSON, in a string.
+        let data: Value = body["Data"]
+            .as_str()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or(Value::Null);
+        Ok(data["state"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(|state| format!("{} {state}", call_result(state))))
     }
 
     async fn deliver(&self, message: &Message) -> Result<Delivered, PushError> {
@@ -200,6 +281,10 @@ impl Provider for Voice {
 
     fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a> {
         Box::pin(self.deliver(message))
+    }
+
+    fn result<'a>(&'a self, id: &'a str, sent_at: i64) -> Option<super::ResultFuture<'a>> {
+        Some(Box::pin(self.call_outcome(id, sent_at)))
     }
 }
 

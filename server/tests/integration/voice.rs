@@ -46,6 +46,8 @@ pub struct VoiceSeen {
     pub calls: Vec<BTreeMap<String, String>>,
     /// The codes of the requests refused.
     pub refused: Vec<String>,
+    /// The CallIds asked about (`QueryCallDetailByCallId`), in order.
+    pub queries: Vec<String>,
     nonces: HashSet<String>,
 }
 
@@ -125,6 +127,9 @@ async fn single_call(
             "Specified time stamp or date value is expired.",
         );
     }
+    if get("Action") == Some("QueryCallDetailByCallId") && get("Version") == Some("2017-05-25") {
+        return call_detail(&seen, &q);
+    }
     if get("Action") != Some("SingleCallByTts") || get("Version") != Some("2017-05-25") {
         return refuse(
             &seen,
@@ -196,6 +201,62 @@ async fn single_call(
             .into_response()
         }
     }
+}
+
+/// `QueryCallDetailByCallId`: the first question about a call finds it still without a
+/// final state (`Data` without `state`); later ones find the state the called number
+/// stands for — 13800000001 listened to the end (200000), 13800000005 did not answer
+/// (200003), any other was busy (200002).
+fn call_detail(seen: &VoiceShared, q: &BTreeMap<String, String>) -> Response {
+    for required in ["CallId", "ProdId", "QueryDate"] {
+        if q.get(required).is_none_or(String::is_empty) {
+            seen.lock().unwrap().refused.push(format!("Missing{required}"));
+            return answer(
+                StatusCode::BAD_REQUEST,
+                &format!("Missing{required}"),
+                &format!("{required} is mandatory for this action."),
+            );
+        }
+    }
+    if q["ProdId"] != "11000000300006" || q["QueryDate"].parse::<i64>().is_err() {
+        seen.lock().unwrap().refused.push("InvalidParameters".into());
+        return answer(StatusCode::BAD_REQUEST, "InvalidParameters", "The parameter is invalid.");
+    }
+    let mut s = seen.lock().unwrap();
+    s.queries.push(q["CallId"].clone());
+    let Some(call) = s
+        .calls
+        .iter()
+        .enumerate()
+        .find(|(i, _)| q["CallId"] == format!("116012354148^{}", i + 1))
+        .map(|(_, c)| c.clone())
+    else {
+        return answer(StatusCode::BAD_REQUEST, "100008.0", "Data not available.");
+    };
+    let asked = s.queries.iter().filter(|c| **c == q["CallId"]).count();
+    let state = match (asked, call["CalledNumber"].as_str()) {
+        (1, _) => "",
+        (_, "13800000001") => "200000",
+        (_, "13800000005") => "200003",
+        _ => "200002",
+    };
+    let mut data = json!({
+        "callee": call["CalledNumber"],
+        "calleeShowNumber": SHOW_NUMBER,
+        "gmtCreate": "2026-12-07 20:09:06",
+        "duration": if state == "200000" { 23 } else { 0 },
+        "stateDesc": state,
+    });
+    if !state.is_empty() {
+        data["state"] = json!(state);
+    }
+    axum::Json(json!({
+        "RequestId": "A90E4451-FED7-49D2-87C8-00700A8C4D0D",
+        "Code": "OK",
+        "Message": "OK",
+        "Data": data.to_string(),
+    }))
+    .into_response()
 }
 
 /// A local Aliyun voice service (`GET /?…`, as `dyvmsapi.aliyuncs.com` takes RPC calls).
@@ -440,11 +501,6 @@ both!(
         assert!(number.contains("年，第") && number.ends_with('号'), "{number}");
         assert!(!number.chars().any(|c| c.is_ascii_digit()), "spelled: {number}");
         assert_eq!(q["TtsCode"], TTS_ZH, "the person reads Chinese");
-        assert_eq!(
-            pass(&s, &p, now + Duration::hours(2)).await.sent,
-            0,
-            "each step once"
-        );
         // The call's id is on the notice's delivery record.
         let records = deliveries(&s, &sup, &t, f.staff_a).await;
         assert!(
@@ -455,6 +511,29 @@ both!(
                 "116012354148^1".into()
             )),
             "{records:?}"
+        );
+        // Two minutes on, what became of the call is asked: still ringing, so again a
+        // minute later; then it was answered, and the record says so.
+        assert_eq!(pass(&s, &p, now + Duration::minutes(22)).await.jobs, 0);
+        assert_eq!(pass(&s, &p, now + Duration::seconds(23 * 60 + 30)).await.jobs, 1);
+        assert_eq!(calls.lock().unwrap().queries, vec!["116012354148^1"]);
+        assert_eq!(pass(&s, &p, now + Duration::seconds(24 * 60)).await.jobs, 0);
+        assert_eq!(pass(&s, &p, now + Duration::seconds(24 * 60 + 31)).await.jobs, 1);
+        assert_eq!(calls.lock().unwrap().queries.len(), 2);
+        let records = deliveries(&s, &sup, &t, f.staff_a).await;
+        assert!(
+            records.contains(&(
+                "voice".into(),
+                "voice".into(),
+                "sent".into(),
+                "116012354148^1 answered 200000".into()
+            )),
+            "{records:?}"
+        );
+        assert_eq!(
+            pass(&s, &p, now + Duration::hours(2)).await.jobs,
+            0,
+            "each step once, each result asked until known"
         );
         assert!(
             records.iter().any(|(c, _, o, _)| c == "sms" && o == "sent"),
@@ -560,6 +639,14 @@ both!(
             .cloned()
             .expect("staff-a2 called");
         assert_eq!(english["TtsCode"], TTS_EN);
+        // Not answered: the page shows the last call's result.
+        pass(&s, &p, now + Duration::minutes(24)).await;
+        pass(&s, &p, now + Duration::minutes(26)).await;
+        let records = deliveries(&s, &sup, &t, f.staff_a2).await;
+        assert!(
+            records.iter().any(|(c, _, o, d)| c == "voice" && o == "sent" && d.ends_with("no_answer 200003")),
+            "{records:?}"
+        );
         let params: Value = serde_json::from_str(&english["TtsParam"]).unwrap();
         assert_eq!(params["kind"], "a new task for you");
         assert!(
@@ -573,6 +660,8 @@ both!(
         assert_eq!(status, 200);
         assert!(page.contains("语音电话"), "{page}");
         assert!(page.contains("号码无法呼叫"), "{page}");
+        assert!(page.contains("最近一次通话结果"), "{page}");
+        assert!(page.contains("未接听"), "{page}");
         assert!(page.contains("出站网络"), "{page}");
     }
 );

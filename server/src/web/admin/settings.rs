@@ -1480,6 +1480,15 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
     .collect();
     let path = |v: &Option<std::path::PathBuf>| v.as_ref().map(|p| p.display().to_string());
     let s = |k: &str, v: Option<String>| v.map(|v| (i18n::t(&format!("config-setting-{k}")), v));
+    // What became of the last call placed (its detail: the CallId, then the result word
+    // and the carrier's state once asked).
+    let last_call = match db::notifications::last_sent_detail(&state.db, "voice").await {
+        Ok(d) => d.map(|d| {
+            let word = d.split_whitespace().nth(1).unwrap_or("pending");
+            i18n::t(&format!("voice-result-{word}"))
+        }),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let configured: [(&str, bool, Vec<Setting>); 5] = [
         (
             "fcm",
@@ -1535,6 +1544,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
                 s("tts-code", p.voice_tts_code.clone()),
                 s("tts-code-en", p.voice_tts_code_en.clone()),
                 s("play-times", p.voice_play_times.map(|n| n.to_string())),
+                last_call.map(|r| (i18n::t("voice-last-call"), r)),
                 p.voice_secret
                     .as_ref()
                     .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
