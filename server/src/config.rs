@@ -511,7 +511,11 @@ impl ServeArgs {
             reqwest::Proxy::all(url.trim())
                 .map_err(|e| ConfigError::Invalid(format!("proxy {url:?}: {e}")))?;
         }
-        if let Some(n) = config.push.voice_play_times.filter(|n| !(1..=3).contains(n)) {
+        if let Some(n) = config
+            .push
+            .voice_play_times
+            .filter(|n| !(1..=3).contains(n))
+        {
             return Err(ConfigError::Invalid(format!(
                 "voice_play_times must be 1 to 3, not {n}"
             )));
@@ -645,7 +649,10 @@ mod tests {
             e.to_string()
         };
         let missing = refused(PathBuf::from("/nonexistent/ca.pem"));
-        assert!(missing.contains("ca_bundle /nonexistent/ca.pem"), "{missing}");
+        assert!(
+            missing.contains("ca_bundle /nonexistent/ca.pem"),
+            "{missing}"
+        );
         let empty = file("# no certificate here\n");
         let why = refused(empty.clone());
         assert!(why.contains("holds no certificate"), "{why}");

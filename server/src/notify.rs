@@ -463,8 +463,7 @@ pub async fn deliver_due(
             // Still ringing, or the service is busy: ask again in a minute.
             Ok(None) => {
                 let wait = Some(Duration::from_secs(60));
-                jobs::fail_in(&mut tx, job, "the call has no result yet", wait, false, now)
-                    .await?;
+                jobs::fail_in(&mut tx, job, "the call has no result yet", wait, false, now).await?;
             }
             Err(PushError::Retry { after, reason }) => {
                 jobs::fail_in(&mut tx, job, &reason, after, false, now).await?;

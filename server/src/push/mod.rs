@@ -229,7 +229,10 @@ pub fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate
     let pem = std::fs::read(path)
         .map_err(|e| PushError::Failed(format!("ca_bundle {}: {e}", path.display())))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-        PushError::Failed(format!("ca_bundle {}: not a PEM bundle: {e}", path.display()))
+        PushError::Failed(format!(
+            "ca_bundle {}: not a PEM bundle: {e}",
+            path.display()
+        ))
     })?;
     if certs.is_empty() {
         return Err(PushError::Failed(format!(
@@ -266,7 +269,11 @@ pub fn http_builder(s: &crate::config::PushArgs) -> Result<reqwest::ClientBuilde
     if let Some(url) = s.proxy.as_deref().filter(|u| !u.trim().is_empty()) {
         let proxy = reqwest::Proxy::all(url.trim())
             .map_err(|e| PushError::Failed(format!("proxy {url:?}: {e}")))?
-            .no_proxy(s.no_proxy.as_deref().and_then(reqwest::NoProxy::from_string));
+            .no_proxy(
+                s.no_proxy
+                    .as_deref()
+                    .and_then(reqwest::NoProxy::from_string),
+            );
         b = b.proxy(proxy);
     }
     Ok(b)
@@ -463,10 +470,7 @@ impl Providers {
                 access_key_secret: setting(&s.voice_secret, "voice_secret")?.to_owned(),
                 show_number: setting(&s.voice_show_number, "voice_show_number")?.to_owned(),
                 tts_code: setting(&s.voice_tts_code, "voice_tts_code")?.to_owned(),
-                tts_code_en: s
-                    .voice_tts_code_en
-                    .clone()
-                    .filter(|c| !c.trim().is_empty()),
+                tts_code_en: s.voice_tts_code_en.clone().filter(|c| !c.trim().is_empty()),
                 play_times: s.voice_play_times.unwrap_or(voice::DEFAULT_PLAY_TIMES),
             };
             let url = s.voice_url.as_deref().unwrap_or(voice::ALIYUN_ENDPOINT);

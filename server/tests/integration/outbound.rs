@@ -173,11 +173,7 @@ async fn a_provider_reaches_a_private_ca_endpoint_through_the_proxy_only_with_th
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("internal-ca.pem");
     // A bundle may hold comments and several certificates; this one has one.
-    std::fs::write(
-        &bundle,
-        format!("# 清河县政务内网根证书\n{}", pki.ca_pem),
-    )
-    .unwrap();
+    std::fs::write(&bundle, format!("# 清河县政务内网根证书\n{}", pki.ca_pem)).unwrap();
     let (backend, hms_seen) = fake_hms().await;
     let port = tls_front(&pki, &backend).await;
     let base = format!("https://localhost:{port}");
@@ -225,7 +221,11 @@ async fn a_provider_reaches_a_private_ca_endpoint_through_the_proxy_only_with_th
         tunnels(&seen).len() > before,
         "the tunnel was opened, the TLS inside it refused"
     );
-    assert_eq!(hms_snapshot(&hms_seen).1.len(), 1, "nothing more reached HMS");
+    assert_eq!(
+        hms_snapshot(&hms_seen).1.len(),
+        1,
+        "nothing more reached HMS"
+    );
 
     // `no_proxy` names the endpoint: reached directly, the proxy sees nothing more.
     let before = tunnels(&seen).len();
@@ -254,10 +254,7 @@ async fn a_bundle_that_cannot_be_read_or_holds_no_certificate_is_refused_at_star
         "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
     )
     .unwrap();
-    for (path, says) in [
-        (&missing, "ca_bundle"),
-        (&empty, "holds no certificate"),
-    ] {
+    for (path, says) in [(&missing, "ca_bundle"), (&empty, "holds no certificate")] {
         let s = PushArgs {
             ca_bundle: Some(path.clone()),
             ..PushArgs::default()

@@ -210,7 +210,10 @@ async fn single_call(
 fn call_detail(seen: &VoiceShared, q: &BTreeMap<String, String>) -> Response {
     for required in ["CallId", "ProdId", "QueryDate"] {
         if q.get(required).is_none_or(String::is_empty) {
-            seen.lock().unwrap().refused.push(format!("Missing{required}"));
+            seen.lock()
+                .unwrap()
+                .refused
+                .push(format!("Missing{required}"));
             return answer(
                 StatusCode::BAD_REQUEST,
                 &format!("Missing{required}"),
@@ -219,8 +222,15 @@ fn call_detail(seen: &VoiceShared, q: &BTreeMap<String, String>) -> Response {
         }
     }
     if q["ProdId"] != "11000000300006" || q["QueryDate"].parse::<i64>().is_err() {
-        seen.lock().unwrap().refused.push("InvalidParameters".into());
-        return answer(StatusCode::BAD_REQUEST, "InvalidParameters", "The parameter is invalid.");
+        seen.lock()
+            .unwrap()
+            .refused
+            .push("InvalidParameters".into());
+        return answer(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameters",
+            "The parameter is invalid.",
+        );
     }
     let mut s = seen.lock().unwrap();
     s.queries.push(q["CallId"].clone());
@@ -271,6 +281,9 @@ pub async fn fake_voice() -> (String, VoiceShared) {
     (base, seen)
 }
 
+/// A change to the account, for a refused call.
+type Change = dyn Fn(&mut AliyunVoice);
+
 fn account() -> AliyunVoice {
     AliyunVoice {
         access_key_id: KEY_ID.into(),
@@ -315,7 +328,10 @@ async fn a_call_is_signed_carries_the_template_and_reads_the_answer_codes() {
     assert_eq!(q["CalledShowNumber"], SHOW_NUMBER);
     assert_eq!(q["TtsCode"], TTS_ZH);
     assert_eq!(q["PlayTimes"], "2");
-    assert_eq!(q["OutId"], "5f0c6d1e0000400", "15 bytes of the notification id");
+    assert_eq!(
+        q["OutId"], "5f0c6d1e0000400",
+        "15 bytes of the notification id"
+    );
     let params: Value = serde_json::from_str(&q["TtsParam"]).unwrap();
     assert_eq!(
         params,
@@ -341,18 +357,36 @@ async fn a_call_is_signed_carries_the_template_and_reads_the_answer_codes() {
         );
     }
     // An unknown or disabled key, a wrong secret: refused for good, by the endpoint.
-    let with = |f: &dyn Fn(&mut AliyunVoice)| {
+    let with = |f: &Change| {
         let mut a = account();
         f(&mut a);
         Voice::new(&base, a, reqwest::Client::new())
     };
-    let cases: [(&dyn Fn(&mut AliyunVoice), &str); 6] = [
-        (&|a| a.access_key_id = "LTAI-gone".into(), "InvalidAccessKeyId.NotFound"),
-        (&|a| a.access_key_id = DISABLED_KEY.into(), "InvalidAccessKeyId.Inactive"),
-        (&|a| a.access_key_secret = "other".into(), "SignatureDoesNotMatch"),
-        (&|a| a.show_number = String::new(), "MissingCalledShowNumber"),
-        (&|a| a.show_number = "01012345678".into(), "isv.DISPLAY_NUMBER_ILLEGAL"),
-        (&|a| a.tts_code = "TTS_999".into(), "isv.TTS_TEMPLATE_ILLEGAL"),
+    let cases: [(&Change, &str); 6] = [
+        (
+            &|a| a.access_key_id = "LTAI-gone".into(),
+            "InvalidAccessKeyId.NotFound",
+        ),
+        (
+            &|a| a.access_key_id = DISABLED_KEY.into(),
+            "InvalidAccessKeyId.Inactive",
+        ),
+        (
+            &|a| a.access_key_secret = "other".into(),
+            "SignatureDoesNotMatch",
+        ),
+        (
+            &|a| a.show_number = String::new(),
+            "MissingCalledShowNumber",
+        ),
+        (
+            &|a| a.show_number = "01012345678".into(),
+            "isv.DISPLAY_NUMBER_ILLEGAL",
+        ),
+        (
+            &|a| a.tts_code = "TTS_999".into(),
+            "isv.TTS_TEMPLATE_ILLEGAL",
+        ),
     ];
     for (change, code) in cases {
         match with(change).send(&call("13800000001", "zh-CN")).await {
@@ -374,7 +408,11 @@ async fn a_call_is_signed_carries_the_template_and_reads_the_answer_codes() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(seen.lock().unwrap().calls.len(), 2, "only the good ones rang");
+    assert_eq!(
+        seen.lock().unwrap().calls.len(),
+        2,
+        "only the good ones rang"
+    );
 }
 
 #[tokio::test]
@@ -498,8 +536,14 @@ both!(
         let params: Value = serde_json::from_str(&q["TtsParam"]).unwrap();
         assert_eq!(params["kind"], "新的待办事项", "{params}");
         let number = params["number"].as_str().unwrap();
-        assert!(number.contains("年，第") && number.ends_with('号'), "{number}");
-        assert!(!number.chars().any(|c| c.is_ascii_digit()), "spelled: {number}");
+        assert!(
+            number.contains("年，第") && number.ends_with('号'),
+            "{number}"
+        );
+        assert!(
+            !number.chars().any(|c| c.is_ascii_digit()),
+            "spelled: {number}"
+        );
         assert_eq!(q["TtsCode"], TTS_ZH, "the person reads Chinese");
         // The call's id is on the notice's delivery record.
         let records = deliveries(&s, &sup, &t, f.staff_a).await;
@@ -515,10 +559,20 @@ both!(
         // Two minutes on, what became of the call is asked: still ringing, so again a
         // minute later; then it was answered, and the record says so.
         assert_eq!(pass(&s, &p, now + Duration::minutes(22)).await.jobs, 0);
-        assert_eq!(pass(&s, &p, now + Duration::seconds(23 * 60 + 30)).await.jobs, 1);
+        assert_eq!(
+            pass(&s, &p, now + Duration::seconds(23 * 60 + 30))
+                .await
+                .jobs,
+            1
+        );
         assert_eq!(calls.lock().unwrap().queries, vec!["116012354148^1"]);
         assert_eq!(pass(&s, &p, now + Duration::seconds(24 * 60)).await.jobs, 0);
-        assert_eq!(pass(&s, &p, now + Duration::seconds(24 * 60 + 31)).await.jobs, 1);
+        assert_eq!(
+            pass(&s, &p, now + Duration::seconds(24 * 60 + 31))
+                .await
+                .jobs,
+            1
+        );
         assert_eq!(calls.lock().unwrap().queries.len(), 2);
         let records = deliveries(&s, &sup, &t, f.staff_a).await;
         assert!(
@@ -542,8 +596,11 @@ both!(
 
         // The same, read at +15 minutes (after its SMS): no call.
         let t2 = tid();
-        s.ok(&sup, urgent(register(&t2, "危化品仓库检查"), "extra_urgent"))
-            .await;
+        s.ok(
+            &sup,
+            urgent(register(&t2, "危化品仓库检查"), "extra_urgent"),
+        )
+        .await;
         s.ok(&sup, dispatch(&t2, f.unit_a, Some(f.staff_a))).await;
         let now = Utc::now();
         pass(&s, &p, now + Duration::seconds(1)).await;
@@ -569,7 +626,8 @@ both!(
 
         // 紧急: SMS at 30 minutes, never a call.
         let t3 = tid();
-        s.ok(&sup, urgent(register(&t3, "路灯维修"), "urgent")).await;
+        s.ok(&sup, urgent(register(&t3, "路灯维修"), "urgent"))
+            .await;
         s.ok(&sup, dispatch(&t3, f.unit_a, Some(f.staff_a))).await;
         let now = Utc::now();
         pass(&s, &p, now + Duration::seconds(1)).await;
@@ -644,7 +702,9 @@ both!(
         pass(&s, &p, now + Duration::minutes(26)).await;
         let records = deliveries(&s, &sup, &t, f.staff_a2).await;
         assert!(
-            records.iter().any(|(c, _, o, d)| c == "voice" && o == "sent" && d.ends_with("no_answer 200003")),
+            records
+                .iter()
+                .any(|(c, _, o, d)| c == "voice" && o == "sent" && d.ends_with("no_answer 200003")),
             "{records:?}"
         );
         let params: Value = serde_json::from_str(&english["TtsParam"]).unwrap();

@@ -1601,7 +1601,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
             i18n::t("voice-outbound-proxy"),
             p.proxy
                 .as_deref()
-                .map(|u| redact_userinfo(u))
+                .map(redact_userinfo)
                 .unwrap_or_else(|| i18n::t("voice-outbound-proxy-env")),
         )),
         p.no_proxy
