@@ -243,7 +243,12 @@ fn voice_message(n: &Outbound, id: &str, number: &str, phone: String) -> Message
     } else {
         n.kind.as_str()
     };
-    let kind = lang.t(&format!("voice-kind-{kind}"));
+    let key = format!("voice-kind-{kind}");
+    let kind = match lang.t(&key) {
+        // A kind the catalog does not name yet: the general word.
+        said if said == key => lang.t("voice-kind-other"),
+        said => said,
+    };
     let data = BTreeMap::from([
         ("number".to_owned(), voice::spoken_number(number, english)),
         ("kind".to_owned(), kind),

@@ -38,3 +38,7 @@ voice-result-busy = Busy
 voice-result-no_answer = Not answered
 voice-result-unreachable = Could not be reached
 voice-result-other = Other
+config-p-delivery-normal-voice_after_minutes = Call about a normal notification after this many minutes unread (empty: never)
+config-p-delivery-urgent-voice_after_minutes = Call about an urgent notification after this many minutes unread (empty: never)
+config-p-delivery-extra_urgent-voice_after_minutes = Call about an extra urgent notification after this many minutes unread (empty: never)
+voice-kind-other = a supervision notice

@@ -38,3 +38,7 @@ voice-result-busy = 占线
 voice-result-no_answer = 未接听
 voice-result-unreachable = 无法接通
 voice-result-other = 其他
+config-p-delivery-normal-voice_after_minutes = 普通通知未读几分钟后语音电话(留空为不打)
+config-p-delivery-urgent-voice_after_minutes = 紧急通知未读几分钟后语音电话(留空为不打)
+config-p-delivery-extra_urgent-voice_after_minutes = 特急通知未读几分钟后语音电话(留空为不打)
+voice-kind-other = 督办通知

@@ -122,7 +122,7 @@ impl Apns {
         req.json(&body)
             .send()
             .await
-            .map_err(|e| super::unreachable("APNs", &e))
+            .map_err(|e| super::unreachable("APNs", e))
     }
 
     async fn deliver(&self, message: &Message) -> Result<Delivered, PushError> {

@@ -158,7 +158,7 @@ impl OAuthToken {
             .body(form()?)
             .send()
             .await
-            .map_err(|e| unreachable(&format!("{service} token endpoint"), &e))?;
+            .map_err(|e| unreachable(&format!("{service} token endpoint"), e))?;
         let status = res.status();
         if status.is_server_error() || status.as_u16() == 429 {
             return Err(PushError::Retry {
@@ -325,10 +325,13 @@ fn certificate_refused(e: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// A request that got no answer from `service`: the server's certificate not trusted is a
+/// A request that got no answer from `service` (its URL left out of the text): the server's certificate not trusted is a
 /// setting to fix ([`PushError::Failed`], saying so); anything else (no route, a reset, a
 /// timeout) is tried again later.
-pub fn unreachable(service: &str, e: &reqwest::Error) -> PushError {
+pub fn unreachable(service: &str, e: reqwest::Error) -> PushError {
+    // Without the URL: a signed query carries the key id and signature.
+    let e = e.without_url();
+    let e = &e;
     if certificate_refused(e) {
         PushError::Failed(format!(
             "{service}: the server's TLS certificate is not trusted ({}); \

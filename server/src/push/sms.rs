@@ -85,7 +85,7 @@ pub fn webhook_signature(secret: &str, body: &[u8]) -> String {
 }
 
 fn later(e: reqwest::Error) -> PushError {
-    super::unreachable("SMS gateway", &e)
+    super::unreachable("SMS gateway", e)
 }
 
 impl Sms {

@@ -200,7 +200,7 @@ impl Voice {
             .get(url)
             .send()
             .await
-            .map_err(|e| super::unreachable("Aliyun voice", &e))?;
+            .map_err(|e| super::unreachable("Aliyun voice", e))?;
         let (status, after) = (res.status(), retry_after(res.headers()));
         let body: Value = res.json().await.unwrap_or(Value::Null);
         let code = body["Code"].as_str().unwrap_or("");
@@ -239,7 +239,7 @@ impl Voice {
             .get(url)
             .send()
             .await
-            .map_err(|e| super::unreachable("Aliyun voice", &e))?;
+            .map_err(|e| super::unreachable("Aliyun voice", e))?;
         let (status, after) = (res.status(), retry_after(res.headers()));
         let body: Value = res.json().await.unwrap_or(Value::Null);
         let code = body["Code"].as_str().unwrap_or("").to_owned();

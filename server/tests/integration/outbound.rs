@@ -214,6 +214,7 @@ async fn a_provider_reaches_a_private_ca_endpoint_through_the_proxy_only_with_th
                 "{why}"
             );
             assert!(why.contains("UnknownIssuer"), "rustls' reason kept: {why}");
+            assert!(!why.contains("/oauth2/"), "no URL in the text: {why}");
         }
         other => panic!("a certificate error is not retried: {other:?}"),
     }

@@ -26,6 +26,7 @@ use duban_server::push::voice::{AliyunVoice, Voice};
 use duban_server::push::{Message, Provider, Providers, PushError};
 use serde_json::{json, Value};
 
+use crate::admin_settings::{policy_fields, post_form};
 use crate::notify::{loud, pass, set_policy, urgent};
 use crate::push::{aliyun, aliyun_expected_signature, fake_sms};
 use crate::support::*;
@@ -413,6 +414,20 @@ async fn a_call_is_signed_carries_the_template_and_reads_the_answer_codes() {
         2,
         "only the good ones rang"
     );
+    // No answer at all: later, and the text leaves out the signed URL (the key id).
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gone = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    match voice(&gone).send(&call("13800000001", "zh-CN")).await {
+        Err(PushError::Retry { reason, .. }) => {
+            assert!(reason.starts_with("Aliyun voice: "), "{reason}");
+            assert!(
+                !reason.contains(KEY_ID) && !reason.contains("Signature"),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -721,6 +736,34 @@ both!(
         assert!(page.contains("语音电话"), "{page}");
         assert!(page.contains("号码无法呼叫"), "{page}");
         assert!(page.contains("最近一次通话结果"), "{page}");
+
+        // The policy's knob is on the rules page: 特急's call after 45 minutes, 紧急's after
+        // 60, saved through the same path as the API.
+        let (status, html) =
+            crate::web::page(&web, &format!("{}/admin/policy", s.base), Some(&cookie)).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("特急通知未读几分钟后语音电话"), "{html}");
+        let fields = policy_fields(
+            &html,
+            &[
+                ("delivery.extra_urgent.voice_after_minutes", "45"),
+                ("delivery.urgent.voice_after_minutes", "60"),
+            ],
+        );
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let (status, _, _) = post_form(&s, &web, &cookie, "/admin/policy", &refs).await;
+        assert_eq!(status, 303);
+        let admin = s.login("admin").await;
+        let policy = s.get(&admin, "/api/v1/admin/policy").await.expect(200);
+        assert_eq!(
+            policy["delivery"]["extra_urgent"]["voice_after_minutes"],
+            45
+        );
+        assert_eq!(policy["delivery"]["urgent"]["voice_after_minutes"], 60);
+        assert!(policy["delivery"]["normal"]["voice_after_minutes"].is_null());
         assert!(page.contains("未接听"), "{page}");
         assert!(page.contains("出站网络"), "{page}");
     }
