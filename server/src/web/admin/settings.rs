@@ -1625,13 +1625,30 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
     )
 }
 
-/// A proxy URL without its password (`http://user:•••@host:port`).
+/// A proxy URL without its password (`http://user:***@host:port/`).
 fn redact_userinfo(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("•••"));
+            let _ = u.set_password(Some("***"));
             u.to_string()
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod outbound_tests {
+    use super::redact_userinfo;
+
+    #[test]
+    fn a_proxy_password_is_never_shown() {
+        assert_eq!(
+            redact_userinfo("http://duban:s3cret-pass@proxy.internal:3128"),
+            "http://duban:***@proxy.internal:3128/"
+        );
+        assert_eq!(
+            redact_userinfo("http://proxy.internal:3128"),
+            "http://proxy.internal:3128"
+        );
     }
 }
