@@ -509,7 +509,7 @@ impl ServeArgs {
         }
         if let Some(url) = &config.push.proxy {
             reqwest::Proxy::all(url.trim())
-                .map_err(|e| ConfigError::Invalid(format!("proxy {url:?}: {e}")))?;
+                .map_err(|e| ConfigError::Invalid(format!("proxy is not a proxy URL: {e}")))?;
         }
         if let Some(n) = config
             .push

@@ -58,6 +58,9 @@ pub const CALL_RESULT: &str = "voice_result";
 /// How long after a call is placed its result is first asked for.
 pub const CALL_RESULT_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 
+/// How many times a call's result is asked for (a minute apart) before it is left unknown.
+pub const CALL_RESULT_ASKS: i64 = 6;
+
 /// Jobs taken in one pass, at most.
 pub const BATCH: usize = 256;
 
@@ -465,7 +468,13 @@ pub async fn deliver_due(
                 .await?;
                 jobs::complete_in(&mut tx, &job.id, now).await?;
             }
-            // Still ringing, or the service is busy: ask again in a minute.
+            // No final state after some minutes of asking: the call stays on record with
+            // its id alone.
+            Ok(None) if job.attempts >= CALL_RESULT_ASKS => {
+                tracing::info!("a call's result was not known after several questions");
+                jobs::complete_in(&mut tx, &job.id, now).await?;
+            }
+            // Still ringing (or not yet in the call records): ask again in a minute.
             Ok(None) => {
                 let wait = Some(Duration::from_secs(60));
                 jobs::fail_in(&mut tx, job, "the call has no result yet", wait, false, now).await?;
@@ -498,8 +507,8 @@ pub async fn deliver_due(
 }
 
 /// Asks the voice provider about each claimed [`CALL_RESULT`] job's call: (job index, the
-/// call, what became of it). A job that cannot be read, or with no voice provider, counts as
-/// refused.
+/// call, what became of it). Without a voice provider the answer is a refusal; a job that
+/// cannot be read is left out (and set aside as not understood).
 async fn check_calls(
     providers: &Providers,
     claimed: &[jobs::Job],

@@ -268,7 +268,8 @@ pub fn http_builder(s: &crate::config::PushArgs) -> Result<reqwest::ClientBuilde
     }
     if let Some(url) = s.proxy.as_deref().filter(|u| !u.trim().is_empty()) {
         let proxy = reqwest::Proxy::all(url.trim())
-            .map_err(|e| PushError::Failed(format!("proxy {url:?}: {e}")))?
+            // Not the URL itself: it may hold the proxy's password.
+            .map_err(|e| PushError::Failed(format!("proxy is not a proxy URL: {e}")))?
             .no_proxy(
                 s.no_proxy
                     .as_deref()
