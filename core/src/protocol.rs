@@ -435,14 +435,14 @@ pub struct ReadOutcome {
 /// One send of a notification beyond the inbox.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryRecord {
-    /// `push` or `sms`.
+    /// `push`, `sms`, `voice` …
     pub channel: crate::domain::delivery::Channel,
-    /// `fcm`, `apns`, `hms` or `sms`.
+    /// `fcm`, `apns`, `hms`, `sms` or `voice`.
     pub provider: String,
     /// `sent`, `dead` (the token or number no longer works), `failed`, or `refused` (the
     /// service refused our configuration, e.g. an SMS template not approved: tried again).
     pub outcome: String,
-    /// The service's message id, or what went wrong.
+    /// The service's message id (a voice call's CallId), or what went wrong.
     pub detail: String,
     /// When.
     pub at: DateTime<Utc>,

@@ -214,6 +214,44 @@ pub struct PushArgs {
     /// SMS (Tencent Cloud): the region [default: ap-guangzhou].
     #[arg(long, env = "DUBAN_SMS_REGION", value_name = "REGION")]
     pub sms_region: Option<String>,
+    /// Voice calls: `aliyun` (Aliyun voice notification, `SingleCallByTts`).
+    #[arg(long, env = "DUBAN_VOICE_GATEWAY", value_name = "KIND")]
+    pub voice_gateway: Option<String>,
+    /// Voice calls: the endpoint [default: https://dyvmsapi.aliyuncs.com].
+    #[arg(long, env = "DUBAN_VOICE_URL", value_name = "URL")]
+    pub voice_url: Option<String>,
+    /// Voice calls (Aliyun): the AccessKey id (`DUBAN_VOICE_ACCESS_KEY_ID` or the file; never
+    /// a flag).
+    #[arg(skip)]
+    pub voice_access_key_id: Option<String>,
+    /// Voice calls (Aliyun): the AccessKey secret (`DUBAN_VOICE_SECRET` or the file; never a
+    /// flag).
+    #[arg(skip)]
+    pub voice_secret: Option<String>,
+    /// Voice calls: the purchased display number the person sees calling (被叫显号).
+    #[arg(long, env = "DUBAN_VOICE_SHOW_NUMBER", value_name = "NUMBER")]
+    pub voice_show_number: Option<String>,
+    /// Voice calls: the approved TTS template (`TTS_…`) spoken in Chinese.
+    #[arg(long, env = "DUBAN_VOICE_TTS_CODE", value_name = "CODE")]
+    pub voice_tts_code: Option<String>,
+    /// Voice calls: an approved TTS template spoken in English, for people whose language is
+    /// English [default: the Chinese one].
+    #[arg(long, env = "DUBAN_VOICE_TTS_CODE_EN", value_name = "CODE")]
+    pub voice_tts_code_en: Option<String>,
+    /// Voice calls: how many times the message is played in one call, 1 to 3 [default: 2].
+    #[arg(long, env = "DUBAN_VOICE_PLAY_TIMES", value_name = "N")]
+    pub voice_play_times: Option<u32>,
+    /// Outbound network: a PEM file of extra certificate authorities to trust (an internal
+    /// CA, an intercepting egress proxy's), beside the system's store.
+    #[arg(long, env = "DUBAN_CA_BUNDLE", value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+    /// Outbound network: the proxy every outbound request goes through (`http://host:port`;
+    /// HTTPS through `CONNECT`). Without it, `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` apply.
+    #[arg(long, env = "DUBAN_PROXY", value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Outbound network: hosts reached without the proxy (comma-separated, as `NO_PROXY`).
+    #[arg(long, env = "DUBAN_NO_PROXY", value_name = "HOSTS")]
+    pub no_proxy: Option<String>,
 }
 
 /// The value of a secret's environment variable, if set and not empty.
@@ -234,6 +272,8 @@ impl PushArgs {
             ("DUBAN_XIAOMI_APP_SECRET", &mut self.xiaomi_app_secret),
             ("DUBAN_OPPO_MASTER_SECRET", &mut self.oppo_master_secret),
             ("DUBAN_VIVO_APP_SECRET", &mut self.vivo_app_secret),
+            ("DUBAN_VOICE_ACCESS_KEY_ID", &mut self.voice_access_key_id),
+            ("DUBAN_VOICE_SECRET", &mut self.voice_secret),
         ] {
             if let Some(v) = env_secret(var) {
                 *field = Some(v);
@@ -288,7 +328,18 @@ impl PushArgs {
             sms_template,
             sms_template_en,
             sms_sdk_app_id,
-            sms_region
+            sms_region,
+            voice_gateway,
+            voice_url,
+            voice_access_key_id,
+            voice_secret,
+            voice_show_number,
+            voice_tts_code,
+            voice_tts_code_en,
+            voice_play_times,
+            ca_bundle,
+            proxy,
+            no_proxy
         )
     }
 }
@@ -557,6 +608,27 @@ impl ServeArgs {
                 "hash_concurrency must be 1 to 64 and hash_wait_ms at most 60000".into(),
             ));
         }
+        if let Some(path) = &config.push.ca_bundle {
+            crate::push::read_ca_bundle(path).map_err(|e| {
+                ConfigError::Invalid(match e {
+                    crate::push::PushError::Failed(why) => why,
+                    other => other.to_string(),
+                })
+            })?;
+        }
+        if let Some(url) = &config.push.proxy {
+            reqwest::Proxy::all(url.trim())
+                .map_err(|e| ConfigError::Invalid(format!("proxy is not a proxy URL: {e}")))?;
+        }
+        if let Some(n) = config
+            .push
+            .voice_play_times
+            .filter(|n| !(1..=3).contains(n))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "voice_play_times must be 1 to 3, not {n}"
+            )));
+        }
         if config.max_body < 1024 || config.max_blob < 1024 {
             return Err(ConfigError::Invalid(
                 "max_body and max_blob must be at least 1024 bytes".into(),
@@ -663,6 +735,8 @@ mod tests {
             "--xiaomi-app-secret",
             "--oppo-master-secret",
             "--vivo-app-secret",
+            "--voice-access-key-id",
+            "--voice-secret",
         ] {
             assert!(
                 Cli::try_parse_from(["duban", flag, "s3cret-s3cret-s3cret"]).is_err(),
@@ -682,5 +756,39 @@ mod tests {
             "k"
         ])
         .is_ok());
+        assert!(Cli::try_parse_from(["duban", "--voice-tts-code", "TTS_1"]).is_ok());
+    }
+
+    #[test]
+    fn a_ca_bundle_must_be_readable_and_hold_a_certificate() {
+        let refused = |path: PathBuf| {
+            let args = ServeArgs {
+                push: PushArgs {
+                    ca_bundle: Some(path),
+                    ..PushArgs::default()
+                },
+                ..ServeArgs::default()
+            };
+            let e = args.resolve().unwrap_err();
+            assert_eq!(e.code(), "config.invalid");
+            e.to_string()
+        };
+        let missing = refused(PathBuf::from("/nonexistent/ca.pem"));
+        assert!(
+            missing.contains("ca_bundle /nonexistent/ca.pem"),
+            "{missing}"
+        );
+        let empty = file("# no certificate here\n");
+        let why = refused(empty.clone());
+        assert!(why.contains("holds no certificate"), "{why}");
+        std::fs::remove_file(empty).unwrap();
+        let proxy = ServeArgs {
+            push: PushArgs {
+                proxy: Some("not a url".into()),
+                ..PushArgs::default()
+            },
+            ..ServeArgs::default()
+        };
+        assert_eq!(proxy.resolve().unwrap_err().code(), "config.invalid");
     }
 }

@@ -24,9 +24,15 @@
 //!   gateway refuses for our configuration (a template or signature not approved) is
 //!   recorded `refused`, shown to the administrators (`/admin`), and its step tried again
 //!   hourly until it goes or the notice is read.
+//! - **Voice.** The last step for 特急 (`voice_after_minutes`): a notice still unread is
+//!   spoken to the person's mobile number by the `voice` provider (a TTS template whose
+//!   short variables are the item's number, spelled for speech, and the kind of notice);
+//!   the call's id, or why it could not be placed, is its delivery record. Two minutes
+//!   later a [`CALL_RESULT`] job asks the service what became of the call (answered, busy,
+//!   not answered …) and adds it to the record's detail.
 //! - **Language.** A notification row keeps the sentence in both languages (the phones read
-//!   either); what is pushed or sent by SMS is in its recipient's language alone (their
-//!   `users.locale`, else zh-CN).
+//!   either); what is pushed, sent by SMS or spoken is in its recipient's language alone
+//!   (their `users.locale`, else zh-CN).
 //! - **Receipts.** Reading in the app or on the web marks the notification read (by id or by
 //!   the event it came from), which stops the climb.
 
@@ -49,11 +55,21 @@ use crate::i18n::Lang;
 use crate::jobs;
 use crate::org::{actor_of, to_json, Org};
 use crate::push::sms::{SmsData, Vars};
+use crate::push::voice;
 use crate::push::{Message, Providers, PushError};
 use crate::AppState;
 
 /// The job kind of a push or SMS step.
 pub const DELIVER: &str = "deliver";
+
+/// The job kind that asks the voice service, after a call, what became of it.
+pub const CALL_RESULT: &str = "voice_result";
+
+/// How long after a call is placed its result is first asked for.
+pub const CALL_RESULT_AFTER: chrono::Duration = chrono::Duration::minutes(2);
+
+/// How many times a call's result is asked for (a minute apart) before it is left unknown.
+pub const CALL_RESULT_ASKS: i64 = 6;
 
 /// Jobs taken in one pass, at most.
 pub const BATCH: usize = 256;
@@ -154,6 +170,16 @@ pub fn queue(
         jobs::enqueue_in(batch, DELIVER, &payload, Some(&dedupe), at, now);
     }
     rows.len()
+}
+
+/// A [`CALL_RESULT`] job: the call placed for a notification to a number.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CallCheck {
+    notification: String,
+    target: String,
+    call: String,
+    /// When the call was placed (Unix milliseconds).
+    at: i64,
 }
 
 /// What one pass of [`deliver_due`] did.
@@ -319,6 +345,46 @@ fn sms_message(
     m
 }
 
+/// The voice call of a notification, in its recipient's language: the TTS template's
+/// variables (`number`, the item's number spelled for speech; `kind`, what the notice is
+/// about, a few words) and the language that picks the template.
+fn voice_message(n: &Outbound, id: &str, number: &str, phone: String) -> Message {
+    let lang = n
+        .locale
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_default();
+    let english = lang == Lang::En;
+    // `{"new_duty":"receive"}` is a new duty; the others are plain codes (`urged`).
+    let kind = if n.kind.starts_with("{\"new_duty\"") {
+        "new_duty"
+    } else {
+        n.kind.as_str()
+    };
+    let key = format!("voice-kind-{kind}");
+    let kind = match lang.t(&key) {
+        // A kind the catalog does not name yet: the general word.
+        said if said == key => lang.t("voice-kind-other"),
+        said => said,
+    };
+    let data = BTreeMap::from([
+        ("number".to_owned(), voice::spoken_number(number, english)),
+        ("kind".to_owned(), kind),
+        (
+            voice::LANG.to_owned(),
+            if english { "en" } else { "zh-CN" }.to_owned(),
+        ),
+    ]);
+    Message {
+        token: phone,
+        title: String::new(),
+        body: String::new(),
+        data,
+        urgent: true,
+        collapse_id: Some(id.to_owned()),
+    }
+}
+
 /// One pass at `now`: claims up to [`BATCH`] due jobs and delivers them; counts the
 /// outcomes in the metrics (`duban_deliveries_total`).
 pub async fn deliver_due(
@@ -334,6 +400,9 @@ pub async fn deliver_due(
     if claimed.is_empty() {
         return Ok(report);
     }
+    // What became of the calls placed a while ago (asked before the transaction).
+    let checked = check_calls(providers, &claimed).await;
+    let asked: HashSet<usize> = checked.iter().map(|(i, ..)| *i).collect();
     // What each job asks; a job no pass understands is set aside at once.
     let mut steps: Vec<Option<Step>> = Vec::with_capacity(claimed.len());
     for job in &claimed {
@@ -358,6 +427,13 @@ pub async fn deliver_due(
     };
     let devices = load_devices(state, &users).await?;
     let done = load_done(state, &ids).await?;
+    // The items' numbers, which a voice call reads out.
+    let numbers = if steps.iter().flatten().any(|s| s.channel == Channel::Voice) {
+        let tasks: HashSet<String> = notes.values().map(|n| n.task.clone()).collect();
+        store::task_numbers(&state.db, &tasks.into_iter().collect::<Vec<_>>()).await?
+    } else {
+        HashMap::new()
+    };
 
     // The notifications and channels that reached someone already (a retried job).
     let done_steps: HashSet<(&str, Channel)> =
@@ -404,8 +480,13 @@ pub async fn deliver_due(
                     }
                     Vec::new()
                 }
-                // Filled in by the work-app and voice providers.
-                Channel::Inbox | Channel::Work | Channel::Voice => Vec::new(),
+                Channel::Voice => n
+                    .phone
+                    .iter()
+                    .map(|p| (p.clone(), "voice", p.clone()))
+                    .collect(),
+                // Filled in by the work-app providers.
+                Channel::Inbox | Channel::Work => Vec::new(),
             };
             let before = sends.len();
             for (target, provider, address) in targets {
@@ -420,7 +501,12 @@ pub async fn deliver_due(
                     channel: step.channel,
                     target,
                     provider,
-                    message: message(n, id, address),
+                    message: if step.channel == Channel::Voice {
+                        let number = numbers.get(&n.task).map_or("", String::as_str);
+                        voice_message(n, id, number, address)
+                    } else {
+                        message(n, id, address)
+                    },
                 });
             }
             if sends.len() == before && !done_steps.contains(&(id.as_str(), step.channel)) {
@@ -500,8 +586,64 @@ pub async fn deliver_due(
             };
             store::record_delivery(&mut tx, &delivery).await?;
         }
+        if let (Channel::Voice, Ok(call)) = (s.channel, result) {
+            let check = CallCheck {
+                notification: s.notification.clone(),
+                target: s.target.clone(),
+                call: call.clone(),
+                at,
+            };
+            let dedupe = format!("{CALL_RESULT}:{}:{}", s.notification, s.target);
+            jobs::enqueue(
+                &mut tx,
+                CALL_RESULT,
+                &to_json(&check),
+                Some(&dedupe),
+                now + CALL_RESULT_AFTER,
+            )
+            .await?;
+        }
+    }
+    for (i, check, result) in checked {
+        let job = &claimed[i];
+        match result {
+            Ok(Some(end)) => {
+                let detail = format!("{} {end}", check.call);
+                store::set_delivery_detail(
+                    &mut tx,
+                    &check.notification,
+                    Channel::Voice,
+                    &check.target,
+                    &detail,
+                )
+                .await?;
+                jobs::complete_in(&mut tx, &job.id, now).await?;
+            }
+            // No final state after some minutes of asking: the call stays on record with
+            // its id alone.
+            Ok(None) if job.attempts >= CALL_RESULT_ASKS => {
+                tracing::info!("a call's result was not known after several questions");
+                jobs::complete_in(&mut tx, &job.id, now).await?;
+            }
+            // Still ringing (or not yet in the call records): ask again in a minute.
+            Ok(None) => {
+                let wait = Some(Duration::from_secs(60));
+                jobs::fail_in(&mut tx, job, "the call has no result yet", wait, false, now).await?;
+            }
+            Err(PushError::Retry { after, reason }) => {
+                jobs::fail_in(&mut tx, job, &reason, after, false, now).await?;
+            }
+            // Not asked again: the call itself is on record already.
+            Err(e) => {
+                tracing::warn!(error = %e, "a call's result could not be asked for");
+                jobs::complete_in(&mut tx, &job.id, now).await?;
+            }
+        }
     }
     for (i, job) in claimed.iter().enumerate() {
+        if job.kind == CALL_RESULT && asked.contains(&i) {
+            continue;
+        }
         if steps[i].is_none() {
             jobs::fail_in(&mut tx, job, "not a deliver job", None, true, now).await?;
         } else if let Some((after, why)) = retry.get(&i) {
@@ -584,6 +726,33 @@ async fn merge_sms(
         });
     }
     Ok(())
+}
+
+/// Asks the voice provider about each claimed [`CALL_RESULT`] job's call: (job index, the
+/// call, what became of it). Without a voice provider the answer is a refusal; a job that
+/// cannot be read is left out (and set aside as not understood).
+async fn check_calls(
+    providers: &Providers,
+    claimed: &[jobs::Job],
+) -> Vec<(usize, CallCheck, Result<Option<String>, PushError>)> {
+    let mut out = Vec::new();
+    for (i, job) in claimed.iter().enumerate() {
+        if job.kind != CALL_RESULT {
+            continue;
+        }
+        let Ok(check) = serde_json::from_str::<CallCheck>(&job.payload) else {
+            continue;
+        };
+        let result = match providers
+            .get("voice")
+            .and_then(|p| p.result(&check.call, check.at))
+        {
+            Some(asked) => asked.await,
+            None => Err(PushError::Failed("no voice provider".into())),
+        };
+        out.push((i, check, result));
+    }
+    out
 }
 
 async fn load_notifications(

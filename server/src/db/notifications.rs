@@ -443,6 +443,61 @@ pub async fn delivered(db: &Db, ids: &[String]) -> Result<Vec<(String, Channel, 
     Ok(out)
 }
 
+/// The human numbers of these items (`督〔2026〕17号`; empty if an item has none), by item id:
+/// what a voice call reads out.
+pub async fn task_numbers(
+    db: &Db,
+    tasks: &[String],
+) -> Result<std::collections::HashMap<String, String>, DbError> {
+    if tasks.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let sql = format!(
+        "SELECT id, number FROM tasks WHERE id IN ({})",
+        placeholders(1, tasks.len())
+    );
+    db.rows(&sql, tasks.iter().map(Val::from).collect())
+        .await?
+        .iter()
+        .map(|r| Ok((r.get_text("id")?, r.get_text("number")?)))
+        .collect()
+}
+
+/// Rewrites what a recorded send's `detail` says (a voice call's id, then what became of the
+/// call).
+pub async fn set_delivery_detail(
+    tx: &mut Tx,
+    notification: &str,
+    channel: Channel,
+    target: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    tx.exec(
+        "UPDATE deliveries SET detail = $1 WHERE notification = $2 AND channel = $3 AND target = $4",
+        args![
+            detail.chars().take(500).collect::<String>(),
+            notification,
+            channel.as_str(),
+            target
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The `detail` of `provider`'s latest send that reached the service (for a voice call, its
+/// id and, once known, what became of it).
+pub async fn last_sent_detail(db: &Db, provider: &str) -> Result<Option<String>, DbError> {
+    db.row(
+        "SELECT detail FROM deliveries WHERE provider = $1 AND outcome = 'sent' \
+         ORDER BY at DESC LIMIT 1",
+        args![provider],
+    )
+    .await?
+    .map(|r| r.get_text("detail"))
+    .transpose()
+}
+
 /// One send of a notification to a device or number.
 #[derive(Clone, Debug)]
 pub struct NewDelivery<'a> {

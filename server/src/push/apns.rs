@@ -55,11 +55,15 @@ struct Claims<'a> {
 
 impl Apns {
     /// A provider for the key, sending to `base_url` ([`BASE_URL`], [`SANDBOX_URL`], or a
-    /// local endpoint).
-    pub fn new(key: ApnsKey, base_url: &str) -> Result<Apns, PushError> {
+    /// local endpoint), with a client of `builder` (the outbound network's,
+    /// [`super::http_builder`]) made to speak HTTP/2.
+    pub fn new(
+        key: ApnsKey,
+        base_url: &str,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<Apns, PushError> {
         let signing = jsonwebtoken::EncodingKey::from_ec_pem(key.p8.as_bytes())
             .map_err(|e| PushError::Failed(format!("APNs key: {e}")))?;
-        let builder = reqwest::Client::builder().timeout(Duration::from_secs(30));
         let builder = if base_url.starts_with("http://") {
             builder.http2_prior_knowledge()
         } else {
@@ -115,10 +119,10 @@ impl Apns {
         if let Some(id) = message.collapse_id.as_deref().filter(|id| id.len() <= 64) {
             req = req.header("apns-collapse-id", id);
         }
-        req.json(&body).send().await.map_err(|e| PushError::Retry {
-            after: None,
-            reason: format!("APNs: {e}"),
-        })
+        req.json(&body)
+            .send()
+            .await
+            .map_err(|e| super::unreachable("APNs", e))
     }
 
     async fn deliver(&self, message: &Message) -> Result<Delivered, PushError> {

@@ -135,10 +135,7 @@ impl Fcm {
             .json(&Fcm::body(message))
             .send()
             .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("FCM: {e}"),
-            })
+            .map_err(|e| super::unreachable("FCM", e))
     }
 
     async fn deliver(&self, message: &Message) -> Result<Delivered, PushError> {

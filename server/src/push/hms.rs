@@ -120,10 +120,7 @@ impl Hms {
             .json(&Hms::body(message))
             .send()
             .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("HMS: {e}"),
-            })?;
+            .map_err(|e| super::unreachable("HMS", e))?;
         let status = res.status().as_u16();
         let after = retry_after(res.headers());
         Ok((status, after, res.json().await.unwrap_or(Value::Null)))

@@ -13,7 +13,13 @@
 //! - [`oppo`]: OPPO PUSH (OPUSH) server API, with a SHA-256-signed auth token;
 //! - [`vivo`]: vivo push server API, with an MD5-signed auth token;
 //! - [`sms`]: SMS through Aliyun's signed RPC requests, Tencent Cloud's API 3.0 (signed by
-//!   [`tc3`]) or a signed webhook.
+//!   [`tc3`]) or a signed webhook;
+//! - [`voice`]: a text-to-speech voice call through Aliyun's voice notification service.
+//!
+//! Every one of them speaks through the one HTTP client [`http_client`] builds from the
+//! settings (the outbound network: which certificate authorities are trusted, which proxy
+//! is used), so a deployment behind an intercepting egress proxy or an internal CA is set
+//! up once for all.
 //!
 //! A send ends in one of five ways, and the caller acts on each differently: delivered; the
 //! device token is dead (remove the device); try again later (after the time the service
@@ -30,6 +36,7 @@ pub mod oppo;
 pub mod sms;
 pub mod tc3;
 pub mod vivo;
+pub mod voice;
 pub mod xiaomi;
 
 use std::future::Future;
@@ -111,12 +118,23 @@ pub struct Delivered {
 /// The future a provider's send returns.
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Delivered, PushError>> + Send + 'a>>;
 
+/// The future of [`Provider::result`]: what became of a send, once the service knows.
+pub type ResultFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<String>, PushError>> + Send + 'a>>;
+
 /// A push service.
 pub trait Provider: Send + Sync {
     /// The provider's name, e.g. `fcm`.
     fn name(&self) -> &'static str;
     /// Sends one message to one device.
     fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a>;
+    /// For a service whose sends end later (a voice call: answered, busy, not answered),
+    /// asks what became of the send `id` made at `sent_at` (Unix milliseconds): a short
+    /// stable text, or `None` while the service does not know yet. Services whose sends
+    /// end at once answer `None` here (no future).
+    fn result<'a>(&'a self, _id: &'a str, _sent_at: i64) -> Option<ResultFuture<'a>> {
+        None
+    }
 }
 
 /// A service's access token, kept until a minute before it expires: an OAuth2 token got by a
@@ -164,10 +182,7 @@ impl OAuthToken {
                     .body(form()?)
                     .send()
                     .await
-                    .map_err(|e| PushError::Retry {
-                        after: None,
-                        reason: format!("{service} token endpoint: {e}"),
-                    })?;
+                    .map_err(|e| unreachable(&format!("{service} token endpoint"), e))?;
                 let status = res.status();
                 if status.is_server_error() || status.as_u16() == 429 {
                     return Err(PushError::Retry {
@@ -294,7 +309,146 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// The push services and the SMS gateway, those configured.
+// ----- the outbound network ------------------------------------------------------------------
+
+/// How many certificates the system's store (`/etc/ssl/certs`, `SSL_CERT_FILE`,
+/// `SSL_CERT_DIR`; the platform store on macOS and Windows) holds, read once.
+pub fn system_roots() -> usize {
+    static COUNT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *COUNT.get_or_init(|| {
+        let found = rustls_native_certs::load_native_certs();
+        for e in &found.errors {
+            tracing::debug!(error = %e, "reading the system's certificate store");
+        }
+        found.certs.len()
+    })
+}
+
+/// The certificates of a PEM bundle (the `ca_bundle` setting): refused if the file cannot
+/// be read or holds no certificate.
+pub fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, PushError> {
+    let pem = std::fs::read(path)
+        .map_err(|e| PushError::Failed(format!("ca_bundle {}: {e}", path.display())))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        PushError::Failed(format!(
+            "ca_bundle {}: not a PEM bundle: {e}",
+            path.display()
+        ))
+    })?;
+    if certs.is_empty() {
+        return Err(PushError::Failed(format!(
+            "ca_bundle {}: holds no certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// The builder of the outbound HTTP client, with the outbound network's settings applied
+/// (for a caller that must add its own, like APNs' HTTP/2; otherwise [`http_client`]):
+///
+/// - **Trust.** The system's certificate store (so an internal CA or an intercepting egress
+///   proxy installed there is trusted), or Mozilla's roots (`webpki-roots`) built in when
+///   the system has none (a bare container); plus every certificate of `ca_bundle`.
+/// - **Proxy.** With `proxy` (`http://host:port`, optionally `http://user:pass@host:port`),
+///   every request goes through it — HTTPS through `CONNECT` — except to the hosts of
+///   `no_proxy` (comma-separated, as in `NO_PROXY`). Without it, reqwest's default holds:
+///   the standard `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` environment
+///   variables (and lower-case forms) are honoured.
+/// - A request gives up after 30 seconds.
+pub fn http_builder(s: &crate::config::PushArgs) -> Result<reqwest::ClientBuilder, PushError> {
+    let system = system_roots();
+    let mut b = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .tls_built_in_native_certs(system > 0)
+        .tls_built_in_webpki_certs(system == 0);
+    if let Some(path) = &s.ca_bundle {
+        for cert in read_ca_bundle(path)? {
+            b = b.add_root_certificate(cert);
+        }
+    }
+    if let Some(url) = s.proxy.as_deref().filter(|u| !u.trim().is_empty()) {
+        let proxy = reqwest::Proxy::all(url.trim())
+            // Not the URL itself: it may hold the proxy's password.
+            .map_err(|e| PushError::Failed(format!("proxy is not a proxy URL: {e}")))?
+            .no_proxy(
+                s.no_proxy
+                    .as_deref()
+                    .and_then(reqwest::NoProxy::from_string),
+            );
+        b = b.proxy(proxy);
+    }
+    Ok(b)
+}
+
+/// The outbound HTTP client every provider and every other outbound caller uses: see
+/// [`http_builder`].
+pub fn http_client(s: &crate::config::PushArgs) -> Result<reqwest::Client, PushError> {
+    http_builder(s)?
+        .build()
+        .map_err(|e| PushError::Failed(format!("HTTP client: {}", chain(&e))))
+}
+
+/// An error and its causes, one after the other (reqwest's own message names the URL only).
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
+}
+
+/// Whether a TLS handshake failed on the server's certificate (an unknown issuer, a wrong
+/// name, an expired certificate): rustls' `InvalidCertificate`, wrapped in the I/O error of
+/// the connection.
+fn certificate_refused(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(cause) = next {
+        let tls = cause.downcast_ref::<rustls::Error>().or_else(|| {
+            cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if matches!(
+            tls,
+            Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+        ) {
+            return true;
+        }
+        next = cause.source();
+    }
+    false
+}
+
+/// A request that got no answer from `service` (its URL left out of the text): the server's certificate not trusted is a
+/// setting to fix ([`PushError::Failed`], saying so); anything else (no route, a reset, a
+/// timeout) is tried again later.
+pub fn unreachable(service: &str, e: reqwest::Error) -> PushError {
+    // Without the URL: a signed query carries the key id and signature.
+    let e = e.without_url();
+    let e = &e;
+    if certificate_refused(e) {
+        PushError::Failed(format!(
+            "{service}: the server's TLS certificate is not trusted ({}); \
+             add its CA to ca_bundle or the system's store",
+            chain(e)
+        ))
+    } else {
+        PushError::Retry {
+            after: None,
+            reason: format!("{service}: {}", chain(e)),
+        }
+    }
+}
+
+/// The push services, the SMS gateway and the voice-call service, those configured.
 #[derive(Clone, Default)]
 pub struct Providers {
     /// Firebase Cloud Messaging.
@@ -315,11 +469,13 @@ pub struct Providers {
     pub honor: Option<Arc<dyn Provider>>,
     /// The SMS gateway.
     pub sms: Option<Arc<dyn Provider>>,
+    /// The voice-call (TTS) service.
+    pub voice: Option<Arc<dyn Provider>>,
 }
 
 impl Providers {
     /// The provider of a name (`fcm`, `apns`, `hms`, `harmony`, `honor`, `xiaomi`, `oppo`,
-    /// `vivo`) or `sms`.
+    /// `vivo`), or `sms`, or `voice`.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
         match name {
             "fcm" => self.fcm.as_ref(),
@@ -331,6 +487,7 @@ impl Providers {
             "harmony" => self.harmony.as_ref(),
             "honor" => self.honor.as_ref(),
             "sms" => self.sms.as_ref(),
+            "voice" => self.voice.as_ref(),
             _ => None,
         }
     }
@@ -347,6 +504,7 @@ impl Providers {
             ("harmony", &self.harmony),
             ("honor", &self.honor),
             ("sms", &self.sms),
+            ("voice", &self.voice),
         ]
         .into_iter()
         .filter(|(_, p)| p.is_some())
@@ -370,10 +528,7 @@ impl Providers {
     /// The providers the settings configure: each service whose credentials are given, at
     /// its real endpoint unless another is named. Incomplete settings are refused.
     pub fn from_settings(s: &crate::config::PushArgs) -> Result<Providers, PushError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| PushError::Failed(format!("HTTP client: {e}")))?;
+        let http = http_client(s)?;
         let mut out = Providers::default();
         if let Some(path) = &s.fcm_service_account {
             let account = fcm::ServiceAccount::from_json(&read(path, "FCM service account")?)?;
@@ -388,7 +543,7 @@ impl Providers {
                 topic: setting(&s.apns_topic, "apns_topic")?.to_owned(),
             };
             let url = s.apns_url.as_deref().unwrap_or(apns::BASE_URL);
-            out.apns = Some(Arc::new(apns::Apns::new(key, url)?));
+            out.apns = Some(Arc::new(apns::Apns::new(key, url, http_builder(s)?)?));
         }
         if let Some(id) = &s.hms_app_id {
             let app = hms::HmsApp {
@@ -505,7 +660,24 @@ impl Providers {
                     )))
                 }
             };
-            out.sms = Some(Arc::new(sms::Sms::new(gateway, http)));
+            out.sms = Some(Arc::new(sms::Sms::new(gateway, http.clone())));
+        }
+        if let Some(kind) = &s.voice_gateway {
+            if kind != "aliyun" {
+                return Err(PushError::Failed(format!(
+                    "voice_gateway must be aliyun, not {kind:?}"
+                )));
+            }
+            let account = voice::AliyunVoice {
+                access_key_id: setting(&s.voice_access_key_id, "voice_access_key_id")?.to_owned(),
+                access_key_secret: setting(&s.voice_secret, "voice_secret")?.to_owned(),
+                show_number: setting(&s.voice_show_number, "voice_show_number")?.to_owned(),
+                tts_code: setting(&s.voice_tts_code, "voice_tts_code")?.to_owned(),
+                tts_code_en: s.voice_tts_code_en.clone().filter(|c| !c.trim().is_empty()),
+                play_times: s.voice_play_times.unwrap_or(voice::DEFAULT_PLAY_TIMES),
+            };
+            let url = s.voice_url.as_deref().unwrap_or(voice::ALIYUN_ENDPOINT);
+            out.voice = Some(Arc::new(voice::Voice::new(url, account, http.clone())));
         }
         Ok(out)
     }

@@ -284,10 +284,7 @@ pub fn aliyun_query(params: &BTreeMap<String, String>, secret: &str) -> String {
 }
 
 fn later(e: reqwest::Error) -> PushError {
-    PushError::Retry {
-        after: None,
-        reason: format!("SMS gateway: {e}"),
-    }
+    super::unreachable("SMS gateway", e)
 }
 
 /// What an Aliyun answer code means.

@@ -11,7 +11,7 @@ use crate::support::*;
 use crate::web::{browser, form_token, page, sign_in};
 
 /// Posts a form as the signed-in browser does.
-async fn post_form(
+pub(crate) async fn post_form(
     s: &Server,
     web: &reqwest::Client,
     cookie: &str,

@@ -26,7 +26,7 @@ async fn providers() -> (Providers, crate::push::Shared, SmsSeen) {
     (p, fcm_seen, sms_seen)
 }
 
-type SmsSeen = Arc<std::sync::Mutex<Vec<std::collections::BTreeMap<String, String>>>>;
+pub(crate) type SmsSeen = Arc<std::sync::Mutex<Vec<std::collections::BTreeMap<String, String>>>>;
 
 /// A phone registered for a person, straight into the table (the API is `devices.rs`'s).
 async fn add_device(s: &Server, user: UserId, device: &str, token: &str) {
@@ -80,7 +80,7 @@ fn fcm_sends(seen: &crate::push::Shared) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn pass(s: &Server, p: &Providers, at: DateTime<Utc>) -> DeliveryReport {
+pub(crate) async fn pass(s: &Server, p: &Providers, at: DateTime<Utc>) -> DeliveryReport {
     deliver_due(&s.state, p, at).await.expect("deliver")
 }
 

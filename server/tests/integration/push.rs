@@ -177,7 +177,7 @@ pub fn provider(base: &str) -> Fcm {
     Fcm::new(account, base, reqwest::Client::new()).expect("provider")
 }
 
-fn message(token: &str, urgent: bool) -> Message {
+pub(crate) fn message(token: &str, urgent: bool) -> Message {
     Message {
         token: token.into(),
         title: "督办提醒".into(),
@@ -504,7 +504,7 @@ async fn hms_tells_dead_tokens_traffic_control_and_refusals_apart() {
 /// The signature an Aliyun RPC endpoint expects, computed here on its own from the query it
 /// received: every parameter but `Signature`, sorted, RFC 3986-encoded, `GET&%2F&…`, HMAC-SHA1
 /// under `secret&`, base64.
-fn aliyun_expected_signature(query: &BTreeMap<String, String>, secret: &str) -> String {
+pub(crate) fn aliyun_expected_signature(query: &BTreeMap<String, String>, secret: &str) -> String {
     use base64::Engine as _;
     use hmac::Mac as _;
     let enc = |s: &str| {
@@ -800,6 +800,7 @@ fn apns(base: &str) -> Apns {
             topic: "cn.gov.qinghe.duban".into(),
         },
         base,
+        reqwest::Client::builder(),
     )
     .expect("provider")
 }
@@ -872,7 +873,8 @@ async fn apns_tells_unregistered_busy_and_refused_apart() {
                 p8: "not a key".into(),
                 topic: "x".into()
             },
-            &base
+            &base,
+            reqwest::Client::builder()
         ),
         Err(PushError::Failed(_))
     ));

@@ -1459,6 +1459,8 @@ struct DeliveryPage {
     chrome: Chrome,
     providers: Vec<ProviderLine>,
     refusals: Vec<RefusalLine>,
+    /// The outbound network's settings (trust and proxy), as the page names them.
+    outbound: Vec<(String, String)>,
 }
 
 /// A refusal of our configuration by a service (an SMS template or signature not approved)
@@ -1514,13 +1516,24 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
         p.xiaomi_app_secret.as_deref(),
         p.oppo_master_secret.as_deref(),
         p.vivo_app_secret.as_deref(),
+        p.voice_secret.as_deref(),
+        p.voice_access_key_id.as_deref(),
     ]
     .into_iter()
     .flatten()
     .collect();
     let path = |v: &Option<std::path::PathBuf>| v.as_ref().map(|p| p.display().to_string());
     let s = |k: &str, v: Option<String>| v.map(|v| (i18n::t(&format!("config-setting-{k}")), v));
-    let configured: [(&str, bool, Vec<Setting>); 9] = [
+    // What became of the last call placed (its detail: the CallId, then the result word
+    // and the carrier's state once asked).
+    let last_call = match db::notifications::last_sent_detail(&state.db, "voice").await {
+        Ok(d) => d.map(|d| {
+            let word = d.split_whitespace().nth(1).unwrap_or("pending");
+            i18n::t(&format!("voice-result-{word}"))
+        }),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let configured: [(&str, bool, Vec<Setting>); 10] = [
         (
             "fcm",
             p.fcm_service_account.is_some(),
@@ -1630,6 +1643,22 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
                     .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
             ],
         ),
+        (
+            "voice",
+            p.voice_gateway.is_some(),
+            vec![
+                s("voice-gateway", p.voice_gateway.clone()),
+                s("url", p.voice_url.clone()),
+                s("show-number", p.voice_show_number.clone()),
+                s("tts-code", p.voice_tts_code.clone()),
+                s("tts-code-en", p.voice_tts_code_en.clone()),
+                s("play-times", p.voice_play_times.map(|n| n.to_string())),
+                last_call.map(|r| (i18n::t("voice-last-call"), r)),
+                p.voice_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
     ];
     let now = state.clock.now();
     let since = (now - Duration::hours(24)).timestamp_millis();
@@ -1670,6 +1699,31 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
+    let roots = crate::push::system_roots();
+    let outbound = [
+        Some((
+            i18n::t("voice-outbound-system-store"),
+            if roots > 0 {
+                i18n::t_args("voice-outbound-system-store-value", &[("n", &roots)])
+            } else {
+                i18n::t("voice-outbound-system-store-empty")
+            },
+        )),
+        path(&p.ca_bundle).map(|v| (i18n::t("voice-outbound-ca-bundle"), v)),
+        Some((
+            i18n::t("voice-outbound-proxy"),
+            p.proxy
+                .as_deref()
+                .map(redact_userinfo)
+                .unwrap_or_else(|| i18n::t("voice-outbound-proxy-env")),
+        )),
+        p.no_proxy
+            .clone()
+            .map(|v| (i18n::t("voice-outbound-no-proxy"), v)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let chrome = chrome(&state, &session, "/admin/delivery");
     page(
         StatusCode::OK,
@@ -1677,6 +1731,35 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
             chrome,
             providers,
             refusals,
+            outbound,
         },
     )
+}
+
+/// A proxy URL without its password (`http://user:***@host:port/`).
+fn redact_userinfo(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod outbound_tests {
+    use super::redact_userinfo;
+
+    #[test]
+    fn a_proxy_password_is_never_shown() {
+        assert_eq!(
+            redact_userinfo("http://duban:s3cret-pass@proxy.internal:3128"),
+            "http://duban:***@proxy.internal:3128/"
+        );
+        assert_eq!(
+            redact_userinfo("http://proxy.internal:3128"),
+            "http://proxy.internal:3128"
+        );
+    }
 }
