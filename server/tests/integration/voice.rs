@@ -742,7 +742,7 @@ both!(
         let (status, html) =
             crate::web::page(&web, &format!("{}/admin/policy", s.base), Some(&cookie)).await;
         assert_eq!(status, 200);
-        assert!(html.contains("特急通知未读几分钟后语音电话"), "{html}");
+        assert!(html.contains("特急通知未读几分钟后语音呼叫"), "{html}");
         let fields = policy_fields(
             &html,
             &[
