@@ -429,7 +429,7 @@ pub struct ReadOutcome {
 pub struct DeliveryRecord {
     /// `push` or `sms`.
     pub channel: crate::domain::delivery::Channel,
-    /// `fcm`, `apns`, `hms` or `sms`.
+    /// `fcm`, `apns`, `hms`, `sms`, or a work app: `dingtalk`, `wecom`.
     pub provider: String,
     /// `sent`, `dead` (the token or number no longer works) or `failed`.
     pub outcome: String,

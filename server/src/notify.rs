@@ -176,15 +176,19 @@ struct Outgoing {
     message: Message,
 }
 
+/// The recipient's language: their `users.locale`, else zh-CN.
+fn lang_of(n: &Outbound) -> Lang {
+    n.locale
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_default()
+}
+
 /// The push or SMS of a notification, in its recipient's language (their `users.locale`,
 /// else zh-CN): one language, the title from the catalog, the sentence the one of the
 /// stored pair.
 fn message(n: &Outbound, id: &str, token: String) -> Message {
-    let lang = n
-        .locale
-        .as_deref()
-        .and_then(Lang::from_code)
-        .unwrap_or_default();
+    let lang = lang_of(n);
     let title = lang.t(match n.urgency {
         Urgency::Normal => "push-title",
         Urgency::Urgent => "push-title-urgent",
@@ -243,6 +247,7 @@ pub async fn deliver_due(
         set.into_iter().map(str::to_owned).collect()
     };
     let devices = load_devices(state, &users).await?;
+    let work = load_work_accounts(state, &users).await?;
     let done = load_done(state, &ids).await?;
 
     // The notifications and channels that reached someone already (a retried job).
@@ -272,8 +277,15 @@ pub async fn deliver_due(
                     .iter()
                     .map(|p| (p.clone(), "sms", p.clone()))
                     .collect(),
-                // Filled in by the work-app and voice providers.
-                Channel::Inbox | Channel::Work | Channel::Voice => Vec::new(),
+                // Each work app the person is bound in: `dingtalk:<userid>`, `wecom:<userid>`.
+                Channel::Work => work
+                    .get(&n.user)
+                    .into_iter()
+                    .flatten()
+                    .map(|(app, user)| (format!("{app}:{user}"), *app, user.clone()))
+                    .collect(),
+                // Filled in by the voice provider.
+                Channel::Inbox | Channel::Voice => Vec::new(),
             };
             let before = sends.len();
             for (target, provider, address) in targets {
@@ -281,13 +293,20 @@ pub async fn deliver_due(
                 if done.contains(&key) || providers.get(provider).is_none() {
                     continue;
                 }
+                let mut message = message(n, id, address);
+                if step.channel == Channel::Work {
+                    // The work app's button, in the recipient's language.
+                    message
+                        .data
+                        .insert("button".into(), lang_of(n).t("workapps-open-item"));
+                }
                 sends.push(Outgoing {
                     job: i,
                     notification: id.clone(),
                     channel: step.channel,
                     target,
                     provider,
-                    message: message(n, id, address),
+                    message,
                 });
             }
             if sends.len() == before && !done_steps.contains(&(id.as_str(), step.channel)) {
@@ -322,6 +341,12 @@ pub async fn deliver_due(
                 report.dead += 1;
                 if s.channel == Channel::Push {
                     store::forget_token(&mut tx, s.provider, &s.message.token).await?;
+                }
+                if s.channel == Channel::Work {
+                    // The app no longer knows the person (left, or outside the app's
+                    // visible range): the binding is dead, as a dead token's device is.
+                    crate::db::work_accounts::forget(&mut tx, s.provider, &s.message.token)
+                        .await?;
                 }
                 ("dead", why.clone())
             }
@@ -388,6 +413,22 @@ async fn load_devices(state: &AppState, users: &[String]) -> Result<Devices, DbE
         out.entry(t.user)
             .or_default()
             .push((t.device, provider, t.token));
+    }
+    Ok(out)
+}
+
+/// Each person's work-app bindings: (provider name, the app's user id).
+type WorkAccounts = HashMap<String, Vec<(&'static str, String)>>;
+
+async fn load_work_accounts(state: &AppState, users: &[String]) -> Result<WorkAccounts, DbError> {
+    let mut out: WorkAccounts = HashMap::new();
+    for a in crate::db::work_accounts::of_people(&state.db, Some(users)).await? {
+        let app = match a.app.as_str() {
+            "dingtalk" => "dingtalk",
+            "wecom" => "wecom",
+            _ => continue,
+        };
+        out.entry(a.user).or_default().push((app, a.app_user));
     }
     Ok(out)
 }

@@ -6,7 +6,9 @@
 //!   from a service account's RS256-signed JWT, cached until shortly before it expires;
 //! - [`hms`]: Huawei HMS Push Kit v1, authenticated with OAuth2 client credentials;
 //! - [`apns`]: Apple's APNs over HTTP/2 with an ES256 provider token;
-//! - [`sms`]: SMS through Aliyun's signed RPC requests or a signed webhook.
+//! - [`sms`]: SMS through Aliyun's signed RPC requests or a signed webhook;
+//! - DingTalk's and WeCom's work notifications, in [`crate::workapp`] (their clients serve
+//!   sign-in as well).
 //!
 //! A send ends in one of four ways, and the caller acts on each differently: delivered; the
 //! device token is dead (remove the device); try again later (after the time the service
@@ -115,6 +117,27 @@ impl OAuthToken {
         }
     }
 
+    /// The cached token, or a new one from `fetch` (its token and lifetime in seconds);
+    /// `fresh` forces a new one. The token endpoints differ (a form POST here, a GET with
+    /// the credentials in the query for DingTalk and WeCom); the caching is the same.
+    pub(crate) async fn get_with<E, F, Fut>(&self, fresh: bool, fetch: F) -> Result<String, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(String, u64), E>>,
+    {
+        let mut cached = self.cached.lock().await;
+        if let Some((token, until)) = cached.as_ref() {
+            if !fresh && std::time::Instant::now() < *until {
+                return Ok(token.clone());
+            }
+        }
+        let (token, expires_in) = fetch().await?;
+        let until = std::time::Instant::now()
+            + Duration::from_secs(expires_in).saturating_sub(OAuthToken::MARGIN);
+        *cached = Some((token.clone(), until));
+        Ok(token)
+    }
+
     /// The cached token, or a new one from `url` with the form `form()` (`fresh` forces a
     /// new one). `service` names the endpoint in errors.
     pub(crate) async fn get(
@@ -125,45 +148,38 @@ impl OAuthToken {
         fresh: bool,
         form: impl FnOnce() -> Result<String, PushError>,
     ) -> Result<String, PushError> {
-        let mut cached = self.cached.lock().await;
-        if let Some((token, until)) = cached.as_ref() {
-            if !fresh && std::time::Instant::now() < *until {
-                return Ok(token.clone());
+        self.get_with(fresh, || async move {
+            let res = http
+                .post(url)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(form()?)
+                .send()
+                .await
+                .map_err(|e| PushError::Retry {
+                    after: None,
+                    reason: format!("{service} token endpoint: {e}"),
+                })?;
+            let status = res.status();
+            if status.is_server_error() || status.as_u16() == 429 {
+                return Err(PushError::Retry {
+                    after: retry_after(res.headers()),
+                    reason: format!("{service} token endpoint answered {status}"),
+                });
             }
-        }
-        let res = http
-            .post(url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(form()?)
-            .send()
-            .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("{service} token endpoint: {e}"),
+            if !status.is_success() {
+                return Err(PushError::Failed(format!(
+                    "{service} token endpoint answered {status} (credentials wrong?)"
+                )));
+            }
+            let t: TokenAnswer = res.json().await.map_err(|e| {
+                PushError::Failed(format!("{service} token endpoint answer: {e}"))
             })?;
-        let status = res.status();
-        if status.is_server_error() || status.as_u16() == 429 {
-            return Err(PushError::Retry {
-                after: retry_after(res.headers()),
-                reason: format!("{service} token endpoint answered {status}"),
-            });
-        }
-        if !status.is_success() {
-            return Err(PushError::Failed(format!(
-                "{service} token endpoint answered {status} (credentials wrong?)"
-            )));
-        }
-        let t: TokenAnswer = res
-            .json()
-            .await
-            .map_err(|e| PushError::Failed(format!("{service} token endpoint answer: {e}")))?;
-        let until = std::time::Instant::now()
-            + Duration::from_secs(t.expires_in).saturating_sub(OAuthToken::MARGIN);
-        *cached = Some((t.access_token.clone(), until));
-        Ok(t.access_token)
+            Ok((t.access_token, t.expires_in))
+        })
+        .await
     }
 }
 
@@ -204,16 +220,24 @@ pub struct Providers {
     pub hms: Option<Arc<dyn Provider>>,
     /// The SMS gateway.
     pub sms: Option<Arc<dyn Provider>>,
+    /// DingTalk work notifications (`crate::workapp::dingtalk`); the token is the app's
+    /// user id.
+    pub dingtalk: Option<Arc<dyn Provider>>,
+    /// WeCom application messages (`crate::workapp::wecom`); the token is the app's user id.
+    pub wecom: Option<Arc<dyn Provider>>,
 }
 
 impl Providers {
-    /// The provider of a device's `provider` column (`fcm`, `apns`, `hms`) or `sms`.
+    /// The provider of a device's `provider` column (`fcm`, `apns`, `hms`), `sms`, or a
+    /// work app (`dingtalk`, `wecom`).
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
         match name {
             "fcm" => self.fcm.as_ref(),
             "apns" => self.apns.as_ref(),
             "hms" => self.hms.as_ref(),
             "sms" => self.sms.as_ref(),
+            "dingtalk" => self.dingtalk.as_ref(),
+            "wecom" => self.wecom.as_ref(),
             _ => None,
         }
     }
@@ -225,6 +249,8 @@ impl Providers {
             ("apns", &self.apns),
             ("hms", &self.hms),
             ("sms", &self.sms),
+            ("dingtalk", &self.dingtalk),
+            ("wecom", &self.wecom),
         ]
         .into_iter()
         .filter(|(_, p)| p.is_some())
@@ -244,14 +270,31 @@ fn read(path: &std::path::Path, what: &str) -> Result<String, PushError> {
         .map_err(|e| PushError::Failed(format!("{what} {}: {e}", path.display())))
 }
 
+/// The HTTP client every provider and the work apps share.
+pub fn http_client(_s: &crate::config::PushArgs) -> Result<reqwest::Client, PushError> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| PushError::Failed(format!("HTTP client: {e}")))
+}
+
 impl Providers {
+    /// The work apps' providers: those of `apps` (built by
+    /// [`crate::workapp::WorkApps::from_settings`], which the server keeps in its state for
+    /// sign-in too, so that both share one access token).
+    pub fn with_work_apps(mut self, apps: &crate::workapp::WorkApps) -> Providers {
+        self.dingtalk = apps
+            .dingtalk
+            .clone()
+            .map(|d| d as Arc<dyn Provider>);
+        self.wecom = apps.wecom.clone().map(|w| w as Arc<dyn Provider>);
+        self
+    }
+
     /// The providers the settings configure: each service whose credentials are given, at
     /// its real endpoint unless another is named. Incomplete settings are refused.
     pub fn from_settings(s: &crate::config::PushArgs) -> Result<Providers, PushError> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| PushError::Failed(format!("HTTP client: {e}")))?;
+        let http = http_client(s)?;
         let mut out = Providers::default();
         if let Some(path) = &s.fcm_service_account {
             let account = fcm::ServiceAccount::from_json(&read(path, "FCM service account")?)?;
