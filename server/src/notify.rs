@@ -345,8 +345,7 @@ pub async fn deliver_due(
                 if s.channel == Channel::Work {
                     // The app no longer knows the person (left, or outside the app's
                     // visible range): the binding is dead, as a dead token's device is.
-                    crate::db::work_accounts::forget(&mut tx, s.provider, &s.message.token)
-                        .await?;
+                    crate::db::work_accounts::forget(&mut tx, s.provider, &s.message.token).await?;
                 }
                 ("dead", why.clone())
             }

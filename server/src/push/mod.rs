@@ -174,9 +174,10 @@ impl OAuthToken {
                     "{service} token endpoint answered {status} (credentials wrong?)"
                 )));
             }
-            let t: TokenAnswer = res.json().await.map_err(|e| {
-                PushError::Failed(format!("{service} token endpoint answer: {e}"))
-            })?;
+            let t: TokenAnswer = res
+                .json()
+                .await
+                .map_err(|e| PushError::Failed(format!("{service} token endpoint answer: {e}")))?;
             Ok((t.access_token, t.expires_in))
         })
         .await
@@ -283,10 +284,7 @@ impl Providers {
     /// [`crate::workapp::WorkApps::from_settings`], which the server keeps in its state for
     /// sign-in too, so that both share one access token).
     pub fn with_work_apps(mut self, apps: &crate::workapp::WorkApps) -> Providers {
-        self.dingtalk = apps
-            .dingtalk
-            .clone()
-            .map(|d| d as Arc<dyn Provider>);
+        self.dingtalk = apps.dingtalk.clone().map(|d| d as Arc<dyn Provider>);
         self.wecom = apps.wecom.clone().map(|w| w as Arc<dyn Provider>);
         self
     }

@@ -292,9 +292,9 @@ impl DingTalk {
             .await
         {
             Ok(id) => Ok(Delivered { id }),
-            Err(e) if e.errcode().is_some_and(|c| NO_USER.contains(&c)) => {
-                Err(PushError::DeadToken(format!("dingtalk errcode {}", e.errcode().unwrap_or(0))))
-            }
+            Err(e) if e.errcode().is_some_and(|c| NO_USER.contains(&c)) => Err(
+                PushError::DeadToken(format!("dingtalk errcode {}", e.errcode().unwrap_or(0))),
+            ),
             Err(e) => Err(e.into_push()),
         }
     }

@@ -293,7 +293,11 @@ impl WorkApps {
                     )
                 })
         };
-        if let Some(key) = s.dingtalk_app_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        if let Some(key) = s
+            .dingtalk_app_key
+            .as_deref()
+            .filter(|k| !k.trim().is_empty())
+        {
             let app = dingtalk::DingTalkApp {
                 app_key: key.trim().to_owned(),
                 app_secret: setting(&s.dingtalk_app_secret, "dingtalk_app_secret")?.to_owned(),
@@ -305,8 +309,14 @@ impl WorkApps {
             out.dingtalk = Some(Arc::new(dingtalk::DingTalk::new(
                 app,
                 dingtalk::Endpoints {
-                    oapi: s.dingtalk_url.clone().unwrap_or_else(|| dingtalk::OAPI_URL.into()),
-                    api: s.dingtalk_api_url.clone().unwrap_or_else(|| dingtalk::API_URL.into()),
+                    oapi: s
+                        .dingtalk_url
+                        .clone()
+                        .unwrap_or_else(|| dingtalk::OAPI_URL.into()),
+                    api: s
+                        .dingtalk_api_url
+                        .clone()
+                        .unwrap_or_else(|| dingtalk::API_URL.into()),
                     login: s
                         .dingtalk_login_url
                         .clone()
@@ -328,8 +338,14 @@ impl WorkApps {
                 app,
                 wecom::Endpoints {
                     api: s.wecom_url.clone().unwrap_or_else(|| wecom::API_URL.into()),
-                    oauth: s.wecom_oauth_url.clone().unwrap_or_else(|| wecom::OAUTH_URL.into()),
-                    login: s.wecom_login_url.clone().unwrap_or_else(|| wecom::LOGIN_URL.into()),
+                    oauth: s
+                        .wecom_oauth_url
+                        .clone()
+                        .unwrap_or_else(|| wecom::OAUTH_URL.into()),
+                    login: s
+                        .wecom_login_url
+                        .clone()
+                        .unwrap_or_else(|| wecom::LOGIN_URL.into()),
                 },
                 public()?,
                 http,
@@ -357,8 +373,14 @@ mod tests {
 
     #[test]
     fn mobiles_are_compared_by_their_digits() {
-        assert_eq!(normalise_mobile("+86 138-0000-0000").as_deref(), Some("13800000000"));
-        assert_eq!(normalise_mobile("13800000000").as_deref(), Some("13800000000"));
+        assert_eq!(
+            normalise_mobile("+86 138-0000-0000").as_deref(),
+            Some("13800000000")
+        );
+        assert_eq!(
+            normalise_mobile("13800000000").as_deref(),
+            Some("13800000000")
+        );
         assert_eq!(normalise_mobile(" - "), None);
     }
 

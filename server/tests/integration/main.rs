@@ -56,3 +56,4 @@ mod web_scores;
 mod web_signin;
 mod web_stats;
 mod web_uploads;
+mod workapps;

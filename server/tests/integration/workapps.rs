@@ -1,0 +1,847 @@
+//! DingTalk and WeCom, as delivery channels and as sign-in, against local endpoints written
+//! from their public documentation (open.dingtalk.com, developer.work.weixin.qq.com; the
+//! pages are cited in `server/src/workapp/`):
+//!
+//! - `gettoken` checks the app's key and secret (DingTalk `appkey`/`appsecret`, WeCom
+//!   `corpid`/`corpsecret`) and issues tokens that expire; every API checks the token
+//!   (unknown: 40014, expired: 42001, the real bodies), the fields it requires, and answers
+//!   the vendor's real error bodies for an unknown user, a frequency limit and a bad code;
+//! - the work notification and the application message carry the item's link through the
+//!   sign-in route; errors map to the push outcomes;
+//! - people are bound by the import, by mobile, and at their first sign-in;
+//! - 免登 with a DingTalk code and a WeCom code signs in the bound person and refuses
+//!   anyone else with a clear page; the state guards the round trips; QR sign-in on the PC;
+//! - end to end: a dispatch reaches the bound person's DingTalk with the link, and a read on
+//!   the web stops a later work step.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use duban_server::push::{Message, Provider, PushError};
+use duban_server::workapp::dingtalk::{self, DingTalk, DingTalkApp};
+use duban_server::workapp::wecom::{self, WeCom, WeComApp};
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+pub const PUBLIC: &str = "https://duban.example.gov.cn";
+const DT_KEY: &str = "dingabcdefg123";
+const DT_SECRET: &str = "dt-secret-0123456789";
+const DT_AGENT: i64 = 2_900_000_001;
+const DT_CORP: &str = "ding00corp";
+const WC_CORP: &str = "ww00corp";
+const WC_SECRET: &str = "wc-secret-0123456789";
+const WC_AGENT: i64 = 1_000_002;
+
+/// A local DingTalk or WeCom: its members, the codes it issued, what it was sent.
+#[derive(Default)]
+pub struct Fake {
+    /// Tokens issued and when they expire.
+    tokens: HashMap<String, Instant>,
+    /// Token requests seen.
+    pub token_requests: usize,
+    /// Lifetime of new tokens.
+    expires_in: u64,
+    /// userid → mobile (if the app may read it).
+    pub members: HashMap<String, Option<String>>,
+    /// 免登 / OAuth codes → userid (each usable once).
+    pub codes: HashMap<String, String>,
+    /// DingTalk QR authCodes → unionId; unionId → userid.
+    pub auth_codes: HashMap<String, String>,
+    pub unions: HashMap<String, String>,
+    /// The next API call answers the frequency limit.
+    pub busy_once: bool,
+    /// Every token issued so far is expired from now on.
+    pub expire_all: bool,
+    /// Message bodies accepted.
+    pub sends: Vec<Value>,
+}
+
+pub type Shared = Arc<Mutex<Fake>>;
+
+fn fake(expires_in: u64) -> Shared {
+    Arc::new(Mutex::new(Fake {
+        expires_in,
+        ..Fake::default()
+    }))
+}
+
+/// Issues a token.
+fn issue(f: &mut Fake, prefix: &str) -> Value {
+    f.token_requests += 1;
+    let token = format!("{prefix}-{}", f.token_requests);
+    f.tokens.insert(
+        token.clone(),
+        Instant::now() + Duration::from_secs(f.expires_in),
+    );
+    json!({"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": f.expires_in})
+}
+
+/// `None` if the query's access token is good; else the vendor's answer (DingTalk and WeCom
+/// share these codes: 40014 invalid, 42001 expired; WeCom's 41001 missing).
+fn bad_token(f: &Fake, q: &HashMap<String, String>, wecom: bool) -> Option<Value> {
+    let Some(token) = q.get("access_token").filter(|t| !t.is_empty()) else {
+        return Some(if wecom {
+            json!({"errcode": 41001, "errmsg": "access_token missing"})
+        } else {
+            json!({"errcode": 40014, "errmsg": "不合法的access_token"})
+        });
+    };
+    match f.tokens.get(token) {
+        None => Some(if wecom {
+            json!({"errcode": 40014, "errmsg": "invalid access_token"})
+        } else {
+            json!({"errcode": 40014, "errmsg": "不合法的access_token"})
+        }),
+        Some(until) if f.expire_all || Instant::now() >= *until => Some(if wecom {
+            json!({"errcode": 42001, "errmsg": "access_token expired"})
+        } else {
+            json!({"errcode": 42001, "errmsg": "access_token超时"})
+        }),
+        Some(_) => None,
+    }
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or("")
+}
+
+// ----- DingTalk --------------------------------------------------------------------------
+
+type Q = Query<HashMap<String, String>>;
+
+async fn dt_gettoken(State(f): State<Shared>, Query(q): Q) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if q.get("appkey").map(String::as_str) != Some(DT_KEY)
+        || q.get("appsecret").map(String::as_str) != Some(DT_SECRET)
+    {
+        return Json(json!({"errcode": 40089, "errmsg": "不合法的corpid或corpsecret"}));
+    }
+    f.expire_all = false;
+    Json(issue(&mut f, "dt"))
+}
+
+/// The token check and the frequency limit every DingTalk API shares.
+fn dt_guard(f: &mut Fake, q: &HashMap<String, String>) -> Option<Value> {
+    if let Some(bad) = bad_token(f, q, false) {
+        return Some(bad);
+    }
+    if std::mem::take(&mut f.busy_once) {
+        return Some(
+            json!({"errcode": 90018, "errmsg": "当前企业调用该接口的次数超过了限制,请稍后重试"}),
+        );
+    }
+    None
+}
+
+async fn dt_send(State(f): State<Shared>, Query(q): Q, Json(body): Json<Value>) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if let Some(bad) = dt_guard(&mut f, &q) {
+        return Json(bad);
+    }
+    if body["agent_id"].as_i64() != Some(DT_AGENT) {
+        return Json(json!({"errcode": 40035, "errmsg": "缺少参数 agent_id"}));
+    }
+    let users = str_of(&body, "userid_list");
+    if users.is_empty() {
+        return Json(json!({"errcode": 40035, "errmsg": "缺少参数 userid_list"}));
+    }
+    let msg = &body["msg"];
+    if str_of(msg, "msgtype") != "action_card" {
+        return Json(json!({"errcode": 40035, "errmsg": "不合法的参数 msgtype"}));
+    }
+    let card = &msg["action_card"];
+    for field in ["title", "markdown", "single_title", "single_url"] {
+        if str_of(card, field).is_empty() {
+            return Json(json!({"errcode": 40035, "errmsg": format!("缺少参数 {field}")}));
+        }
+    }
+    if users.split(',').any(|u| !f.members.contains_key(u)) {
+        return Json(json!({"errcode": 33012, "errmsg": "无效的USERID"}));
+    }
+    f.sends.push(body.clone());
+    Json(
+        json!({"errcode": 0, "errmsg": "ok", "task_id": 256_271_667_526_i64 + f.sends.len() as i64, "request_id": "4jzllmte0wau"}),
+    )
+}
+
+async fn dt_getbymobile(
+    State(f): State<Shared>,
+    Query(q): Q,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if let Some(bad) = dt_guard(&mut f, &q) {
+        return Json(bad);
+    }
+    let mobile = str_of(&body, "mobile");
+    match f
+        .members
+        .iter()
+        .find(|(_, m)| m.as_deref() == Some(mobile) && !mobile.is_empty())
+    {
+        Some((id, _)) => Json(
+            json!({"errcode": 0, "errmsg": "ok", "result": {"userid": id}, "request_id": "r1"}),
+        ),
+        None => Json(json!({"errcode": 60121, "errmsg": "找不到该用户", "request_id": "r1"})),
+    }
+}
+
+async fn dt_getuserinfo(
+    State(f): State<Shared>,
+    Query(q): Q,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if let Some(bad) = dt_guard(&mut f, &q) {
+        return Json(bad);
+    }
+    match f.codes.remove(str_of(&body, "code")) {
+        Some(id) => Json(json!({"errcode": 0, "errmsg": "ok", "result": {
+            "userid": id, "device_id": "d1", "sys": false, "sys_level": 0,
+            "associated_unionid": "", "unionid": format!("u-{id}"), "name": "某人"
+        }, "request_id": "r2"})),
+        None => Json(json!({"errcode": 40078, "errmsg": "不存在的临时授权码", "request_id": "r2"})),
+    }
+}
+
+async fn dt_user_get(State(f): State<Shared>, Query(q): Q, Json(body): Json<Value>) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if let Some(bad) = dt_guard(&mut f, &q) {
+        return Json(bad);
+    }
+    let id = str_of(&body, "userid");
+    match f.members.get(id) {
+        Some(mobile) => {
+            let mut result = json!({"userid": id, "name": "某人", "active": true});
+            if let Some(m) = mobile {
+                result["mobile"] = json!(m);
+                result["state_code"] = json!("86");
+            }
+            Json(json!({"errcode": 0, "errmsg": "ok", "result": result, "request_id": "r3"}))
+        }
+        None => Json(json!({"errcode": 60121, "errmsg": "找不到该用户", "request_id": "r3"})),
+    }
+}
+
+async fn dt_getbyunionid(
+    State(f): State<Shared>,
+    Query(q): Q,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if let Some(bad) = dt_guard(&mut f, &q) {
+        return Json(bad);
+    }
+    match f.unions.get(str_of(&body, "unionid")) {
+        Some(id) => Json(
+            json!({"errcode": 0, "errmsg": "ok", "result": {"contact_type": 0, "userid": id}, "request_id": "r4"}),
+        ),
+        None => Json(json!({"errcode": 60121, "errmsg": "找不到该用户", "request_id": "r4"})),
+    }
+}
+
+async fn dt_user_token(State(f): State<Shared>, Json(body): Json<Value>) -> Response {
+    let mut f = f.lock().unwrap();
+    if str_of(&body, "clientId") != DT_KEY || str_of(&body, "clientSecret") != DT_SECRET {
+        return (StatusCode::BAD_REQUEST, Json(json!({"code": "invalidClientIdOrSecret", "message": "无效的clientId或者clientSecret", "requestid": "q1"}))).into_response();
+    }
+    if str_of(&body, "grantType") != "authorization_code" {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"code": "MissingParameter", "message": "grantType", "requestid": "q1"})),
+        )
+            .into_response();
+    }
+    match f.auth_codes.remove(str_of(&body, "code")) {
+        Some(union) => Json(json!({"accessToken": format!("ut-{union}"), "refreshToken": "rt", "expireIn": 7200, "corpId": DT_CORP})).into_response(),
+        None => (StatusCode::BAD_REQUEST, Json(json!({"code": "invalidAuthCode", "message": "不合法的临时授权码", "requestid": "q1"}))).into_response(),
+    }
+}
+
+async fn dt_me(State(f): State<Shared>, headers: HeaderMap) -> Response {
+    let f = f.lock().unwrap();
+    let token = headers
+        .get("x-acs-dingtalk-access-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match token.strip_prefix("ut-").filter(|u| f.unions.contains_key(*u)) {
+        Some(union) => Json(json!({"nick": "某人", "unionId": union, "openId": "o1", "stateCode": "86"})).into_response(),
+        None => (StatusCode::UNAUTHORIZED, Json(json!({"code": "InvalidAuthentication", "message": "不合法的access_token", "requestid": "q2"}))).into_response(),
+    }
+}
+
+/// A local DingTalk: its base URL (the oapi, the new API and the login page all at it).
+pub async fn fake_dingtalk(expires_in: u64) -> (String, Shared) {
+    let f = fake(expires_in);
+    let app = Router::new()
+        .route("/gettoken", get(dt_gettoken))
+        .route(
+            "/topapi/message/corpconversation/asyncsend_v2",
+            post(dt_send),
+        )
+        .route("/topapi/v2/user/getbymobile", post(dt_getbymobile))
+        .route("/topapi/v2/user/getuserinfo", post(dt_getuserinfo))
+        .route("/topapi/v2/user/get", post(dt_user_get))
+        .route("/topapi/user/getbyunionid", post(dt_getbyunionid))
+        .route("/v1.0/oauth2/userAccessToken", post(dt_user_token))
+        .route("/v1.0/contact/users/me", get(dt_me))
+        .with_state(f.clone());
+    (serve(app).await, f)
+}
+
+// ----- WeCom -----------------------------------------------------------------------------
+
+async fn wc_gettoken(State(f): State<Shared>, Query(q): Q) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if q.get("corpid").map(String::as_str) != Some(WC_CORP) {
+        return Json(json!({"errcode": 40013, "errmsg": "invalid corpid"}));
+    }
+    if q.get("corpsecret").map(String::as_str) != Some(WC_SECRET) {
+        return Json(json!({"errcode": 40001, "errmsg": "invalid credential"}));
+    }
+    f.expire_all = false;
+    Json(issue(&mut f, "wc"))
+}
+
+fn wc_guard(f: &mut Fake, q: &HashMap<String, String>) -> Option<Value> {
+    if let Some(bad) = bad_token(f, q, true) {
+        return Some(bad);
+    }
+    if std::mem::take(&mut f.busy_once) {
+        return Some(json!({"errcode": 45009, "errmsg": "api freq out of limit"}));
+    }
+    None
+}
+
+async fn wc_send(State(f): State<Shared>, Query(q): Q, Json(body): Json<Value>) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if let Some(bad) = wc_guard(&mut f, &q) {
+        return Json(bad);
+    }
+    if body["agentid"].as_i64() != Some(WC_AGENT) {
+        return Json(json!({"errcode": 40056, "errmsg": "invalid agentid"}));
+    }
+    if str_of(&body, "msgtype") != "textcard" {
+        return Json(json!({"errcode": 40008, "errmsg": "invalid message type"}));
+    }
+    let card = &body["textcard"];
+    for field in ["title", "description", "url"] {
+        if str_of(card, field).is_empty() {
+            return Json(json!({"errcode": 41016, "errmsg": format!("missing {field}")}));
+        }
+    }
+    let touser = str_of(&body, "touser");
+    let invalid: Vec<&str> = touser
+        .split('|')
+        .filter(|u| !f.members.contains_key(*u))
+        .collect();
+    if touser.is_empty() || invalid.len() == touser.split('|').count() {
+        return Json(
+            json!({"errcode": 81013, "errmsg": "user & party & tag all invalid", "invaliduser": invalid.join("|").to_lowercase()}),
+        );
+    }
+    f.sends.push(body.clone());
+    Json(
+        json!({"errcode": 0, "errmsg": "ok", "invaliduser": invalid.join("|").to_lowercase(), "invalidparty": "", "invalidtag": "", "unlicenseduser": "", "msgid": format!("msg{}", f.sends.len()), "response_code": ""}),
+    )
+}
+
+async fn wc_getuserid(
+    State(f): State<Shared>,
+    Query(q): Q,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if let Some(bad) = wc_guard(&mut f, &q) {
+        return Json(bad);
+    }
+    let mobile = str_of(&body, "mobile");
+    match f
+        .members
+        .iter()
+        .find(|(_, m)| m.as_deref() == Some(mobile) && !mobile.is_empty())
+    {
+        Some((id, _)) => Json(json!({"errcode": 0, "errmsg": "ok", "userid": id})),
+        None => Json(json!({"errcode": 46004, "errmsg": "user no exist"})),
+    }
+}
+
+async fn wc_getuserinfo(State(f): State<Shared>, Query(q): Q) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if let Some(bad) = wc_guard(&mut f, &q) {
+        return Json(bad);
+    }
+    match q.get("code").and_then(|c| f.codes.remove(c)) {
+        Some(id) => Json(json!({"errcode": 0, "errmsg": "ok", "userid": id})),
+        None => Json(json!({"errcode": 40029, "errmsg": "invalid code"})),
+    }
+}
+
+async fn wc_user_get(State(f): State<Shared>, Query(q): Q) -> Json<Value> {
+    let mut f = f.lock().unwrap();
+    if let Some(bad) = wc_guard(&mut f, &q) {
+        return Json(bad);
+    }
+    let id = q.get("userid").cloned().unwrap_or_default();
+    match f.members.get(&id) {
+        Some(mobile) => {
+            let mut v = json!({"errcode": 0, "errmsg": "ok", "userid": id, "name": "某人", "department": [1]});
+            if let Some(m) = mobile {
+                v["mobile"] = json!(m);
+            }
+            Json(v)
+        }
+        None => Json(json!({"errcode": 60111, "errmsg": "invalid userid"})),
+    }
+}
+
+/// A local WeCom: its base URL.
+pub async fn fake_wecom(expires_in: u64) -> (String, Shared) {
+    let f = fake(expires_in);
+    let app = Router::new()
+        .route("/cgi-bin/gettoken", get(wc_gettoken))
+        .route("/cgi-bin/message/send", post(wc_send))
+        .route("/cgi-bin/user/getuserid", post(wc_getuserid))
+        .route("/cgi-bin/auth/getuserinfo", get(wc_getuserinfo))
+        .route("/cgi-bin/user/get", get(wc_user_get))
+        .with_state(f.clone());
+    (serve(app).await, f)
+}
+
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    format!("http://{addr}")
+}
+
+// ----- the clients -----------------------------------------------------------------------
+
+pub fn dingtalk_client(base: &str, secret: &str) -> DingTalk {
+    DingTalk::new(
+        DingTalkApp {
+            app_key: DT_KEY.into(),
+            app_secret: secret.into(),
+            agent_id: DT_AGENT,
+            corp_id: DT_CORP.into(),
+        },
+        dingtalk::Endpoints {
+            oapi: base.into(),
+            api: base.into(),
+            login: base.into(),
+        },
+        PUBLIC.into(),
+        reqwest::Client::new(),
+    )
+}
+
+pub fn wecom_client(base: &str, secret: &str) -> WeCom {
+    WeCom::new(
+        WeComApp {
+            corp_id: WC_CORP.into(),
+            agent_id: WC_AGENT,
+            secret: secret.into(),
+        },
+        wecom::Endpoints {
+            api: base.into(),
+            oauth: base.into(),
+            login: base.into(),
+        },
+        PUBLIC.into(),
+        reqwest::Client::new(),
+    )
+}
+
+fn notice(to: &str, task: &str) -> Message {
+    Message {
+        token: to.into(),
+        title: "【紧急】督办通知".into(),
+        body: "请办理:清理河道垃圾".into(),
+        data: [
+            ("task".to_owned(), task.to_owned()),
+            ("button".to_owned(), "查看详情".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+        urgent: true,
+        collapse_id: Some("n1".into()),
+    }
+}
+
+fn member(f: &Shared, id: &str, mobile: Option<&str>) {
+    f.lock()
+        .unwrap()
+        .members
+        .insert(id.into(), mobile.map(str::to_owned));
+}
+
+#[tokio::test]
+async fn a_dingtalk_work_notification_carries_the_item_link() {
+    let (base, f) = fake_dingtalk(7200).await;
+    member(&f, "u100", None);
+    let d = dingtalk_client(&base, DT_SECRET);
+    let sent = d.send(&notice("u100", "t-1")).await.expect("sent");
+    assert!(!sent.id.is_empty());
+    let body = f.lock().unwrap().sends[0].clone();
+    assert_eq!(body["agent_id"], json!(DT_AGENT));
+    assert_eq!(body["userid_list"], "u100");
+    let card = &body["msg"]["action_card"];
+    assert_eq!(body["msg"]["msgtype"], "action_card");
+    assert_eq!(card["title"], "【紧急】督办通知");
+    assert!(card["markdown"].as_str().unwrap().contains("清理河道垃圾"));
+    assert_eq!(card["single_title"], "查看详情");
+    assert_eq!(
+        card["single_url"],
+        format!("{PUBLIC}/sso/dingtalk?next=%2Fitems%2Ft-1"),
+        "the link opens the item through 免登"
+    );
+    // A second send reuses the cached token.
+    d.send(&notice("u100", "t-2")).await.expect("sent");
+    assert_eq!(f.lock().unwrap().token_requests, 1);
+}
+
+#[tokio::test]
+async fn dingtalk_errors_are_mapped() {
+    let (base, f) = fake_dingtalk(7200).await;
+    member(&f, "u100", None);
+    let d = dingtalk_client(&base, DT_SECRET);
+    // An unknown user: the binding is dead.
+    assert!(matches!(
+        d.send(&notice("gone", "t")).await,
+        Err(PushError::DeadToken(_))
+    ));
+    // The frequency limit: later.
+    f.lock().unwrap().busy_once = true;
+    assert!(matches!(
+        d.send(&notice("u100", "t")).await,
+        Err(PushError::Retry { .. })
+    ));
+    // An expired token: fetched again once, then delivered.
+    f.lock().unwrap().expire_all = true;
+    d.send(&notice("u100", "t"))
+        .await
+        .expect("after a new token");
+    assert_eq!(f.lock().unwrap().token_requests, 2);
+    // A wrong secret: gettoken refuses, the send fails for good.
+    let wrong = dingtalk_client(&base, "not-the-secret");
+    assert!(matches!(
+        wrong.send(&notice("u100", "t")).await,
+        Err(PushError::Failed(_))
+    ));
+    assert_eq!(f.lock().unwrap().sends.len(), 1);
+}
+
+#[tokio::test]
+async fn the_fake_dingtalk_checks_tokens_and_fields() {
+    let (base, _f) = fake_dingtalk(7200).await;
+    let http = reqwest::Client::new();
+    let url = format!("{base}/topapi/message/corpconversation/asyncsend_v2");
+    let bad: Value = http
+        .post(&url)
+        .query(&[("access_token", "forged")])
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bad["errcode"], 40014);
+    let token: Value = http
+        .get(format!(
+            "{base}/gettoken?appkey={DT_KEY}&appsecret={DT_SECRET}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap();
+    let missing: Value = http
+        .post(&url)
+        .query(&[("access_token", token)])
+        .json(&json!({"userid_list": "u1", "msg": {"msgtype": "action_card"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(missing["errcode"], 40035, "{missing}");
+}
+
+#[tokio::test]
+async fn a_wecom_application_message_carries_the_item_link() {
+    let (base, f) = fake_wecom(7200).await;
+    member(&f, "zhangsan", None);
+    let w = wecom_client(&base, WC_SECRET);
+    let sent = w.send(&notice("zhangsan", "t-1")).await.expect("sent");
+    assert_eq!(sent.id, "msg1");
+    let body = f.lock().unwrap().sends[0].clone();
+    assert_eq!(body["touser"], "zhangsan");
+    assert_eq!(body["msgtype"], "textcard");
+    assert_eq!(body["agentid"], json!(WC_AGENT));
+    assert_eq!(body["enable_duplicate_check"], 1);
+    let card = &body["textcard"];
+    assert_eq!(card["title"], "【紧急】督办通知");
+    assert_eq!(card["description"], "请办理:清理河道垃圾");
+    assert_eq!(card["btntxt"], "查看详情");
+    assert_eq!(
+        card["url"],
+        format!("{PUBLIC}/sso/wecom?next=%2Fitems%2Ft-1")
+    );
+}
+
+#[tokio::test]
+async fn wecom_errors_are_mapped() {
+    let (base, f) = fake_wecom(7200).await;
+    member(&f, "zhangsan", None);
+    let w = wecom_client(&base, WC_SECRET);
+    assert!(matches!(
+        w.send(&notice("lisi", "t")).await,
+        Err(PushError::DeadToken(_))
+    ));
+    f.lock().unwrap().busy_once = true;
+    assert!(matches!(
+        w.send(&notice("zhangsan", "t")).await,
+        Err(PushError::Retry { .. })
+    ));
+    f.lock().unwrap().expire_all = true;
+    w.send(&notice("zhangsan", "t"))
+        .await
+        .expect("after a new token");
+    assert_eq!(f.lock().unwrap().token_requests, 2);
+    let wrong = wecom_client(&base, "not-the-secret");
+    assert!(matches!(
+        wrong.send(&notice("zhangsan", "t")).await,
+        Err(PushError::Failed(_))
+    ));
+    // The fake checks the fields: no agentid is refused.
+    let token = f.lock().unwrap().tokens.keys().next().cloned().unwrap();
+    f.lock().unwrap().expire_all = false;
+    let missing: Value = reqwest::Client::new()
+        .post(format!("{base}/cgi-bin/message/send"))
+        .query(&[("access_token", token.as_str())])
+        .json(&json!({"touser": "zhangsan", "msgtype": "textcard", "textcard": {"title": "t", "description": "d", "url": "u"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(missing["errcode"], 40056, "{missing}");
+}
+
+// ----- on the server ---------------------------------------------------------------------
+
+/// A test on SQLite and on PostgreSQL that starts its own server (with the work apps).
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)(Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)(Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+/// The server's settings for both apps at the local endpoints.
+pub fn config(dt: &str, wc: &str) -> duban_server::config::Config {
+    let mut c = duban_server::config::Config {
+        public_url: Some(PUBLIC.into()),
+        ..Default::default()
+    };
+    let p = &mut c.push;
+    p.dingtalk_app_key = Some(DT_KEY.into());
+    p.dingtalk_app_secret = Some(DT_SECRET.into());
+    p.dingtalk_agent_id = Some(DT_AGENT.to_string());
+    p.dingtalk_corp_id = Some(DT_CORP.into());
+    p.dingtalk_url = Some(dt.into());
+    p.dingtalk_api_url = Some(dt.into());
+    p.dingtalk_login_url = Some(format!("{dt}/login"));
+    p.wecom_corp_id = Some(WC_CORP.into());
+    p.wecom_agent_id = Some(WC_AGENT.to_string());
+    p.wecom_secret = Some(WC_SECRET.into());
+    p.wecom_url = Some(wc.into());
+    p.wecom_oauth_url = Some(format!("{wc}/oauth"));
+    p.wecom_login_url = Some(format!("{wc}/login"));
+    c
+}
+
+/// Binds a person straight in the table (the import and the admin page are tested below).
+pub async fn bind(s: &Server, user: &str, app: &str, app_user: &str) {
+    let mut tx = s.state.db.write().await.expect("tx");
+    let made = duban_server::db::work_accounts::bind(
+        &mut tx,
+        &duban_server::db::work_accounts::WorkAccount {
+            user: user.into(),
+            app: app.into(),
+            app_user: app_user.into(),
+            how: "admin".into(),
+            created_at: 0,
+        },
+    )
+    .await
+    .expect("bind");
+    tx.commit().await.expect("commit");
+    assert!(made);
+}
+
+on_both!(
+    a_dispatch_reaches_dingtalk_with_the_link_and_a_web_read_stops_the_climb,
+    |backend| async move {
+        let (dt, dtf) = fake_dingtalk(7200).await;
+        let (wc, wcf) = fake_wecom(7200).await;
+        let s = start_with(backend, config(&dt, &wc)).await;
+        let f = s.fixture().await;
+        member(&dtf, "dt-staff-a", None);
+        member(&wcf, "wc-staff-a", None);
+        bind(&s, &f.staff_a.to_string(), "dingtalk", "dt-staff-a").await;
+        bind(&s, &f.staff_a.to_string(), "wecom", "wc-staff-a").await;
+        let p = duban_server::push::Providers::default().with_work_apps(&s.state.workapps);
+        // No quiet hours; the work step at once for 普通.
+        let admin = s.login("admin").await;
+        let mut policy = s.get(&admin, "/api/v1/admin/policy").await.expect(200);
+        policy["delivery"]["quiet_hours"] = Value::Null;
+        s.call(
+            reqwest::Method::PUT,
+            "/api/v1/admin/policy",
+            Some(&admin),
+            Some(policy.clone()),
+        )
+        .await
+        .expect(200);
+
+        let sup = s.login("supervisor").await;
+        let t = tid();
+        s.ok(&sup, register(&t, "清理河道垃圾")).await;
+        s.ok(&sup, dispatch(&t, f.unit_a, Some(f.staff_a))).await;
+        let now = chrono::Utc::now();
+        let report =
+            duban_server::notify::deliver_due(&s.state, &p, now + chrono::Duration::seconds(1))
+                .await
+                .expect("deliver");
+        assert_eq!(report.sent, 2, "DingTalk and WeCom: {report:?}");
+        let dt_sends = dtf.lock().unwrap().sends.clone();
+        assert_eq!(dt_sends.len(), 1);
+        let card = &dt_sends[0]["msg"]["action_card"];
+        assert_eq!(dt_sends[0]["userid_list"], "dt-staff-a");
+        assert_eq!(
+            card["single_url"],
+            format!("{PUBLIC}/sso/dingtalk?next=%2Fitems%2F{t}")
+        );
+        assert!(
+            card["markdown"].as_str().unwrap().contains("清理河道垃圾"),
+            "{card}"
+        );
+        assert_eq!(card["single_title"], "查看详情", "the recipient's language");
+        let wc_sends = wcf.lock().unwrap().sends.clone();
+        assert_eq!(
+            wc_sends[0]["textcard"]["url"],
+            format!("{PUBLIC}/sso/wecom?next=%2Fitems%2F{t}")
+        );
+        // Recorded like a push, once per target.
+        let recorded = s
+            .scalar(
+                "SELECT COUNT(*) FROM deliveries WHERE channel = 'work' AND provider = 'dingtalk' \
+                 AND target = 'dingtalk:dt-staff-a' AND outcome = 'sent'",
+                vec![],
+            )
+            .await;
+        assert_eq!(recorded, 1);
+
+        // Now the work step 10 minutes later; the person reads it on the web first.
+        for u in ["normal", "urgent", "extra_urgent"] {
+            policy["delivery"][u]["work_after_minutes"] = json!(10);
+        }
+        s.call(
+            reqwest::Method::PUT,
+            "/api/v1/admin/policy",
+            Some(&admin),
+            Some(policy),
+        )
+        .await
+        .expect(200);
+        let t2 = tid();
+        s.ok(&sup, register(&t2, "排查燃气隐患")).await;
+        s.ok(&sup, dispatch(&t2, f.unit_a, Some(f.staff_a))).await;
+        let now = chrono::Utc::now();
+        duban_server::notify::deliver_due(&s.state, &p, now + chrono::Duration::seconds(1))
+            .await
+            .expect("deliver");
+        assert_eq!(dtf.lock().unwrap().sends.len(), 1, "not yet");
+        let web = crate::web::browser();
+        let cookie = crate::web::sign_in(&s, &web, "staff-a").await;
+        let token = crate::web::form_token(&s, &web, &cookie).await;
+        let read = web
+            .post(format!("{}/inbox/read-all", s.base))
+            .header(reqwest::header::COOKIE, &cookie)
+            .form(&[("csrf", token.as_str()), ("back", "/inbox")])
+            .send()
+            .await
+            .expect("read");
+        assert!(
+            read.status().is_redirection() || read.status().is_success(),
+            "{}",
+            read.status()
+        );
+        let later =
+            duban_server::notify::deliver_due(&s.state, &p, now + chrono::Duration::minutes(11))
+                .await
+                .expect("deliver");
+        assert!(later.read >= 1, "{later:?}");
+        assert_eq!(
+            dtf.lock().unwrap().sends.len(),
+            1,
+            "no work step after the read"
+        );
+        assert_eq!(wcf.lock().unwrap().sends.len(), 1);
+    }
+);
+
+on_both!(a_dead_work_binding_is_dropped, |backend| async move {
+    let (dt, dtf) = fake_dingtalk(7200).await;
+    let (wc, _wcf) = fake_wecom(7200).await;
+    let s = start_with(backend, config(&dt, &wc)).await;
+    let f = s.fixture().await;
+    // Bound to a user DingTalk does not know (left the organisation).
+    bind(&s, &f.staff_a.to_string(), "dingtalk", "left-long-ago").await;
+    let p = duban_server::push::Providers::default().with_work_apps(&s.state.workapps);
+    let sup = s.login("supervisor").await;
+    let t = tid();
+    s.ok(&sup, register(&t, "清理河道垃圾")).await;
+    s.ok(&sup, dispatch(&t, f.unit_a, Some(f.staff_a))).await;
+    let report = duban_server::notify::deliver_due(
+        &s.state,
+        &p,
+        chrono::Utc::now() + chrono::Duration::days(1),
+    )
+    .await
+    .expect("deliver");
+    assert_eq!(report.dead, 1, "{report:?}");
+    assert!(dtf.lock().unwrap().sends.is_empty());
+    assert_eq!(
+        s.scalar("SELECT COUNT(*) FROM work_accounts", vec![]).await,
+        0,
+        "the dead binding is gone"
+    );
+});
