@@ -145,19 +145,17 @@ pub async fn unbound_with_phone<'a>(
         .collect()
 }
 
-/// The active people whose phone number is `phone` (after trimming).
-pub async fn active_with_phone<'a>(
-    on: impl Into<Conn<'a>>,
-    phone: &str,
-) -> Result<Vec<String>, DbError> {
+/// Active people with a phone number: (id, phone as stored).
+pub async fn active_phones<'a>(on: impl Into<Conn<'a>>) -> Result<Vec<(String, String)>, DbError> {
     on.into()
         .rows(
-            "SELECT id FROM users WHERE active = 1 AND TRIM(phone) = $1 ORDER BY id",
-            args![phone.trim()],
+            "SELECT id, phone FROM users WHERE active = 1 AND phone IS NOT NULL AND phone <> '' \
+             ORDER BY id",
+            vec![],
         )
         .await?
         .iter()
-        .map(|r| r.get_text("id"))
+        .map(|r| Ok((r.get_text("id")?, r.get_text("phone")?)))
         .collect()
 }
 

@@ -14,6 +14,7 @@
 //! each operation to its client. The endpoints are settings, so a government edition with
 //! the same protocol is configured by its endpoint and credentials (docs/channels.md).
 
+pub mod accounts;
 pub mod dingtalk;
 pub mod wecom;
 

@@ -1470,13 +1470,15 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
         p.hms_app_secret.as_deref(),
         p.sms_secret.as_deref(),
         p.sms_access_key_id.as_deref(),
+        p.dingtalk_app_secret.as_deref(),
+        p.wecom_secret.as_deref(),
     ]
     .into_iter()
     .flatten()
     .collect();
     let path = |v: &Option<std::path::PathBuf>| v.as_ref().map(|p| p.display().to_string());
     let s = |k: &str, v: Option<String>| v.map(|v| (i18n::t(&format!("config-setting-{k}")), v));
-    let configured: [(&str, bool, Vec<Setting>); 4] = [
+    let configured: [(&str, bool, Vec<Setting>); 6] = [
         (
             "fcm",
             p.fcm_service_account.is_some(),
@@ -1517,6 +1519,37 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
                 s("sign-name", p.sms_sign_name.clone()),
                 s("template", p.sms_template.clone()),
                 p.sms_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
+        (
+            "dingtalk",
+            state.workapps.dingtalk.is_some(),
+            vec![
+                s("app-key", p.dingtalk_app_key.clone()),
+                s("agent-id", p.dingtalk_agent_id.clone()),
+                s("corp-id", p.dingtalk_corp_id.clone()),
+                s("url", p.dingtalk_url.clone()),
+                s("api-url", p.dingtalk_api_url.clone()),
+                s("login-url", p.dingtalk_login_url.clone()),
+                s("public-url", state.config.public_url.clone()),
+                p.dingtalk_app_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
+        (
+            "wecom",
+            state.workapps.wecom.is_some(),
+            vec![
+                s("corp-id", p.wecom_corp_id.clone()),
+                s("agent-id", p.wecom_agent_id.clone()),
+                s("url", p.wecom_url.clone()),
+                s("oauth-url", p.wecom_oauth_url.clone()),
+                s("login-url", p.wecom_login_url.clone()),
+                s("public-url", state.config.public_url.clone()),
+                p.wecom_secret
                     .as_ref()
                     .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
             ],
