@@ -845,3 +845,699 @@ on_both!(a_dead_work_binding_is_dropped, |backend| async move {
         "the dead binding is gone"
     );
 });
+
+// ----- binding ---------------------------------------------------------------------------
+
+/// The cookie pair `name=value` a response sets, if it does.
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").to_owned())
+        .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
+}
+
+async fn set_phone(s: &Server, user: &str, phone: &str) {
+    s.state
+        .db
+        .exec(
+            "UPDATE users SET phone = $1 WHERE id = $2",
+            vec![
+                duban_server::db::Val::from(phone),
+                duban_server::db::Val::from(user),
+            ],
+        )
+        .await
+        .expect("phone");
+}
+
+async fn bound_to(s: &Server, app: &str, app_user: &str) -> Option<String> {
+    duban_server::db::work_accounts::person_of(&s.state.db, app, app_user)
+        .await
+        .expect("read")
+}
+
+/// An xlsx file with these rows (the first is the header).
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *text).expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
+}
+
+both!(
+    the_people_import_binds_work_app_ids,
+    |s: Server| async move {
+        use duban_server::i18n::Lang;
+        use duban_server::org_import::{self, ImportError, Template};
+        s.fixture().await;
+        let token = s.login("admin").await;
+        let admin = duban_server::auth::Session::of_token(&s.state, &token)
+            .await
+            .expect("session");
+        let org = s.state.org.latest(&s.state.db).await.expect("org");
+        // The template has both columns in either language.
+        for (lang, dt, wc) in [
+            (Lang::Zh, "钉钉用户ID", "企业微信用户ID"),
+            (Lang::En, "DingTalk user id", "WeCom user id"),
+        ] {
+            let bytes = org_import::template(&org, Template::People, lang).expect("template");
+            // Read back through the importer: the headers are recognised.
+            let sheet = xlsx(&[
+                &["Username", "Name", "Roles", dt, wc],
+                &["wang", "王五", "staff", "dt-wang", "wc-wang"],
+            ]);
+            let rows = org_import::read_people(&sheet).expect("reads");
+            assert_eq!(rows[0].dingtalk_user, "dt-wang", "{lang:?}");
+            assert_eq!(rows[0].wecom_user, "wc-wang", "{lang:?}");
+            // And the template itself carries them as headers.
+            let template_rows = org_import::read_people(&bytes).expect("the template reads");
+            assert_eq!(template_rows.len(), 1);
+        }
+        let sheet = xlsx(&[
+            &[
+                "用户名",
+                "姓名",
+                "角色",
+                "手机号",
+                "钉钉用户ID",
+                "企业微信用户ID",
+            ],
+            &["wang", "王五", "staff", "13900000001", "dt-wang", "wc-wang"],
+            &["zhao", "赵六", "staff", "", "", ""],
+        ]);
+        let rows = org_import::read_people(&sheet).expect("reads");
+        org_import::apply_people(&s.state, &admin, &rows)
+            .await
+            .expect("imported");
+        let wang = bound_to(&s, "dingtalk", "dt-wang").await.expect("bound");
+        assert_eq!(bound_to(&s, "wecom", "wc-wang").await, Some(wang.clone()));
+        let how = s
+            .scalar(
+                "SELECT COUNT(*) FROM work_accounts WHERE how = 'import'",
+                vec![],
+            )
+            .await;
+        assert_eq!(how, 2);
+        let trail = s
+            .scalar(
+                "SELECT COUNT(*) FROM admin_trail WHERE kind = 'work_account.bind'",
+                vec![],
+            )
+            .await;
+        assert_eq!(trail, 2, "each binding in the trail");
+        // The same id twice in a sheet, or one bound already: refused at its row and column.
+        let twice = org_import::read_people(&xlsx(&[
+            &["用户名", "姓名", "角色", "钉钉用户ID"],
+            &["li", "李", "staff", "dt-li"],
+            &["qian", "钱", "staff", "dt-li"],
+        ]))
+        .expect("reads");
+        match org_import::apply_people(&s.state, &admin, &twice).await {
+            Err(ImportError::Refused(p)) => {
+                assert_eq!(
+                    (p[0].row, p[0].column.as_str(), p[0].code.as_str()),
+                    (3, "dingtalk_user", "workapp.user_id_taken")
+                );
+            }
+            other => panic!("refused expected: {other:?}"),
+        }
+        let taken = org_import::read_people(&xlsx(&[
+            &["用户名", "姓名", "角色", "钉钉用户ID"],
+            &["sun", "孙", "staff", "dt-wang"],
+        ]))
+        .expect("reads");
+        match org_import::apply_people(&s.state, &admin, &taken).await {
+            Err(ImportError::Refused(p)) => assert_eq!(p[0].code, "workapp.user_id_taken"),
+            other => panic!("refused expected: {other:?}"),
+        }
+        let org = s.state.org.latest(&s.state.db).await.expect("org");
+        assert!(
+            !org.people.values().any(|p| p.username == "sun"),
+            "nothing written"
+        );
+    }
+);
+
+on_both!(
+    an_administrator_binds_by_mobile_sees_and_removes_bindings,
+    |backend| async move {
+        let (dt, dtf) = fake_dingtalk(7200).await;
+        let (wc, wcf) = fake_wecom(7200).await;
+        let s = start_with(backend, config(&dt, &wc)).await;
+        let f = s.fixture().await;
+        set_phone(&s, &f.staff_a.to_string(), "+86 138-0000-0001").await;
+        set_phone(&s, &f.staff_b.to_string(), "13800000002").await;
+        set_phone(&s, &f.head_a.to_string(), "13800000003").await;
+        member(&dtf, "dt-a", Some("13800000001"));
+        member(&dtf, "dt-b", Some("13800000002"));
+        member(&wcf, "wc-a", Some("13800000001"));
+        // head-a's number is not in DingTalk.
+        let web = crate::web::browser();
+        let cookie = crate::web::sign_in(&s, &web, "admin").await;
+        let (status, html) =
+            crate::web::page(&web, &format!("{}/admin/work-apps", s.base), Some(&cookie)).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            html.contains("按手机号绑定钉钉账号") && html.contains("按手机号绑定企业微信账号"),
+            "{html}"
+        );
+        let token = crate::web::form_token(&s, &web, &cookie).await;
+        let r = web
+            .post(format!("{}/admin/work-apps/bind-by-mobile", s.base))
+            .header(reqwest::header::COOKIE, &cookie)
+            .form(&[("csrf", token.as_str()), ("app", "dingtalk")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("新绑定 2 人") && html.contains("未找到 1 人"),
+            "{html}"
+        );
+        assert_eq!(
+            bound_to(&s, "dingtalk", "dt-a").await,
+            Some(f.staff_a.to_string())
+        );
+        assert_eq!(
+            bound_to(&s, "dingtalk", "dt-b").await,
+            Some(f.staff_b.to_string())
+        );
+        assert_eq!(
+            bound_to(&s, "wecom", "wc-a").await,
+            None,
+            "one app at a time"
+        );
+        assert!(
+            html.contains("<code>dt-a</code>") && html.contains("按手机号"),
+            "shown: {html}"
+        );
+        // Someone else (a supervisor) may not.
+        let sup = crate::web::sign_in(&s, &web, "supervisor").await;
+        let sup_token = crate::web::form_token(&s, &web, &sup).await;
+        let refused = web
+            .post(format!("{}/admin/work-apps/bind-by-mobile", s.base))
+            .header(reqwest::header::COOKIE, &sup)
+            .form(&[("csrf", sup_token.as_str()), ("app", "wecom")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(refused.status(), 403);
+        // Removing one: gone, and in the trail.
+        let r = web
+            .post(format!("{}/admin/work-apps/remove", s.base))
+            .header(reqwest::header::COOKIE, &cookie)
+            .form(&[
+                ("csrf", token.as_str()),
+                ("user", &f.staff_b.to_string()),
+                ("app", "dingtalk"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 303);
+        assert_eq!(bound_to(&s, "dingtalk", "dt-b").await, None);
+        assert_eq!(
+            s.scalar(
+                "SELECT COUNT(*) FROM admin_trail WHERE kind = 'work_account.remove'",
+                vec![]
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            s.scalar(
+                "SELECT COUNT(*) FROM admin_trail WHERE kind = 'work_account.bind'",
+                vec![]
+            )
+            .await,
+            2
+        );
+    }
+);
+
+// ----- sign-in ---------------------------------------------------------------------------
+
+/// The `state` a redirect to an app's sign-in page carries, and the round trip's cookie.
+fn state_of(r: &reqwest::Response) -> (String, String) {
+    let to = r.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let url = url::Url::parse(&to).expect("absolute");
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("state");
+    (
+        state,
+        set_cookie(r, "duban_sso").expect("the state's cookie"),
+    )
+}
+
+/// The 免登 page's state, and its cookie.
+async fn dingtalk_page(s: &Server, web: &reqwest::Client, next: &str) -> (String, String) {
+    let r = web
+        .get(format!("{}/sso/dingtalk?next={next}", s.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()[reqwest::header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self' https://g.alicdn.com;"),
+        "{csp}"
+    );
+    let cookie = set_cookie(&r, "duban_sso").expect("cookie");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("dingtalk.open.js") && html.contains("data-corp-id=\"ding00corp\""),
+        "{html}"
+    );
+    (crate::web::hidden_field(&html, "state"), cookie)
+}
+
+/// Posts a 免登 code as the page's script does.
+async fn post_code(
+    s: &Server,
+    web: &reqwest::Client,
+    cookie: &str,
+    state: &str,
+    code: &str,
+) -> reqwest::Response {
+    web.post(format!("{}/sso/dingtalk", s.base))
+        .header(reqwest::header::COOKIE, cookie)
+        .header(reqwest::header::ORIGIN, s.base.as_str())
+        .form(&[("state", state), ("code", code)])
+        .send()
+        .await
+        .expect("post")
+}
+
+/// Whether the session cookie opens `/` (a redirect to a portal, not to sign in).
+async fn opens_home(s: &Server, web: &reqwest::Client, session: &str) -> bool {
+    let r = web
+        .get(format!("{}/", s.base))
+        .header(reqwest::header::COOKIE, session)
+        .send()
+        .await
+        .expect("get");
+    let to = r
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned());
+    r.status() == 303 && to.is_some_and(|t| !t.starts_with("/login"))
+}
+
+/// Checks the refusal page: 403, one language, what to do.
+async fn assert_refused_unbound(r: reqwest::Response, app: &str) {
+    assert_eq!(r.status(), 403);
+    assert!(
+        set_cookie(&r, "duban_session").is_none(),
+        "nobody signed in"
+    );
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!("您的{app}账号尚未与本系统的人员绑定")),
+        "{html}"
+    );
+    assert!(html.contains("系统管理员"), "whom to ask: {html}");
+    assert!(html.contains("<html lang=\"zh-CN\""), "{html}");
+    assert!(
+        !html.contains("not bound") && !html.contains("Cannot"),
+        "one language: {html}"
+    );
+    assert!(
+        !html.contains("panicked") && !html.contains("internal"),
+        "{html}"
+    );
+}
+
+on_both!(
+    dingtalk_sign_in_from_the_app_signs_in_the_bound_person_only,
+    |backend| async move {
+        let (dt, dtf) = fake_dingtalk(7200).await;
+        let (wc, _wcf) = fake_wecom(7200).await;
+        let s = start_with(backend, config(&dt, &wc)).await;
+        let f = s.fixture().await;
+        member(&dtf, "dt-a", None);
+        bind(&s, &f.staff_a.to_string(), "dingtalk", "dt-a").await;
+        let web = crate::web::browser();
+
+        // Bound: signed in, back at the item.
+        let (state, cookie) = dingtalk_page(&s, &web, "/items/abc").await;
+        dtf.lock()
+            .unwrap()
+            .codes
+            .insert("code-1".into(), "dt-a".into());
+        let r = post_code(&s, &web, &cookie, &state, "code-1").await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()[reqwest::header::LOCATION], "/items/abc");
+        let session = set_cookie(&r, "duban_session").expect("signed in");
+        assert!(opens_home(&s, &web, &session).await);
+
+        // A forged state: refused, the code not even spent.
+        let (_, cookie) = dingtalk_page(&s, &web, "/").await;
+        dtf.lock()
+            .unwrap()
+            .codes
+            .insert("code-2".into(), "dt-a".into());
+        let forged = post_code(&s, &web, &cookie, &"f".repeat(32), "code-2").await;
+        assert_eq!(forged.status(), 403);
+        assert!(set_cookie(&forged, "duban_session").is_none());
+        let html = forged.text().await.unwrap();
+        assert!(html.contains("无法确认来自本浏览器"), "{html}");
+        assert!(dtf.lock().unwrap().codes.contains_key("code-2"));
+        // No cookie at all: refused too.
+        let bare = post_code(&s, &web, "", &state, "code-2").await;
+        assert_eq!(bare.status(), 403);
+
+        // Unbound, and the app gives no mobile: the clear refusal.
+        member(&dtf, "dt-stranger", None);
+        let (state, cookie) = dingtalk_page(&s, &web, "/").await;
+        dtf.lock()
+            .unwrap()
+            .codes
+            .insert("code-3".into(), "dt-stranger".into());
+        assert_refused_unbound(post_code(&s, &web, &cookie, &state, "code-3").await, "钉钉").await;
+        assert_eq!(bound_to(&s, "dingtalk", "dt-stranger").await, None);
+
+        // Unbound, but DingTalk tells the mobile, and exactly one person has it: bound now.
+        set_phone(&s, &f.staff_b.to_string(), "13800000002").await;
+        member(&dtf, "dt-b", Some("13800000002"));
+        let (state, cookie) = dingtalk_page(&s, &web, "/inbox").await;
+        dtf.lock()
+            .unwrap()
+            .codes
+            .insert("code-4".into(), "dt-b".into());
+        let r = post_code(&s, &web, &cookie, &state, "code-4").await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()[reqwest::header::LOCATION], "/inbox");
+        let session = set_cookie(&r, "duban_session").expect("signed in");
+        assert!(opens_home(&s, &web, &session).await);
+        assert_eq!(
+            bound_to(&s, "dingtalk", "dt-b").await,
+            Some(f.staff_b.to_string())
+        );
+        assert_eq!(
+            s.scalar(
+                "SELECT COUNT(*) FROM work_accounts WHERE how = 'sign-in'",
+                vec![]
+            )
+            .await,
+            1
+        );
+
+        // Two people with that number: nobody is guessed.
+        set_phone(&s, &f.head_b.to_string(), "13800000009").await;
+        set_phone(&s, &f.staff_a1.to_string(), "13800000009").await;
+        member(&dtf, "dt-twin", Some("13800000009"));
+        let (state, cookie) = dingtalk_page(&s, &web, "/").await;
+        dtf.lock()
+            .unwrap()
+            .codes
+            .insert("code-5".into(), "dt-twin".into());
+        assert_refused_unbound(post_code(&s, &web, &cookie, &state, "code-5").await, "钉钉").await;
+
+        // A next elsewhere is not followed.
+        let (state, cookie) = dingtalk_page(&s, &web, "//evil.example/").await;
+        dtf.lock()
+            .unwrap()
+            .codes
+            .insert("code-6".into(), "dt-a".into());
+        let r = post_code(&s, &web, &cookie, &state, "code-6").await;
+        assert_eq!(r.headers()[reqwest::header::LOCATION], "/");
+        let metrics = crate::sec_misc::scrape(&s).await;
+        assert!(
+            metrics.contains("duban_work_app_sign_ins_total{app=\"dingtalk\"} 3"),
+            "{metrics}"
+        );
+    }
+);
+
+on_both!(
+    wecom_sign_in_from_the_app_signs_in_the_bound_person_only,
+    |backend| async move {
+        let (dt, _dtf) = fake_dingtalk(7200).await;
+        let (wc, wcf) = fake_wecom(7200).await;
+        let s = start_with(backend, config(&dt, &wc)).await;
+        let f = s.fixture().await;
+        member(&wcf, "wc-a", None);
+        bind(&s, &f.staff_a.to_string(), "wecom", "wc-a").await;
+        let web = crate::web::browser();
+
+        let r = web
+            .get(format!("{}/sso/wecom?next=/items/abc", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            to.starts_with(&format!(
+                "{wc}/oauth/connect/oauth2/authorize?appid=ww00corp&redirect_uri=https%3A%2F%2Fduban.example.gov.cn%2Fsso%2Fwecom%2Fcallback&response_type=code&scope=snsapi_base&state="
+            )) && to.ends_with(&format!("&agentid={WC_AGENT}#wechat_redirect")),
+            "{to}"
+        );
+        let (state, cookie) = state_of(&r);
+        wcf.lock()
+            .unwrap()
+            .codes
+            .insert("wc-code-1".into(), "wc-a".into());
+        let back = web
+            .get(format!(
+                "{}/sso/wecom/callback?code=wc-code-1&state={state}",
+                s.base
+            ))
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.status(), 200);
+        let session = set_cookie(&back, "duban_session").expect("signed in");
+        let html = back.text().await.unwrap();
+        assert!(
+            html.contains("content=\"0;url=/items/abc\""),
+            "goes on from this site: {html}"
+        );
+        assert!(opens_home(&s, &web, &session).await);
+
+        // A forged state.
+        let r = web
+            .get(format!("{}/sso/wecom?next=/", s.base))
+            .send()
+            .await
+            .unwrap();
+        let (_, cookie) = state_of(&r);
+        wcf.lock()
+            .unwrap()
+            .codes
+            .insert("wc-code-2".into(), "wc-a".into());
+        let forged = web
+            .get(format!(
+                "{}/sso/wecom/callback?code=wc-code-2&state={}",
+                s.base,
+                "0".repeat(32)
+            ))
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+        assert!(set_cookie(&forged, "duban_session").is_none());
+
+        // Unbound; WeCom gives no mobile (as for apps made after June 2022).
+        member(&wcf, "wc-stranger", None);
+        let r = web
+            .get(format!("{}/sso/wecom", s.base))
+            .send()
+            .await
+            .unwrap();
+        let (state, cookie) = state_of(&r);
+        wcf.lock()
+            .unwrap()
+            .codes
+            .insert("wc-code-3".into(), "wc-stranger".into());
+        let refused = web
+            .get(format!(
+                "{}/sso/wecom/callback?code=wc-code-3&state={state}",
+                s.base
+            ))
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_refused_unbound(refused, "企业微信").await;
+
+        // Bound at first sign-in by mobile.
+        set_phone(&s, &f.staff_b.to_string(), "13800000002").await;
+        member(&wcf, "wc-b", Some("13800000002"));
+        let r = web
+            .get(format!("{}/sso/wecom", s.base))
+            .send()
+            .await
+            .unwrap();
+        let (state, cookie) = state_of(&r);
+        wcf.lock()
+            .unwrap()
+            .codes
+            .insert("wc-code-4".into(), "wc-b".into());
+        let back = web
+            .get(format!(
+                "{}/sso/wecom/callback?code=wc-code-4&state={state}",
+                s.base
+            ))
+            .header(reqwest::header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.status(), 200);
+        assert!(set_cookie(&back, "duban_session").is_some());
+        assert_eq!(
+            bound_to(&s, "wecom", "wc-b").await,
+            Some(f.staff_b.to_string())
+        );
+    }
+);
+
+on_both!(qr_sign_in_on_the_pc_with_either_app, |backend| async move {
+    let (dt, dtf) = fake_dingtalk(7200).await;
+    let (wc, wcf) = fake_wecom(7200).await;
+    let s = start_with(backend, config(&dt, &wc)).await;
+    let f = s.fixture().await;
+    member(&dtf, "dt-a", None);
+    member(&wcf, "wc-a", None);
+    bind(&s, &f.staff_a.to_string(), "dingtalk", "dt-a").await;
+    bind(&s, &f.staff_a.to_string(), "wecom", "wc-a").await;
+    let web = crate::web::browser();
+
+    // The sign-in page offers both, in its one language.
+    let (_, html) = crate::web::page(&web, &format!("{}/login?next=/inbox", s.base), None).await;
+    assert!(
+        html.contains("href=\"/sso/dingtalk/qr?next=%2Finbox\"") && html.contains("钉钉扫码登录"),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"/sso/wecom/qr?next=%2Finbox\"") && html.contains("企业微信扫码登录"),
+        "{html}"
+    );
+
+    // DingTalk.
+    let r = web
+        .get(format!("{}/sso/dingtalk/qr?next=/inbox", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+            to.starts_with(&format!(
+                "{dt}/login/oauth2/auth?redirect_uri=https%3A%2F%2Fduban.example.gov.cn%2Fsso%2Fdingtalk%2Fqr&response_type=code&client_id={DT_KEY}&scope=openid&state="
+            )) && to.ends_with("&prompt=consent"),
+            "{to}"
+        );
+    let (state, cookie) = state_of(&r);
+    {
+        let mut g = dtf.lock().unwrap();
+        g.auth_codes.insert("auth-1".into(), "union-a".into());
+        g.unions.insert("union-a".into(), "dt-a".into());
+    }
+    let back = web
+        .get(format!(
+            "{}/sso/dingtalk/qr?authCode=auth-1&state={state}",
+            s.base
+        ))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 200);
+    let session = set_cookie(&back, "duban_session").expect("signed in");
+    assert!(back
+        .text()
+        .await
+        .unwrap()
+        .contains("content=\"0;url=/inbox\""));
+    assert!(opens_home(&s, &web, &session).await);
+    // A spent authCode is refused by DingTalk: no session.
+    let again = web
+        .get(format!(
+            "{}/sso/dingtalk/qr?authCode=auth-1&state={state}",
+            s.base
+        ))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(again.status().is_client_error() || again.status().is_server_error());
+    assert!(set_cookie(&again, "duban_session").is_none());
+
+    // WeCom.
+    let r = web
+        .get(format!("{}/sso/wecom/qr?next=/inbox", s.base))
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+            to.starts_with(&format!(
+                "{wc}/login/wwlogin/sso/login?login_type=CorpApp&appid=ww00corp&agentid={WC_AGENT}&redirect_uri=https%3A%2F%2Fduban.example.gov.cn%2Fsso%2Fwecom%2Fcallback&state="
+            )),
+            "{to}"
+        );
+    let (state, cookie) = state_of(&r);
+    wcf.lock()
+        .unwrap()
+        .codes
+        .insert("qr-code".into(), "wc-a".into());
+    let back = web
+        .get(format!(
+            "{}/sso/wecom/callback?code=qr-code&state={state}",
+            s.base
+        ))
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 200);
+    let session = set_cookie(&back, "duban_session").expect("signed in");
+    assert!(opens_home(&s, &web, &session).await);
+});
+
+#[tokio::test]
+async fn without_a_public_url_the_work_apps_are_refused() {
+    let mut c = config("http://127.0.0.1:9", "http://127.0.0.1:9");
+    c.public_url = None;
+    let err = duban_server::workapp::WorkApps::from_settings(&c.push, None, reqwest::Client::new())
+        .err()
+        .expect("refused");
+    assert_eq!(err.code(), "workapp.settings");
+    c.push.wecom_secret = None;
+    let err = duban_server::workapp::WorkApps::from_settings(
+        &c.push,
+        Some(PUBLIC),
+        reqwest::Client::new(),
+    )
+    .err()
+    .expect("refused");
+    assert!(err.to_string().contains("wecom_secret"), "{err}");
+}
