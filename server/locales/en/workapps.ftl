@@ -2,9 +2,9 @@
 workapps-open-item = View details
 config-provider-dingtalk = DingTalk
 config-provider-wecom = WeCom
-config-setting-app-key = App key
-config-setting-agent-id = Agent id
-config-setting-corp-id = Corp id
+config-setting-app-key = Client ID (AppKey)
+config-setting-agent-id = Agent ID
+config-setting-corp-id = Corp ID
 config-setting-api-url = New API address
 config-setting-login-url = QR sign-in address
 config-setting-oauth-url = OAuth page address

@@ -2,9 +2,9 @@
 workapps-open-item = 查看详情
 config-provider-dingtalk = 钉钉
 config-provider-wecom = 企业微信
-config-setting-app-key = 应用 AppKey
-config-setting-agent-id = 应用 AgentId
-config-setting-corp-id = 组织 CorpId
+config-setting-app-key = 客户端 ID
+config-setting-agent-id = 应用 ID
+config-setting-corp-id = 企业 ID
 config-setting-api-url = 新版接口地址
 config-setting-login-url = 扫码登录地址
 config-setting-oauth-url = 网页授权地址
