@@ -1541,3 +1541,86 @@ async fn without_a_public_url_the_work_apps_are_refused() {
     .expect("refused");
     assert!(err.to_string().contains("wecom_secret"), "{err}");
 }
+
+#[tokio::test]
+async fn the_refusal_page_speaks_the_requests_language() {
+    let (dt, _dtf) = fake_dingtalk(7200).await;
+    let (wc, wcf) = fake_wecom(7200).await;
+    let s = start_with(Backend::Sqlite, config(&dt, &wc)).await;
+    s.fixture().await;
+    member(&wcf, "wc-stranger", None);
+    let web = crate::web::browser();
+    let r = web
+        .get(format!("{}/sso/wecom", s.base))
+        .header(reqwest::header::ACCEPT_LANGUAGE, "en")
+        .send()
+        .await
+        .unwrap();
+    let (state, cookie) = state_of(&r);
+    wcf.lock()
+        .unwrap()
+        .codes
+        .insert("en-code".into(), "wc-stranger".into());
+    let refused = web
+        .get(format!(
+            "{}/sso/wecom/callback?code=en-code&state={state}",
+            s.base
+        ))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header(reqwest::header::ACCEPT_LANGUAGE, "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("<html lang=\"en\""), "{html}");
+    assert!(html.contains("Your WeCom account is not bound"), "{html}");
+    assert!(
+        !html.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "one language: {html}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_browser_the_sign_in_buttons_and_the_refusal_page_pass_the_checks() {
+    let (dt, _dtf) = fake_dingtalk(7200).await;
+    let (wc, wcf) = fake_wecom(7200).await;
+    let s = start_with(Backend::Sqlite, config(&dt, &wc)).await;
+    s.fixture().await;
+    member(&wcf, "wc-stranger", None);
+    let b = crate::browser::Browser::start().await;
+    for (width, height, size) in [(1440, 900, "pc"), (390, 844, "phone")] {
+        b.resize(width, height).await;
+        b.go(&format!("{}/login", s.base)).await;
+        assert_eq!(
+            b.script("return document.querySelectorAll('.sso-buttons a.button').length")
+                .await,
+            json!(2)
+        );
+        b.check_page(&format!("workapps-{size}-login")).await;
+        // To WeCom's page (here the local endpoint), whose URL carries the state.
+        b.go(&format!("{}/sso/wecom", s.base)).await;
+        let at = url::Url::parse(&b.url().await).expect("url");
+        let state = at
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+            .expect("state");
+        wcf.lock()
+            .unwrap()
+            .codes
+            .insert(format!("b-{size}"), "wc-stranger".into());
+        b.go(&format!(
+            "{}/sso/wecom/callback?code=b-{size}&state={state}",
+            s.base
+        ))
+        .await;
+        assert!(b
+            .script("return document.querySelector('#sso-refused').textContent")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .contains("尚未与本系统的人员绑定"));
+        b.check_page(&format!("workapps-{size}-refused")).await;
+    }
+}
