@@ -37,7 +37,7 @@ use serde::Deserialize;
 use super::admin::AdminPage;
 use super::{assets, page, safe_next, secure, Chrome};
 use crate::auth;
-use crate::error::{Form, Query};
+use crate::error::{ApiError, Form, Query};
 use crate::i18n::{self, Lang};
 use crate::workapp::{accounts, dingtalk};
 use crate::AppState;
@@ -61,16 +61,15 @@ pub(super) fn router() -> Router<AppState> {
 // ----- the round trip's state ------------------------------------------------------------
 
 /// A new round trip: its `state` and the cookie that holds it with `next`.
-fn begin(headers: &HeaderMap, next: &str) -> Result<(String, HeaderValue), Response> {
-    let token = auth::new_token().map_err(IntoResponse::into_response)?;
+fn begin(headers: &HeaderMap, next: &str) -> Result<(String, HeaderValue), ApiError> {
+    let token = auth::new_token()?;
     let state = token[4..36].to_owned();
     let cookie = format!(
         "{STATE_COOKIE}={state}.{}; Path=/sso; HttpOnly; SameSite=Lax; Max-Age=600{}",
         crate::push::percent(safe_next(next)),
         secure(headers)
     );
-    let cookie = HeaderValue::from_str(&cookie)
-        .map_err(|e| crate::error::ApiError::internal(e).into_response())?;
+    let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
     Ok((state, cookie))
 }
 
@@ -240,7 +239,7 @@ async fn dingtalk_page(
     };
     let (sso, cookie) = match begin(&headers, &q.next) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let csrf = super::signed_in(&state, &headers)
         .await
@@ -324,7 +323,7 @@ async fn dingtalk_qr(
     if q.auth_code.is_empty() && q.state.is_empty() {
         let (sso, cookie) = match begin(&headers, &q.next) {
             Ok(b) => b,
-            Err(r) => return r,
+            Err(e) => return e.into_response(),
         };
         let back = format!("{}/sso/dingtalk/qr", d.public_url());
         return away(&d.qr_url(&back, &sso), cookie);
@@ -354,7 +353,7 @@ async fn wecom_start(
     };
     let (sso, cookie) = match begin(&headers, &q.next) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let back = format!("{}/sso/wecom/callback", w.public_url());
     away(&w.oauth_url(&back, &sso), cookie)
@@ -371,7 +370,7 @@ async fn wecom_qr(
     };
     let (sso, cookie) = match begin(&headers, &q.next) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let back = format!("{}/sso/wecom/callback", w.public_url());
     away(&w.qr_url(&back, &sso), cookie)
@@ -432,13 +431,16 @@ pub fn qr_buttons(state: &AppState, next: &str) -> Vec<QrButton> {
 
 // ----- the administrator's page ----------------------------------------------------------
 
+/// A binding cell: the app, its name, and the binding (the app's user id and how), if any.
+type Binding = (&'static str, String, Option<(String, String)>);
+
 /// A person's row.
 struct PersonLine {
     id: String,
     name: String,
     username: String,
     /// Per configured app: (app, its name, the binding: the app's user id and how).
-    bindings: Vec<(&'static str, String, Option<(String, String)>)>,
+    bindings: Vec<Binding>,
 }
 
 /// A configured app's "bind by mobile" form.
