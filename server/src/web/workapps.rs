@@ -224,7 +224,7 @@ struct DingTalkPage {
     corp_id: String,
     state: String,
     next: String,
-    /// The session's form token when one is signed in already (the guard asks for it).
+    /// The form token of the request's session cookie, if it has one (the guard asks for it).
     csrf: String,
 }
 
@@ -241,9 +241,10 @@ async fn dingtalk_page(
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    let csrf = super::signed_in(&state, &headers)
-        .await
-        .map(|s| super::guard::form_token(&s))
+    // With a session cookie (live, or stale: an expired session in the app's browser), the
+    // guard asks the form for its token.
+    let csrf = super::cookie_named(&headers, super::COOKIE)
+        .map(super::guard::form_token_of_cookie)
         .unwrap_or_default();
     let mut r = page(
         StatusCode::OK,

@@ -1269,6 +1269,38 @@ on_both!(
             .insert("code-5".into(), "dt-twin".into());
         assert_refused_unbound(post_code(&s, &web, &cookie, &state, "code-5").await, "钉钉").await;
 
+        // With a stale session cookie in the app's browser (its session expired): the page's
+        // form carries that cookie's token, and the sign-in goes through.
+        let stale = format!("duban_session=dbn_{}", "0".repeat(64));
+        let r = web
+            .get(format!("{}/sso/dingtalk?next=/inbox", s.base))
+            .header(reqwest::header::COOKIE, &stale)
+            .send()
+            .await
+            .unwrap();
+        let cookie = set_cookie(&r, "duban_sso").expect("cookie");
+        let html = r.text().await.unwrap();
+        let (state, csrf) = (
+            crate::web::hidden_field(&html, "state"),
+            crate::web::hidden_field(&html, "csrf"),
+        );
+        dtf.lock()
+            .unwrap()
+            .codes
+            .insert("code-7".into(), "dt-a".into());
+        let r = web
+            .post(format!("{}/sso/dingtalk", s.base))
+            .header(reqwest::header::COOKIE, format!("{stale}; {cookie}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("state", state.as_str()),
+                ("code", "code-7"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+
         // A next elsewhere is not followed.
         let (state, cookie) = dingtalk_page(&s, &web, "//evil.example/").await;
         dtf.lock()
@@ -1279,7 +1311,7 @@ on_both!(
         assert_eq!(r.headers()[reqwest::header::LOCATION], "/");
         let metrics = crate::sec_misc::scrape(&s).await;
         assert!(
-            metrics.contains("duban_work_app_sign_ins_total{app=\"dingtalk\"} 3"),
+            metrics.contains("duban_work_app_sign_ins_total{app=\"dingtalk\"} 4"),
             "{metrics}"
         );
     }
