@@ -615,6 +615,23 @@ mod tests {
     }
 
     #[test]
+    fn the_public_url_is_an_http_address_without_a_trailing_slash() {
+        let bad = ServeArgs {
+            public_url: Some("duban.example.gov.cn".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(bad.resolve().unwrap_err().code(), "config.invalid");
+        let good = ServeArgs {
+            public_url: Some("https://duban.example.gov.cn/".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(
+            good.resolve().unwrap().public_url.as_deref(),
+            Some("https://duban.example.gov.cn")
+        );
+    }
+
+    #[test]
     fn secrets_are_never_flags() {
         #[derive(clap::Parser)]
         struct Cli {

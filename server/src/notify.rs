@@ -7,8 +7,9 @@
 //!   to the same events. Each answer is a row of the person's inbox (站内通知), in the command's
 //!   transaction, under an id derived from the person and the event, so every replica and
 //!   every retry names it the same.
-//! - **Channels.** The inbox always has it at once. Push and SMS follow as the policy's
-//!   climb for its urgency says (`delivery::climb`: push at once, SMS after minutes unread
+//! - **Channels.** The inbox always has it at once. Push, the work apps (DingTalk, WeCom:
+//!   to each of the person's bindings, `crate::workapp`, the notice linking to the item)
+//!   and SMS follow as the policy's climb for its urgency says (`delivery::climb`: push at once, SMS after minutes unread
 //!   for urgent items, quiet hours waited out): each step is a `deliver` job enqueued in the
 //!   same transaction, one for all the notifications the command brought at that step.
 //! - **Delivery.** [`deliver_due`] claims due jobs (safely across replicas), drops those whose
