@@ -179,7 +179,8 @@ pub fn app(state: AppState) -> Router {
                 .merge(routes::blobs::router())
                 .merge(routes::devices::router())
                 .merge(routes::notifications::router())
-                .merge(routes::items::router()),
+                .merge(routes::items::router())
+                .merge(routes::work_accounts::router()),
         )
         .merge(routes::openapi::router())
         .merge(

@@ -47,7 +47,7 @@ pub const API_URL: &str = "https://api.dingtalk.com";
 /// DingTalk's sign-in page (QR sign-in).
 pub const LOGIN_URL: &str = "https://login.dingtalk.com";
 /// The JSAPI script the 免登 page loads (DingTalk's CDN).
-pub const JSAPI_URL: &str = "https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js";
+pub const JSAPI_URL: &str = "https://g.alicdn.com/dingding/dingtalk-jsapi/2.10.3/dingtalk.open.js";
 /// The origin of [`JSAPI_URL`], which the 免登 page's Content-Security-Policy admits.
 pub const JSAPI_ORIGIN: &str = "https://g.alicdn.com";
 

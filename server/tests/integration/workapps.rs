@@ -1656,3 +1656,56 @@ async fn in_a_browser_the_sign_in_buttons_and_the_refusal_page_pass_the_checks()
         b.check_page(&format!("workapps-{size}-refused")).await;
     }
 }
+
+on_both!(
+    the_api_lists_binds_by_mobile_and_removes,
+    |backend| async move {
+        let (dt, dtf) = fake_dingtalk(7200).await;
+        let (wc, _wcf) = fake_wecom(7200).await;
+        let s = start_with(backend, config(&dt, &wc)).await;
+        let f = s.fixture().await;
+        set_phone(&s, &f.staff_a.to_string(), "13800000001").await;
+        member(&dtf, "dt-a", Some("13800000001"));
+        let admin = s.login("admin").await;
+        let staff = s.login("staff-a").await;
+        s.get(&staff, "/api/v1/admin/work-accounts")
+            .await
+            .expect(403);
+        let r = s
+            .post(
+                &admin,
+                "/api/v1/admin/work-accounts/bind-by-mobile",
+                json!({"app": "dingtalk"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(
+            r,
+            json!({"looked_up": 1, "bound": 1, "not_found": 0, "taken": 0})
+        );
+        let list = s
+            .get(&admin, "/api/v1/admin/work-accounts")
+            .await
+            .expect(200);
+        assert_eq!(list[0]["user"], json!(f.staff_a.to_string()));
+        assert_eq!(list[0]["app"], "dingtalk");
+        assert_eq!(list[0]["app_user"], "dt-a");
+        assert_eq!(list[0]["how"], "mobile");
+        let path = format!("/api/v1/admin/work-accounts/{}/dingtalk", f.staff_a);
+        let gone = s
+            .call(reqwest::Method::DELETE, &path, Some(&admin), None)
+            .await;
+        assert_eq!(gone.status, 204);
+        s.call(reqwest::Method::DELETE, &path, Some(&admin), None)
+            .await
+            .error(404, "not_found");
+        // An app this server does not speak.
+        s.post(
+            &admin,
+            "/api/v1/admin/work-accounts/bind-by-mobile",
+            json!({"app": "lark"}),
+        )
+        .await
+        .error(404, "not_found");
+    }
+);
