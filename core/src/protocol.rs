@@ -437,7 +437,8 @@ pub struct ReadOutcome {
 pub struct DeliveryRecord {
     /// `push`, `sms`, `voice` …
     pub channel: crate::domain::delivery::Channel,
-    /// `fcm`, `apns`, `hms`, `sms` or `voice`.
+    /// `fcm`, `apns`, `hms`, the Android vendors' and `harmony`, `sms`, `voice`, or a work app:
+    /// `dingtalk`, `wecom`.
     pub provider: String,
     /// `sent`, `dead` (the token or number no longer works), `failed`, or `refused` (the
     /// service refused our configuration, e.g. an SMS template not approved: tried again).

@@ -201,3 +201,33 @@ function said(name) {
     show(e.detail.elt, box);
   });
 })();
+
+// DingTalk 免登 (/sso/dingtalk): DingTalk's JSAPI, loaded by that page alone, gives a code
+// for the signed-in DingTalk user; the page's form posts it. Outside DingTalk there is no
+// code: the page says so and offers the password sign-in.
+(function () {
+  var form = document.getElementById("sso-dingtalk");
+  if (!form) return;
+  function outside() {
+    var status = document.getElementById("sso-status");
+    var note = document.getElementById("sso-outside");
+    if (status) status.hidden = true;
+    if (note) note.hidden = false;
+  }
+  var dd = window.dd;
+  if (!dd || !dd.ready || !dd.runtime || (dd.env && dd.env.platform === "notInDingTalk")) {
+    outside();
+    return;
+  }
+  dd.ready(function () {
+    dd.runtime.permission.requestAuthCode({
+      corpId: form.dataset.corpId,
+      onSuccess: function (result) {
+        form.elements.code.value = result.code;
+        form.submit();
+      },
+      onFail: outside
+    });
+  });
+  if (dd.error) dd.error(outside);
+})();

@@ -331,29 +331,43 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
         state.metrics.count("duban_login_failures_total");
         return Err(bad_credentials());
     }
+    open_session(state, &id, &device, now, must_change_password).await
+}
+
+/// Opens a session for the account `id` on `device` (replacing that device's previous
+/// session) once its credentials are proven: still unlocked and active, or no session. Clears
+/// its failed tries and counts the sign-in.
+async fn open_session(
+    state: &AppState,
+    id: &str,
+    device: &str,
+    now: DateTime<Utc>,
+    must_change_password: bool,
+) -> Result<LoginResponse, ApiError> {
+    let db = &state.db;
     let cfg = &state.config;
     let token = new_token()?;
     let expires = now + Duration::days(i64::from(cfg.session_days));
     let mut tx = db.write().await?;
-    // Still unlocked (and active) now that the password is checked, or no session.
-    let cleared = db::org::clear_tries(&mut tx, &id, Utc::now().timestamp_millis()).await?;
+    // Still unlocked (and active) now that the credentials are checked, or no session.
+    let cleared = db::org::clear_tries(&mut tx, id, Utc::now().timestamp_millis()).await?;
     if !cleared {
         drop(tx);
-        return Err(lock_answer(state, &id, Utc::now()).await);
+        return Err(lock_answer(state, id, Utc::now()).await);
     }
-    db::org::revoke_device_sessions(&mut tx, &id, &device, now.timestamp_millis()).await?;
+    db::org::revoke_device_sessions(&mut tx, id, device, now.timestamp_millis()).await?;
     db::org::insert_session(
         &mut tx,
         &db::org::NewSession {
             token_hash: &token_hash(&token),
-            user: &id,
-            device: &device,
+            user: id,
+            device,
             created_at: now.timestamp_millis(),
             expires_at: expires.timestamp_millis(),
         },
     )
     .await?;
-    let user = db::org::person(&mut tx, &id)
+    let user = db::org::person(&mut tx, id)
         .await?
         .ok_or_else(bad_credentials)?;
     tx.commit().await?;
@@ -364,6 +378,38 @@ pub async fn login(state: &AppState, req: LoginRequest) -> Result<LoginResponse,
         user,
         must_change_password,
     })
+}
+
+/// Signs in the person `id` whom a work app vouched for (DingTalk's or WeCom's sign-in,
+/// `crate::workapp`), on `device`: no password, but the same rules as [`login`] otherwise —
+/// a locked account is answered with its lockout (423), a deactivated one is refused, and
+/// the session is the same kind of session.
+pub async fn sign_in_vouched(
+    state: &AppState,
+    id: &str,
+    device: &str,
+) -> Result<LoginResponse, ApiError> {
+    let now = Utc::now();
+    let person = db::org::person(&state.db, id)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let account = db::org::credentials(&state.db, &person.username)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    if let Some(until) = account.locked_until {
+        if until > now.timestamp_millis() {
+            return Err(locked(until, now));
+        }
+    }
+    if !account.active {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "auth.inactive",
+            "账号已停用,请联系系统管理员",
+            "the account is deactivated; ask an administrator",
+        ));
+    }
+    open_session(state, id, device, now, account.must_change_password).await
 }
 
 /// A signed-in request: who, on which device, and the organisation as of this request.

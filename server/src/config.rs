@@ -71,6 +71,10 @@ pub struct ServeArgs {
     /// reachable by the monitoring only).
     #[arg(long, env = "DUBAN_METRICS_LISTEN", value_name = "ADDR:PORT")]
     pub metrics_listen: Option<SocketAddr>,
+    /// The address people reach this server at (e.g. `https://duban.example.gov.cn`): the
+    /// links in work-app notifications and the sign-in callbacks the work apps return to.
+    #[arg(long, env = "DUBAN_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
     /// Push services and the SMS gateway (a `[push]` table in the file).
     #[command(flatten)]
     pub push: PushArgs,
@@ -252,6 +256,45 @@ pub struct PushArgs {
     /// Outbound network: hosts reached without the proxy (comma-separated, as `NO_PROXY`).
     #[arg(long, env = "DUBAN_NO_PROXY", value_name = "HOSTS")]
     pub no_proxy: Option<String>,
+    /// DingTalk (钉钉/政务钉钉): the internal app's AppKey (Client ID).
+    #[arg(long, env = "DUBAN_DINGTALK_APP_KEY", value_name = "KEY")]
+    pub dingtalk_app_key: Option<String>,
+    /// DingTalk: the app's AppSecret (`DUBAN_DINGTALK_APP_SECRET` or the file; never a flag).
+    #[arg(skip)]
+    pub dingtalk_app_secret: Option<String>,
+    /// DingTalk: the app's AgentId (work notifications are sent as it).
+    #[arg(long, env = "DUBAN_DINGTALK_AGENT_ID", value_name = "ID")]
+    pub dingtalk_agent_id: Option<String>,
+    /// DingTalk: the organisation's CorpId (免登 in the app asks for it).
+    #[arg(long, env = "DUBAN_DINGTALK_CORP_ID", value_name = "ID")]
+    pub dingtalk_corp_id: Option<String>,
+    /// DingTalk: the server API [default: https://oapi.dingtalk.com] (政务钉钉: its own).
+    #[arg(long, env = "DUBAN_DINGTALK_URL", value_name = "URL")]
+    pub dingtalk_url: Option<String>,
+    /// DingTalk: the new server API [default: https://api.dingtalk.com].
+    #[arg(long, env = "DUBAN_DINGTALK_API_URL", value_name = "URL")]
+    pub dingtalk_api_url: Option<String>,
+    /// DingTalk: the sign-in (QR) page [default: https://login.dingtalk.com].
+    #[arg(long, env = "DUBAN_DINGTALK_LOGIN_URL", value_name = "URL")]
+    pub dingtalk_login_url: Option<String>,
+    /// WeCom (企业微信/政务微信): the organisation's CorpID.
+    #[arg(long, env = "DUBAN_WECOM_CORP_ID", value_name = "ID")]
+    pub wecom_corp_id: Option<String>,
+    /// WeCom: the app's AgentId.
+    #[arg(long, env = "DUBAN_WECOM_AGENT_ID", value_name = "ID")]
+    pub wecom_agent_id: Option<String>,
+    /// WeCom: the app's Secret (`DUBAN_WECOM_SECRET` or the file; never a flag).
+    #[arg(skip)]
+    pub wecom_secret: Option<String>,
+    /// WeCom: the server API [default: https://qyapi.weixin.qq.com] (政务微信: its own).
+    #[arg(long, env = "DUBAN_WECOM_URL", value_name = "URL")]
+    pub wecom_url: Option<String>,
+    /// WeCom: the in-app OAuth2 page [default: https://open.weixin.qq.com].
+    #[arg(long, env = "DUBAN_WECOM_OAUTH_URL", value_name = "URL")]
+    pub wecom_oauth_url: Option<String>,
+    /// WeCom: the PC sign-in (QR) page [default: https://login.work.weixin.qq.com].
+    #[arg(long, env = "DUBAN_WECOM_LOGIN_URL", value_name = "URL")]
+    pub wecom_login_url: Option<String>,
 }
 
 /// The value of a secret's environment variable, if set and not empty.
@@ -274,6 +317,8 @@ impl PushArgs {
             ("DUBAN_VIVO_APP_SECRET", &mut self.vivo_app_secret),
             ("DUBAN_VOICE_ACCESS_KEY_ID", &mut self.voice_access_key_id),
             ("DUBAN_VOICE_SECRET", &mut self.voice_secret),
+            ("DUBAN_DINGTALK_APP_SECRET", &mut self.dingtalk_app_secret),
+            ("DUBAN_WECOM_SECRET", &mut self.wecom_secret),
         ] {
             if let Some(v) = env_secret(var) {
                 *field = Some(v);
@@ -339,7 +384,20 @@ impl PushArgs {
             voice_play_times,
             ca_bundle,
             proxy,
-            no_proxy
+            no_proxy,
+            dingtalk_app_key,
+            dingtalk_app_secret,
+            dingtalk_agent_id,
+            dingtalk_corp_id,
+            dingtalk_url,
+            dingtalk_api_url,
+            dingtalk_login_url,
+            wecom_corp_id,
+            wecom_agent_id,
+            wecom_secret,
+            wecom_url,
+            wecom_oauth_url,
+            wecom_login_url
         )
     }
 }
@@ -368,6 +426,7 @@ struct FileConfig {
     delivery_seconds: Option<u32>,
     metrics_token: Option<String>,
     metrics_listen: Option<SocketAddr>,
+    public_url: Option<String>,
     hotline_secret: Option<String>,
     push: Option<PushArgs>,
 }
@@ -418,6 +477,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Where `/metrics` is served alone, without the token.
     pub metrics_listen: Option<SocketAddr>,
+    /// The address people reach this server at, without a trailing `/` (links in work-app
+    /// notifications, the work apps' sign-in callbacks); none: the work apps are off.
+    pub public_url: Option<String>,
     /// The secret shared with the upper (city) hotline platform, which signs the orders it
     /// posts to `POST /api/v1/hotline/orders` (docs/hotline-platform.md); none: the endpoint
     /// refuses every request. Read from the environment (`DUBAN_HOTLINE_SECRET`) or the file
@@ -448,6 +510,7 @@ impl Default for Config {
             delivery_seconds: 5,
             metrics_token: None,
             metrics_listen: None,
+            public_url: None,
             hotline_secret: None,
             push: PushArgs::default(),
         }
@@ -573,6 +636,11 @@ impl ServeArgs {
                 .or_else(|| env_secret("DUBAN_METRICS_TOKEN"))
                 .or(file.metrics_token),
             metrics_listen: self.metrics_listen.or(file.metrics_listen),
+            public_url: self
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .map(|u| u.trim().trim_end_matches('/').to_owned()),
             hotline_secret: env_secret(HOTLINE_SECRET_ENV).or(file.hotline_secret),
             push: self
                 .push
@@ -597,6 +665,15 @@ impl ServeArgs {
             return Err(ConfigError::Invalid(format!(
                 "hotline_secret ({HOTLINE_SECRET_ENV}) must be at least 32 characters, without spaces"
             )));
+        }
+        if let Some(u) = &config.public_url {
+            let ok = url::Url::parse(u)
+                .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some());
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "public_url must be an http(s) address, not {u:?}"
+                )));
+            }
         }
         if config.session_days == 0 || config.lockout_attempts == 0 || config.db_connections == 0 {
             return Err(ConfigError::Invalid(
@@ -719,6 +796,23 @@ mod tests {
     }
 
     #[test]
+    fn the_public_url_is_an_http_address_without_a_trailing_slash() {
+        let bad = ServeArgs {
+            public_url: Some("duban.example.gov.cn".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(bad.resolve().unwrap_err().code(), "config.invalid");
+        let good = ServeArgs {
+            public_url: Some("https://duban.example.gov.cn/".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(
+            good.resolve().unwrap().public_url.as_deref(),
+            Some("https://duban.example.gov.cn")
+        );
+    }
+
+    #[test]
     fn secrets_are_never_flags() {
         #[derive(clap::Parser)]
         struct Cli {
@@ -737,6 +831,8 @@ mod tests {
             "--vivo-app-secret",
             "--voice-access-key-id",
             "--voice-secret",
+            "--dingtalk-app-secret",
+            "--wecom-secret",
         ] {
             assert!(
                 Cli::try_parse_from(["duban", flag, "s3cret-s3cret-s3cret"]).is_err(),

@@ -40,6 +40,7 @@ pub mod seed;
 pub mod sheet;
 pub mod states;
 pub mod web;
+pub mod workapp;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -77,6 +78,9 @@ pub struct Inner {
     pub clock: clock::Clock,
     /// The bound on password hashes running at once (see [`auth::Hashing`]).
     pub hashing: auth::Hashing,
+    /// The work apps (DingTalk, WeCom) the settings configure: sign-in from them, binding by
+    /// mobile, and (through [`push::Providers::with_work_apps`]) their notifications.
+    pub workapps: workapp::WorkApps,
 }
 
 impl std::ops::Deref for AppState {
@@ -106,7 +110,20 @@ impl AppState {
             config.hash_concurrency,
             std::time::Duration::from_millis(config.hash_wait_ms),
         );
+        // `serve` refuses incomplete settings before it gets here; a state built otherwise
+        // (tests, tools) goes without the work apps its settings do not complete.
+        let workapps = push::http_client(&config.push)
+            .map_err(|e| e.to_string())
+            .and_then(|http| {
+                workapp::WorkApps::from_settings(&config.push, config.public_url.as_deref(), http)
+                    .map_err(|e| e.to_string())
+            })
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the work apps are off");
+                workapp::WorkApps::default()
+            });
         Ok(AppState(Arc::new(Inner {
+            workapps,
             db,
             config,
             org,
@@ -162,7 +179,8 @@ pub fn app(state: AppState) -> Router {
                 .merge(routes::blobs::router())
                 .merge(routes::devices::router())
                 .merge(routes::notifications::router())
-                .merge(routes::items::router()),
+                .merge(routes::items::router())
+                .merge(routes::work_accounts::router()),
         )
         .merge(routes::openapi::router())
         .merge(
@@ -279,7 +297,17 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let delivery_seconds = config.delivery_seconds;
     let providers = push::Providers::from_settings(&config.push)
         .map_err(|e| ServeError::Push(e.to_string()))?;
+    // Checked here so that incomplete work-app settings stop the server (the state builds
+    // its own from the same settings).
+    push::http_client(&config.push)
+        .map_err(|e| e.to_string())
+        .and_then(|http| {
+            workapp::WorkApps::from_settings(&config.push, config.public_url.as_deref(), http)
+                .map_err(|e| e.to_string())
+        })
+        .map_err(ServeError::Push)?;
     let state = AppState::open(config).await?;
+    let providers = providers.with_work_apps(&state.workapps);
     if demo {
         let seeded = seed::seed_demo(&state)
             .await

@@ -7,8 +7,9 @@
 //!   to the same events. Each answer is a row of the person's inbox (站内通知), in the command's
 //!   transaction, under an id derived from the person and the event, so every replica and
 //!   every retry names it the same.
-//! - **Channels.** The inbox always has it at once. Push and SMS follow as the policy's
-//!   climb for its urgency says (`delivery::climb`: push at once, SMS after minutes unread
+//! - **Channels.** The inbox always has it at once. Push, the work apps (DingTalk, WeCom:
+//!   to each of the person's bindings, `crate::workapp`, the notice linking to the item)
+//!   and SMS follow as the policy's climb for its urgency says (`delivery::climb`: push at once, SMS after minutes unread
 //!   for urgent items, quiet hours waited out): each step is a `deliver` job enqueued in the
 //!   same transaction, one for all the notifications the command brought at that step.
 //! - **Delivery.** [`deliver_due`] claims due jobs (safely across replicas), drops those whose
@@ -217,15 +218,19 @@ struct Outgoing {
     message: Message,
 }
 
+/// The recipient's language: their `users.locale`, else zh-CN.
+fn lang_of(n: &Outbound) -> Lang {
+    n.locale
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_default()
+}
+
 /// The push or SMS of a notification, in its recipient's language (their `users.locale`,
 /// else zh-CN): one language, the title from the catalog, the sentence the one of the
 /// stored pair.
 fn message(n: &Outbound, id: &str, token: String) -> Message {
-    let lang = n
-        .locale
-        .as_deref()
-        .and_then(Lang::from_code)
-        .unwrap_or_default();
+    let lang = lang_of(n);
     let title = lang.t(match n.urgency {
         Urgency::Normal => "push-title",
         Urgency::Urgent => "push-title-urgent",
@@ -426,6 +431,7 @@ pub async fn deliver_due(
         set.into_iter().map(str::to_owned).collect()
     };
     let devices = load_devices(state, &users).await?;
+    let work = load_work_accounts(state, &users).await?;
     let done = load_done(state, &ids).await?;
     // The items' numbers, which a voice call reads out.
     let numbers = if steps.iter().flatten().any(|s| s.channel == Channel::Voice) {
@@ -485,14 +491,32 @@ pub async fn deliver_due(
                     .iter()
                     .map(|p| (p.clone(), "voice", p.clone()))
                     .collect(),
-                // Filled in by the work-app providers.
-                Channel::Inbox | Channel::Work => Vec::new(),
+                // Each work app the person is bound in: `dingtalk:<userid>`, `wecom:<userid>`.
+                Channel::Work => work
+                    .get(&n.user)
+                    .into_iter()
+                    .flatten()
+                    .map(|(app, user)| (format!("{app}:{user}"), *app, user.clone()))
+                    .collect(),
+                Channel::Inbox => Vec::new(),
             };
             let before = sends.len();
             for (target, provider, address) in targets {
                 let key = (id.clone(), step.channel, target.clone());
                 if done.contains(&key) || providers.get(provider).is_none() {
                     continue;
+                }
+                let mut message = if step.channel == Channel::Voice {
+                    let number = numbers.get(&n.task).map_or("", String::as_str);
+                    voice_message(n, id, number, address)
+                } else {
+                    message(n, id, address)
+                };
+                if step.channel == Channel::Work {
+                    // The work app's button, in the recipient's language.
+                    message
+                        .data
+                        .insert("button".into(), lang_of(n).t("workapps-open-item"));
                 }
                 sends.push(Outgoing {
                     jobs: vec![i],
@@ -501,12 +525,7 @@ pub async fn deliver_due(
                     channel: step.channel,
                     target,
                     provider,
-                    message: if step.channel == Channel::Voice {
-                        let number = numbers.get(&n.task).map_or("", String::as_str);
-                        voice_message(n, id, number, address)
-                    } else {
-                        message(n, id, address)
-                    },
+                    message,
                 });
             }
             if sends.len() == before && !done_steps.contains(&(id.as_str(), step.channel)) {
@@ -547,6 +566,11 @@ pub async fn deliver_due(
                 if s.channel == Channel::Push {
                     store::forget_token(&mut tx, stored_provider(s.provider), &s.message.token)
                         .await?;
+                }
+                if s.channel == Channel::Work {
+                    // The app no longer knows the person (left, or outside the app's
+                    // visible range): the binding is dead, as a dead token's device is.
+                    crate::db::work_accounts::forget(&mut tx, s.provider, &s.message.token).await?;
                 }
                 ("dead", why.clone())
             }
@@ -801,6 +825,22 @@ async fn load_devices(state: &AppState, users: &[String]) -> Result<Devices, DbE
         out.entry(t.user)
             .or_default()
             .push((t.device, provider, t.token));
+    }
+    Ok(out)
+}
+
+/// Each person's work-app bindings: (provider name, the app's user id).
+type WorkAccounts = HashMap<String, Vec<(&'static str, String)>>;
+
+async fn load_work_accounts(state: &AppState, users: &[String]) -> Result<WorkAccounts, DbError> {
+    let mut out: WorkAccounts = HashMap::new();
+    for a in crate::db::work_accounts::of_people(&state.db, Some(users)).await? {
+        let app = match a.app.as_str() {
+            "dingtalk" => "dingtalk",
+            "wecom" => "wecom",
+            _ => continue,
+        };
+        out.entry(a.user).or_default().push((app, a.app_user));
     }
     Ok(out)
 }

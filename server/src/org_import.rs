@@ -6,8 +6,9 @@
 //!   (separated by `、`, `,` or `;`), and the peer group it is ranked in (`units.peer_group`,
 //!   `derived::peers`; empty: the default group).
 //! - People (`people.xlsx`): username, name, unit (full name, short name or alias), position,
-//!   roles (by name or code, separated as aliases are), units in charge, phone, and an initial
-//!   password (empty: one is made and shown once). Every imported person must choose their own
+//!   roles (by name or code, separated as aliases are), units in charge, phone, an initial
+//!   password (empty: one is made and shown once), and the person's user ids in the
+//!   organisation's DingTalk and WeCom (optional: each binds the person, `crate::workapp`). Every imported person must choose their own
 //!   password at first sign-in.
 //!
 //! Each refused row names its row number, its column and a stable code. [`check_units`] and
@@ -180,6 +181,18 @@ const PEOPLE_COLUMNS: &[Column] = &[
         en: "Initial password",
         required: false,
     },
+    Column {
+        key: "dingtalk_user",
+        zh: "钉钉用户ID",
+        en: "DingTalk user id",
+        required: false,
+    },
+    Column {
+        key: "wecom_user",
+        zh: "企业微信用户ID",
+        en: "WeCom user id",
+        required: false,
+    },
 ];
 
 /// A unit row as read.
@@ -222,6 +235,24 @@ pub struct PersonRow {
     pub phone: String,
     /// Initial password (empty: one is made).
     pub password: String,
+    /// The person's user id in the organisation's DingTalk (empty: not bound by the import).
+    #[serde(default)]
+    pub dingtalk_user: String,
+    /// The person's user id in the organisation's WeCom (empty: not bound by the import).
+    #[serde(default)]
+    pub wecom_user: String,
+}
+
+impl PersonRow {
+    /// The work-app bindings the row asks for: (app, the app's user id).
+    fn work_accounts(&self) -> impl Iterator<Item = (&'static str, &'static str, &str)> {
+        [
+            ("dingtalk", "dingtalk_user", self.dingtalk_user.as_str()),
+            ("wecom", "wecom_user", self.wecom_user.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, _, id)| !id.is_empty())
+    }
 }
 
 /// Splits a cell holding several values.
@@ -302,6 +333,8 @@ pub fn read_people(bytes: &[u8]) -> Result<Vec<PersonRow>, ImportError> {
             in_charge: list(cell(r, &columns, "in_charge")),
             phone: cell(r, &columns, "phone").to_owned(),
             password: cell(r, &columns, "password").to_owned(),
+            dingtalk_user: cell(r, &columns, "dingtalk_user").to_owned(),
+            wecom_user: cell(r, &columns, "wecom_user").to_owned(),
         })
         .collect())
 }
@@ -513,6 +546,29 @@ pub fn check_people(org: &Org, rows: &[PersonRow]) -> Result<Vec<CheckedPerson>,
                 format!("the username “{}” is already taken", r.username),
             ));
         }
+        for (app, column, id) in r.work_accounts() {
+            if id.chars().count() > 64 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                problems.push(problem(
+                    r.row,
+                    column,
+                    "workapp.bad_user_id",
+                    format!("“{id}”不是有效的用户ID(至多 64 个字符,不含空格)"),
+                    format!("“{id}” is not a valid user id (at most 64 characters, no spaces)"),
+                ));
+            } else if let Some(first) = rows
+                .iter()
+                .take_while(|o| o.row != r.row)
+                .find(|o| o.work_accounts().any(|(a, _, i)| a == app && i == id))
+            {
+                problems.push(problem(
+                    r.row,
+                    column,
+                    "workapp.user_id_taken",
+                    format!("用户ID“{id}”与第 {} 行重复", first.row),
+                    format!("the user id “{id}” repeats row {}", first.row),
+                ));
+            }
+        }
         let made_password = r.password.is_empty();
         if !made_password {
             if let Err(e) = crate::auth::check_password_rules(&r.password) {
@@ -662,6 +718,34 @@ pub async fn apply_people(
             Some(&after),
         )
         .await?;
+        let row = rows.iter().find(|r| r.row == p.row);
+        for (app, column, app_user) in row.into_iter().flat_map(PersonRow::work_accounts) {
+            let account = crate::db::work_accounts::WorkAccount {
+                user: id.to_string(),
+                app: app.to_owned(),
+                app_user: app_user.to_owned(),
+                how: "import".to_owned(),
+                created_at: now,
+            };
+            if !crate::db::work_accounts::bind(&mut tx, &account).await? {
+                return Err(ImportError::Refused(vec![problem(
+                    p.row,
+                    column,
+                    "workapp.user_id_taken",
+                    format!("用户ID“{app_user}”已绑定其他人"),
+                    format!("the user id “{app_user}” is bound to someone else"),
+                )]));
+            }
+            crate::routes::admin::record(
+                &mut tx,
+                &actor,
+                "work_account.bind",
+                &id.to_string(),
+                None::<&()>,
+                Some(&account),
+            )
+            .await?;
+        }
         out.push(Imported {
             row: p.row,
             username: person.username.clone(),
@@ -726,6 +810,8 @@ pub fn template(
                     .unwrap_or_default(),
                 lang.pick("科员", "Clerk").to_owned(),
                 lang.name(Role::Staff).to_owned(),
+                String::new(),
+                String::new(),
                 String::new(),
                 String::new(),
                 String::new(),

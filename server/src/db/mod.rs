@@ -27,6 +27,7 @@ pub mod schema;
 pub mod sqlite;
 pub mod tasks;
 pub mod trail;
+pub mod work_accounts;
 
 use std::path::Path;
 

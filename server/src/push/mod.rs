@@ -15,6 +15,8 @@
 //! - [`sms`]: SMS through Aliyun's signed RPC requests, Tencent Cloud's API 3.0 (signed by
 //!   [`tc3`]) or a signed webhook;
 //! - [`voice`]: a text-to-speech voice call through Aliyun's voice notification service.
+//! - DingTalk's and WeCom's work notifications, in [`crate::workapp`] (their clients serve
+//!   sign-in as well).
 //!
 //! Every one of them speaks through the one HTTP client [`http_client`] builds from the
 //! settings (the outbound network: which certificate authorities are trusted, which proxy
@@ -160,6 +162,24 @@ impl OAuthToken {
         }
     }
 
+    /// The cached token, or a new one from `fetch` (its token and lifetime in seconds);
+    /// `fresh` forces a new one. The token endpoints differ (a form POST here, a GET with
+    /// the credentials in the query for DingTalk and WeCom); the caching is the same.
+    pub(crate) async fn get_with<E, F, Fut>(&self, fresh: bool, fetch: F) -> Result<String, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(String, u64), E>>,
+    {
+        self.cached_or(
+            |_| fresh,
+            || async move {
+                let (token, expires_in) = fetch().await?;
+                Ok((token, Duration::from_secs(expires_in)))
+            },
+        )
+        .await
+    }
+
     /// The cached token, or a new one from `url` with the form `form()` (`fresh` forces a
     /// new one). `service` names the endpoint in errors.
     pub(crate) async fn get(
@@ -224,14 +244,14 @@ impl OAuthToken {
 
     /// The cached token unless it has expired or `stale` says so, else the one `fetch` gets.
     /// Sends wait for one fetch rather than each fetching its own.
-    async fn cached_or<F, Fut>(
+    async fn cached_or<E, F, Fut>(
         &self,
         stale: impl FnOnce(&str) -> bool,
         fetch: F,
-    ) -> Result<String, PushError>
+    ) -> Result<String, E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<(String, Duration), PushError>>,
+        Fut: Future<Output = Result<(String, Duration), E>>,
     {
         let mut cached = self.cached.lock().await;
         if let Some((token, until)) = cached.as_ref() {
@@ -471,11 +491,16 @@ pub struct Providers {
     pub sms: Option<Arc<dyn Provider>>,
     /// The voice-call (TTS) service.
     pub voice: Option<Arc<dyn Provider>>,
+    /// DingTalk work notifications (`crate::workapp::dingtalk`); the token is the app's
+    /// user id.
+    pub dingtalk: Option<Arc<dyn Provider>>,
+    /// WeCom application messages (`crate::workapp::wecom`); the token is the app's user id.
+    pub wecom: Option<Arc<dyn Provider>>,
 }
 
 impl Providers {
     /// The provider of a name (`fcm`, `apns`, `hms`, `harmony`, `honor`, `xiaomi`, `oppo`,
-    /// `vivo`), or `sms`, or `voice`.
+    /// `vivo`), `sms`, `voice`, or a work app (`dingtalk`, `wecom`).
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Provider>> {
         match name {
             "fcm" => self.fcm.as_ref(),
@@ -488,6 +513,8 @@ impl Providers {
             "honor" => self.honor.as_ref(),
             "sms" => self.sms.as_ref(),
             "voice" => self.voice.as_ref(),
+            "dingtalk" => self.dingtalk.as_ref(),
+            "wecom" => self.wecom.as_ref(),
             _ => None,
         }
     }
@@ -505,6 +532,8 @@ impl Providers {
             ("honor", &self.honor),
             ("sms", &self.sms),
             ("voice", &self.voice),
+            ("dingtalk", &self.dingtalk),
+            ("wecom", &self.wecom),
         ]
         .into_iter()
         .filter(|(_, p)| p.is_some())
@@ -525,6 +554,15 @@ fn read(path: &std::path::Path, what: &str) -> Result<String, PushError> {
 }
 
 impl Providers {
+    /// The work apps' providers: those of `apps` (built by
+    /// [`crate::workapp::WorkApps::from_settings`], which the server keeps in its state for
+    /// sign-in too, so that both share one access token).
+    pub fn with_work_apps(mut self, apps: &crate::workapp::WorkApps) -> Providers {
+        self.dingtalk = apps.dingtalk.clone().map(|d| d as Arc<dyn Provider>);
+        self.wecom = apps.wecom.clone().map(|w| w as Arc<dyn Provider>);
+        self
+    }
+
     /// The providers the settings configure: each service whose credentials are given, at
     /// its real endpoint unless another is named. Incomplete settings are refused.
     pub fn from_settings(s: &crate::config::PushArgs) -> Result<Providers, PushError> {

@@ -10,3 +10,4 @@ pub mod items;
 pub mod notifications;
 pub mod openapi;
 pub mod sync;
+pub mod work_accounts;

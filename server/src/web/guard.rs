@@ -54,6 +54,13 @@ pub fn form_token(session: &Session) -> String {
     of_hash(&session.token_hash).to_hex().to_string()
 }
 
+/// The form token the guard asks of a request that carries the session cookie `token`,
+/// whether or not its session is still live: a page that may be opened with a stale cookie
+/// (the work apps' sign-in, `super::workapps`) carries it so that its form passes.
+pub fn form_token_of_cookie(token: &str) -> String {
+    of_hash(&auth::token_hash(token)).to_hex().to_string()
+}
+
 /// The sign-in form's token for the pre-session cookie `value`.
 fn of_login(value: &str) -> blake3::Hash {
     blake3::Hash::from(blake3::derive_key(LOGIN_CONTEXT, value.as_bytes()))

@@ -56,6 +56,7 @@ mod scores;
 pub mod signin;
 mod stats;
 mod uploads;
+pub mod workapps;
 
 use askama::Template;
 use axum::extract::State;
@@ -113,6 +114,7 @@ pub fn router() -> Router<AppState> {
         .merge(uploads::router())
         .merge(hotline::router())
         .merge(hotline_import::router())
+        .merge(workapps::router())
 }
 
 /// A link of the top bar.
@@ -428,6 +430,8 @@ struct LoginPage {
     lang_csrf: String,
     /// Where the language form comes back to (this page, its `next` kept).
     here: String,
+    /// QR sign-in with each configured work app (`workapps`).
+    qr: Vec<workapps::QrButton>,
 }
 
 impl LoginPage {
@@ -448,6 +452,7 @@ impl LoginPage {
             csrf,
             lang_csrf: session.map(guard::form_token).unwrap_or_default(),
             here: language::here(),
+            qr: Vec::new(),
         }
     }
 }
@@ -481,10 +486,9 @@ async fn login_page(
         Err(e) => return e.into_response(),
     };
     let session = signed_in(&state, &headers).await;
-    let mut response = page(
-        StatusCode::OK,
-        &LoginPage::new(org_name(&state).await, session.as_ref(), csrf, &q.next),
-    );
+    let mut shown = LoginPage::new(org_name(&state).await, session.as_ref(), csrf, &q.next);
+    shown.qr = workapps::qr_buttons(&state, &q.next);
+    let mut response = page(StatusCode::OK, &shown);
     if let Some(c) = cookie {
         response.headers_mut().insert(header::SET_COOKIE, c);
     }
@@ -498,6 +502,21 @@ struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+}
+
+/// The session cookie of a sign-in: `HttpOnly`, `SameSite=Strict`, until the session
+/// expires (`; Secure` behind HTTPS).
+fn session_cookie(
+    token: &str,
+    expires_at: DateTime<Utc>,
+    headers: &HeaderMap,
+) -> Option<HeaderValue> {
+    let max_age = (expires_at - Utc::now()).num_seconds().max(0);
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        secure(headers)
+    );
+    HeaderValue::from_str(&cookie).ok()
 }
 
 /// `; Secure` when the browser reached us over HTTPS through a reverse proxy that says so
@@ -532,19 +551,13 @@ async fn login_submit(
     };
     match auth::login(&state, req).await {
         Ok(r) => {
-            let max_age = (r.expires_at - Utc::now()).num_seconds().max(0);
-            let cookie = format!(
-                "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
-                r.token,
-                secure(&headers)
-            );
             let to = if r.must_change_password {
                 "/password"
             } else {
                 safe_next(&form.next)
             };
             let mut response = Redirect::to(to).into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
+            if let Some(v) = session_cookie(&r.token, r.expires_at, &headers) {
                 response.headers_mut().insert(header::SET_COOKIE, v);
             }
             response
@@ -565,6 +578,7 @@ async fn login_submit(
                 en: e.en,
             });
             shown.username = form.username;
+            shown.qr = workapps::qr_buttons(&state, &form.next);
             let mut response = page(e.status, &shown);
             if let Some(seconds) = retry_after {
                 response

@@ -61,3 +61,4 @@ mod web_scores;
 mod web_signin;
 mod web_stats;
 mod web_uploads;
+mod workapps;

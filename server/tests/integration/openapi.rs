@@ -89,6 +89,18 @@ const ROUTES: &[(&str, &str, Auth)] = &[
     ("GET", "/api/v1/tasks/{id}", Auth::Session),
     ("GET", "/api/v1/stats", Auth::Session),
     ("GET", "/api/v1/overview", Auth::Session),
+    // routes/work_accounts.rs
+    ("GET", "/api/v1/admin/work-accounts", Auth::Admin),
+    (
+        "POST",
+        "/api/v1/admin/work-accounts/bind-by-mobile",
+        Auth::Admin,
+    ),
+    (
+        "DELETE",
+        "/api/v1/admin/work-accounts/{user}/{app}",
+        Auth::Admin,
+    ),
 ];
 
 const METHODS: [&str; 8] = [

@@ -541,11 +541,15 @@ async fn every_page_of_every_role_speaks_one_language() {
             Some(u) => demo_sign_in(&s, &web, u).await,
             None => String::new(),
         };
-        let more = username
+        let mut more = username
             .as_ref()
             .and_then(|u| sheets.get(u))
             .cloned()
             .unwrap_or_default();
+        if role == Some(Role::Admin) {
+            // The work apps' page (issue 21).
+            more.push("/admin/work-apps".to_owned());
+        }
         let zh_pages = crawl(&s, &cookie, "zh-CN", &more, &mut problems).await;
         for path in &more {
             assert!(

@@ -88,6 +88,7 @@ async fn index(State(state): State<AppState>, AdminPage(session): AdminPage) -> 
         ("/admin/policy", "admin-policy"),
         ("/admin/calendar", "admin-calendar"),
         ("/admin/delivery", "admin-delivery"),
+        ("/admin/work-apps", "admin-work-apps"),
         ("/admin/trail", "admin-trail"),
     ]
     .into_iter()

@@ -1518,6 +1518,8 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
         p.vivo_app_secret.as_deref(),
         p.voice_secret.as_deref(),
         p.voice_access_key_id.as_deref(),
+        p.dingtalk_app_secret.as_deref(),
+        p.wecom_secret.as_deref(),
     ]
     .into_iter()
     .flatten()
@@ -1533,7 +1535,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
         }),
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let configured: [(&str, bool, Vec<Setting>); 10] = [
+    let configured: [(&str, bool, Vec<Setting>); 12] = [
         (
             "fcm",
             p.fcm_service_account.is_some(),
@@ -1655,6 +1657,37 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
                 s("play-times", p.voice_play_times.map(|n| n.to_string())),
                 last_call.map(|r| (i18n::t("voice-last-call"), r)),
                 p.voice_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
+        (
+            "dingtalk",
+            state.workapps.dingtalk.is_some(),
+            vec![
+                s("app-key", p.dingtalk_app_key.clone()),
+                s("agent-id", p.dingtalk_agent_id.clone()),
+                s("corp-id", p.dingtalk_corp_id.clone()),
+                s("url", p.dingtalk_url.clone()),
+                s("api-url", p.dingtalk_api_url.clone()),
+                s("login-url", p.dingtalk_login_url.clone()),
+                s("public-url", state.config.public_url.clone()),
+                p.dingtalk_app_secret
+                    .as_ref()
+                    .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
+            ],
+        ),
+        (
+            "wecom",
+            state.workapps.wecom.is_some(),
+            vec![
+                s("corp-id", p.wecom_corp_id.clone()),
+                s("agent-id", p.wecom_agent_id.clone()),
+                s("url", p.wecom_url.clone()),
+                s("oauth-url", p.wecom_oauth_url.clone()),
+                s("login-url", p.wecom_login_url.clone()),
+                s("public-url", state.config.public_url.clone()),
+                p.wecom_secret
                     .as_ref()
                     .and_then(|_| s("secret", Some(i18n::t("config-secret-set")))),
             ],
