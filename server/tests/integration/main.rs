@@ -14,6 +14,7 @@ mod browser_hotline;
 mod browser_journey;
 mod browser_settings;
 mod browser_uploads;
+mod channels;
 mod cli;
 mod demo;
 mod devices;

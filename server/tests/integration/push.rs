@@ -719,8 +719,9 @@ const APNS_KEY: &str = include_str!("fixtures/apns-test-key.p8");
 const APNS_PUBLIC: &str = include_str!("fixtures/apns-test-key.pub.pem");
 
 #[derive(Default)]
-struct ApnsSeen {
-    requests: Vec<(axum::http::Version, HeaderMap, String, Value)>,
+pub struct ApnsSeen {
+    /// Each request: HTTP version, headers, the device token of the path, the body.
+    pub requests: Vec<(axum::http::Version, HeaderMap, String, Value)>,
     expire_next: bool,
     tokens: Vec<String>,
 }
@@ -780,7 +781,7 @@ async fn apns_send(
     }
 }
 
-async fn fake_apns() -> (String, Arc<Mutex<ApnsSeen>>) {
+pub async fn fake_apns() -> (String, Arc<Mutex<ApnsSeen>>) {
     let seen: Arc<Mutex<ApnsSeen>> = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -791,7 +792,7 @@ async fn fake_apns() -> (String, Arc<Mutex<ApnsSeen>>) {
     (base, seen)
 }
 
-fn apns(base: &str) -> Apns {
+pub fn apns(base: &str) -> Apns {
     Apns::new(
         ApnsKey {
             team_id: "TEAM123456".into(),

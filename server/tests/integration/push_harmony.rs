@@ -459,7 +459,7 @@ async fn the_push_kit_endpoint_refuses_what_huawei_refuses() {
 
 const HONOR_APP: &str = "104467890";
 const HONOR_CLIENT: &str = "1204567890abcdef";
-const HONOR_SECRET: &str = "c3Vw+ZXI/c2VjcmV0";
+pub const HONOR_SECRET: &str = "c3Vw+ZXI/c2VjcmV0";
 
 /// What the fake Honor saw and how it answers.
 #[derive(Default)]
@@ -638,7 +638,7 @@ pub async fn fake_honor() -> (String, HonorShared) {
     (base, seen)
 }
 
-fn honor(base: &str, secret: &str) -> Honor {
+pub fn honor(base: &str, secret: &str) -> Honor {
     Honor::new(
         HonorApp {
             app_id: HONOR_APP.into(),

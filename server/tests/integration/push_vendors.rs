@@ -27,13 +27,13 @@ use duban_server::push::{Message, Provider, PushError};
 use md5::Digest as _;
 use serde_json::{json, Value};
 
-const XIAOMI_SECRET: &str = "xm+Secret/1234==";
+pub const XIAOMI_SECRET: &str = "xm+Secret/1234==";
 const PACKAGE: &str = "cn.gov.duban.app";
 const OPPO_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
-const OPPO_MASTER: &str = "m4ster-s3cret";
+pub const OPPO_MASTER: &str = "m4ster-s3cret";
 const VIVO_ID: u64 = 10004;
 const VIVO_KEY: &str = "25509283-3767-4b9e-83fe-b6e55ac6243e";
-const VIVO_SECRET: &str = "vivo-app-s3cret";
+pub const VIVO_SECRET: &str = "vivo-app-s3cret";
 
 fn message(token: &str, urgent: bool) -> Message {
     Message {
@@ -90,7 +90,7 @@ fn is_retry_until_tomorrow(r: &Result<duban_server::push::Delivered, PushError>)
 // ----- Xiaomi -------------------------------------------------------------------------------
 
 /// What the fake Xiaomi saw: each accepted form.
-type XiaomiSeen = Arc<Mutex<Vec<BTreeMap<String, String>>>>;
+pub type XiaomiSeen = Arc<Mutex<Vec<BTreeMap<String, String>>>>;
 
 fn xiaomi_error(code: i64, description: &str, reason: &str) -> Response {
     axum::Json(json!({
@@ -248,10 +248,11 @@ pub struct OppoSeen {
     valid: Vec<String>,
     /// Every token is refused (as if revoked on OPPO's side).
     refuse_all: bool,
-    sends: Vec<(Option<String>, Value)>,
+    /// Each accepted unicast: its `auth_token` header (if any) and the message.
+    pub sends: Vec<(Option<String>, Value)>,
 }
 
-type OppoShared = Arc<Mutex<OppoSeen>>;
+pub type OppoShared = Arc<Mutex<OppoSeen>>;
 
 fn oppo_answer(code: i64, message: &str) -> Response {
     axum::Json(json!({"code": code, "message": message})).into_response()
@@ -369,7 +370,7 @@ pub async fn fake_oppo() -> (String, OppoShared) {
     (serve(app).await, seen)
 }
 
-fn oppo(base: &str, master: &str) -> Oppo {
+pub fn oppo(base: &str, master: &str) -> Oppo {
     oppo_with(base, master, None)
 }
 
@@ -564,10 +565,11 @@ async fn oppo_clips_long_text_to_its_limits() {
 pub struct VivoSeen {
     auths: usize,
     valid: Vec<String>,
-    sends: Vec<Value>,
+    /// Each accepted send's body.
+    pub sends: Vec<Value>,
 }
 
-type VivoShared = Arc<Mutex<VivoSeen>>;
+pub type VivoShared = Arc<Mutex<VivoSeen>>;
 
 fn vivo_answer(result: i64, desc: &str) -> Response {
     axum::Json(json!({"result": result, "desc": desc})).into_response()
@@ -690,7 +692,7 @@ pub async fn fake_vivo() -> (String, VivoShared) {
     (serve(app).await, seen)
 }
 
-fn vivo(base: &str, secret: &str) -> Vivo {
+pub fn vivo(base: &str, secret: &str) -> Vivo {
     Vivo::new(
         VivoApp {
             app_id: VIVO_ID,
