@@ -2,7 +2,7 @@
 workapps-open-item = View details
 config-provider-dingtalk = DingTalk
 config-provider-wecom = WeCom
-config-setting-app-key = Client ID (AppKey)
+config-setting-dingtalk-app-key = Client ID (AppKey)
 config-setting-agent-id = Agent ID
 config-setting-corp-id = Corp ID
 config-setting-api-url = New API address

@@ -2,7 +2,7 @@
 workapps-open-item = 查看详情
 config-provider-dingtalk = 钉钉
 config-provider-wecom = 企业微信
-config-setting-app-key = 客户端 ID
+config-setting-dingtalk-app-key = 客户端 ID
 config-setting-agent-id = 应用 ID
 config-setting-corp-id = 企业 ID
 config-setting-api-url = 新版接口地址

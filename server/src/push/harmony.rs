@@ -179,10 +179,7 @@ impl Harmony {
             .json(&Harmony::body(message))
             .send()
             .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("Push Kit: {e}"),
-            })?;
+            .map_err(|e| super::unreachable("Push Kit", e))?;
         let status = res.status().as_u16();
         let after = retry_after(res.headers());
         Ok((status, after, res.json().await.unwrap_or(Value::Null)))

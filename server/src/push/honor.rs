@@ -121,10 +121,7 @@ impl Honor {
             .json(&Honor::body(message))
             .send()
             .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("Honor: {e}"),
-            })?;
+            .map_err(|e| super::unreachable("Honor", e))?;
         let status = res.status().as_u16();
         let after = retry_after(res.headers());
         Ok((status, after, res.json().await.unwrap_or(Value::Null)))

@@ -147,10 +147,7 @@ impl Oppo {
                     .body(form)
                     .send()
                     .await
-                    .map_err(|e| PushError::Retry {
-                        after: None,
-                        reason: format!("OPPO auth: {e}"),
-                    })?;
+                    .map_err(|e| super::unreachable("OPPO auth", e))?;
                 let status = res.status();
                 let after = retry_after(res.headers());
                 let body: Value = res.json().await.unwrap_or(Value::Null);
@@ -229,10 +226,7 @@ impl Oppo {
             .body(form)
             .send()
             .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("OPPO: {e}"),
-            })?;
+            .map_err(|e| super::unreachable("OPPO", e))?;
         let status = res.status();
         let after = retry_after(res.headers());
         Ok((status, after, res.json().await.unwrap_or(Value::Null)))

@@ -108,10 +108,7 @@ impl Vivo {
                     }))
                     .send()
                     .await
-                    .map_err(|e| PushError::Retry {
-                        after: None,
-                        reason: format!("vivo auth: {e}"),
-                    })?;
+                    .map_err(|e| super::unreachable("vivo auth", e))?;
                 let status = res.status();
                 let after = retry_after(res.headers());
                 let body: Value = res.json().await.unwrap_or(Value::Null);
@@ -178,10 +175,7 @@ impl Vivo {
             .json(&self.body(message))
             .send()
             .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("vivo: {e}"),
-            })?;
+            .map_err(|e| super::unreachable("vivo", e))?;
         let status = res.status();
         let after = retry_after(res.headers());
         Ok((status, after, res.json().await.unwrap_or(Value::Null)))

@@ -110,10 +110,7 @@ impl Xiaomi {
             .body(self.form(message))
             .send()
             .await
-            .map_err(|e| PushError::Retry {
-                after: None,
-                reason: format!("Xiaomi: {e}"),
-            })?;
+            .map_err(|e| super::unreachable("Xiaomi", e))?;
         let status = res.status();
         let after = retry_after(res.headers());
         let body: Value = res.json().await.unwrap_or(Value::Null);

@@ -1665,7 +1665,7 @@ async fn delivery(State(state): State<AppState>, AdminPage(session): AdminPage) 
             "dingtalk",
             state.workapps.dingtalk.is_some(),
             vec![
-                s("app-key", p.dingtalk_app_key.clone()),
+                s("dingtalk-app-key", p.dingtalk_app_key.clone()),
                 s("agent-id", p.dingtalk_agent_id.clone()),
                 s("corp-id", p.dingtalk_corp_id.clone()),
                 s("url", p.dingtalk_url.clone()),
