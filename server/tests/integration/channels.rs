@@ -1,30 +1,36 @@
 //! The scenario across channels (issue 21's acceptance), on the real server with the real
-//! providers talking to the local endpoints of `push`, `push_vendors` and `push_harmony`:
+//! providers talking to the local endpoints of `push`, `push_vendors`, `push_harmony`,
+//! `workapps` (DingTalk, WeCom) and `voice` (Aliyun's voice service):
 //!
 //! - **One dispatch, every channel.** Unit A's members are each on a different channel —
 //!   FCM (Android), APNs (iPhone), Xiaomi, OPPO, vivo, Honor, Push Kit v3 (an `hms` device
-//!   on HarmonyOS NEXT), HMS v1 (an `hms` device on Android), and a phone number only
-//!   (SMS) — the head also having a phone number. A dispatch to the unit with nobody named
-//!   gives every member the duty to receive it (`duty::expected`, `Duty::Receive`: a member of
-//!   the lead unit when no person is named), so every member is told. Each fake sees each
-//!   person's token exactly once, the office's delivery trace shows one `sent` per person
-//!   per channel, and later passes send nothing more.
-//! - **A read on the web stops every pending step.** After the push of a 特急 notice, its
-//!   reader opens it from the inbox page (`POST /inbox/{id}/open`, with the session cookie
-//!   and the form token a browser sends): neither the later work-app step, nor the SMS, nor
-//!   the voice call goes to them; a colleague who did not read gets the SMS.
+//!   on HarmonyOS NEXT), HMS v1 (an `hms` device on Android), a phone number only (SMS),
+//!   DingTalk only, WeCom only, and an Android phone with DingTalk too — the head also
+//!   having a phone number. The three on the work apps are added as an office adds people:
+//!   the people sheet with their DingTalk and WeCom user ids, uploaded on the
+//!   administrator's import page and confirmed. A dispatch to the unit with nobody named
+//!   gives every member the duty to receive it (`duty::expected`, `Duty::Receive`: a member
+//!   of the lead unit when no person is named), so every member is told. Each fake sees each
+//!   person's token (or work-app user id) exactly once, each work message links to the
+//!   item's page, the office's delivery trace shows one `sent` per person per channel, no
+//!   voice call goes for 紧急, and later passes send nothing more.
+//! - **A read on the web stops every pending step.** After the push of a 特急 notice, the
+//!   head opens it from the inbox page (`POST /inbox/{id}/open`, with the session cookie
+//!   and the form token a browser sends), and the member on DingTalk with a phone reads it
+//!   in the app: the work step at 5 minutes goes to the unread members on the work apps
+//!   only, neither the SMS nor the voice call goes to the head; the colleague who did not
+//!   read gets the SMS and, at 20 minutes, the call.
 //! - **Quiet hours.** With the policy's 22:00–07:00 and the server's clock moved to 23:00
-//!   in Beijing: a 普通 notice's push waits until 07:00 (none before, one each after); a
-//!   特急 notice is pushed at once and its SMS goes in the quiet hours too.
-//!
-//! Work notifications (DingTalk/WeCom) and the voice call land separately: the places
-//! marked `WORK:` and `VOICE:` say what to assert once their providers exist.
+//!   in Beijing: a 普通 notice's push and work message wait until 07:00 (none before, one
+//!   each after); a 特急 notice is pushed and sent to the work apps at once, and its SMS and
+//!   voice calls go in the quiet hours too.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use duban_core::domain::UserId;
+use duban_server::db::Val;
 use duban_server::notify::{deliver_due, DeliveryReport};
 use duban_server::push::Providers;
 use reqwest::header::{COOKIE, LOCATION};
@@ -41,7 +47,13 @@ use crate::push_vendors::{
     OPPO_MASTER, VIVO_SECRET, XIAOMI_SECRET,
 };
 use crate::support::*;
-use crate::web::{browser, hidden_field, page, sign_in};
+use crate::voice::{fake_voice, voice, VoiceShared};
+use crate::web::{browser, form_token, hidden_field, page, sign_in};
+use crate::web_register::hidden;
+use crate::workapps::{
+    dingtalk_client, fake_dingtalk, fake_wecom, member, wecom_client, xlsx, Shared as WorkShared,
+    DT_SECRET, PUBLIC, WC_SECRET,
+};
 
 /// The head's phone number (the head also has an Android phone with FCM).
 const HEAD_PHONE: &str = "13800000011";
@@ -56,16 +68,20 @@ struct Member {
     /// The provider the server speaks to that device (`harmony` for `hms` on HarmonyOS).
     speaks: &'static str,
     phone: Option<&'static str>,
+    /// The work apps the person is bound in: (app, the app's user id). Those bound are
+    /// added through the people import, the others through the admin API.
+    work: &'static [(&'static str, &'static str)],
 }
 
-/// Unit A, each member on a channel of their own: the fixture's head and two staff, and six
-/// more added through the admin API.
-const MEMBERS: [Member; 9] = [
+/// Unit A, each member on a channel of their own: the fixture's head and two staff, six
+/// more added through the admin API, and three on the work apps added by the import.
+const MEMBERS: [Member; 12] = [
     Member {
         username: "head-a",
         device: Some(("android", "fcm", "fcm-head-a")),
         speaks: "fcm",
         phone: Some(HEAD_PHONE),
+        work: &[],
     },
     Member {
         username: "staff-a",
@@ -76,53 +92,84 @@ const MEMBERS: [Member; 9] = [
         )),
         speaks: "apns",
         phone: None,
+        work: &[],
     },
     Member {
         username: "staff-a2",
         device: Some(("android", "xiaomi", "mi-regid-a2")),
         speaks: "xiaomi",
         phone: None,
+        work: &[],
     },
     Member {
         username: "staff-oppo",
         device: Some(("android", "oppo", "CN_oppo-regid")),
         speaks: "oppo",
         phone: None,
+        work: &[],
     },
     Member {
         username: "staff-vivo",
         device: Some(("android", "vivo", "vivo-regid")),
         speaks: "vivo",
         phone: None,
+        work: &[],
     },
     Member {
         username: "staff-honor",
         device: Some(("android", "honor", "honor-token")),
         speaks: "honor",
         phone: None,
+        work: &[],
     },
     Member {
         username: "staff-next",
         device: Some(("harmony", "hms", "next-token")),
         speaks: "harmony",
         phone: None,
+        work: &[],
     },
     Member {
         username: "staff-hms",
         device: Some(("android", "hms", "hms-v1-token")),
         speaks: "hms",
         phone: None,
+        work: &[],
     },
     Member {
         username: "staff-sms",
         device: None,
         speaks: "sms",
         phone: Some(SMS_PHONE),
+        work: &[],
+    },
+    Member {
+        username: "staff-ding",
+        device: None,
+        speaks: "dingtalk",
+        phone: None,
+        work: &[("dingtalk", "dt-ding")],
+    },
+    Member {
+        username: "staff-wecom",
+        device: None,
+        speaks: "wecom",
+        phone: None,
+        work: &[("wecom", "wc-wecom")],
+    },
+    Member {
+        username: "staff-desk",
+        device: Some(("android", "fcm", "fcm-staff-desk")),
+        speaks: "fcm",
+        phone: None,
+        work: &[("dingtalk", "dt-desk")],
     },
 ];
 
 /// The members with a smartphone.
-const PHONES: usize = 8;
+const PHONES: usize = 9;
+/// The work messages of one work step to everyone (one per binding).
+const BOUND: usize = 3;
 
 /// Every local endpoint, and what each saw.
 struct Fakes {
@@ -135,6 +182,9 @@ struct Fakes {
     kit: KitShared,
     hms: HmsShared,
     sms: Arc<std::sync::Mutex<Vec<BTreeMap<String, String>>>>,
+    dingtalk: WorkShared,
+    wecom: WorkShared,
+    voice: VoiceShared,
 }
 
 /// Starts every local endpoint; the real providers, configured for them.
@@ -148,9 +198,20 @@ async fn fakes() -> (Providers, Fakes) {
     let (kit_base, kit) = fake_kit().await;
     let (hms_base, hms_seen) = fake_hms().await;
     let (sms_base, sms) = fake_sms().await;
-    // Every provider there is today; those that land later (work apps, voice) are `None`
-    // until configured below, so the update stays.
-    #[allow(clippy::needless_update)]
+    let (dingtalk_base, dingtalk) = fake_dingtalk(7200).await;
+    let (wecom_base, wecom) = fake_wecom(7200).await;
+    let (voice_base, voice_seen) = fake_voice().await;
+    // The organisation's address books in the apps: each bound member is a user there.
+    for m in &MEMBERS {
+        for (app, user) in m.work {
+            let book = if *app == "dingtalk" {
+                &dingtalk
+            } else {
+                &wecom
+            };
+            member(book, user, None);
+        }
+    }
     let p = Providers {
         fcm: Some(Arc::new(provider(&fcm_base))),
         apns: Some(Arc::new(apns(&apns_base))),
@@ -164,9 +225,9 @@ async fn fakes() -> (Providers, Fakes) {
         harmony: Some(Arc::new(harmony(&kit_base))),
         hms: Some(Arc::new(hms(&hms_base, "s=cr3t/value"))),
         sms: Some(Arc::new(aliyun(&sms_base, "aliyun-secret"))),
-        // WORK: `work: Some(...)` (DingTalk or WeCom at its local endpoint) and VOICE:
-        // `voice: Some(...)` go here once those providers exist.
-        ..Providers::default()
+        voice: Some(Arc::new(voice(&voice_base))),
+        dingtalk: Some(Arc::new(dingtalk_client(&dingtalk_base, DT_SECRET))),
+        wecom: Some(Arc::new(wecom_client(&wecom_base, WC_SECRET))),
     };
     let f = Fakes {
         fcm,
@@ -178,12 +239,16 @@ async fn fakes() -> (Providers, Fakes) {
         kit,
         hms: hms_seen,
         sms,
+        dingtalk,
+        wecom,
+        voice: voice_seen,
     };
     (p, f)
 }
 
 impl Fakes {
-    /// How many sends each endpoint accepted, by (provider, token or phone number).
+    /// How many sends each endpoint accepted, by (provider, token, work-app user id or
+    /// phone number).
     fn sends(&self) -> BTreeMap<(&'static str, String), usize> {
         let mut out: BTreeMap<(&'static str, String), usize> = BTreeMap::new();
         let mut add = |provider: &'static str, token: &str| {
@@ -216,30 +281,73 @@ impl Fakes {
         for q in self.sms.lock().unwrap().iter() {
             add("sms", &q["PhoneNumbers"]);
         }
+        for body in &self.dingtalk.lock().unwrap().sends {
+            for user in body["userid_list"].as_str().unwrap_or("").split(',') {
+                add("dingtalk", user);
+            }
+        }
+        for body in &self.wecom.lock().unwrap().sends {
+            for user in body["touser"].as_str().unwrap_or("").split('|') {
+                add("wecom", user);
+            }
+        }
+        for q in &self.voice.lock().unwrap().calls {
+            add("voice", &q["CalledNumber"]);
+        }
         out
+    }
+
+    /// The link of each work message accepted: (app, URL), DingTalk's first.
+    fn links(&self) -> Vec<(&'static str, String)> {
+        let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+        let dingtalk = self.dingtalk.lock().unwrap().sends.clone();
+        let wecom = self.wecom.lock().unwrap().sends.clone();
+        dingtalk
+            .iter()
+            .map(|b| ("dingtalk", text(&b["msg"]["action_card"]["single_url"])))
+            .chain(wecom.iter().map(|b| ("wecom", text(&b["textcard"]["url"]))))
+            .collect()
     }
 }
 
-/// What each member's endpoint should have seen after `pushes` push steps and an SMS to
-/// each of `texted`.
-fn expected(pushes: usize, texted: &[&str]) -> BTreeMap<(&'static str, String), usize> {
+/// The link a work message of `app` carries to item `task`: through the app's sign-in
+/// (免登), then to the item's page.
+fn item_link(app: &str, task: &str) -> String {
+    format!("{PUBLIC}/sso/{app}?next=%2Fitems%2F{task}")
+}
+
+/// What each member's endpoint should have seen after `pushes` push steps and `works`
+/// work steps to everyone, an SMS to each of `texted` and a call to each of `called`.
+fn expected(
+    pushes: usize,
+    works: usize,
+    texted: &[&str],
+    called: &[&str],
+) -> BTreeMap<(&'static str, String), usize> {
     let mut out = BTreeMap::new();
-    if pushes > 0 {
-        for m in &MEMBERS {
-            if let Some((_, _, token)) = m.device {
-                out.insert((m.speaks, token.to_owned()), pushes);
+    for m in &MEMBERS {
+        if let (Some((_, _, token)), true) = (m.device, pushes > 0) {
+            out.insert((m.speaks, token.to_owned()), pushes);
+        }
+        if works > 0 {
+            for (app, user) in m.work {
+                out.insert((*app, (*user).to_owned()), works);
             }
         }
     }
     for phone in texted {
         out.insert(("sms", (*phone).to_owned()), 1);
     }
+    for phone in called {
+        out.insert(("voice", (*phone).to_owned()), 1);
+    }
     out
 }
 
-/// Unit A as [`MEMBERS`] says: the six new members made through the admin API, the head's
-/// phone number set there too, and each smartphone registered through the API as the app
-/// does. Returns each member's id by username.
+/// Unit A as [`MEMBERS`] says: the six new members off the work apps made through the
+/// admin API, the head's phone number set there too, the three on the work apps imported
+/// (see [`import_bound`]), and each smartphone registered through the API as the app does.
+/// Returns each member's id by username.
 async fn team(s: &Server, f: &Fixture) -> BTreeMap<&'static str, UserId> {
     let admin = s.login("admin").await;
     let mut ids = BTreeMap::from([
@@ -247,7 +355,7 @@ async fn team(s: &Server, f: &Fixture) -> BTreeMap<&'static str, UserId> {
         ("staff-a", f.staff_a),
         ("staff-a2", f.staff_a2),
     ]);
-    for m in &MEMBERS {
+    for m in MEMBERS.iter().filter(|m| m.work.is_empty()) {
         match ids.get(m.username) {
             Some(id) => {
                 if let Some(phone) = m.phone {
@@ -282,6 +390,9 @@ async fn team(s: &Server, f: &Fixture) -> BTreeMap<&'static str, UserId> {
                 ids.insert(m.username, id);
             }
         }
+    }
+    ids.extend(import_bound(s).await);
+    for m in &MEMBERS {
         if let Some((platform, provider, token)) = m.device {
             let session = s.login(m.username).await;
             let r = s
@@ -297,6 +408,100 @@ async fn team(s: &Server, f: &Fixture) -> BTreeMap<&'static str, UserId> {
             assert_eq!(r["provider"], provider, "{r}");
         }
     }
+    ids
+}
+
+/// The members on the work apps, added as an office adds people: the people sheet with
+/// their DingTalk and WeCom user ids, uploaded on the administrator's import page, checked,
+/// and confirmed. The bindings are then as the administrators' API lists them. Returns
+/// each one's id by username.
+async fn import_bound(s: &Server) -> BTreeMap<&'static str, UserId> {
+    let bound: Vec<&Member> = MEMBERS.iter().filter(|m| !m.work.is_empty()).collect();
+    let mut rows: Vec<Vec<&str>> = vec![vec![
+        "用户名",
+        "姓名",
+        "单位",
+        "职务",
+        "角色",
+        "手机号",
+        "初始密码",
+        "钉钉用户ID",
+        "企业微信用户ID",
+    ]];
+    for m in &bound {
+        let id_in = |app: &str| {
+            m.work
+                .iter()
+                .find(|(a, _)| *a == app)
+                .map_or("", |(_, user)| *user)
+        };
+        rows.push(vec![
+            m.username,
+            m.username,
+            "交通运输局",
+            "科员",
+            "staff",
+            m.phone.unwrap_or(""),
+            PASSWORD,
+            id_in("dingtalk"),
+            id_in("wecom"),
+        ]);
+    }
+    let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+    let web = browser();
+    let cookie = sign_in(s, &web, "admin").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", form_token(s, &web, &cookie).await)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(xlsx(&rows)).file_name("people.xlsx"),
+        );
+    let r = web
+        .post(format!("{}/admin/import/people", s.base))
+        .header(COOKIE, &cookie)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), 200);
+    let preview = r.text().await.expect("preview");
+    assert!(
+        preview.contains("id=\"confirm-import\"") && !preview.contains("id=\"bad-rows\""),
+        "every row passes the check: {preview}"
+    );
+    let r = web
+        .post(format!("{}/admin/import/people/confirm", s.base))
+        .header(COOKIE, &cookie)
+        .form(&[
+            ("csrf", hidden(&preview, "csrf")),
+            ("data", hidden(&preview, "data")),
+        ])
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(r.status(), 200);
+    let done = r.text().await.expect("done");
+    assert!(done.contains("id=\"import-done\""), "written: {done}");
+
+    let admin = s.login("admin").await;
+    let listed = s
+        .get(&admin, "/api/v1/admin/work-accounts")
+        .await
+        .expect(200);
+    let listed = listed.as_array().expect("a list");
+    let mut ids = BTreeMap::new();
+    for m in &bound {
+        for (app, user) in m.work {
+            let b = listed
+                .iter()
+                .find(|b| b["app"] == *app && b["app_user"] == *user)
+                .unwrap_or_else(|| panic!("{} bound in {app}: {listed:?}", m.username));
+            assert_eq!(b["how"], "import", "{b}");
+            let id: UserId = serde_json::from_value(b["user"].clone()).expect("an id");
+            assert_eq!(*ids.entry(m.username).or_insert(id), id, "{b}");
+        }
+    }
+    assert_eq!(listed.len(), BOUND, "nobody else is bound: {listed:?}");
     ids
 }
 
@@ -336,30 +541,47 @@ fn sent(channel: &str, provider: &str) -> (String, String, String) {
     (channel.to_owned(), provider.to_owned(), "sent".to_owned())
 }
 
+/// What a notice's climb reached beyond each member's push and work messages.
+#[derive(Clone, Copy, Default)]
+struct Reach<'a> {
+    /// Members who read it before its work step: no work message.
+    read_first: &'a [&'a str],
+    /// The numbers texted.
+    texted: &'a [&'a str],
+    /// The numbers called.
+    called: &'a [&'a str],
+}
+
 /// What each member's notification should show: their push (if they have a smartphone),
-/// then an SMS if `texted` names their phone.
-fn delivered_to(m: &Member, texted: &[&str]) -> Vec<(String, String, String)> {
+/// a work message in each app they are bound in (unless they read it first), then an SMS
+/// and a call if `reach` names their phone.
+fn delivered_to(m: &Member, reach: Reach) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     if m.device.is_some() {
         out.push(sent("push", m.speaks));
     }
-    // WORK: a member bound to DingTalk or WeCom also has `sent("work", "dingtalk")` (or
-    // "wecom") here, after the push.
-    if m.phone.is_some_and(|p| texted.contains(&p)) {
+    if !reach.read_first.contains(&m.username) {
+        for (app, _) in m.work {
+            out.push(sent("work", app));
+        }
+    }
+    if m.phone.is_some_and(|p| reach.texted.contains(&p)) {
         out.push(sent("sms", "sms"));
     }
-    // VOICE: and `sent("voice", ...)` after the SMS for an unread 特急 notice.
+    if m.phone.is_some_and(|p| reach.called.contains(&p)) {
+        out.push(sent("voice", "voice"));
+    }
     out
 }
 
 /// Checks that exactly unit A's members were told of `task`, once each, and that their
-/// deliveries are `texted`'s (see [`delivered_to`]).
+/// deliveries are as `reach` says (see [`delivered_to`]).
 async fn assert_trace(
     s: &Server,
     sup: &str,
     task: &str,
     ids: &BTreeMap<&'static str, UserId>,
-    texted: &[&str],
+    reach: Reach<'_>,
 ) -> BTreeMap<UserId, Value> {
     let by_person = trace(s, sup, task).await;
     let mut told: Vec<UserId> = by_person.keys().copied().collect();
@@ -383,13 +605,23 @@ async fn assert_trace(
         );
         assert_eq!(
             channels(n),
-            delivered_to(m, texted),
+            delivered_to(m, reach),
             "{}'s deliveries: {n}",
             m.username
         );
         out.insert(ids[m.username], n.clone());
     }
     out
+}
+
+/// The detail on the record of each voice call of the notices `notes`.
+fn call_details(notes: &BTreeMap<UserId, Value>) -> Vec<String> {
+    notes
+        .values()
+        .flat_map(|n| n["deliveries"].as_array().expect("deliveries").clone())
+        .filter(|d| d["channel"] == "voice")
+        .map(|d| d["detail"].as_str().unwrap_or("").to_owned())
+        .collect()
 }
 
 /// `SELECT COUNT(*)` of the jobs not done.
@@ -413,36 +645,65 @@ both!(
         s.ok(&sup, dispatch(&t, f.unit_a, None)).await;
         let now = s.state.clock.now();
 
-        // The push step: each smartphone once, through its own service.
+        // The push and work steps, at once: each smartphone once, through its own service,
+        // and each work-app binding once, at its app; nowhere to go for the three without a
+        // smartphone (push) and the nine bound in no work app (work).
         let first = pass(&s, &p, now + Duration::seconds(1)).await;
-        assert_eq!(first.sent, PHONES, "{first:?}");
+        assert_eq!(first.sent, PHONES + BOUND, "{first:?}");
         assert_eq!(
             (first.dead, first.retried, first.failed, first.refused),
             (0, 0, 0, 0),
             "{first:?}"
         );
-        assert_eq!(fakes.sends(), expected(1, &[]), "after the push step");
-        // WORK: with the work provider configured, each member bound to DingTalk/WeCom has
-        // one work notification now (count at the fake by user id, as `sends` does).
+        assert_eq!(
+            first.unreachable,
+            (MEMBERS.len() - PHONES) + (MEMBERS.len() - BOUND),
+            "{first:?}"
+        );
+        assert_eq!(
+            fakes.sends(),
+            expected(1, 1, &[], &[]),
+            "after the push and work steps"
+        );
+        // Each work message links to the item's page, through the app's sign-in.
+        let mut links = fakes.links();
+        links.sort();
+        assert_eq!(
+            links,
+            [
+                ("dingtalk", item_link("dingtalk", &t)),
+                ("dingtalk", item_link("dingtalk", &t)),
+                ("wecom", item_link("wecom", &t)),
+            ]
+        );
 
         // 紧急: the SMS after 30 minutes unread, to each member with a phone number — the
         // head (who also had the push) and the member without a smartphone.
         let early = pass(&s, &p, now + Duration::minutes(29)).await;
         assert_eq!(early.sent, 0, "{early:?}");
         let texts = pass(&s, &p, now + Duration::minutes(31)).await;
-        assert_eq!(texts.sent, 2, "{texts:?}");
-        assert_eq!(fakes.sends(), expected(1, &[HEAD_PHONE, SMS_PHONE]));
+        assert_eq!(
+            (texts.sent, texts.unreachable),
+            (2, MEMBERS.len() - 2),
+            "{texts:?}"
+        );
+        assert_eq!(fakes.sends(), expected(1, 1, &[HEAD_PHONE, SMS_PHONE], &[]));
 
-        // Each step once: later passes send nothing more.
+        // Each step once: later passes send nothing more, and 紧急 is never called.
         for later in [Duration::hours(2), Duration::days(1)] {
             let r = pass(&s, &p, now + later).await;
             assert_eq!((r.jobs, r.sent), (0, 0), "{r:?}");
         }
-        assert_eq!(fakes.sends(), expected(1, &[HEAD_PHONE, SMS_PHONE]));
+        assert_eq!(fakes.sends(), expected(1, 1, &[HEAD_PHONE, SMS_PHONE], &[]));
+        assert!(fakes.voice.lock().unwrap().calls.is_empty(), "no call");
         assert_eq!(jobs_left(&s).await, 0, "every step ended");
 
         // The office's trace: one `sent` per person per channel.
-        assert_trace(&s, &sup, &t, &ids, &[HEAD_PHONE, SMS_PHONE]).await;
+        let reach = Reach {
+            texted: &[HEAD_PHONE, SMS_PHONE],
+            ..Reach::default()
+        };
+        assert_trace(&s, &sup, &t, &ids, reach).await;
         let recorded = s
             .scalar(
                 "SELECT COUNT(*) FROM deliveries WHERE outcome = 'sent'",
@@ -450,7 +711,15 @@ both!(
             )
             .await;
         let all = s.scalar("SELECT COUNT(*) FROM deliveries", vec![]).await;
-        assert_eq!((recorded, all), (PHONES as i64 + 2, PHONES as i64 + 2));
+        let sends = (PHONES + BOUND + 2) as i64;
+        assert_eq!((recorded, all), (sends, sends));
+        let work = s
+            .scalar(
+                "SELECT COUNT(*) FROM deliveries WHERE channel = 'work' AND outcome = 'sent'",
+                vec![],
+            )
+            .await;
+        assert_eq!(work, BOUND as i64);
     }
 );
 
@@ -480,8 +749,12 @@ both!(
         s.ok(&sup, dispatch(&t, f.unit_a, None)).await;
         let now = s.state.clock.now();
         let first = pass(&s, &p, now + Duration::seconds(1)).await;
-        assert_eq!(first.sent, PHONES, "{first:?}");
-        assert_eq!(fakes.sends(), expected(1, &[]));
+        assert_eq!(
+            (first.sent, first.unreachable),
+            (PHONES, MEMBERS.len() - PHONES),
+            "{first:?}"
+        );
+        assert_eq!(fakes.sends(), expected(1, 0, &[], &[]));
 
         // The head opens the notice from the inbox page, as a browser does: signed in by
         // the form, the page's form posted back with the session cookie and its token.
@@ -512,40 +785,93 @@ both!(
         assert_eq!(status, 200, "the item's page");
         let mine = s.get(&head, "/api/v1/notifications").await.expect(200);
         assert_eq!(mine["unread"], 0, "read on the web: {mine}");
+        // The member on DingTalk with a smartphone reads it in the app, after its push.
+        let desk = s.login("staff-desk").await;
+        let mine = s.get(&desk, "/api/v1/notifications").await.expect(200);
+        let seq = mine["items"][0]["task_seq"].clone();
+        s.post(
+            &desk,
+            "/api/v1/notifications/read",
+            json!({"events": [{"task": t, "task_seq": seq}]}),
+        )
+        .await
+        .expect(200);
+        let mine = s.get(&desk, "/api/v1/notifications").await.expect(200);
+        assert_eq!(mine["unread"], 0, "read in the app: {mine}");
 
-        // The work-app step: nothing goes to the head (read); WORK: the unread members bound
-        // to a work app get theirs here.
+        // The work-app step: nothing for the two who read (the head, and the member on
+        // DingTalk who read it in the app); the two unread members on the work apps get
+        // theirs, with the item's link.
         let work = pass(&s, &p, now + Duration::minutes(5) + Duration::seconds(1)).await;
-        assert!(
-            work.read >= 1,
-            "the head's step is dropped as read: {work:?}"
+        assert_eq!(
+            (work.sent, work.read, work.unreachable),
+            (2, 2, MEMBERS.len() - 2 - 2),
+            "{work:?}"
         );
-        assert_eq!(work.sent, 0, "{work:?}");
+        let mut want = expected(1, 1, &[], &[]);
+        assert_eq!(want.remove(&("dingtalk", "dt-desk".to_owned())), Some(1));
+        assert_eq!(fakes.sends(), want, "no work message to those who read");
+        let mut links = fakes.links();
+        links.sort();
+        assert_eq!(
+            links,
+            [
+                ("dingtalk", item_link("dingtalk", &t)),
+                ("wecom", item_link("wecom", &t)),
+            ]
+        );
         // The SMS step: the member who did not read gets it; the head does not.
         let sms = pass(&s, &p, now + Duration::minutes(10) + Duration::seconds(1)).await;
-        assert_eq!((sms.sent, sms.read), (1, 1), "{sms:?}");
-        assert_eq!(fakes.sends(), expected(1, &[SMS_PHONE]));
-        // The voice step: nothing for the head.
+        assert_eq!(
+            (sms.sent, sms.read, sms.unreachable),
+            (1, 2, MEMBERS.len() - 2 - 1),
+            "{sms:?}"
+        );
+        let mut want = expected(1, 1, &[SMS_PHONE], &[]);
+        want.remove(&("dingtalk", "dt-desk".to_owned()));
+        assert_eq!(fakes.sends(), want);
+        // The voice step: a call to the unread member's phone, none to the head's.
         let voice = pass(&s, &p, now + Duration::minutes(20) + Duration::seconds(1)).await;
-        assert!(voice.read >= 1, "{voice:?}");
-        // VOICE: with the voice provider configured, `voice.sent == 1`: one call to
-        // SMS_PHONE (unread), none to HEAD_PHONE (count the calls at the fake by number).
-        assert_eq!(voice.sent, 0, "{voice:?}");
+        assert_eq!(
+            (voice.sent, voice.read, voice.unreachable),
+            (1, 2, MEMBERS.len() - 2 - 1),
+            "{voice:?}"
+        );
+        let mut want = expected(1, 1, &[SMS_PHONE], &[SMS_PHONE]);
+        want.remove(&("dingtalk", "dt-desk".to_owned()));
+        assert_eq!(fakes.sends(), want);
+        // What became of the call is asked two minutes on: still ringing, so again a
+        // minute later; then the number was busy, and the record says so.
+        let asked = pass(&s, &p, now + Duration::minutes(23)).await;
+        assert_eq!((asked.jobs, asked.sent), (1, 0), "{asked:?}");
+        let asked = pass(&s, &p, now + Duration::minutes(25)).await;
+        assert_eq!((asked.jobs, asked.sent), (1, 0), "{asked:?}");
         for later in [Duration::hours(1), Duration::days(1)] {
             let r = pass(&s, &p, now + later).await;
             assert_eq!((r.jobs, r.sent), (0, 0), "{r:?}");
         }
-        assert_eq!(fakes.sends(), expected(1, &[SMS_PHONE]), "nothing more");
+        assert_eq!(fakes.sends(), want, "nothing more");
         assert_eq!(jobs_left(&s).await, 0, "every step ended");
 
-        // The trace: the head's push, and the read; the other member's SMS.
-        let notes = assert_trace(&s, &sup, &t, &ids, &[SMS_PHONE]).await;
+        // The trace: the head's push, and the read; the other member's SMS and call.
+        let reach = Reach {
+            read_first: &["staff-desk"],
+            texted: &[SMS_PHONE],
+            called: &[SMS_PHONE],
+        };
+        let notes = assert_trace(&s, &sup, &t, &ids, reach).await;
         assert!(
             notes[&f.head_a]["read_at"].is_string(),
             "{}",
             notes[&f.head_a]
         );
+        assert!(notes[&ids["staff-desk"]]["read_at"].is_string());
         assert!(notes[&ids["staff-sms"]]["read_at"].is_null());
+        assert_eq!(
+            call_details(&notes),
+            ["116012354148^1 busy 200002"],
+            "the call's id and outcome on its record"
+        );
     }
 );
 
@@ -586,7 +912,7 @@ both!(
         let (p, fakes) = fakes().await;
         let sup = s.login("supervisor").await;
 
-        // 普通: in the inbox at once, its push held until 07:00.
+        // 普通: in the inbox at once, its push and its work message held until 07:00.
         let calm = tid();
         s.ok(&sup, register(&calm, "整理年度档案")).await;
         s.ok(&sup, dispatch(&calm, f.unit_a, None)).await;
@@ -600,19 +926,23 @@ both!(
             (0, 0),
             "nothing in the quiet hours: {r:?}"
         );
-        let run_at = s
-            .scalar(
-                "SELECT MIN(run_at) FROM jobs WHERE state = 'queued'",
-                vec![],
+        let queued = |at: DateTime<Utc>| {
+            s.scalar(
+                "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND run_at = $1",
+                vec![Val::from(at.timestamp_millis())],
             )
+        };
+        let all_queued = s
+            .scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued'", vec![])
             .await;
         assert_eq!(
-            DateTime::<Utc>::from_timestamp_millis(run_at),
-            Some(morning),
-            "the push waits for 07:00"
+            (queued(morning).await, all_queued),
+            (2, 2),
+            "the push and the work step both wait for 07:00"
         );
 
-        // 特急: pushed at once, and its SMS after 10 minutes, in the quiet hours.
+        // 特急: pushed and sent to the work apps at once, its SMS after 10 minutes and its
+        // calls after 20, in the quiet hours.
         let storm = tid();
         s.ok(
             &sup,
@@ -622,41 +952,80 @@ both!(
         s.ok(&sup, dispatch(&storm, f.unit_a, None)).await;
         let now = s.state.clock.now();
         let r = pass(&s, &p, now + Duration::seconds(1)).await;
-        assert_eq!(r.sent, PHONES, "{r:?}");
-        assert_eq!(fakes.sends(), expected(1, &[]));
+        assert_eq!(r.sent, PHONES + BOUND, "{r:?}");
+        assert_eq!(fakes.sends(), expected(1, 1, &[], &[]));
+        assert!(
+            fakes
+                .links()
+                .iter()
+                .all(|(app, link)| *link == item_link(app, &storm)),
+            "{:?}",
+            fakes.links()
+        );
         let r = pass(&s, &p, now + Duration::minutes(11)).await;
         assert_eq!(r.sent, 2, "the SMS in the quiet hours: {r:?}");
-        assert_eq!(fakes.sends(), expected(1, &[HEAD_PHONE, SMS_PHONE]));
-        // VOICE: the 特急 call at 20 minutes goes in the quiet hours too: one to each of
-        // HEAD_PHONE and SMS_PHONE (neither read) in the pass at `now + 21 minutes` below.
+        assert_eq!(fakes.sends(), expected(1, 1, &[HEAD_PHONE, SMS_PHONE], &[]));
         let r = pass(&s, &p, now + Duration::minutes(21)).await;
-        assert_eq!(r.sent, 0, "{r:?}");
+        assert_eq!(
+            (r.sent, r.unreachable),
+            (2, MEMBERS.len() - 2),
+            "the calls in the quiet hours: {r:?}"
+        );
+        let both = [HEAD_PHONE, SMS_PHONE];
+        assert_eq!(fakes.sends(), expected(1, 1, &both, &both));
+        // What became of each call, asked two minutes on and again a minute later.
+        let r = pass(&s, &p, now + Duration::minutes(24)).await;
+        assert_eq!((r.jobs, r.sent), (2, 0), "{r:?}");
+        let r = pass(&s, &p, now + Duration::minutes(26)).await;
+        assert_eq!((r.jobs, r.sent), (2, 0), "{r:?}");
 
         // Still nothing of the 普通 notice a minute before 07:00; at 07:00, its push, once
-        // to each smartphone.
+        // to each smartphone, and its work message, once to each binding.
         let r = pass(&s, &p, morning - Duration::minutes(1)).await;
         assert_eq!((r.jobs, r.sent), (0, 0), "{r:?}");
         let r = pass(&s, &p, morning).await;
-        assert_eq!(r.sent, PHONES, "{r:?}");
-        assert_eq!(fakes.sends(), expected(2, &[HEAD_PHONE, SMS_PHONE]));
+        assert_eq!(r.sent, PHONES + BOUND, "{r:?}");
+        assert_eq!(fakes.sends(), expected(2, 2, &both, &both));
         let r = pass(&s, &p, morning + Duration::hours(3)).await;
         assert_eq!((r.jobs, r.sent), (0, 0), "each step once: {r:?}");
         assert_eq!(jobs_left(&s).await, 0, "every step ended");
-
-        // The trace: 普通 pushed at 07:00 and never texted; 特急 pushed at 23:00 and texted
-        // in the quiet hours.
-        for n in assert_trace(&s, &sup, &calm, &ids, &[]).await.values() {
-            for t in at(n) {
-                assert_eq!(t, morning, "{n}");
-            }
+        let links = fakes.links();
+        assert_eq!(links.len(), 2 * BOUND, "{links:?}");
+        for t in [&calm, &storm] {
+            let to_item = links
+                .iter()
+                .filter(|(app, link)| *link == item_link(app, t))
+                .count();
+            assert_eq!(to_item, BOUND, "one message per binding links to {t}");
         }
-        for n in assert_trace(&s, &sup, &storm, &ids, &[HEAD_PHONE, SMS_PHONE])
+
+        // The trace: 普通 pushed and sent to the work apps at 07:00, never texted nor called;
+        // 特急 pushed and sent at 23:00, texted and called in the quiet hours.
+        for n in assert_trace(&s, &sup, &calm, &ids, Reach::default())
             .await
             .values()
         {
             for t in at(n) {
+                assert_eq!(t, morning, "{n}");
+            }
+        }
+        let reach = Reach {
+            texted: &both,
+            called: &both,
+            ..Reach::default()
+        };
+        let notes = assert_trace(&s, &sup, &storm, &ids, reach).await;
+        for n in notes.values() {
+            for t in at(n) {
                 assert!(t > night && t < morning, "in the quiet hours: {n}");
             }
         }
+        let mut calls = call_details(&notes);
+        calls.sort();
+        assert_eq!(calls.len(), 2, "{calls:?}");
+        assert!(
+            calls.iter().all(|d| d.ends_with(" busy 200002")),
+            "each call's outcome on its record: {calls:?}"
+        );
     }
 );

@@ -32,11 +32,11 @@ use crate::support::*;
 
 pub const PUBLIC: &str = "https://duban.example.gov.cn";
 const DT_KEY: &str = "dingabcdefg123";
-const DT_SECRET: &str = "dt-secret-0123456789";
+pub const DT_SECRET: &str = "dt-secret-0123456789";
 const DT_AGENT: i64 = 2_900_000_001;
 const DT_CORP: &str = "ding00corp";
 const WC_CORP: &str = "ww00corp";
-const WC_SECRET: &str = "wc-secret-0123456789";
+pub const WC_SECRET: &str = "wc-secret-0123456789";
 const WC_AGENT: i64 = 1_000_002;
 
 /// A local DingTalk or WeCom: its members, the codes it issued, what it was sent.
@@ -479,7 +479,9 @@ fn notice(to: &str, task: &str) -> Message {
     }
 }
 
-fn member(f: &Shared, id: &str, mobile: Option<&str>) {
+/// Adds a member to a local DingTalk or WeCom (its address book): `id`, with `mobile` if
+/// the app may read it.
+pub fn member(f: &Shared, id: &str, mobile: Option<&str>) {
     f.lock()
         .unwrap()
         .members
@@ -879,7 +881,7 @@ async fn bound_to(s: &Server, app: &str, app_user: &str) -> Option<String> {
 }
 
 /// An xlsx file with these rows (the first is the header).
-fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (r, row) in rows.iter().enumerate() {
