@@ -161,10 +161,18 @@ impl Api {
 
     /// Sends a request and reads its JSON answer (HTTP 5xx and 429 are busy).
     pub(crate) async fn answer(&self, req: reqwest::RequestBuilder) -> Result<Value, WorkAppError> {
-        let res = req
-            .send()
-            .await
-            .map_err(|e| self.busy(format!("request failed: {e}")))?;
+        // Through `push::unreachable`: without the URL (gettoken's query holds the secret), and
+        // an untrusted certificate is a failure that names `ca_bundle`, not a retry.
+        let res =
+            req.send()
+                .await
+                .map_err(|e| match crate::push::unreachable(self.service, e) {
+                    crate::push::PushError::Retry { reason, .. } => self.busy(reason),
+                    other => WorkAppError::Unexpected {
+                        service: self.service,
+                        reason: other.to_string(),
+                    },
+                })?;
         let status = res.status();
         if status.is_server_error() || status.as_u16() == 429 {
             return Err(self.busy(format!("HTTP {status}")));
@@ -173,7 +181,7 @@ impl Api {
             .await
             .map_err(|e| WorkAppError::Unexpected {
                 service: self.service,
-                reason: format!("HTTP {status}, not JSON: {e}"),
+                reason: format!("HTTP {status}, not JSON: {}", e.without_url()),
             })
     }
 
