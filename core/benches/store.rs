@@ -274,19 +274,43 @@ fn pages(items: u32, per_item: usize) -> (Vec<String>, Vec<Row>) {
     (json, rows)
 }
 
-fn first_sync(dir: &std::path::Path, pages: &[String]) -> (StdDuration, Store) {
+/// Where a first sync's time went: parsing the pages' JSON, taking the pages in (trail
+/// checks, event rows, each item's fold) and ending the load (the projections).
+#[derive(Clone, Copy, Default)]
+struct Split {
+    parse: StdDuration,
+    pages: StdDuration,
+    end: StdDuration,
+}
+
+fn first_sync(dir: &std::path::Path, pages: &[String]) -> (StdDuration, Split, Store) {
     let path = dir.join(format!("first-{}.db", uuid::Uuid::new_v4()));
     let mut store = Store::open(&path).expect("open store");
     store.set_reference(&reference()).expect("reference");
     store.begin_rebase().expect("rebase");
     let now = Utc::now();
+    let mut split = Split::default();
     let t = Instant::now();
     for p in pages {
+        let s = Instant::now();
         let page: PullResponse = serde_json::from_str(p).expect("page parses");
+        let parsed = Instant::now();
         store.apply_page(&page, now).expect("page applies");
+        split.parse += parsed - s;
+        split.pages += parsed.elapsed();
     }
+    let s = Instant::now();
     store.end_rebase(now).expect("end");
-    (t.elapsed(), store)
+    split.end = s.elapsed();
+    (t.elapsed(), split, store)
+}
+
+/// The peak resident set of this process so far (Linux: `VmHWM` in /proc/self/status).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 fn raw_insert(dir: &std::path::Path, rows: &[Row]) -> StdDuration {
@@ -340,18 +364,38 @@ fn main() {
         rows.len(),
         json.len()
     );
+    let before = peak_rss_mb();
     let mut sync_times = Vec::new();
     let mut raw_times = Vec::new();
+    let mut splits = Vec::new();
     for _ in 0..runs {
-        sync_times.push(first_sync(dir.path(), &json).0);
+        let (t, split, _) = first_sync(dir.path(), &json);
+        sync_times.push(t);
+        splits.push((t, split));
         raw_times.push(raw_insert(dir.path(), &rows));
     }
+    let peak = peak_rss_mb();
     let (s, r) = (median(sync_times), median(raw_times));
+    // The split of the run whose total is the median.
+    splits.sort_by_key(|(t, _)| *t);
+    let split = splits[splits.len() / 2].1;
     println!(
         "  first sync (parse + verify + project): {:.0} ms  ({:.0} events/s)",
         ms(s),
         rows.len() as f64 / s.as_secs_f64()
     );
+    println!(
+        "    parse the pages' JSON: {:.0} ms; take the pages in (verify, insert, fold): {:.0} ms; \
+         end the load (project): {:.0} ms",
+        ms(split.parse),
+        ms(split.pages),
+        ms(split.end)
+    );
+    if let (Some(b), Some(p)) = (before, peak) {
+        println!(
+            "    peak RSS of the process: {b:.0} MB with the pages in memory, {p:.0} MB after the syncs"
+        );
+    }
     println!("  raw rusqlite insert of the same rows:  {:.0} ms", ms(r));
     println!("  ratio: {:.2}x", s.as_secs_f64() / r.as_secs_f64());
 

@@ -25,7 +25,13 @@ impl Hash {
 
     /// Hex form.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(64);
+        for b in self.0 {
+            out.push(char::from(DIGITS[usize::from(b >> 4)]));
+            out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        }
+        out
     }
 
     /// Parses the hex form.
@@ -97,6 +103,22 @@ pub fn entry_hash(task: TaskId, seq: u64, prev: Hash, event: &Event) -> Hash {
     if serde_json::to_writer(HashWriter(&mut hasher), &canonical).is_err() {
         hasher.update(b"\xffunserialisable");
     }
+    Hash(*hasher.finalize().as_bytes())
+}
+
+/// The same hash as [`entry_hash`], from the event already written as JSON
+/// (`serde_json::to_string(event)`): the bytes hashed are the same, so a store that keeps the
+/// event's JSON serialises it once, not twice.
+pub fn entry_hash_json(task: TaskId, seq: u64, prev: Hash, event_json: &str) -> Hash {
+    let mut hasher = blake3::Hasher::new();
+    // `Canonical` as serde_json writes it: its fields in order, no spaces.
+    hasher.update(b"{\"task\":");
+    if serde_json::to_writer(HashWriter(&mut hasher), &task).is_err() {
+        hasher.update(b"\xffunserialisable");
+    }
+    hasher.update(format!(",\"seq\":{seq},\"prev\":\"{}\",\"event\":", prev.to_hex()).as_bytes());
+    hasher.update(event_json.as_bytes());
+    hasher.update(b"}");
     Hash(*hasher.finalize().as_bytes())
 }
 

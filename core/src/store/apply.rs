@@ -16,7 +16,7 @@ use super::{
 use crate::domain::derived::describe::notice;
 use crate::domain::derived::duty::duties;
 use crate::domain::derived::view::{views_of, Viewer};
-use crate::domain::trail::{entry_hash, Hash};
+use crate::domain::trail::{entry_hash_json, Hash};
 use crate::domain::Code;
 use crate::domain::{decide, evolve, Context, Event, Rejection, TaskId, TaskState, UnitId};
 use crate::protocol::{
@@ -58,6 +58,23 @@ pub(crate) struct Held {
     pub confidential: Option<Option<String>>,
     /// When the last event taken in happened.
     pub last_at: Option<DateTime<Utc>>,
+    /// `state` is the fold of all `version` events (else only the head is known: an item
+    /// read back from disk while the items are loaded from the start of the feed).
+    pub folded: bool,
+}
+
+/// The folds kept in memory between the pages of a load from the start of the feed
+/// ([`Store::begin_rebase`] … [`Store::end_rebase`]), so that each item is folded once, as
+/// its events arrive, and never read back. Only a cache of what the disk holds: an entry is
+/// used only while its version and head are the ones on disk.
+#[derive(Debug, Default)]
+pub(crate) struct Bulk(HashMap<TaskId, Held>);
+
+impl Bulk {
+    /// Forgets every fold (any change to the store other than taking in pages).
+    pub(crate) fn clear(&mut self) {
+        self.0 = HashMap::new();
+    }
 }
 
 fn parse_task(s: &str) -> Option<TaskId> {
@@ -87,7 +104,10 @@ fn load_held_part(tx: &Transaction<'_>, task: TaskId, state: bool) -> Result<Hel
         })
         .optional()?;
     match row {
-        None => Ok(Held::default()),
+        None => Ok(Held {
+            folded: true,
+            ..Held::default()
+        }),
         Some((version, head, json)) => Ok(Held {
             version: version as u64,
             head: Hash::from_hex(&head).unwrap_or(Hash::GENESIS),
@@ -98,29 +118,37 @@ fn load_held_part(tx: &Transaction<'_>, task: TaskId, state: bool) -> Result<Hel
             },
             confidential: None,
             last_at: None,
+            folded: state,
         }),
     }
 }
 
-/// The item's authoritative part among those held for this page, read on first use.
+/// The item's authoritative part among those held for this page: on first use, taken from
+/// the folds kept between pages, else read.
 fn held_mut<'a>(
     held: &'a mut HashMap<TaskId, Held>,
+    kept: &mut HashMap<TaskId, Held>,
     tx: &Transaction<'_>,
     task: TaskId,
     state: bool,
 ) -> Result<&'a mut Held> {
     Ok(match held.entry(task) {
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::hash_map::Entry::Vacant(e) => e.insert(load_held_part(tx, task, state)?),
+        std::collections::hash_map::Entry::Vacant(e) => match kept.remove(&task) {
+            Some(h) => e.insert(h),
+            None => e.insert(load_held_part(tx, task, state)?),
+        },
     })
 }
 
-/// Appends one event of the server to an item held, checking its place and its hash.
+/// Appends one event of the server to an item held, checking its place and its hash, and
+/// folds it into the state if the state is the fold so far. Returns `None` if the event was
+/// already held, else the state before it (if `before`; else an empty state).
 fn append(
     tx: &Transaction<'_>,
     held: &mut Held,
     rec: &EventRecord<Event>,
-    fold: bool,
+    before: bool,
 ) -> Result<Option<TaskState>> {
     if rec.task_seq <= held.version {
         // Already held (the same event in a grant's history and as an event).
@@ -135,7 +163,9 @@ fn append(
             ),
         });
     }
-    let hash = entry_hash(rec.task, rec.task_seq, held.head, &rec.event);
+    // Serialised once: hashed, then kept.
+    let body = serde_json::to_string(&rec.event)?;
+    let hash = entry_hash_json(rec.task, rec.task_seq, held.head, &body);
     if Hash::from_hex(&rec.hash) != Some(hash) {
         return Err(StoreError::Trail {
             task: rec.task,
@@ -150,12 +180,17 @@ fn append(
         rec.task_seq as i64,
         rec.seq,
         rec.hash,
-        serde_json::to_string(&rec.event)?
+        body
     ])?;
-    let before = if fold {
-        let before = std::mem::take(&mut held.state);
-        held.state = evolve(before.clone(), &rec.event);
-        before
+    let before = if held.folded {
+        let state = std::mem::take(&mut held.state);
+        let kept = if before {
+            state.clone()
+        } else {
+            TaskState::default()
+        };
+        held.state = evolve(state, &rec.event);
+        kept
     } else {
         TaskState::default()
     };
@@ -183,6 +218,12 @@ impl Store {
         let ref_seq: i64 = get_meta(&self.conn, key::REF_SEQ)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        // The folds kept from the pages before (while loading from the start of the feed);
+        // back after this page commits, dropped if it fails.
+        let mut kept = std::mem::take(&mut self.bulk.0);
+        if !defer {
+            kept.clear();
+        }
         let tx = self.conn.transaction()?;
         let mut out = PageOutcome::default();
         let mut held: HashMap<TaskId, Held> = HashMap::new();
@@ -192,8 +233,8 @@ impl Store {
         for change in &page.changes {
             match change {
                 Change::Event(rec) => {
-                    let h = held_mut(&mut held, &tx, rec.task, !defer)?;
-                    if let Some(before) = append(&tx, h, rec, !defer)? {
+                    let h = held_mut(&mut held, &mut kept, &tx, rec.task, !defer)?;
+                    if let Some(before) = append(&tx, h, rec, notify)? {
                         out.events += 1;
                         if notify {
                             notices.push((
@@ -213,9 +254,13 @@ impl Store {
                     ..
                 } => {
                     tx.execute("DELETE FROM events WHERE task = ?1", [task.to_string()])?;
-                    let mut h = Held::default();
+                    kept.remove(task);
+                    let mut h = Held {
+                        folded: true,
+                        ..Held::default()
+                    };
                     for rec in events {
-                        if let Some(before) = append(&tx, &mut h, rec, !defer)? {
+                        if let Some(before) = append(&tx, &mut h, rec, notify)? {
                             out.events += 1;
                             if notify && rec.task_seq as usize == events.len() {
                                 notices.push((
@@ -238,17 +283,18 @@ impl Store {
                 }
                 Change::Revoke { task, .. } => {
                     held.remove(task);
+                    kept.remove(task);
                     tx.execute("DELETE FROM tasks WHERE id = ?1", [task.to_string()])?;
                     tx.execute("DELETE FROM events WHERE task = ?1", [task.to_string()])?;
                     notices.retain(|n| n.0 != *task);
                     out.purged.push(*task);
                 }
                 Change::Confidential { task, fields, .. } => {
-                    let h = held_mut(&mut held, &tx, *task, !defer)?;
+                    let h = held_mut(&mut held, &mut kept, &tx, *task, !defer)?;
                     h.confidential = Some(Some(serde_json::to_string(fields)?));
                 }
                 Change::ConfidentialRevoke { task, .. } => {
-                    let h = held_mut(&mut held, &tx, *task, !defer)?;
+                    let h = held_mut(&mut held, &mut kept, &tx, *task, !defer)?;
                     h.confidential = Some(None);
                 }
                 Change::Reference { seq, reference } => {
@@ -346,6 +392,13 @@ impl Store {
         if org_changed {
             self.org = Some(org);
         }
+        if defer {
+            for (task, mut h) in held {
+                h.confidential = None;
+                kept.insert(task, h);
+            }
+            self.bulk.0 = kept;
+        }
         Ok(out)
     }
 
@@ -353,17 +406,35 @@ impl Store {
     /// [`Store::begin_rebase`] and builds its projections, in one transaction.
     pub fn end_rebase(&mut self, now: DateTime<Utc>) -> Result<()> {
         let org = self.org.clone().ok_or(StoreError::NotSignedIn)?;
+        let mut kept = std::mem::take(&mut self.bulk.0);
         let tx = self.conn.transaction()?;
-        let stale: Vec<TaskId> = {
-            let mut stmt = tx.prepare("SELECT id FROM tasks WHERE stale = 1")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let stale: Vec<(TaskId, i64, String)> = {
+            let mut stmt = tx.prepare("SELECT id, version, head FROM tasks WHERE stale = 1")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
             let mut ids = Vec::new();
             for r in rows {
-                ids.extend(parse_task(&r?));
+                let (id, version, head) = r?;
+                ids.extend(parse_task(&id).map(|t| (t, version, head)));
             }
             ids
         };
-        for task in stale {
+        for (task, version, head) in stale {
+            // The fold kept in memory, if it is the fold of what the disk holds.
+            if let Some(held) = kept.remove(&task) {
+                if held.folded
+                    && held.version as i64 == version
+                    && Hash::from_hex(&head) == Some(held.head)
+                {
+                    rebuild(&tx, &org, task, Some(&held), now)?;
+                    continue;
+                }
+            }
             let mut held = load_held_part(&tx, task, false)?;
             let mut stmt =
                 tx.prepare_cached("SELECT body FROM events WHERE task = ?1 ORDER BY task_seq")?;

@@ -208,6 +208,12 @@ pub struct Session {
 pub struct Store {
     conn: Connection,
     org: Option<Org>,
+    /// While the items are loaded from the start of the feed: each item's fold so far, kept
+    /// in memory between pages so that [`Store::end_rebase`] folds each item once without
+    /// reading its events back. Only a cache: an entry is used only if its version is the one
+    /// on disk, and any other change to the store drops it all (a resumed load refolds from
+    /// the events on disk).
+    bulk: apply::Bulk,
 }
 
 pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
@@ -235,13 +241,21 @@ impl Store {
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         migrate(&mut conn, version)?;
-        Ok(Store { conn, org: None })
+        Ok(Store {
+            conn,
+            org: None,
+            bulk: apply::Bulk::default(),
+        })
     }
 
     fn with_connection(mut conn: Connection) -> Result<Store> {
         configure(&conn)?;
         migrate(&mut conn, MIGRATIONS.len() as u32)?;
-        let mut store = Store { conn, org: None };
+        let mut store = Store {
+            conn,
+            org: None,
+            bulk: apply::Bulk::default(),
+        };
         store.org = store.load_org()?;
         Ok(store)
     }
@@ -265,6 +279,7 @@ impl Store {
 
     /// The underlying connection (benchmarks compare with raw inserts).
     pub fn connection(&mut self) -> &mut Connection {
+        self.bulk.clear();
         &mut self.conn
     }
 
@@ -319,6 +334,7 @@ impl Store {
     /// Records a sign-in. Signing in as someone else first clears everything the previous
     /// person's data (their items, outbox and files).
     pub fn signed_in(&mut self, server: &str, token: &str, me: &Person) -> Result<()> {
+        self.bulk.clear();
         let previous = get_meta(&self.conn, key::USER)?;
         let tx = self.conn.transaction()?;
         if previous.is_some_and(|p| p != me.id.to_string()) {
@@ -341,6 +357,7 @@ impl Store {
 
     /// Deletes everything but the device id: signing out.
     pub fn wipe(&mut self) -> Result<()> {
+        self.bulk.clear();
         let tx = self.conn.transaction()?;
         wipe(&tx)?;
         tx.execute(
@@ -381,6 +398,7 @@ impl Store {
     /// policy and the calendar as of `snapshot.seq`. Reference changes the feed brings at or
     /// before that position are older and are skipped.
     pub fn set_reference(&mut self, snapshot: &Snapshot) -> Result<()> {
+        self.bulk.clear();
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM units", [])?;
         tx.execute("DELETE FROM people", [])?;
@@ -408,6 +426,7 @@ impl Store {
     /// asked for a new snapshot): the items, their events and projections go; the outbox,
     /// the commands needing attention and the files stay.
     pub fn begin_rebase(&mut self) -> Result<()> {
+        self.bulk.clear();
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM tasks", [])?;
         set_meta(&tx, key::CURSOR, "0")?;

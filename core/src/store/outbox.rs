@@ -233,6 +233,7 @@ impl Store {
     /// Issues a command: the rules decide it on the device at once (a refusal is returned
     /// and nothing is queued); accepted, it joins the outbox and the item's view shows it.
     pub fn issue(&mut self, task: TaskId, command: Command, now: DateTime<Utc>) -> Result<Uuid> {
+        self.bulk.clear();
         let tx = self.conn.transaction()?;
         let id = queue(&tx, self.org.as_ref(), task, command, now)?;
         tx.commit()?;
@@ -335,6 +336,7 @@ impl Store {
             .into_iter()
             .find(|a| a.id == id)
             .ok_or(StoreError::NotFound)?;
+        self.bulk.clear();
         let tx = self.conn.transaction()?;
         let new = queue(
             &tx,
@@ -350,6 +352,7 @@ impl Store {
 
     /// Drops a command needing attention (the person gives it up).
     pub fn discard(&mut self, id: Uuid) -> Result<()> {
+        self.bulk.clear();
         let n = self
             .conn
             .execute("DELETE FROM attention WHERE id = ?1", [id.to_string()])?;

@@ -54,6 +54,28 @@ fn every_event_round_trips_through_json() {
 }
 
 #[test]
+fn the_hash_from_an_events_json_is_the_same() {
+    // The phone's store hashes the JSON it keeps (`entry_hash_json`): it must be the very
+    // hash of the canonical encoding, for every kind of event, place and previous hash.
+    let pinned = serde_json::to_string(&sample()).expect("serialises");
+    assert_eq!(
+        trail::entry_hash_json(TASK, 1, Hash::GENESIS, &pinned).to_hex(),
+        "89b138bd00a37cae74aa2c1bca87ec8458ddcec226f683f5500e5ed932825160"
+    );
+    for status in Status::ALL {
+        let w = fixture(status);
+        let mut prev = Hash::GENESIS;
+        for (i, e) in w.events.iter().enumerate() {
+            let seq = i as u64 + 1;
+            let json = serde_json::to_string(e).expect("serialises");
+            let h = trail::entry_hash(TASK, seq, prev, e);
+            assert_eq!(trail::entry_hash_json(TASK, seq, prev, &json), h);
+            prev = h;
+        }
+    }
+}
+
+#[test]
 fn hashes_print_and_parse_as_hex() {
     let h = trail::entry_hash(TASK, 3, Hash::GENESIS, &sample());
     assert_eq!(Hash::from_hex(&h.to_hex()), Some(h));
