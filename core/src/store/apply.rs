@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Savepoint, Transaction};
 use uuid::Uuid;
 
 use super::outbox::{load_task_commands, parent_view, to_attention, OutboxState};
@@ -68,7 +68,7 @@ pub(crate) struct Held {
 /// its events arrive, and never read back. Only a cache of what the disk holds: an entry is
 /// used only while its version and head are the ones on disk.
 #[derive(Debug, Default)]
-pub(crate) struct Bulk(HashMap<TaskId, Held>);
+pub(crate) struct Bulk(HashMap<TaskId, Held>, usize);
 
 impl Bulk {
     /// Forgets every fold (any change to the store other than taking in pages).
@@ -77,17 +77,49 @@ impl Bulk {
     }
 }
 
+/// While the items are loaded from the start of the feed, pages are taken in inside one
+/// transaction, each page in a savepoint, committed once this many changes are in (and at the
+/// end of the load, and before any other change to the store): each commit writes the pages
+/// of the database it dirtied once, not once per page. The cursor moves with the pages, so a
+/// load cut short resumes from the last commit.
+pub(crate) const LOAD_COMMIT_CHANGES: usize = 50_000;
+
+/// A change's scope: its own transaction, or a savepoint in the open load.
+enum Scope<'c> {
+    Tx(Transaction<'c>),
+    Save(Savepoint<'c>),
+}
+
+impl std::ops::Deref for Scope<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Scope::Tx(t) => t,
+            Scope::Save(s) => s,
+        }
+    }
+}
+
+impl Scope<'_> {
+    fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            Scope::Tx(t) => t.commit(),
+            Scope::Save(s) => s.commit(),
+        }
+    }
+}
+
 fn parse_task(s: &str) -> Option<TaskId> {
     s.parse().ok().map(TaskId)
 }
 
-fn load_held(tx: &Transaction<'_>, task: TaskId) -> Result<Held> {
+fn load_held(tx: &Connection, task: TaskId) -> Result<Held> {
     load_held_part(tx, task, true)
 }
 
 /// An item's authoritative part; without `state`, only its trail's head (while loading
 /// from the start of the feed).
-fn load_held_part(tx: &Transaction<'_>, task: TaskId, state: bool) -> Result<Held> {
+fn load_held_part(tx: &Connection, task: TaskId, state: bool) -> Result<Held> {
     let sql = if state {
         "SELECT version, head, state FROM tasks WHERE id = ?1 AND stale = 0"
     } else {
@@ -128,7 +160,7 @@ fn load_held_part(tx: &Transaction<'_>, task: TaskId, state: bool) -> Result<Hel
 fn held_mut<'a>(
     held: &'a mut HashMap<TaskId, Held>,
     kept: &mut HashMap<TaskId, Held>,
-    tx: &Transaction<'_>,
+    tx: &Connection,
     task: TaskId,
     state: bool,
 ) -> Result<&'a mut Held> {
@@ -145,7 +177,7 @@ fn held_mut<'a>(
 /// folds it into the state if the state is the fold so far. Returns `None` if the event was
 /// already held, else the state before it (if `before`; else an empty state).
 fn append(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     held: &mut Held,
     rec: &EventRecord<Event>,
     before: bool,
@@ -213,6 +245,46 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<PageOutcome> {
         let defer = self.rebasing()?;
+        if !defer {
+            self.commit_load()?;
+        } else if self.conn.is_autocommit() {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.bulk.1 = 0;
+        }
+        match self.take_page(page, now, defer) {
+            Ok(out) => {
+                if defer {
+                    self.bulk.1 += page.changes.len();
+                    if self.bulk.1 >= LOAD_COMMIT_CHANGES || !page.more || out.resync {
+                        self.commit_load()?;
+                    }
+                }
+                Ok(out)
+            }
+            Err(e) => {
+                // The pages before this one are whole: they stay.
+                let _ = self.commit_load();
+                Err(e)
+            }
+        }
+    }
+
+    /// Commits the pages taken in since the last commit of a load from the start of the
+    /// feed, if any are open.
+    pub(crate) fn commit_load(&mut self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT")?;
+        }
+        self.bulk.1 = 0;
+        Ok(())
+    }
+
+    fn take_page(
+        &mut self,
+        page: &PullResponse<Event>,
+        now: DateTime<Utc>,
+        defer: bool,
+    ) -> Result<PageOutcome> {
         let notify = !defer;
         let mut org = self.org.clone().ok_or(StoreError::NotSignedIn)?;
         let ref_seq: i64 = get_meta(&self.conn, key::REF_SEQ)?
@@ -224,7 +296,11 @@ impl Store {
         if !defer {
             kept.clear();
         }
-        let tx = self.conn.transaction()?;
+        let tx = if self.conn.is_autocommit() {
+            Scope::Tx(self.conn.transaction()?)
+        } else {
+            Scope::Save(self.conn.savepoint()?)
+        };
         let mut out = PageOutcome::default();
         let mut held: HashMap<TaskId, Held> = HashMap::new();
         let mut org_changed = false;
@@ -406,6 +482,7 @@ impl Store {
     /// [`Store::begin_rebase`] and builds its projections, in one transaction.
     pub fn end_rebase(&mut self, now: DateTime<Utc>) -> Result<()> {
         let org = self.org.clone().ok_or(StoreError::NotSignedIn)?;
+        self.commit_load()?;
         let mut kept = std::mem::take(&mut self.bulk.0);
         let tx = self.conn.transaction()?;
         let stale: Vec<(TaskId, i64, String)> = {
@@ -463,6 +540,8 @@ impl Store {
         response: &PushResponse<Event>,
         now: DateTime<Utc>,
     ) -> Result<PushSummary> {
+        self.commit_load()?;
+        self.bulk.clear();
         let org = self.org.clone().ok_or(StoreError::NotSignedIn)?;
         let tx = self.conn.transaction()?;
         let cursor: i64 = get_meta(&tx, key::CURSOR)?
@@ -537,7 +616,7 @@ impl Store {
     }
 }
 
-fn apply_reference(tx: &Transaction<'_>, org: &mut Org, reference: &Reference) -> Result<()> {
+fn apply_reference(tx: &Connection, org: &mut Org, reference: &Reference) -> Result<()> {
     match reference {
         Reference::Unit(u) => {
             put_unit(tx, u)?;
@@ -612,7 +691,7 @@ pub(crate) fn replay(
 /// Rebuilds an item's row, views and duties. `auth` is its authoritative part if the caller
 /// holds it (else it is read). Returns the queued commands that no longer apply.
 pub(crate) fn rebuild(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     org: &Org,
     task: TaskId,
     auth: Option<&Held>,
@@ -713,7 +792,7 @@ pub(crate) fn rebuild(
 }
 
 /// The time of an item's last authoritative event.
-fn last_event_at(tx: &Transaction<'_>, task: TaskId) -> Result<Option<DateTime<Utc>>> {
+fn last_event_at(tx: &Connection, task: TaskId) -> Result<Option<DateTime<Utc>>> {
     let body: Option<String> = tx
         .prepare_cached("SELECT body FROM events WHERE task = ?1 ORDER BY task_seq DESC LIMIT 1")?
         .query_row([task.to_string()], |r| r.get(0))

@@ -40,6 +40,7 @@ impl Store {
         name: &str,
         now: DateTime<Utc>,
     ) -> Result<BlobRef> {
+        self.commit_load()?;
         let hash = hash_of(data);
         self.conn.execute(
             "INSERT INTO blobs (hash, mime, size, data, origin, uploaded, used_at) \
@@ -52,6 +53,7 @@ impl Store {
 
     /// A file's type and content, if held (and marks it used).
     pub fn blob(&mut self, hash: &str, now: DateTime<Utc>) -> Result<Option<(String, Vec<u8>)>> {
+        self.commit_load()?;
         let found = self
             .conn
             .query_row(
@@ -75,6 +77,7 @@ impl Store {
 
     /// Records that the server holds a file.
     pub fn blob_uploaded(&mut self, hash: &str) -> Result<()> {
+        self.commit_load()?;
         self.conn
             .execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
         Ok(())
@@ -90,6 +93,7 @@ impl Store {
         now: DateTime<Utc>,
         cache_bytes: u64,
     ) -> Result<()> {
+        self.commit_load()?;
         if hash_of(data) != hash {
             return Err(StoreError::BlobMismatch {
                 hash: hash.to_owned(),
@@ -109,6 +113,7 @@ impl Store {
     /// `cache_bytes`. Files made here and files not uploaded are never evicted. Returns the
     /// bytes freed.
     pub fn evict(&mut self, cache_bytes: u64) -> Result<u64> {
+        self.commit_load()?;
         let tx = self.conn.transaction()?;
         let mut total: i64 = tx.query_row(
             "SELECT COALESCE(SUM(size), 0) FROM blobs WHERE origin = 'fetched' AND uploaded = 1",

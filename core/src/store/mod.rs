@@ -216,6 +216,24 @@ pub struct Store {
     bulk: apply::Bulk,
 }
 
+impl Store {
+    /// Before any change other than taking in a page: commits an open load from the start of
+    /// the feed and forgets the folds kept between its pages.
+    fn settle(&mut self) -> Result<()> {
+        self.commit_load()?;
+        self.bulk.clear();
+        Ok(())
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // The pages of an open load are whole: keep them (a crash loses them, and the load
+        // resumes from the last commit).
+        let _ = self.commit_load();
+    }
+}
+
 pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
@@ -279,7 +297,8 @@ impl Store {
 
     /// The underlying connection (benchmarks compare with raw inserts).
     pub fn connection(&mut self) -> &mut Connection {
-        self.bulk.clear();
+        // Raw access: an open load is committed first (its pages are whole).
+        let _ = self.settle();
         &mut self.conn
     }
 
@@ -323,6 +342,7 @@ impl Store {
 
     /// This device's id, made on first use and kept.
     pub fn device_id(&mut self) -> Result<String> {
+        self.commit_load()?;
         if let Some(d) = get_meta(&self.conn, key::DEVICE)? {
             return Ok(d);
         }
@@ -334,7 +354,7 @@ impl Store {
     /// Records a sign-in. Signing in as someone else first clears everything the previous
     /// person's data (their items, outbox and files).
     pub fn signed_in(&mut self, server: &str, token: &str, me: &Person) -> Result<()> {
-        self.bulk.clear();
+        self.settle()?;
         let previous = get_meta(&self.conn, key::USER)?;
         let tx = self.conn.transaction()?;
         if previous.is_some_and(|p| p != me.id.to_string()) {
@@ -350,6 +370,7 @@ impl Store {
     /// Forgets the token (the session ended on the server); the data stays until someone
     /// else signs in or [`Store::wipe`].
     pub fn forget_token(&mut self) -> Result<()> {
+        self.commit_load()?;
         self.conn
             .execute("DELETE FROM meta WHERE key = ?1", params![key::TOKEN])?;
         Ok(())
@@ -357,7 +378,7 @@ impl Store {
 
     /// Deletes everything but the device id: signing out.
     pub fn wipe(&mut self) -> Result<()> {
-        self.bulk.clear();
+        self.settle()?;
         let tx = self.conn.transaction()?;
         wipe(&tx)?;
         tx.execute(
@@ -390,6 +411,7 @@ impl Store {
 
     /// Records a completed sync.
     pub fn set_last_synced(&mut self, at: DateTime<Utc>) -> Result<()> {
+        self.commit_load()?;
         set_meta(&self.conn, key::LAST_SYNCED, &millis(at).to_string())?;
         Ok(())
     }
@@ -398,7 +420,7 @@ impl Store {
     /// policy and the calendar as of `snapshot.seq`. Reference changes the feed brings at or
     /// before that position are older and are skipped.
     pub fn set_reference(&mut self, snapshot: &Snapshot) -> Result<()> {
-        self.bulk.clear();
+        self.settle()?;
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM units", [])?;
         tx.execute("DELETE FROM people", [])?;
@@ -426,7 +448,7 @@ impl Store {
     /// asked for a new snapshot): the items, their events and projections go; the outbox,
     /// the commands needing attention and the files stay.
     pub fn begin_rebase(&mut self) -> Result<()> {
-        self.bulk.clear();
+        self.settle()?;
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM tasks", [])?;
         set_meta(&tx, key::CURSOR, "0")?;

@@ -233,7 +233,7 @@ impl Store {
     /// Issues a command: the rules decide it on the device at once (a refusal is returned
     /// and nothing is queued); accepted, it joins the outbox and the item's view shows it.
     pub fn issue(&mut self, task: TaskId, command: Command, now: DateTime<Utc>) -> Result<Uuid> {
-        self.bulk.clear();
+        self.settle()?;
         let tx = self.conn.transaction()?;
         let id = queue(&tx, self.org.as_ref(), task, command, now)?;
         tx.commit()?;
@@ -277,6 +277,7 @@ impl Store {
         now: DateTime<Utc>,
         backoff: impl Fn(u32) -> chrono::Duration,
     ) -> Result<()> {
+        self.commit_load()?;
         let tx = self.conn.transaction()?;
         for id in ids {
             let attempts: Option<i64> = tx
@@ -331,12 +332,13 @@ impl Store {
         command: Option<Command>,
         now: DateTime<Utc>,
     ) -> Result<Uuid> {
+        self.commit_load()?;
         let entry = self
             .attention()?
             .into_iter()
             .find(|a| a.id == id)
             .ok_or(StoreError::NotFound)?;
-        self.bulk.clear();
+        self.settle()?;
         let tx = self.conn.transaction()?;
         let new = queue(
             &tx,
@@ -352,7 +354,7 @@ impl Store {
 
     /// Drops a command needing attention (the person gives it up).
     pub fn discard(&mut self, id: Uuid) -> Result<()> {
-        self.bulk.clear();
+        self.settle()?;
         let n = self
             .conn
             .execute("DELETE FROM attention WHERE id = ?1", [id.to_string()])?;

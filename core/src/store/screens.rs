@@ -649,6 +649,7 @@ impl Store {
 
     /// Marks a notification read (`None`: all of them).
     pub fn mark_read(&mut self, id: Option<i64>, now: DateTime<Utc>) -> Result<()> {
+        self.commit_load()?;
         self.conn.execute(
             "UPDATE notifications SET read_at = ?2 WHERE read_at IS NULL AND (?1 IS NULL OR id = ?1)",
             params![id, millis(now)],
@@ -681,6 +682,7 @@ impl Store {
 
     /// The server has these receipts.
     pub fn receipts_sent(&mut self, sent: &[EventRef]) -> Result<()> {
+        self.commit_load()?;
         let tx = self.conn.transaction()?;
         for e in sent {
             tx.prepare_cached(
