@@ -203,6 +203,63 @@ fn an_altered_event_stops_the_page_and_nothing_of_it_is_kept() {
 }
 
 #[test]
+fn a_load_from_the_start_cut_short_by_a_bad_page_keeps_the_pages_before_and_resumes() {
+    // The first sync takes its pages in inside one transaction, committed in batches: a page
+    // that does not verify leaves the pages before it kept (with the cursor), and the load
+    // resumes from there to the same item as a load never cut short.
+    let mut w = dispatched();
+    w.ok(HANDLER, Command::Receive);
+    let all = page(&w, 0, 1);
+    let n = all.changes.len();
+    assert!(n >= 3);
+    let single = |i: usize| PullResponse {
+        changes: vec![all.changes[i].clone()],
+        next: i as i64 + 1,
+        more: i + 1 < n,
+        head: n as i64,
+    };
+    let mut store = store_as(HANDLER);
+    store.begin_rebase().unwrap();
+    store.apply_page(&single(0), w.now).unwrap();
+    // Another change to the store between pages commits the open load first.
+    store.set_last_synced(w.now).unwrap();
+    store.apply_page(&single(1), w.now).unwrap();
+    let mut bad = single(2);
+    if let Some(Change::Event(rec)) = bad.changes.last_mut() {
+        rec.event.at += Duration::seconds(1);
+    }
+    assert!(matches!(
+        store.apply_page(&bad, w.now),
+        Err(StoreError::Trail { .. })
+    ));
+    assert_eq!(
+        store.cursor().unwrap(),
+        2,
+        "the pages before the bad one are kept"
+    );
+    assert_eq!(store.trail(TASK).unwrap().len(), 2);
+    for i in 2..n {
+        store.apply_page(&single(i), w.now).unwrap();
+    }
+    store.end_rebase(w.now).unwrap();
+    assert_eq!(store.view_state(TASK).unwrap().unwrap(), w.state);
+    let detail = store.item(TASK, w.now).unwrap().unwrap();
+    assert!(detail.verified);
+    assert_eq!(detail.trail.len(), n);
+    // The same as taking the feed in page by page, outside a load.
+    let mut plain = store_as(HANDLER);
+    plain.apply_page(&all, w.now).unwrap();
+    assert_eq!(
+        plain.view_state(TASK).unwrap(),
+        store.view_state(TASK).unwrap()
+    );
+    assert_eq!(
+        plain.inbox(10, w.now).unwrap().len(),
+        store.inbox(10, w.now).unwrap().len()
+    );
+}
+
+#[test]
 fn a_revocation_purges_the_item() {
     let mut store = store_as(HANDLER);
     let w = dispatched();
