@@ -191,7 +191,10 @@ async fn main() {
     }
     times.sort();
     let f = |d: Duration| d.as_secs_f64();
-    let (before, peak) = *peaks.iter().max_by_key(|(b, p)| p - b.min(p)).expect("runs");
+    let (before, peak) = *peaks
+        .iter()
+        .max_by_key(|(b, p)| p - b.min(p))
+        .expect("runs");
     println!(
         "{backend}: GET /ledger.xlsx of {} items over loopback: median {:.2} s (min {:.2}, max {:.2}), {} KB; \
          process RSS before {:.0} MB, peak during {:.0} MB (+{:.0} MB, the largest of {RUNS} runs)",
