@@ -585,9 +585,32 @@ pub(super) async fn load_all(
     order: TaskOrder,
     now: DateTime<Utc>,
 ) -> Result<Vec<Loaded>, ReadError> {
+    let heads = select_all(tx, session, f, order).await?;
+    load_passing(tx, cache, session, f, heads, now).await
+}
+
+/// The heads (id, trail head, times: no state) of every item the person may read that the
+/// filters' SQL part keeps, in `order`.
+pub(super) async fn select_all(
+    tx: &mut Tx,
+    session: &Session,
+    f: &Filters,
+    order: TaskOrder,
+) -> Result<Vec<TaskHead>, ReadError> {
     let sel = Selection::of(session, f);
     let filter = sel.filter(f, &session.org);
-    let heads = tasks::select_heads(tx, &sel.reader(), &filter, order, None).await?;
+    Ok(tasks::select_heads(tx, &sel.reader(), &filter, order, None).await?)
+}
+
+/// The states of `heads` (from the cache, or read), those the filters keep, in order.
+pub(super) async fn load_passing(
+    tx: &mut Tx,
+    cache: &StateCache,
+    session: &Session,
+    f: &Filters,
+    heads: Vec<TaskHead>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Loaded>, ReadError> {
     let rows = load_rows(tx, cache, heads).await?;
     Ok(rows
         .into_iter()

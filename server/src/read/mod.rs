@@ -52,7 +52,7 @@ pub use items::{
     item_summary, list, ItemPage, ItemSummary, ListQuery, PersonRef, StatsQuery, UnitRef,
     DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_Q,
 };
-pub(crate) use ledger::{ledger, LedgerItem};
+pub(crate) use ledger::{ledger, ledger_chunks, LedgerItem};
 pub use overview::{overview, Overview, RankGroup, RankRow, OVERVIEW_LIST};
 pub(crate) use overview::{peer_group, period_scores, published_ranking, ranked_groups};
 pub use periodic::{period_sheet, PeriodSheet, SheetRow};

@@ -717,8 +717,15 @@ const COLUMNS: [(&str, f64); 21] = [
     ("ledger-col-id", 38.0),
 ];
 
-/// The ledger as an xlsx workbook.
-fn ledger_workbook(rows: &[LedgerRow], s: &Stamp) -> Result<Vec<u8>, XlsxError> {
+/// The ledger as an xlsx workbook, its rows taken a chunk at a time from `next` until it
+/// answers `None`. The ledger's sheet is a "low memory" one (rust_xlsxwriter's constant
+/// memory mode with the shared string table: each row goes to a temporary file once the next
+/// one starts; <https://docs.rs/rust_xlsxwriter/latest/rust_xlsxwriter/performance/index.html>),
+/// so the rows are written in order and none stays in memory.
+fn ledger_workbook(
+    mut next: impl FnMut() -> Option<Vec<LedgerRow>>,
+    s: &Stamp,
+) -> Result<Vec<u8>, XlsxError> {
     let lang = s.lang;
     let mut wb = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
@@ -731,8 +738,9 @@ fn ledger_workbook(rows: &[LedgerRow], s: &Stamp) -> Result<Vec<u8>, XlsxError> 
     let percent = Format::new().set_num_format("0\"%\"");
     let score = Format::new().set_num_format("0.0");
     let wrap = Format::new().set_text_wrap();
+    let mut written = 0usize;
     {
-        let ws = wb.add_worksheet();
+        let ws = wb.add_worksheet_with_low_memory()?;
         ws.set_name(lang.t("xlsx-sheet-ledger"))?;
         let last = (COLUMNS.len() - 1) as u16;
         ws.merge_range(
@@ -753,44 +761,60 @@ fn ledger_workbook(rows: &[LedgerRow], s: &Stamp) -> Result<Vec<u8>, XlsxError> 
             ws.set_column_width(c, *width)?;
         }
         ws.set_freeze_panes(2, 0)?;
-        for (i, r) in rows.iter().enumerate() {
-            let row = i as u32 + 2;
-            ws.write_number(row, 0, (i + 1) as f64)?;
-            ws.write_string(row, 1, &r.number)?;
-            ws.write_string(row, 2, &r.category)?;
-            ws.write_string(row, 3, &r.title)?;
-            ws.write_string(row, 4, r.source)?;
-            ws.write_string(row, 5, &r.instructing)?;
-            ws.write_string(row, 6, &r.responsible)?;
-            ws.write_string(row, 7, &r.lead_unit)?;
-            ws.write_string(row, 8, &r.lead_user)?;
-            ws.write_string(row, 9, &r.participants)?;
-            ws.write_datetime_with_format(row, 10, excel_date(r.registered)?, &date)?;
-            if let Some(d) = r.deadline {
-                ws.write_datetime_with_format(row, 11, excel_date(d)?, &date)?;
+        while let Some(chunk) = next() {
+            for r in chunk {
+                let i = written;
+                written += 1;
+                write_ledger_row(ws, i, &r, [&date, &percent, &score, &wrap])?;
             }
-            if let Some(d) = r.effective {
-                ws.write_datetime_with_format(row, 12, excel_date(d)?, &date)?;
-            }
-            ws.write_string(row, 13, r.status)?;
-            ws.write_number_with_format(row, 14, f64::from(r.progress), &percent)?;
-            ws.write_string(row, 15, r.light)?;
-            ws.write_string(row, 16, &r.card)?;
-            if let Some(p) = r.score {
-                ws.write_number_with_format(row, 17, p, &score)?;
-            }
-            if let Some(d) = r.closed {
-                ws.write_datetime_with_format(row, 18, excel_date(d)?, &date)?;
-            }
-            ws.write_string_with_format(row, 19, &r.latest, &wrap)?;
-            ws.write_string(row, 20, &r.id)?;
         }
-        if !rows.is_empty() {
-            ws.autofilter(1, 0, rows.len() as u32 + 1, last)?;
+        if written > 0 {
+            ws.autofilter(1, 0, written as u32 + 1, last)?;
         }
     }
-    stamp_sheet(wb.add_worksheet(), s, rows.len(), &bold)?;
+    stamp_sheet(wb.add_worksheet(), s, written, &bold)?;
     wb.save_to_buffer()
+}
+
+/// The `i`th row of the ledger (from 0) on its sheet, with the date, percent, score and
+/// wrapping formats.
+fn write_ledger_row(
+    ws: &mut Worksheet,
+    i: usize,
+    r: &LedgerRow,
+    [date, percent, score, wrap]: [&Format; 4],
+) -> Result<(), XlsxError> {
+    let row = i as u32 + 2;
+    ws.write_number(row, 0, (i + 1) as f64)?;
+    ws.write_string(row, 1, &r.number)?;
+    ws.write_string(row, 2, &r.category)?;
+    ws.write_string(row, 3, &r.title)?;
+    ws.write_string(row, 4, r.source)?;
+    ws.write_string(row, 5, &r.instructing)?;
+    ws.write_string(row, 6, &r.responsible)?;
+    ws.write_string(row, 7, &r.lead_unit)?;
+    ws.write_string(row, 8, &r.lead_user)?;
+    ws.write_string(row, 9, &r.participants)?;
+    ws.write_datetime_with_format(row, 10, excel_date(r.registered)?, date)?;
+    if let Some(d) = r.deadline {
+        ws.write_datetime_with_format(row, 11, excel_date(d)?, date)?;
+    }
+    if let Some(d) = r.effective {
+        ws.write_datetime_with_format(row, 12, excel_date(d)?, date)?;
+    }
+    ws.write_string(row, 13, r.status)?;
+    ws.write_number_with_format(row, 14, f64::from(r.progress), percent)?;
+    ws.write_string(row, 15, r.light)?;
+    ws.write_string(row, 16, &r.card)?;
+    if let Some(p) = r.score {
+        ws.write_number_with_format(row, 17, p, score)?;
+    }
+    if let Some(d) = r.closed {
+        ws.write_datetime_with_format(row, 18, excel_date(d)?, date)?;
+    }
+    ws.write_string_with_format(row, 19, &r.latest, wrap)?;
+    ws.write_string(row, 20, &r.id)?;
+    Ok(())
 }
 
 /// Builds a workbook from `data` off the async threads and answers it as a download named
@@ -824,14 +848,34 @@ async fn ledger_xlsx(
     let now = state.clock.now();
     let result = async {
         let filters = filters_of(q, &raw, &session.org, now)?;
-        let rows = ledger_of(&state, &session, &filters, now).await?;
-        workbook(
-            rows,
-            stamp(&session, &filters, now),
-            |r: &Vec<LedgerRow>, s| ledger_workbook(r, s),
-            ("xlsx-file-ledger", "ledger"),
-        )
-        .await
+        let s = stamp(&session, &filters, now);
+        let (part, name) = (s.period.file_part(), s.lang.t("xlsx-file-ledger"));
+        let mut chunks = read::ledger_chunks(&state, &session, &filters, now).await?;
+        // The rows go a chunk at a time to the workbook being written off the async threads;
+        // at most two chunks wait.
+        let (send, mut recv) = tokio::sync::mpsc::channel::<Vec<LedgerRow>>(2);
+        let writer =
+            tokio::task::spawn_blocking(move || ledger_workbook(|| recv.blocking_recv(), &s));
+        while let Some(items) = chunks.next().await? {
+            let latest = latest_reports(&state, &session.org, &items).await?;
+            let rows = ledger_rows(&session.org, &items, &latest, now);
+            drop(items);
+            if send.send(rows).await.is_err() {
+                // The writer stopped: its error is answered below.
+                break;
+            }
+        }
+        drop((send, chunks));
+        let bytes = writer
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(xlsx_error)?;
+        Ok::<_, ApiError>(download(
+            bytes,
+            XLSX,
+            &format!("{name}-{part}.xlsx"),
+            &format!("ledger-{part}.xlsx"),
+        ))
     };
     result.await.unwrap_or_else(IntoResponse::into_response)
 }
