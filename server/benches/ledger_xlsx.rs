@@ -21,7 +21,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{open_db, serve};
+use common::{login, open_db, push_all, serve};
 use duban_server::config::Config;
 use duban_server::{app, seed, web, AppState};
 use serde_json::{json, Value};
@@ -46,41 +46,6 @@ fn status_kb(field: &str) -> u64 {
 /// Resets the peak resident set (`VmHWM`) to the current resident set.
 fn reset_peak() {
     std::fs::write("/proc/self/clear_refs", "5").expect("clear_refs");
-}
-
-async fn login(http: &reqwest::Client, base: &str, user: &str) -> String {
-    let r: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": duban_server::demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("login answer");
-    r["token"].as_str().expect("token").to_owned()
-}
-
-async fn push(http: &reqwest::Client, base: &str, token: &str, commands: &[Value]) {
-    for chunk in commands.chunks(BATCH) {
-        let r: Value = http
-            .post(format!("{base}/api/v1/sync/push"))
-            .bearer_auth(token)
-            .json(&json!({ "commands": chunk }))
-            .send()
-            .await
-            .expect("push")
-            .json()
-            .await
-            .expect("push answer");
-        let refused = r["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .filter(|o| o["status"] != "accepted")
-            .count();
-        assert_eq!(refused, 0, "refused commands: {r}");
-    }
 }
 
 fn mb(kb: u64) -> f64 {
@@ -137,7 +102,7 @@ async fn main() {
             received.push((i % heads.len(), task));
         }
     }
-    push(&http, &base, &office, &commands).await;
+    push_all(&http, &base, &office, &commands, BATCH).await;
     drop(commands);
     for (h, (_, _, username)) in heads.iter().enumerate() {
         let token = login(&http, &base, username).await;
@@ -153,7 +118,7 @@ async fn main() {
                 ]
             })
             .collect();
-        push(&http, &base, &token, &mine).await;
+        push_all(&http, &base, &token, &mine, BATCH).await;
     }
     println!(
         "{backend}: demo + {ITEMS} items dispatched ({} received and reported) in {:.1} s",

@@ -28,7 +28,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{open_db, serve};
+use common::{login, open_db, push_all, serve};
 use duban_server::auth::Session;
 use duban_server::config::Config;
 use duban_server::read::{self, ListQuery};
@@ -115,41 +115,6 @@ fn id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-async fn login(http: &reqwest::Client, base: &str, user: &str) -> String {
-    let r: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": duban_server::demo::DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("login answer");
-    r["token"].as_str().expect("token").to_owned()
-}
-
-async fn push(http: &reqwest::Client, base: &str, token: &str, commands: &[Value]) {
-    for chunk in commands.chunks(BATCH) {
-        let r: Value = http
-            .post(format!("{base}/api/v1/sync/push"))
-            .bearer_auth(token)
-            .json(&json!({ "commands": chunk }))
-            .send()
-            .await
-            .expect("push")
-            .json()
-            .await
-            .expect("push answer");
-        let refused = r["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .filter(|o| o["status"] != "accepted")
-            .count();
-        assert_eq!(refused, 0, "refused commands: {r}");
-    }
-}
-
 async fn stats_total(http: &reqwest::Client, base: &str, token: &str) -> u64 {
     let r: Value = http
         .get(format!("{base}/api/v1/stats"))
@@ -216,7 +181,7 @@ async fn main() {
             received.push((i % heads.len(), task));
         }
     }
-    push(&http, &base, &office, &commands).await;
+    push_all(&http, &base, &office, &commands, BATCH).await;
     // A tenth received and reported on by their heads.
     for (h, (_, _, username)) in heads.iter().enumerate() {
         let token = login(&http, &base, username).await;
@@ -232,7 +197,7 @@ async fn main() {
                 ]
             })
             .collect();
-        push(&http, &base, &token, &mine).await;
+        push_all(&http, &base, &token, &mine, BATCH).await;
     }
     println!(
         "{backend}: demo + {ITEMS} items dispatched ({} received and reported) in {:.1} s",

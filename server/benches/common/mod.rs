@@ -35,3 +35,46 @@ pub async fn serve(router: axum::Router) -> String {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     format!("http://{addr}")
 }
+
+/// Signs `user` in with the demo password; the bearer token.
+pub async fn login(http: &reqwest::Client, base: &str, user: &str) -> String {
+    let r: serde_json::Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": duban_server::demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login answer");
+    r["token"].as_str().expect("token").to_owned()
+}
+
+/// Pushes `commands` in batches of `batch`; every one must be accepted.
+pub async fn push_all(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    commands: &[serde_json::Value],
+    batch: usize,
+) {
+    for chunk in commands.chunks(batch) {
+        let r: serde_json::Value = http
+            .post(format!("{base}/api/v1/sync/push"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "commands": chunk }))
+            .send()
+            .await
+            .expect("push")
+            .json()
+            .await
+            .expect("push answer");
+        let refused = r["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|o| o["status"] != "accepted")
+            .count();
+        assert_eq!(refused, 0, "refused commands: {r}");
+    }
+}
