@@ -1657,6 +1657,22 @@ async fn in_a_browser_the_sign_in_buttons_and_the_refusal_page_pass_the_checks()
             .contains("尚未与本系统的人员绑定"));
         b.check_page(&format!("workapps-{size}-refused")).await;
     }
+    // The administrators' page of the bindings, at both widths (the fixture's password).
+    b.sign_out_cookies().await;
+    b.go(&format!("{}/login", s.base)).await;
+    b.type_into("#username", "admin").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("form.signin button").await;
+    b.wait_for(
+        "return location.pathname !== '/login'",
+        "leaving the sign-in page",
+    )
+    .await;
+    for (width, height, size) in [(1440, 900, "pc"), (390, 844, "phone")] {
+        b.resize(width, height).await;
+        b.go(&format!("{}/admin/work-apps", s.base)).await;
+        b.check_page(&format!("workapps-{size}-admin")).await;
+    }
 }
 
 on_both!(
