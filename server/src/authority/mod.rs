@@ -64,12 +64,16 @@ impl From<DbError> for AuthorityError {
     }
 }
 
-fn id_reused() -> AuthorityError {
-    AuthorityError::Conflict(Rejection::new(
+fn id_reused_rejection() -> Rejection {
+    Rejection::new(
         "command.id_reused",
         "该命令编号已用于另一条命令",
         "this command id was already used for a different command",
-    ))
+    )
+}
+
+fn id_reused() -> AuthorityError {
+    AuthorityError::Conflict(id_reused_rejection())
 }
 
 fn fingerprint(env: &CommandEnvelope) -> String {
@@ -322,9 +326,8 @@ async fn decide_one(
     }
 }
 
-/// Applies one command: claims its id (a command applied or refused before gets its stored
-/// outcome back), decides it, and writes what it changes. Refusals by the rules are
-/// outcomes, not errors; an `Err` means nothing was written.
+/// Applies one command (a push of one): see [`apply_all`]. A command that conflicts with
+/// another is an [`AuthorityError::Conflict`].
 pub async fn apply(
     state: &AppState,
     org: &Org,
@@ -332,7 +335,139 @@ pub async fn apply(
     env: &CommandEnvelope,
     now: DateTime<Utc>,
 ) -> Result<Outcome, AuthorityError> {
-    let mut tx = state.db.write().await?;
+    apply_all(state, org, actor, std::slice::from_ref(env), now)
+        .await?
+        .pop()
+        .ok_or_else(|| AuthorityError::Db(DbError::Corrupt("no outcome".into())))?
+        .map_err(AuthorityError::Conflict)
+}
+
+/// How many times a push's transaction is begun again after PostgreSQL chose it as a
+/// deadlock's victim (two pushes locking the same items in another order).
+const RETRIES: usize = 5;
+
+/// Applies the commands of one push, in order, in as few write transactions as it takes
+/// (one, unless the database makes it retry): each command in a savepoint of its own, so
+/// that it is decided against the state the one before it left, and a command refused or
+/// failing leaves no trace of itself and undoes none of its neighbours. Each gets its own
+/// answer: its outcome (accepted with its events, refused by the rules, or the stored
+/// outcome of a command sent before under its id), or the [`Rejection`] of a conflict (its
+/// id used for another command, or a write that collided with data written meanwhile).
+///
+/// The feed rows of the commands accepted are appended together, last, so the feed's
+/// counter is taken only for the moment before commit and commits stay in sequence order
+/// (ADR 0003). An `Err` means the database failed at one command: the commands before it
+/// are committed (a retry of the push gets their stored outcomes), it and those after are
+/// not applied. See docs/adr/0010-a-push-in-one-transaction.md.
+pub async fn apply_all(
+    state: &AppState,
+    org: &Org,
+    actor: &Actor,
+    envs: &[CommandEnvelope],
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<Outcome, Rejection>>, AuthorityError> {
+    let mut results: Vec<Result<Outcome, Rejection>> = Vec::with_capacity(envs.len());
+    let mut retries = 0;
+    while results.len() < envs.len() {
+        let mut tx = state.db.write().await?;
+        let mut pending = commands::Pending::default();
+        let mut done = Vec::new();
+        let mut failed = None;
+        for env in &envs[results.len()..] {
+            // A command id given twice in one push: the second is the first's retry.
+            if let Some(i) = envs[..results.len() + done.len()]
+                .iter()
+                .position(|e| e.id == env.id)
+            {
+                done.push(Step::Same(i, fingerprint(&envs[i]) == fingerprint(env)));
+                continue;
+            }
+            tx.savepoint().await?;
+            match apply_in(&mut tx, org, actor, env, now, &mut pending).await {
+                Ok(step) => {
+                    tx.release_savepoint().await?;
+                    done.push(step);
+                }
+                Err(AuthorityError::Conflict(r)) => {
+                    tx.rollback_to_savepoint().await?;
+                    tx.release_savepoint().await?;
+                    done.push(Step::Conflict(r));
+                }
+                Err(AuthorityError::Db(e)) => {
+                    tx.rollback_to_savepoint().await?;
+                    tx.release_savepoint().await?;
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let mut events = pending.write(&mut tx).await?.into_iter();
+        tx.commit().await?;
+        let mut notified = false;
+        for step in done {
+            const ACCEPTED: &str = "duban_commands_total{outcome=\"accepted\"}";
+            const REJECTED: &str = "duban_commands_total{outcome=\"rejected\"}";
+            const REPLAYED: &str = "duban_commands_total{outcome=\"replayed\"}";
+            let (metric, result) = match step {
+                Step::Accepted(notify) => {
+                    notified |= notify;
+                    let events = events.next().unwrap_or_default();
+                    (Some(ACCEPTED), Ok(Outcome::Accepted(events)))
+                }
+                Step::Refused(r) => (Some(REJECTED), Ok(Outcome::Refused(r))),
+                Step::Stored(o) => (Some(REPLAYED), Ok(o)),
+                Step::Conflict(r) => (None, Err(r)),
+                Step::Same(i, true) => (Some(REPLAYED), results[i].clone()),
+                Step::Same(_, false) => (None, Err(id_reused_rejection())),
+            };
+            if let Some(metric) = metric {
+                state.metrics.count(metric);
+            }
+            results.push(result);
+        }
+        if notified {
+            state.deliveries.notify_one();
+        }
+        if let Some(e) = failed {
+            if e.is_retryable() && retries < RETRIES {
+                retries += 1;
+                continue;
+            }
+            return Err(AuthorityError::Db(e));
+        }
+    }
+    Ok(results)
+}
+
+/// What became of one command of a push, before its transaction commits.
+enum Step {
+    /// Accepted (its events come from [`commands::Pending::write`]); whether it notified
+    /// anyone.
+    Accepted(bool),
+    /// Refused by the rules (recorded).
+    Refused(Rejection),
+    /// Sent before: the stored outcome.
+    Stored(Outcome),
+    /// In conflict with another command or with data written meanwhile (nothing recorded).
+    Conflict(Rejection),
+    /// The same id as the command at this place in the push: the same command (its
+    /// outcome stands) or not (`command.id_reused`).
+    Same(usize, bool),
+}
+
+/// Applies one command inside a push's transaction, after its savepoint: claims its id (a
+/// command applied or refused before gets its stored outcome back), decides it, and writes
+/// what it changes. A refusal by the rules undoes everything since the savepoint and keeps
+/// only the refusal, so that a retry gets the same answer. An `Err` leaves the caller to
+/// roll back to the savepoint.
+async fn apply_in(
+    tx: &mut Tx,
+    org: &Org,
+    actor: &Actor,
+    env: &CommandEnvelope,
+    now: DateTime<Utc>,
+    pending: &mut commands::Pending,
+) -> Result<Step, AuthorityError> {
     let print = fingerprint(env);
     let key = CommandKey {
         id: env.id,
@@ -341,15 +476,12 @@ pub async fn apply(
         fingerprint: &print,
         at: now.timestamp_millis(),
     };
-    let mut claim = commands::claim(&mut tx, &key).await?;
+    let mut claim = commands::claim(tx, &key).await?;
     if let Some(seen) = claim.seen() {
         if seen.user != actor.id.to_string() || seen.fingerprint != print {
             return Err(id_reused());
         }
-        state
-            .metrics
-            .count("duban_commands_total{outcome=\"replayed\"}");
-        return Ok(seen.outcome()?);
+        return Ok(Step::Stored(seen.outcome()?));
     }
 
     let mut book = Book {
@@ -359,7 +491,7 @@ pub async fn apply(
     let mut applied = Vec::new();
     let who = Who { org, actor, now };
     let first = decide_one(
-        &mut tx,
+        tx,
         &who,
         env.task,
         env.command.clone(),
@@ -385,10 +517,8 @@ pub async fn apply(
             applied.push(a);
             for spec in children {
                 for command in subtask_commands(env.task, &parent_state, &spec, actor.id) {
-                    match decide_one(
-                        &mut tx, &who, spec.child, command, false, &mut book, &applied,
-                    )
-                    .await?
+                    match decide_one(tx, &who, spec.child, command, false, &mut book, &applied)
+                        .await?
                     {
                         Ok(child) => {
                             // Dispatch follows Register on the same (not yet written) item.
@@ -410,17 +540,12 @@ pub async fn apply(
     }
     if let Some(r) = rejection {
         // Only the claim and the refusal are kept: retrying gets the same answer.
-        drop(tx);
-        let mut tx = state.db.write().await?;
-        if let Some(theirs) = commands::record_refusal(&mut tx, &key, &r).await? {
-            // Someone else applied it between our two transactions: theirs stands.
-            return Ok(theirs);
+        tx.rollback_to_savepoint().await?;
+        if let Some(theirs) = commands::record_refusal(tx, &key, &r).await? {
+            // Someone else recorded it meanwhile: theirs stands.
+            return Ok(Step::Stored(theirs));
         }
-        tx.commit().await?;
-        state
-            .metrics
-            .count("duban_commands_total{outcome=\"rejected\"}");
-        return Ok(Outcome::Refused(r));
+        return Ok(Step::Refused(r));
     }
 
     let mut batch = Batch::default();
@@ -447,23 +572,6 @@ pub async fn apply(
             &mut records,
         )?;
     }
-    // The events' feed numbers, once the first is known.
-    let events = |first_seq: i64| -> Vec<Recorded> {
-        records
-            .into_iter()
-            .map(|r| Recorded {
-                seq: first_seq + r.seq,
-                ..r
-            })
-            .collect()
-    };
-    let events = commands::record_accepted(&mut tx, &claim, &key, batch, &feed, events).await?;
-    tx.commit().await?;
-    if notified > 0 {
-        state.deliveries.notify_one();
-    }
-    state
-        .metrics
-        .count("duban_commands_total{outcome=\"accepted\"}");
-    Ok(Outcome::Accepted(events))
+    commands::record_accepted(tx, &key, batch, pending, feed, records).await?;
+    Ok(Step::Accepted(notified > 0))
 }

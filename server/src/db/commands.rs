@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::audience::visible_sql;
 use super::tasks::{json, stored, StoredTask};
-use super::{placeholders, sqlite, Backend, Batch, Db, DbError, NewChange, Row, Tx, Val};
+use super::{placeholders, Backend, Batch, Db, DbError, NewChange, Row, Tx, Val};
 use crate::args;
 
 fn raw(json: String) -> Result<Box<RawValue>, DbError> {
@@ -101,8 +101,6 @@ impl Seen {
 #[derive(Debug)]
 pub struct Claim {
     seen: Option<Seen>,
-    /// SQLite: the feed's counter as read after taking the write lock.
-    counter: i64,
     /// SQLite: the item, read with the claim.
     item: Option<Option<StoredTask>>,
 }
@@ -122,7 +120,7 @@ impl Claim {
 /// Claims the command's id, or finds the command recorded under it. On PostgreSQL the id
 /// is claimed with an insert, which makes a concurrent retry wait for this transaction and
 /// then find its outcome. SQLite's single writer already excludes that, so one read
-/// answers both this and where the feed's numbers continue, and reads the item too.
+/// answers both, and reads the item too.
 pub async fn claim(tx: &mut Tx, key: &CommandKey<'_>) -> Result<Claim, DbError> {
     let id = key.id.to_string();
     match tx.backend() {
@@ -151,11 +149,7 @@ pub async fn claim(tx: &mut Tx, key: &CommandKey<'_>) -> Result<Claim, DbError> 
             } else {
                 None
             };
-            Ok(Claim {
-                seen,
-                counter: 0,
-                item: None,
-            })
+            Ok(Claim { seen, item: None })
         }
         Backend::Sqlite => {
             let row = tx
@@ -163,7 +157,6 @@ pub async fn claim(tx: &mut Tx, key: &CommandKey<'_>) -> Result<Claim, DbError> 
                     "SELECT (SELECT user_id FROM commands WHERE id = $1) AS user_id, \
                      (SELECT fingerprint FROM commands WHERE id = $1) AS fingerprint, \
                      (SELECT outcome FROM commands WHERE id = $1) AS outcome, \
-                     (SELECT value FROM counters WHERE name = 'changes') AS counter, \
                      (SELECT state FROM tasks WHERE id = $2) AS state, \
                      (SELECT head FROM tasks WHERE id = $2) AS head",
                     args![id.as_str(), key.task.to_string()],
@@ -184,7 +177,6 @@ pub async fn claim(tx: &mut Tx, key: &CommandKey<'_>) -> Result<Claim, DbError> 
             };
             Ok(Claim {
                 seen,
-                counter: row.get_int("counter")?,
                 item: Some(stored(
                     row.get_opt_text("state")?,
                     row.get_opt_text("head")?,
@@ -235,49 +227,109 @@ pub async fn record_refusal(
     decode(&row.get_text("outcome")?).map(Some)
 }
 
-/// Runs the command's writes (`batch`), appends its feed rows and records it as accepted
-/// with the events `events` makes of the number of the first feed row. Last in the
-/// transaction, just before commit.
+/// Runs an accepted command's writes (`batch`) and keeps its feed rows and events in
+/// `pending`, to be numbered and written with the others at the end of the transaction
+/// ([`Pending::write`]); its id is recorded now (PostgreSQL: by the claim), its outcome then.
 pub async fn record_accepted(
     tx: &mut Tx,
-    claim: &Claim,
     key: &CommandKey<'_>,
     mut batch: Batch,
-    feed: &[NewChange],
-    events: impl FnOnce(i64) -> Vec<Recorded>,
-) -> Result<Vec<Recorded>, DbError> {
-    let id = key.id.to_string();
-    match tx.backend() {
-        Backend::Sqlite => {
-            // Everything in one call: the single writer read the counter with the claim.
-            let first = claim.counter + 1;
-            sqlite::queue_changes(&mut batch, first, feed);
-            let events = events(first);
-            batch.push(
-                "INSERT INTO commands (id, user_id, task, fingerprint, outcome, at) VALUES ($1, $2, $3, $4, $5, $6)",
-                args![id.as_str(), key.user.to_string(), key.task.to_string(), key.fingerprint, encode_accepted(key, &events), key.at],
-            );
-            tx.run(batch).await?;
-            Ok(events)
+    pending: &mut Pending,
+    feed: Vec<NewChange>,
+    records: Vec<Recorded>,
+) -> Result<usize, DbError> {
+    if tx.backend() == Backend::Sqlite {
+        // One call with the writes: the outcome is filled in by `Pending::write`.
+        batch.push(
+            "INSERT INTO commands (id, user_id, task, fingerprint, outcome, at) VALUES ($1, $2, $3, $4, '', $5)",
+            args![key.id.to_string(), key.user.to_string(), key.task.to_string(), key.fingerprint, key.at],
+        );
+    }
+    tx.run(batch).await?;
+    pending.commands.push(PendingCommand {
+        id: key.id,
+        task: key.task,
+        first: pending.feed.len() as i64,
+        records,
+    });
+    pending.feed.extend(feed);
+    Ok(pending.commands.len() - 1)
+}
+
+/// The commands accepted in a transaction whose feed rows and outcomes are not written yet:
+/// the feed is appended once, last, for all of them, so that the feed's counter is taken
+/// (and, on PostgreSQL, locked) only for the moment before commit.
+#[derive(Default, Debug)]
+pub struct Pending {
+    feed: Vec<NewChange>,
+    commands: Vec<PendingCommand>,
+}
+
+#[derive(Debug)]
+struct PendingCommand {
+    id: Uuid,
+    task: TaskId,
+    /// Its first feed row's place in `Pending::feed`.
+    first: i64,
+    /// Its events, each with its place among the command's own feed rows as `seq`.
+    records: Vec<Recorded>,
+}
+
+impl Pending {
+    /// Appends the feed rows, records each command's outcome, and returns each command's
+    /// events with their feed numbers, in the order the commands were recorded. Call it
+    /// last in the transaction, just before commit.
+    pub async fn write(self, tx: &mut Tx) -> Result<Vec<Vec<Recorded>>, DbError> {
+        if self.commands.is_empty() {
+            return Ok(Vec::new());
         }
-        Backend::Postgres => {
-            tx.run(batch).await?;
-            let events = events(tx.append_changes(feed).await?);
+        let first = if self.feed.is_empty() {
+            0
+        } else {
+            tx.append_changes(&self.feed).await?
+        };
+        let events: Vec<Vec<Recorded>> = self
+            .commands
+            .iter()
+            .map(|c| {
+                c.records
+                    .iter()
+                    .map(|r| Recorded {
+                        seq: first + c.first + r.seq,
+                        ..r.clone()
+                    })
+                    .collect()
+            })
+            .collect();
+        for (chunk, events) in self.commands.chunks(100).zip(events.chunks(100)) {
+            let mut cases = String::new();
+            let mut ids = Vec::with_capacity(chunk.len());
+            let mut args = Vec::with_capacity(chunk.len() * 2);
+            for (c, events) in chunk.iter().zip(events) {
+                let n = args.len();
+                cases.push_str(&format!(" WHEN ${} THEN ${}", n + 1, n + 2));
+                ids.push(format!("${}", n + 1));
+                args.push(Val::from(c.id.to_string()));
+                args.push(Val::from(encode_accepted(c.id, c.task, events)));
+            }
             tx.exec(
-                "UPDATE commands SET outcome = $1 WHERE id = $2",
-                args![encode_accepted(key, &events), id.as_str()],
+                &format!(
+                    "UPDATE commands SET outcome = CASE id{cases} END WHERE id IN ({})",
+                    ids.join(", ")
+                ),
+                args,
             )
             .await?;
-            Ok(events)
         }
+        Ok(events)
     }
 }
 
 /// Outcomes are kept in the push answer's JSON shape.
-fn encode_accepted(key: &CommandKey<'_>, events: &[Recorded]) -> String {
+fn encode_accepted(id: Uuid, task: TaskId, events: &[Recorded]) -> String {
     let outcome: PushOutcome<&RawValue> = PushOutcome::Accepted {
-        id: key.id,
-        task: key.task,
+        id,
+        task,
         events: events
             .iter()
             .map(|e| EventRecord {
@@ -521,7 +573,7 @@ mod tests {
             hash: "ab".into(),
             event: raw(r#"{"kind":"received"}"#.into()).unwrap(),
         }];
-        let stored = encode_accepted(&key, &events);
+        let stored = encode_accepted(key.id, key.task, &events);
         let wire: PushOutcome<serde_json::Value> = serde_json::from_str(&stored).unwrap();
         assert_eq!(
             wire,

@@ -63,6 +63,13 @@ impl DbError {
         matches!(self, DbError::Sqlx(sqlx::Error::Database(d))
             if d.is_unique_violation() || d.is_foreign_key_violation())
     }
+
+    /// Whether the transaction lost a race it may simply run again: PostgreSQL chose it as
+    /// a deadlock's victim (40P01) or could not serialise it (40001).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, DbError::Sqlx(sqlx::Error::Database(d))
+            if matches!(d.code().as_deref(), Some("40P01" | "40001")))
+    }
 }
 
 /// Which backend a [`Db`] runs on.
@@ -365,6 +372,26 @@ impl Tx {
     /// Runs a query expected to return at most one row.
     pub async fn row(&mut self, sql: &str, args: Vec<Val>) -> Result<Option<Row>, DbError> {
         Ok(self.rows(sql, args).await?.into_iter().next())
+    }
+
+    /// Marks where a command of a batch starts ([`Tx::rollback_to_savepoint`] undoes
+    /// everything after it, [`Tx::release_savepoint`] keeps it). One at a time.
+    pub async fn savepoint(&mut self) -> Result<(), DbError> {
+        self.exec("SAVEPOINT command", vec![]).await.map(drop)
+    }
+
+    /// Undoes everything since [`Tx::savepoint`] (the savepoint stays, to be released).
+    pub async fn rollback_to_savepoint(&mut self) -> Result<(), DbError> {
+        self.exec("ROLLBACK TO SAVEPOINT command", vec![])
+            .await
+            .map(drop)
+    }
+
+    /// Keeps what was done since [`Tx::savepoint`] as part of the transaction.
+    pub async fn release_savepoint(&mut self) -> Result<(), DbError> {
+        self.exec("RELEASE SAVEPOINT command", vec![])
+            .await
+            .map(drop)
     }
 
     /// Commits.

@@ -68,17 +68,6 @@ fn queue_rows(batch: &mut Batch, first: i64, rows: &[NewChange]) {
     }
 }
 
-/// Queues the feed rows numbered from `first` and the counter's move past them. Only for a
-/// transaction that read the counter after taking the write lock (so `first` is its value
-/// plus one); see `db::commands::record_accepted`.
-pub fn queue_changes(batch: &mut Batch, first: i64, rows: &[NewChange]) {
-    queue_rows(batch, first, rows);
-    batch.push(
-        "UPDATE counters SET value = $1 WHERE name = 'changes'",
-        vec![Val::from(first + rows.len() as i64 - 1)],
-    );
-}
-
 /// Allocates consecutive numbers from the counter row and inserts the rows. The transaction
 /// already holds SQLite's single write lock, so commits happen in sequence order.
 pub async fn append_changes(tx: &mut Tx, rows: &[NewChange]) -> Result<i64, DbError> {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::auth::Session;
-use crate::authority::{apply, AuthorityError, Outcome};
+use crate::authority::{apply_all, AuthorityError, Outcome};
 use crate::error::{ApiError, Json, Query};
 use crate::feed;
 use crate::AppState;
@@ -78,13 +78,22 @@ async fn push(
             format!("a push carries 1 to {MAX_PUSH} commands"),
         ));
     }
-    let mut results = Vec::with_capacity(req.commands.len());
     // The organisation as of this request (the session read it, with any change since
-    // another replica's last write).
-    let org = session.org.clone();
-    let actor = session.actor.clone();
-    for env in &req.commands {
-        let outcome = match apply(&state, &org, &actor, env, state.clock.now()).await {
+    // another replica's last write). The commands are applied in one transaction, each in
+    // its own savepoint, and answered one by one.
+    let outcomes = apply_all(
+        &state,
+        &session.org,
+        &session.actor,
+        &req.commands,
+        state.clock.now(),
+    )
+    .await?;
+    let results = req
+        .commands
+        .iter()
+        .zip(outcomes)
+        .map(|(env, outcome)| match outcome {
             Ok(Outcome::Accepted(events)) => PushOutcome::Accepted {
                 id: env.id,
                 task: env.task,
@@ -93,11 +102,9 @@ async fn push(
             Ok(Outcome::Refused(r)) => rejected(env, r),
             // An id used before for another command, a write that collided with another:
             // that command is refused, the others go on.
-            Err(AuthorityError::Conflict(r)) => rejected(env, r),
-            Err(e) => return Err(e.into()),
-        };
-        results.push(outcome);
-    }
+            Err(r) => rejected(env, r),
+        })
+        .collect();
     Ok(Json(PushResponse { results }))
 }
 
