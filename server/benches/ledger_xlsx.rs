@@ -21,7 +21,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{login, open_db, push_all, serve};
+use common::{login, mb, open_db, push_all, reset_peak, serve, status_kb};
 use duban_server::config::Config;
 use duban_server::{app, seed, web, AppState};
 use serde_json::{json, Value};
@@ -32,24 +32,6 @@ const RUNS: usize = 5;
 
 fn id() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-/// A field of `/proc/self/status` in kB (`VmRSS`, `VmHWM`).
-fn status_kb(field: &str) -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    s.lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("status field")
-}
-
-/// Resets the peak resident set (`VmHWM`) to the current resident set.
-fn reset_peak() {
-    std::fs::write("/proc/self/clear_refs", "5").expect("clear_refs");
-}
-
-fn mb(kb: u64) -> f64 {
-    kb as f64 / 1024.0
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,14 @@
 //!   working day);
 //! - pull: events per second for one person pulling 10,000 events in pages of 10,000;
 //! - the bare endpoint: requests per second with the same bodies and concurrency, so each
-//!   figure can be read as a share of what HTTP on this machine allows.
+//!   figure can be read as a share of what HTTP on this machine allows;
+//! - the raw loop (SQLite): the database's ceiling for the same writes. The push rounds'
+//!   row writes are counted by SQLite itself (`total_changes()` summed over the pool's
+//!   connections), and a plain rusqlite loop on a file with the same settings (WAL,
+//!   `synchronous=NORMAL`) inserts as many rows per command, in one transaction per batch
+//!   of `BATCH` commands, with a prepared statement: no HTTP, no JSON, no rules;
+//! - memory: the process's resident set before the push rounds and its peak during them
+//!   (`VmHWM`, reset first; server and clients are one process).
 //!
 //! Run: `cargo bench -p duban-server --bench sync` (SQLite) and
 //! `scripts/bench-pg` (PostgreSQL in a throwaway cluster).
@@ -18,7 +25,8 @@ mod common;
 use std::time::Instant;
 
 use axum::routing::{get, post};
-use common::{open_db, serve};
+use common::{mb, open_db, reset_peak, serve, status_kb};
+use duban_server::db::Db;
 use duban_core::domain::{Role, UnitId, UserId};
 use duban_server::config::Config;
 use duban_server::org::{write_person, write_unit, PersonInput, UnitInput};
@@ -99,6 +107,72 @@ async fn push_all(http: &reqwest::Client, url: &str, token: &str, commands: &[Va
             .unwrap_or(chunk.len());
     }
     accepted
+}
+
+/// The rows SQLite has inserted, updated or deleted through the pool's connections since
+/// they opened (`total_changes()`, summed); `None` on PostgreSQL.
+async fn rows_written(db: &Db) -> Option<i64> {
+    let Db::Sqlite(pool, _) = db else {
+        return None;
+    };
+    let mut held = Vec::new();
+    let mut total = 0;
+    for _ in 0..pool.size() {
+        let mut c = pool.acquire().await.unwrap();
+        total += sqlx::query_scalar::<_, i64>("SELECT total_changes()")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        held.push(c);
+    }
+    Some(total)
+}
+
+/// The ceiling: `commands` commands of `rows` row writes in all, in transactions of `BATCH`
+/// commands, from a plain loop on a fresh file; commands per second.
+fn raw_loop(dir: &std::path::Path, commands: usize, rows: usize) -> f64 {
+    let path = dir.join(format!("raw-{}.sqlite3", uuid::Uuid::new_v4()));
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.pragma_update(None, "synchronous", "NORMAL").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE raw (id INTEGER PRIMARY KEY, task TEXT NOT NULL, kind TEXT NOT NULL, \
+         body TEXT NOT NULL, at INTEGER NOT NULL); CREATE INDEX raw_task ON raw (task);",
+    )
+    .unwrap();
+    // About an event's size in the feed.
+    let body = format!(
+        "{{\"kind\":\"progress_reported\",\"at\":\"2026-12-08T00:00:00Z\",\"text\":\"{}\"}}",
+        "已完成现场勘查,正在编制方案。".repeat(6)
+    );
+    let started = Instant::now();
+    let mut written = 0;
+    for (b, batch) in (0..commands).collect::<Vec<_>>().chunks(BATCH).enumerate() {
+        let tx = conn.transaction().unwrap();
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO raw (task, kind, body, at) VALUES (?1, ?2, ?3, ?4)")
+                .unwrap();
+            for c in batch {
+                let task = id();
+                // Spread `rows` evenly over the commands.
+                let upto = rows * (c + 1) / commands;
+                while written < upto {
+                    insert
+                        .execute(rusqlite::params![task, "event", body, b as i64])
+                        .unwrap();
+                    written += 1;
+                }
+            }
+        }
+        tx.commit().unwrap();
+    }
+    let rate = commands as f64 / started.elapsed().as_secs_f64();
+    drop(conn);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    rate
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -196,6 +270,10 @@ async fn main() {
     }
 
     // Push: each client is one office desk and one handler; rounds of fresh items.
+    let written_before = rows_written(&state.db).await;
+    let rss_before = status_kb("VmRSS");
+    reset_peak();
+    let mut pushed = 0;
     let mut push_rates = Vec::new();
     let mut bare_push_rates = Vec::new();
     for _ in 0..ROUNDS {
@@ -231,6 +309,7 @@ async fn main() {
         let took = started.elapsed();
         assert_eq!(accepted, total, "every command accepted");
         push_rates.push(total as f64 / took.as_secs_f64());
+        pushed += total;
 
         // The same bodies to the bare endpoint.
         let url = format!("{bare}/push");
@@ -248,6 +327,19 @@ async fn main() {
         }
         bare_push_rates.push(total as f64 / started.elapsed().as_secs_f64());
     }
+
+    let rss_peak = status_kb("VmHWM");
+    // The ceiling: the same row writes per command from a plain loop.
+    let raw = match (written_before, rows_written(&state.db).await) {
+        (Some(before), Some(after)) => {
+            let per_round = (after - before) as usize / ROUNDS;
+            let rates: Vec<f64> = (0..ROUNDS)
+                .map(|_| raw_loop(&dir, pushed / ROUNDS, per_round))
+                .collect();
+            Some((per_round as f64 / (pushed / ROUNDS) as f64, median(rates)))
+        }
+        _ => None,
+    };
 
     // Pull: the supervisor sees every event; take 10,000 from the start of the feed.
     let events: i64 = state
@@ -317,6 +409,14 @@ async fn main() {
     let bare_req = median(bare_pull);
     println!("backend: {backend}");
     println!("push: {push:.0} commands/s ({CLIENTS} clients, batches of {BATCH}); bare endpoint, same bodies: {bare_push:.0} commands/s; ratio {:.2}", push / bare_push);
+    if let Some((rows, raw)) = raw {
+        println!("raw loop: {rows:.1} row writes per command (counted by SQLite in the push rounds), transactions of {BATCH} commands: {raw:.0} commands/s; push / raw {:.2}", push / raw);
+    }
+    println!(
+        "memory: resident {:.0} MB before the push rounds, peak {:.0} MB during them",
+        mb(rss_before),
+        mb(rss_peak)
+    );
     println!(
         "pull: one page of {PULL_LIMIT} changes = {events_in_page} events ({size} bytes) in {pull:.3} s = {:.0} events/s (10,000 events: {:.3} s); bare endpoint, same bytes: {bare_req:.3} s; ratio {:.2}",
         events_in_page as f64 / pull,

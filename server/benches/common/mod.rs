@@ -78,3 +78,23 @@ pub async fn push_all(
         assert_eq!(refused, 0, "refused commands: {r}");
     }
 }
+
+/// A field of `/proc/self/status` in kB (`VmRSS`, `VmHWM`).
+pub fn status_kb(field: &str) -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    s.lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("status field")
+}
+
+/// Resets the peak resident set (`VmHWM`) to the current resident set (write `5` to
+/// `/proc/self/clear_refs`, Linux ≥ 4.0, proc(5)).
+pub fn reset_peak() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("clear_refs");
+}
+
+/// kB as MB.
+pub fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}

@@ -180,11 +180,52 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// Where a SQLite transaction's savepoint stands. Its `SAVEPOINT` and `RELEASE` are sent
+/// with the next statement, as one multi-statement call, rather than as calls of their own
+/// (each call is a round trip to sqlx's SQLite worker thread).
+#[derive(Debug, Default)]
+pub struct Savepoint {
+    /// Made, and not yet sent: it is sent before the next statement.
+    due: bool,
+    /// Sent, and not released.
+    open: bool,
+    /// Released, and not yet sent (a commit releases it anyway).
+    release: bool,
+}
+
+impl Savepoint {
+    /// The statements to send before the next one.
+    fn prefix(&mut self) -> &'static str {
+        let sql = match (self.release, self.due) {
+            (false, false) => "",
+            (true, false) => "RELEASE SAVEPOINT command;\n",
+            (false, true) => "SAVEPOINT command;\n",
+            (true, true) => "RELEASE SAVEPOINT command;\nSAVEPOINT command;\n",
+        };
+        self.open |= self.due;
+        self.due = false;
+        self.release = false;
+        sql
+    }
+}
+
+fn with_prefix<'a>(prefix: &str, sql: &'a str) -> std::borrow::Cow<'a, str> {
+    if prefix.is_empty() {
+        sql.into()
+    } else {
+        format!("{prefix}{sql}").into()
+    }
+}
+
 /// A transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
 pub enum Tx {
     /// On SQLite (a write transaction starts with `BEGIN IMMEDIATE` and holds the writer
-    /// lock until it ends).
-    Sqlite(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>),
+    /// lock until it ends), with its savepoint statements not sent yet.
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        Option<OwnedMutexGuard<()>>,
+        Savepoint,
+    ),
     /// On PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -260,7 +301,11 @@ impl Db {
         Ok(match self {
             Db::Sqlite(p, lock) => {
                 let guard = lock.clone().lock_owned().await;
-                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(guard))
+                Tx::Sqlite(
+                    p.begin_with("BEGIN IMMEDIATE").await?,
+                    Some(guard),
+                    Savepoint::default(),
+                )
             }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
@@ -269,7 +314,7 @@ impl Db {
     /// Starts a read transaction that sees one consistent snapshot.
     pub async fn read(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
+            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None, Savepoint::default()),
             Db::Postgres(p) => Tx::Postgres(
                 p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?,
@@ -340,10 +385,13 @@ impl Tx {
     /// Runs a statement; returns the rows affected.
     pub async fn exec(&mut self, sql: &str, args: Vec<Val>) -> Result<u64, DbError> {
         Ok(match self {
-            Tx::Sqlite(t, _) => bind_sqlite(sqlx::query(sql), args)
-                .execute(&mut **t)
-                .await?
-                .rows_affected(),
+            Tx::Sqlite(t, _, sp) => {
+                let sql = with_prefix(sp.prefix(), sql);
+                bind_sqlite(sqlx::query(&sql), args)
+                    .execute(&mut **t)
+                    .await?
+                    .rows_affected()
+            }
             Tx::Postgres(t) => bind_pg(sqlx::query(sql), args)
                 .execute(&mut **t)
                 .await?
@@ -354,12 +402,15 @@ impl Tx {
     /// Runs a query.
     pub async fn rows(&mut self, sql: &str, args: Vec<Val>) -> Result<Vec<Row>, DbError> {
         Ok(match self {
-            Tx::Sqlite(t, _) => bind_sqlite(sqlx::query(sql), args)
-                .fetch_all(&mut **t)
-                .await?
-                .into_iter()
-                .map(Row::Sqlite)
-                .collect(),
+            Tx::Sqlite(t, _, sp) => {
+                let sql = with_prefix(sp.prefix(), sql);
+                bind_sqlite(sqlx::query(&sql), args)
+                    .fetch_all(&mut **t)
+                    .await?
+                    .into_iter()
+                    .map(Row::Sqlite)
+                    .collect()
+            }
             Tx::Postgres(t) => bind_pg(sqlx::query(sql), args)
                 .fetch_all(&mut **t)
                 .await?
@@ -375,29 +426,53 @@ impl Tx {
     }
 
     /// Marks where a command of a batch starts ([`Tx::rollback_to_savepoint`] undoes
-    /// everything after it, [`Tx::release_savepoint`] keeps it). One at a time.
+    /// everything after it, [`Tx::release_savepoint`] keeps it). One at a time. On SQLite
+    /// it is sent with the next statement.
     pub async fn savepoint(&mut self) -> Result<(), DbError> {
-        self.exec("SAVEPOINT command", vec![]).await.map(drop)
+        match self {
+            Tx::Sqlite(.., sp) => {
+                sp.due = true;
+                Ok(())
+            }
+            Tx::Postgres(_) => self.exec("SAVEPOINT command", vec![]).await.map(drop),
+        }
     }
 
     /// Undoes everything since [`Tx::savepoint`] (the savepoint stays, to be released).
     pub async fn rollback_to_savepoint(&mut self) -> Result<(), DbError> {
+        if let Tx::Sqlite(.., sp) = self {
+            if !sp.open {
+                // Not sent yet: nothing was done since.
+                return Ok(());
+            }
+        }
         self.exec("ROLLBACK TO SAVEPOINT command", vec![])
             .await
             .map(drop)
     }
 
-    /// Keeps what was done since [`Tx::savepoint`] as part of the transaction.
+    /// Keeps what was done since [`Tx::savepoint`] as part of the transaction. On SQLite it
+    /// is sent with the next statement (or is the commit's).
     pub async fn release_savepoint(&mut self) -> Result<(), DbError> {
-        self.exec("RELEASE SAVEPOINT command", vec![])
-            .await
-            .map(drop)
+        match self {
+            Tx::Sqlite(.., sp) => {
+                sp.release |= sp.open;
+                sp.open = false;
+                sp.due = false;
+                Ok(())
+            }
+            Tx::Postgres(_) => self
+                .exec("RELEASE SAVEPOINT command", vec![])
+                .await
+                .map(drop),
+        }
     }
 
     /// Commits.
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(t, _) => t.commit().await?,
+            // A savepoint not released yet is released by the commit.
+            Tx::Sqlite(t, ..) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
