@@ -965,6 +965,46 @@ async fn conflicting_batches_from_two_devices_are_serialised_by_the_rules(backen
 
 on_both!(conflicting_batches_from_two_devices_are_serialised_by_the_rules);
 
+/// The same 50 commands (same ids) sent from two connections in opposite orders, as a
+/// device might resend its queue: each command is applied once, and both answers give each
+/// command the same outcome (on PostgreSQL the two transactions claim the same ids in
+/// opposite orders and meet in a deadlock).
+async fn the_same_commands_in_opposite_orders_from_two_connections_apply_once(backend: Backend) {
+    let s = start(backend).await;
+    let f = s.fixture().await;
+    let sup = s.login("supervisor").await;
+    let items = fifty_dispatched(&s, &sup, f.unit_a, None).await;
+    let urges: Vec<Value> = items
+        .iter()
+        .map(|t| {
+            simple(
+                t,
+                "urge",
+                json!({"channel": "message", "note": "请加快办理"}),
+            )
+        })
+        .collect();
+    let reversed: Vec<Value> = urges.iter().rev().cloned().collect();
+    let events_before = event_count(&s).await;
+    let outcomes = race(&s, (sup.as_str(), urges), (sup.as_str(), reversed)).await;
+    assert_eq!(outcomes.len(), BATCH);
+    for (t, (a, b)) in &outcomes {
+        assert_eq!(a["status"], "accepted", "{t}: {a}");
+        assert_eq!(a, b, "{t}: one command, one outcome");
+    }
+    assert_eq!(
+        event_count(&s).await - events_before,
+        BATCH as i64,
+        "each urged once"
+    );
+    for t in &items {
+        assert_eq!(item_state(&s, &sup, t).await.1, 3, "{t}");
+    }
+    check_feed(&s.state.db).await;
+}
+
+on_both!(the_same_commands_in_opposite_orders_from_two_connections_apply_once);
+
 // 4. Four writers and a polling reader.
 
 async fn four_writers_of_batches_and_a_polling_reader_see_no_gap(backend: Backend) {
@@ -1077,13 +1117,20 @@ async fn four_writers_of_batches_and_a_polling_reader_see_no_gap(backend: Backen
         seen.len()
     );
     assert_eq!(seen, all, "every event seen once, in order, none skipped");
-    let in_db: Vec<i64> = check_feed(&s.state.db)
-        .await
-        .into_iter()
+    let events = check_feed(&s.state.db).await;
+    let in_db: Vec<i64> = events
+        .iter()
         .filter(|e| e.0 > start_at)
         .map(|e| e.0)
         .collect();
     assert_eq!(seen, in_db);
+    // The four writers' registrations got a number each, none twice.
+    let numbers: BTreeSet<String> = events
+        .iter()
+        .filter(|e| e.3["kind"]["event"] == "registered")
+        .map(|e| e.3["kind"]["number"].to_string())
+        .collect();
+    assert_eq!(numbers.len(), items, "numbers are unique");
 }
 
 on_both!(four_writers_of_batches_and_a_polling_reader_see_no_gap);
