@@ -3,7 +3,8 @@
 //!
 //! - a batch of 50 with a refused command in the middle answers 49 accepted and 1 refused,
 //!   exactly as the same commands pushed one by one do, leaves no trace of the refused one,
-//!   and answers a resend with the stored outcomes;
+//!   and answers a resend with the stored outcomes; the same batch raced from two
+//!   connections, or resent in the opposite order, applies once;
 //! - a command id repeated within one push is that command's retry;
 //! - the `duban` process killed with SIGKILL while batches are in flight, restarted and sent
 //!   everything again, applies each command once;
