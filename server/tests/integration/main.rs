@@ -41,6 +41,7 @@ mod sec_reading;
 mod sec_web;
 mod sms;
 mod sync;
+mod sync_batch;
 mod units_import;
 mod views;
 mod voice;

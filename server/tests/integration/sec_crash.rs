@@ -35,10 +35,10 @@ const BATCH: usize = 3;
 
 /// A small xorshift generator; the seed is printed so that a failure can be replayed with
 /// `DUBAN_CRASH_SEED`.
-struct Dice(u64);
+pub(crate) struct Dice(u64);
 
 impl Dice {
-    fn new() -> Dice {
+    pub(crate) fn new() -> Dice {
         let seed = std::env::var("DUBAN_CRASH_SEED")
             .ok()
             .and_then(|s| s.parse().ok())
@@ -52,7 +52,7 @@ impl Dice {
         Dice(seed)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -61,14 +61,14 @@ impl Dice {
 }
 
 /// A `duban serve` process, killed with SIGKILL when dropped (also when the test fails).
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Serve {
     /// Starts the binary on the database; waits until it is ready.
-    async fn start(database: Option<&str>, dir: &Path) -> Serve {
+    pub(crate) async fn start(database: Option<&str>, dir: &Path) -> Serve {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_duban"));
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             // Nothing but the pushes writes: no reminders or deliveries of the server's own.
@@ -179,7 +179,7 @@ async fn resend(http: &reqwest::Client, base: &str, share: &Share) -> BTreeMap<S
 }
 
 /// Signs in on a running process.
-async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
+pub(crate) async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
     let r: Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": username, "password": PASSWORD}))
@@ -193,7 +193,7 @@ async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
 }
 
 /// The fixture organisation, written straight into the database before the first start.
-async fn seed(database: Option<&str>, dir: &Path) -> Fixture {
+pub(crate) async fn seed(database: Option<&str>, dir: &Path) -> Fixture {
     let db = Db::open(database, dir, 2).await.expect("open");
     let state = AppState::with_db(
         db,
