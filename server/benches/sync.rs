@@ -12,8 +12,9 @@
 //! - the raw loop (SQLite): the database's ceiling for the same writes. The push rounds'
 //!   row writes are counted by SQLite itself (`total_changes()` summed over the pool's
 //!   connections), and a plain rusqlite loop on a file with the same settings (WAL,
-//!   `synchronous=NORMAL`) inserts as many rows per command, in one transaction per batch
-//!   of `BATCH` commands, with a prepared statement: no HTTP, no JSON, no rules;
+//!   `synchronous=NORMAL`) inserts as many rows per command with a prepared statement, in
+//!   one transaction per batch of `BATCH` commands (the shape of a push's transaction) and
+//!   in one transaction per command: no HTTP, no JSON, no rules;
 //! - memory: the process's resident set before the push rounds and its peak during them
 //!   (`VmHWM`, reset first; server and clients are one process).
 //!
@@ -26,9 +27,9 @@ use std::time::Instant;
 
 use axum::routing::{get, post};
 use common::{mb, open_db, reset_peak, serve, status_kb};
-use duban_server::db::Db;
 use duban_core::domain::{Role, UnitId, UserId};
 use duban_server::config::Config;
+use duban_server::db::Db;
 use duban_server::org::{write_person, write_unit, PersonInput, UnitInput};
 use duban_server::{app, AppState};
 use serde_json::{json, Value};
@@ -128,9 +129,9 @@ async fn rows_written(db: &Db) -> Option<i64> {
     Some(total)
 }
 
-/// The ceiling: `commands` commands of `rows` row writes in all, in transactions of `BATCH`
-/// commands, from a plain loop on a fresh file; commands per second.
-fn raw_loop(dir: &std::path::Path, commands: usize, rows: usize) -> f64 {
+/// The ceiling: `commands` commands of `rows` row writes in all, in transactions of
+/// `per_tx` commands, from a plain loop on a fresh file; commands per second.
+fn raw_loop(dir: &std::path::Path, commands: usize, rows: usize, per_tx: usize) -> f64 {
     let path = dir.join(format!("raw-{}.sqlite3", uuid::Uuid::new_v4()));
     let mut conn = rusqlite::Connection::open(&path).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
@@ -147,7 +148,7 @@ fn raw_loop(dir: &std::path::Path, commands: usize, rows: usize) -> f64 {
     );
     let started = Instant::now();
     let mut written = 0;
-    for (b, batch) in (0..commands).collect::<Vec<_>>().chunks(BATCH).enumerate() {
+    for (b, batch) in (0..commands).collect::<Vec<_>>().chunks(per_tx).enumerate() {
         let tx = conn.transaction().unwrap();
         {
             let mut insert = tx
@@ -333,10 +334,14 @@ async fn main() {
     let raw = match (written_before, rows_written(&state.db).await) {
         (Some(before), Some(after)) => {
             let per_round = (after - before) as usize / ROUNDS;
-            let rates: Vec<f64> = (0..ROUNDS)
-                .map(|_| raw_loop(&dir, pushed / ROUNDS, per_round))
-                .collect();
-            Some((per_round as f64 / (pushed / ROUNDS) as f64, median(rates)))
+            let commands = pushed / ROUNDS;
+            let rate = |per_tx| {
+                let rates: Vec<f64> = (0..ROUNDS)
+                    .map(|_| raw_loop(&dir, commands, per_round, per_tx))
+                    .collect();
+                median(rates)
+            };
+            Some((per_round as f64 / commands as f64, rate(BATCH), rate(1)))
         }
         _ => None,
     };
@@ -409,8 +414,15 @@ async fn main() {
     let bare_req = median(bare_pull);
     println!("backend: {backend}");
     println!("push: {push:.0} commands/s ({CLIENTS} clients, batches of {BATCH}); bare endpoint, same bodies: {bare_push:.0} commands/s; ratio {:.2}", push / bare_push);
-    if let Some((rows, raw)) = raw {
-        println!("raw loop: {rows:.1} row writes per command (counted by SQLite in the push rounds), transactions of {BATCH} commands: {raw:.0} commands/s; push / raw {:.2}", push / raw);
+    if let Some((rows, batched, single)) = raw {
+        println!(
+            "raw loop: {rows:.1} row writes per command (counted by SQLite in the push rounds)"
+        );
+        println!("  a transaction per {BATCH} commands (the push's shape): {batched:.0} commands/s; push / raw {:.2}", push / batched);
+        println!(
+            "  a transaction per command: {single:.0} commands/s; push / raw {:.2}",
+            push / single
+        );
     }
     println!(
         "memory: resident {:.0} MB before the push rounds, peak {:.0} MB during them",

@@ -1,11 +1,13 @@
 //! The authority: every command, from a phone, a web page, the scheduler or the demo seeder,
-//! is applied here, with the core's rules, in its own transaction.
+//! is applied here, with the core's rules, atomically.
 //!
-//! One transaction per command: claim the command's id (a retry finds the stored outcome
-//! and gets it back, never a second application), lock and load the item, allocate numbers,
-//! split off confidential attributes, check the actor may cite the files cited, `decide`,
-//! then write the events (hash-chained), the item's projection, who may see it, and the feed
-//! rows — the feed rows last, since allocating their sequence numbers serialises commits.
+//! One transaction per push, one savepoint per command ([`apply_all`]; a web page's act is a
+//! push of one, [`apply`]): claim the command's id (a retry finds the stored outcome and gets
+//! it back, never a second application), lock and load the item, allocate numbers, split off
+//! confidential attributes, check the actor may cite the files cited, `decide`, then write
+//! the events (hash-chained), the item's projection and who may see it. The feed rows of all
+//! the push's accepted commands are appended last, since allocating their sequence numbers
+//! serialises commits. See docs/adr/0010-a-push-in-one-transaction.md.
 
 mod number;
 mod project;

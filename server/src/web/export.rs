@@ -1041,7 +1041,8 @@ fn hotline_sheet(
 }
 
 /// The statistics as an xlsx workbook, with the hotline's monthly figures when the policy
-/// has hotline categories.
+/// has hotline categories. Each sheet is written row by row in rust_xlsxwriter's low-memory
+/// mode (a row is flushed to a temporary file once the next begins), like the ledger.
 fn stats_workbook(
     (st, hotline): &(Stats, Option<HotlineStats>),
     s: &Stamp,
@@ -1051,7 +1052,7 @@ fn stats_workbook(
     let title = Format::new().set_bold().set_font_size(14);
     let bold = Format::new().set_bold().set_background_color("#F2F2F2");
     {
-        let ws = wb.add_worksheet();
+        let ws = wb.add_worksheet_with_low_memory()?;
         ws.set_name(lang.t("xlsx-sheet-summary"))?;
         ws.set_column_width(0, 30)?;
         ws.set_column_width(1, 14)?;
@@ -1100,7 +1101,7 @@ fn stats_workbook(
         ("xlsx-sheet-light", "stats-by-light", &st.by_light),
     ] {
         bucket_sheet(
-            wb.add_worksheet(),
+            wb.add_worksheet_with_low_memory()?,
             lang,
             &lang.t(name),
             &lang.t(what),
@@ -1111,9 +1112,9 @@ fn stats_workbook(
         )?;
     }
     if let Some(h) = hotline {
-        hotline_sheet(wb.add_worksheet(), h, s, &title, &bold)?;
+        hotline_sheet(wb.add_worksheet_with_low_memory()?, h, s, &title, &bold)?;
     }
-    stamp_sheet(wb.add_worksheet(), s, st.total as usize, &bold)?;
+    stamp_sheet(wb.add_worksheet_with_low_memory()?, s, st.total as usize, &bold)?;
     wb.save_to_buffer()
 }
 
