@@ -1114,7 +1114,12 @@ fn stats_workbook(
     if let Some(h) = hotline {
         hotline_sheet(wb.add_worksheet_with_low_memory()?, h, s, &title, &bold)?;
     }
-    stamp_sheet(wb.add_worksheet_with_low_memory()?, s, st.total as usize, &bold)?;
+    stamp_sheet(
+        wb.add_worksheet_with_low_memory()?,
+        s,
+        st.total as usize,
+        &bold,
+    )?;
     wb.save_to_buffer()
 }
 
