@@ -110,10 +110,11 @@ impl Drop for Serve {
     }
 }
 
-/// One account's share of a round: its commands, pushed in batches of [`BATCH`].
-struct Share {
-    token: String,
-    commands: Vec<Value>,
+/// One account's share of a round: its commands, pushed in batches of `batch`.
+pub(crate) struct Share {
+    pub(crate) token: String,
+    pub(crate) commands: Vec<Value>,
+    pub(crate) batch: usize,
 }
 
 /// Pushes a share's batches one after another until one fails (the server died), counting
@@ -121,17 +122,17 @@ struct Share {
 async fn push_until_killed(
     http: reqwest::Client,
     base: String,
-    token: String,
-    commands: Vec<Value>,
+    share: (String, Vec<Value>, usize),
     progress: Arc<AtomicUsize>,
 ) -> BTreeMap<String, Value> {
+    let (token, commands, size) = share;
     let mut answered = BTreeMap::new();
-    for batch in commands.chunks(BATCH) {
+    for batch in commands.chunks(size) {
         let sent = http
             .post(format!("{base}/api/v1/sync/push"))
             .bearer_auth(&token)
             .json(&json!({ "commands": batch }))
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(60))
             .send()
             .await;
         let Ok(res) = sent else { break };
@@ -141,7 +142,9 @@ async fn push_until_killed(
         let Ok(body) = res.json::<Value>().await else {
             break;
         };
-        for r in body["results"].as_array().expect("results") {
+        let results = body["results"].as_array().expect("results");
+        assert_eq!(results.len(), batch.len());
+        for r in results {
             answered.insert(r["id"].as_str().expect("id").to_owned(), r.clone());
         }
         progress.fetch_add(1, Ordering::SeqCst);
@@ -151,10 +154,14 @@ async fn push_until_killed(
 
 /// Resends a share's commands, same ids, until every one has an outcome; each must be
 /// accepted.
-async fn resend(http: &reqwest::Client, base: &str, share: &Share) -> BTreeMap<String, Value> {
+pub(crate) async fn resend(
+    http: &reqwest::Client,
+    base: &str,
+    share: &Share,
+) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
-    for batch in share.commands.chunks(BATCH) {
-        let deadline = Instant::now() + Duration::from_secs(30);
+    for batch in share.commands.chunks(share.batch) {
+        let deadline = Instant::now() + Duration::from_secs(60);
         let body: Value = loop {
             let res = http
                 .post(format!("{base}/api/v1/sync/push"))
@@ -170,12 +177,82 @@ async fn resend(http: &reqwest::Client, base: &str, share: &Share) -> BTreeMap<S
                 }
             }
         };
-        for r in body["results"].as_array().expect("results") {
+        let results = body["results"].as_array().expect("results");
+        assert_eq!(results.len(), batch.len());
+        for (c, r) in batch.iter().zip(results) {
+            assert_eq!(r["id"], c["id"]);
             assert_eq!(r["status"], "accepted", "{r}");
             out.insert(r["id"].as_str().expect("id").to_owned(), r.clone());
         }
     }
     out
+}
+
+/// Pushes every share at once and kills the server once a random number of batches were
+/// answered, and up to `jitter_ms` milliseconds more; returns the outcomes answered, by
+/// command id, and whether a push was still under way when the server died.
+pub(crate) async fn push_and_kill(
+    http: &reqwest::Client,
+    server: Serve,
+    shares: &[Share],
+    dice: &mut Dice,
+    jitter_ms: u64,
+    round: &str,
+) -> (BTreeMap<String, Value>, bool) {
+    let progress = Arc::new(AtomicUsize::new(0));
+    let batches: usize = shares
+        .iter()
+        .map(|s| s.commands.len().div_ceil(s.batch))
+        .sum();
+    let pushes: Vec<_> = shares
+        .iter()
+        .map(|s| {
+            tokio::spawn(push_until_killed(
+                http.clone(),
+                server.base.clone(),
+                (s.token.clone(), s.commands.clone(), s.batch),
+                progress.clone(),
+            ))
+        })
+        .collect();
+    let target = dice.below(batches as u64 - 1) as usize;
+    while progress.load(Ordering::SeqCst) < target && !pushes.iter().all(|p| p.is_finished()) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let delay = dice.below(jitter_ms);
+    tokio::time::sleep(Duration::from_millis(delay)).await;
+    let unfinished = pushes.iter().filter(|p| !p.is_finished()).count();
+    drop(server);
+    let mut answered = BTreeMap::new();
+    for p in pushes {
+        answered.extend(p.await.expect("join"));
+    }
+    let total: usize = shares.iter().map(|s| s.commands.len()).sum();
+    eprintln!(
+        "{round}: killed {delay} ms after {target} of {batches} batches were answered, \
+         {unfinished} pushes in flight; {} of {total} commands answered",
+        answered.len()
+    );
+    (answered, unfinished > 0)
+}
+
+/// Resends every share to the restarted server: a command answered before the kill gets
+/// the same outcome; each outcome is added to `outcomes` under its (fresh) id.
+pub(crate) async fn resend_all(
+    http: &reqwest::Client,
+    base: &str,
+    shares: &[Share],
+    answered: &BTreeMap<String, Value>,
+    outcomes: &mut BTreeMap<String, Value>,
+) {
+    for share in shares {
+        for (id, outcome) in resend(http, base, share).await {
+            if let Some(first) = answered.get(&id) {
+                assert_eq!(first, &outcome, "a resent command gets its first outcome");
+            }
+            assert!(outcomes.insert(id, outcome).is_none(), "ids are fresh");
+        }
+    }
 }
 
 /// Signs in on a running process.
@@ -283,65 +360,33 @@ async fn kill_mid_push(backend: Backend) {
         let mut shares = vec![Share {
             token: tokens["supervisor"].clone(),
             commands: supervisor,
+            batch: BATCH,
         }];
         for (lead, commands) in leads {
             shares.push(Share {
                 token: tokens[lead].clone(),
                 commands,
+                batch: BATCH,
             });
         }
 
-        // Push, and kill the server while the pushes are under way: once a random number of
-        // batches were answered, and a few milliseconds more.
-        let progress = Arc::new(AtomicUsize::new(0));
-        let batches: usize = shares
-            .iter()
-            .map(|s| s.commands.len().div_ceil(BATCH))
-            .sum();
-        let pushes: Vec<_> = shares
-            .iter()
-            .map(|s| {
-                tokio::spawn(push_until_killed(
-                    http.clone(),
-                    server.base.clone(),
-                    s.token.clone(),
-                    s.commands.clone(),
-                    progress.clone(),
-                ))
-            })
-            .collect();
-        let target = dice.below(batches as u64 - 1) as usize;
-        while progress.load(Ordering::SeqCst) < target && !pushes.iter().all(|p| p.is_finished()) {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        let delay = dice.below(15);
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        let before_kill: Vec<bool> = pushes.iter().map(|p| p.is_finished()).collect();
-        drop(server);
-        let mut answered = BTreeMap::new();
-        for p in pushes {
-            answered.extend(p.await.expect("join"));
-        }
-        let total: usize = shares.iter().map(|s| s.commands.len()).sum();
-        if before_kill.iter().any(|done| !done) {
+        // Push, and kill the server while the pushes are under way.
+        let (answered, in_flight) = push_and_kill(
+            &http,
+            server,
+            &shares,
+            &mut dice,
+            15,
+            &format!("{backend:?} round {round}"),
+        )
+        .await;
+        if in_flight {
             killed_in_flight += 1;
         }
-        eprintln!(
-            "{backend:?} round {round}: killed {delay} ms after {target} of {batches} batches were \
-             answered; {} of {total} commands answered",
-            answered.len()
-        );
 
         // Start again on the same database and resend everything, same ids.
         server = Serve::start(database, &dir).await;
-        for share in &shares {
-            for (id, outcome) in resend(&http, &server.base, share).await {
-                if let Some(first) = answered.get(&id) {
-                    assert_eq!(first, &outcome, "a resent command gets its first outcome");
-                }
-                assert!(outcomes.insert(id, outcome).is_none(), "ids are fresh");
-            }
-        }
+        resend_all(&http, &server.base, &shares, &answered, &mut outcomes).await;
         previous = current;
     }
     drop(server);

@@ -14,7 +14,7 @@
 //!   sequence number once, in order, none skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,7 @@ use duban_core::domain::TaskId;
 use duban_server::db::Db;
 use serde_json::{json, Value};
 
-use crate::sec_crash::{login, seed, Dice, Serve};
+use crate::sec_crash::{login, push_and_kill, resend, resend_all, seed, Dice, Serve, Share};
 use crate::support::*;
 
 /// Commands per push.
@@ -518,79 +518,6 @@ const KILLS: usize = 5;
 /// New items per round (the supervisor's two batches).
 const ITEMS: usize = 50;
 
-/// One account's commands, pushed in batches of [`BATCH`].
-struct Share {
-    token: String,
-    commands: Vec<Value>,
-}
-
-/// Pushes a share's batches one after another until one fails (the server died), counting
-/// the batches answered; returns the outcomes answered, by command id.
-async fn push_until_killed(
-    http: reqwest::Client,
-    base: String,
-    share: (String, Vec<Value>),
-    progress: Arc<AtomicUsize>,
-) -> BTreeMap<String, Value> {
-    let (token, commands) = share;
-    let mut answered = BTreeMap::new();
-    for batch in commands.chunks(BATCH) {
-        let sent = http
-            .post(format!("{base}/api/v1/sync/push"))
-            .bearer_auth(&token)
-            .json(&json!({ "commands": batch }))
-            .timeout(Duration::from_secs(60))
-            .send()
-            .await;
-        let Ok(res) = sent else { break };
-        if res.status() != 200 {
-            break;
-        }
-        let Ok(body) = res.json::<Value>().await else {
-            break;
-        };
-        let results = body["results"].as_array().expect("results");
-        assert_eq!(results.len(), batch.len());
-        for r in results {
-            answered.insert(r["id"].as_str().expect("id").to_owned(), r.clone());
-        }
-        progress.fetch_add(1, Ordering::SeqCst);
-    }
-    answered
-}
-
-/// Resends a share's batches, same ids, until each is answered; every command must be
-/// accepted.
-async fn resend(http: &reqwest::Client, base: &str, share: &Share) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    for batch in share.commands.chunks(BATCH) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let body: Value = loop {
-            let res = http
-                .post(format!("{base}/api/v1/sync/push"))
-                .bearer_auth(&share.token)
-                .json(&json!({ "commands": batch }))
-                .send()
-                .await;
-            match res {
-                Ok(r) if r.status() == 200 => break r.json().await.expect("json"),
-                other => {
-                    assert!(Instant::now() < deadline, "no answer: {other:?}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        };
-        let results = body["results"].as_array().expect("results");
-        assert_eq!(results.len(), batch.len());
-        for (c, r) in batch.iter().zip(results) {
-            assert_eq!(r["id"], c["id"]);
-            assert_eq!(r["status"], "accepted", "{r}");
-            out.insert(r["id"].as_str().expect("id").to_owned(), r.clone());
-        }
-    }
-    out
-}
-
 async fn killed_mid_batch_and_resent_each_command_applies_once(backend: Backend) {
     let dir = temp_dir();
     let database = match backend {
@@ -641,65 +568,35 @@ async fn killed_mid_batch_and_resent_each_command_applies_once(backend: Backend)
         let mut shares = vec![Share {
             token: tokens["supervisor"].clone(),
             commands: supervisor,
+            batch: BATCH,
         }];
         for (lead, commands) in leads {
             assert_eq!(commands.len(), BATCH);
             shares.push(Share {
                 token: tokens[lead].clone(),
                 commands,
+                batch: BATCH,
             });
         }
 
         // Push all at once; kill once a random number of batches were answered, and a few
         // milliseconds more.
-        let progress = Arc::new(AtomicUsize::new(0));
-        let batches: usize = shares
-            .iter()
-            .map(|s| s.commands.len().div_ceil(BATCH))
-            .sum();
-        let pushes: Vec<_> = shares
-            .iter()
-            .map(|s| {
-                tokio::spawn(push_until_killed(
-                    http.clone(),
-                    server.base.clone(),
-                    (s.token.clone(), s.commands.clone()),
-                    progress.clone(),
-                ))
-            })
-            .collect();
-        let target = dice.below(batches as u64 - 1) as usize;
-        while progress.load(Ordering::SeqCst) < target && !pushes.iter().all(|p| p.is_finished()) {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        let delay = dice.below(40);
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        let unfinished = pushes.iter().filter(|p| !p.is_finished()).count();
-        drop(server);
-        let mut answered = BTreeMap::new();
-        for p in pushes {
-            answered.extend(p.await.expect("join"));
-        }
-        if unfinished > 0 {
+        let (answered, unfinished) = push_and_kill(
+            &http,
+            server,
+            &shares,
+            &mut dice,
+            40,
+            &format!("{backend:?} round {round}"),
+        )
+        .await;
+        if unfinished {
             in_flight += 1;
         }
-        let total: usize = shares.iter().map(|s| s.commands.len()).sum();
-        eprintln!(
-            "{backend:?} round {round}: killed {delay} ms after {target} of {batches} batches \
-             were answered, {unfinished} pushes in flight; {} of {total} commands answered",
-            answered.len()
-        );
 
         // Again on the same database; everything resent with the same ids.
         server = Serve::start(database, &dir).await;
-        for share in &shares {
-            for (id, outcome) in resend(&http, &server.base, share).await {
-                if let Some(first) = answered.get(&id) {
-                    assert_eq!(first, &outcome, "a resent command gets its first outcome");
-                }
-                assert!(outcomes.insert(id, outcome).is_none(), "ids are fresh");
-            }
-        }
+        resend_all(&http, &server.base, &shares, &answered, &mut outcomes).await;
         previous = current;
         last_shares = shares;
     }
