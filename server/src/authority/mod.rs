@@ -372,6 +372,11 @@ pub async fn apply_all(
     let mut retries = 0;
     while results.len() < envs.len() {
         let mut tx = state.db.write().await?;
+        let rest: Vec<_> = envs[results.len()..]
+            .iter()
+            .map(|e| (e.id, e.task))
+            .collect();
+        let mut claims = commands::claim_all(&mut tx, &rest).await?;
         let mut pending = commands::Pending::default();
         let mut done = Vec::new();
         let mut failed = None;
@@ -385,7 +390,7 @@ pub async fn apply_all(
                 continue;
             }
             tx.savepoint().await?;
-            match apply_in(&mut tx, org, actor, env, now, &mut pending).await {
+            match apply_in(&mut tx, org, actor, env, now, &mut pending, claims.as_mut()).await {
                 Ok(step) => {
                     tx.release_savepoint().await?;
                     done.push(step);
@@ -469,6 +474,7 @@ async fn apply_in(
     env: &CommandEnvelope,
     now: DateTime<Utc>,
     pending: &mut commands::Pending,
+    mut claims: Option<&mut commands::Claims>,
 ) -> Result<Step, AuthorityError> {
     let print = fingerprint(env);
     let key = CommandKey {
@@ -478,7 +484,11 @@ async fn apply_in(
         fingerprint: &print,
         at: now.timestamp_millis(),
     };
-    let mut claim = commands::claim(tx, &key).await?;
+    // SQLite: read with the push's other claims; PostgreSQL: claimed here.
+    let mut claim = match claims.as_deref_mut() {
+        Some(c) => c.claim(env.id, env.task),
+        None => commands::claim(tx, &key).await?,
+    };
     if let Some(seen) = claim.seen() {
         if seen.user != actor.id.to_string() || seen.fingerprint != print {
             return Err(id_reused());
@@ -563,8 +573,9 @@ async fn apply_in(
             .unwrap_or_default();
         notified += crate::notify::queue(&mut batch, org, a.task, &before, &a.events, now);
     }
+    let mut heads = Vec::with_capacity(applied.len());
     for a in &applied {
-        project::write_item(
+        heads.push(project::write_item(
             &mut batch,
             org,
             a,
@@ -572,8 +583,19 @@ async fn apply_in(
             now,
             &mut feed,
             &mut records,
-        )?;
+        )?);
     }
     commands::record_accepted(tx, &key, batch, pending, feed, records).await?;
+    if let Some(claims) = claims {
+        for (a, head) in applied.into_iter().zip(heads) {
+            claims.update(
+                a.task,
+                StoredTask {
+                    state: a.after,
+                    head,
+                },
+            );
+        }
+    }
     Ok(Step::Accepted(notified > 0))
 }

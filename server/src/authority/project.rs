@@ -22,7 +22,7 @@ use crate::search;
 
 /// Queues one item's new events, row, audience and relations; adds its feed rows to `feed`
 /// and its events to `records`, each with its position in `feed` as its `seq` (the feed's
-/// numbers are given when it is appended).
+/// numbers are given when it is appended). Returns the trail's new head.
 pub(super) fn write_item(
     batch: &mut Batch,
     org: &Org,
@@ -31,7 +31,7 @@ pub(super) fn write_item(
     now: DateTime<Utc>,
     feed: &mut Vec<NewChange>,
     records: &mut Vec<Recorded>,
-) -> Result<(), DbError> {
+) -> Result<Hash, DbError> {
     let task = a.task.to_string();
     let at = now.timestamp_millis();
     let old = a.before.as_ref().map(|s| &s.state);
@@ -165,7 +165,7 @@ pub(super) fn write_item(
     if units_before != units_after {
         tasks::queue_units(batch, &task, &units_after);
     }
-    Ok(())
+    Ok(prev)
 }
 
 type Named = (

@@ -4,7 +4,7 @@
 //! fields, reference data and resets), with the queries of a pull and of a snapshot, and
 //! whether a command id was sent before (a page's resent form).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use duban_core::domain::{Rejection, TaskId, UserId};
 use duban_core::protocol::{EventRecord, PushOutcome};
@@ -184,6 +184,82 @@ pub async fn claim(tx: &mut Tx, key: &CommandKey<'_>) -> Result<Claim, DbError> 
             })
         }
     }
+}
+
+/// On SQLite, the claims of a push's commands read at once, at the start of its
+/// transaction: the commands recorded before under their ids, and their items. The single
+/// writer holds the database meanwhile, so what the transaction's own commands change is
+/// all that can change: [`Claims::update`] keeps the items they change.
+#[derive(Debug, Default)]
+pub struct Claims {
+    seen: HashMap<Uuid, Seen>,
+    items: HashMap<TaskId, Option<StoredTask>>,
+}
+
+impl Claims {
+    /// The claim of a command of the push (its id and item among those read).
+    pub fn claim(&mut self, id: Uuid, task: TaskId) -> Claim {
+        Claim {
+            seen: self.seen.remove(&id),
+            item: Some(self.items.get(&task).cloned().flatten()),
+        }
+    }
+
+    /// An item as an accepted command of the transaction left it.
+    pub fn update(&mut self, task: TaskId, item: StoredTask) {
+        self.items.insert(task, Some(item));
+    }
+}
+
+/// The claims of a push's commands ([`Claims`]), in two queries; `None` on PostgreSQL,
+/// where each command claims its id with an insert (see [`claim`]).
+pub async fn claim_all(
+    tx: &mut Tx,
+    commands: &[(Uuid, TaskId)],
+) -> Result<Option<Claims>, DbError> {
+    if tx.backend() != Backend::Sqlite {
+        return Ok(None);
+    }
+    let mut claims = Claims::default();
+    for chunk in commands.chunks(500) {
+        let ids: Vec<Val> = chunk
+            .iter()
+            .map(|(id, _)| Val::from(id.to_string()))
+            .collect();
+        let tasks: BTreeSet<String> = chunk.iter().map(|(_, t)| t.to_string()).collect();
+        let sql = format!(
+            "SELECT id, user_id, fingerprint, outcome FROM commands WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        for r in tx.rows(&sql, ids).await? {
+            let id = Uuid::parse_str(&r.get_text("id")?)
+                .map_err(|e| DbError::Corrupt(format!("command id: {e}")))?;
+            claims.seen.insert(
+                id,
+                Seen {
+                    user: r.get_text("user_id")?,
+                    fingerprint: r.get_text("fingerprint")?,
+                    outcome: r.get_text("outcome")?,
+                },
+            );
+        }
+        let sql = format!(
+            "SELECT id, state, head FROM tasks WHERE id IN ({})",
+            placeholders(1, tasks.len())
+        );
+        let mut found = HashMap::new();
+        for r in tx.rows(&sql, tasks.iter().map(Val::from).collect()).await? {
+            found.insert(
+                r.get_text("id")?,
+                stored(Some(r.get_text("state")?), Some(r.get_text("head")?))?,
+            );
+        }
+        for (_, task) in chunk {
+            let item = found.get(&task.to_string()).cloned().flatten();
+            claims.items.insert(*task, item);
+        }
+    }
+    Ok(Some(claims))
 }
 
 /// Whether a command was sent before under `id` (a resent form): its outcome stands, so a
