@@ -4,7 +4,11 @@
 //!   rules and hashed into trails) taken into a fresh store on disk from pull pages of 5,000
 //!   changes as JSON — parsing, trail checks, projections and all — against a raw rusqlite
 //!   bulk insert of the same 100,000 event rows (one transaction, one prepared statement);
-//! - **open and inbox**: opening a store of 50,000 items and loading the inbox.
+//! - **open and inbox**: opening a store of 50,000 items and loading the inbox;
+//! - **the store's memory during a first sync**: the same pages written to a file, one per
+//!   line, and taken in by a child process of this binary (`--first-sync-child <file>`)
+//!   that reads them one at a time, as a phone receives them; its peak resident set
+//!   (`VmHWM`) is the store's and one page's, apart from the bench's own data.
 //!
 //! Run: `cargo bench -p duban-core --features client --bench store`. Figures go to
 //! docs/PERFORMANCE.md.
@@ -351,10 +355,44 @@ fn ms(d: StdDuration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The child process: a first sync from the pages in `file` (one JSON page a line), read one
+/// at a time; prints its peak resident set before and after.
+fn first_sync_child(file: &std::path::Path) {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let start = peak_rss_mb().unwrap_or(0.0);
+    let path = dir.path().join("first.db");
+    let mut store = Store::open(&path).expect("open store");
+    store.set_reference(&reference()).expect("reference");
+    store.begin_rebase().expect("rebase");
+    let now = Utc::now();
+    let t = Instant::now();
+    let reader = std::io::BufReader::new(std::fs::File::open(file).expect("pages file"));
+    for line in reader.lines() {
+        let page: PullResponse = serde_json::from_str(&line.expect("line")).expect("page");
+        store.apply_page(&page, now).expect("page applies");
+    }
+    store.end_rebase(now).expect("end");
+    let took = t.elapsed();
+    drop(store);
+    println!(
+        "    child process: peak RSS {:.0} MB at its start, {:.0} MB after the first sync \
+         ({:.0} ms, pages read one at a time from a file)",
+        start,
+        peak_rss_mb().unwrap_or(0.0),
+        ms(took)
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--first-sync-child") {
+        first_sync_child(std::path::Path::new(&args[i + 1]));
+        return;
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing and wants a
     // quick run.
-    let quick = !std::env::args().any(|a| a == "--bench");
+    let quick = !args.iter().any(|a| a == "--bench");
     let dir = tempfile::tempdir().expect("temp dir");
     let (items, runs) = if quick { (200, 1) } else { (10_000, 5) };
 
@@ -398,6 +436,19 @@ fn main() {
     }
     println!("  raw rusqlite insert of the same rows:  {:.0} ms", ms(r));
     println!("  ratio: {:.2}x", s.as_secs_f64() / r.as_secs_f64());
+
+    // The store's own memory: the same first sync in a child process that holds one page
+    // at a time.
+    let file = dir.path().join("pages.jsonl");
+    std::fs::write(&file, json.join("\n")).expect("write pages");
+    drop((json, rows));
+    let child = std::process::Command::new(std::env::current_exe().expect("this binary"))
+        .arg("--first-sync-child")
+        .arg(&file)
+        .output()
+        .expect("child runs");
+    assert!(child.status.success(), "the child's first sync failed");
+    print!("{}", String::from_utf8_lossy(&child.stdout));
 
     // A store of 50,000 items (5 events each), then: open it and load the inbox.
     let big = if quick { 500 } else { 50_000 };

@@ -454,6 +454,7 @@ impl Store {
         set_meta(&tx, key::CURSOR, "0")?;
         set_meta(&tx, key::REBASE, "1")?;
         tx.commit()?;
+        self.bulk.start_empty();
         Ok(())
     }
 
