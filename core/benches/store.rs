@@ -374,7 +374,28 @@ fn first_sync_child(file: &std::path::Path) {
     }
     store.end_rebase(now).expect("end");
     let took = t.elapsed();
+    // What the store holds, against the raw insert's event rows alone.
+    let sizes: (i64, i64, i64, i64) = store
+        .connection()
+        .query_row(
+            "SELECT (SELECT sum(length(body)) FROM events), (SELECT sum(length(state)) FROM tasks), \
+             (SELECT count(*) FROM task_views), (SELECT count(*) FROM duties)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("sizes");
     drop(store);
+    let file = std::fs::metadata(&path).map_or(0, |m| m.len())
+        + std::fs::metadata(dir.path().join("first.db-wal")).map_or(0, |m| m.len());
+    println!(
+        "    the store: events' JSON {:.0} MB, items' state JSON {:.0} MB, {} view rows, \
+         {} duty rows; file and WAL {:.0} MB",
+        sizes.0 as f64 / 1e6,
+        sizes.1 as f64 / 1e6,
+        sizes.2,
+        sizes.3,
+        file as f64 / 1e6
+    );
     println!(
         "    child process: peak RSS {:.0} MB at its start, {:.0} MB after the first sync \
          ({:.0} ms, pages read one at a time from a file)",
