@@ -317,9 +317,14 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn raw_insert(dir: &std::path::Path, rows: &[Row]) -> StdDuration {
+/// The raw insert: SQLite's default page size, or `page_size`.
+fn raw_insert(dir: &std::path::Path, rows: &[Row], page_size: Option<i64>) -> StdDuration {
     let path = dir.join(format!("raw-{}.db", uuid::Uuid::new_v4()));
     let mut conn = rusqlite::Connection::open(&path).expect("open");
+    if let Some(size) = page_size {
+        conn.pragma_update(None, "page_size", size)
+            .expect("page size");
+    }
     conn.pragma_update(None, "journal_mode", "WAL")
         .expect("wal");
     conn.pragma_update(None, "synchronous", "NORMAL")
@@ -426,12 +431,18 @@ fn main() {
     let before = peak_rss_mb();
     let mut sync_times = Vec::new();
     let mut raw_times = Vec::new();
+    let mut raw_paged = Vec::new();
     let mut splits = Vec::new();
     for _ in 0..runs {
         let (t, split, _) = first_sync(dir.path(), &json);
         sync_times.push(t);
         splits.push((t, split));
-        raw_times.push(raw_insert(dir.path(), &rows));
+        raw_times.push(raw_insert(dir.path(), &rows, None));
+        raw_paged.push(raw_insert(
+            dir.path(),
+            &rows,
+            Some(duban_core::store::PAGE_SIZE),
+        ));
     }
     let peak = peak_rss_mb();
     let (s, r) = (median(sync_times), median(raw_times));
@@ -457,6 +468,13 @@ fn main() {
     }
     println!("  raw rusqlite insert of the same rows:  {:.0} ms", ms(r));
     println!("  ratio: {:.2}x", s.as_secs_f64() / r.as_secs_f64());
+    let rp = median(raw_paged);
+    println!(
+        "  (the raw insert with the store's page size, {} bytes: {:.0} ms; ratio to it {:.2}x)",
+        duban_core::store::PAGE_SIZE,
+        ms(rp),
+        s.as_secs_f64() / rp.as_secs_f64()
+    );
 
     // The store's own memory: the same first sync in a child process that holds one page
     // at a time.
