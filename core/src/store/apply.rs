@@ -197,12 +197,15 @@ fn load_held_part(tx: &Connection, task: TaskId, state: bool) -> Result<Held> {
 
 /// The item's authoritative part among those held (while loading from the start of the
 /// feed, the folds kept between pages, changed in place), noted as touched by this page: on
-/// first use, a head not written yet, else read (unless `none_stored`: the caller knows the
-/// store has no row for an item not held, a new item then).
+/// first use, a head not written yet (unless the item was purged since), else read (unless
+/// `none_stored`: the caller knows the store has no row for an item not held, a new item
+/// then).
+#[allow(clippy::too_many_arguments)]
 fn held_mut<'a>(
     held: &'a mut HashMap<TaskId, Held>,
     touched: &mut HashSet<TaskId>,
     heads: &HashMap<TaskId, (u64, Hash)>,
+    revoked: &[TaskId],
     none_stored: bool,
     tx: &Connection,
     task: TaskId,
@@ -213,7 +216,7 @@ fn held_mut<'a>(
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
         // A head not written yet is newer than the row on disk.
         std::collections::hash_map::Entry::Vacant(e) => match heads.get(&task) {
-            Some(&(version, head)) if !state => e.insert(Held {
+            Some(&(version, head)) if !state && !revoked.contains(&task) => e.insert(Held {
                 version,
                 head,
                 ..Held::default()
@@ -371,7 +374,16 @@ impl Store {
         for change in &page.changes {
             match change {
                 Change::Event(rec) => {
-                    let h = held_mut(&mut held, &mut touched, heads, whole, &tx, rec.task, !defer)?;
+                    let h = held_mut(
+                        &mut held,
+                        &mut touched,
+                        heads,
+                        &revoked,
+                        whole,
+                        &tx,
+                        rec.task,
+                        !defer,
+                    )?;
                     if let Some(before) = append(&mut insert, h, rec, notify)? {
                         out.events += 1;
                         if notify {
@@ -429,11 +441,29 @@ impl Store {
                     revoked.push(*task);
                 }
                 Change::Confidential { task, fields, .. } => {
-                    let h = held_mut(&mut held, &mut touched, heads, whole, &tx, *task, !defer)?;
+                    let h = held_mut(
+                        &mut held,
+                        &mut touched,
+                        heads,
+                        &revoked,
+                        whole,
+                        &tx,
+                        *task,
+                        !defer,
+                    )?;
                     h.confidential = Some(Some(serde_json::to_string(fields)?));
                 }
                 Change::ConfidentialRevoke { task, .. } => {
-                    let h = held_mut(&mut held, &mut touched, heads, whole, &tx, *task, !defer)?;
+                    let h = held_mut(
+                        &mut held,
+                        &mut touched,
+                        heads,
+                        &revoked,
+                        whole,
+                        &tx,
+                        *task,
+                        !defer,
+                    )?;
                     h.confidential = Some(None);
                 }
                 Change::Reference { seq, reference } => {

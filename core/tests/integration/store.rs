@@ -320,6 +320,36 @@ fn a_load_from_the_start_cut_by_a_crash_resumes_from_its_last_commit() {
 }
 
 #[test]
+fn an_item_revoked_during_a_load_from_the_start_is_gone_at_its_end() {
+    // The first page's trail head is still held in memory (written at the commit) when the
+    // next page purges the item: it must not come back.
+    let w = dispatched();
+    let mut first = page(&w, 0, 1);
+    let n = first.changes.len() as i64;
+    first.more = true;
+    first.head = n + 1;
+    let revoke = PullResponse {
+        changes: vec![Change::Revoke {
+            seq: n + 1,
+            task: TASK,
+        }],
+        next: n + 1,
+        more: false,
+        head: n + 1,
+    };
+    let mut store = store_as(HANDLER);
+    store.begin_rebase().unwrap();
+    store.apply_page(&first, w.now).unwrap();
+    let outcome = store.apply_page(&revoke, w.now).unwrap();
+    assert_eq!(outcome.purged, vec![TASK]);
+    store.end_rebase(w.now).unwrap();
+    assert!(store.task_ids().unwrap().is_empty());
+    assert!(store.view_state(TASK).unwrap().is_none());
+    assert!(store.trail(TASK).unwrap().is_empty());
+    assert!(store.inbox(10, w.now).unwrap().is_empty());
+}
+
+#[test]
 fn a_revocation_purges_the_item() {
     let mut store = store_as(HANDLER);
     let w = dispatched();
