@@ -3,7 +3,8 @@
 //! - **first sync**: 10,000 items with 10 events each (100,000 events, made through the real
 //!   rules and hashed into trails) taken into a fresh store on disk from pull pages of 5,000
 //!   changes as JSON — parsing, trail checks, projections and all — against a raw rusqlite
-//!   bulk insert of the same 100,000 event rows (one transaction, one prepared statement);
+//!   bulk insert of the same 100,000 event rows (one transaction, one prepared statement;
+//!   printed beside it, the same raw insert with the store's page size);
 //! - **open and inbox**: opening a store of 50,000 items and loading the inbox;
 //! - **the store's memory during a first sync**: the same pages written to a file, one per
 //!   line, and taken in by a child process of this binary (`--first-sync-child <file>`)
@@ -390,7 +391,7 @@ fn first_sync_child(file: &std::path::Path) {
         )
         .expect("sizes");
     drop(store);
-    let file = std::fs::metadata(&path).map_or(0, |m| m.len())
+    let bytes = std::fs::metadata(&path).map_or(0, |m| m.len())
         + std::fs::metadata(dir.path().join("first.db-wal")).map_or(0, |m| m.len());
     println!(
         "    the store: events' JSON {:.0} MB, items' state JSON {:.0} MB, {} view rows, \
@@ -399,7 +400,7 @@ fn first_sync_child(file: &std::path::Path) {
         sizes.1 as f64 / 1e6,
         sizes.2,
         sizes.3,
-        file as f64 / 1e6
+        bytes as f64 / 1e6
     );
     println!(
         "    child process: peak RSS {:.0} MB at its start, {:.0} MB after the first sync \
