@@ -618,6 +618,13 @@ impl Store {
             ids
         };
         let known = Known::read(&tx)?;
+        // Many items to project: their views' and duties' secondary indexes are built once
+        // at the end (sorted) rather than entry by entry, in the same transaction.
+        let deferred = if stale.len() >= DEFER_INDEXES_ITEMS {
+            drop_projection_indexes(&tx)?
+        } else {
+            Vec::new()
+        };
         for (task, version, head) in stale {
             // The fold kept in memory, if it is the fold of what the disk holds.
             if let Some(held) = kept.remove(&task) {
@@ -642,6 +649,9 @@ impl Store {
             drop(stmt);
             held.state = state;
             rebuild_known(&tx, &org, task, Some(&held), now, Some(&known))?;
+        }
+        for sql in &deferred {
+            tx.execute_batch(sql)?;
         }
         tx.execute("DELETE FROM meta WHERE key = ?1", [key::REBASE])?;
         tx.commit()?;
@@ -813,6 +823,27 @@ fn replay_commands<'a>(
         failed,
         pending,
     })
+}
+
+/// From this many items to project at the end of a load, the secondary indexes of the views
+/// and duties are dropped and built again once they are filled.
+const DEFER_INDEXES_ITEMS: usize = 1_000;
+
+/// Drops the secondary indexes of `task_views` and `duties`, returning the SQL that made
+/// each (as the schema holds it, so the schema after building them again is the same).
+fn drop_projection_indexes(tx: &Connection) -> Result<Vec<String>> {
+    let indexes: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name IN ('task_views', 'duties') AND sql IS NOT NULL ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (name, _) in &indexes {
+        tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
 }
 
 /// What the end of a load knows of the whole store, read once rather than once per item.

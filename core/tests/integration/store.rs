@@ -350,6 +350,55 @@ fn an_item_revoked_during_a_load_from_the_start_is_gone_at_its_end() {
 }
 
 #[test]
+fn a_large_load_builds_the_projection_indexes_once_and_the_schema_is_the_same() {
+    // From 1,000 items the end of a load drops the views' and duties' secondary indexes and
+    // builds them again once filled: the schema after it is the fresh one, and the screens
+    // read through the indexes as before.
+    let w = dispatched();
+    let items = 1_000u128;
+    let mut changes = Vec::new();
+    let mut seq = 0;
+    for i in 0..items {
+        let task = duban_core::domain::TaskId::from_u128(0xB000 + i);
+        let mut prev = Hash::GENESIS;
+        for (k, e) in w.events.iter().enumerate() {
+            let task_seq = k as u64 + 1;
+            let hash = entry_hash(task, task_seq, prev, e);
+            prev = hash;
+            seq += 1;
+            changes.push(Change::Event(EventRecord {
+                seq,
+                task,
+                task_seq,
+                hash: hash.to_hex(),
+                event: e.clone(),
+            }));
+        }
+    }
+    let mut store = store_as(HANDLER);
+    store.begin_rebase().unwrap();
+    store
+        .apply_page(
+            &PullResponse {
+                changes,
+                next: seq,
+                more: false,
+                head: seq,
+            },
+            w.now,
+        )
+        .unwrap();
+    store.end_rebase(w.now).unwrap();
+    assert_eq!(
+        store.schema_sql().unwrap(),
+        store_as(HANDLER).schema_sql().unwrap()
+    );
+    assert_eq!(store.task_ids().unwrap().len(), items as usize);
+    // Each dispatched item asks the handler to receive it.
+    assert_eq!(store.inbox(2_000, w.now).unwrap().len(), items as usize);
+}
+
+#[test]
 fn a_revocation_purges_the_item() {
     let mut store = store_as(HANDLER);
     let w = dispatched();
