@@ -3,8 +3,13 @@
 //! - **first sync**: 10,000 items with 10 events each (100,000 events, made through the real
 //!   rules and hashed into trails) taken into a fresh store on disk from pull pages of 5,000
 //!   changes as JSON — parsing, trail checks, projections and all — against a raw rusqlite
-//!   bulk insert of the same 100,000 event rows (one transaction, one prepared statement);
-//! - **open and inbox**: opening a store of 50,000 items and loading the inbox.
+//!   bulk insert of the same 100,000 event rows (one transaction, one prepared statement;
+//!   printed beside it, the same raw insert with the store's page size);
+//! - **open and inbox**: opening a store of 50,000 items and loading the inbox;
+//! - **the store's memory during a first sync**: the same pages written to a file, one per
+//!   line, and taken in by a child process of this binary (`--first-sync-child <file>`)
+//!   that reads them one at a time, as a phone receives them; its peak resident set
+//!   (`VmHWM`) is the store's and one page's, apart from the bench's own data.
 //!
 //! Run: `cargo bench -p duban-core --features client --bench store`. Figures go to
 //! docs/PERFORMANCE.md.
@@ -313,9 +318,14 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn raw_insert(dir: &std::path::Path, rows: &[Row]) -> StdDuration {
+/// The raw insert: SQLite's default page size, or `page_size`.
+fn raw_insert(dir: &std::path::Path, rows: &[Row], page_size: Option<i64>) -> StdDuration {
     let path = dir.join(format!("raw-{}.db", uuid::Uuid::new_v4()));
     let mut conn = rusqlite::Connection::open(&path).expect("open");
+    if let Some(size) = page_size {
+        conn.pragma_update(None, "page_size", size)
+            .expect("page size");
+    }
     conn.pragma_update(None, "journal_mode", "WAL")
         .expect("wal");
     conn.pragma_update(None, "synchronous", "NORMAL")
@@ -351,10 +361,65 @@ fn ms(d: StdDuration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The child process: a first sync from the pages in `file` (one JSON page a line), read one
+/// at a time; prints its peak resident set before and after.
+fn first_sync_child(file: &std::path::Path) {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let start = peak_rss_mb().unwrap_or(0.0);
+    let path = dir.path().join("first.db");
+    let mut store = Store::open(&path).expect("open store");
+    store.set_reference(&reference()).expect("reference");
+    store.begin_rebase().expect("rebase");
+    let now = Utc::now();
+    let t = Instant::now();
+    let reader = std::io::BufReader::new(std::fs::File::open(file).expect("pages file"));
+    for line in reader.lines() {
+        let page: PullResponse = serde_json::from_str(&line.expect("line")).expect("page");
+        store.apply_page(&page, now).expect("page applies");
+    }
+    store.end_rebase(now).expect("end");
+    let took = t.elapsed();
+    // What the store holds, against the raw insert's event rows alone.
+    let sizes: (i64, i64, i64, i64) = store
+        .connection()
+        .query_row(
+            "SELECT (SELECT sum(length(body)) FROM events), (SELECT sum(length(state)) FROM tasks), \
+             (SELECT count(*) FROM task_views), (SELECT count(*) FROM duties)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("sizes");
+    drop(store);
+    let bytes = std::fs::metadata(&path).map_or(0, |m| m.len())
+        + std::fs::metadata(dir.path().join("first.db-wal")).map_or(0, |m| m.len());
+    println!(
+        "    the store: events' JSON {:.0} MB, items' state JSON {:.0} MB, {} view rows, \
+         {} duty rows; file and WAL {:.0} MB",
+        sizes.0 as f64 / 1e6,
+        sizes.1 as f64 / 1e6,
+        sizes.2,
+        sizes.3,
+        bytes as f64 / 1e6
+    );
+    println!(
+        "    child process: peak RSS {:.0} MB at its start, {:.0} MB after the first sync \
+         ({:.0} ms, pages read one at a time from a file)",
+        start,
+        peak_rss_mb().unwrap_or(0.0),
+        ms(took)
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--first-sync-child") {
+        first_sync_child(std::path::Path::new(&args[i + 1]));
+        return;
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing and wants a
     // quick run.
-    let quick = !std::env::args().any(|a| a == "--bench");
+    let quick = !args.iter().any(|a| a == "--bench");
     let dir = tempfile::tempdir().expect("temp dir");
     let (items, runs) = if quick { (200, 1) } else { (10_000, 5) };
 
@@ -367,12 +432,18 @@ fn main() {
     let before = peak_rss_mb();
     let mut sync_times = Vec::new();
     let mut raw_times = Vec::new();
+    let mut raw_paged = Vec::new();
     let mut splits = Vec::new();
     for _ in 0..runs {
         let (t, split, _) = first_sync(dir.path(), &json);
         sync_times.push(t);
         splits.push((t, split));
-        raw_times.push(raw_insert(dir.path(), &rows));
+        raw_times.push(raw_insert(dir.path(), &rows, None));
+        raw_paged.push(raw_insert(
+            dir.path(),
+            &rows,
+            Some(duban_core::store::PAGE_SIZE),
+        ));
     }
     let peak = peak_rss_mb();
     let (s, r) = (median(sync_times), median(raw_times));
@@ -398,6 +469,26 @@ fn main() {
     }
     println!("  raw rusqlite insert of the same rows:  {:.0} ms", ms(r));
     println!("  ratio: {:.2}x", s.as_secs_f64() / r.as_secs_f64());
+    let rp = median(raw_paged);
+    println!(
+        "  (the raw insert with the store's page size, {} bytes: {:.0} ms; ratio to it {:.2}x)",
+        duban_core::store::PAGE_SIZE,
+        ms(rp),
+        s.as_secs_f64() / rp.as_secs_f64()
+    );
+
+    // The store's own memory: the same first sync in a child process that holds one page
+    // at a time.
+    let file = dir.path().join("pages.jsonl");
+    std::fs::write(&file, json.join("\n")).expect("write pages");
+    drop((json, rows));
+    let child = std::process::Command::new(std::env::current_exe().expect("this binary"))
+        .arg("--first-sync-child")
+        .arg(&file)
+        .output()
+        .expect("child runs");
+    assert!(child.status.success(), "the child's first sync failed");
+    print!("{}", String::from_utf8_lossy(&child.stdout));
 
     // A store of 50,000 items (5 events each), then: open it and load the inbox.
     let big = if quick { 500 } else { 50_000 };

@@ -3,13 +3,14 @@
 //! with the pending commands replayed on top), the views an item appears in and what it
 //! asks of the person.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Savepoint, Transaction};
 use uuid::Uuid;
 
-use super::outbox::{load_task_commands, parent_view, to_attention, OutboxState};
+use super::outbox::{load_task_commands, parent_view, to_attention, OutboxEntry, OutboxState};
 use super::{
     get_meta, key, millis, put_person, put_unit, set_meta, Org, Result, Store, StoreError,
 };
@@ -68,13 +69,52 @@ pub(crate) struct Held {
 /// its events arrive, and never read back. Only a cache of what the disk holds: an entry is
 /// used only while its version and head are the ones on disk.
 #[derive(Debug, Default)]
-pub(crate) struct Bulk(HashMap<TaskId, Held>, usize);
+pub(crate) struct Bulk {
+    /// Each item's fold so far.
+    folds: HashMap<TaskId, Held>,
+    /// Changes taken in since the last commit.
+    changes: usize,
+    /// The trail heads (version, head) of the items the pages since the last commit touched,
+    /// written to their rows once, just before the commit ([`Store::commit_load`]), not
+    /// once per page. Only the heads of pages taken in whole are here.
+    heads: HashMap<TaskId, (u64, Hash)>,
+    /// Every item the store holds is in `folds` (a load from an empty store, taken in
+    /// whole so far): an item not there has no row to read.
+    whole: bool,
+}
 
 impl Bulk {
-    /// Forgets every fold (any change to the store other than taking in pages).
+    /// Forgets every fold (any change to the store other than taking in pages). The heads
+    /// still to write are not forgotten: they go with the next commit.
     pub(crate) fn clear(&mut self) {
-        self.0 = HashMap::new();
+        self.folds = HashMap::new();
+        self.whole = false;
     }
+
+    /// The load starts from a store with no items.
+    pub(crate) fn start_empty(&mut self) {
+        self.folds = HashMap::new();
+        self.whole = true;
+    }
+}
+
+/// Writes the trail heads of items loaded from the start of the feed to their rows (made
+/// `stale`: their states and projections are built at the end of the load).
+fn write_heads<'a>(
+    tx: &Connection,
+    heads: impl IntoIterator<Item = (&'a TaskId, &'a (u64, Hash))>,
+) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO tasks (id, version, head, state, pending, status, title, \
+         category, urgency, updated_at, stale) \
+         VALUES (?1, ?2, ?3, 'null', 0, 'new', '', '', 'normal', 0, 1) \
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, \
+         head = excluded.head, stale = 1",
+    )?;
+    for (task, (version, head)) in heads {
+        stmt.execute(params![task.to_string(), *version as i64, head.to_hex()])?;
+    }
+    Ok(())
 }
 
 /// While the items are loaded from the start of the feed, pages are taken in inside one
@@ -155,20 +195,37 @@ fn load_held_part(tx: &Connection, task: TaskId, state: bool) -> Result<Held> {
     }
 }
 
-/// The item's authoritative part among those held for this page: on first use, taken from
-/// the folds kept between pages, else read.
+/// The item's authoritative part among those held (while loading from the start of the
+/// feed, the folds kept between pages, changed in place), noted as touched by this page: on
+/// first use, a head not written yet (unless the item was purged since), else read (unless
+/// `none_stored`: the caller knows the store has no row for an item not held, a new item
+/// then).
+#[allow(clippy::too_many_arguments)]
 fn held_mut<'a>(
     held: &'a mut HashMap<TaskId, Held>,
-    kept: &mut HashMap<TaskId, Held>,
+    touched: &mut HashSet<TaskId>,
+    heads: &HashMap<TaskId, (u64, Hash)>,
+    revoked: &[TaskId],
+    none_stored: bool,
     tx: &Connection,
     task: TaskId,
     state: bool,
 ) -> Result<&'a mut Held> {
+    touched.insert(task);
     Ok(match held.entry(task) {
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::hash_map::Entry::Vacant(e) => match kept.remove(&task) {
-            Some(h) => e.insert(h),
-            None => e.insert(load_held_part(tx, task, state)?),
+        // A head not written yet is newer than the row on disk.
+        std::collections::hash_map::Entry::Vacant(e) => match heads.get(&task) {
+            Some(&(version, head)) if !state && !revoked.contains(&task) => e.insert(Held {
+                version,
+                head,
+                ..Held::default()
+            }),
+            _ if none_stored => e.insert(Held {
+                folded: true,
+                ..Held::default()
+            }),
+            _ => e.insert(load_held_part(tx, task, state)?),
         },
     })
 }
@@ -177,7 +234,7 @@ fn held_mut<'a>(
 /// folds it into the state if the state is the fold so far. Returns `None` if the event was
 /// already held, else the state before it (if `before`; else an empty state).
 fn append(
-    tx: &Connection,
+    insert: &mut rusqlite::CachedStatement<'_>,
     held: &mut Held,
     rec: &EventRecord<Event>,
     before: bool,
@@ -204,10 +261,7 @@ fn append(
             detail: format!("event {} does not match its hash", rec.task_seq),
         });
     }
-    tx.prepare_cached(
-        "INSERT INTO events (task, task_seq, seq, hash, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
+    insert.execute(params![
         rec.task.to_string(),
         rec.task_seq as i64,
         rec.seq,
@@ -249,13 +303,13 @@ impl Store {
             self.commit_load()?;
         } else if self.conn.is_autocommit() {
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
-            self.bulk.1 = 0;
+            self.bulk.changes = 0;
         }
         match self.take_page(page, now, defer) {
             Ok(out) => {
                 if defer {
-                    self.bulk.1 += page.changes.len();
-                    if self.bulk.1 >= LOAD_COMMIT_CHANGES || !page.more || out.resync {
+                    self.bulk.changes += page.changes.len();
+                    if self.bulk.changes >= LOAD_COMMIT_CHANGES || !page.more || out.resync {
                         self.commit_load()?;
                     }
                 }
@@ -270,12 +324,14 @@ impl Store {
     }
 
     /// Commits the pages taken in since the last commit of a load from the start of the
-    /// feed, if any are open.
+    /// feed, if any are open, with the trail heads they brought.
     pub(crate) fn commit_load(&mut self) -> Result<()> {
         if !self.conn.is_autocommit() {
+            write_heads(&self.conn, &self.bulk.heads)?;
             self.conn.execute_batch("COMMIT")?;
         }
-        self.bulk.1 = 0;
+        self.bulk.heads = HashMap::new();
+        self.bulk.changes = 0;
         Ok(())
     }
 
@@ -290,27 +346,45 @@ impl Store {
         let ref_seq: i64 = get_meta(&self.conn, key::REF_SEQ)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        // The folds kept from the pages before (while loading from the start of the feed);
-        // back after this page commits, dropped if it fails.
-        let mut kept = std::mem::take(&mut self.bulk.0);
+        // The items held: while loading from the start of the feed, the folds kept from the
+        // pages before, changed in place (back after this page commits, dropped if it
+        // fails); else only those of this page. `touched`: the items of this page.
+        let mut held = std::mem::take(&mut self.bulk.folds);
+        // Back only if this page is taken in whole.
+        let mut whole = std::mem::replace(&mut self.bulk.whole, false) && defer;
         if !defer {
-            kept.clear();
+            held.clear();
         }
+        let mut touched: HashSet<TaskId> = HashSet::new();
+        let heads = &self.bulk.heads;
         let tx = if self.conn.is_autocommit() {
             Scope::Tx(self.conn.transaction()?)
         } else {
             Scope::Save(self.conn.savepoint()?)
         };
         let mut out = PageOutcome::default();
-        let mut held: HashMap<TaskId, Held> = HashMap::new();
         let mut org_changed = false;
         let mut notices = Vec::new();
         let mut read_elsewhere: Vec<EventRef> = Vec::new();
+        // Items purged by this page: their heads not written yet go too.
+        let mut revoked = Vec::new();
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (task, task_seq, seq, hash, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
         for change in &page.changes {
             match change {
                 Change::Event(rec) => {
-                    let h = held_mut(&mut held, &mut kept, &tx, rec.task, !defer)?;
-                    if let Some(before) = append(&tx, h, rec, notify)? {
+                    let h = held_mut(
+                        &mut held,
+                        &mut touched,
+                        heads,
+                        &revoked,
+                        whole,
+                        &tx,
+                        rec.task,
+                        !defer,
+                    )?;
+                    if let Some(before) = append(&mut insert, h, rec, notify)? {
                         out.events += 1;
                         if notify {
                             notices.push((
@@ -330,13 +404,12 @@ impl Store {
                     ..
                 } => {
                     tx.execute("DELETE FROM events WHERE task = ?1", [task.to_string()])?;
-                    kept.remove(task);
                     let mut h = Held {
                         folded: true,
                         ..Held::default()
                     };
                     for rec in events {
-                        if let Some(before) = append(&tx, &mut h, rec, notify)? {
+                        if let Some(before) = append(&mut insert, &mut h, rec, notify)? {
                             out.events += 1;
                             if notify && rec.task_seq as usize == events.len() {
                                 notices.push((
@@ -356,21 +429,41 @@ impl Store {
                             .transpose()?,
                     );
                     held.insert(*task, h);
+                    touched.insert(*task);
                 }
                 Change::Revoke { task, .. } => {
                     held.remove(task);
-                    kept.remove(task);
+                    touched.remove(task);
                     tx.execute("DELETE FROM tasks WHERE id = ?1", [task.to_string()])?;
                     tx.execute("DELETE FROM events WHERE task = ?1", [task.to_string()])?;
                     notices.retain(|n| n.0 != *task);
                     out.purged.push(*task);
+                    revoked.push(*task);
                 }
                 Change::Confidential { task, fields, .. } => {
-                    let h = held_mut(&mut held, &mut kept, &tx, *task, !defer)?;
+                    let h = held_mut(
+                        &mut held,
+                        &mut touched,
+                        heads,
+                        &revoked,
+                        whole,
+                        &tx,
+                        *task,
+                        !defer,
+                    )?;
                     h.confidential = Some(Some(serde_json::to_string(fields)?));
                 }
                 Change::ConfidentialRevoke { task, .. } => {
-                    let h = held_mut(&mut held, &mut kept, &tx, *task, !defer)?;
+                    let h = held_mut(
+                        &mut held,
+                        &mut touched,
+                        heads,
+                        &revoked,
+                        whole,
+                        &tx,
+                        *task,
+                        !defer,
+                    )?;
                     h.confidential = Some(None);
                 }
                 Change::Reference { seq, reference } => {
@@ -409,21 +502,35 @@ impl Store {
                 }
             }
         }
-        for (task, h) in &held {
-            if defer {
-                tx.prepare_cached(
-                    "INSERT INTO tasks (id, version, head, state, pending, status, title, \
-                     category, urgency, updated_at, stale) \
-                     VALUES (?1, ?2, ?3, 'null', 0, 'new', '', '', 'normal', 0, 1) \
-                     ON CONFLICT (id) DO UPDATE SET version = excluded.version, \
-                     head = excluded.head, stale = 1",
-                )?
-                .execute(params![
-                    task.to_string(),
-                    h.version as i64,
-                    h.head.to_hex()
-                ])?;
-            } else {
+        drop(insert);
+        // While loading from the start of the feed, the heads are written at the commit
+        // (`commit_load`); an item whose row this page changes otherwise has it now.
+        let page_heads: Vec<(TaskId, (u64, Hash))> = if defer {
+            touched
+                .iter()
+                .filter_map(|task| held.get(task).map(|h| (*task, (h.version, h.head))))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if defer {
+            write_heads(
+                &tx,
+                page_heads
+                    .iter()
+                    .filter(|(task, _)| held.get(task).is_some_and(|h| h.confidential.is_some()))
+                    .map(|(task, head)| (task, head)),
+            )?;
+            if !landed.is_empty() {
+                write_heads(
+                    &tx,
+                    heads.iter().filter(|(task, _)| !revoked.contains(task)),
+                )?;
+                write_heads(&tx, page_heads.iter().map(|(task, head)| (task, head)))?;
+            }
+        }
+        for (task, h) in touched.iter().filter_map(|t| held.get_key_value(t)) {
+            if !defer {
                 rebuild(&tx, &org, *task, Some(h), now)?;
             }
             if let Some(conf) = &h.confidential {
@@ -434,7 +541,9 @@ impl Store {
             }
         }
         for task in landed {
-            if !held.contains_key(&task) && !out.purged.contains(&task) {
+            if !touched.contains(&task) && !out.purged.contains(&task) {
+                // A row of an item not in the folds, perhaps.
+                whole = false;
                 rebuild(&tx, &org, task, None, now)?;
             }
         }
@@ -469,11 +578,17 @@ impl Store {
             self.org = Some(org);
         }
         if defer {
-            for (task, mut h) in held {
-                h.confidential = None;
-                kept.insert(task, h);
+            for task in revoked {
+                self.bulk.heads.remove(&task);
             }
-            self.bulk.0 = kept;
+            self.bulk.heads.extend(page_heads);
+            for task in &touched {
+                if let Some(h) = held.get_mut(task) {
+                    h.confidential = None;
+                }
+            }
+            self.bulk.folds = held;
+            self.bulk.whole = whole;
         }
         Ok(out)
     }
@@ -483,7 +598,8 @@ impl Store {
     pub fn end_rebase(&mut self, now: DateTime<Utc>) -> Result<()> {
         let org = self.org.clone().ok_or(StoreError::NotSignedIn)?;
         self.commit_load()?;
-        let mut kept = std::mem::take(&mut self.bulk.0);
+        let mut kept = std::mem::take(&mut self.bulk.folds);
+        self.bulk.whole = false;
         let tx = self.conn.transaction()?;
         let stale: Vec<(TaskId, i64, String)> = {
             let mut stmt = tx.prepare("SELECT id, version, head FROM tasks WHERE stale = 1")?;
@@ -501,6 +617,14 @@ impl Store {
             }
             ids
         };
+        let known = Known::read(&tx)?;
+        // Many items to project: their views' and duties' secondary indexes are built once
+        // at the end (sorted) rather than entry by entry, in the same transaction.
+        let deferred = if stale.len() >= DEFER_INDEXES_ITEMS {
+            drop_projection_indexes(&tx)?
+        } else {
+            Vec::new()
+        };
         for (task, version, head) in stale {
             // The fold kept in memory, if it is the fold of what the disk holds.
             if let Some(held) = kept.remove(&task) {
@@ -508,7 +632,7 @@ impl Store {
                     && held.version as i64 == version
                     && Hash::from_hex(&head) == Some(held.head)
                 {
-                    rebuild(&tx, &org, task, Some(&held), now)?;
+                    rebuild_known(&tx, &org, task, Some(&held), now, Some(&known))?;
                     continue;
                 }
             }
@@ -524,7 +648,10 @@ impl Store {
             }
             drop(stmt);
             held.state = state;
-            rebuild(&tx, &org, task, Some(&held), now)?;
+            rebuild_known(&tx, &org, task, Some(&held), now, Some(&known))?;
+        }
+        for sql in &deferred {
+            tx.execute_batch(sql)?;
         }
         tx.execute("DELETE FROM meta WHERE key = ?1", [key::REBASE])?;
         tx.commit()?;
@@ -642,21 +769,31 @@ fn apply_reference(tx: &Connection, org: &mut Org, reference: &Reference) -> Res
 /// The view of an item: its authoritative state with the outbox's commands replayed on
 /// top, each at the time it was issued. Returns the view, the events the replay made (with
 /// the command that made them) and the commands that no longer apply.
-pub(crate) struct Replay {
-    pub view: TaskState,
+pub(crate) struct Replay<'a> {
+    /// The view: the authoritative state itself when nothing is pending (not copied).
+    pub view: Cow<'a, TaskState>,
     pub provisional: Vec<(Uuid, Event)>,
     pub failed: Vec<(Uuid, i64, Rejection)>,
     pub pending: usize,
 }
 
-pub(crate) fn replay(
+pub(crate) fn replay<'a>(
     tx: &rusqlite::Connection,
     org: &Org,
     task: TaskId,
-    auth: &TaskState,
-) -> Result<Replay> {
-    let commands = load_task_commands(tx, task)?;
-    let mut view = auth.clone();
+    auth: &'a TaskState,
+) -> Result<Replay<'a>> {
+    replay_commands(tx, org, auth, load_task_commands(tx, task)?)
+}
+
+/// [`replay`] with the item's commands in the outbox already read.
+fn replay_commands<'a>(
+    tx: &rusqlite::Connection,
+    org: &Org,
+    auth: &'a TaskState,
+    commands: Vec<OutboxEntry>,
+) -> Result<Replay<'a>> {
+    let mut view = Cow::Borrowed(auth);
     let mut provisional = Vec::new();
     let mut failed = Vec::new();
     let pending = commands.len();
@@ -669,7 +806,7 @@ pub(crate) fn replay(
         match decide(&view, &c.command, &ctx) {
             Ok(events) => {
                 for e in events {
-                    view = evolve(view, &e);
+                    view = Cow::Owned(evolve(view.into_owned(), &e));
                     provisional.push((c.id, e));
                 }
             }
@@ -688,6 +825,53 @@ pub(crate) fn replay(
     })
 }
 
+/// From this many items to project at the end of a load, the secondary indexes of the views
+/// and duties are dropped and built again once they are filled.
+const DEFER_INDEXES_ITEMS: usize = 1_000;
+
+/// Drops the secondary indexes of `task_views` and `duties`, returning the SQL that made
+/// each (as the schema holds it, so the schema after building them again is the same).
+fn drop_projection_indexes(tx: &Connection) -> Result<Vec<String>> {
+    let indexes: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name IN ('task_views', 'duties') AND sql IS NOT NULL ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (name, _) in &indexes {
+        tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+}
+
+/// What the end of a load knows of the whole store, read once rather than once per item.
+struct Known {
+    /// The items with commands in the outbox.
+    commands: HashSet<TaskId>,
+    /// The items with views or duties.
+    projected: HashSet<TaskId>,
+}
+
+impl Known {
+    fn read(tx: &Connection) -> Result<Known> {
+        let ids = |sql: &str| -> Result<HashSet<TaskId>> {
+            let mut stmt = tx.prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut out = HashSet::new();
+            for r in rows {
+                out.extend(parse_task(&r?));
+            }
+            Ok(out)
+        };
+        Ok(Known {
+            commands: ids("SELECT DISTINCT task FROM outbox")?,
+            projected: ids("SELECT task FROM task_views UNION SELECT task FROM duties")?,
+        })
+    }
+}
+
 /// Rebuilds an item's row, views and duties. `auth` is its authoritative part if the caller
 /// holds it (else it is read). Returns the queued commands that no longer apply.
 pub(crate) fn rebuild(
@@ -697,6 +881,18 @@ pub(crate) fn rebuild(
     auth: Option<&Held>,
     now: DateTime<Utc>,
 ) -> Result<Vec<(Uuid, i64, Rejection)>> {
+    rebuild_known(tx, org, task, auth, now, None)
+}
+
+/// [`rebuild`], skipping the reads and deletes that `known` says find nothing.
+fn rebuild_known(
+    tx: &Connection,
+    org: &Org,
+    task: TaskId,
+    auth: Option<&Held>,
+    now: DateTime<Utc>,
+    known: Option<&Known>,
+) -> Result<Vec<(Uuid, i64, Rejection)>> {
     let loaded;
     let auth = match auth {
         Some(h) => h,
@@ -705,7 +901,12 @@ pub(crate) fn rebuild(
             &loaded
         }
     };
-    let r = replay(tx, org, task, &auth.state)?;
+    let r = match known {
+        Some(k) if !k.commands.contains(&task) => {
+            replay_commands(tx, org, &auth.state, Vec::new())?
+        }
+        _ => replay(tx, org, task, &auth.state)?,
+    };
     let id = task.to_string();
     if auth.version == 0 && r.view.version == 0 {
         tx.execute("DELETE FROM tasks WHERE id = ?1", [&id])?;
@@ -756,10 +957,12 @@ pub(crate) fn rebuild(
         v.deadline.map(millis),
         millis(updated)
     ])?;
-    tx.prepare_cached("DELETE FROM task_views WHERE task = ?1")?
-        .execute([&id])?;
-    tx.prepare_cached("DELETE FROM duties WHERE task = ?1")?
-        .execute([&id])?;
+    if known.is_none_or(|k| k.projected.contains(&task)) {
+        tx.prepare_cached("DELETE FROM task_views WHERE task = ?1")?
+            .execute([&id])?;
+        tx.prepare_cached("DELETE FROM duties WHERE task = ?1")?
+            .execute([&id])?;
+    }
     let in_charge: &[UnitId] = &org.me.in_charge;
     let viewer = Viewer {
         actor: &org.actor,

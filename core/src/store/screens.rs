@@ -543,7 +543,7 @@ impl Store {
             .into_iter()
             .filter(|a| a.task == task)
             .collect();
-        let view = r.view;
+        let view = r.view.into_owned();
         let bodies: HashMap<ReportId, &ReportBody> = events
             .iter()
             .chain(r.provisional.iter().map(|(_, e)| e))

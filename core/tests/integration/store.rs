@@ -38,7 +38,11 @@ fn person(id: duban_core::domain::UserId, name: &str) -> Person {
 
 /// A store signed in as `me`, with the fixture organisation.
 fn store_as(me: duban_core::domain::UserId) -> Store {
-    let mut store = Store::open_in_memory().unwrap();
+    signed_in(Store::open_in_memory().unwrap(), me)
+}
+
+/// `store` signed in as `me`, with the fixture organisation.
+fn signed_in(mut store: Store, me: duban_core::domain::UserId) -> Store {
     let unit = |id, parent, name: &str| UnitRecord {
         id,
         parent,
@@ -257,6 +261,141 @@ fn a_load_from_the_start_cut_short_by_a_bad_page_keeps_the_pages_before_and_resu
         plain.inbox(10, w.now).unwrap().len(),
         store.inbox(10, w.now).unwrap().len()
     );
+}
+
+#[test]
+fn a_load_from_the_start_cut_by_a_crash_resumes_from_its_last_commit() {
+    // A crash image: the store's file and its WAL copied while a page is taken in after a
+    // commit hold what a process killed at that moment leaves (SQLite ignores WAL frames
+    // after the last commit). The committed page is there with its cursor and its item's
+    // trail head (written at the commit, not with the page), and the load resumes from it
+    // to the same item as a load never cut short.
+    let mut w = dispatched();
+    w.ok(HANDLER, Command::Receive);
+    let all = page(&w, 0, 1);
+    let n = all.changes.len();
+    assert!(n >= 3);
+    let single = |i: usize| PullResponse {
+        changes: vec![all.changes[i].clone()],
+        next: i as i64 + 1,
+        more: i + 1 < n,
+        head: n as i64,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let mut store = signed_in(Store::open(&path).unwrap(), HANDLER);
+    store.begin_rebase().unwrap();
+    store.apply_page(&single(0), w.now).unwrap();
+    // Commits the load so far.
+    store.set_last_synced(w.now).unwrap();
+    // Taken in, not committed.
+    store.apply_page(&single(1), w.now).unwrap();
+    let crash = dir.path().join("crash.db");
+    std::fs::copy(&path, &crash).unwrap();
+    std::fs::copy(
+        dir.path().join("store.db-wal"),
+        dir.path().join("crash.db-wal"),
+    )
+    .unwrap();
+    drop(store);
+
+    let mut resumed = Store::open(&crash).unwrap();
+    assert!(resumed.rebasing().unwrap());
+    assert_eq!(resumed.cursor().unwrap(), 1, "the uncommitted page is lost");
+    assert_eq!(resumed.trail(TASK).unwrap().len(), 1);
+    for i in 1..n {
+        resumed.apply_page(&single(i), w.now).unwrap();
+    }
+    resumed.end_rebase(w.now).unwrap();
+    assert_eq!(resumed.view_state(TASK).unwrap().unwrap(), w.state);
+    let detail = resumed.item(TASK, w.now).unwrap().unwrap();
+    assert!(detail.verified);
+    assert_eq!(detail.trail.len(), n);
+    let mut plain = store_as(HANDLER);
+    plain.apply_page(&all, w.now).unwrap();
+    assert_eq!(
+        plain.inbox(10, w.now).unwrap().len(),
+        resumed.inbox(10, w.now).unwrap().len()
+    );
+}
+
+#[test]
+fn an_item_revoked_during_a_load_from_the_start_is_gone_at_its_end() {
+    // The first page's trail head is still held in memory (written at the commit) when the
+    // next page purges the item: it must not come back.
+    let w = dispatched();
+    let mut first = page(&w, 0, 1);
+    let n = first.changes.len() as i64;
+    first.more = true;
+    first.head = n + 1;
+    let revoke = PullResponse {
+        changes: vec![Change::Revoke {
+            seq: n + 1,
+            task: TASK,
+        }],
+        next: n + 1,
+        more: false,
+        head: n + 1,
+    };
+    let mut store = store_as(HANDLER);
+    store.begin_rebase().unwrap();
+    store.apply_page(&first, w.now).unwrap();
+    let outcome = store.apply_page(&revoke, w.now).unwrap();
+    assert_eq!(outcome.purged, vec![TASK]);
+    store.end_rebase(w.now).unwrap();
+    assert!(store.task_ids().unwrap().is_empty());
+    assert!(store.view_state(TASK).unwrap().is_none());
+    assert!(store.trail(TASK).unwrap().is_empty());
+    assert!(store.inbox(10, w.now).unwrap().is_empty());
+}
+
+#[test]
+fn a_large_load_builds_the_projection_indexes_once_and_the_schema_is_the_same() {
+    // From 1,000 items the end of a load drops the views' and duties' secondary indexes and
+    // builds them again once filled: the schema after it is the fresh one, and the screens
+    // read through the indexes as before.
+    let w = dispatched();
+    let items = 1_000u128;
+    let mut changes = Vec::new();
+    let mut seq = 0;
+    for i in 0..items {
+        let task = duban_core::domain::TaskId::from_u128(0xB000 + i);
+        let mut prev = Hash::GENESIS;
+        for (k, e) in w.events.iter().enumerate() {
+            let task_seq = k as u64 + 1;
+            let hash = entry_hash(task, task_seq, prev, e);
+            prev = hash;
+            seq += 1;
+            changes.push(Change::Event(EventRecord {
+                seq,
+                task,
+                task_seq,
+                hash: hash.to_hex(),
+                event: e.clone(),
+            }));
+        }
+    }
+    let mut store = store_as(HANDLER);
+    store.begin_rebase().unwrap();
+    store
+        .apply_page(
+            &PullResponse {
+                changes,
+                next: seq,
+                more: false,
+                head: seq,
+            },
+            w.now,
+        )
+        .unwrap();
+    store.end_rebase(w.now).unwrap();
+    assert_eq!(
+        store.schema_sql().unwrap(),
+        store_as(HANDLER).schema_sql().unwrap()
+    );
+    assert_eq!(store.task_ids().unwrap().len(), items as usize);
+    // Each dispatched item asks the handler to receive it.
+    assert_eq!(store.inbox(2_000, w.now).unwrap().len(), items as usize);
 }
 
 #[test]
