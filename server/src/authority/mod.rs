@@ -28,7 +28,7 @@ use duban_core::protocol::CommandEnvelope;
 
 use crate::db::commands::{self, CommandKey};
 use crate::db::tasks::{self, StoredTask};
-use crate::db::{Batch, DbError, Tx};
+use crate::db::{Backend, Batch, DbError, Tx};
 use crate::org::{to_json, Org};
 use crate::AppState;
 
@@ -393,7 +393,14 @@ pub async fn apply_all(
             match apply_in(&mut tx, org, actor, env, now, &mut pending, claims.as_mut()).await {
                 Ok(step) => {
                     tx.release_savepoint().await?;
+                    let numbered = matches!(step, Step::Accepted { numbered: true, .. });
                     done.push(step);
+                    if numbered && tx.backend() == Backend::Postgres {
+                        // PostgreSQL holds the number book's row lock to commit: commit
+                        // now rather than make every desk registering items wait for the
+                        // rest of this push.
+                        break;
+                    }
                 }
                 Err(AuthorityError::Conflict(r)) => {
                     tx.rollback_to_savepoint().await?;
@@ -416,7 +423,9 @@ pub async fn apply_all(
             const REJECTED: &str = "duban_commands_total{outcome=\"rejected\"}";
             const REPLAYED: &str = "duban_commands_total{outcome=\"replayed\"}";
             let (metric, result) = match step {
-                Step::Accepted(notify) => {
+                Step::Accepted {
+                    notified: notify, ..
+                } => {
                     notified |= notify;
                     let events = events.next().unwrap_or_default();
                     (Some(ACCEPTED), Ok(Outcome::Accepted(events)))
@@ -448,9 +457,13 @@ pub async fn apply_all(
 
 /// What became of one command of a push, before its transaction commits.
 enum Step {
-    /// Accepted (its events come from [`commands::Pending::write`]); whether it notified
-    /// anyone.
-    Accepted(bool),
+    /// Accepted (its events come from [`commands::Pending::write`]).
+    Accepted {
+        /// Whether it notified anyone.
+        notified: bool,
+        /// Whether it took an item number.
+        numbered: bool,
+    },
     /// Refused by the rules (recorded).
     Refused(Rejection),
     /// Sent before: the stored outcome.
@@ -597,5 +610,8 @@ async fn apply_in(
             );
         }
     }
-    Ok(Step::Accepted(notified > 0))
+    Ok(Step::Accepted {
+        notified: notified > 0,
+        numbered: book.numbers.any(),
+    })
 }

@@ -49,6 +49,11 @@ impl Numbers {
         Ok(())
     }
 
+    /// Whether any number was given.
+    pub(super) fn any(&self) -> bool {
+        !self.given.is_empty()
+    }
+
     /// Queues the writes of the numbers given.
     pub(super) fn queue(&self, batch: &mut Batch) {
         for (prefix, year, seq) in &self.given {
