@@ -440,7 +440,7 @@ impl Store {
                     out.purged.push(*task);
                     revoked.push(*task);
                 }
-                Change::Confidential { task, fields, .. } => {
+                Change::Confidential { task, .. } | Change::ConfidentialRevoke { task, .. } => {
                     let h = held_mut(
                         &mut held,
                         &mut touched,
@@ -451,20 +451,10 @@ impl Store {
                         *task,
                         !defer,
                     )?;
-                    h.confidential = Some(Some(serde_json::to_string(fields)?));
-                }
-                Change::ConfidentialRevoke { task, .. } => {
-                    let h = held_mut(
-                        &mut held,
-                        &mut touched,
-                        heads,
-                        &revoked,
-                        whole,
-                        &tx,
-                        *task,
-                        !defer,
-                    )?;
-                    h.confidential = Some(None);
+                    h.confidential = Some(match change {
+                        Change::Confidential { fields, .. } => Some(serde_json::to_string(fields)?),
+                        _ => None,
+                    });
                 }
                 Change::Reference { seq, reference } => {
                     if *seq > ref_seq {
