@@ -21,9 +21,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{login, mb, open_db, push_all, reset_peak, serve, status_kb};
-use duban_server::config::Config;
-use duban_server::{app, seed, web, AppState};
+use common::{demo, login, mb, push_all, reset_peak, status_kb, Demo};
+use duban_server::web;
 use serde_json::{json, Value};
 
 const ITEMS: usize = 10_000;
@@ -36,25 +35,14 @@ fn id() -> String {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (db, backend) = open_db(dir.path(), "duban_bench_ledger_xlsx", 8, 8).await;
-    let state = AppState::with_db(db, Config::default())
-        .await
-        .expect("state");
-    seed::seed_demo(&state).await.expect("demo");
-    let base = serve(app(state.clone())).await;
+    let Demo {
+        dir: _dir,
+        state: _,
+        base,
+        backend,
+        heads,
+    } = demo("duban_bench_ledger_xlsx").await;
     let http = reqwest::Client::new();
-
-    let demo = duban_server::demo::organisation();
-    let heads: Vec<(String, String, String)> = demo
-        .people
-        .iter()
-        .filter(|p| p.username.starts_with("head-"))
-        .filter_map(|p| {
-            p.unit
-                .map(|u| (u.to_string(), p.id.to_string(), p.username.clone()))
-        })
-        .collect();
     let office = login(&http, &base, "supervisor").await;
     let token = login(&http, &base, "leader").await;
     let t = Instant::now();

@@ -28,11 +28,11 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{login, open_db, push_all, serve};
+use common::{demo, login, push_all, Demo};
 use duban_server::auth::Session;
-use duban_server::config::Config;
+
 use duban_server::read::{self, ListQuery};
-use duban_server::{app, db, feed, seed, web, AppState};
+use duban_server::{db, feed, web};
 use serde_json::{json, Value};
 
 const ITEMS: usize = 10_000;
@@ -130,27 +130,16 @@ async fn stats_total(http: &reqwest::Client, base: &str, token: &str) -> u64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (db, backend) = open_db(dir.path(), "duban_bench_overview", 8, 8).await;
-    let state = AppState::with_db(db, Config::default())
-        .await
-        .expect("state");
-    seed::seed_demo(&state).await.expect("demo");
-    let base = serve(app(state.clone())).await;
+    let Demo {
+        dir: _dir,
+        state,
+        base,
+        backend,
+        heads,
+    } = demo("duban_bench_overview").await;
     let http = reqwest::Client::new();
-
     // Handling units of the demo: those with a head (the leaves of the tree the office
     // dispatches to), each with its head as the named handler for a tenth of the items.
-    let demo = duban_server::demo::organisation();
-    let heads: Vec<(String, String, String)> = demo
-        .people
-        .iter()
-        .filter(|p| p.username.starts_with("head-"))
-        .filter_map(|p| {
-            p.unit
-                .map(|u| (u.to_string(), p.id.to_string(), p.username.clone()))
-        })
-        .collect();
     let office = login(&http, &base, "supervisor").await;
     let token = login(&http, &base, "leader").await;
     let demo_items = stats_total(&http, &base, &token).await;

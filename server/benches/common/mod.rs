@@ -98,3 +98,44 @@ pub fn reset_peak() {
 pub fn mb(kb: u64) -> f64 {
     kb as f64 / 1024.0
 }
+
+/// The demo organisation and scenario on a fresh database, served on 127.0.0.1.
+pub struct Demo {
+    /// The data directory (removed when dropped).
+    pub dir: tempfile::TempDir,
+    /// The server's state.
+    pub state: duban_server::AppState,
+    /// Its base URL.
+    pub base: String,
+    /// The backend's name.
+    pub backend: &'static str,
+    /// The demo's handling units, each with its head: (unit, head, head's username).
+    pub heads: Vec<(String, String, String)>,
+}
+
+/// Seeds the demo on a fresh database (`prefix` names it on PostgreSQL) and serves it.
+pub async fn demo(prefix: &str) -> Demo {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (db, backend) = open_db(dir.path(), prefix, 8, 8).await;
+    let state = duban_server::AppState::with_db(db, duban_server::config::Config::default())
+        .await
+        .expect("state");
+    duban_server::seed::seed_demo(&state).await.expect("demo");
+    let base = serve(duban_server::app(state.clone())).await;
+    let heads = duban_server::demo::organisation()
+        .people
+        .iter()
+        .filter(|p| p.username.starts_with("head-"))
+        .filter_map(|p| {
+            p.unit
+                .map(|u| (u.to_string(), p.id.to_string(), p.username.clone()))
+        })
+        .collect();
+    Demo {
+        dir,
+        state,
+        base,
+        backend,
+        heads,
+    }
+}
