@@ -20,79 +20,29 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use common::{demo, login, mb, push_all, reset_peak, status_kb, Demo};
+use common::{demo, login, mb, reset_peak, status_kb};
 use duban_server::web;
-use serde_json::{json, Value};
 
 const ITEMS: usize = 10_000;
 const BATCH: usize = 500;
 const RUNS: usize = 5;
 
-fn id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let Demo {
-        dir: _dir,
-        state: _,
-        base,
-        backend,
-        heads,
-    } = demo("duban_bench_ledger_xlsx").await;
+    let demo = demo("duban_bench_ledger_xlsx").await;
+    let (base, backend) = (demo.base.clone(), demo.backend);
     let http = reqwest::Client::new();
     let office = login(&http, &base, "supervisor").await;
     let token = login(&http, &base, "leader").await;
     let t = Instant::now();
-    let mut commands = Vec::with_capacity(ITEMS * 2);
-    let mut received: Vec<(usize, String)> = Vec::new();
-    for i in 0..ITEMS {
-        let task = id();
-        let (unit, head, _) = &heads[i % heads.len()];
-        let deadline = Utc::now() + chrono::Duration::days(1 + (i % 60) as i64);
-        commands.push(json!({"id": id(), "task": task, "command": {
-            "command": "register", "category": "meeting_decision",
-            "number": {"prefix": "议", "year": 2026, "seq": 1},
-            "title": format!("县政府常务会议议定事项第{i}项：老旧小区改造项目推进"),
-            "content": "请抓好落实。",
-            "source": "meeting", "urgency": if i % 7 == 0 { "urgent" } else { "normal" },
-            "visibility": if i % 5 == 0 { "public" } else { "internal" },
-            "deadline": null, "attributes": {}, "attachments": [], "milestones": [],
-            "instructing_leader": null, "approval_chain": [], "recurrence": null,
-            "parent": null, "batch": null}}));
-        let named = i % 10 == 0;
-        commands.push(json!({"id": id(), "task": task, "command": {
-            "command": "dispatch", "lead": {"unit": unit, "user": if named { Some(head) } else { None }},
-            "participants": [], "responsible_leader": null, "deputy_leader": null,
-            "reviewer": null, "report_approver": null,
-            "deadline": deadline.to_rfc3339(), "report_every": null}}));
-        if named {
-            received.push((i % heads.len(), task));
-        }
-    }
-    push_all(&http, &base, &office, &commands, BATCH).await;
-    drop(commands);
-    for (h, (_, _, username)) in heads.iter().enumerate() {
-        let token = login(&http, &base, username).await;
-        let mine: Vec<Value> = received
-            .iter()
-            .filter(|(k, _)| *k == h)
-            .flat_map(|(_, task)| {
-                [
-                    json!({"id": id(), "task": task, "command": {"command": "receive"}}),
-                    json!({"id": id(), "task": task, "command": {"command": "report_progress",
-                        "report": {"id": id(), "text": "已部署落实，正在推进。", "evidence": []},
-                        "percent": 40, "milestone": null, "answers": null}}),
-                ]
-            })
-            .collect();
-        push_all(&http, &base, &token, &mine, BATCH).await;
-    }
+    let received = demo
+        .load(&http, &office, ITEMS, BATCH, |i| {
+            format!("县政府常务会议议定事项第{i}项：老旧小区改造项目推进")
+        })
+        .await;
     println!(
         "{backend}: demo + {ITEMS} items dispatched ({} received and reported) in {:.1} s",
-        received.len(),
+        received,
         t.elapsed().as_secs_f64()
     );
 

@@ -28,12 +28,12 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use common::{demo, login, push_all, Demo};
+use common::{demo, login};
 use duban_server::auth::Session;
 
 use duban_server::read::{self, ListQuery};
 use duban_server::{db, feed, web};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const ITEMS: usize = 10_000;
 const BATCH: usize = 500;
@@ -111,10 +111,6 @@ async fn timed_get(
     .await
 }
 
-fn id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
 async fn stats_total(http: &reqwest::Client, base: &str, token: &str) -> u64 {
     let r: Value = http
         .get(format!("{base}/api/v1/stats"))
@@ -130,13 +126,9 @@ async fn stats_total(http: &reqwest::Client, base: &str, token: &str) -> u64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let Demo {
-        dir: _dir,
-        state,
-        base,
-        backend,
-        heads,
-    } = demo("duban_bench_overview").await;
+    let demo = demo("duban_bench_overview").await;
+    let (base, backend) = (demo.base.clone(), demo.backend);
+    let state = demo.state.clone();
     let http = reqwest::Client::new();
     // Handling units of the demo: those with a head (the leaves of the tree the office
     // dispatches to), each with its head as the named handler for a tenth of the items.
@@ -144,53 +136,17 @@ async fn main() {
     let token = login(&http, &base, "leader").await;
     let demo_items = stats_total(&http, &base, &token).await;
     let t = Instant::now();
-    let mut commands = Vec::with_capacity(ITEMS * 2);
-    let mut received: Vec<(usize, String)> = Vec::new();
-    for i in 0..ITEMS {
-        let task = id();
-        let (unit, head, _) = &heads[i % heads.len()];
-        let deadline = Utc::now() + chrono::Duration::days(1 + (i % 60) as i64);
-        commands.push(json!({"id": id(), "task": task, "command": {
-            "command": "register", "category": "meeting_decision",
-            "number": {"prefix": "议", "year": 2026, "seq": 1},
-            "title": format!("{}（县政府常务会议议定事项第{i}项）", TOPICS[i % TOPICS.len()]),
-            "content": "请抓好落实。",
-            "source": "meeting", "urgency": if i % 7 == 0 { "urgent" } else { "normal" },
-            "visibility": if i % 5 == 0 { "public" } else { "internal" },
-            "deadline": null, "attributes": {}, "attachments": [], "milestones": [],
-            "instructing_leader": null, "approval_chain": [], "recurrence": null,
-            "parent": null, "batch": null}}));
-        let named = i % 10 == 0;
-        commands.push(json!({"id": id(), "task": task, "command": {
-            "command": "dispatch", "lead": {"unit": unit, "user": if named { Some(head) } else { None }},
-            "participants": [], "responsible_leader": null, "deputy_leader": null,
-            "reviewer": null, "report_approver": null,
-            "deadline": deadline.to_rfc3339(), "report_every": null}}));
-        if named {
-            received.push((i % heads.len(), task));
-        }
-    }
-    push_all(&http, &base, &office, &commands, BATCH).await;
-    // A tenth received and reported on by their heads.
-    for (h, (_, _, username)) in heads.iter().enumerate() {
-        let token = login(&http, &base, username).await;
-        let mine: Vec<Value> = received
-            .iter()
-            .filter(|(k, _)| *k == h)
-            .flat_map(|(_, task)| {
-                [
-                    json!({"id": id(), "task": task, "command": {"command": "receive"}}),
-                    json!({"id": id(), "task": task, "command": {"command": "report_progress",
-                        "report": {"id": id(), "text": "已部署落实。", "evidence": []},
-                        "percent": 40, "milestone": null, "answers": null}}),
-                ]
-            })
-            .collect();
-        push_all(&http, &base, &token, &mine, BATCH).await;
-    }
+    let received = demo
+        .load(&http, &office, ITEMS, BATCH, |i| {
+            format!(
+                "{}（县政府常务会议议定事项第{i}项）",
+                TOPICS[i % TOPICS.len()]
+            )
+        })
+        .await;
     println!(
         "{backend}: demo + {ITEMS} items dispatched ({} received and reported) in {:.1} s",
-        received.len(),
+        received,
         t.elapsed().as_secs_f64()
     );
 
@@ -315,7 +271,7 @@ async fn main() {
     }
 
     // The unread count in every page's header: `web::inbox::badge` reads it per request.
-    let (_, _, head) = &heads[0];
+    let (_, _, head) = &demo.heads[0];
     let head_token = login(&http, &base, head).await;
     for who in ["leader", head.as_str()] {
         let s = if who == "leader" {

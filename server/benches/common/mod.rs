@@ -139,3 +139,67 @@ pub async fn demo(prefix: &str) -> Demo {
         heads,
     }
 }
+
+impl Demo {
+    /// Registers and dispatches `items` items through the sync API as `office`, titled by
+    /// `title`, spread over the demo's handling units (due in 1–60 days, a seventh urgent, a
+    /// fifth public); a tenth name the unit's head as handler, who receives them and reports
+    /// on them. Returns how many were received and reported on.
+    pub async fn load(
+        &self,
+        http: &reqwest::Client,
+        office: &str,
+        items: usize,
+        batch: usize,
+        title: impl Fn(usize) -> String,
+    ) -> usize {
+        use serde_json::json;
+        let id = || uuid::Uuid::new_v4().to_string();
+        let heads = &self.heads;
+        let mut commands = Vec::with_capacity(items * 2);
+        let mut received: Vec<(usize, String)> = Vec::new();
+        for i in 0..items {
+            let task = id();
+            let (unit, head, _) = &heads[i % heads.len()];
+            let deadline = chrono::Utc::now() + chrono::Duration::days(1 + (i % 60) as i64);
+            commands.push(json!({"id": id(), "task": task, "command": {
+                "command": "register", "category": "meeting_decision",
+                "number": {"prefix": "议", "year": 2026, "seq": 1},
+                "title": title(i),
+                "content": "请抓好落实。",
+                "source": "meeting", "urgency": if i % 7 == 0 { "urgent" } else { "normal" },
+                "visibility": if i % 5 == 0 { "public" } else { "internal" },
+                "deadline": null, "attributes": {}, "attachments": [], "milestones": [],
+                "instructing_leader": null, "approval_chain": [], "recurrence": null,
+                "parent": null, "batch": null}}));
+            let named = i % 10 == 0;
+            commands.push(json!({"id": id(), "task": task, "command": {
+                "command": "dispatch", "lead": {"unit": unit, "user": if named { Some(head) } else { None }},
+                "participants": [], "responsible_leader": null, "deputy_leader": null,
+                "reviewer": null, "report_approver": null,
+                "deadline": deadline.to_rfc3339(), "report_every": null}}));
+            if named {
+                received.push((i % heads.len(), task));
+            }
+        }
+        push_all(http, &self.base, office, &commands, batch).await;
+        drop(commands);
+        for (h, (_, _, username)) in heads.iter().enumerate() {
+            let token = login(http, &self.base, username).await;
+            let mine: Vec<serde_json::Value> = received
+                .iter()
+                .filter(|(k, _)| *k == h)
+                .flat_map(|(_, task)| {
+                    [
+                        json!({"id": id(), "task": task, "command": {"command": "receive"}}),
+                        json!({"id": id(), "task": task, "command": {"command": "report_progress",
+                            "report": {"id": id(), "text": "已部署落实，正在推进。", "evidence": []},
+                            "percent": 40, "milestone": null, "answers": null}}),
+                    ]
+                })
+                .collect();
+            push_all(http, &self.base, &token, &mine, batch).await;
+        }
+        received.len()
+    }
+}
