@@ -119,8 +119,9 @@ impl Claim {
 
 /// Claims the command's id, or finds the command recorded under it. On PostgreSQL the id
 /// is claimed with an insert, which makes a concurrent retry wait for this transaction and
-/// then find its outcome. SQLite's single writer already excludes that, so one read
-/// answers both, and reads the item too.
+/// then find its outcome. SQLite's single writer already excludes that, so reading
+/// answers both, and reads the item too (a push reads all its claims at once:
+/// [`claim_all`]).
 pub async fn claim(tx: &mut Tx, key: &CommandKey<'_>) -> Result<Claim, DbError> {
     let id = key.id.to_string();
     match tx.backend() {
@@ -151,38 +152,11 @@ pub async fn claim(tx: &mut Tx, key: &CommandKey<'_>) -> Result<Claim, DbError> 
             };
             Ok(Claim { seen, item: None })
         }
-        Backend::Sqlite => {
-            let row = tx
-                .row(
-                    "SELECT (SELECT user_id FROM commands WHERE id = $1) AS user_id, \
-                     (SELECT fingerprint FROM commands WHERE id = $1) AS fingerprint, \
-                     (SELECT outcome FROM commands WHERE id = $1) AS outcome, \
-                     (SELECT state FROM tasks WHERE id = $2) AS state, \
-                     (SELECT head FROM tasks WHERE id = $2) AS head",
-                    args![id.as_str(), key.task.to_string()],
-                )
-                .await?
-                .ok_or_else(|| DbError::Corrupt("no row".into()))?;
-            let seen = match (
-                row.get_opt_text("user_id")?,
-                row.get_opt_text("fingerprint")?,
-                row.get_opt_text("outcome")?,
-            ) {
-                (Some(user), Some(fingerprint), Some(outcome)) => Some(Seen {
-                    user,
-                    fingerprint,
-                    outcome,
-                }),
-                _ => None,
-            };
-            Ok(Claim {
-                seen,
-                item: Some(stored(
-                    row.get_opt_text("state")?,
-                    row.get_opt_text("head")?,
-                )?),
-            })
-        }
+        // The same reads as a push's claims, for one command.
+        Backend::Sqlite => Ok(claim_all(tx, &[(key.id, key.task)])
+            .await?
+            .ok_or_else(|| DbError::Corrupt("no claims".into()))?
+            .claim(key.id, key.task)),
     }
 }
 
